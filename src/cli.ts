@@ -1,0 +1,206 @@
+// `tsunagu serve | migrate | seed | tenants import FILE | audit verify | tokens issue |
+//  backup FILE | restore FILE` — everything an operator does from the console.
+import fs from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { buildTsunagu, allMigrations } from './app.ts';
+import { ConfigError, loadConfig, type Config } from './platform/config.ts';
+import { openDatabase, type DatabaseHandle } from './platform/db/database.ts';
+import { migrateToLatest } from './platform/db/migrator.ts';
+import { appendAudit, verifyAuditChain } from './platform/audit/audit-log.ts';
+import { importTenants, parseTenantCsv, TenantImportError } from './platform/tenancy/import-tenants.ts';
+import { issueApiToken } from './platform/authz/api-tokens.ts';
+import { grantRole } from './platform/authz/role-assignments.ts';
+import { system } from './platform/authz/actor.ts';
+import { AppError } from './platform/errors.ts';
+import type { ScopeLevel } from './platform/authz/roles.ts';
+import { backupDatabase, restoreDatabase } from './platform/db/backup.ts';
+
+const USAGE = `Usage: tsunagu <command>
+
+  serve                     start the server (PORT, default 3000)
+  migrate                   apply database migrations
+  seed                      load the demo data (idempotent)
+  tenants import FILE.csv   load a prefecture's municipalities and living zones
+  audit verify              check the audit log's hash chain
+  tokens issue --name NAME [--role ROLE --prefecture CODE [--zone ID | --municipality CODE]] [--days N]
+                            issue an operator API token (shown once)
+  backup FILE               write a full logical backup of the database
+  restore FILE              load a backup into an empty database
+
+Configuration is read from the environment; see docs/operations.md.`;
+
+function openFromConfig(config: Config): Promise<DatabaseHandle> {
+  return openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+}
+
+async function withDatabase<T>(config: Config, run: (database: DatabaseHandle) => Promise<T>): Promise<T> {
+  const database = await openFromConfig(config);
+  try {
+    return await run(database);
+  } finally {
+    await database.close();
+  }
+}
+
+async function serve(config: Config): Promise<number> {
+  const started = Date.now();
+  const database = await openFromConfig(config);
+  const tsunagu = await buildTsunagu({ config, database });
+  const log = tsunagu.app.log;
+  if (config.demoData) {
+    const count = await database.db.selectFrom('platform_tenants').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    if (Number(count.n) === 0) {
+      await tsunagu.seed();
+      log.info('seeded the demo data (TSUNAGU_DEMO_DATA=false turns this off)');
+    }
+  }
+  if (config.runWorker) tsunagu.ctx.queue.start();
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    await tsunagu.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  await tsunagu.app.listen({ port: config.port, host: config.host });
+  log.info(
+    { database: database.kind, dataDir: database.kind === 'pglite' ? config.dataDir : undefined, startupMs: Date.now() - started },
+    `Tsunagu is ready at http://localhost:${config.port}`,
+  );
+  return new Promise<number>(() => {}); // runs until a signal stops it
+}
+
+function parseTokenArgs(args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: {
+      name: { type: 'string' },
+      role: { type: 'string' },
+      prefecture: { type: 'string' },
+      zone: { type: 'string' },
+      municipality: { type: 'string' },
+      days: { type: 'string' },
+    },
+  });
+  if (!values.name) throw new UsageError('tokens issue needs --name');
+  if (values.role && !values.prefecture) throw new UsageError('--role needs --prefecture CODE');
+  if (values.days && !/^\d+$/.test(values.days)) throw new UsageError('--days must be a whole number');
+  return values;
+}
+
+class UsageError extends Error {}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    const config = loadConfig();
+    switch (command) {
+      case 'serve':
+        return await serve(config);
+      case 'migrate':
+        return await withDatabase(config, async ({ db }) => {
+          const applied = await migrateToLatest(db, allMigrations());
+          console.log(applied.length ? `Applied ${applied.length} migration(s):\n  ${applied.join('\n  ')}` : 'The database is up to date.');
+          return 0;
+        });
+      case 'seed':
+        return await withDatabase(config, async (database) => {
+          const tsunagu = await buildTsunagu({ config, database, logger: false });
+          await tsunagu.seed();
+          await tsunagu.close();
+          console.log('Demo data loaded.');
+          return 0;
+        });
+      case 'tenants': {
+        const [sub, file] = rest;
+        if (sub !== 'import' || !file) throw new UsageError('usage: tsunagu tenants import FILE.csv');
+        const rows = parseTenantCsv(await fs.readFile(file, 'utf8'));
+        return await withDatabase(config, async ({ db }) => {
+          await migrateToLatest(db, allMigrations());
+          const summary = await importTenants(db, rows);
+          await appendAudit(db, { actor: 'system', action: 'tenancy.import', details: { file: file.split('/').pop(), ...summary } });
+          console.log(`Imported ${summary.municipalities} municipalities in ${summary.zones} living zone(s) of prefecture ${summary.prefectures.join(', ')}.`);
+          return 0;
+        });
+      }
+      case 'audit': {
+        if (rest[0] !== 'verify') throw new UsageError('usage: tsunagu audit verify');
+        return await withDatabase(config, async ({ db }) => {
+          const result = await verifyAuditChain(db);
+          if (result.ok) {
+            console.log(`The audit log is intact: ${result.count} record(s), last hash ${result.lastHash}.`);
+            return 0;
+          }
+          console.error(`The audit log is broken at record ${result.brokenAt}: ${result.reason}. ${result.count} record(s) before it are intact.`);
+          return 1;
+        });
+      }
+      case 'tokens': {
+        if (rest[0] !== 'issue') throw new UsageError('usage: tsunagu tokens issue --name NAME [--role ROLE --prefecture CODE ...]');
+        const values = parseTokenArgs(rest.slice(1));
+        return await withDatabase(config, async (database) => {
+          const tsunagu = await buildTsunagu({ config, database, logger: false });
+          const { ctx } = tsunagu;
+          const days = values.days ? Number(values.days) : 90;
+          const issued = await issueApiToken(ctx.db, { name: values.name!, createdBy: 'system', expiresAt: new Date(Date.now() + days * 86_400_000) });
+          await appendAudit(ctx.db, { actor: 'system', action: 'authz.token.issue', subject: issued.principalId, details: { name: values.name, days } });
+          if (values.role) {
+            const level: ScopeLevel = values.municipality ? 'municipality' : values.zone ? 'zone' : 'prefecture';
+            await grantRole(ctx, system, {
+              principalId: issued.principalId,
+              role: values.role,
+              scope: { level, prefectureCode: values.prefecture!, zoneId: values.zone ?? null, lgCode: values.municipality ?? null },
+            });
+          }
+          await tsunagu.close();
+          console.log(`Token for "${values.name}" (principal ${issued.principalId}, valid ${days} days). It is shown only now:\n${issued.token}`);
+          return 0;
+        });
+      }
+      case 'backup': {
+        const [file] = rest;
+        if (!file) throw new UsageError('usage: tsunagu backup FILE');
+        return await withDatabase(config, async ({ db }) => {
+          const summary = await backupDatabase(db, file);
+          console.log(`Backed up ${summary.rows} row(s) from ${summary.tables} table(s) to ${file}.`);
+          return 0;
+        });
+      }
+      case 'restore': {
+        const [file] = rest;
+        if (!file) throw new UsageError('usage: tsunagu restore FILE');
+        return await withDatabase(config, async ({ db }) => {
+          const summary = await restoreDatabase(db, file, allMigrations());
+          console.log(`Restored ${summary.rows} row(s) into ${summary.tables} table(s) from ${file}.`);
+          return 0;
+        });
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        return command ? 0 : 2;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`tsunagu: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof ConfigError || error instanceof TenantImportError) {
+      console.error(`tsunagu: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof AppError) {
+      console.error(`tsunagu: ${error.definition.code}: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+}

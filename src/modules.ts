@@ -1,0 +1,8 @@
+// The modules this installation runs, in any order (dependencies decide boot order). A new
+// capability is added here and nowhere else.
+import type { TsunaguModule } from './platform/module.ts';
+import { tenancyModule } from './platform/tenancy/module.ts';
+import { authzModule } from './platform/authz/module.ts';
+import { auditModule } from './platform/audit/module.ts';
+
+export const installedModules: TsunaguModule[] = [tenancyModule, authzModule, auditModule];

@@ -1,0 +1,87 @@
+// Configuration comes only from the environment (twelve-factor), read and validated once at
+// start. Every variable is documented in docs/operations.md; a bad value stops the start with a
+// message naming the variable rather than surfacing later as a confusing failure.
+import path from 'node:path';
+
+export interface Config {
+  /** TCP port of the HTTP server. */
+  port: number;
+  /** Interface to listen on. */
+  host: string;
+  /** PostgreSQL connection string; when absent the embedded PGlite database is used. */
+  databaseUrl: string | undefined;
+  /** Where PGlite keeps its files (ignored with databaseUrl). */
+  dataDir: string;
+  /** Seed the demo prefecture (Fukushima) on first start. */
+  demoData: boolean;
+  /** Public base URL, used in links that leave the site (e-mails, receipts). */
+  publicUrl: string;
+  /** Largest request body accepted, in bytes; beyond it the answer is 413. */
+  bodyLimit: number;
+  /** Requests per minute per client address on the public API before 429. */
+  rateLimitPerMinute: number;
+  /** Pino log level. */
+  logLevel: string;
+  /** Secret for signing cookies; generated per process in development if absent. */
+  cookieSecret: string | undefined;
+  /** Cookies carry the Secure flag (turn off only for plain-HTTP development). */
+  secureCookies: boolean;
+  /** Run the in-process job worker in this process. */
+  runWorker: boolean;
+  /** Production mode: stricter checks (e.g. a cookie secret must be set). */
+  production: boolean;
+}
+
+export class ConfigError extends Error {}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+  const port = integer(env, 'PORT', 3000, 0, 65535);
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
+  }
+  const cookieSecret = env.TSUNAGU_COOKIE_SECRET || undefined;
+  if (cookieSecret !== undefined && cookieSecret.length < 32) {
+    throw new ConfigError('TSUNAGU_COOKIE_SECRET must be at least 32 characters');
+  }
+  if (production && !cookieSecret) throw new ConfigError('TSUNAGU_COOKIE_SECRET is required when NODE_ENV=production');
+  const publicUrl = env.TSUNAGU_PUBLIC_URL || `http://localhost:${port}`;
+  try {
+    new URL(publicUrl);
+  } catch {
+    throw new ConfigError(`TSUNAGU_PUBLIC_URL must be an absolute URL, got "${publicUrl}"`);
+  }
+  return {
+    port,
+    host: env.HOST || '0.0.0.0',
+    databaseUrl,
+    dataDir: path.resolve(env.TSUNAGU_DATA_DIR || 'data'),
+    demoData: boolean(env, 'TSUNAGU_DEMO_DATA', true),
+    publicUrl: publicUrl.replace(/\/$/, ''),
+    bodyLimit: integer(env, 'TSUNAGU_BODY_LIMIT', 1_048_576, 1024, 1_073_741_824),
+    rateLimitPerMinute: integer(env, 'TSUNAGU_RATE_LIMIT', 600, 1, 1_000_000),
+    logLevel: env.LOG_LEVEL || (production ? 'info' : 'info'),
+    cookieSecret,
+    secureCookies: boolean(env, 'TSUNAGU_SECURE_COOKIES', production),
+    runWorker: boolean(env, 'TSUNAGU_WORKER', true),
+    production,
+  };
+}

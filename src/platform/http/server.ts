@@ -1,0 +1,116 @@
+// The Fastify server with everything every module relies on: request ids, JSON logs without
+// personal data, security headers, cookies, CSRF protection, rate limits, body limits, form
+// bodies, and one error handler. Modules add routes; they do not repeat any of this.
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import cookie from '@fastify/cookie';
+import csrf from '@fastify/csrf-protection';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config.ts';
+import { AppError, PlatformErrors } from '../errors.ts';
+import { decorateRequestContext } from './request-context.ts';
+import { sendProblem, toAppError, wantsProblemJson } from './problem.ts';
+import { anonymous } from '../authz/actor.ts';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+export interface ServerOptions {
+  config: Config;
+  /** Pino options or false (tests keep logs quiet). */
+  logger?: FastifyServerOptions['logger'];
+  /** Renders an HTML error page for people; the UI layer provides it. */
+  renderErrorPage?: (error: AppError, reply: import('fastify').FastifyReply) => string;
+}
+
+export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
+  const { config } = options;
+  const app = Fastify({
+    logger:
+      options.logger ??
+      {
+        level: config.logLevel,
+        // Log the path only: query strings and bodies can carry personal data, and so can
+        // addresses and cookies, so none of them is logged.
+        serializers: {
+          req: (req) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+          res: (res) => ({ statusCode: res.statusCode }),
+        },
+      },
+    bodyLimit: config.bodyLimit,
+    trustProxy: process.env.TSUNAGU_TRUST_PROXY === 'true',
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    routerOptions: { maxParamLength: 200 },
+  });
+
+  app.decorateRequest('locale', 'ja');
+  app.decorateRequest('t', null as never);
+  app.decorateRequest('preferences', null as never);
+  app.decorateRequest('actor', null as never);
+
+  await app.register(cookie, { secret: config.cookieSecret ?? randomBytes(32).toString('hex') });
+  await app.register(formbody, { bodyLimit: config.bodyLimit });
+  await app.register(csrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', secure: config.secureCookies, path: '/' },
+  });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        upgradeInsecureRequests: config.secureCookies ? [] : null,
+      },
+    },
+    hsts: config.secureCookies ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    referrerPolicy: { policy: 'same-origin' },
+  });
+  await app.register(rateLimit, {
+    max: config.rateLimitPerMinute,
+    timeWindow: 60_000,
+    allowList: (request) => {
+      const path = request.url.split('?')[0] ?? '';
+      return path === '/healthz' || path === '/readyz' || path.startsWith('/assets/');
+    },
+    // Our error handler renders the 429 as problem+json or a page.
+    errorResponseBuilder: (_request, context) => Object.assign(new Error('rate limited'), { statusCode: 429, retryAfter: context.after }),
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    decorateRequestContext(request);
+    request.actor = anonymous;
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const appError = toAppError(error);
+    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (appError.status === 429) reply.header('retry-after', '60');
+    if (wantsProblemJson(request) || !options.renderErrorPage) {
+      return sendProblem(reply, appError, request.locale ?? 'ja');
+    }
+    for (const [name, value] of Object.entries(appError.headers)) reply.header(name, value);
+    return reply.code(appError.status).type('text/html; charset=utf-8').send(options.renderErrorPage(appError, reply));
+  });
+
+  app.setNotFoundHandler(async (request) => {
+    throw new AppError(PlatformErrors.NOT_FOUND, {
+      detail: { ja: `${request.method} ${request.url.split('?')[0]} はありません`, en: `There is no ${request.method} ${request.url.split('?')[0]}` },
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,56 @@
+import type { FastifyRequest } from 'fastify';
+import type { TenantTree } from '../tenant-directory.ts';
+
+export function HomePage({ request, trees }: { request: FastifyRequest; trees: TenantTree[] }) {
+  const { t, locale } = request;
+  if (trees.length === 0) {
+    return (
+      <>
+        <h1>{t('home.title')}</h1>
+        <p>{t('home.empty')}</p>
+      </>
+    );
+  }
+  return (
+    <>
+      <h1>{t('home.title')}</h1>
+      <p class="lead">{t('home.lead')}</p>
+      {trees.map((tree) => (
+        <section class="prefecture" aria-labelledby={`pref-${tree.prefecture.lgCode}`}>
+          <h2 id={`pref-${tree.prefecture.lgCode}`}>
+            {t('home.municipalitiesOf', { prefecture: tree.prefecture.name[locale] })}
+          </h2>
+          <div class="zone-grid">
+            {tree.zones.map((zone) => (
+              <section class="zone" aria-labelledby={`zone-${tree.prefecture.lgCode}-${zone.id}`}>
+                <h3 id={`zone-${tree.prefecture.lgCode}-${zone.id}`}>
+                  {t('home.zone', { zone: zone.name[locale] })}
+                  <span class="count">{t('home.count', { count: zone.municipalities.length })}</span>
+                </h3>
+                <ul class="municipality-list">
+                  {zone.municipalities.map((m) => (
+                    <li>
+                      <a href={`/municipalities/${m.lgCode}`}>{m.name[locale]}</a>
+                    </li>
+                  ))}
+                </ul>
+              </section>
+            ))}
+            {tree.unzoned.length > 0 && (
+              <section class="zone" aria-labelledby={`zone-${tree.prefecture.lgCode}-none`}>
+                <h3 id={`zone-${tree.prefecture.lgCode}-none`}>{t('home.unzoned')}</h3>
+                <ul class="municipality-list">
+                  {tree.unzoned.map((m) => (
+                    <li>
+                      <a href={`/municipalities/${m.lgCode}`}>{m.name[locale]}</a>
+                    </li>
+                  ))}
+                </ul>
+              </section>
+            )}
+          </div>
+        </section>
+      ))}
+    </>
+  );
+}

@@ -1,0 +1,112 @@
+// The page shell every human-facing page uses: skip link, header with the language switch and
+// display settings (text size, contrast) that work without JavaScript, main, footer.
+// Layout follows the Digital Agency design system, using its published design tokens.
+import type { ComponentChildren } from 'preact';
+import type { FastifyRequest } from 'fastify';
+import { contrasts, textSizes } from '../http/request-context.ts';
+
+export interface LayoutProps {
+  request: FastifyRequest;
+  title: string;
+  csrfToken: string;
+  /** Breadcrumb trail above the content: [label, href] pairs, last one is the current page. */
+  breadcrumbs?: Array<[string, string]>;
+  hasErrors?: boolean;
+  children: ComponentChildren;
+}
+
+export function currentPath(request: FastifyRequest): string {
+  return request.url.startsWith('/') ? request.url : '/';
+}
+
+export function Layout({ request, title, csrfToken, breadcrumbs, hasErrors, children }: LayoutProps) {
+  const { t, locale, preferences } = request;
+  const other = locale === 'ja' ? 'en' : 'ja';
+  const here = currentPath(request);
+  const fullTitle = `${hasErrors ? t('layout.errorPrefix') : ''}${title} | ${t('site.name')}`;
+  return (
+    <html lang={locale} class={`text-${preferences.textSize} contrast-${preferences.contrast}`}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{fullTitle}</title>
+        <link rel="stylesheet" href="/assets/tokens.css" />
+        <link rel="stylesheet" href="/assets/app.css" />
+      </head>
+      <body>
+        <a class="skip-link" href="#main">
+          {t('layout.skipLink')}
+        </a>
+        <header class="site-header">
+          <div class="container header-inner">
+            <a class="site-name" href="/">
+              <span class="site-name-main">{t('site.name')}</span>
+              <span class="site-name-sub">{t('site.tagline')}</span>
+            </a>
+            <nav class="header-tools" aria-label={t('layout.toolsLabel')}>
+              <a
+                class="language-switch"
+                href={`/preferences/language?lang=${other}&return=${encodeURIComponent(here)}`}
+                lang={other}
+                hreflang={other}
+              >
+                {t(`layout.switchTo.${other}`)}
+              </a>
+              <form class="display-settings" method="post" action="/preferences">
+                <input type="hidden" name="_csrf" value={csrfToken} />
+                <input type="hidden" name="return" value={here} />
+                <fieldset>
+                  <legend>{t('preferences.textSize')}</legend>
+                  {textSizes.map((size) => (
+                    <button type="submit" name="textSize" value={size} aria-pressed={preferences.textSize === size ? 'true' : 'false'}>
+                      {t(`preferences.textSize.${size}`)}
+                    </button>
+                  ))}
+                </fieldset>
+                <fieldset>
+                  <legend>{t('preferences.contrast')}</legend>
+                  {contrasts.map((contrast) => (
+                    <button type="submit" name="contrast" value={contrast} aria-pressed={preferences.contrast === contrast ? 'true' : 'false'}>
+                      {t(`preferences.contrast.${contrast}`)}
+                    </button>
+                  ))}
+                </fieldset>
+              </form>
+            </nav>
+          </div>
+        </header>
+        {breadcrumbs && breadcrumbs.length > 0 && (
+          <nav class="container breadcrumbs" aria-label={t('layout.breadcrumbs')}>
+            <ol>
+              {breadcrumbs.map(([label, href], i) =>
+                i === breadcrumbs.length - 1 ? (
+                  <li aria-current="page">{label}</li>
+                ) : (
+                  <li>
+                    <a href={href}>{label}</a>
+                  </li>
+                ),
+              )}
+            </ol>
+          </nav>
+        )}
+        <main id="main" class="container" tabindex={-1}>
+          {children}
+        </main>
+        <footer class="site-footer">
+          <div class="container">
+            <p>{t('layout.footer')}</p>
+            <ul class="footer-links">
+              <li>
+                <a href="/preferences">{t('preferences.title')}</a>
+              </li>
+              <li>
+                <a href="/api/v1/tenants">{t('layout.openApi')}</a>
+              </li>
+            </ul>
+          </div>
+        </footer>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,53 @@
+// Renders a page to a string and sends it. Preact escapes every text and attribute value, so
+// data can never become markup.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ComponentChildren } from 'preact';
+import { render } from 'preact-render-to-string';
+import type { AppError } from '../errors.ts';
+import { Layout, type LayoutProps } from './layout.tsx';
+
+export type PageOptions = Omit<LayoutProps, 'request' | 'csrfToken' | 'children'> & { status?: number };
+
+export function renderDocument(request: FastifyRequest, csrfToken: string, options: PageOptions, body: ComponentChildren): string {
+  return `<!DOCTYPE html>${render(
+    <Layout request={request} csrfToken={csrfToken} {...options}>
+      {body}
+    </Layout>,
+  )}`;
+}
+
+export function sendPage(reply: FastifyReply, options: PageOptions, body: ComponentChildren): FastifyReply {
+  const csrfToken = reply.generateCsrf();
+  return reply
+    .code(options.status ?? 200)
+    .type('text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .send(renderDocument(reply.request, csrfToken, options, body));
+}
+
+/** The HTML error page (used by the server's error handler). */
+export function renderErrorPage(error: AppError, request: FastifyRequest, csrfToken: string): string {
+  const { t, locale } = request;
+  return renderDocument(
+    request,
+    csrfToken,
+    { title: error.definition.title[locale] },
+    <>
+      <h1>{error.definition.title[locale]}</h1>
+      {error.detail && <p>{error.detail[locale]}</p>}
+      {error.problems.length > 0 && (
+        <ul>
+          {error.problems.map((p) => (
+            <li>{p.detail[locale]}</li>
+          ))}
+        </ul>
+      )}
+      <p>
+        <a href="/">{t('error.backHome')}</a>
+      </p>
+      <p class="muted">
+        {t('error.requestId')}: <code>{request.id}</code>
+      </p>
+    </>,
+  );
+}
