@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// Runs the test suite with Node's own test runner (TypeScript through tsx).
+//   node scripts/run-tests.mjs            unit and integration tests (src/**/test, test/*)
+//   node scripts/run-tests.mjs --browser  browser journeys (test/browser) in Debian's Chromium
+//   extra arguments are file filters:     npm test -- audit
+// With DATABASE_URL set, the same tests run against PostgreSQL instead of PGlite.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const args = process.argv.slice(2);
+const browser = args.includes('--browser');
+const filters = args.filter((a) => !a.startsWith('--'));
+
+function find(dir, out = []) {
+  if (!fs.existsSync(dir)) return out;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'node_modules') find(full, out);
+    } else if (entry.name.endsWith('.test.ts') || entry.name.endsWith('.test.tsx')) {
+      out.push(full);
+    }
+  }
+  return out;
+}
+
+const all = [...find('src'), ...find('test')].sort();
+const files = all
+  .filter((f) => (browser ? f.startsWith(path.join('test', 'browser')) : !f.startsWith(path.join('test', 'browser'))))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+if (files.length === 0) {
+  console.error('No test files matched.');
+  process.exit(1);
+}
+console.log(`Running ${files.length} test file(s) on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}…`);
+const concurrency = browser ? 1 : Math.max(1, Math.min(4, os.availableParallelism()));
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
+);
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

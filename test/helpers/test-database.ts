@@ -1,0 +1,125 @@
+// Each test gets its own database, already migrated (and seeded with the demo prefecture unless
+// asked otherwise), cloned from a template so it takes a fraction of a second:
+// - PGlite: the template is built once per test process in memory and dumped; each test loads
+//   the dump into a fresh in-memory instance.
+// - PostgreSQL (DATABASE_URL set): the template is a database named after the migration list,
+//   built once (under an advisory lock, as test files run in parallel); each test gets
+//   CREATE DATABASE … TEMPLATE, dropped when the test closes it.
+import { createHash, randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { allMigrations, buildTsunagu, type Tsunagu } from '../../src/app.ts';
+import { loadConfig, type Config } from '../../src/platform/config.ts';
+import { openDatabase, type DatabaseHandle } from '../../src/platform/db/database.ts';
+import { migrateToLatest } from '../../src/platform/db/migrator.ts';
+
+export interface TestDatabaseOptions {
+  /** Load the demo prefecture (Fukushima). Default true. */
+  seeded?: boolean;
+}
+
+const pgliteTemplates = new Map<boolean, Promise<Blob>>();
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return { ...loadConfig({ ...process.env, TSUNAGU_DEMO_DATA: 'false', TSUNAGU_WORKER: 'false' }), ...overrides };
+}
+
+async function prepare(database: DatabaseHandle, seeded: boolean): Promise<void> {
+  await migrateToLatest(database.db, allMigrations());
+  if (seeded) {
+    const tsunagu = await buildTsunagu({ config: testConfig(), database, logger: false, migrate: false });
+    await tsunagu.seed();
+    await tsunagu.app.close();
+  }
+}
+
+async function pgliteTemplate(seeded: boolean): Promise<Blob> {
+  let template = pgliteTemplates.get(seeded);
+  if (!template) {
+    template = (async () => {
+      const database = await openDatabase({});
+      await prepare(database, seeded);
+      const dump = await database.pglite!.dumpDataDir('none');
+      await database.close();
+      return dump;
+    })();
+    pgliteTemplates.set(seeded, template);
+  }
+  return template;
+}
+
+function withDatabaseName(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function postgresTemplate(url: string, seeded: boolean): Promise<string> {
+  const fingerprint = createHash('sha256').update(Object.keys(allMigrations()).join('\n')).digest('hex').slice(0, 12);
+  const name = `tsunagu_tpl_${fingerprint}_${seeded ? 'seeded' : 'empty'}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query('select pg_advisory_lock(7000009)');
+    const exists = await admin.query('select 1 from pg_database where datname = $1', [name]);
+    if (exists.rowCount === 0) {
+      await admin.query(`create database ${name}`);
+      const database = await openDatabase({ databaseUrl: withDatabaseName(url, name), poolSize: 2 });
+      try {
+        await prepare(database, seeded);
+      } catch (error) {
+        await database.close();
+        await admin.query(`drop database ${name}`);
+        throw error;
+      }
+      await database.close();
+    }
+  } finally {
+    await admin.query('select pg_advisory_unlock(7000009)');
+    await admin.end();
+  }
+  return name;
+}
+
+export async function createTestDatabase(options: TestDatabaseOptions = {}): Promise<DatabaseHandle> {
+  const seeded = options.seeded ?? true;
+  const url = process.env.DATABASE_URL;
+  if (!url) return openDatabase({ loadDataDir: await pgliteTemplate(seeded) });
+  const template = await postgresTemplate(url, seeded);
+  const name = `tsunagu_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name} template ${template}`);
+  } finally {
+    await admin.end();
+  }
+  const database = await openDatabase({ databaseUrl: withDatabaseName(url, name), poolSize: 4 });
+  return {
+    ...database,
+    close: async () => {
+      await database.close();
+      const dropper = new pg.Client({ connectionString: url });
+      await dropper.connect();
+      await dropper.query(`drop database if exists ${name} with (force)`);
+      await dropper.end();
+    },
+  };
+}
+
+export interface TestApp extends Tsunagu {
+  database: DatabaseHandle;
+}
+
+/** A full Tsunagu on its own test database, for app.inject(). Close it in after(). */
+export async function createTestApp(options: TestDatabaseOptions & { config?: Partial<Config> } = {}): Promise<TestApp> {
+  const database = await createTestDatabase(options);
+  const tsunagu = await buildTsunagu({ config: testConfig(options.config), database, logger: false, migrate: false });
+  return {
+    ...tsunagu,
+    database,
+    close: async () => {
+      await tsunagu.close();
+      await database.close();
+    },
+  };
+}
