@@ -79,7 +79,6 @@ export const PlatformErrors = defineErrors('PLATFORM', {
   MALFORMED_JSON: { status: 400, ja: 'JSONの形式が正しくありません', en: 'The body is not valid JSON' },
   BODY_TOO_LARGE: { status: 413, ja: '送信されたデータが大きすぎます', en: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, ja: 'このデータ形式には対応していません', en: 'Unsupported media type' },
-  NOT_ACCEPTABLE: { status: 406, ja: '要求された形式では応答できません', en: 'Not acceptable' },
   RATE_LIMITED: { status: 429, ja: 'リクエストが多すぎます。しばらくしてからやり直してください', en: 'Too many requests; try again later' },
   CSRF: { status: 403, ja: 'フォームの有効期限が切れたか、正しくありません。ページを開き直してください', en: 'The form has expired or is not valid; reload the page' },
   UNAUTHENTICATED: { status: 401, ja: 'ログインが必要です', en: 'Authentication is required' },
@@ -88,5 +87,4 @@ export const PlatformErrors = defineErrors('PLATFORM', {
   PRECONDITION_FAILED: { status: 412, ja: '他の人が先に変更しました。最新の内容を取得してからやり直してください', en: 'The resource changed since you read it; fetch it again and retry' },
   PRECONDITION_REQUIRED: { status: 428, ja: '更新にはIf-Matchヘッダーが必要です', en: 'An If-Match header is required to update' },
   INTERNAL: { status: 500, ja: 'システムで問題が発生しました', en: 'Something went wrong on our side' },
-  UNAVAILABLE: { status: 503, ja: '現在ご利用いただけません', en: 'Service unavailable' },
 });
