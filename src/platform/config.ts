@@ -26,6 +26,8 @@ export interface Config {
   cookieSecret: string | undefined;
   /** Cookies carry the Secure flag (turn off only for plain-HTTP development). */
   secureCookies: boolean;
+  /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
+  trustProxy: boolean;
   /** Run the in-process job worker in this process. */
   runWorker: boolean;
   /** Production mode: stricter checks (e.g. a cookie secret must be set). */
@@ -78,9 +80,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: publicUrl.replace(/\/$/, ''),
     bodyLimit: integer(env, 'TSUNAGU_BODY_LIMIT', 1_048_576, 1024, 1_073_741_824),
     rateLimitPerMinute: integer(env, 'TSUNAGU_RATE_LIMIT', 600, 1, 1_000_000),
-    logLevel: env.LOG_LEVEL || (production ? 'info' : 'info'),
+    logLevel: env.LOG_LEVEL || 'info',
     cookieSecret,
     secureCookies: boolean(env, 'TSUNAGU_SECURE_COOKIES', production),
+    trustProxy: boolean(env, 'TSUNAGU_TRUST_PROXY', false),
     runWorker: boolean(env, 'TSUNAGU_WORKER', true),
     production,
   };

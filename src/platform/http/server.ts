@@ -40,7 +40,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
         },
       },
     bodyLimit: config.bodyLimit,
-    trustProxy: process.env.TSUNAGU_TRUST_PROXY === 'true',
+    trustProxy: config.trustProxy,
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
