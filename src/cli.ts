@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { buildTsunagu, allMigrations } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './platform/config.ts';
-import { openDatabase, type DatabaseHandle } from './platform/db/database.ts';
+import { DataDirInUseError, openDatabase, type DatabaseHandle } from './platform/db/database.ts';
 import { migrateToLatest } from './platform/db/migrator.ts';
 import { appendAudit, verifyAuditChain } from './platform/audit/audit-log.ts';
 import { importTenants, parseTenantCsv, TenantImportError } from './platform/tenancy/import-tenants.ts';
@@ -193,7 +193,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`tsunagu: ${error.message}\n\n${USAGE}`);
       return 2;
     }
-    if (error instanceof ConfigError || error instanceof TenantImportError) {
+    if (error instanceof ConfigError || error instanceof TenantImportError || error instanceof DataDirInUseError) {
       console.error(`tsunagu: ${error.message}`);
       return 2;
     }
