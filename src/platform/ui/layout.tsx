@@ -4,6 +4,7 @@
 import type { ComponentChildren } from 'preact';
 import type { FastifyRequest } from 'fastify';
 import { contrasts, textSizes } from '../http/request-context.ts';
+import { FONT_STYLESHEET } from './assets-routes.ts';
 
 export interface LayoutProps {
   request: FastifyRequest;
@@ -30,6 +31,7 @@ export function Layout({ request, title, csrfToken, breadcrumbs, hasErrors, chil
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{fullTitle}</title>
+        <link rel="stylesheet" href={FONT_STYLESHEET} />
         <link rel="stylesheet" href="/assets/tokens.css" />
         <link rel="stylesheet" href="/assets/app.css" />
       </head>

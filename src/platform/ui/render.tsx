@@ -25,20 +25,27 @@ export function sendPage(reply: FastifyReply, options: PageOptions, body: Compon
     .send(renderDocument(reply.request, csrfToken, options, body));
 }
 
-/** The HTML error page (used by the server's error handler). */
+/**
+ * The HTML error page (used by the server's error handler). Its title starts with 「エラー：」
+ * like a form with errors, so a screen reader says it is an error before anything else.
+ */
 export function renderErrorPage(error: AppError, request: FastifyRequest, csrfToken: string): string {
   const { t, locale } = request;
+  const title = error.definition.title[locale];
+  const detail = error.detail?.[locale];
+  // A field problem often repeats the detail word for word; list only what adds something.
+  const problems = error.problems.map((p) => p.detail[locale]).filter((text) => text !== detail);
   return renderDocument(
     request,
     csrfToken,
-    { title: error.definition.title[locale] },
+    { title, hasErrors: true },
     <>
-      <h1>{error.definition.title[locale]}</h1>
-      {error.detail && <p>{error.detail[locale]}</p>}
-      {error.problems.length > 0 && (
+      <h1>{title}</h1>
+      {detail && <p>{detail}</p>}
+      {problems.length > 0 && (
         <ul>
-          {error.problems.map((p) => (
-            <li>{p.detail[locale]}</li>
+          {problems.map((text) => (
+            <li>{text}</li>
           ))}
         </ul>
       )}
