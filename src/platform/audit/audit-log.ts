@@ -57,6 +57,17 @@ export function auditHash(record: Omit<AuditRecord, 'hash'>): string {
 }
 
 /**
+ * The details as the database will give them back: what JSON.stringify stores (a Date becomes
+ * its ISO string, undefined members vanish, toJSON is applied). Hashing the caller's object
+ * instead would hash a Date as {} and the record would fail verification for ever.
+ */
+function jsonRoundTrip(details: Record<string, unknown>): Record<string, unknown> {
+  const value: unknown = JSON.parse(JSON.stringify(details));
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new TypeError('audit details must be a JSON object');
+  return value as Record<string, unknown>;
+}
+
+/**
  * Appends one record. Pass the transaction of the change being audited, so the change and its
  * record commit together. Appends are serialised by locking the chain head row.
  */
@@ -78,7 +89,7 @@ export async function appendAudit(db: Database, entry: AuditEntry): Promise<Audi
       subject: entry.subject ?? null,
       ip: entry.ip ?? null,
       requestId: entry.requestId ?? null,
-      details: entry.details ?? {},
+      details: jsonRoundTrip(entry.details ?? {}),
       prevHash: head.hash,
     };
     const hash = auditHash(record);
@@ -108,8 +119,17 @@ export type VerifyResult =
   | { ok: true; count: number; lastHash: string }
   | { ok: false; count: number; brokenAt: number; reason: string };
 
-/** Walks the whole chain in order and reports the first record that does not fit. */
+/**
+ * Walks the whole chain in order and reports the first record that does not fit. It reads in
+ * one repeatable-read snapshot: otherwise records appended while it runs would make the head
+ * look ahead of the rows already read, and a live system would be reported broken.
+ */
 export async function verifyAuditChain(db: Database, batchSize = 1000): Promise<VerifyResult> {
+  if (db.isTransaction) return verifyIn(db, batchSize);
+  return db.transaction().setIsolationLevel('repeatable read').execute((trx) => verifyIn(trx, batchSize));
+}
+
+async function verifyIn(db: Database, batchSize: number): Promise<VerifyResult> {
   let prevHash = GENESIS_HASH;
   let expectedSeq = 1;
   let count = 0;
@@ -139,8 +159,14 @@ export async function verifyAuditChain(db: Database, batchSize = 1000): Promise<
     if (rows.length < batchSize) break;
   }
   const head = await db.selectFrom('platform_audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirst();
-  if (head && (head.seq !== count || head.hash !== prevHash)) {
+  // The migration writes the head row; a log without one has been tampered with.
+  if (!head) return { ok: false, count, brokenAt: count + 1, reason: 'the chain head row is missing' };
+  if (head.seq !== count) {
     return { ok: false, count, brokenAt: count + 1, reason: `the log ends at record ${count} but ${head.seq} were written` };
+  }
+  if (head.hash !== prevHash) {
+    // The last record was rewritten with a recomputed hash: only the head still knows.
+    return { ok: false, count: Math.max(0, count - 1), brokenAt: Math.max(1, count), reason: `record ${count} does not match the hash recorded in the chain head` };
   }
   return { ok: true, count, lastHash: prevHash };
 }

@@ -36,6 +36,14 @@ export interface QueueOptions {
   onError?: (error: unknown, job: JobInfo) => void;
 }
 
+interface ClaimedJob {
+  id: number;
+  topic: string;
+  payload: unknown;
+  attempts: number;
+  max_attempts: number;
+}
+
 export function backoffMs(attempt: number, base: number, max: number, random = Math.random): number {
   const exponential = Math.min(max, base * 2 ** Math.max(0, attempt - 1));
   // Full jitter in the upper half, so retries from many jobs do not arrive in lockstep.
@@ -90,26 +98,53 @@ export class JobQueue {
 
   /** Claims and runs the jobs due now; returns how many ran. The worker loop calls this. */
   async runDue(limit = this.#options.concurrency): Promise<number> {
-    const claimed = await sql<{ id: number; topic: string; payload: unknown; attempts: number; max_attempts: number }>`
-      update platform_jobs set status = 'running', attempts = attempts + 1, updated_at = now(),
-        locked_until = now() + make_interval(secs => ${this.#options.leaseMs / 1000})
-      where id in (
+    const leaseSecs = this.#options.leaseMs / 1000;
+    // A job whose lease ran out during its last attempt (the worker died, perhaps because of
+    // the job itself) is parked rather than claimed again: otherwise a job that crashes its
+    // worker would be retried for ever, past max_attempts.
+    await sql`
+      update platform_jobs set status = 'dead', locked_until = null, updated_at = now(),
+        last_error = left(concat_ws(chr(10), last_error, 'the worker stopped during the last attempt (its lease ran out)'), 2000)
+      where status = 'running' and locked_until < now() and attempts >= max_attempts`.execute(this.db);
+    // The CTE claims exactly the rows it locked (FOR UPDATE SKIP LOCKED), so two workers never
+    // claim the same job; a claim's lease is renewed while its handler runs (#run).
+    const claimed = await sql<ClaimedJob>`
+      with due as (
         select id from platform_jobs
-        where (status = 'pending' and run_at <= now()) or (status = 'running' and locked_until < now())
+        where (status = 'pending' and run_at <= now())
+           or (status = 'running' and locked_until < now() and attempts < max_attempts)
         order by run_at, id
         limit ${limit}
         for update skip locked)
-      returning id, topic, payload, attempts, max_attempts`.execute(this.db);
+      update platform_jobs j set status = 'running', attempts = j.attempts + 1, updated_at = now(),
+        locked_until = now() + make_interval(secs => ${leaseSecs})
+      from due where j.id = due.id
+      returning j.id, j.topic, j.payload, j.attempts, j.max_attempts`.execute(this.db);
     await Promise.all(claimed.rows.map((job) => this.#run(job)));
     return claimed.rows.length;
   }
 
-  async #run(job: { id: number; topic: string; payload: unknown; attempts: number; max_attempts: number }) {
+  async #run(job: ClaimedJob) {
     const info = { id: job.id, topic: job.topic, attempt: job.attempts };
     const handler = this.#handlers.get(job.topic);
+    const leaseSecs = this.#options.leaseMs / 1000;
+    // Renew the lease while the handler runs, so a slow handler is not claimed a second time by
+    // another worker while it is still running; only a worker that has died loses its lease.
+    const renew = setInterval(() => {
+      this.db
+        .updateTable('platform_jobs')
+        .set({ locked_until: sql`now() + make_interval(secs => ${leaseSecs})` })
+        .where('id', '=', job.id)
+        .where('attempts', '=', job.attempts)
+        .where('status', '=', 'running')
+        .execute()
+        .catch(() => {}); // the next renewal or the final update reports a lost database
+    }, Math.max(20, Math.floor(this.#options.leaseMs / 3)));
+    renew.unref();
     try {
       if (!handler) throw new Error(`no handler for topic "${job.topic}"`);
       await handler(job.payload, info);
+      clearInterval(renew);
       // The attempt number makes a late finisher (whose lease expired) leave the row alone.
       await this.db
         .updateTable('platform_jobs')
@@ -118,7 +153,12 @@ export class JobQueue {
         .where('attempts', '=', job.attempts)
         .execute();
     } catch (error) {
-      this.#options.onError?.(error, info);
+      clearInterval(renew);
+      try {
+        this.#options.onError?.(error, info);
+      } catch {
+        // A failing error reporter must not leave the job claimed until its lease runs out.
+      }
       const message = (error instanceof Error ? error.message : String(error)).slice(0, 2000);
       const dead = !handler || job.attempts >= job.max_attempts;
       const delay = backoffMs(job.attempts, this.#options.baseBackoffMs, this.#options.maxBackoffMs);
