@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isLocale } from '../i18n/i18n.ts';
 import { contrasts, PREFERENCE_COOKIES, textSizes, type Contrast, type TextSize } from '../http/request-context.ts';
 import type { AppContext } from '../module.ts';
-import { sendPage } from './render.tsx';
+import { pageCsrfToken, sendPage } from './render.tsx';
 
 const ONE_YEAR = 365 * 24 * 3600;
 
@@ -32,7 +32,7 @@ export async function preferencesRoutes(app: FastifyInstance, ctx: AppContext) {
     return sendPage(
       reply,
       { title: t('preferences.title'), breadcrumbs: [[t('home.breadcrumb'), '/'], [t('preferences.title'), '/preferences']] },
-      <PreferencesForm t={t} textSize={preferences.textSize} contrast={preferences.contrast} csrfToken={reply.generateCsrf()} />,
+      <PreferencesForm t={t} textSize={preferences.textSize} contrast={preferences.contrast} csrfToken={pageCsrfToken(reply)} />,
     );
   });
 

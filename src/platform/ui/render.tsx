@@ -16,8 +16,25 @@ export function renderDocument(request: FastifyRequest, csrfToken: string, optio
   )}`;
 }
 
+const tokens = new WeakMap<FastifyReply, string>();
+
+/**
+ * The CSRF token for every form on the page being answered. Use this, not reply.generateCsrf(),
+ * in a page with its own form: on a first visit (no secret cookie yet) each generateCsrf() call
+ * makes a new secret and sets the cookie again, so only the last token made would be accepted
+ * and the other forms on the page would answer 403.
+ */
+export function pageCsrfToken(reply: FastifyReply): string {
+  let token = tokens.get(reply);
+  if (!token) {
+    token = reply.generateCsrf();
+    tokens.set(reply, token);
+  }
+  return token;
+}
+
 export function sendPage(reply: FastifyReply, options: PageOptions, body: ComponentChildren): FastifyReply {
-  const csrfToken = reply.generateCsrf();
+  const csrfToken = pageCsrfToken(reply);
   return reply
     .code(options.status ?? 200)
     .type('text/html; charset=utf-8')

@@ -1,0 +1,89 @@
+// Every message key exists in both languages, and every key is used somewhere in the code, so
+// a page never throws for a missing translation and the catalogues do not fill with dead text.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import ja from '../ja.json' with { type: 'json' };
+import en from '../en.json' with { type: 'json' };
+
+const srcDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/**
+ * Keys the code builds at run time (`t(\`preferences.textSize.${size}\`)`): a key under one of
+ * these prefixes counts as used when the prefix appears in a template literal. Add an entry
+ * here, with the place that builds it, when you add such a key family.
+ */
+const DYNAMIC_PREFIXES = [
+  'layout.switchTo.', // ui/layout.tsx: the other language's name
+  'preferences.textSize.', // ui/layout.tsx, ui/preferences-routes.tsx: one per text size
+  'preferences.contrast.', // ui/layout.tsx, ui/preferences-routes.tsx: one per contrast
+];
+
+function sourceFiles(dir: string, out: string[] = []): string[] {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      // Tests may mention keys; only the application's use counts.
+      if (entry.name !== 'test' && entry.name !== 'node_modules') sourceFiles(full, out);
+    } else if (/\.tsx?$/.test(entry.name)) {
+      out.push(full);
+    }
+  }
+  return out;
+}
+
+/** Keys present in one catalogue and not in the other. */
+export function catalogueDifferences(a: Record<string, string>, b: Record<string, string>): { onlyInA: string[]; onlyInB: string[] } {
+  return {
+    onlyInA: Object.keys(a).filter((k) => !(k in b)),
+    onlyInB: Object.keys(b).filter((k) => !(k in a)),
+  };
+}
+
+/** Keys that no source file mentions, as a quoted string or through a dynamic prefix. */
+export function unusedKeys(keys: string[], sources: string[], dynamicPrefixes: string[]): string[] {
+  const code = sources.join('\n');
+  const usedPrefixes = dynamicPrefixes.filter((prefix) => code.includes(`\`${prefix}\${`));
+  return keys.filter((key) => {
+    if (usedPrefixes.some((prefix) => key.startsWith(prefix) && !key.slice(prefix.length).includes('.'))) return false;
+    return !(code.includes(`'${key}'`) || code.includes(`"${key}"`) || code.includes(`\`${key}\``));
+  });
+}
+
+describe('message catalogues', () => {
+  const sources = sourceFiles(srcDir).map((file) => fs.readFileSync(file, 'utf8'));
+
+  it('ja.json and en.json should have the same keys when compared', () => {
+    const { onlyInA, onlyInB } = catalogueDifferences(ja, en);
+    assert.deepEqual(onlyInA, [], `keys in ja.json but not en.json: ${onlyInA.join(', ')}`);
+    assert.deepEqual(onlyInB, [], `keys in en.json but not ja.json: ${onlyInB.join(', ')}`);
+  });
+
+  it('every message should have text in both languages when defined', () => {
+    for (const [name, catalogue] of Object.entries({ ja, en } as Record<string, Record<string, string>>)) {
+      for (const [key, value] of Object.entries(catalogue)) assert.ok(value.trim().length > 0, `${name}.json: ${key} is empty`);
+    }
+  });
+
+  it('every message key should be used in src when defined', () => {
+    const unused = unusedKeys(Object.keys(ja), sources, DYNAMIC_PREFIXES);
+    assert.deepEqual(unused, [], `keys defined but never used: ${unused.join(', ')}`);
+  });
+
+  it('every dynamic prefix should still be built somewhere in src when listed', () => {
+    const code = sources.join('\n');
+    for (const prefix of DYNAMIC_PREFIXES) assert.ok(code.includes(`\`${prefix}\${`), `no code builds keys with \`${prefix}\${…}\``);
+  });
+
+  it('the checks should report a key when it is missing from one language or unused', () => {
+    // The checks themselves can fail: a key only in one catalogue and a key nobody uses are found.
+    assert.deepEqual(catalogueDifferences({ a: '1', b: '2' }, { a: '1', c: '3' }), { onlyInA: ['b'], onlyInB: ['c'] });
+    const code = ["t('home.title')", 't(`preferences.textSize.${size}`)'];
+    assert.deepEqual(
+      unusedKeys(['home.title', 'home.lead', 'preferences.textSize.large', 'preferences.textSize.large.hint'], code, ['preferences.textSize.']),
+      ['home.lead', 'preferences.textSize.large.hint'],
+    );
+  });
+});
