@@ -31,6 +31,7 @@ const fontVersion = (JSON.parse(fs.readFileSync(path.join(fontPackageDir, 'packa
 
 const assets: Record<string, { file: string; type: string }> = {
   'app.css': { file: path.join(here, 'assets', 'app.css'), type: CSS },
+  'favicon.svg': { file: path.join(here, 'assets', 'favicon.svg'), type: 'image/svg+xml' },
   'tokens.css': { file: require.resolve('@digital-go-jp/design-tokens/dist/tokens.css'), type: CSS },
 };
 

@@ -1,0 +1,225 @@
+// A resident's first visit, in a real browser against the real server: the home page in
+// Japanese, switching to English, choosing extra-large text and high contrast (both remembered
+// after a reload), a municipality page, and axe-core's WCAG 2.1 AA checks on each state.
+// Runs with `npm run test:browser`; needs Debian's Chromium (apt-get install -y chromium).
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import axe from 'axe-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+/** A free port in 3100–3199 (the range kept for UI work on shared machines). */
+async function freePort(): Promise<number> {
+  for (let port = 3100 + Math.floor(Math.random() * 50); port < 3200; port++) {
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('No free port in 3100-3199');
+}
+
+async function waitForReady(base: string, server: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`The server exited with ${server.exitCode} before it was ready:\n${output()}`);
+    try {
+      const res = await fetch(`${base}/readyz`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`The server was not ready within 60 s:\n${output()}`);
+}
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: unknown[]; failureSummary?: string }>;
+}
+
+/** Runs axe-core on the page and fails on any serious or critical WCAG 2.1 AA violation. */
+async function assertAccessible(page: Page, label: string): Promise<void> {
+  // page.evaluate goes through the DevTools protocol, so the page's CSP (script-src 'self')
+  // stays on for the journey and axe still gets in.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axe.source);
+  const violations = await page.evaluate(async (tags) => {
+    const w = window as unknown as { axe: { run(ctx: Document, opts: unknown): Promise<{ violations: AxeViolation[] }> } };
+    const result = await w.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
+  }, WCAG_21_AA);
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  if (bad.length > 0) {
+    console.log(`axe violations on ${label}:\n${JSON.stringify(bad, null, 2)}`);
+  }
+  assert.deepEqual(
+    bad.map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
+    [],
+    `${label} has serious or critical accessibility violations`,
+  );
+}
+
+const fontSize = (page: Page, selector: string) =>
+  page.$eval(selector, (el) => Number.parseFloat(getComputedStyle(el).fontSize));
+
+describe('home journey in Chromium', () => {
+  let server: ChildProcess | undefined;
+  let browser: Browser | undefined;
+  let context: BrowserContext;
+  let page: Page;
+  let base: string;
+  let dataDir: string;
+  let serverOutput = '';
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    if (!fs.existsSync(CHROMIUM)) {
+      throw new Error(`Chromium is not installed at ${CHROMIUM}. Install it with: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+    }
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsunagu-browser-'));
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NODE_ENV: 'development',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      TSUNAGU_DATA_DIR: dataDir,
+      TSUNAGU_DEMO_DATA: 'true',
+      TSUNAGU_SECURE_COOKIES: 'false',
+      LOG_LEVEL: 'warn',
+    };
+    delete env.DATABASE_URL; // always the embedded database in its own fresh directory
+    server = spawn(process.execPath, ['bin/tsunagu.mjs', 'serve'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    server.stdout!.on('data', (chunk) => (serverOutput += chunk));
+    server.stderr!.on('data', (chunk) => (serverOutput += chunk));
+    await waitForReady(base, server, () => serverOutput);
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    // A CSP violation or a script error shows up here (the pages have no scripts of their own).
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('response', (response) => {
+      if (response.status() >= 400) pageErrors.push(`${response.status()} ${new URL(response.url()).pathname}`);
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (server && server.exitCode === null) {
+      const exited = new Promise((resolve) => server!.once('exit', resolve));
+      server.kill('SIGTERM');
+      const timer = setTimeout(() => server!.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('the home page should be in Japanese with the web font and no accessibility problems when first opened', async () => {
+    await page.goto(`${base}/`);
+    assert.equal(await page.getAttribute('html', 'lang'), 'ja');
+    assert.equal(await page.textContent('h1'), '県内の市町村');
+    assert.equal(await page.locator('section.zone').count(), 7);
+    assert.equal(await page.locator('a[href^="/municipalities/"]').count(), 59);
+    assert.ok(await page.getByRole('link', { name: '郡山市' }).isVisible());
+    // The Japanese text is drawn with the bundled Noto Sans JP, served by us under the CSP.
+    await page.evaluate(() => document.fonts.ready);
+    const loaded = await page.evaluate(() => [...document.fonts].filter((f) => f.family.includes('Noto Sans JP') && f.status === 'loaded').length);
+    assert.ok(loaded > 0, 'Noto Sans JP was loaded');
+    await assertAccessible(page, 'home (ja, standard)');
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('the skip link should be the first thing a keyboard reaches and lead to the main content when used', async () => {
+    await page.goto(`${base}/`);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), '本文へ移動');
+    const box = await page.locator('.skip-link').boundingBox();
+    assert.ok(box && box.x >= 0 && box.y >= 0, 'the focused skip link is on screen');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
+  });
+
+  it('the language switch should show the page in English when clicked', async () => {
+    await page.goto(`${base}/`);
+    await Promise.all([page.waitForURL(`${base}/`), page.getByRole('link', { name: 'English' }).click()]);
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    assert.equal(await page.textContent('h1'), 'Municipalities in the prefecture');
+    assert.ok(await page.getByRole('link', { name: 'Koriyama City' }).isVisible());
+    await assertAccessible(page, 'home (en, standard)');
+  });
+
+  it('the text size buttons should enlarge the text and keep it after a reload when Extra large is pressed', async () => {
+    const before = await fontSize(page, 'main p');
+    await Promise.all([page.waitForURL(`${base}/`), page.getByRole('button', { name: 'Extra large' }).click()]);
+    const larger = await fontSize(page, 'main p');
+    assert.ok(larger >= before * 1.4, `text grew from ${before}px to ${larger}px`);
+    assert.equal(await page.getByRole('button', { name: 'Extra large' }).getAttribute('aria-pressed'), 'true');
+    await page.reload();
+    assert.equal(await fontSize(page, 'main p'), larger);
+    assert.equal(await page.getAttribute('html', 'lang'), 'en', 'the language is still remembered');
+    await assertAccessible(page, 'home (en, x-large)');
+
+    await Promise.all([page.waitForURL(`${base}/`), page.getByRole('button', { name: 'Large', exact: true }).click()]);
+    const large = await fontSize(page, 'main p');
+    assert.ok(large > before && large < larger, `Large (${large}px) is between standard and extra large`);
+  });
+
+  it('a municipality page should have no accessibility problems in high contrast when chosen there', async () => {
+    await page.goto(`${base}/municipalities/072036`);
+    assert.equal(await page.textContent('h1 .subtitle'), '郡山市');
+    await assertAccessible(page, 'municipality (en, large)');
+    await Promise.all([page.waitForURL(`${base}/municipalities/072036`), page.getByRole('button', { name: 'High contrast' }).click()]);
+    assert.match((await page.getAttribute('html', 'class')) ?? '', /contrast-high/);
+    const colour = await page.$eval('body', (el) => getComputedStyle(el).color);
+    assert.equal(colour, 'rgb(0, 0, 0)');
+    await assertAccessible(page, 'municipality (en, large, high contrast)');
+    await page.goto(`${base}/`);
+    await assertAccessible(page, 'home (en, large, high contrast)');
+  });
+
+  it('the pages should fit a phone screen without sideways scrolling when the text is extra large', async () => {
+    const phone = await browser!.newContext({ viewport: { width: 375, height: 800 } });
+    await phone.addCookies([
+      { name: 'tsn_text', value: 'x-large', url: base },
+      { name: 'tsn_contrast', value: 'high', url: base },
+    ]);
+    const small = await phone.newPage();
+    try {
+      for (const url of ['/', '/municipalities/072036', '/preferences', '/nope']) {
+        await small.goto(`${base}${url}`);
+        const overflow = await small.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        assert.ok(overflow <= 0, `${url} is ${overflow}px wider than the screen`);
+      }
+      await assertAccessible(small, 'preferences (ja, x-large, high contrast, phone)');
+    } finally {
+      await phone.close();
+    }
+  });
+
+  it('the pages should log no errors in the browser console when used', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});
