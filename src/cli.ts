@@ -1,19 +1,20 @@
 // `tsunagu serve | migrate | seed | tenants import FILE | audit verify | tokens issue |
 //  backup FILE | restore FILE` — everything an operator does from the console.
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildTsunagu, allMigrations } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './platform/config.ts';
-import { DataDirInUseError, openDatabase, type DatabaseHandle } from './platform/db/database.ts';
+import { DataDirInUseError, openDatabase, ping, type DatabaseHandle } from './platform/db/database.ts';
 import { migrateToLatest } from './platform/db/migrator.ts';
 import { appendAudit, verifyAuditChain } from './platform/audit/audit-log.ts';
 import { importTenants, parseTenantCsv, TenantImportError } from './platform/tenancy/import-tenants.ts';
-import { issueApiToken } from './platform/authz/api-tokens.ts';
+import { issueApiToken, revokeApiToken } from './platform/authz/api-tokens.ts';
 import { grantRole } from './platform/authz/role-assignments.ts';
 import { system } from './platform/authz/actor.ts';
 import { AppError } from './platform/errors.ts';
 import type { ScopeLevel } from './platform/authz/roles.ts';
-import { backupDatabase, restoreDatabase } from './platform/db/backup.ts';
+import { BackupError, backupDatabase, restoreDatabase } from './platform/db/backup.ts';
 
 const USAGE = `Usage: tsunagu <command>
 
@@ -29,8 +30,19 @@ const USAGE = `Usage: tsunagu <command>
 
 Configuration is read from the environment; see docs/operations.md.`;
 
-function openFromConfig(config: Config): Promise<DatabaseHandle> {
-  return openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+async function openFromConfig(config: Config): Promise<DatabaseHandle> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  // One query up front: it reports an unreachable database before any work starts, and it
+  // makes Kysely initialise its driver. A handle closed without ever querying never closes the
+  // PGlite instance underneath (Kysely skips destroying a driver it did not initialise), and
+  // the process then never exits, e.g. after \`restore\` refuses a file before touching the database.
+  try {
+    await ping(database.db);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return database;
 }
 
 async function withDatabase<T>(config: Config, run: (database: DatabaseHandle) => Promise<T>): Promise<T> {
@@ -75,7 +87,7 @@ async function serve(config: Config): Promise<number> {
 }
 
 function parseTokenArgs(args: string[]) {
-  const { values } = parseArgs({
+  const { values } = asUsageError(() => parseArgs({
     args,
     options: {
       name: { type: 'string' },
@@ -85,14 +97,34 @@ function parseTokenArgs(args: string[]) {
       municipality: { type: 'string' },
       days: { type: 'string' },
     },
-  });
+  }));
   if (!values.name) throw new UsageError('tokens issue needs --name');
   if (values.role && !values.prefecture) throw new UsageError('--role needs --prefecture CODE');
-  if (values.days && !/^\d+$/.test(values.days)) throw new UsageError('--days must be a whole number');
+  if (values.days && !/^[1-9]\d{0,4}$/.test(values.days)) throw new UsageError('--days must be a whole number from 1');
+  if (values.zone && values.municipality) throw new UsageError('give --zone or --municipality, not both');
+  if ((values.zone || values.municipality) && !values.role) throw new UsageError('--zone and --municipality need --role');
   return values;
 }
 
 class UsageError extends Error {}
+
+/** Reports parseArgs's errors (unknown option, missing value) as usage errors. */
+function asUsageError<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) throw new UsageError((error as Error).message);
+    throw error;
+  }
+}
+
+async function readInput(file: string): Promise<string> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -118,11 +150,15 @@ export async function main(argv: string[]): Promise<number> {
       case 'tenants': {
         const [sub, file] = rest;
         if (sub !== 'import' || !file) throw new UsageError('usage: tsunagu tenants import FILE.csv');
-        const rows = parseTenantCsv(await fs.readFile(file, 'utf8'));
+        const rows = parseTenantCsv(await readInput(file));
         return await withDatabase(config, async ({ db }) => {
           await migrateToLatest(db, allMigrations());
-          const summary = await importTenants(db, rows);
-          await appendAudit(db, { actor: 'system', action: 'tenancy.import', details: { file: file.split('/').pop(), ...summary } });
+          // The import and its audit record commit together, or neither does.
+          const summary = await db.transaction().execute(async (trx) => {
+            const result = await importTenants(trx, rows);
+            await appendAudit(trx, { actor: 'system', action: 'tenancy.import', details: { file: path.basename(file), ...result } });
+            return result;
+          });
           console.log(`Imported ${summary.municipalities} municipalities in ${summary.zones} living zone(s) of prefecture ${summary.prefectures.join(', ')}.`);
           return 0;
         });
@@ -150,11 +186,19 @@ export async function main(argv: string[]): Promise<number> {
           await appendAudit(ctx.db, { actor: 'system', action: 'authz.token.issue', subject: issued.principalId, details: { name: values.name, days } });
           if (values.role) {
             const level: ScopeLevel = values.municipality ? 'municipality' : values.zone ? 'zone' : 'prefecture';
-            await grantRole(ctx, system, {
-              principalId: issued.principalId,
-              role: values.role,
-              scope: { level, prefectureCode: values.prefecture!, zoneId: values.zone ?? null, lgCode: values.municipality ?? null },
-            });
+            try {
+              await grantRole(ctx, system, {
+                principalId: issued.principalId,
+                role: values.role,
+                scope: { level, prefectureCode: values.prefecture!, zoneId: values.zone ?? null, lgCode: values.municipality ?? null },
+              });
+            } catch (error) {
+              // The token was never shown, but it exists: revoke it so no role-less token is left.
+              await revokeApiToken(ctx.db, issued.id);
+              await appendAudit(ctx.db, { actor: 'system', action: 'authz.token.revoke', subject: issued.principalId, details: { reason: 'role grant failed' } });
+              await tsunagu.close();
+              throw error;
+            }
           }
           await tsunagu.close();
           console.log(`Token for "${values.name}" (principal ${issued.principalId}, valid ${days} days). It is shown only now:\n${issued.token}`);
@@ -193,7 +237,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`tsunagu: ${error.message}\n\n${USAGE}`);
       return 2;
     }
-    if (error instanceof ConfigError || error instanceof TenantImportError || error instanceof DataDirInUseError) {
+    if (error instanceof ConfigError || error instanceof TenantImportError || error instanceof DataDirInUseError || error instanceof BackupError) {
       console.error(`tsunagu: ${error.message}`);
       return 2;
     }

@@ -58,6 +58,10 @@ export async function backupDatabase(db: Database, file: string): Promise<{ tabl
   const header: Header = { format: FORMAT, version: VERSION, createdAt: new Date().toISOString(), migrations: await appliedMigrations(db), tables };
   let rows = 0;
   // A repeatable-read transaction gives one consistent snapshot across all tables.
+  // The rows are collected in memory before they are written, because the snapshot lives in a
+  // transaction callback that a generator cannot yield from. That is fine at the platform's
+  // current size (tens of thousands of rows); stream through db.connection() with an explicit
+  // BEGIN … COMMIT when modules hold large tables.
   async function* lines() {
     yield `${JSON.stringify(header)}\n`;
     const chunks: string[] = [];
@@ -78,14 +82,36 @@ export async function backupDatabase(db: Database, file: string): Promise<{ tabl
     yield* chunks;
   }
   const temporary = `${file}.partial`;
-  await pipeline(Readable.from(lines()), zlib.createGzip(), fs.createWriteStream(temporary));
+  try {
+    await pipeline(Readable.from(lines()), zlib.createGzip(), fs.createWriteStream(temporary));
+  } catch (error) {
+    fs.rmSync(temporary, { force: true });
+    throw error;
+  }
   fs.renameSync(temporary, file); // a crash never leaves a half-written file under the real name
   return { tables: tables.length, rows };
 }
 
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}
+
+/** Refuses a database that holds any data, before anything (a migration) touches it. */
+async function assertEmpty(db: Database): Promise<void> {
+  for (const table of await userTables(db)) {
+    if (MIGRATION_SEEDED.includes(table)) continue;
+    const count = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(db);
+    if ((count.rows[0]?.n ?? 0) > 0) throw new BackupError(`the database is not empty (${table} has rows); restore only into an empty database`);
+  }
+}
+
+// The whole backup is read into memory before it is loaded (see backupDatabase on size).
 async function readBackup(file: string): Promise<{ header: Header; data: Map<string, string[]> }> {
   if (!fs.existsSync(file)) throw new BackupError(`${file} does not exist`);
-  const input = readline.createInterface({ input: fs.createReadStream(file).pipe(zlib.createGunzip()), crlfDelay: Infinity });
+  const source = fs.createReadStream(file);
+  const gunzip = zlib.createGunzip();
+  source.on('error', (error) => gunzip.destroy(error)); // pipe() does not pass read errors on
+  const input = readline.createInterface({ input: source.pipe(gunzip), crlfDelay: Infinity });
   let header: Header | undefined;
   const data = new Map<string, string[]>();
   let current: string[] | undefined;
@@ -94,7 +120,9 @@ async function readBackup(file: string): Promise<{ header: Header; data: Map<str
       if (!line) continue;
       if (!header) {
         header = JSON.parse(line) as Header;
-        if (header.format !== FORMAT || header.version !== VERSION) throw new BackupError(`${file} is not a Tsunagu backup (version ${VERSION})`);
+        if (header?.format !== FORMAT || header.version !== VERSION || !isStringArray(header.migrations) || !isStringArray(header.tables)) {
+          throw new BackupError(`${file} is not a Tsunagu backup (version ${VERSION})`);
+        }
         continue;
       }
       if (line.startsWith('{"table":')) {
@@ -110,6 +138,11 @@ async function readBackup(file: string): Promise<{ header: Header; data: Map<str
   } catch (error) {
     if (error instanceof BackupError) throw error;
     throw new BackupError(`${file} cannot be read as a Tsunagu backup: ${(error as Error).message}`);
+  } finally {
+    // Leaving the loop early (a bad header) must not leave the streams open.
+    input.close();
+    gunzip.destroy();
+    source.destroy();
   }
   if (!header) throw new BackupError(`${file} is empty`);
   return { header, data };
@@ -125,17 +158,16 @@ export async function restoreDatabase(db: Database, file: string, migrations: Mi
     migrationTableName: 'platform_migrations',
     migrationLockTableName: 'platform_migrations_lock',
   });
+  // Check before migrating: migrating a newer, populated database down to the backup's version
+  // would run down migrations (dropping tables) before the refusal.
+  await assertEmpty(db);
   const last = header.migrations.at(-1);
   if (last) {
     const { error } = await migrator.migrateTo(last);
     if (error) throw error;
   }
   const tables = await userTables(db);
-  for (const table of tables) {
-    if (MIGRATION_SEEDED.includes(table)) continue;
-    const count = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(db);
-    if ((count.rows[0]?.n ?? 0) > 0) throw new BackupError(`the database is not empty (${table} has rows); restore only into an empty database`);
-  }
+  await assertEmpty(db);
   let rows = 0;
   await db.transaction().execute(async (trx) => {
     await sql`set constraints all deferred`.execute(trx);
