@@ -19,6 +19,7 @@ const DYNAMIC_PREFIXES = [
   'layout.switchTo.', // ui/layout.tsx: the other language's name
   'preferences.textSize.', // ui/layout.tsx, ui/preferences-routes.tsx: one per text size
   'preferences.contrast.', // ui/layout.tsx, ui/preferences-routes.tsx: one per contrast
+  'home.count.', // tenancy/views/home-page.tsx: one per plural category (Intl.PluralRules)
 ];
 
 function sourceFiles(dir: string, out: string[] = []): string[] {

@@ -26,6 +26,7 @@ describe('tenancy pages', () => {
     assert.equal(htmlLang(html), 'ja');
     assert.equal(titleOf(html), '県内の市町村 | つなぐ');
     assert.deepEqual(zoneHeadings(html), ['県北', '県中', '県南', '会津', '南会津', '相双', 'いわき']);
+    assert.match(html, /いわき<span class="count">1団体<\/span>/);
     const links = municipalityLinks(html);
     assert.equal(links.length, 59);
     assert.equal(new Set(links.map((l) => l.code)).size, 59);
@@ -47,6 +48,8 @@ describe('tenancy pages', () => {
     assert.equal(htmlLang(res.body), 'en');
     assert.ok(municipalityLinks(res.body).some((l) => l.code === '072036' && l.name === 'Koriyama City'));
     assert.match(res.body, />日本語<\/a>/);
+    assert.match(res.body, /Iwaki<span class="count">1 municipality<\/span>/);
+    assert.match(res.body, /Kenchu<span class="count">12 municipalities<\/span>/);
   });
 
   it('a municipality page should show its names, code, prefecture and zone when the code is a tenant', async () => {

@@ -3,6 +3,8 @@ import type { TenantTree } from '../tenant-directory.ts';
 
 export function HomePage({ request, trees }: { request: FastifyRequest; trees: TenantTree[] }) {
   const { t, locale } = request;
+  // English says "1 municipality" but "8 municipalities"; Japanese has one form (the "other" key).
+  const plural = new Intl.PluralRules(locale);
   if (trees.length === 0) {
     return (
       <>
@@ -25,7 +27,7 @@ export function HomePage({ request, trees }: { request: FastifyRequest; trees: T
               <section class="zone" aria-labelledby={`zone-${tree.prefecture.lgCode}-${zone.id}`}>
                 <h3 id={`zone-${tree.prefecture.lgCode}-${zone.id}`}>
                   {t('home.zone', { zone: zone.name[locale] })}
-                  <span class="count">{t('home.count', { count: zone.municipalities.length })}</span>
+                  <span class="count">{t(`home.count.${plural.select(zone.municipalities.length)}`, { count: zone.municipalities.length })}</span>
                 </h3>
                 <ul class="municipality-list">
                   {zone.municipalities.map((m) => (
