@@ -56,7 +56,9 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
     kind: 'pglite',
     pglite,
     close: async () => {
+      // Kysely closes its driver only if a query ever ran; close PGlite itself as well.
       await db.destroy();
+      if (!pglite.closed) await pglite.close();
       unlock();
     },
   };

@@ -3,6 +3,7 @@
 // bodies, and one error handler. Modules add routes; they do not repeat any of this.
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import compress from '@fastify/compress';
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
@@ -54,6 +55,8 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   app.decorateRequest('preferences', null as never);
   app.decorateRequest('actor', null as never);
 
+  // Pages, API answers and the font stylesheet are text; compress what is worth it (>1 KiB).
+  await app.register(compress, { threshold: 1024, encodings: ['br', 'gzip'] });
   await app.register(cookie, { secret: config.cookieSecret ?? randomBytes(32).toString('hex') });
   await app.register(formbody, { bodyLimit: config.bodyLimit });
   await app.register(csrf, {
@@ -108,7 +111,10 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
 
   app.setNotFoundHandler(async (request) => {
     throw new AppError(PlatformErrors.NOT_FOUND, {
-      detail: { ja: `${request.method} ${request.url.split('?')[0]} はありません`, en: `There is no ${request.method} ${request.url.split('?')[0]}` },
+      detail: {
+        ja: `「${request.url.split('?')[0]}」は見つかりませんでした。アドレスに誤りがないか確認してください。`,
+        en: `Nothing was found at "${request.url.split('?')[0]}". Check the address for mistakes.`,
+      },
     });
   });
 

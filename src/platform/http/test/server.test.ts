@@ -101,6 +101,15 @@ describe('HTTP server', () => {
     assert.equal(res.headers['referrer-policy'], 'same-origin');
   });
 
+  it('should compress large answers when the client accepts gzip', async () => {
+    const res = await t.app.inject({ url: '/api/v1/tenants', headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.headers['content-encoding'], 'gzip');
+    const plain = await t.app.inject('/api/v1/tenants');
+    assert.equal(plain.headers['content-encoding'], undefined);
+    assert.ok(res.rawPayload.length < plain.rawPayload.length / 3);
+  });
+
   it('should answer 401 with WWW-Authenticate when a bearer token is unknown', async () => {
     const res = await t.app.inject({ url: '/api/v1/me', headers: { authorization: 'Bearer tsn_not-a-real-token' } });
     assert.equal(res.statusCode, 401);
