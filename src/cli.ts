@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { buildTsunagu, allMigrations } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './platform/config.ts';
 import { DataDirInUseError, openDatabase, ping, type DatabaseHandle } from './platform/db/database.ts';
-import { migrateToLatest } from './platform/db/migrator.ts';
+import { migrateToLatest, pendingMigrations } from './platform/db/migrator.ts';
 import { appendAudit, verifyAuditChain } from './platform/audit/audit-log.ts';
 import { importTenants, parseTenantCsv, TenantImportError } from './platform/tenancy/import-tenants.ts';
 import { issueApiToken, revokeApiToken } from './platform/authz/api-tokens.ts';
@@ -14,7 +14,7 @@ import { grantRole } from './platform/authz/role-assignments.ts';
 import { system } from './platform/authz/actor.ts';
 import { AppError } from './platform/errors.ts';
 import type { ScopeLevel } from './platform/authz/roles.ts';
-import { BackupError, backupDatabase, restoreDatabase } from './platform/db/backup.ts';
+import { BackupError, backupDatabase, readBackup, restoreDatabase } from './platform/db/backup.ts';
 
 const USAGE = `Usage: tsunagu <command>
 
@@ -108,6 +108,15 @@ function parseTokenArgs(args: string[]) {
 
 class UsageError extends Error {}
 
+/** An operator mistake that is not about the command line (exit 2, message only). */
+class CommandError extends Error {}
+
+/** Refuses to read a database that was never migrated (its tables do not exist yet). */
+async function requireMigrated(db: DatabaseHandle['db'], needed: string): Promise<void> {
+  const pending = await pendingMigrations(db, allMigrations());
+  if (pending.includes(needed)) throw new CommandError('the database has not been set up yet; run "tsunagu migrate" first');
+}
+
 /** Reports parseArgs's errors (unknown option, missing value) as usage errors. */
 function asUsageError<T>(parse: () => T): T {
   try {
@@ -166,6 +175,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'audit': {
         if (rest[0] !== 'verify') throw new UsageError('usage: tsunagu audit verify');
         return await withDatabase(config, async ({ db }) => {
+          await requireMigrated(db, '2026-11-23T1202-platform-audit');
           const result = await verifyAuditChain(db);
           if (result.ok) {
             console.log(`The audit log is intact: ${result.count} record(s), last hash ${result.lastHash}.`);
@@ -209,6 +219,7 @@ export async function main(argv: string[]): Promise<number> {
         const [file] = rest;
         if (!file) throw new UsageError('usage: tsunagu backup FILE');
         return await withDatabase(config, async ({ db }) => {
+          await requireMigrated(db, '2026-11-23T1200-platform-tenancy');
           const summary = await backupDatabase(db, file);
           console.log(`Backed up ${summary.rows} row(s) from ${summary.tables} table(s) to ${file}.`);
           return 0;
@@ -217,8 +228,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'restore': {
         const [file] = rest;
         if (!file) throw new UsageError('usage: tsunagu restore FILE');
+        const backup = await readBackup(file); // a bad file is refused before the database is opened
         return await withDatabase(config, async ({ db }) => {
-          const summary = await restoreDatabase(db, file, allMigrations());
+          const summary = await restoreDatabase(db, backup, allMigrations());
           console.log(`Restored ${summary.rows} row(s) into ${summary.tables} table(s) from ${file}.`);
           return 0;
         });
@@ -237,7 +249,13 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`tsunagu: ${error.message}\n\n${USAGE}`);
       return 2;
     }
-    if (error instanceof ConfigError || error instanceof TenantImportError || error instanceof DataDirInUseError || error instanceof BackupError) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof CommandError ||
+      error instanceof TenantImportError ||
+      error instanceof DataDirInUseError ||
+      error instanceof BackupError
+    ) {
       console.error(`tsunagu: ${error.message}`);
       return 2;
     }

@@ -127,6 +127,8 @@ describe('tsunagu backup and restore', () => {
       const missing = await runCli(target, ['restore', path.join(target.workDir, 'nope.gz')]);
       assert.equal(missing.code, 2);
       assert.match(missing.stderr, /does not exist/);
+      // The file is checked before the database is opened: no empty embedded database is created.
+      if (target.dataDir) assert.equal(fs.existsSync(target.dataDir), false);
       // Nothing was loaded: a good backup still restores afterwards.
       await ok(target, ['restore', file]);
     } finally {

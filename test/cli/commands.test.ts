@@ -12,6 +12,12 @@ describe('tsunagu commands', () => {
   after(() => target.cleanup());
 
   it('migrate should list the migrations it applied, then say the database is up to date', async () => {
+    // Before it: reading commands ask for a migration rather than failing with a stack trace.
+    for (const args of [['audit', 'verify'], ['backup', `${target.workDir}/early.gz`]]) {
+      const early = await runCli(target, args);
+      assert.equal(early.code, 2, args.join(' '));
+      assert.equal(early.stderr, 'tsunagu: the database has not been set up yet; run "tsunagu migrate" first\n');
+    }
     const first = await runCli(target, ['migrate']);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, /^Applied \d+ migration\(s\):\n {2}2026-11-23T1200-platform-tenancy\n/);

@@ -22,7 +22,7 @@ const MIGRATION_TABLES = ['platform_migrations', 'platform_migrations_lock'];
 /** Tables whose migration inserts a row (a singleton): restore replaces that row. */
 const MIGRATION_SEEDED = ['platform_audit_head'];
 
-interface Header {
+export interface Header {
   format: string;
   version: number;
   createdAt: string;
@@ -105,8 +105,18 @@ async function assertEmpty(db: Database): Promise<void> {
   }
 }
 
-// The whole backup is read into memory before it is loaded (see backupDatabase on size).
-async function readBackup(file: string): Promise<{ header: Header; data: Map<string, string[]> }> {
+export interface LoadedBackup {
+  file: string;
+  header: Header;
+  data: Map<string, string[]>;
+}
+
+/**
+ * Reads and checks a backup file. The whole backup is held in memory (see backupDatabase on
+ * size). The CLI calls this before opening the database, so a wrong file name never creates an
+ * empty embedded database as a side effect.
+ */
+export async function readBackup(file: string): Promise<LoadedBackup> {
   if (!fs.existsSync(file)) throw new BackupError(`${file} does not exist`);
   const source = fs.createReadStream(file);
   const gunzip = zlib.createGunzip();
@@ -145,11 +155,15 @@ async function readBackup(file: string): Promise<{ header: Header; data: Map<str
     source.destroy();
   }
   if (!header) throw new BackupError(`${file} is empty`);
-  return { header, data };
+  return { file, header, data };
 }
 
-export async function restoreDatabase(db: Database, file: string, migrations: MigrationSet): Promise<{ tables: number; rows: number }> {
-  const { header, data } = await readBackup(file);
+export async function restoreDatabase(
+  db: Database,
+  backup: string | LoadedBackup,
+  migrations: MigrationSet,
+): Promise<{ tables: number; rows: number }> {
+  const { header, data } = typeof backup === 'string' ? await readBackup(backup) : backup;
   const unknown = header.migrations.filter((name) => !migrations[name]);
   if (unknown.length) throw new BackupError(`the backup was made by a newer version of Tsunagu (unknown migrations: ${unknown.join(', ')})`);
   const migrator = new Migrator({
