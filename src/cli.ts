@@ -32,10 +32,8 @@ Configuration is read from the environment; see docs/operations.md.`;
 
 async function openFromConfig(config: Config): Promise<DatabaseHandle> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  // One query up front: it reports an unreachable database before any work starts, and it
-  // makes Kysely initialise its driver. A handle closed without ever querying never closes the
-  // PGlite instance underneath (Kysely skips destroying a driver it did not initialise), and
-  // the process then never exits, e.g. after \`restore\` refuses a file before touching the database.
+  // One query up front reports an unreachable database before any work starts. (It also used to
+  // be what made close() shut PGlite down: Kysely destroys only a driver that ran a query.)
   try {
     await ping(database.db);
   } catch (error) {
