@@ -100,6 +100,13 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
       await database.close();
       const dropper = new pg.Client({ connectionString: url });
       await dropper.connect();
+      // Drop only once the server has seen our connections go (FORCE would kill a connection the
+      // pool is still closing, and its error would fail whichever test runs next).
+      for (let attempt = 0; ; attempt++) {
+        const open = await dropper.query('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+        if (open.rows[0].n === 0 || attempt >= 50) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
       await dropper.query(`drop database if exists ${name} with (force)`);
       await dropper.end();
     },
