@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestApp, type TestApp } from '../../../../test/helpers/test-database.ts';
-import { closeTestApp, HTML, htmlLang, titleOf } from '../../ui/test/page-helpers.ts';
+import { HTML, htmlLang, titleOf } from '../../ui/test/page-helpers.ts';
 
 function zoneHeadings(html: string): string[] {
   return [...html.matchAll(/<section class="zone"[^>]*><h3[^>]*>([^<]+)/g)].map((m) => m[1]!);
@@ -16,7 +16,7 @@ describe('tenancy pages', () => {
   before(async () => {
     t = await createTestApp();
   });
-  after(() => closeTestApp(t));
+  after(() => t.close());
 
   it('the home page should list the 7 living zones and 59 municipalities in Japanese when no language is chosen', async () => {
     const res = await t.app.inject({ url: '/', headers: HTML });

@@ -2,14 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestApp, type TestApp } from '../../../../test/helpers/test-database.ts';
 import { FONT_STYLESHEET } from '../assets-routes.ts';
-import { closeTestApp } from './page-helpers.ts';
 
 describe('static assets', () => {
   let t: TestApp;
   before(async () => {
     t = await createTestApp();
   });
-  after(() => closeTestApp(t));
+  after(() => t.close());
 
   it('every page should link the web font, the design tokens and our stylesheet when rendered', async () => {
     const html = (await t.app.inject({ url: '/', headers: { accept: 'text/html' } })).body;

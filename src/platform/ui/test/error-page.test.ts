@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestApp, type TestApp } from '../../../../test/helpers/test-database.ts';
 import { AppError, PlatformErrors } from '../../errors.ts';
-import { closeTestApp, HTML, htmlLang, titleOf } from './page-helpers.ts';
+import { HTML, htmlLang, titleOf } from './page-helpers.ts';
 
 describe('HTML error pages', () => {
   let t: TestApp;
@@ -20,7 +20,7 @@ describe('HTML error pages', () => {
       });
     });
   });
-  after(() => closeTestApp(t));
+  after(() => t.close());
 
   it('an unknown path should answer a Japanese 404 page titled 「エラー：」 when the browser accepts HTML', async () => {
     const res = await t.app.inject({ url: '/nope', headers: HTML });

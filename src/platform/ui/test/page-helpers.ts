@@ -37,14 +37,3 @@ export function form(fields: Record<string, string>): string {
 }
 
 export const HTML = { accept: 'text/html,application/xhtml+xml' };
-
-/**
- * Closes a test app. Works around a bug in the database layer: on PGlite, DatabaseHandle.close()
- * relies on Kysely's destroy(), which does nothing when no query ever ran, so an app that only
- * answered /healthz or a 404 leaves PGlite open and the test process never exits.
- */
-export async function closeTestApp(t: { close(): Promise<void>; database: { pglite?: { closed: boolean; close(): Promise<void> } } }) {
-  await t.close();
-  const pglite = t.database.pglite;
-  if (pglite && !pglite.closed) await pglite.close();
-}

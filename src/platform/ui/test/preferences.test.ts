@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestApp, type TestApp } from '../../../../test/helpers/test-database.ts';
-import { closeTestApp, csrfTokenOf, form, HTML, htmlClass, htmlLang, keepCookies, titleOf, type CookieJar } from './page-helpers.ts';
+import { csrfTokenOf, form, HTML, htmlClass, htmlLang, keepCookies, titleOf, type CookieJar } from './page-helpers.ts';
 
 const FORM = { ...HTML, 'content-type': 'application/x-www-form-urlencoded' };
 
@@ -10,7 +10,7 @@ describe('display and language preferences', () => {
   before(async () => {
     t = await createTestApp();
   });
-  after(() => closeTestApp(t));
+  after(() => t.close());
 
   it('the language switch should make the next pages English when lang=en is chosen', async () => {
     const jar: CookieJar = {};
