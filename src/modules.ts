@@ -4,5 +4,6 @@ import type { TsunaguModule } from './platform/module.ts';
 import { tenancyModule } from './platform/tenancy/module.ts';
 import { authzModule } from './platform/authz/module.ts';
 import { auditModule } from './platform/audit/module.ts';
+import { brokerModule } from './broker/module.ts';
 
-export const installedModules: TsunaguModule[] = [tenancyModule, authzModule, auditModule];
+export const installedModules: TsunaguModule[] = [tenancyModule, authzModule, auditModule, brokerModule];

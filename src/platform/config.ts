@@ -32,6 +32,12 @@ export interface Config {
   runWorker: boolean;
   /** Production mode: stricter checks (e.g. a cookie secret must be set). */
   production: boolean;
+  /** NGSI-LD broker: require credentials (false only for conformance suites; unsafe). */
+  brokerAuth: boolean;
+  /** NGSI-LD broker: largest request body (batch operations carry up to 1,000 entities). */
+  brokerBodyLimit: number;
+  /** NGSI-LD broker: requests per minute per client address (devices post often). */
+  brokerRateLimitPerMinute: number;
 }
 
 export class ConfigError extends Error {}
@@ -51,6 +57,13 @@ function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boole
   if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
   if (['0', 'false', 'no', 'off'].includes(raw)) return false;
   throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+function brokerAuth(env: NodeJS.ProcessEnv): boolean {
+  const raw = env.TSUNAGU_BROKER_AUTH?.toLowerCase();
+  if (raw === undefined || raw === '' || raw === 'on') return true;
+  if (raw === 'off') return false;
+  throw new ConfigError(`TSUNAGU_BROKER_AUTH must be on or off, got "${env.TSUNAGU_BROKER_AUTH}"`);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -86,5 +99,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: boolean(env, 'TSUNAGU_TRUST_PROXY', false),
     runWorker: boolean(env, 'TSUNAGU_WORKER', true),
     production,
+    brokerAuth: brokerAuth(env),
+    brokerBodyLimit: integer(env, 'TSUNAGU_BROKER_BODY_LIMIT', 16_777_216, 1024, 1_073_741_824),
+    brokerRateLimitPerMinute: integer(env, 'TSUNAGU_BROKER_RATE_LIMIT', 600_000, 1, 100_000_000),
   };
 }

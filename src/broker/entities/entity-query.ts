@@ -1,0 +1,112 @@
+// Query Entities (clause 5.7.2) against broker_entities: id, idPattern, type selection, attrs,
+// q, scopeQ and geo-queries compiled to one SQL statement with bind parameters. Geo-queries
+// prefilter on the bounding boxes in broker_entity_geo; the exact geometric test then runs on
+// the candidates in order, so limit/offset count only true matches.
+import { sql, type RawBuilder } from 'kysely';
+import type { Database } from '../../platform/db/database.ts';
+import { NgsiError } from '../errors.ts';
+import { candidateBox, matchesGeoQuery, type GeoQuery } from '../geo/geo-query.ts';
+import { compileQ } from '../query/q-sql.ts';
+import type { QExpression } from '../query/q-language.ts';
+import { compileScopeQuery, type ScopeQuery } from '../query/scope-query.ts';
+import { rowToEntity } from './entity-store.ts';
+import type { StoredEntity } from './stored-entity.ts';
+import { typeSelectorSql, type TypeSelector } from './type-selector.ts';
+
+/** Largest page (documented in docs/broker.md); beyond it the answer is TooManyResults. */
+export const MAX_LIMIT = 1000;
+export const DEFAULT_LIMIT = 20;
+
+export interface EntityQuery {
+  tenant: string;
+  ids?: string[] | undefined;
+  idPattern?: string | undefined;
+  types?: TypeSelector | undefined;
+  /** Entities having at least one of these (expanded) attributes. */
+  attrs?: string[] | undefined;
+  q?: QExpression | undefined;
+  scopeQ?: ScopeQuery | undefined;
+  /** Geo-query with `geoproperty` already expanded to an IRI. */
+  geo?: (GeoQuery & { geoproperty: string }) | undefined;
+  limit: number;
+  offset: number;
+  count: boolean;
+  /** Expands the short names in q with the requester's @context. */
+  expand: (term: string) => string;
+}
+
+export interface QueryResult {
+  entities: StoredEntity[];
+  total?: number;
+}
+
+function conditions(query: EntityQuery): RawBuilder<boolean>[] {
+  const where: RawBuilder<boolean>[] = [sql<boolean>`e.tenant = ${query.tenant}`];
+  if (query.ids?.length) where.push(sql<boolean>`e.id = any(${sql.val(query.ids)}::text[])`);
+  if (query.idPattern) where.push(sql<boolean>`e.id ~ ${query.idPattern}`);
+  if (query.types) where.push(typeSelectorSql(query.types));
+  if (query.attrs?.length) where.push(sql<boolean>`e.attrs ?| ${sql.val(query.attrs)}::text[]`);
+  if (query.q) where.push(compileQ(query.q, { attrs: 'e.attrs', expand: query.expand }));
+  if (query.scopeQ) where.push(compileScopeQuery(query.scopeQ, 'e.scopes'));
+  if (query.geo) {
+    const box = candidateBox(query.geo);
+    if (box) {
+      const [minLon, minLat, maxLon, maxLat] = box;
+      where.push(sql<boolean>`exists (select 1 from broker_entity_geo g where g.tenant = e.tenant and g.entity_id = e.id
+        and g.attr = ${query.geo.geoproperty} and g.max_lon >= ${minLon} and g.min_lon <= ${maxLon}
+        and g.max_lat >= ${minLat} and g.min_lat <= ${maxLat})`);
+    } else {
+      where.push(sql<boolean>`e.attrs ? ${query.geo.geoproperty}`);
+    }
+  }
+  return where;
+}
+
+export async function queryEntities(db: Database, query: EntityQuery): Promise<QueryResult> {
+  if (query.limit > MAX_LIMIT) {
+    throw new NgsiError('TooManyResults', `limit: at most ${MAX_LIMIT} entities per page; use offset to page through more`);
+  }
+  const where = sql.join(conditions(query), sql` and `);
+  if (query.idPattern) checkRegex(query.idPattern);
+  if (!query.geo) {
+    const rows = query.limit === 0
+      ? []
+      : (await sql`select e.* from broker_entities e where ${where} order by e.id limit ${query.limit} offset ${query.offset}`.execute(db)).rows;
+    const result: QueryResult = { entities: rows.map((r) => rowToEntity(r as never)) };
+    if (query.count) {
+      const counted = await sql<{ n: string | number }>`select count(*) as n from broker_entities e where ${where}`.execute(db);
+      result.total = Number(counted.rows[0]?.n ?? 0);
+    }
+    return result;
+  }
+  // Geo: walk the candidates in id order, keeping exact matches.
+  const geo = query.geo;
+  const matches: StoredEntity[] = [];
+  let matched = 0;
+  let after: string | null = null;
+  const chunk = 500;
+  for (;;) {
+    const page = await sql`select e.* from broker_entities e where ${where} ${after === null ? sql`` : sql`and e.id > ${after}`}
+      order by e.id limit ${chunk}`.execute(db);
+    for (const row of page.rows) {
+      const entity = rowToEntity(row as never);
+      const instances = entity.attrs[geo.geoproperty] ?? [];
+      if (!instances.some((i) => i.type === 'GeoProperty' && matchesGeoQuery(geo, i.value as never))) continue;
+      if (matched >= query.offset && matches.length < query.limit) matches.push(entity);
+      matched++;
+    }
+    if (page.rows.length < chunk) break;
+    if (!query.count && matches.length >= query.limit) break;
+    after = (page.rows[page.rows.length - 1] as { id: string }).id;
+  }
+  return query.count ? { entities: matches, total: matched } : { entities: matches };
+}
+
+/** Rejects a regular expression PostgreSQL would refuse, before it reaches SQL as a 500. */
+function checkRegex(pattern: string): void {
+  try {
+    new RegExp(pattern);
+  } catch {
+    throw new NgsiError('BadRequestData', `idPattern: "${pattern}" is not a valid regular expression`);
+  }
+}

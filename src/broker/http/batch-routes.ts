@@ -1,0 +1,153 @@
+// Batch entity operations (clause 6.14–6.17, 6.31, 6.23): create, upsert, update, delete and
+// merge many entities in one transaction with a result per entity (BatchOperationResult, 207
+// when any failed), and POST entityOperations/query.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { NgsiError } from '../errors.ts';
+import { assertEntityId, convertEntity, type EntityInput } from '../entities/entity-input.ts';
+import { renderEntity } from '../entities/entity-output.ts';
+import { queryEntities } from '../entities/entity-query.ts';
+import type { BatchError, BatchResult } from '../entities/entity-service.ts';
+import { begin, type BrokerServices } from './broker-services.ts';
+import { buildEntityQuery } from './entities-routes.ts';
+import { negotiate, sendNgsi, type ResolvedTerms } from './ngsi-http.ts';
+import { options, param, renderOptions, type Query } from './request-options.ts';
+
+const BASE = '/ngsi-ld/v1/entityOperations';
+/** Most entities one batch may carry (documented in docs/broker.md). */
+export const MAX_BATCH = 10_000;
+
+function entityArray(body: unknown): unknown[] {
+  if (!Array.isArray(body)) throw new NgsiError('BadRequestData', 'The body of a batch operation must be a JSON array');
+  if (body.length === 0) throw new NgsiError('BadRequestData', 'The batch is empty');
+  if (body.length > MAX_BATCH) throw new NgsiError('BadRequestData', `A batch may carry at most ${MAX_BATCH} entities; this one has ${body.length}`);
+  return body;
+}
+
+/** Converts each entity; one that fails becomes that entity's error, not the batch's. */
+function convertAll(bodies: unknown[], terms: ResolvedTerms, allowNull: boolean, requireType: boolean): { inputs: EntityInput[]; errors: BatchError[] } {
+  const inputs: EntityInput[] = [];
+  const errors: BatchError[] = [];
+  const now = new Date().toISOString();
+  bodies.forEach((body, index) => {
+    try {
+      inputs.push(convertEntity(body, { terms, now, allowNull }, requireType));
+    } catch (error) {
+      if (!(error instanceof NgsiError)) throw error;
+      const raw = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).id ?? (body as Record<string, unknown>)['@id'] : undefined;
+      errors.push({ entityId: typeof raw === 'string' ? raw : `#${index}`, error });
+    }
+  });
+  return { inputs, errors };
+}
+
+function merged(result: BatchResult, conversionErrors: BatchError[]): BatchResult {
+  return { ...result, errors: [...conversionErrors, ...result.errors] };
+}
+
+function sendBatch(reply: FastifyReply, result: BatchResult, onSuccess: () => FastifyReply): FastifyReply {
+  if (result.errors.length === 0) return onSuccess();
+  return reply
+    .code(207)
+    .type('application/json')
+    .send(JSON.stringify({ success: result.success, errors: result.errors.map((e) => ({ entityId: e.entityId, error: e.error.toJSON() })) }));
+}
+
+const emptyResult: BatchResult = { success: [], created: [], errors: [] };
+
+export async function batchRoutes(app: FastifyInstance, services: BrokerServices): Promise<void> {
+  const { entities } = services;
+
+  app.post(`${BASE}/create`, async (request, reply) => {
+    const bodies = entityArray(request.body);
+    const { tenant, terms } = await begin(services, request, 'broker.write', { createTenant: true, bodies });
+    const { inputs, errors } = convertAll(bodies, terms, false, true);
+    const result = merged(inputs.length ? await entities.createMany(tenant.name, inputs) : emptyResult, errors);
+    return sendBatch(reply, result, () => reply.code(201).type('application/json').send(JSON.stringify(result.success)));
+  });
+
+  app.post(`${BASE}/upsert`, async (request, reply) => {
+    const bodies = entityArray(request.body);
+    const opts = options(request.query as Query);
+    if (opts.has('replace') && opts.has('update')) throw new NgsiError('BadRequestData', 'options: choose replace or update, not both');
+    const { tenant, terms } = await begin(services, request, 'broker.write', { createTenant: true, bodies });
+    const { inputs, errors } = convertAll(bodies, terms, false, true);
+    const result = merged(inputs.length ? await entities.upsertMany(tenant.name, inputs, opts.has('update') ? 'update' : 'replace') : emptyResult, errors);
+    return sendBatch(reply, result, () =>
+      result.created.length
+        ? reply.code(201).type('application/json').send(JSON.stringify(result.created))
+        : reply.code(204).send(),
+    );
+  });
+
+  app.post(`${BASE}/update`, async (request, reply) => {
+    const bodies = entityArray(request.body);
+    const { tenant, terms } = await begin(services, request, 'broker.write', { bodies });
+    const { inputs, errors } = convertAll(bodies, terms, false, false);
+    const noOverwrite = options(request.query as Query).has('noOverwrite');
+    const result = merged(inputs.length ? await entities.updateMany(tenant.name, inputs, noOverwrite) : emptyResult, errors);
+    return sendBatch(reply, result, () => reply.code(204).send());
+  });
+
+  app.post(`${BASE}/merge`, async (request, reply) => {
+    const bodies = entityArray(request.body);
+    const { tenant, terms } = await begin(services, request, 'broker.write', { bodies });
+    const { inputs, errors } = convertAll(bodies, terms, true, false);
+    const result = merged(inputs.length ? await entities.mergeMany(tenant.name, inputs) : emptyResult, errors);
+    return sendBatch(reply, result, () => reply.code(204).send());
+  });
+
+  app.post(`${BASE}/delete`, async (request, reply) => {
+    const ids = entityArray(request.body);
+    const { tenant } = await begin(services, request, 'broker.write');
+    const valid: string[] = [];
+    const errors: BatchError[] = [];
+    ids.forEach((id, index) => {
+      try {
+        valid.push(assertEntityId(id, `[${index}]`));
+      } catch (error) {
+        errors.push({ entityId: typeof id === 'string' ? id : `#${index}`, error: error as NgsiError });
+      }
+    });
+    const result = merged(valid.length ? await entities.deleteMany(tenant.name, valid) : emptyResult, errors);
+    return sendBatch(reply, result, () => reply.code(204).send());
+  });
+
+  // 6.23.3.1 Query Entities via POST: the Query data type (clause 5.2.23) in the body.
+  app.post(`${BASE}/query`, async (request, reply) => {
+    const answer = negotiate(request);
+    const body = request.body;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new NgsiError('BadRequestData', 'The body must be a Query object');
+    const q = body as Record<string, unknown>;
+    if (q.type !== 'Query') throw new NgsiError('BadRequestData', 'The body must be a Query object ("type": "Query")');
+    const { tenant, terms } = await begin(services, request, 'broker.read', { bodies: [body] });
+    const url = request.query as Query;
+    const selectors = Array.isArray(q.entities) ? (q.entities as Array<Record<string, unknown>>) : [];
+    if (selectors.length > 1) throw new NgsiError('OperationNotSupported', 'entities: this broker accepts one EntitySelector per query; send one query per selector');
+    const selector = selectors[0] ?? {};
+    const geoQ = q.geoQ as Record<string, unknown> | undefined;
+    const asQuery: Query = {
+      ...url,
+      ...(typeof selector.id === 'string' ? { id: selector.id } : {}),
+      ...(typeof selector.idPattern === 'string' ? { idPattern: selector.idPattern } : {}),
+      ...(typeof selector.type === 'string' ? { type: selector.type } : {}),
+      ...(Array.isArray(q.attrs) ? { attrs: (q.attrs as string[]).join(',') } : {}),
+      ...(typeof q.q === 'string' ? { q: q.q } : {}),
+      ...(typeof q.scopeQ === 'string' ? { scopeQ: q.scopeQ } : {}),
+      ...(typeof q.lang === 'string' ? { lang: q.lang } : {}),
+      ...(geoQ && typeof geoQ === 'object'
+        ? {
+            georel: String(geoQ.georel ?? ''),
+            geometry: String(geoQ.geometry ?? ''),
+            coordinates: typeof geoQ.coordinates === 'string' ? geoQ.coordinates : JSON.stringify(geoQ.coordinates),
+            ...(typeof geoQ.geoproperty === 'string' ? { geoproperty: geoQ.geoproperty } : {}),
+          }
+        : {}),
+    };
+    const entityQuery = buildEntityQuery(tenant.name, asQuery, terms);
+    const result = await queryEntities(services.ctx.db, entityQuery);
+    if (result.total !== undefined) reply.header('ngsild-results-count', String(result.total));
+    const render = renderOptions(asQuery, terms);
+    void param;
+    return sendNgsi(reply, 200, result.entities.map((e) => renderEntity(e, render)), terms, answer);
+  });
+}

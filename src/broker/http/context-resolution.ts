@@ -1,0 +1,21 @@
+// Wires the JSON-LD layer (src/broker/jsonld) into the broker: one resolver per server, sharing
+// cached remote contexts through the database store, and the @context management API.
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { AppContext } from '../../platform/module.ts';
+import { ContextResolver } from '../jsonld/resolver.ts';
+import { jsonldContextsRoutes } from '../jsonld/routes.ts';
+import { ContextStore } from '../jsonld/store.ts';
+import type { TermResolver } from './ngsi-http.ts';
+
+export function createBrokerResolver(ctx: AppContext): { resolver: TermResolver & ContextResolver; contextRoutes: (app: FastifyInstance) => Promise<void> } {
+  const db = ctx.db as unknown as Kysely<any>;
+  const store = new ContextStore(db);
+  const resolver = new ContextResolver({ store, publicUrl: ctx.config.publicUrl });
+  return {
+    resolver: resolver as TermResolver & ContextResolver,
+    contextRoutes: async (app) => {
+      await jsonldContextsRoutes(app, { db, resolver, store, publicUrl: ctx.config.publicUrl });
+    },
+  };
+}

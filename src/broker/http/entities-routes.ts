@@ -1,0 +1,247 @@
+// Context Information Provision and Consumption for single entities (clause 6.4–6.7):
+// /ngsi-ld/v1/entities and /entities/{entityId}[/attrs[/{attrId}]].
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { NgsiError } from '../errors.ts';
+import { assertEntityId, assertName, convertAttributes, convertEntity, expandTypes, type ConvertOptions } from '../entities/entity-input.ts';
+import { renderEntity, renderFeature } from '../entities/entity-output.ts';
+import { queryEntities, type EntityQuery } from '../entities/entity-query.ts';
+import { expandTypeSelector, parseTypeSelector } from '../entities/type-selector.ts';
+import { parseGeoQuery } from '../geo/geo-query.ts';
+import { parseQ } from '../query/q-language.ts';
+import { parseScopeQuery } from '../query/scope-query.ts';
+import { begin, type BrokerServices } from './broker-services.ts';
+import { negotiate, sendNgsi, type ResolvedTerms } from './ngsi-http.ts';
+import { list, options, paging, param, renderOptions, type Query } from './request-options.ts';
+
+const BASE = '/ngsi-ld/v1/entities';
+
+type IdParams = { entityId: string };
+type AttrParams = { entityId: string; attrId: string };
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function bodyObject(request: FastifyRequest): Record<string, unknown> {
+  if (!isObject(request.body)) throw new NgsiError('BadRequestData', 'The request body must be a JSON object');
+  return request.body;
+}
+
+function convertOptions(terms: ResolvedTerms, allowNull = false): ConvertOptions {
+  return { terms, now: new Date().toISOString(), allowNull };
+}
+
+/** The entity id in the body of a fragment must match the path, if given at all. */
+function checkBodyId(body: Record<string, unknown>, id: string): void {
+  const given = body.id ?? body['@id'];
+  if (given !== undefined && given !== id) throw new NgsiError('BadRequestData', `The body's id (${String(given)}) differs from the entity id in the path (${id})`);
+}
+
+/** Builds the entity query of GET /entities (and POST entityOperations/query). */
+export function buildEntityQuery(tenant: string, query: Query, terms: ResolvedTerms): EntityQuery {
+  const ids = list(query, 'id');
+  ids?.forEach((id) => assertEntityId(id, 'id'));
+  const type = param(query, 'type');
+  const attrs = list(query, 'attrs');
+  const q = param(query, 'q');
+  const scopeQ = param(query, 'scopeQ');
+  const idPattern = param(query, 'idPattern');
+  const georel = param(query, 'georel');
+  const geometry = param(query, 'geometry');
+  const coordinates = param(query, 'coordinates');
+  const geoproperty = param(query, 'geoproperty');
+  const hasGeo = georel !== undefined || geometry !== undefined || coordinates !== undefined;
+  if (!ids && !type && !attrs && !q && !scopeQ && !idPattern && !hasGeo && param(query, 'local') !== 'true') {
+    throw new NgsiError('BadRequestData', 'Query Entities needs at least one of type, id, idPattern, attrs, q, scopeQ or a geo-query (georel, geometry, coordinates)');
+  }
+  const geo = hasGeo ? parseGeoQuery({ georel, geometry, coordinates, geoproperty }, 'query') : undefined;
+  return {
+    tenant,
+    ids,
+    idPattern,
+    types: type ? expandTypeSelector(parseTypeSelector(type), (t) => terms.expandTerm(t)) : undefined,
+    attrs: attrs?.map((a) => {
+      assertName(a, 'attrs');
+      return terms.expandTerm(a);
+    }),
+    q: q ? parseQ(q) : undefined,
+    scopeQ: scopeQ ? parseScopeQuery(scopeQ) : undefined,
+    geo: geo ? { ...geo, geoproperty: terms.expandTerm(geo.geoproperty ?? 'location') } : undefined,
+    ...paging(query),
+    expand: (t) => terms.expandTerm(t),
+  };
+}
+
+export async function entitiesRoutes(app: FastifyInstance, services: BrokerServices): Promise<void> {
+  const { entities, store } = services;
+
+  // 6.4.3.1 Create Entity
+  app.post(BASE, async (request, reply) => {
+    const body = bodyObject(request);
+    const { tenant, terms } = await begin(services, request, 'broker.write', { createTenant: true, bodies: [body] });
+    const input = convertEntity(body, convertOptions(terms));
+    await entities.create(tenant.name, input);
+    return reply.code(201).header('location', `${BASE}/${encodeURIComponent(input.id)}`).send();
+  });
+
+  // 6.4.3.2 Query Entities
+  app.get(BASE, async (request, reply) => {
+    const answer = negotiate(request, true);
+    const { tenant, terms } = await begin(services, request, 'broker.read');
+    const query = request.query as Query;
+    const entityQuery = buildEntityQuery(tenant.name, query, terms);
+    const render = renderOptions(query, terms);
+    const result = await queryEntities(services.ctx.db, entityQuery);
+    if (result.total !== undefined) reply.header('ngsild-results-count', String(result.total));
+    if (answer === 'application/geo+json') {
+      const geometryIri = terms.expandTerm(param(query, 'geometryProperty') ?? 'location');
+      return sendNgsi(reply, 200, { type: 'FeatureCollection', features: result.entities.map((e) => renderFeature(e, render, geometryIri)) }, terms, answer);
+    }
+    return sendNgsi(reply, 200, result.entities.map((e) => renderEntity(e, render)), terms, answer);
+  });
+
+  // 6.5.3.1 Retrieve Entity
+  app.get<{ Params: IdParams }>(`${BASE}/:entityId`, async (request, reply) => {
+    const answer = negotiate(request, true);
+    const id = assertEntityId(request.params.entityId, 'entityId');
+    const { tenant, terms } = await begin(services, request, 'broker.read');
+    const query = request.query as Query;
+    const entity = await store.get(tenant.name, id);
+    if (!entity) throw new NgsiError('ResourceNotFound', `Entity ${id} does not exist`);
+    const type = param(query, 'type');
+    if (type) {
+      const wanted = type.split(',').map((t) => terms.expandTerm(t.trim()));
+      if (!wanted.some((t) => entity.types.includes(t))) throw new NgsiError('ResourceNotFound', `Entity ${id} is not of type ${type}`);
+    }
+    const render = renderOptions(query, terms);
+    if (answer === 'application/geo+json') {
+      return sendNgsi(reply, 200, renderFeature(entity, render, terms.expandTerm(param(query, 'geometryProperty') ?? 'location')), terms, answer);
+    }
+    return sendNgsi(reply, 200, renderEntity(entity, render), terms, answer);
+  });
+
+  // 6.5.3.2 Delete Entity
+  app.delete<{ Params: IdParams }>(`${BASE}/:entityId`, async (request, reply) => {
+    const id = assertEntityId(request.params.entityId, 'entityId');
+    const { tenant } = await begin(services, request, 'broker.write');
+    await entities.delete(tenant.name, id);
+    return reply.code(204).send();
+  });
+
+  // 6.5.3.3 Replace Entity
+  app.put<{ Params: IdParams }>(`${BASE}/:entityId`, async (request, reply) => {
+    const id = assertEntityId(request.params.entityId, 'entityId');
+    const body = bodyObject(request);
+    checkBodyId(body, id);
+    const { tenant, terms } = await begin(services, request, 'broker.write', { bodies: [body] });
+    const input = convertEntity({ ...body, id }, convertOptions(terms), false);
+    await entities.replace(tenant.name, id, input);
+    return reply.code(204).send();
+  });
+
+  // 6.5.3.4 Merge Entity
+  app.patch<{ Params: IdParams }>(`${BASE}/:entityId`, async (request, reply) => {
+    const id = assertEntityId(request.params.entityId, 'entityId');
+    const body = bodyObject(request);
+    checkBodyId(body, id);
+    const { tenant, terms } = await begin(services, request, 'broker.write', { bodies: [body] });
+    const input = convertEntity({ ...body, id }, convertOptions(terms, true), false);
+    await entities.merge(tenant.name, id, input);
+    return reply.code(204).send();
+  });
+
+  // 6.6.3.1 Append Entity Attributes
+  app.post<{ Params: IdParams }>(`${BASE}/:entityId/attrs`, async (request, reply) => {
+    const id = assertEntityId(request.params.entityId, 'entityId');
+    const body = bodyObject(request);
+    checkBodyId(body, id);
+    const { tenant, terms } = await begin(services, request, 'broker.write', { bodies: [body] });
+    const types = body.type !== undefined ? expandTypes(body.type, terms) : [];
+    const attrs = convertAttributes(body, convertOptions(terms), `Entity ${id}`);
+    const result = await entities.append(tenant.name, id, attrs, options(request.query as Query).has('noOverwrite'), types);
+    return sendUpdateResult(reply, result, terms);
+  });
+
+  // 6.6.3.2 Update Entity Attributes
+  app.patch<{ Params: IdParams }>(`${BASE}/:entityId/attrs`, async (request, reply) => {
+    const id = assertEntityId(request.params.entityId, 'entityId');
+    const body = bodyObject(request);
+    checkBodyId(body, id);
+    const { tenant, terms } = await begin(services, request, 'broker.write', { bodies: [body] });
+    const attrs = convertAttributes(body, convertOptions(terms, true), `Entity ${id}`);
+    if (Object.keys(attrs).length === 0) throw new NgsiError('BadRequestData', 'The body names no attributes to update');
+    const result = await entities.update(tenant.name, id, attrs);
+    return sendUpdateResult(reply, result, terms);
+  });
+
+  // 6.7.3.1 Partial Attribute Update
+  app.patch<{ Params: AttrParams }>(`${BASE}/:entityId/attrs/:attrId`, async (request, reply) => {
+    const id = assertEntityId(request.params.entityId, 'entityId');
+    assertName(request.params.attrId, 'attrId');
+    const body = bodyObject(request);
+    const { tenant, terms } = await begin(services, request, 'broker.write', { bodies: [body] });
+    const name = request.params.attrId;
+    const iri = terms.expandTerm(name);
+    const { ['@context']: _context, ...fragment } = body;
+    const converted = convertAttributes({ [name]: partialInstance(fragment) }, convertOptions(terms, true), `Entity ${id}`)[iri]![0]!;
+    await entities.patchAttribute(tenant.name, id, iri, stripInferred(converted));
+    return reply.code(204).send();
+  });
+
+  // 6.7.3.3 Replace Attribute
+  app.put<{ Params: AttrParams }>(`${BASE}/:entityId/attrs/:attrId`, async (request, reply) => {
+    const id = assertEntityId(request.params.entityId, 'entityId');
+    assertName(request.params.attrId, 'attrId');
+    const body = bodyObject(request);
+    const { tenant, terms } = await begin(services, request, 'broker.write', { bodies: [body] });
+    const name = request.params.attrId;
+    const iri = terms.expandTerm(name);
+    const { ['@context']: _context, ...fragment } = body;
+    const attrs = convertAttributes({ [name]: fragment }, convertOptions(terms), `Entity ${id}`);
+    const result = await entities.update(tenant.name, id, attrs);
+    if (result.notUpdated.length) throw new NgsiError('ResourceNotFound', `Entity ${id} has no attribute ${name}${attrs[iri]?.[0]?.datasetId ? ` with datasetId ${attrs[iri]![0]!.datasetId}` : ''}`);
+    return reply.code(204).send();
+  });
+
+  // 6.7.3.2 Delete Attribute
+  app.delete<{ Params: AttrParams }>(`${BASE}/:entityId/attrs/:attrId`, async (request, reply) => {
+    const id = assertEntityId(request.params.entityId, 'entityId');
+    assertName(request.params.attrId, 'attrId');
+    const { tenant, terms } = await begin(services, request, 'broker.write');
+    const query = request.query as Query;
+    const datasetId = param(query, 'datasetId');
+    const deleteAll = param(query, 'deleteAll');
+    if (deleteAll !== undefined && deleteAll !== 'true' && deleteAll !== 'false') throw new NgsiError('BadRequestData', 'deleteAll: must be true or false');
+    if (datasetId !== undefined && deleteAll === 'true') throw new NgsiError('BadRequestData', 'Give datasetId or deleteAll=true, not both');
+    await entities.deleteAttribute(tenant.name, id, terms.expandTerm(request.params.attrId), datasetId, deleteAll === 'true');
+    return reply.code(204).send();
+  });
+}
+
+/**
+ * A partial update may give only some members (e.g. just observedAt); fill a placeholder main
+ * value so the fragment converts, then drop what the client did not send (stripInferred).
+ */
+function partialInstance(fragment: Record<string, unknown>): Record<string, unknown> {
+  const hasMain = ['value', 'object', 'languageMap', 'vocab', 'json', 'valueList', 'objectList'].some((k) => k in fragment);
+  if (hasMain) return fragment;
+  return { ...fragment, type: 'Property', value: '__tsunagu_partial__' };
+}
+
+function stripInferred<T extends { value?: unknown }>(converted: T): T {
+  const out = { ...converted };
+  if (out.value === '__tsunagu_partial__') delete out.value;
+  return out;
+}
+
+function sendUpdateResult(reply: import('fastify').FastifyReply, result: { updated: string[]; notUpdated: Array<{ attributeName: string; reason: string }> }, terms: ResolvedTerms) {
+  if (result.notUpdated.length === 0) return reply.code(204).send();
+  // 207: some attributes were not changed (clause 6.6.3.1 / 6.6.3.2, UpdateResult 5.2.18).
+  return reply
+    .code(207)
+    .type('application/json')
+    .send(JSON.stringify({
+      updated: result.updated.map((iri) => terms.compactIri(iri)),
+      notUpdated: result.notUpdated.map((n) => ({ attributeName: terms.compactIri(n.attributeName), reason: n.reason })),
+    }));
+}

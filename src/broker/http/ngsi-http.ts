@@ -1,0 +1,158 @@
+// HTTP rules shared by every NGSI-LD route (clause 6.3): which @context applies to a request
+// (Link header or inline, never both), which media type to answer with, how to send the
+// context back, and how errors look. Routes stay small because all of this lives here.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { NgsiError } from '../errors.ts';
+import type { TermMap } from '../entities/entity-input.ts';
+
+export const JSONLD_CONTEXT_REL = 'http://www.w3.org/ns/json-ld#context';
+
+export interface ResolvedTerms extends TermMap {
+  /** The @context to give back: the requester's URL(s)/object, or the core context URL. */
+  contextForResponse: unknown;
+}
+
+export interface TermResolver {
+  resolve(context: unknown): Promise<ResolvedTerms>;
+}
+
+export type AnswerType = 'application/json' | 'application/ld+json' | 'application/geo+json';
+
+function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** Parses `Link: <url>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"`. */
+export function contextLink(request: FastifyRequest): string | undefined {
+  const header = request.headers.link;
+  if (!header) return undefined;
+  const links = (Array.isArray(header) ? header.join(',') : header).split(/,(?=\s*<)/);
+  const found: string[] = [];
+  for (const link of links) {
+    const match = /^\s*<([^>]*)>(.*)$/.exec(link);
+    if (!match) throw new NgsiError('BadRequestData', 'Link header: expected <URL>; rel="http://www.w3.org/ns/json-ld#context"');
+    if (/rel\s*=\s*"?http:\/\/www\.w3\.org\/ns\/json-ld#context"?/.test(match[2]!)) found.push(match[1]!);
+  }
+  if (found.length > 1) throw new NgsiError('BadRequestData', 'Link header: only one JSON-LD @context link is allowed');
+  return found[0];
+}
+
+/**
+ * The @context of a request (clause 6.3.5): with application/ld+json the body must carry
+ * @context and there must be no Link context; with application/json the body must not carry
+ * @context and the Link header may name one. Without either, the core context applies.
+ */
+export async function requestTerms(request: FastifyRequest, resolver: TermResolver, bodies: unknown[] = []): Promise<ResolvedTerms> {
+  const link = contextLink(request);
+  const type = mediaType(request.headers['content-type']);
+  const hasBody = bodies.length > 0 && request.body !== undefined && request.body !== null;
+  if (hasBody && type === 'application/ld+json') {
+    if (link) throw new NgsiError('BadRequestData', 'A request with Content-Type application/ld+json carries its @context in the body; remove the Link header');
+    const contexts = bodies.map((b) => (isObject(b) ? b['@context'] : undefined));
+    if (contexts.some((c) => c === undefined)) {
+      throw new NgsiError('BadRequestData', 'With Content-Type application/ld+json the body must contain "@context"');
+    }
+    const first = JSON.stringify(contexts[0]);
+    if (contexts.some((c) => JSON.stringify(c) !== first)) {
+      throw new NgsiError('BadRequestData', 'All entities in one request must use the same @context');
+    }
+    return resolver.resolve(contexts[0]);
+  }
+  if (hasBody && bodies.some((b) => isObject(b) && '@context' in b)) {
+    throw new NgsiError('BadRequestData', 'With Content-Type application/json the body must not contain "@context"; send it in a Link header or use application/ld+json');
+  }
+  return resolver.resolve(link);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Chooses the answer's media type from Accept; 406 when none can be produced. */
+export function negotiate(request: FastifyRequest, allowGeoJson = false): AnswerType {
+  const accept = request.headers.accept;
+  if (!accept) return 'application/json';
+  const ranges = accept
+    .split(',')
+    .map((part, index) => {
+      const [type, ...params] = part.trim().split(';');
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      return { type: (type ?? '').trim().toLowerCase(), q: q ? Number(q.slice(2)) : 1, index };
+    })
+    .filter((r) => r.q > 0)
+    .sort((a, b) => b.q - a.q || a.index - b.index);
+  for (const range of ranges) {
+    if (range.type === 'application/json' || range.type === '*/*' || range.type === 'application/*') return 'application/json';
+    if (range.type === 'application/ld+json') return 'application/ld+json';
+    if (range.type === 'application/geo+json' && allowGeoJson) return 'application/geo+json';
+  }
+  throw new NgsiError('NotAcceptable', `Accept: none of "${accept}" can be produced; use application/json, application/ld+json${allowGeoJson ? ' or application/geo+json' : ''}`);
+}
+
+/** Sends an NGSI-LD answer: @context in a Link header (JSON, GeoJSON) or inline (JSON-LD). */
+export function sendNgsi(reply: FastifyReply, status: number, body: unknown, terms: ResolvedTerms, type: AnswerType): FastifyReply {
+  const context = terms.contextForResponse;
+  if (type === 'application/ld+json') {
+    const withContext = (item: unknown) => (isObject(item) ? { ...item, '@context': context } : item);
+    const payload = Array.isArray(body) ? body.map(withContext) : withContext(body);
+    return reply.code(status).type('application/ld+json').send(JSON.stringify(payload));
+  }
+  const url = Array.isArray(context) ? context.find((c) => typeof c === 'string') : typeof context === 'string' ? context : undefined;
+  if (url) reply.header('link', `<${url}>; rel="${JSONLD_CONTEXT_REL}"; type="application/ld+json"`);
+  if (type === 'application/geo+json' && isObject(body) && Array.isArray(context) === false && typeof context !== 'string') {
+    (body as Record<string, unknown>)['@context'] = context;
+  }
+  return reply.code(status).type(type).send(JSON.stringify(body));
+}
+
+/** Body parsers for the JSON media types NGSI-LD uses; bad JSON is InvalidRequest (400). */
+export function registerNgsiParsers(app: FastifyInstance, bodyLimit: number): void {
+  const parse = (_request: FastifyRequest, body: string | Buffer, done: (error: Error | null, value?: unknown) => void) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(new NgsiError('InvalidRequest', 'The request body is empty'));
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(new NgsiError('InvalidRequest', `The request body is not valid JSON: ${(error as Error).message}`));
+    }
+  };
+  // Only the JSON media types: text/plain, forms and the rest get 415.
+  app.removeAllContentTypeParsers();
+  for (const type of ['application/json', 'application/ld+json', 'application/merge-patch+json']) {
+    app.addContentTypeParser(type, { parseAs: 'string', bodyLimit }, parse);
+  }
+}
+
+/** Renders NgsiError and maps framework errors to the spec's types; never a 500 for bad input. */
+export function ngsiErrorHandler(error: FastifyError | NgsiError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const ngsi = toNgsiError(error);
+  if (ngsi.status >= 500 && ngsi.type === 'InternalError') request.log.error({ err: error }, 'NGSI-LD request failed');
+  for (const [name, value] of Object.entries(ngsi.headers)) reply.header(name, value);
+  return reply.code(ngsi.status).type('application/json').send(JSON.stringify(ngsi.toJSON()));
+}
+
+export function toNgsiError(error: unknown): NgsiError {
+  if (error instanceof NgsiError) return error;
+  const e = error as FastifyError & { code?: string };
+  switch (e?.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new NgsiError('UnsupportedMediaType', 'Content-Type must be application/json or application/ld+json');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new NgsiError('PayloadTooLarge', 'The request body is larger than this broker accepts (TSUNAGU_BROKER_BODY_LIMIT)');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new NgsiError('InvalidRequest', 'The request body is not valid JSON');
+    case '2201B': // invalid regular expression reaching PostgreSQL
+      return new NgsiError('BadRequestData', `Invalid regular expression: ${e.message}`);
+    case '22P02':
+    case '2203A':
+    case '22023':
+      return new NgsiError('BadRequestData', `A value in the request cannot be used: ${e.message}`);
+  }
+  if (e?.statusCode === 429) return new NgsiError('TooManyRequests', 'Too many requests from this client; retry after a minute', { headers: { 'retry-after': '60' } });
+  if (e?.statusCode === 415) return new NgsiError('UnsupportedMediaType', 'Content-Type must be application/json or application/ld+json');
+  if (e?.statusCode === 413) return new NgsiError('PayloadTooLarge', 'The request body is too large');
+  if (e?.statusCode === 404) return new NgsiError('ResourceNotFound', 'No such NGSI-LD resource');
+  if (e?.statusCode && e.statusCode >= 400 && e.statusCode < 500) return new NgsiError('BadRequestData', e.message);
+  return new NgsiError('InternalError', 'The broker could not complete the request; it has been logged');
+}

@@ -1,0 +1,92 @@
+// Query-string parameters shared by the NGSI-LD routes: representation (options/format),
+// projection (attrs/pick/omit), paging (limit/offset/count) and lang. Each bad value gets a
+// BadRequestData naming the parameter.
+import { NgsiError } from '../errors.ts';
+import type { ResolvedTerms } from './ngsi-http.ts';
+import { parseLang, type RenderOptions, type Representation } from '../entities/entity-output.ts';
+import { DEFAULT_LIMIT } from '../entities/entity-query.ts';
+import { assertName } from '../entities/entity-input.ts';
+
+export type Query = Record<string, string | string[] | undefined>;
+
+/** One value of a parameter; a parameter given twice is ambiguous. */
+export function param(query: Query, name: string): string | undefined {
+  const value = query[name];
+  if (Array.isArray(value)) throw new NgsiError('BadRequestData', `${name}: give this parameter once`);
+  return value;
+}
+
+export function list(query: Query, name: string): string[] | undefined {
+  const value = param(query, name);
+  if (value === undefined) return undefined;
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) throw new NgsiError('BadRequestData', `${name}: expected a comma-separated list`);
+  return items;
+}
+
+export function options(query: Query): Set<string> {
+  const known = new Set(['keyValues', 'simplified', 'concise', 'normalized', 'sysAttrs', 'noOverwrite', 'replace', 'update']);
+  const values = list(query, 'options') ?? [];
+  for (const value of values) {
+    if (!known.has(value)) throw new NgsiError('BadRequestData', `options: unknown option "${value}" (use keyValues, concise, normalized or sysAttrs)`);
+  }
+  return new Set(values);
+}
+
+export function representation(query: Query): Representation {
+  const opts = options(query);
+  const format = param(query, 'format');
+  if (format !== undefined && !['normalized', 'concise', 'simplified', 'keyValues'].includes(format)) {
+    throw new NgsiError('BadRequestData', `format: "${format}" is not normalized, concise, simplified or keyValues`);
+  }
+  const chosen = [
+    format === 'simplified' || format === 'keyValues' || opts.has('keyValues') || opts.has('simplified') ? 'simplified' : null,
+    format === 'concise' || opts.has('concise') ? 'concise' : null,
+  ].filter(Boolean);
+  if (chosen.length > 1) throw new NgsiError('BadRequestData', 'options/format: choose one of keyValues (simplified) and concise');
+  return (chosen[0] as Representation | undefined) ?? 'normalized';
+}
+
+export function renderOptions(query: Query, terms: ResolvedTerms): RenderOptions {
+  const attrs = list(query, 'attrs');
+  const pick = list(query, 'pick');
+  const omit = list(query, 'omit');
+  if (pick && omit) throw new NgsiError('BadRequestData', 'pick and omit cannot be used together');
+  const expandAll = (names: string[] | undefined, where: string) =>
+    names
+      ? new Set(names.map((n) => {
+          assertName(n, where);
+          return terms.expandTerm(n);
+        }))
+      : undefined;
+  const picked = expandAll(pick ?? attrs, pick ? 'pick' : 'attrs');
+  return {
+    terms,
+    representation: representation(query),
+    sysAttrs: options(query).has('sysAttrs'),
+    pick: picked,
+    omit: expandAll(omit, 'omit'),
+    lang: parseLang(param(query, 'lang')),
+  };
+}
+
+function integer(query: Query, name: string, fallback: number, min: number): number {
+  const raw = param(query, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new NgsiError('BadRequestData', `${name}: "${raw}" is not a whole number`);
+  const value = Number(raw);
+  if (value < min) throw new NgsiError('BadRequestData', `${name}: must be at least ${min}`);
+  return value;
+}
+
+export function paging(query: Query): { limit: number; offset: number; count: boolean } {
+  const count = param(query, 'count');
+  if (count !== undefined && count !== 'true' && count !== 'false') throw new NgsiError('BadRequestData', 'count: must be true or false');
+  return { limit: integer(query, 'limit', DEFAULT_LIMIT, 0), offset: integer(query, 'offset', 0, 0), count: count === 'true' };
+}
+
+/** A header value that must appear once, e.g. NGSILD-Tenant. */
+export function header(value: string | string[] | undefined, name: string): string | undefined {
+  if (Array.isArray(value)) throw new NgsiError('BadRequestData', `${name}: give this header once`);
+  return value;
+}

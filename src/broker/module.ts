@@ -1,0 +1,55 @@
+// The NGSI-LD context broker (ETSI GS CIM 009 v1.9.1): the City OS data layer. Entities are
+// stored per broker tenant in the platform database (PGlite or PostgreSQL) under expanded
+// names; each request's @context is applied through cached term maps. See docs/broker.md for
+// what is implemented per clause.
+import type { FastifyInstance } from 'fastify';
+import { defineModule, type AppContext } from '../platform/module.ts';
+import { BrokerAccess, BrokerTenants } from './broker-tenants.ts';
+import { EntityService } from './entities/entity-service.ts';
+import { EntityStore } from './entities/entity-store.ts';
+import { batchRoutes } from './http/batch-routes.ts';
+import type { BrokerServices } from './http/broker-services.ts';
+import { discoveryRoutes } from './http/discovery-routes.ts';
+import { entitiesRoutes } from './http/entities-routes.ts';
+import { ngsiErrorHandler, registerNgsiParsers } from './http/ngsi-http.ts';
+import { brokerMigrations } from './migrations/index.ts';
+import { createBrokerResolver } from './http/context-resolution.ts';
+
+async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const store = new EntityStore(ctx.db);
+  const { resolver, contextRoutes } = createBrokerResolver(ctx);
+  const services: BrokerServices = {
+    ctx,
+    store,
+    entities: new EntityService(store),
+    tenants: new BrokerTenants(ctx),
+    access: new BrokerAccess(ctx),
+    resolver,
+  };
+  if (services.access.open) {
+    app.log.warn('TSUNAGU_BROKER_AUTH=off: the NGSI-LD API at /ngsi-ld/v1 accepts requests WITHOUT credentials. Use this only for conformance suites and local experiments.');
+  }
+  registerNgsiParsers(app, ctx.config.brokerBodyLimit);
+  app.setErrorHandler(ngsiErrorHandler);
+  // Devices and services post often: the broker has its own, higher, per-client limit.
+  app.addHook('onRoute', (route) => {
+    route.config = { ...(route.config as object), rateLimit: { max: ctx.config.brokerRateLimitPerMinute, timeWindow: 60_000 } } as never;
+  });
+  await entitiesRoutes(app, services);
+  await batchRoutes(app, services);
+  await discoveryRoutes(app, services);
+  await contextRoutes(app);
+}
+
+export const brokerModule = defineModule({
+  name: 'broker',
+  dependsOn: ['tenancy', 'authz', 'audit'],
+  migrations: brokerMigrations,
+  grants: {
+    municipal_admin: ['broker.read', 'broker.write', 'broker.manage_tenants'],
+    data_publisher: ['broker.read', 'broker.write'],
+    auditor: ['broker.read'],
+    reviewer: ['broker.read'],
+  },
+  routes: brokerRoutes,
+});

@@ -1,0 +1,277 @@
+// Clause 5.6 / 6.4–6.7: create, retrieve, replace, merge, append, update, partial update and
+// delete of entities and attributes, through the real HTTP server (inject) and database.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { brokerTestApp, building, call, DEFAULT, type TestApp } from './broker-test-app.ts';
+
+const E = '/ngsi-ld/v1/entities';
+
+describe('NGSI-LD entities (clause 6.4–6.7)', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await brokerTestApp();
+  });
+  after(() => t.close());
+
+  describe('6.4.3.1 create entity', () => {
+    it('should answer 201 with the Location of the new entity, and the entity should read back normalized', async () => {
+      const created = await call(t, { method: 'POST', url: E, body: building('urn:ngsi-ld:Building:c1') });
+      assert.equal(created.status, 201, created.body);
+      assert.equal(created.headers.location, '/ngsi-ld/v1/entities/urn%3Angsi-ld%3ABuilding%3Ac1');
+      const got = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Building:c1` });
+      assert.equal(got.status, 200);
+      assert.deepEqual(got.json, {
+        id: 'urn:ngsi-ld:Building:c1',
+        type: 'Building',
+        name: { type: 'Property', value: 'Building c1' },
+        height: { type: 'Property', value: 20, unitCode: 'MTR' },
+        location: { type: 'GeoProperty', value: { type: 'Point', coordinates: [140.4748, 37.7608] } },
+      });
+      assert.match(got.headers.link as string, /ngsi-ld-core-context-v1\.9\.jsonld>; rel="http:\/\/www\.w3\.org\/ns\/json-ld#context"/);
+    });
+
+    it('should refuse a second entity with the same id with 409 AlreadyExists', async () => {
+      await call(t, { method: 'POST', url: E, body: building('urn:ngsi-ld:Building:dup') });
+      const again = await call(t, { method: 'POST', url: E, body: building('urn:ngsi-ld:Building:dup') });
+      assert.equal(again.status, 409);
+      assert.equal(again.json.type, 'https://uri.etsi.org/ngsi-ld/errors/AlreadyExists');
+    });
+
+    it('should refuse an id that is not a URI, naming it', async () => {
+      const res = await call(t, { method: 'POST', url: E, body: building('building 1') });
+      assert.equal(res.status, 400);
+      assert.equal(res.json.type, 'https://uri.etsi.org/ngsi-ld/errors/BadRequestData');
+      assert.match(res.json.detail, /not a URI/);
+    });
+
+    it('should refuse an entity without a type, an attribute without a value and a bad geometry, leaving nothing behind', async () => {
+      const noType = await call(t, { method: 'POST', url: E, body: { id: 'urn:ngsi-ld:X:1' } });
+      assert.equal(noType.status, 400);
+      assert.match(noType.json.detail, /"type" is required/);
+      const noValue = await call(t, { method: 'POST', url: E, body: { id: 'urn:ngsi-ld:X:2', type: 'X', a: { type: 'Property' } } });
+      assert.equal(noValue.status, 400);
+      assert.match(noValue.json.detail, /"a"/);
+      const badGeo = await call(t, { method: 'POST', url: E, body: { id: 'urn:ngsi-ld:X:3', type: 'X', location: { type: 'GeoProperty', value: { type: 'Point', coordinates: [200, 10] } } } });
+      assert.equal(badGeo.status, 400);
+      for (const id of ['urn:ngsi-ld:X:1', 'urn:ngsi-ld:X:2', 'urn:ngsi-ld:X:3']) {
+        assert.equal((await call(t, { method: 'GET', url: `${E}/${id}` })).status, 404);
+      }
+    });
+
+    it('should answer malformed JSON with 400 InvalidRequest and an unsupported content type with 415', async () => {
+      const malformed = await call(t, { method: 'POST', url: E, body: '{"id": "urn:x:1", ' });
+      assert.equal(malformed.status, 400);
+      assert.equal(malformed.json.type, 'https://uri.etsi.org/ngsi-ld/errors/InvalidRequest');
+      const text = await call(t, { method: 'POST', url: E, body: 'hello', headers: { 'content-type': 'text/plain' } });
+      assert.equal(text.status, 415);
+    });
+
+    it('should apply the @context rules: none in a JSON body, one required with application/ld+json', async () => {
+      const inJson = await call(t, { method: 'POST', url: E, body: { ...building('urn:ngsi-ld:Building:ctx1'), '@context': 'https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context.jsonld' } });
+      assert.equal(inJson.status, 400);
+      assert.match(inJson.json.detail, /must not contain "@context"/);
+      const missing = await call(t, { method: 'POST', url: E, body: building('urn:ngsi-ld:Building:ctx2'), headers: { 'content-type': 'application/ld+json' } });
+      assert.equal(missing.status, 400);
+      assert.match(missing.json.detail, /must contain "@context"/);
+    });
+
+    it('should expand names with an inline @context and show full IRIs to a requester without it', async () => {
+      const body = {
+        '@context': [{ Shelter: 'https://example.org/disaster#Shelter', capacity: 'https://example.org/disaster#capacity' }, 'https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.9.jsonld'],
+        id: 'urn:ngsi-ld:Shelter:fukushima-1',
+        type: 'Shelter',
+        capacity: { type: 'Property', value: 300 },
+        note: { type: 'Property', value: 'gym' },
+      };
+      const created = await call(t, { method: 'POST', url: E, body, headers: { 'content-type': 'application/ld+json' } });
+      assert.equal(created.status, 201, created.body);
+      const plain = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Shelter:fukushima-1` });
+      assert.equal(plain.json.type, 'https://example.org/disaster#Shelter');
+      assert.deepEqual(plain.json['https://example.org/disaster#capacity'], { type: 'Property', value: 300 });
+      assert.deepEqual(plain.json.note, { type: 'Property', value: 'gym' }, 'a term not in the context falls to the default vocabulary');
+      const query = await call(t, { method: 'GET', url: `${E}?type=${encodeURIComponent('https://example.org/disaster#Shelter')}` });
+      assert.deepEqual(query.json.map((e: { id: string }) => e.id), ['urn:ngsi-ld:Shelter:fukushima-1']);
+    });
+  });
+
+  describe('6.5 retrieve, replace, merge and delete', () => {
+    before(async () => {
+      const res = await call(t, {
+        method: 'POST',
+        url: E,
+        body: {
+          id: 'urn:ngsi-ld:Station:koriyama',
+          type: 'Station',
+          name: { type: 'LanguageProperty', languageMap: { ja: '郡山駅', en: 'Koriyama Station' } },
+          passengers: { type: 'Property', value: 16000, observedAt: '2026-11-01T00:00:00Z' },
+          operator: { type: 'Relationship', object: 'urn:ngsi-ld:Company:jr-east' },
+          temperature: [
+            { type: 'Property', value: 12.5, datasetId: 'urn:ngsi-ld:Dataset:north' },
+            { type: 'Property', value: 13.1, datasetId: 'urn:ngsi-ld:Dataset:south' },
+          ],
+          location: { type: 'Point', coordinates: [140.3881, 37.3983] },
+        },
+      });
+      assert.equal(res.status, 201, res.body);
+    });
+
+    it('should give keyValues, concise and sysAttrs representations', async () => {
+      const kv = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Station:koriyama?options=keyValues&attrs=passengers,operator,location` });
+      assert.deepEqual(kv.json, {
+        id: 'urn:ngsi-ld:Station:koriyama',
+        type: 'Station',
+        passengers: 16000,
+        operator: 'urn:ngsi-ld:Company:jr-east',
+        location: { type: 'Point', coordinates: [140.3881, 37.3983] },
+      });
+      const concise = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Station:koriyama?format=concise&pick=passengers,operator` });
+      assert.deepEqual(concise.json.passengers, { value: 16000, observedAt: '2026-11-01T00:00:00.000Z' });
+      assert.deepEqual(concise.json.operator, { object: 'urn:ngsi-ld:Company:jr-east' });
+      const sys = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Station:koriyama?options=sysAttrs&attrs=passengers` });
+      assert.match(sys.json.createdAt, /^\d{4}-\d\d-\d\dT/);
+      assert.match(sys.json.passengers.modifiedAt, /^\d{4}-\d\d-\d\dT/);
+    });
+
+    it('should keep a multi-attribute as one instance per datasetId', async () => {
+      const res = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Station:koriyama?attrs=temperature` });
+      assert.deepEqual(res.json.temperature, [
+        { type: 'Property', value: 12.5, datasetId: 'urn:ngsi-ld:Dataset:north' },
+        { type: 'Property', value: 13.1, datasetId: 'urn:ngsi-ld:Dataset:south' },
+      ]);
+    });
+
+    it('should show a LanguageProperty in the language asked for with lang', async () => {
+      const ja = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Station:koriyama?attrs=name&lang=ja` });
+      assert.deepEqual(ja.json.name, { type: 'Property', value: '郡山駅', lang: 'ja' });
+      const en = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Station:koriyama?attrs=name&lang=fr,en;q=0.5&options=keyValues` });
+      assert.equal(en.json.name, 'Koriyama Station');
+      const all = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Station:koriyama?attrs=name` });
+      assert.deepEqual(all.json.name, { type: 'LanguageProperty', languageMap: { ja: '郡山駅', en: 'Koriyama Station' } });
+    });
+
+    it('should answer a retrieve of a missing entity, or with a type it lacks, with 404 ResourceNotFound', async () => {
+      const missing = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Station:none` });
+      assert.equal(missing.status, 404);
+      assert.equal(missing.json.type, 'https://uri.etsi.org/ngsi-ld/errors/ResourceNotFound');
+      const wrongType = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Station:koriyama?type=Building` });
+      assert.equal(wrongType.status, 404);
+    });
+
+    it('should answer 406 when the client accepts none of the NGSI-LD media types', async () => {
+      const res = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Station:koriyama`, headers: { accept: 'text/csv' } });
+      assert.equal(res.status, 406);
+    });
+
+    it('should give JSON-LD with the @context inline when asked for application/ld+json', async () => {
+      const res = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Station:koriyama?attrs=passengers`, headers: { accept: 'application/ld+json' } });
+      assert.match(res.headers['content-type'] as string, /^application\/ld\+json/);
+      assert.equal(res.json['@context'], 'https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.9.jsonld');
+    });
+
+    it('should replace an entity with PUT, keeping its createdAt', async () => {
+      await call(t, { method: 'POST', url: E, body: building('urn:ngsi-ld:Building:r1') });
+      const before = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Building:r1?options=sysAttrs` });
+      const put = await call(t, { method: 'PUT', url: `${E}/urn:ngsi-ld:Building:r1`, body: { type: 'Building', floors: { type: 'Property', value: 3 } } });
+      assert.equal(put.status, 204, put.body);
+      const afterPut = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Building:r1?options=sysAttrs` });
+      assert.equal(afterPut.json.createdAt, before.json.createdAt);
+      assert.deepEqual(Object.keys(afterPut.json).sort(), ['createdAt', 'floors', 'id', 'modifiedAt', 'type']);
+    });
+
+    it('should merge with PATCH: change members, add attributes, delete with urn:ngsi-ld:null', async () => {
+      await call(t, { method: 'POST', url: E, body: building('urn:ngsi-ld:Building:m1') });
+      const res = await call(t, {
+        method: 'PATCH',
+        url: `${E}/urn:ngsi-ld:Building:m1`,
+        body: { height: { type: 'Property', value: 25 }, name: 'urn:ngsi-ld:null', floors: 4 },
+      });
+      assert.equal(res.status, 204, res.body);
+      const got = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Building:m1` });
+      assert.deepEqual(got.json.height, { type: 'Property', value: 25, unitCode: 'MTR' }, 'merge keeps unitCode');
+      assert.equal(got.json.name, undefined);
+      assert.deepEqual(got.json.floors, { type: 'Property', value: 4 });
+    });
+
+    it('should delete an entity (204) and then answer 404 for it', async () => {
+      await call(t, { method: 'POST', url: E, body: building('urn:ngsi-ld:Building:d1') });
+      assert.equal((await call(t, { method: 'DELETE', url: `${E}/urn:ngsi-ld:Building:d1` })).status, 204);
+      assert.equal((await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Building:d1` })).status, 404);
+      assert.equal((await call(t, { method: 'DELETE', url: `${E}/urn:ngsi-ld:Building:d1` })).status, 404);
+    });
+  });
+
+  describe('6.6–6.7 attributes', () => {
+    before(async () => {
+      await call(t, { method: 'POST', url: E, body: building('urn:ngsi-ld:Building:a1') });
+    });
+
+    it('should append attributes (204), and with noOverwrite report the existing one in a 207', async () => {
+      const ok = await call(t, { method: 'POST', url: `${E}/urn:ngsi-ld:Building:a1/attrs`, body: { floors: { type: 'Property', value: 5 } } });
+      assert.equal(ok.status, 204, ok.body);
+      const partial = await call(t, {
+        method: 'POST',
+        url: `${E}/urn:ngsi-ld:Building:a1/attrs?options=noOverwrite`,
+        body: { floors: { type: 'Property', value: 99 }, owner: { type: 'Relationship', object: 'urn:ngsi-ld:City:072036' } },
+      });
+      assert.equal(partial.status, 207);
+      assert.deepEqual(partial.json.updated, ['owner']);
+      assert.equal(partial.json.notUpdated[0].attributeName, 'floors');
+      const got = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Building:a1?options=keyValues` });
+      assert.equal(got.json.floors, 5);
+      assert.equal(got.json.owner, 'urn:ngsi-ld:City:072036');
+    });
+
+    it('should update existing attributes only, reporting the missing ones in a 207', async () => {
+      const res = await call(t, { method: 'PATCH', url: `${E}/urn:ngsi-ld:Building:a1/attrs`, body: { height: { type: 'Property', value: 30 }, colour: { type: 'Property', value: 'red' } } });
+      assert.equal(res.status, 207);
+      assert.deepEqual(res.json.updated, ['height']);
+      assert.deepEqual(res.json.notUpdated.map((n: { attributeName: string }) => n.attributeName), ['colour']);
+      const got = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Building:a1?options=keyValues` });
+      assert.equal(got.json.height, 30);
+      assert.equal(got.json.colour, undefined);
+    });
+
+    it('should partially update one attribute, keeping what is not sent', async () => {
+      const res = await call(t, { method: 'PATCH', url: `${E}/urn:ngsi-ld:Building:a1/attrs/height`, body: { value: 31 } });
+      assert.equal(res.status, 204, res.body);
+      const got = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Building:a1?attrs=height` });
+      // The update above replaced the whole attribute (so unitCode went); this keeps the rest.
+      assert.deepEqual(got.json.height, { type: 'Property', value: 31 });
+      const observed = await call(t, { method: 'PATCH', url: `${E}/urn:ngsi-ld:Building:a1/attrs/height`, body: { observedAt: '2026-11-23T10:00:00Z' } });
+      assert.equal(observed.status, 204, observed.body);
+      const again = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Building:a1?attrs=height` });
+      assert.deepEqual(again.json.height, { type: 'Property', value: 31, observedAt: '2026-11-23T10:00:00.000Z' });
+      const missing = await call(t, { method: 'PATCH', url: `${E}/urn:ngsi-ld:Building:a1/attrs/nothing`, body: { value: 1 } });
+      assert.equal(missing.status, 404);
+    });
+
+    it('should delete an attribute, and answer 404 for one that is not there', async () => {
+      assert.equal((await call(t, { method: 'DELETE', url: `${E}/urn:ngsi-ld:Building:a1/attrs/floors` })).status, 204);
+      const got = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Building:a1` });
+      assert.equal(got.json.floors, undefined);
+      assert.equal((await call(t, { method: 'DELETE', url: `${E}/urn:ngsi-ld:Building:a1/attrs/floors` })).status, 404);
+    });
+
+    it('should delete one instance of a multi-attribute by datasetId', async () => {
+      await call(t, {
+        method: 'POST',
+        url: `${E}/urn:ngsi-ld:Building:a1/attrs`,
+        body: { reading: [{ type: 'Property', value: 1, datasetId: 'urn:ngsi-ld:Dataset:a' }, { type: 'Property', value: 2, datasetId: 'urn:ngsi-ld:Dataset:b' }] },
+      });
+      const res = await call(t, { method: 'DELETE', url: `${E}/urn:ngsi-ld:Building:a1/attrs/reading?datasetId=urn:ngsi-ld:Dataset:a` });
+      assert.equal(res.status, 204, res.body);
+      const got = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Building:a1?attrs=reading` });
+      assert.deepEqual(got.json.reading, { type: 'Property', value: 2, datasetId: 'urn:ngsi-ld:Dataset:b' });
+    });
+  });
+
+  it('should store names under the default vocabulary when no @context is given', async () => {
+    const rows = await t.database.db
+      .selectFrom('broker_entities' as never)
+      .select('attrs' as never)
+      .where('id' as never, '=', 'urn:ngsi-ld:Building:c1' as never)
+      .executeTakeFirstOrThrow() as { attrs: Record<string, unknown> };
+    assert.ok(`${DEFAULT}height` in rows.attrs);
+    assert.ok('https://uri.etsi.org/ngsi-ld/location' in rows.attrs);
+  });
+});
