@@ -14,6 +14,9 @@ import { entitiesRoutes } from './http/entities-routes.ts';
 import { ngsiErrorHandler, registerNgsiParsers } from './http/ngsi-http.ts';
 import { brokerMigrations } from './migrations/index.ts';
 import { createBrokerResolver } from './http/context-resolution.ts';
+import { Notifier } from './subscriptions/notifier.ts';
+import { SubscriptionMatcher } from './subscriptions/subscription-matcher.ts';
+import { subscriptionsRoutes } from './subscriptions/subscriptions-routes.ts';
 
 async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const store = new EntityStore(ctx.db);
@@ -26,6 +29,15 @@ async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void
     access: new BrokerAccess(ctx),
     resolver,
   };
+  // Subscriptions: matches are written to the outbox inside each write's transaction; the
+  // notifier delivers them (in processes that run the worker) and is woken after each commit.
+  store.onChange(new SubscriptionMatcher(resolver).listener);
+  const notifier = new Notifier(ctx, resolver, app.log);
+  store.onCommit(() => notifier.wake());
+  if (ctx.config.runWorker) {
+    app.addHook('onReady', async () => notifier.start());
+    app.addHook('onClose', async () => notifier.stop());
+  }
   if (services.access.open) {
     app.log.warn('TSUNAGU_BROKER_AUTH=off: the NGSI-LD API at /ngsi-ld/v1 accepts requests WITHOUT credentials. Use this only for conformance suites and local experiments.');
   }
@@ -38,6 +50,7 @@ async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void
   await entitiesRoutes(app, services);
   await batchRoutes(app, services);
   await discoveryRoutes(app, services);
+  await subscriptionsRoutes(app, services);
   await contextRoutes(app);
 }
 

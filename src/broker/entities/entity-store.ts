@@ -44,6 +44,7 @@ export function rowToEntity(row: EntityRow): StoredEntity {
 
 export class EntityStore {
   readonly #listeners: ChangeListener[] = [];
+  readonly #afterCommit: Array<() => void> = [];
 
   constructor(readonly db: Database) {}
 
@@ -55,8 +56,15 @@ export class EntityStore {
     this.#listeners.push(listener);
   }
 
-  transaction<T>(fn: (trx: BrokerTrx) => Promise<T>): Promise<T> {
-    return this.kysely.transaction().execute(fn);
+  /** Called after every committed write transaction (e.g. to wake the notification worker). */
+  onCommit(callback: () => void): void {
+    this.#afterCommit.push(callback);
+  }
+
+  async transaction<T>(fn: (trx: BrokerTrx) => Promise<T>): Promise<T> {
+    const result = await this.kysely.transaction().execute(fn);
+    for (const callback of this.#afterCommit) callback();
+    return result;
   }
 
   async get(tenant: string, id: string, trx?: BrokerTrx): Promise<StoredEntity | undefined> {

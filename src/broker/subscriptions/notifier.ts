@@ -1,0 +1,285 @@
+// Delivers the notification outbox (broker_notifications) to subscribers over HTTP or MQTT
+// (clause 5.3.1 Notification, 7.2 and annex on MQTT binding).
+//
+// Per subscription, one process at a time holds a short lease (broker_subscriptions.delivery_until)
+// and sends the due rows in order, several changes in one notification when they have piled up
+// (so throttling delays changes but never drops them). Rows are deleted only after the receiver
+// accepted the notification (2xx, or an MQTT PUBACK at QoS 1), so delivery is at least once
+// across crashes; failures are retried with exponential backoff. Status members (timesSent,
+// lastSuccess, lastFailure…) are updated with each attempt.
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { AppContext } from '../../platform/module.ts';
+import { parseLang, renderEntity, type Representation } from '../entities/entity-output.ts';
+import { rowToEntity } from '../entities/entity-store.ts';
+import type { StoredEntity } from '../entities/stored-entity.ts';
+import { JSONLD_CONTEXT_REL, type TermResolver } from '../http/ngsi-http.ts';
+import type { StoredSubscription } from './subscription.ts';
+
+/** Most changes carried by one notification. */
+const BATCH = 1000;
+/** Attempts before a change is given up (about 4 hours with the backoff cap). */
+export const MAX_ATTEMPTS = 50;
+const BACKOFF_BASE_MS = 1000;
+const BACKOFF_CAP_MS = 5 * 60_000;
+const SEND_TIMEOUT_MS = 10_000;
+const LEASE_SECONDS = 60;
+
+interface OutboxRow {
+  seq: string | number;
+  trigger: string;
+  entity: StoredEntity & { deletedAt?: string };
+  attempts: number;
+}
+
+interface ClaimedSubscription {
+  body: StoredSubscription;
+  throttling: number;
+  last_notification: Date | string | null;
+}
+
+export interface NotifierOptions {
+  pollMs?: number;
+  concurrency?: number;
+}
+
+export class Notifier {
+  readonly #db: Kysely<any>;
+  readonly #pollMs: number;
+  readonly #concurrency: number;
+  #timer: NodeJS.Timeout | undefined;
+  #running = false;
+  #again = false;
+  #stopped = true;
+  #mqtt = new Map<string, Promise<MqttClient>>();
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly resolver: TermResolver,
+    private readonly log: { warn: (obj: object, msg: string) => void },
+    options: NotifierOptions = {},
+  ) {
+    this.#db = ctx.db as unknown as Kysely<any>;
+    this.#pollMs = options.pollMs ?? 250;
+    this.#concurrency = options.concurrency ?? 8;
+  }
+
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    this.#schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    while (this.#running) await new Promise((r) => setTimeout(r, 10));
+    for (const client of this.#mqtt.values()) (await client.catch(() => undefined))?.end(true);
+    this.#mqtt.clear();
+  }
+
+  /** A write just committed: deliver now rather than at the next poll. */
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#running) this.#again = true;
+    else this.#schedule(0);
+  }
+
+  #schedule(ms: number): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.#tick(), ms);
+    this.#timer.unref?.();
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#stopped || this.#running) return;
+    this.#running = true;
+    try {
+      do {
+        this.#again = false;
+        await this.runPeriodic();
+        const busy = await this.deliverDue();
+        if (busy) this.#again = true;
+      } while (this.#again && !this.#stopped);
+    } catch (error) {
+      this.log.warn({ err: error }, 'notification delivery round failed');
+    } finally {
+      this.#running = false;
+      if (!this.#stopped) this.#schedule(this.#pollMs);
+    }
+  }
+
+  /** One delivery round over every subscription with due changes; true if more are waiting. */
+  async deliverDue(): Promise<boolean> {
+    const due = (await sql<{ tenant: string; subscription_id: string }>`
+      select distinct tenant, subscription_id from broker_notifications where due_at <= now() limit 200`.execute(this.#db)).rows;
+    let more = false;
+    for (let i = 0; i < due.length; i += this.#concurrency) {
+      const results = await Promise.all(due.slice(i, i + this.#concurrency).map((d) => this.deliver(d.tenant, d.subscription_id)));
+      if (results.some(Boolean)) more = true;
+    }
+    return more;
+  }
+
+  /** Delivers one subscription's due changes; true when a full batch was sent (more may wait). */
+  async deliver(tenant: string, id: string): Promise<boolean> {
+    const claimed = (await sql<ClaimedSubscription>`
+      update broker_subscriptions set delivery_until = now() + make_interval(secs => ${LEASE_SECONDS})
+      where tenant = ${tenant} and id = ${id} and (delivery_until is null or delivery_until < now())
+      returning body, throttling, last_notification`.execute(this.#db)).rows[0];
+    if (!claimed) return false;
+    try {
+      const sub = typeof claimed.body === 'string' ? (JSON.parse(claimed.body) as StoredSubscription) : claimed.body;
+      if (claimed.throttling > 0 && claimed.last_notification) {
+        const next = new Date(claimed.last_notification).getTime() + claimed.throttling * 1000;
+        if (next > Date.now()) {
+          // Throttled: keep the changes and come back when the interval has passed.
+          await sql`update broker_notifications set due_at = ${new Date(next).toISOString()}
+            where tenant = ${tenant} and subscription_id = ${id} and due_at < ${new Date(next).toISOString()}`.execute(this.#db);
+          return false;
+        }
+      }
+      // In order: nothing goes out while an older change is waiting for its retry.
+      const rows = (await sql<OutboxRow & { waiting: boolean }>`
+        select seq, trigger, entity, attempts, due_at > now() as waiting from broker_notifications
+        where tenant = ${tenant} and subscription_id = ${id}
+        order by seq limit ${BATCH}`.execute(this.#db)).rows;
+      if (rows.length === 0 || rows[0]!.waiting) return false;
+      const seqs = rows.map((r) => String(r.seq));
+      const notification = await this.#build(sub, rows);
+      const sentAt = new Date().toISOString();
+      try {
+        await this.#send(tenant, sub, notification);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        const attempts = Math.max(...rows.map((r) => r.attempts)) + 1;
+        const delay = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempts - 1));
+        await sql`update broker_subscriptions set times_failed = times_failed + 1, last_notification = ${sentAt},
+          last_failure = ${sentAt}, last_failure_reason = ${reason.slice(0, 500)} where tenant = ${tenant} and id = ${id}`.execute(this.#db);
+        if (attempts >= MAX_ATTEMPTS) {
+          await sql`delete from broker_notifications where seq = any(${sql.val(seqs)}::bigint[])`.execute(this.#db);
+          this.log.warn({ tenant, subscriptionId: id, changes: rows.length, reason }, 'notifications given up after the last retry');
+        } else {
+          await sql`update broker_notifications set attempts = ${attempts}, due_at = now() + make_interval(secs => ${delay / 1000})
+            where seq = any(${sql.val(seqs)}::bigint[])`.execute(this.#db);
+        }
+        return false;
+      }
+      await sql`delete from broker_notifications where seq = any(${sql.val(seqs)}::bigint[])`.execute(this.#db);
+      await sql`update broker_subscriptions set times_sent = times_sent + 1, last_notification = ${sentAt}, last_success = ${sentAt}
+        where tenant = ${tenant} and id = ${id}`.execute(this.#db);
+      return rows.length === BATCH;
+    } finally {
+      await sql`update broker_subscriptions set delivery_until = null where tenant = ${tenant} and id = ${id}`.execute(this.#db);
+    }
+  }
+
+  async #build(sub: StoredSubscription, rows: OutboxRow[]): Promise<Record<string, unknown>> {
+    const terms = await this.resolver.resolve(sub.context);
+    const representation: Representation =
+      sub.notification.format === 'keyValues' || sub.notification.format === 'simplified' ? 'simplified' : sub.notification.format === 'concise' ? 'concise' : 'normalized';
+    const pick = sub.notification.attributes ? new Set(sub.notification.attributes) : undefined;
+    const lang = parseLang(sub.lang);
+    const data = rows.map((row) => {
+      const entity = typeof row.entity === 'string' ? (JSON.parse(row.entity) as OutboxRow['entity']) : row.entity;
+      const rendered = renderEntity(entity, { terms, representation, sysAttrs: sub.notification.sysAttrs, pick, lang });
+      if (entity.deletedAt) rendered.deletedAt = entity.deletedAt;
+      return rendered;
+    });
+    return {
+      id: `urn:ngsi-ld:Notification:${randomUUID()}`,
+      type: 'Notification',
+      subscriptionId: sub.id,
+      notifiedAt: new Date().toISOString(),
+      triggerReason: rows[0]!.trigger,
+      data,
+    };
+  }
+
+  async #send(tenant: string, sub: StoredSubscription, notification: Record<string, unknown>): Promise<void> {
+    const { endpoint } = sub.notification;
+    const terms = await this.resolver.resolve(sub.context);
+    const context = terms.contextForResponse;
+    const ld = endpoint.accept === 'application/ld+json';
+    const body = ld ? { ...notification, '@context': context } : notification;
+    const headers: Record<string, string> = { 'content-type': endpoint.accept, 'ngsild-tenant': tenant };
+    const linkUrl = typeof context === 'string' ? context : Array.isArray(context) ? context.find((c) => typeof c === 'string') : undefined;
+    if (!ld && typeof linkUrl === 'string') headers.link = `<${linkUrl}>; rel="${JSONLD_CONTEXT_REL}"; type="application/ld+json"`;
+    for (const { key, value } of endpoint.receiverInfo ?? []) headers[key.toLowerCase()] = value;
+    const url = new URL(endpoint.uri);
+    if (url.protocol === 'mqtt:' || url.protocol === 'mqtts:') return this.#publish(url, sub, headers, body);
+    const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(SEND_TIMEOUT_MS), redirect: 'error' });
+    await response.arrayBuffer().catch(() => undefined);
+    if (response.status < 200 || response.status >= 300) throw new Error(`the endpoint answered HTTP ${response.status}`);
+  }
+
+  /** MQTT binding: {"metadata": {headers}, "body": notification} on the URI's topic. */
+  async #publish(url: URL, sub: StoredSubscription, headers: Record<string, string>, body: unknown): Promise<void> {
+    const topic = decodeURIComponent(url.pathname.replace(/^\//, ''));
+    if (!topic) throw new Error('the MQTT endpoint names no topic');
+    const info = new Map((sub.notification.endpoint.notifierInfo ?? []).map((kv) => [kv.key, kv.value]));
+    const qos = Number(info.get('MQTT-QoS') ?? 1) as 0 | 1 | 2;
+    const version = info.get('MQTT-Version') === 'mqtt5.0' ? 5 : 4;
+    const key = `${url.protocol}//${url.username}:${url.password}@${url.host}/v${version}`;
+    let pending = this.#mqtt.get(key);
+    if (!pending) {
+      pending = mqtt.connectAsync(`${url.protocol}//${url.host}`, {
+        username: url.username ? decodeURIComponent(url.username) : undefined,
+        password: url.password ? decodeURIComponent(url.password) : undefined,
+        protocolVersion: version,
+        connectTimeout: SEND_TIMEOUT_MS,
+        reconnectPeriod: 1000,
+      });
+      this.#mqtt.set(key, pending);
+      pending.catch(() => this.#mqtt.delete(key));
+    }
+    const client = await pending;
+    const metadata = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k === 'content-type' ? 'Content-Type' : k === 'link' ? 'Link' : k, v]));
+    await withTimeout(client.publishAsync(topic, JSON.stringify({ metadata, body }), { qos: [0, 1, 2].includes(qos) ? qos : 1 }), SEND_TIMEOUT_MS, 'MQTT publish timed out');
+  }
+
+  /** Periodic subscriptions (timeInterval): queue the current state of every selected entity. */
+  async runPeriodic(): Promise<void> {
+    const due = (await sql<{ tenant: string; id: string; body: StoredSubscription; time_interval: number }>`
+      update broker_subscriptions set next_periodic_at = now() + make_interval(secs => time_interval)
+      where time_interval is not null and is_active and (expires_at is null or expires_at > now())
+        and (next_periodic_at is null or next_periodic_at <= now())
+      returning tenant, id, body, time_interval`.execute(this.#db)).rows;
+    for (const row of due) {
+      const sub = typeof row.body === 'string' ? (JSON.parse(row.body) as StoredSubscription) : row.body;
+      const ids = new Set<string>();
+      const entities: StoredEntity[] = [];
+      for (const selector of sub.entities ?? []) {
+        const names = selector.types.kind === 'type' ? [selector.types.name] : [];
+        const found = await sql`select * from broker_entities where tenant = ${row.tenant}
+          ${selector.id ? sql`and id = ${selector.id}` : sql``}
+          ${selector.idPattern ? sql`and id ~ ${selector.idPattern}` : sql``}
+          ${names.length ? sql`and types && ${sql.val(names)}::text[]` : sql``}
+          order by id limit 1000`.execute(this.#db);
+        for (const r of found.rows) {
+          const entity = rowToEntity(r as never);
+          if (!ids.has(entity.id)) {
+            ids.add(entity.id);
+            entities.push(entity);
+          }
+        }
+      }
+      if (entities.length) {
+        await this.#db.insertInto('broker_notifications')
+          .values(entities.map((e) => ({ tenant: row.tenant, subscription_id: row.id, trigger: 'timeInterval', entity: JSON.stringify(e) })))
+          .execute();
+      }
+    }
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(message)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,130 @@
+// Decides, inside the transaction of every entity write, which subscriptions the change
+// triggers (clause 5.8 and 7.2: entities, watchedAttributes, notificationTrigger, q, geoQ,
+// scopeQ, expiry, isActive) and writes one outbox row per match. Subscriptions are read from
+// the database on each write, never from a per-process cache, so a subscription created or
+// deleted through another server process takes effect at once.
+import { sql } from 'kysely';
+import type { EntityChange, BrokerTrx } from '../entities/entity-store.ts';
+import type { StoredAttribute, StoredEntity } from '../entities/stored-entity.ts';
+import { typesMatch } from '../entities/type-selector.ts';
+import { matchesGeoQuery } from '../geo/geo-query.ts';
+import type { Geometry } from '../geo/types.ts';
+import { parseQ, type QExpression } from '../query/q-language.ts';
+import { qToJsonPath } from '../query/q-sql.ts';
+import { matchesScopeQuery, parseScopeQuery } from '../query/scope-query.ts';
+import type { TermResolver } from '../http/ngsi-http.ts';
+import type { StoredSubscription, Trigger } from './subscription.ts';
+
+interface ActiveSubscription {
+  id: string;
+  body: StoredSubscription;
+}
+
+/** What happened to an entity, attribute by attribute. */
+export interface ChangeSummary {
+  entity: Trigger | null;
+  created: Set<string>;
+  updated: Set<string>;
+  deleted: Set<string>;
+}
+
+function sameInstances(a: StoredAttribute[] | undefined, b: StoredAttribute[] | undefined): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+export function summarise(change: EntityChange): ChangeSummary {
+  const { before, after } = change;
+  const summary: ChangeSummary = { entity: null, created: new Set(), updated: new Set(), deleted: new Set() };
+  if (!before && after) {
+    summary.entity = 'entityCreated';
+    for (const iri of Object.keys(after.attrs)) summary.created.add(iri);
+  } else if (before && !after) {
+    summary.entity = 'entityDeleted';
+    for (const iri of Object.keys(before.attrs)) summary.deleted.add(iri);
+  } else if (before && after) {
+    summary.entity = 'entityUpdated';
+    for (const iri of Object.keys(after.attrs)) {
+      if (!(iri in before.attrs)) summary.created.add(iri);
+      else if (!sameInstances(before.attrs[iri], after.attrs[iri])) summary.updated.add(iri);
+    }
+    for (const iri of Object.keys(before.attrs)) if (!(iri in after.attrs)) summary.deleted.add(iri);
+  }
+  return summary;
+}
+
+/** The trigger this change fires for a subscription, or null (clause 5.8.1 notificationTrigger). */
+export function triggerFor(sub: StoredSubscription, summary: ChangeSummary): Trigger | null {
+  const watched = sub.watchedAttributes ? new Set(sub.watchedAttributes) : null;
+  const touches = (set: Set<string>) => (watched ? [...set].some((a) => watched.has(a)) : set.size > 0);
+  const wants = new Set(sub.notificationTrigger);
+  if (summary.entity === 'entityCreated' && wants.has('entityCreated') && !watched) return 'entityCreated';
+  if (summary.entity === 'entityDeleted' && wants.has('entityDeleted') && !watched) return 'entityDeleted';
+  if (wants.has('attributeCreated') && touches(summary.created)) return 'attributeCreated';
+  if (wants.has('attributeUpdated') && touches(summary.updated)) return 'attributeUpdated';
+  if (wants.has('attributeDeleted') && touches(summary.deleted)) return 'attributeDeleted';
+  if (summary.entity === 'entityUpdated' && wants.has('entityUpdated') && (touches(summary.created) || touches(summary.updated) || touches(summary.deleted))) return 'entityUpdated';
+  if (summary.entity === 'entityCreated' && wants.has('entityCreated') && watched && touches(summary.created)) return 'entityCreated';
+  if (summary.entity === 'entityDeleted' && wants.has('entityDeleted') && watched && touches(summary.deleted)) return 'entityDeleted';
+  return null;
+}
+
+function selects(sub: StoredSubscription, entity: StoredEntity): boolean {
+  if (!sub.entities) return true;
+  return sub.entities.some((selector) => {
+    if (selector.id && selector.id !== entity.id) return false;
+    if (selector.idPattern && !new RegExp(selector.idPattern).test(entity.id)) return false;
+    return typesMatch(selector.types, entity.types);
+  });
+}
+
+export class SubscriptionMatcher {
+  readonly #parsedQ = new Map<string, QExpression>();
+
+  constructor(private readonly resolver: TermResolver) {}
+
+  /** The EntityStore listener: runs in the write's transaction. */
+  readonly listener = async (trx: BrokerTrx, changes: EntityChange[]): Promise<void> => {
+    if (changes.length === 0) return;
+    const tenant = changes[0]!.tenant;
+    const subs = (await sql<ActiveSubscription>`
+      select id, body from broker_subscriptions
+      where tenant = ${tenant} and is_active and time_interval is null and (expires_at is null or expires_at > now())`.execute(trx)).rows;
+    if (subs.length === 0) return;
+    const rows: Array<{ tenant: string; subscription_id: string; trigger: string; entity: string }> = [];
+    for (const change of changes) {
+      const summary = summarise(change);
+      const entity = change.after ?? change.before!;
+      for (const { id, body } of subs) {
+        const sub = typeof body === 'string' ? (JSON.parse(body) as StoredSubscription) : body;
+        if (!selects(sub, entity)) continue;
+        const trigger = triggerFor(sub, summary);
+        if (!trigger) continue;
+        if (sub.scopeQ && !matchesScopeQuery(parseScopeQuery(sub.scopeQ), entity.scopes)) continue;
+        if (sub.geoQ) {
+          const geo = entity.attrs[sub.geoQ.geoproperty] ?? [];
+          if (!geo.some((i) => i.type === 'GeoProperty' && matchesGeoQuery(sub.geoQ!, i.value as Geometry))) continue;
+        }
+        if (sub.q && !(await this.#matchesQ(trx, sub, entity))) continue;
+        const payload = change.after ? entity : { ...entity, attrs: {}, deletedAt: new Date().toISOString() };
+        rows.push({ tenant, subscription_id: id, trigger, entity: JSON.stringify(payload) });
+      }
+    }
+    for (let i = 0; i < rows.length; i += 1000) {
+      await trx.insertInto('broker_notifications').values(rows.slice(i, i + 1000)).execute();
+    }
+  };
+
+  /** Evaluates the subscription's q on one entity with the same SQL/JSON path as queries use. */
+  async #matchesQ(trx: BrokerTrx, sub: StoredSubscription, entity: StoredEntity): Promise<boolean> {
+    let ast = this.#parsedQ.get(sub.q!);
+    if (!ast) {
+      ast = parseQ(sub.q!);
+      if (this.#parsedQ.size > 1000) this.#parsedQ.clear();
+      this.#parsedQ.set(sub.q!, ast);
+    }
+    const terms = await this.resolver.resolve(sub.context === undefined ? undefined : sub.context);
+    const { jsonpath, vars } = qToJsonPath(ast, { expand: (t) => terms.expandTerm(t) });
+    const result = await sql<{ ok: boolean }>`select jsonb_path_exists(${JSON.stringify(entity.attrs)}::jsonb, ${jsonpath}::jsonpath, ${vars}::jsonb) as ok`.execute(trx);
+    return result.rows[0]?.ok === true;
+  }
+}

@@ -1,0 +1,308 @@
+// The Subscription data type (clause 5.2.12): validation of what a client sends, the stored
+// (expanded) form, and rendering back with the requester's @context. Names are stored expanded
+// so a subscription made with one @context matches entities written with another; the
+// subscriber's own @context is kept to render its notifications and to expand its q.
+import { NgsiError } from '../errors.ts';
+import { assertEntityId, assertName, isDateTime, isUri, type TermMap } from '../entities/entity-input.ts';
+import { expandTypeSelector, parseTypeSelector, type TypeSelector } from '../entities/type-selector.ts';
+import { geoQueryToJson, parseGeoQuery } from '../geo/geo-query.ts';
+import type { GeoQuery } from '../geo/types.ts';
+import { parseQ } from '../query/q-language.ts';
+import { parseScopeQuery } from '../query/scope-query.ts';
+
+export const TRIGGERS = ['entityCreated', 'entityUpdated', 'entityDeleted', 'attributeCreated', 'attributeUpdated', 'attributeDeleted'] as const;
+export type Trigger = (typeof TRIGGERS)[number];
+export const DEFAULT_TRIGGERS: Trigger[] = ['attributeCreated', 'attributeUpdated'];
+
+export type NotificationFormat = 'normalized' | 'keyValues' | 'simplified' | 'concise';
+
+export interface EntitySelector {
+  id?: string;
+  idPattern?: string;
+  /** The selector as the client wrote it (compacted on read) and its expanded form. */
+  type: string;
+  types: TypeSelector;
+}
+
+export interface StoredSubscription {
+  id: string;
+  subscriptionName?: string;
+  description?: string;
+  entities?: EntitySelector[];
+  watchedAttributes?: string[];
+  notificationTrigger: Trigger[];
+  q?: string;
+  geoQ?: GeoQuery & { geoproperty: string };
+  scopeQ?: string;
+  lang?: string;
+  notification: {
+    attributes?: string[];
+    format: NotificationFormat;
+    sysAttrs: boolean;
+    endpoint: {
+      uri: string;
+      accept: 'application/json' | 'application/ld+json';
+      receiverInfo?: Array<{ key: string; value: string }>;
+      notifierInfo?: Array<{ key: string; value: string }>;
+    };
+  };
+  expiresAt?: string;
+  throttling?: number;
+  timeInterval?: number;
+  isActive: boolean;
+  /** The subscriber's @context, as given (the core context URL when none). */
+  context: unknown;
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function bad(detail: string): NgsiError {
+  return new NgsiError('BadRequestData', detail);
+}
+
+function keyValues(value: unknown, where: string): Array<{ key: string; value: string }> {
+  if (!Array.isArray(value) || !value.every((kv) => isObject(kv) && typeof kv.key === 'string' && kv.key !== '' && typeof kv.value === 'string')) {
+    throw bad(`${where}: expected a list of {"key": "…", "value": "…"}`);
+  }
+  return value as Array<{ key: string; value: string }>;
+}
+
+function names(value: unknown, where: string, terms: TermMap): string[] {
+  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string')) throw bad(`${where}: expected a non-empty list of attribute names`);
+  return (value as string[]).map((n) => {
+    assertName(n, where);
+    return terms.expandTerm(n);
+  });
+}
+
+function positiveNumber(value: unknown, where: string, allowZero: boolean): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw bad(`${where}: expected a ${allowZero ? 'non-negative' : 'positive'} number of seconds`);
+  }
+  return value;
+}
+
+/** Validates a whole subscription (create) into its stored form. */
+export function parseSubscription(body: unknown, terms: TermMap, context: unknown, generatedId: string): StoredSubscription {
+  if (!isObject(body)) throw bad('The subscription must be a JSON object');
+  if (body.type !== 'Subscription') throw bad('type: must be "Subscription"');
+  const id = body.id === undefined ? generatedId : assertEntityId(body.id, 'id');
+  if (body.notification === undefined) throw bad('notification: is required');
+  const stored = applyFragment({ id, notificationTrigger: DEFAULT_TRIGGERS, isActive: true, context } as StoredSubscription, body, terms, true);
+  if (!stored.entities && !stored.watchedAttributes) throw bad('A subscription needs entities or watchedAttributes (or both)');
+  return stored;
+}
+
+/**
+ * Applies the members of `body` to a subscription (create, or PATCH clause 5.8.2: given members
+ * replace stored ones; null removes an optional one). Checks the combined result.
+ */
+export function applyFragment(base: StoredSubscription, body: Json, terms: TermMap, creating = false): StoredSubscription {
+  const out: StoredSubscription = structuredClone(base);
+  const has = (key: string) => key in body;
+  const remove = (key: keyof StoredSubscription) => delete (out as unknown as Json)[key];
+  if (!creating) {
+    if (has('id') && body.id !== base.id) throw bad('id: a subscription id cannot be changed');
+    if (has('type') && body.type !== 'Subscription') throw bad('type: must be "Subscription"');
+  }
+  if (has('subscriptionName')) {
+    if (body.subscriptionName === null) remove('subscriptionName');
+    else if (typeof body.subscriptionName !== 'string') throw bad('subscriptionName: must be a string');
+    else out.subscriptionName = body.subscriptionName;
+  }
+  if (has('description')) {
+    if (body.description === null) remove('description');
+    else if (typeof body.description !== 'string') throw bad('description: must be a string');
+    else out.description = body.description;
+  }
+  if (has('entities')) {
+    if (body.entities === null) remove('entities');
+    else {
+      if (!Array.isArray(body.entities) || body.entities.length === 0) throw bad('entities: expected a non-empty list of {"type": …, "id" or "idPattern"}');
+      out.entities = body.entities.map((e, i) => {
+        const where = `entities[${i}]`;
+        if (!isObject(e)) throw bad(`${where}: expected an object`);
+        if (typeof e.type !== 'string' || e.type === '') throw bad(`${where}.type: is required`);
+        const selector: EntitySelector = { type: e.type, types: expandTypeSelector(parseTypeSelector(e.type), (t) => terms.expandTerm(t)) };
+        if (e.id !== undefined && e.idPattern !== undefined) throw bad(`${where}: give id or idPattern, not both`);
+        if (e.id !== undefined) selector.id = assertEntityId(e.id, `${where}.id`);
+        if (e.idPattern !== undefined) {
+          if (typeof e.idPattern !== 'string') throw bad(`${where}.idPattern: must be a regular expression`);
+          try {
+            new RegExp(e.idPattern);
+          } catch {
+            throw bad(`${where}.idPattern: "${e.idPattern}" is not a valid regular expression`);
+          }
+          selector.idPattern = e.idPattern;
+        }
+        return selector;
+      });
+    }
+  }
+  if (has('watchedAttributes')) {
+    if (body.watchedAttributes === null) remove('watchedAttributes');
+    else out.watchedAttributes = names(body.watchedAttributes, 'watchedAttributes', terms);
+  }
+  if (has('notificationTrigger')) {
+    const list = body.notificationTrigger;
+    if (!Array.isArray(list) || list.length === 0 || !list.every((t) => (TRIGGERS as readonly unknown[]).includes(t))) {
+      throw bad(`notificationTrigger: expected a list of ${TRIGGERS.join(', ')}`);
+    }
+    out.notificationTrigger = [...new Set(list as Trigger[])];
+  }
+  if (has('q')) {
+    if (body.q === null) remove('q');
+    else if (typeof body.q !== 'string') throw bad('q: must be a query string');
+    else {
+      parseQ(body.q);
+      out.q = body.q;
+    }
+  }
+  if (has('geoQ')) {
+    if (body.geoQ === null) remove('geoQ');
+    else {
+      if (!isObject(body.geoQ)) throw bad('geoQ: expected {"georel", "geometry", "coordinates"}');
+      const geo = parseGeoQuery(body.geoQ as never, 'subscription');
+      out.geoQ = { ...geo, geoproperty: terms.expandTerm(geo.geoproperty ?? 'location') };
+    }
+  }
+  if (has('scopeQ')) {
+    if (body.scopeQ === null) remove('scopeQ');
+    else if (typeof body.scopeQ !== 'string') throw bad('scopeQ: must be a string');
+    else {
+      parseScopeQuery(body.scopeQ);
+      out.scopeQ = body.scopeQ;
+    }
+  }
+  if (has('lang')) {
+    if (body.lang === null) remove('lang');
+    else if (typeof body.lang !== 'string') throw bad('lang: must be a language list such as "ja,en"');
+    else out.lang = body.lang;
+  }
+  if (has('notification')) out.notification = parseNotification(body.notification, terms, creating ? undefined : base.notification);
+  if (has('expiresAt')) {
+    if (body.expiresAt === null) remove('expiresAt');
+    else {
+      if (!isDateTime(body.expiresAt)) throw bad('expiresAt: must be a date-time such as 2027-03-31T00:00:00Z');
+      if (Date.parse(body.expiresAt) <= Date.now()) throw bad('expiresAt: must be in the future');
+      out.expiresAt = new Date(body.expiresAt).toISOString();
+    }
+  }
+  if (has('throttling')) {
+    if (body.throttling === null) remove('throttling');
+    else out.throttling = positiveNumber(body.throttling, 'throttling', true);
+  }
+  if (has('timeInterval')) {
+    if (body.timeInterval === null) remove('timeInterval');
+    else out.timeInterval = positiveNumber(body.timeInterval, 'timeInterval', false);
+  }
+  if (has('isActive')) {
+    if (typeof body.isActive !== 'boolean') throw bad('isActive: must be true or false');
+    out.isActive = body.isActive;
+  }
+  if (out.timeInterval !== undefined && out.watchedAttributes) throw bad('timeInterval and watchedAttributes cannot be used together');
+  if (out.timeInterval !== undefined && out.throttling) throw bad('timeInterval and throttling cannot be used together');
+  if (out.timeInterval !== undefined && !out.entities) throw bad('A periodic subscription (timeInterval) needs entities');
+  return out;
+}
+
+function parseNotification(value: unknown, terms: TermMap, base: StoredSubscription['notification'] | undefined): StoredSubscription['notification'] {
+  if (!isObject(value)) throw bad('notification: expected an object with an endpoint');
+  const out: StoredSubscription['notification'] = structuredClone(base ?? { format: 'normalized', sysAttrs: false, endpoint: undefined as never });
+  if ('attributes' in value) {
+    if (value.attributes === null) delete out.attributes;
+    else out.attributes = names(value.attributes, 'notification.attributes', terms);
+  }
+  if ('format' in value) {
+    if (!['normalized', 'keyValues', 'simplified', 'concise'].includes(value.format as string)) throw bad('notification.format: must be normalized, keyValues (simplified) or concise');
+    out.format = value.format as NotificationFormat;
+  }
+  if ('sysAttrs' in value) {
+    if (typeof value.sysAttrs !== 'boolean') throw bad('notification.sysAttrs: must be true or false');
+    out.sysAttrs = value.sysAttrs;
+  }
+  if ('endpoint' in value || !base) {
+    const endpoint = value.endpoint;
+    if (!isObject(endpoint)) throw bad('notification.endpoint: is required ({"uri": "https://…"})');
+    if (typeof endpoint.uri !== 'string' || !isUri(endpoint.uri)) throw bad('notification.endpoint.uri: must be an absolute URI');
+    const scheme = endpoint.uri.slice(0, endpoint.uri.indexOf(':')).toLowerCase();
+    if (!['http', 'https', 'mqtt', 'mqtts'].includes(scheme)) throw bad('notification.endpoint.uri: use http, https, mqtt or mqtts');
+    try {
+      const url = new URL(endpoint.uri);
+      if (!url.hostname) throw new Error('no host');
+    } catch {
+      throw bad('notification.endpoint.uri: not a valid URL');
+    }
+    const accept = endpoint.accept ?? 'application/json';
+    if (accept !== 'application/json' && accept !== 'application/ld+json') throw bad('notification.endpoint.accept: must be application/json or application/ld+json');
+    out.endpoint = { uri: endpoint.uri, accept };
+    if (endpoint.receiverInfo !== undefined) out.endpoint.receiverInfo = keyValues(endpoint.receiverInfo, 'notification.endpoint.receiverInfo');
+    if (endpoint.notifierInfo !== undefined) out.endpoint.notifierInfo = keyValues(endpoint.notifierInfo, 'notification.endpoint.notifierInfo');
+  }
+  return out;
+}
+
+export interface SubscriptionStatus {
+  timesSent: number;
+  timesFailed: number;
+  lastNotification: string | null;
+  lastSuccess: string | null;
+  lastFailure: string | null;
+  lastFailureReason: string | null;
+  createdAt: string;
+  modifiedAt: string;
+}
+
+/** Clause 5.2.12 as the requester sees it: compacted names and the status members. */
+export function renderSubscription(sub: StoredSubscription, status: SubscriptionStatus, terms: TermMap, sysAttrs = false): Json {
+  const out: Json = { id: sub.id, type: 'Subscription' };
+  if (sub.subscriptionName) out.subscriptionName = sub.subscriptionName;
+  if (sub.description) out.description = sub.description;
+  if (sub.entities) {
+    out.entities = sub.entities.map((e) => ({
+      ...(e.id ? { id: e.id } : {}),
+      ...(e.idPattern ? { idPattern: e.idPattern } : {}),
+      type: compactSelector(e.types, terms),
+    }));
+  }
+  if (sub.watchedAttributes) out.watchedAttributes = sub.watchedAttributes.map((a) => terms.compactIri(a));
+  out.notificationTrigger = sub.notificationTrigger;
+  if (sub.q) out.q = sub.q;
+  if (sub.geoQ) out.geoQ = { ...geoQueryToJson(sub.geoQ), geoproperty: terms.compactIri(sub.geoQ.geoproperty) };
+  if (sub.scopeQ) out.scopeQ = sub.scopeQ;
+  if (sub.lang) out.lang = sub.lang;
+  const expired = sub.expiresAt !== undefined && Date.parse(sub.expiresAt) <= Date.now();
+  const failing = status.lastFailure !== null && (status.lastSuccess === null || status.lastFailure > status.lastSuccess);
+  out.notification = {
+    ...(sub.notification.attributes ? { attributes: sub.notification.attributes.map((a) => terms.compactIri(a)) } : {}),
+    format: sub.notification.format,
+    sysAttrs: sub.notification.sysAttrs,
+    endpoint: sub.notification.endpoint,
+    status: failing ? 'failed' : 'ok',
+    timesSent: status.timesSent,
+    timesFailed: status.timesFailed,
+    ...(status.lastNotification ? { lastNotification: status.lastNotification } : {}),
+    ...(status.lastSuccess ? { lastSuccess: status.lastSuccess } : {}),
+    ...(status.lastFailure ? { lastFailure: status.lastFailure } : {}),
+  };
+  if (sub.expiresAt) out.expiresAt = sub.expiresAt;
+  if (sub.throttling !== undefined) out.throttling = sub.throttling;
+  if (sub.timeInterval !== undefined) out.timeInterval = sub.timeInterval;
+  out.isActive = sub.isActive;
+  out.status = expired ? 'expired' : sub.isActive ? 'active' : 'paused';
+  if (sysAttrs) {
+    out.createdAt = status.createdAt;
+    out.modifiedAt = status.modifiedAt;
+  }
+  return out;
+}
+
+function compactSelector(selector: TypeSelector, terms: TermMap): string {
+  if (selector.kind === 'type') return terms.compactIri(selector.name);
+  const joined = selector.items.map((s) => (s.kind === 'type' ? compactSelector(s, terms) : `(${compactSelector(s, terms)})`));
+  return joined.join(selector.kind === 'and' ? ';' : '|');
+}

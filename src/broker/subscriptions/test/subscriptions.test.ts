@@ -1,0 +1,264 @@
+// Clause 5.8 / 6.10–6.11 and 7.2: subscriptions, and notifications delivered to a real HTTP
+// receiver and through the local MQTT broker, with retries, throttling and status members.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import mqtt from 'mqtt';
+import { brokerTestApp, building, call, type TestApp } from '../../test/broker-test-app.ts';
+
+const S = '/ngsi-ld/v1/subscriptions';
+const E = '/ngsi-ld/v1/entities';
+
+interface Received {
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: any;
+}
+
+/** A notification receiver: records every POST; answers with `status()` (200 by default). */
+async function receiver() {
+  const received: Received[] = [];
+  let status = 200;
+  const server = http.createServer((req, res) => {
+    let text = '';
+    req.on('data', (c) => (text += c));
+    req.on('end', () => {
+      if (status === 200) received.push({ path: req.url ?? '', headers: req.headers, body: JSON.parse(text) });
+      res.statusCode = status;
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: (path: string) => `http://127.0.0.1:${port}${path}`,
+    received,
+    for: (path: string) => received.filter((r) => r.path === path),
+    setStatus: (s: number) => (status = s),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 8000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function subscription(id: string, uri: string, extra: Record<string, unknown> = {}) {
+  return { id, type: 'Subscription', entities: [{ type: 'Building' }], notification: { endpoint: { uri } }, ...extra };
+}
+
+describe('NGSI-LD subscriptions and notifications (clause 5.8, 6.10–6.11)', () => {
+  let t: TestApp;
+  let rx: Awaited<ReturnType<typeof receiver>>;
+  before(async () => {
+    rx = await receiver();
+    t = await brokerTestApp({ runWorker: true });
+    await t.app.ready();
+  });
+  after(async () => {
+    await t.close();
+    await rx.close();
+  });
+
+  describe('6.10 create, list, retrieve, update, delete', () => {
+    it('should create (201 + Location), and show the subscription with status members', async () => {
+      const res = await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:crud', rx.url('/crud'), { watchedAttributes: ['height'], q: 'height>10' }) });
+      assert.equal(res.status, 201, res.body);
+      assert.equal(res.headers.location, `${S}/urn%3Angsi-ld%3ASubscription%3Acrud`);
+      const got = await call(t, { method: 'GET', url: `${S}/urn:ngsi-ld:Subscription:crud` });
+      assert.equal(got.status, 200);
+      assert.deepEqual(got.json.entities, [{ type: 'Building' }]);
+      assert.deepEqual(got.json.watchedAttributes, ['height']);
+      assert.equal(got.json.status, 'active');
+      assert.equal(got.json.notification.timesSent, 0);
+      assert.equal(got.json.notification.format, 'normalized');
+      const again = await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:crud', rx.url('/crud')) });
+      assert.equal(again.status, 409);
+    });
+
+    it('should generate an id when none is given, and list with count', async () => {
+      const res = await call(t, { method: 'POST', url: S, body: { type: 'Subscription', watchedAttributes: ['colour'], notification: { endpoint: { uri: rx.url('/gen') } } } });
+      assert.equal(res.status, 201, res.body);
+      assert.match(res.headers.location as string, /urn%3Angsi-ld%3ASubscription%3A[0-9a-f-]{36}$/);
+      const list = await call(t, { method: 'GET', url: `${S}?count=true&limit=100` });
+      assert.ok(Number(list.headers['ngsild-results-count']) >= 2);
+      assert.ok(list.json.some((s: { id: string }) => s.id === 'urn:ngsi-ld:Subscription:crud'));
+    });
+
+    it('should refuse invalid subscriptions with 400 naming the member', async () => {
+      const cases: Array<[unknown, RegExp]> = [
+        [{ type: 'Subscription', entities: [{ type: 'Building' }] }, /notification/],
+        [{ type: 'Subscription', entities: [{ type: 'Building' }], notification: { endpoint: { uri: 'ftp://x/y' } } }, /endpoint.uri/],
+        [{ type: 'Subscription', notification: { endpoint: { uri: rx.url('/x') } } }, /entities or watchedAttributes/],
+        [{ type: 'Subscription', entities: [{ type: 'Building' }], watchedAttributes: [], notification: { endpoint: { uri: rx.url('/x') } } }, /watchedAttributes/],
+        [{ type: 'Subscription', entities: [{ type: 'Building' }], q: 'height>', notification: { endpoint: { uri: rx.url('/x') } } }, /q/],
+        [{ type: 'Subscription', entities: [{ type: 'Building' }], expiresAt: '2001-01-01T00:00:00Z', notification: { endpoint: { uri: rx.url('/x') } } }, /expiresAt/],
+        [{ type: 'Subscription', entities: [{ type: 'Building' }], watchedAttributes: ['a'], timeInterval: 5, notification: { endpoint: { uri: rx.url('/x') } } }, /timeInterval/],
+        [{ type: 'Subscription', entities: [{ type: 'Building' }], throttling: -1, notification: { endpoint: { uri: rx.url('/x') } } }, /throttling/],
+        [{ type: 'Subscription', entities: [{ type: 'Building' }], geoQ: { georel: 'near;maxDistance==10', geometry: 'Point', coordinates: [1] }, notification: { endpoint: { uri: rx.url('/x') } } }, /coordinates/],
+      ];
+      for (const [body, pattern] of cases) {
+        const res = await call(t, { method: 'POST', url: S, body });
+        assert.equal(res.status, 400, JSON.stringify(body));
+        assert.match(res.json.detail, pattern);
+      }
+    });
+
+    it('should update with PATCH and delete (204, then 404)', async () => {
+      const patch = await call(t, { method: 'PATCH', url: `${S}/urn:ngsi-ld:Subscription:crud`, body: { isActive: false, throttling: 5 } });
+      assert.equal(patch.status, 204, patch.body);
+      const got = await call(t, { method: 'GET', url: `${S}/urn:ngsi-ld:Subscription:crud` });
+      assert.equal(got.json.status, 'paused');
+      assert.equal(got.json.throttling, 5);
+      assert.equal((await call(t, { method: 'DELETE', url: `${S}/urn:ngsi-ld:Subscription:crud` })).status, 204);
+      assert.equal((await call(t, { method: 'GET', url: `${S}/urn:ngsi-ld:Subscription:crud` })).status, 404);
+      assert.equal((await call(t, { method: 'PATCH', url: `${S}/urn:ngsi-ld:Subscription:crud`, body: { isActive: true } })).status, 404);
+    });
+  });
+
+  describe('7.2 notifications', () => {
+    it('should notify a change of a watched attribute in normalized form with the @context in a Link header', async () => {
+      await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:n1', rx.url('/n1'), { entities: [{ type: 'Building', id: 'urn:ngsi-ld:Building:n1' }], watchedAttributes: ['height'] }) });
+      await call(t, { method: 'POST', url: E, body: building('urn:ngsi-ld:Building:n1') });
+      const created = await until('the creation notification', () => rx.for('/n1')[0]);
+      assert.equal(created.body.type, 'Notification');
+      assert.equal(created.body.subscriptionId, 'urn:ngsi-ld:Subscription:n1');
+      assert.deepEqual(created.body.data[0].height, { type: 'Property', value: 20, unitCode: 'MTR' });
+      assert.match(created.headers.link as string, /ngsi-ld-core-context/);
+      // A change of an attribute that is not watched does not notify; a watched one does.
+      await call(t, { method: 'PATCH', url: `${E}/urn:ngsi-ld:Building:n1/attrs`, body: { name: { type: 'Property', value: 'renamed' } } });
+      await call(t, { method: 'PATCH', url: `${E}/urn:ngsi-ld:Building:n1/attrs`, body: { height: { type: 'Property', value: 21 } } });
+      const updated = await until('the update notification', () => rx.for('/n1')[1]);
+      assert.equal(updated.body.data[0].height.value, 21);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(rx.for('/n1').length, 2);
+      const sub = await call(t, { method: 'GET', url: `${S}/urn:ngsi-ld:Subscription:n1` });
+      assert.equal(sub.json.notification.timesSent, 2);
+      assert.ok(sub.json.notification.lastSuccess);
+    });
+
+    it('should filter with q and render keyValues with only the chosen attributes', async () => {
+      await call(t, {
+        method: 'POST',
+        url: S,
+        body: subscription('urn:ngsi-ld:Subscription:q', rx.url('/q'), { entities: [{ type: 'Building', idPattern: '^urn:ngsi-ld:Building:q' }], q: 'height>=50', notification: { format: 'keyValues', attributes: ['height'], endpoint: { uri: rx.url('/q') } } }),
+      });
+      await call(t, { method: 'POST', url: E, body: building('urn:ngsi-ld:Building:q1') });
+      await call(t, { method: 'PATCH', url: `${E}/urn:ngsi-ld:Building:q1/attrs`, body: { height: { type: 'Property', value: 55 } } });
+      const got = await until('the q notification', () => rx.for('/q')[0]);
+      assert.deepEqual(got.body.data, [{ id: 'urn:ngsi-ld:Building:q1', type: 'Building', height: 55 }]);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(rx.for('/q').length, 1, 'the creation (height 20) did not match the q');
+    });
+
+    it('should notify entity creation and deletion when the triggers ask for it', async () => {
+      await call(t, {
+        method: 'POST',
+        url: S,
+        body: subscription('urn:ngsi-ld:Subscription:life', rx.url('/life'), { entities: [{ type: 'Kiosk' }], notificationTrigger: ['entityCreated', 'entityDeleted'] }),
+      });
+      await call(t, { method: 'POST', url: E, body: { id: 'urn:ngsi-ld:Kiosk:1', type: 'Kiosk', open: { type: 'Property', value: true } } });
+      await call(t, { method: 'PATCH', url: `${E}/urn:ngsi-ld:Kiosk:1/attrs`, body: { open: { type: 'Property', value: false } } });
+      await call(t, { method: 'DELETE', url: `${E}/urn:ngsi-ld:Kiosk:1` });
+      const both = await until('two lifecycle notifications', () => rx.for('/life').length >= 2 && rx.for('/life'));
+      assert.deepEqual(both.map((n) => n.body.triggerReason), ['entityCreated', 'entityDeleted']);
+      assert.ok(both[1]!.body.data[0].deletedAt);
+    });
+
+    it('should retry a failing receiver and deliver every change once it recovers, recording the failure', async () => {
+      await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:retry', rx.url('/retry'), { entities: [{ type: 'Building', id: 'urn:ngsi-ld:Building:r1' }] }) });
+      rx.setStatus(503);
+      await call(t, { method: 'POST', url: E, body: building('urn:ngsi-ld:Building:r1') });
+      const failed = await (async () => {
+        const end = Date.now() + 5000;
+        while (Date.now() < end) {
+          const sub = await call(t, { method: 'GET', url: `${S}/urn:ngsi-ld:Subscription:retry` });
+          if (sub.json.notification.timesFailed > 0) return sub.json;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.fail('no failure recorded');
+      })();
+      assert.equal(failed.notification.status, 'failed');
+      await call(t, { method: 'PATCH', url: `${E}/urn:ngsi-ld:Building:r1/attrs`, body: { height: { type: 'Property', value: 33 } } });
+      rx.setStatus(200);
+      const delivered = await until('the retried notification', () => {
+        const data = rx.for('/retry').flatMap((n) => n.body.data);
+        return data.length >= 2 && data;
+      }, 10_000);
+      assert.deepEqual(delivered.map((d: { height: { value: number } }) => d.height.value), [20, 33], 'both changes, in order');
+    });
+
+    it('should hold changes back while throttled and then deliver all of them', async () => {
+      await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:thr', rx.url('/thr'), { entities: [{ type: 'Building', id: 'urn:ngsi-ld:Building:t1' }], throttling: 1 }) });
+      await call(t, { method: 'POST', url: E, body: building('urn:ngsi-ld:Building:t1') });
+      await until('the first notification', () => rx.for('/thr')[0]);
+      for (let i = 1; i <= 5; i++) await call(t, { method: 'PATCH', url: `${E}/urn:ngsi-ld:Building:t1/attrs`, body: { height: { type: 'Property', value: 100 + i } } });
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(rx.for('/thr').length, 1, 'nothing more within the throttling interval');
+      const all = await until('the held changes', () => {
+        const data = rx.for('/thr').flatMap((n) => n.body.data);
+        return data.length >= 6 && data;
+      });
+      assert.deepEqual(all.map((d: { height: { value: number } }) => d.height.value), [20, 101, 102, 103, 104, 105]);
+      assert.equal(rx.for('/thr').length, 2, 'the five changes came in one notification');
+    });
+
+    it('should never fire a deleted subscription', async () => {
+      await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:gone', rx.url('/gone'), { entities: [{ type: 'Building', id: 'urn:ngsi-ld:Building:g1' }] }) });
+      await call(t, { method: 'DELETE', url: `${S}/urn:ngsi-ld:Subscription:gone` });
+      await call(t, { method: 'POST', url: E, body: building('urn:ngsi-ld:Building:g1') });
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(rx.for('/gone').length, 0);
+    });
+
+    it('should publish to an mqtt:// endpoint through the local MQTT broker', async () => {
+      const topic = `tsunagu/test/${process.pid}/${Date.now()}`;
+      const client = await mqtt.connectAsync('mqtt://127.0.0.1:1883');
+      const messages: any[] = [];
+      client.on('message', (_topic, payload) => messages.push(JSON.parse(payload.toString())));
+      await client.subscribeAsync(topic, { qos: 1 });
+      try {
+        await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:mqtt', `mqtt://127.0.0.1:1883/${topic}`, { entities: [{ type: 'Building', id: 'urn:ngsi-ld:Building:mq1' }] }) });
+        await call(t, { method: 'POST', url: E, body: building('urn:ngsi-ld:Building:mq1') });
+        const message = await until('the MQTT message', () => messages[0]);
+        assert.equal(message.metadata['Content-Type'], 'application/json');
+        assert.equal(message.body.type, 'Notification');
+        assert.equal(message.body.data[0].id, 'urn:ngsi-ld:Building:mq1');
+      } finally {
+        await client.endAsync();
+      }
+    });
+  });
+});
+
+describe('notifications survive a process that stops before delivering', () => {
+  it('should keep the change in the outbox and deliver it when a worker runs', async () => {
+    const rx = await receiver();
+    const writer = await brokerTestApp({ runWorker: false });
+    try {
+      await call(writer, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:outbox', rx.url('/outbox'), { entities: [{ type: 'Building' }] }) });
+      await call(writer, { method: 'POST', url: E, body: building('urn:ngsi-ld:Building:o1') });
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(rx.received.length, 0, 'no worker, nothing sent');
+      const pending = await writer.database.db.selectFrom('broker_notifications' as never).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow() as { n: number | string };
+      assert.equal(Number(pending.n), 1);
+      const { Notifier } = await import('../notifier.ts');
+      const { ContextResolver } = await import('../../jsonld/resolver.ts');
+      const notifier = new Notifier(writer.ctx, new ContextResolver() as never, { warn: () => undefined });
+      await notifier.deliverDue();
+      await notifier.stop();
+      assert.equal(rx.for('/outbox').length, 1);
+      assert.equal(rx.for('/outbox')[0]!.body.data[0].id, 'urn:ngsi-ld:Building:o1');
+    } finally {
+      await writer.close();
+      await rx.close();
+    }
+  });
+});
