@@ -1,0 +1,572 @@
+// Distributed Query Entities and Retrieve Entity (clauses 4.3.6, 5.7.1.4, 5.7.2.4): データ分散方式.
+// A municipality keeps its data in its own broker and registers it here; a query on this broker
+// is forwarded to every registered source whose registration matches, and the answers are
+// merged with the local entities by id.
+//
+// How a request is forwarded:
+// - GET {endpoint}/ngsi-ld/v1/entities?… (or /entities/{id}), with names re-compacted with the
+//   core @context and no Link header: names from the default vocabulary become short names and
+//   every other name travels as its full IRI, so the source needs no access to the requester's
+//   @context (which may be private, or hosted on this broker). If the registration's
+//   contextSourceInfo has "jsonldContext", names are compacted with that @context instead and
+//   it is sent in a Link header (clause 4.3.6.6). `q` is rewritten name by name.
+// - The request respects the registration (clause 4.3.6.1): types are narrowed to the
+//   registered types, ids to the registered ids, attrs to the registered attribute names, and the
+//   answer is filtered again here, so a source cannot contribute more than it registered.
+// - local=true (clause 5.5.13) unless management.localOnly is explicitly false; a Via header
+//   names every broker the request passed through, and a request that already passed this
+//   broker, or more than maxHops brokers, is not forwarded again (clause 4.3.6.4).
+// - NGSILD-Tenant is the registration's `tenant`; contextSourceInfo pairs are sent as headers,
+//   "urn:ngsi-ld:request" taking the value from the triggering request (clause 4.3.6.5).
+// - Each source gets management.timeout ms (default 5 s) and at most maxResponseBytes of answer;
+//   redirects are not followed. A source that fails, times out, answers too much or answers
+//   something that is not NGSI-LD is skipped: the query answers with what the others gave
+//   (partial results, clause 4.3.6.1), a warning is logged and the registration's status,
+//   timesFailed and lastFailure record it (Table 5.2.9-2). management.cooldown ms after a failure
+//   the source is not asked at all.
+// - Answers are expanded with the @context the source names (its Link header, or the inline
+//   @context of application/ld+json) and merged (mergeEntities): attributes are unioned; an
+//   instance given by both (same attribute and datasetId) is the one with the later observedAt,
+//   then modifiedAt (clause 4.5.5.3), the local one on a tie; attributes of an exclusive
+//   registration come only from the source; auxiliary sources only add attributes nobody else
+//   gave (clause 4.3.6.2).
+//
+// Paging: each source is asked for offset+limit entities from offset 0, the union is sorted by
+// id and the page cut from it, so pages are exact when every source sorts by id (as Tsunagu does)
+// and offset+limit stays within one source page (1000). Counts add up the sources' counts minus
+// the overlaps seen, so they are exact only when the overlaps fit in the window. No EntityMaps.
+import type { FastifyRequest } from 'fastify';
+import type { BrokerServices } from '../http/broker-services.ts';
+import { JSONLD_CONTEXT_REL, type ResolvedTerms } from '../http/ngsi-http.ts';
+import { convertEntity, type TermMap } from '../entities/entity-input.ts';
+import { MAX_LIMIT, queryEntities, type EntityQuery, type QueryResult } from '../entities/entity-query.ts';
+import type { StoredAttribute, StoredEntity } from '../entities/stored-entity.ts';
+import { expandTypeSelector, parseTypeSelector, type TypeSelector } from '../entities/type-selector.ts';
+import { isCoreContextUrl } from '../jsonld/core-context.ts';
+import { formatQ, qAttributes, type QExpression } from '../query/q-language.ts';
+import {
+  FROM_REQUEST,
+  isTemporal,
+  matchingInformation,
+  offers,
+  registeredNames,
+  type Registration,
+  type RegistrationFilter,
+  type RegistrationMode,
+  type StoredRegistration,
+  type StoredRegistrationInfo,
+} from './registration.ts';
+import { RegistrationStore } from './registration-store.ts';
+
+export interface FederationOptions {
+  /** Per-source time limit when the registration gives no management.timeout. Default 5000 ms. */
+  timeoutMs?: number;
+  /** Largest answer read from one source. Default 16 MiB. */
+  maxResponseBytes?: number;
+  /** Brokers a request may have passed (Via entries) and still be forwarded. Default 4. */
+  maxHops?: number;
+  /** For tests. */
+  fetch?: typeof fetch;
+}
+
+/** An entity as one source gave it, expanded, with what the merge needs to know. */
+export interface RemoteEntity {
+  entity: StoredEntity;
+  mode: RegistrationMode;
+  registration: string;
+  /** Exclusive mode: the attributes only the source may give. */
+  registeredAttrs?: Set<string> | undefined;
+}
+
+export interface FederatedResult extends QueryResult {
+  /** One line per source that did not answer (for an NGSILD-Warning-style header, if wanted). */
+  warnings: string[];
+}
+
+interface Target {
+  reg: StoredRegistration;
+  info: StoredRegistrationInfo[];
+}
+
+interface SourceAnswer {
+  entities: RemoteEntity[];
+  total?: number | undefined;
+}
+
+type Raw = Record<string, unknown>;
+
+const CORE_ONLY = undefined;
+/** Members of contextSourceInfo with a meaning of their own (clause 4.3.6.6), not sent as headers. */
+const SPECIAL_KEYS = new Set(['accept', 'contenttype', 'jsonldcontext', 'ngsildconformance']);
+
+function isObject(value: unknown): value is Raw {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `<url>; rel="http://www.w3.org/ns/json-ld#context"` from a Link header, if any. */
+export function linkedContext(header: string | null): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(/,(?=\s*<)/)) {
+    const match = /^\s*<([^>]*)>(.*)$/.exec(part);
+    if (match && match[2]!.includes(JSONLD_CONTEXT_REL)) return match[1];
+  }
+  return undefined;
+}
+
+function formatSelector(selector: TypeSelector, compact: (iri: string) => string, nested = false): string {
+  if (selector.kind === 'type') return compact(selector.name);
+  const text = selector.items.map((s) => formatSelector(s, compact, true)).join(selector.kind === 'and' ? ';' : ',');
+  return nested ? `(${text})` : text;
+}
+
+function plainTypes(selector: TypeSelector): string[] | undefined {
+  if (selector.kind === 'type') return [selector.name];
+  if (selector.kind === 'or' && selector.items.every((s) => s.kind === 'type')) return selector.items.map((s) => (s as { name: string }).name);
+  return undefined;
+}
+
+/** Every name in a q path (attributes, sub-attributes, meta members). */
+function qAttributeNames(ast: QExpression): string[] {
+  return ast.kind === 'term' ? ast.path.names : ast.operands.flatMap(qAttributeNames);
+}
+
+/** The requester's @context as one URL (what a Link header can carry), unless it is the core. */
+function contextUrl(terms: ResolvedTerms): string | undefined {
+  const context = terms.contextForResponse;
+  const url = typeof context === 'string' ? context : Array.isArray(context) && context.length === 1 && typeof context[0] === 'string' ? context[0] : undefined;
+  return url && !isCoreContextUrl(url) ? url : undefined;
+}
+
+function renameQ(ast: QExpression, rename: (name: string) => string): QExpression {
+  if (ast.kind === 'term') return { ...ast, path: { ...ast.path, names: ast.path.names.map(rename) } };
+  return { ...ast, operands: ast.operands.map((o) => renameQ(o, rename)) };
+}
+
+function idMatches(info: { id?: string; idPattern?: string }, id: string): boolean {
+  if (info.id) return info.id === id;
+  if (info.idPattern) {
+    try {
+      return new RegExp(info.idPattern).test(id);
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** The attribute names a query refers to (attrs, q, geoproperty), expanded. */
+export function queryFilter(query: EntityQuery): RegistrationFilter {
+  const attrs = [...(query.attrs ?? [])];
+  if (query.q) attrs.push(...qAttributes(query.q).map((a) => query.expand(a)));
+  if (query.geo) attrs.push(query.geo.geoproperty);
+  return { selector: query.types, ids: query.ids, idPattern: query.idPattern, attrs: attrs.length ? [...new Set(attrs)] : undefined };
+}
+
+export class Federation {
+  readonly registrations: RegistrationStore;
+  /** How this broker names itself in Via headers. */
+  readonly alias: string;
+  readonly #ownOrigin: string;
+  readonly #timeoutMs: number;
+  readonly #maxBytes: number;
+  readonly #maxHops: number;
+  readonly #fetch: typeof fetch;
+
+  constructor(private readonly services: BrokerServices, options: FederationOptions = {}) {
+    this.registrations = new RegistrationStore(services.ctx.db);
+    const publicUrl = new URL(services.ctx.config.publicUrl);
+    this.alias = publicUrl.host;
+    this.#ownOrigin = publicUrl.origin;
+    this.#timeoutMs = options.timeoutMs ?? 5000;
+    this.#maxBytes = options.maxResponseBytes ?? 16 * 1024 * 1024;
+    this.#maxHops = options.maxHops ?? 4;
+    this.#fetch = options.fetch ?? fetch;
+  }
+
+  /**
+   * Query Entities over this broker and its registered sources: a drop-in for
+   * `queryEntities(db, entityQuery)` in the Query Entities handler. With local=true, or when no
+   * registration matches, it is exactly the local query.
+   */
+  async queryEntities(query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest): Promise<FederatedResult> {
+    const db = this.services.ctx.db;
+    const targets = query.limit <= MAX_LIMIT && this.forwarding(request) ? await this.targets(query.tenant, queryFilter(query), 'queryEntity') : [];
+    if (targets.length === 0) return { ...(await queryEntities(db, query)), warnings: [] };
+    const window = Math.min(query.offset + query.limit, MAX_LIMIT);
+    const [local, remote] = await Promise.all([
+      queryEntities(db, { ...query, offset: 0, limit: window }),
+      this.query(query.tenant, query, terms, request, targets, window),
+    ]);
+    const merged = mergeEntities(local.entities, remote.entities);
+    const result: FederatedResult = { entities: merged.slice(query.offset, query.offset + query.limit), warnings: remote.warnings };
+    if (query.count) {
+      const localIds = new Set(local.entities.map((e) => e.id));
+      const overlap = new Set(remote.entities.filter((r) => localIds.has(r.entity.id)).map((r) => r.entity.id)).size;
+      result.total = Math.max(merged.length, (local.total ?? 0) + remote.total - overlap);
+    }
+    return result;
+  }
+
+  /**
+   * The remote half of a query: the entities the matching sources give for it (at most `window`
+   * each), expanded, to merge with the local ones (mergeEntities).
+   */
+  async query(tenant: string, query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest, targets?: Target[], window?: number): Promise<{ entities: RemoteEntity[]; total: number; warnings: string[] }> {
+    if (!targets) targets = this.forwarding(request) ? await this.targets(tenant, queryFilter(query), 'queryEntity') : [];
+    const limit = window ?? Math.min(query.offset + query.limit, MAX_LIMIT);
+    const warnings: string[] = [];
+    const answers = await Promise.all(targets.map(async (target) => {
+      try {
+        return await this.#queryOne(tenant, target, query, terms, request, limit);
+      } catch (error) {
+        warnings.push(await this.#failed(tenant, target.reg, request, error));
+        return undefined;
+      }
+    }));
+    const entities = answers.flatMap((a) => a?.entities ?? []);
+    const total = answers.reduce((sum, a) => sum + (a?.total ?? a?.entities.length ?? 0), 0);
+    return { entities, total, warnings };
+  }
+
+  /**
+   * Retrieve Entity over this broker and its registered sources: a drop-in for
+   * `store.get(tenant, id)` in the Retrieve Entity handler (type and attrs are read from the
+   * request's query, as the handler does).
+   */
+  async retrieve(tenant: string, id: string, terms: ResolvedTerms, request: FastifyRequest): Promise<StoredEntity | undefined> {
+    const local = await this.services.store.get(tenant, id);
+    if (!this.forwarding(request)) return local;
+    const raw = request.query as Record<string, string | undefined>;
+    const type = typeof raw.type === 'string' ? raw.type : undefined;
+    const attrs = typeof raw.attrs === 'string' ? raw.attrs.split(',').map((a) => terms.expandTerm(a.trim())).filter(Boolean) : undefined;
+    let selector: TypeSelector | undefined;
+    try {
+      selector = type ? expandTypeSelector(parseTypeSelector(type), (t) => terms.expandTerm(t)) : undefined;
+    } catch {
+      selector = undefined;
+    }
+    const filter: RegistrationFilter = { ids: [id], selector, attrs: attrs?.length ? attrs : undefined };
+    const targets = await this.targets(tenant, filter, 'retrieveEntity');
+    if (targets.length === 0) return local;
+    const remote = (await Promise.all(targets.map(async (target) => {
+      try {
+        return await this.#retrieveOne(tenant, target, id, filter, request);
+      } catch (error) {
+        await this.#failed(tenant, target.reg, request, error);
+        return [];
+      }
+    }))).flat();
+    return mergeEntities(local ? [local] : [], remote)[0];
+  }
+
+  /** False for local=true and for requests that already passed this broker or too many others. */
+  forwarding(request: FastifyRequest): boolean {
+    const local = (request.query as Record<string, unknown> | undefined)?.local;
+    if (local === 'true') return false;
+    const via = request.headers.via;
+    if (via) {
+      const hops = (Array.isArray(via) ? via.join(',') : via).split(',').map((h) => h.trim()).filter(Boolean);
+      if (hops.length >= this.#maxHops) return false;
+      if (hops.some((h) => h.split(/\s+/)[1] === this.alias)) return false;
+    }
+    return true;
+  }
+
+  /** The tenant's registrations in force that offer `operation` and match the filter. */
+  async targets(tenant: string, filter: RegistrationFilter, operation: string): Promise<Target[]> {
+    const now = Date.now();
+    const active = await this.registrations.active(tenant, new Date(now));
+    return active
+      .filter((r) => !isTemporal(r.body) && offers(r.body, operation) && !this.#coolingDown(r, now) && !this.#isSelf(r.body.endpoint))
+      .map((r) => ({ reg: r.body, info: matchingInformation(r.body, filter) }))
+      .filter((t) => t.info.length > 0);
+  }
+
+  #coolingDown(reg: Registration, now: number): boolean {
+    const cooldown = reg.body.management?.cooldown;
+    return Boolean(cooldown && reg.state.status === 'failed' && reg.state.lastFailure && Date.parse(reg.state.lastFailure) + cooldown > now);
+  }
+
+  #isSelf(endpoint: string): boolean {
+    try {
+      return new URL(endpoint).origin === this.#ownOrigin;
+    } catch {
+      return true;
+    }
+  }
+
+  async #failed(tenant: string, reg: StoredRegistration, request: FastifyRequest, error: unknown): Promise<string> {
+    const reason = error instanceof Error ? (error.name === 'TimeoutError' ? `no answer within ${reg.management?.timeout ?? this.#timeoutMs} ms` : error.message) : String(error);
+    request.log.warn({ registration: reg.id, endpoint: reg.endpoint, reason }, 'context source did not answer; the result leaves it out');
+    await this.registrations.recordOutcome(tenant, reg.id, false).catch(() => undefined);
+    return `${reg.endpoint} (${reg.id}): ${reason}`;
+  }
+
+  async #forwardTerms(reg: StoredRegistration): Promise<{ terms: ResolvedTerms; link?: string | undefined }> {
+    const link = reg.contextSourceInfo?.find((p) => p.key.toLowerCase() === 'jsonldcontext')?.value;
+    return { terms: await this.services.resolver.resolve(link ?? CORE_ONLY), link };
+  }
+
+  #headers(reg: StoredRegistration, request: FastifyRequest, link: string | undefined): Record<string, string> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    for (const { key, value } of reg.contextSourceInfo ?? []) {
+      const lower = key.toLowerCase();
+      let given: string | undefined = value;
+      if (value === FROM_REQUEST) {
+        const fromRequest = request.headers[lower];
+        given = Array.isArray(fromRequest) ? fromRequest.join(', ') : fromRequest;
+      }
+      if (given === undefined) continue;
+      if (lower === 'accept') headers.accept = given;
+      else if (!SPECIAL_KEYS.has(lower)) headers[lower] = given;
+    }
+    if (reg.tenant) headers['ngsild-tenant'] = reg.tenant;
+    if (link) headers.link = `<${link}>; rel="${JSONLD_CONTEXT_REL}"; type="application/ld+json"`;
+    const via = request.headers.via;
+    const previous = Array.isArray(via) ? via.join(', ') : via;
+    headers.via = `${previous ? `${previous}, ` : ''}1.1 ${this.alias}`;
+    return headers;
+  }
+
+  #url(reg: StoredRegistration, path: string, params: URLSearchParams): string {
+    const base = reg.endpoint.replace(/\/+$/, '');
+    const root = /\/ngsi-ld\/v1$/.test(base) ? base : `${base}/ngsi-ld/v1`;
+    const query = params.toString();
+    return `${root}${path}${query ? `?${query}` : ''}`;
+  }
+
+  async #get(reg: StoredRegistration, url: string, headers: Record<string, string>): Promise<{ status: number; body: unknown; link?: string | undefined; count?: number | undefined }> {
+    const timeout = reg.management?.timeout ?? this.#timeoutMs;
+    const response = await this.#fetch(url, { method: 'GET', headers, redirect: 'error', signal: AbortSignal.timeout(timeout) });
+    const text = await readLimited(response, this.#maxBytes);
+    if (response.status === 404) return { status: 404, body: undefined };
+    if (response.status < 200 || response.status >= 300) {
+      throw new Error(`answered ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`);
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new Error('answered something that is not JSON');
+    }
+    const countHeader = response.headers.get('ngsild-results-count');
+    return {
+      status: response.status,
+      body,
+      link: linkedContext(response.headers.get('link')),
+      count: countHeader !== null && /^\d+$/.test(countHeader) ? Number(countHeader) : undefined,
+    };
+  }
+
+  async #queryOne(tenant: string, target: Target, query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest, limit: number): Promise<SourceAnswer> {
+    const { reg, info } = target;
+    let forward = await this.#forwardTerms(reg);
+    // q names must be terms (the q grammar has no room for IRIs): when one is not a term of the
+    // forwarding @context, forward with the requester's own @context (a URL) instead.
+    const requesterUrl = contextUrl(terms);
+    if (query.q && requesterUrl && qAttributeNames(query.q).some((n) => forward.terms.compactIri(terms.expandTerm(n)).includes(':'))) {
+      forward = { terms, link: requesterUrl };
+    }
+    const compact = (iri: string) => forward.terms.compactIri(iri);
+    const params = new URLSearchParams();
+    const raw = request.query as Record<string, unknown>;
+    const entityInfos = info.every((i) => i.entities) ? info.flatMap((i) => i.entities!) : undefined;
+
+    // Types: the query's, narrowed to the registered ones; or the registered ones.
+    const wanted = query.types ? plainTypes(query.types) : undefined;
+    if (query.types && !wanted) {
+      params.set('type', formatSelector(query.types, compact));
+    } else if (entityInfos) {
+      const registered = [...new Set(entityInfos.flatMap((e) => e.types))];
+      const types = wanted ? registered.filter((t) => wanted.includes(t)) : registered;
+      params.set('type', (types.length ? types : wanted ?? registered).map(compact).join(','));
+    } else if (wanted) {
+      params.set('type', wanted.map(compact).join(','));
+    }
+    // Ids: the query's that the registration may hold; or the registered ids.
+    if (query.ids?.length) {
+      const ids = entityInfos ? query.ids.filter((id) => entityInfos.some((e) => idMatches(e, id))) : query.ids;
+      params.set('id', (ids.length ? ids : query.ids).join(','));
+    } else if (entityInfos && entityInfos.every((e) => e.id)) {
+      params.set('id', [...new Set(entityInfos.map((e) => e.id!))].join(','));
+    }
+    if (query.idPattern) params.set('idPattern', query.idPattern);
+    // Attributes: the query's, narrowed to the registered names; or the registered names.
+    const names = info.every((i) => registeredNames(i)) ? [...new Set(info.flatMap((i) => registeredNames(i)!))] : undefined;
+    const attrs = query.attrs?.length ? (names ? query.attrs.filter((a) => names.includes(a)) : query.attrs) : names;
+    if (attrs?.length) params.set('attrs', attrs.map(compact).join(','));
+    if (query.q) params.set('q', formatQ(renameQ(query.q, (name) => compact(terms.expandTerm(name)))));
+    if (typeof raw.scopeQ === 'string') params.set('scopeQ', raw.scopeQ);
+    if (query.geo) {
+      for (const key of ['georel', 'geometry', 'coordinates'] as const) {
+        if (typeof raw[key] === 'string') params.set(key, raw[key] as string);
+      }
+      params.set('geoproperty', compact(query.geo.geoproperty));
+    }
+    params.set('options', 'sysAttrs');
+    params.set('limit', String(limit));
+    if (query.count) params.set('count', 'true');
+    if (reg.management?.localOnly !== false) params.set('local', 'true');
+
+    const answer = await this.#get(reg, this.#url(reg, '/entities', params), this.#headers(reg, request, forward.link));
+    if (answer.status === 404) throw new Error('answered 404 to a query');
+    if (!Array.isArray(answer.body)) throw new Error('answered a query with something that is not an array of entities');
+    const entities = await this.#toEntities(tenant, target, answer.body, answer.link, query.ids);
+    await this.registrations.recordOutcome(tenant, reg.id, true).catch(() => undefined);
+    return { entities, total: answer.count };
+  }
+
+  async #retrieveOne(tenant: string, target: Target, id: string, filter: RegistrationFilter, request: FastifyRequest): Promise<RemoteEntity[]> {
+    const { reg, info } = target;
+    const forward = await this.#forwardTerms(reg);
+    const compact = (iri: string) => forward.terms.compactIri(iri);
+    const params = new URLSearchParams();
+    const entityInfos = info.every((i) => i.entities) ? info.flatMap((i) => i.entities!).filter((e) => idMatches(e, id)) : undefined;
+    if (filter.selector) params.set('type', formatSelector(filter.selector, compact));
+    else if (entityInfos?.length) params.set('type', [...new Set(entityInfos.flatMap((e) => e.types))].map(compact).join(','));
+    const names = info.every((i) => registeredNames(i)) ? [...new Set(info.flatMap((i) => registeredNames(i)!))] : undefined;
+    const attrs = filter.attrs?.length ? (names ? filter.attrs.filter((a) => names.includes(a)) : filter.attrs) : names;
+    if (attrs?.length) params.set('attrs', attrs.map(compact).join(','));
+    params.set('options', 'sysAttrs');
+    if (reg.management?.localOnly !== false) params.set('local', 'true');
+    const answer = await this.#get(reg, this.#url(reg, `/entities/${encodeURIComponent(id)}`, params), this.#headers(reg, request, forward.link));
+    if (answer.status !== 404 && !isObject(answer.body)) throw new Error('answered a retrieval with something that is not an entity');
+    await this.registrations.recordOutcome(tenant, reg.id, true).catch(() => undefined);
+    if (answer.status === 404) return [];
+    return this.#toEntities(tenant, target, [answer.body], answer.link, [id]);
+  }
+
+  /** Expands a source's entities with its @context and keeps only what the registration covers. */
+  async #toEntities(tenant: string, target: Target, items: unknown[], link: string | undefined, ids: string[] | undefined): Promise<RemoteEntity[]> {
+    const { reg, info } = target;
+    const linkTerms = await this.services.resolver.resolve(link ?? CORE_ONLY);
+    const now = new Date().toISOString();
+    const out: RemoteEntity[] = [];
+    for (const item of items) {
+      if (!isObject(item)) continue;
+      const terms = item['@context'] !== undefined ? await this.services.resolver.resolve(item['@context']) : linkTerms;
+      let entity: StoredEntity;
+      try {
+        const converted = convertEntity(item, { terms, now });
+        entity = { tenant, id: converted.id, types: converted.types, scopes: converted.scopes, attrs: converted.attrs, createdAt: now, modifiedAt: now };
+        restoreTimestamps(item, entity, terms);
+      } catch {
+        continue; // Not a valid entity: the source's problem, not the query's.
+      }
+      if (ids?.length && !ids.includes(entity.id)) continue;
+      // The RegistrationInfo elements that cover this entity.
+      const covering = info.filter((i) => !i.entities || i.entities.some((e) => idMatches(e, entity.id) && e.types.some((t) => entity.types.includes(t))));
+      if (covering.length === 0) continue;
+      const allowed = covering.every((i) => registeredNames(i)) ? new Set(covering.flatMap((i) => registeredNames(i)!)) : undefined;
+      if (allowed) {
+        for (const name of Object.keys(entity.attrs)) if (!allowed.has(name)) delete entity.attrs[name];
+      }
+      out.push({ entity, mode: reg.mode, registration: reg.id, registeredAttrs: reg.mode === 'exclusive' ? allowed : undefined });
+    }
+    return out;
+  }
+}
+
+/** Reads a response body, refusing more than `max` bytes. */
+async function readLimited(response: Response, max: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? '0');
+  if (declared > max) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new Error(`answer of ${declared} bytes is larger than ${max}`);
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => undefined);
+      throw new Error(`answer is larger than ${max} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Keeps the source's createdAt/modifiedAt (asked for with options=sysAttrs) for the merge. */
+function restoreTimestamps(raw: Raw, entity: StoredEntity, terms: TermMap): void {
+  if (typeof raw.createdAt === 'string') entity.createdAt = raw.createdAt;
+  if (typeof raw.modifiedAt === 'string') entity.modifiedAt = raw.modifiedAt;
+  for (const [name, value] of Object.entries(raw)) {
+    const instances = entity.attrs[terms.expandTerm(name)];
+    if (!instances) continue;
+    const given = (Array.isArray(value) ? value : [value]).filter(isObject);
+    for (const instance of instances) {
+      const source = given.find((g) => (g.datasetId ?? undefined) === instance.datasetId);
+      if (!source) continue;
+      if (typeof source.createdAt === 'string') instance.createdAt = source.createdAt;
+      if (typeof source.modifiedAt === 'string') instance.modifiedAt = source.modifiedAt;
+    }
+  }
+}
+
+function cloneEntity(entity: StoredEntity): StoredEntity {
+  return { ...entity, types: [...entity.types], scopes: entity.scopes ? [...entity.scopes] : null, attrs: Object.fromEntries(Object.entries(entity.attrs).map(([k, v]) => [k, [...v]])) };
+}
+
+/** The later of two instances of the same attribute and datasetId (clause 4.5.5.3); `a` on a tie. */
+function newer(a: StoredAttribute, b: StoredAttribute): StoredAttribute {
+  if (a.observedAt && b.observedAt && a.observedAt !== b.observedAt) return Date.parse(b.observedAt) > Date.parse(a.observedAt) ? b : a;
+  if (!a.observedAt && b.observedAt) return b;
+  if (a.observedAt && !b.observedAt) return a;
+  return Date.parse(b.modifiedAt) > Date.parse(a.modifiedAt) ? b : a;
+}
+
+function mergeInto(target: StoredEntity, source: StoredEntity, onlyMissingAttributes: boolean): void {
+  for (const type of source.types) if (!target.types.includes(type)) target.types.push(type);
+  if (source.scopes) target.scopes = [...new Set([...(target.scopes ?? []), ...source.scopes])];
+  if (Date.parse(source.createdAt) < Date.parse(target.createdAt)) target.createdAt = source.createdAt;
+  if (Date.parse(source.modifiedAt) > Date.parse(target.modifiedAt)) target.modifiedAt = source.modifiedAt;
+  for (const [name, instances] of Object.entries(source.attrs)) {
+    const existing = target.attrs[name];
+    if (!existing) {
+      target.attrs[name] = [...instances];
+      continue;
+    }
+    if (onlyMissingAttributes) continue;
+    for (const instance of instances) {
+      const index = existing.findIndex((e) => e.datasetId === instance.datasetId);
+      if (index < 0) existing.push(instance);
+      else existing[index] = newer(existing[index]!, instance);
+    }
+  }
+}
+
+/**
+ * Merges local entities with those of registered sources by id (clause 4.3.6, 4.5.5): the
+ * union sorted by id. Exclusive sources own their registered attributes; auxiliary sources only
+ * fill attributes (and entities) nobody else gave.
+ */
+export function mergeEntities(local: StoredEntity[], remote: RemoteEntity[]): StoredEntity[] {
+  const byId = new Map<string, StoredEntity>();
+  for (const entity of local) byId.set(entity.id, cloneEntity(entity));
+  for (const r of remote) {
+    if (r.mode !== 'exclusive' || !r.registeredAttrs) continue;
+    const held = byId.get(r.entity.id);
+    if (held) for (const name of r.registeredAttrs) delete held.attrs[name];
+  }
+  const auxiliary: RemoteEntity[] = [];
+  for (const r of remote) {
+    if (r.mode === 'auxiliary') {
+      auxiliary.push(r);
+      continue;
+    }
+    const held = byId.get(r.entity.id);
+    if (held) mergeInto(held, r.entity, false);
+    else byId.set(r.entity.id, cloneEntity(r.entity));
+  }
+  for (const r of auxiliary) {
+    const held = byId.get(r.entity.id);
+    if (held) mergeInto(held, r.entity, true);
+    else byId.set(r.entity.id, cloneEntity(r.entity));
+  }
+  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}

@@ -1,0 +1,259 @@
+// Clauses 4.3.6, 5.7.1.4, 5.7.2.4 (データ分散方式): a municipal broker, started as a real separate
+// process, keeps its shelters; the prefecture broker (in process) has it registered and answers
+// Query Entities and Retrieve Entity with the municipality's entities merged into its own.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { call } from '../../test/broker-test-app.ts';
+import { federationTestApp, freePort, startSourceBroker, type FederationTestApp, type SourceBroker } from './federation-test-app.ts';
+
+const E = '/ngsi-ld/v1/entities';
+const R = '/ngsi-ld/v1/csourceRegistrations';
+
+function shelter(id: string, attrs: Record<string, unknown>) {
+  return { id, type: 'Shelter', ...attrs };
+}
+
+async function post(url: string, path: string, body: unknown): Promise<void> {
+  const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  assert.equal(res.status, 201, await res.text());
+}
+
+const ids = (json: Array<{ id: string }>) => json.map((e) => e.id);
+
+describe('Distributed query and retrieve with registered context sources (clause 4.3.6)', () => {
+  let t: FederationTestApp;
+  let source: SourceBroker;
+  let tenant: string;
+
+  before(async () => {
+    [t, source] = await Promise.all([federationTestApp(), startSourceBroker()]);
+    tenant = (await t.ctx.tenants.trees())[0]!.prefecture.lgCode;
+    // The municipality's own data.
+    await post(source.url, E, shelter('urn:ngsi-ld:Shelter:aizu-1', { name: { type: 'Property', value: '会津体育館' }, capacity: { type: 'Property', value: 300 } }));
+    await post(source.url, E, shelter('urn:ngsi-ld:Shelter:shared', {
+      capacity: { type: 'Property', value: 120, observedAt: '2026-11-20T10:00:00Z' },
+      operator: { type: 'Relationship', object: 'urn:ngsi-ld:Organization:aizu' },
+    }));
+    await post(source.url, E, { id: 'urn:ngsi-ld:Building:aizu-hall', type: 'Building', height: { type: 'Property', value: 12 } });
+    // The prefecture's own data.
+    await call(t, { method: 'POST', url: `/local${E}`, body: shelter('urn:ngsi-ld:Shelter:pref-1', { capacity: { type: 'Property', value: 50 } }) });
+    await call(t, { method: 'POST', url: `/local${E}`, body: shelter('urn:ngsi-ld:Shelter:shared', {
+      name: { type: 'Property', value: '共同避難所' },
+      capacity: { type: 'Property', value: 100, observedAt: '2026-11-19T10:00:00Z' },
+    }) });
+    const registered = await call(t, {
+      method: 'POST',
+      url: R,
+      body: {
+        id: 'urn:ngsi-ld:ContextSourceRegistration:aizu',
+        type: 'ContextSourceRegistration',
+        information: [{ entities: [{ type: 'Shelter' }] }],
+        endpoint: source.url,
+        contextSourceInfo: [{ key: 'X-Requested-By', value: 'prefecture' }],
+      },
+    });
+    assert.equal(registered.status, 201, registered.body);
+  });
+
+  after(async () => {
+    await t?.close();
+    await source?.close();
+  });
+
+  it('should answer Query Entities with the local and the source\'s entities, merged by id', async () => {
+    const res = await call(t, { method: 'GET', url: `${E}?type=Shelter` });
+    assert.equal(res.status, 200, res.body);
+    assert.deepEqual(ids(res.json), ['urn:ngsi-ld:Shelter:aizu-1', 'urn:ngsi-ld:Shelter:pref-1', 'urn:ngsi-ld:Shelter:shared']);
+    const aizu = res.json[0];
+    assert.deepEqual(aizu.name, { type: 'Property', value: '会津体育館' });
+    const shared = res.json[2];
+    // Attributes unioned; for the one both hold, the later observedAt wins (clause 4.5.5.3).
+    assert.deepEqual(shared.name, { type: 'Property', value: '共同避難所' });
+    assert.deepEqual(shared.capacity, { type: 'Property', value: 120, observedAt: '2026-11-20T10:00:00.000Z' });
+    assert.deepEqual(shared.operator, { type: 'Relationship', object: 'urn:ngsi-ld:Organization:aizu' });
+  });
+
+  it('should page and count over the merged result, and render it as the requester asks', async () => {
+    const page = await call(t, { method: 'GET', url: `${E}?type=Shelter&limit=1&offset=1&count=true` });
+    assert.deepEqual(ids(page.json), ['urn:ngsi-ld:Shelter:pref-1']);
+    assert.equal(page.headers['ngsild-results-count'], '3');
+    const kv = await call(t, { method: 'GET', url: `${E}?type=Shelter&q=capacity>200&options=keyValues` });
+    assert.deepEqual(kv.json, [{ id: 'urn:ngsi-ld:Shelter:aizu-1', type: 'Shelter', name: '会津体育館', capacity: 300 }]);
+  });
+
+  it('should forward only what the registration covers: another type is not asked for', async () => {
+    const buildings = await call(t, { method: 'GET', url: `${E}?type=Building` });
+    assert.deepEqual(buildings.json, []);
+    assert.equal((await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Building:aizu-hall` })).status, 404);
+  });
+
+  it('should answer Retrieve Entity with an entity only the source holds, and merge one both hold', async () => {
+    const aizu = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Shelter:aizu-1` });
+    assert.equal(aizu.status, 200, aizu.body);
+    assert.deepEqual(aizu.json, { id: 'urn:ngsi-ld:Shelter:aizu-1', type: 'Shelter', name: { type: 'Property', value: '会津体育館' }, capacity: { type: 'Property', value: 300 } });
+    const shared = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Shelter:shared?attrs=name,operator` });
+    assert.deepEqual(shared.json, {
+      id: 'urn:ngsi-ld:Shelter:shared',
+      type: 'Shelter',
+      name: { type: 'Property', value: '共同避難所' },
+      operator: { type: 'Relationship', object: 'urn:ngsi-ld:Organization:aizu' },
+    });
+    assert.equal((await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Shelter:nowhere` })).status, 404);
+  });
+
+  it('should leave the sources out with local=true', async () => {
+    const res = await call(t, { method: 'GET', url: `${E}?type=Shelter&local=true` });
+    assert.deepEqual(ids(res.json), ['urn:ngsi-ld:Shelter:pref-1', 'urn:ngsi-ld:Shelter:shared']);
+    assert.equal(res.json[1].operator, undefined);
+    assert.equal((await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Shelter:aizu-1?local=true` })).status, 404);
+  });
+
+  it('should not forward a request that already passed this broker (Via)', async () => {
+    const alias = new URL(t.ctx.config.publicUrl).host;
+    const res = await call(t, { method: 'GET', url: `${E}?type=Shelter`, headers: { via: `1.1 ${alias}` } });
+    assert.deepEqual(ids(res.json), ['urn:ngsi-ld:Shelter:pref-1', 'urn:ngsi-ld:Shelter:shared']);
+  });
+
+  it('should record the distributed requests in the registration\'s status', async () => {
+    const got = await call(t, { method: 'GET', url: `${R}/urn:ngsi-ld:ContextSourceRegistration:aizu` });
+    assert.equal(got.json.status, 'ok');
+    assert.ok(got.json.timesSent >= 3, String(got.json.timesSent));
+    assert.equal(got.json.timesFailed, 0);
+    assert.match(got.json.lastSuccess, /^\d{4}-/);
+  });
+
+  it('should refuse an exclusive registration of attributes this broker holds (409)', async () => {
+    const reg = await call(t, {
+      method: 'POST',
+      url: R,
+      body: {
+        id: 'urn:ngsi-ld:ContextSourceRegistration:aizu-capacity',
+        type: 'ContextSourceRegistration',
+        information: [{ entities: [{ type: 'Shelter', id: 'urn:ngsi-ld:Shelter:pref-1' }], propertyNames: ['capacity'] }],
+        endpoint: source.url,
+        mode: 'exclusive',
+      },
+    });
+    // pref-1 holds capacity locally: an exclusive registration of it conflicts.
+    assert.equal(reg.status, 409, reg.body);
+  });
+
+  it('should stop forwarding once the registration has expired, and again after it is deleted', async () => {
+    const expire = await call(t, { method: 'PATCH', url: `${R}/urn:ngsi-ld:ContextSourceRegistration:aizu`, body: { expiresAt: '2020-01-01T00:00:00Z' } });
+    assert.equal(expire.status, 204, expire.body);
+    let res = await call(t, { method: 'GET', url: `${E}?type=Shelter` });
+    assert.deepEqual(ids(res.json), ['urn:ngsi-ld:Shelter:pref-1', 'urn:ngsi-ld:Shelter:shared']);
+    assert.equal((await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Shelter:aizu-1` })).status, 404);
+    await call(t, { method: 'PATCH', url: `${R}/urn:ngsi-ld:ContextSourceRegistration:aizu`, body: { expiresAt: '2099-01-01T00:00:00Z' } });
+    res = await call(t, { method: 'GET', url: `${E}?type=Shelter` });
+    assert.equal(res.json.length, 3);
+    assert.equal((await call(t, { method: 'DELETE', url: `${R}/urn:ngsi-ld:ContextSourceRegistration:aizu` })).status, 204);
+    res = await call(t, { method: 'GET', url: `${E}?type=Shelter` });
+    assert.deepEqual(ids(res.json), ['urn:ngsi-ld:Shelter:pref-1', 'urn:ngsi-ld:Shelter:shared']);
+  });
+
+  it('should answer with the local entities, not a 500, when a registered source is down, and record the failure', async () => {
+    const deadPort = await freePort([source.port]);
+    const reg = await call(t, {
+      method: 'POST',
+      url: R,
+      body: { id: 'urn:ngsi-ld:ContextSourceRegistration:dead', type: 'ContextSourceRegistration', information: [{ entities: [{ type: 'Shelter' }] }], endpoint: `http://127.0.0.1:${deadPort}` },
+    });
+    assert.equal(reg.status, 201, reg.body);
+    const res = await call(t, { method: 'GET', url: `${E}?type=Shelter` });
+    assert.equal(res.status, 200, res.body);
+    assert.deepEqual(ids(res.json), ['urn:ngsi-ld:Shelter:pref-1', 'urn:ngsi-ld:Shelter:shared']);
+    const one = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Shelter:pref-1` });
+    assert.equal(one.status, 200);
+    const got = await call(t, { method: 'GET', url: `${R}/urn:ngsi-ld:ContextSourceRegistration:dead` });
+    assert.equal(got.json.status, 'failed');
+    assert.equal(got.json.timesFailed, 2);
+    assert.match(got.json.lastFailure, /^\d{4}-/);
+    await call(t, { method: 'DELETE', url: `${R}/urn:ngsi-ld:ContextSourceRegistration:dead` });
+  });
+
+  it('should give up on a source that does not answer within management.timeout', async () => {
+    const silent = http.createServer(() => {
+      // Never answers.
+    });
+    const port = await freePort([source.port]);
+    await new Promise<void>((resolve) => silent.listen(port, '127.0.0.1', resolve));
+    try {
+      await call(t, {
+        method: 'POST',
+        url: R,
+        body: { id: 'urn:ngsi-ld:ContextSourceRegistration:slow', type: 'ContextSourceRegistration', information: [{ entities: [{ type: 'Shelter' }] }], endpoint: `http://127.0.0.1:${port}`, management: { timeout: 300 } },
+      });
+      const started = Date.now();
+      const res = await call(t, { method: 'GET', url: `${E}?type=Shelter` });
+      assert.equal(res.status, 200);
+      assert.equal(res.json.length, 2);
+      assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+      await call(t, { method: 'DELETE', url: `${R}/urn:ngsi-ld:ContextSourceRegistration:slow` });
+    }
+  });
+
+  it('should send the registration\'s tenant and contextSourceInfo headers, and names with full IRIs when they are not in the core @context', async () => {
+    // A source that records what it was asked.
+    let seen: http.IncomingMessage | undefined;
+    const recorder = http.createServer((req, res) => {
+      seen = req;
+      res.writeHead(200, { 'content-type': 'application/json', link: '<https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.9.jsonld>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"' });
+      res.end(JSON.stringify([{ id: 'urn:ngsi-ld:Site:1', type: 'https://example.org/disaster#EvacuationSite', 'https://example.org/disaster#capacity': { type: 'Property', value: 7 }, extra: { type: 'Property', value: 'not registered' } }]));
+    });
+    const port = await freePort([source.port]);
+    await new Promise<void>((resolve) => recorder.listen(port, '127.0.0.1', resolve));
+    try {
+      const reg = await call(t, {
+        method: 'POST',
+        url: R,
+        headers: { 'content-type': 'application/ld+json' },
+        body: {
+          '@context': { EvacuationSite: 'https://example.org/disaster#EvacuationSite', capacity: 'https://example.org/disaster#capacity' },
+          id: 'urn:ngsi-ld:ContextSourceRegistration:recorder',
+          type: 'ContextSourceRegistration',
+          information: [{ entities: [{ type: 'EvacuationSite' }], propertyNames: ['capacity'] }],
+          endpoint: `http://127.0.0.1:${port}/`,
+          tenant: 'aizu',
+          contextSourceInfo: [{ key: 'Authorization', value: 'Bearer s3cret' }, { key: 'X-User', value: 'urn:ngsi-ld:request' }],
+        },
+      });
+      assert.equal(reg.status, 201, reg.body);
+      // Names that are not core terms travel as full IRIs, without a Link header.
+      const res = await call(t, { method: 'GET', url: `${E}?type=https://example.org/disaster%23EvacuationSite`, headers: { 'x-user': 'tanaka' } });
+      assert.equal(res.status, 200, res.body);
+      assert.deepEqual(res.json, [{ id: 'urn:ngsi-ld:Site:1', type: 'https://example.org/disaster#EvacuationSite', 'https://example.org/disaster#capacity': { type: 'Property', value: 7 } }]);
+      let url = new URL(seen!.url!, 'http://x');
+      assert.equal(url.pathname, '/ngsi-ld/v1/entities');
+      assert.equal(url.searchParams.get('type'), 'https://example.org/disaster#EvacuationSite');
+      assert.equal(url.searchParams.get('attrs'), 'https://example.org/disaster#capacity');
+      assert.equal(url.searchParams.get('local'), 'true');
+      assert.equal(seen!.headers['ngsild-tenant'], 'aizu');
+      assert.equal(seen!.headers.authorization, 'Bearer s3cret');
+      assert.equal(seen!.headers['x-user'], 'tanaka');
+      assert.equal(seen!.headers.via, `1.1 ${new URL(t.ctx.config.publicUrl).host}`);
+      assert.equal(seen!.headers.link, undefined);
+
+      // A q naming such an attribute goes with the requester's @context in a Link header.
+      const hosted = await call(t, { method: 'POST', url: '/ngsi-ld/v1/jsonldContexts', body: { '@context': { EvacuationSite: 'https://example.org/disaster#EvacuationSite', capacity: 'https://example.org/disaster#capacity' } } });
+      assert.equal(hosted.status, 201, hosted.body);
+      const contextUrl = `${t.ctx.config.publicUrl}${hosted.headers.location}`;
+      const link = `<${contextUrl}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"`;
+      const withQ = await call(t, { method: 'GET', url: `${E}?type=EvacuationSite&q=capacity>1`, headers: { link } });
+      assert.equal(withQ.status, 200, withQ.body);
+      assert.deepEqual(withQ.json, [{ id: 'urn:ngsi-ld:Site:1', type: 'EvacuationSite', capacity: { type: 'Property', value: 7 } }]);
+      url = new URL(seen!.url!, 'http://x');
+      assert.equal(url.searchParams.get('type'), 'EvacuationSite');
+      assert.equal(url.searchParams.get('q'), 'capacity>1');
+      assert.equal(seen!.headers.link, link);
+    } finally {
+      recorder.closeAllConnections();
+      await new Promise((resolve) => recorder.close(resolve));
+      await call(t, { method: 'DELETE', url: `${R}/urn:ngsi-ld:ContextSourceRegistration:recorder` });
+    }
+  });
+});
