@@ -17,6 +17,7 @@ import { createBrokerResolver } from './http/context-resolution.ts';
 import { Notifier } from './subscriptions/notifier.ts';
 import { SubscriptionMatcher } from './subscriptions/subscription-matcher.ts';
 import { subscriptionsRoutes } from './subscriptions/subscriptions-routes.ts';
+import { registrationRoutes } from './registrations/routes.ts';
 
 async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const store = new EntityStore(ctx.db);
@@ -51,6 +52,7 @@ async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void
   await batchRoutes(app, services);
   await discoveryRoutes(app, services);
   await subscriptionsRoutes(app, services);
+  await registrationRoutes(app, services);
   await contextRoutes(app);
 }
 

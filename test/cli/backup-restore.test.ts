@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { appendAudit } from '../../src/platform/audit/audit-log.ts';
 import { JobQueue } from '../../src/platform/queue/job-queue.ts';
+import { EntityStore } from '../../src/broker/entities/entity-store.ts';
 import { platformMigrations } from '../../src/platform/db/migrations/index.ts';
 import { createCliTarget, runCli, tableContents, type CliTarget } from '../helpers/cli.ts';
 
@@ -29,6 +30,14 @@ async function populate(target: CliTarget) {
     await queue.enqueue(database.db, 'mail.send', { to: 'receipt:1', note: 'ユニコード "quoted"\n' }, { dedupeKey: 'receipt:1' });
     await queue.enqueue(database.db, 'mail.send', { to: 'receipt:2' }, { runAt: new Date('2030-01-01T00:00:00.123Z') });
     await appendAudit(database.db, { actor: 'system', action: 'test.backup', lgCode: '072036', ip: '192.0.2.1', details: { at: new Date(), n: 1.5 } });
+    // Broker data: an entity with a geo-property (and its box), a subscription with a waiting notification.
+    const store = new EntityStore(database.db);
+    await store.transaction((trx) => store.write(trx, [{ tenant: '072036', before: null, after: {
+      tenant: '072036', id: 'urn:ngsi-ld:Shelter:1', types: ['https://example.org/Shelter'], scopes: ['/Koriyama'], createdAt: '2026-11-23T00:00:00.000Z', modifiedAt: '2026-11-23T00:00:00.000Z',
+      attrs: { 'https://uri.etsi.org/ngsi-ld/location': [{ type: 'GeoProperty', value: { type: 'Point', coordinates: [140.36, 37.4] }, createdAt: '2026-11-23T00:00:00.000Z', modifiedAt: '2026-11-23T00:00:00.000Z' }] },
+    } }]));
+    await sql`insert into broker_subscriptions (tenant, id, body) values ('072036', 'urn:ngsi-ld:Subscription:1', '{"id": "urn:ngsi-ld:Subscription:1"}')`.execute(database.db);
+    await sql`insert into broker_notifications (tenant, subscription_id, trigger, entity) values ('072036', 'urn:ngsi-ld:Subscription:1', 'entityCreated', '{}')`.execute(database.db);
   } finally {
     await database.close();
   }
@@ -46,12 +55,16 @@ async function contents(target: CliTarget) {
 describe('tsunagu backup and restore', () => {
   let source: CliTarget;
   let file: string;
+  let tableCount = 0;
   before(async () => {
     source = await createCliTarget();
     await populate(source);
     file = path.join(source.workDir, 'tsunagu.backup.gz');
     const backup = await ok(source, ['backup', file]);
-    assert.match(backup.stdout, /^Backed up \d+ row\(s\) from 7 table\(s\) to /);
+    // Every table of every installed module (the platform's seven and the modules' own).
+    assert.match(backup.stdout, /^Backed up \d+ row\(s\) from \d+ table\(s\) to /);
+    tableCount = Number(/from (\d+) table/.exec(backup.stdout)![1]);
+    assert.ok(tableCount > 7, backup.stdout);
   });
   after(() => source.cleanup());
 
@@ -59,9 +72,9 @@ describe('tsunagu backup and restore', () => {
     const target = await createCliTarget();
     try {
       const restored = await ok(target, ['restore', file]);
-      assert.match(restored.stdout, /^Restored \d+ row\(s\) into 7 table\(s\) from /);
+      assert.match(restored.stdout, new RegExp(`^Restored \\d+ row\\(s\\) into ${tableCount} table\\(s\\) from `));
       const [expected, actual] = [await contents(source), await contents(target)];
-      for (const table of ['platform_tenants', 'platform_zones', 'platform_role_assignments', 'platform_api_tokens', 'platform_audit_events', 'platform_jobs']) {
+      for (const table of ['platform_tenants', 'platform_zones', 'platform_role_assignments', 'platform_api_tokens', 'platform_audit_events', 'platform_jobs', 'broker_entities', 'broker_entity_geo', 'broker_subscriptions', 'broker_notifications']) {
         assert.ok(expected[table]!.length > 0, `${table} has rows to compare`);
       }
       assert.deepEqual(actual, expected);
@@ -86,7 +99,7 @@ describe('tsunagu backup and restore', () => {
       // A second restore into the now non-empty database is refused, cleanly.
       const again = await runCli(target, ['restore', file]);
       assert.equal(again.code, 2);
-      assert.match(again.stderr, /^tsunagu: the database is not empty \(platform_\w+ has rows\); restore only into an empty database/);
+      assert.match(again.stderr, /^tsunagu: the database is not empty \(\w+ has rows\); restore only into an empty database/);
       assert.doesNotMatch(again.stderr, /\n\s+at /, 'no stack trace');
     } finally {
       await target.cleanup();

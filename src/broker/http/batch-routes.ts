@@ -5,12 +5,12 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { NgsiError } from '../errors.ts';
 import { assertEntityId, convertEntity, type EntityInput } from '../entities/entity-input.ts';
 import { renderEntity } from '../entities/entity-output.ts';
-import { queryEntities } from '../entities/entity-query.ts';
+import { Federation } from '../registrations/federation.ts';
 import type { BatchError, BatchResult } from '../entities/entity-service.ts';
 import { begin, type BrokerServices } from './broker-services.ts';
 import { buildEntityQuery } from './entities-routes.ts';
 import { negotiate, sendNgsi, type ResolvedTerms } from './ngsi-http.ts';
-import { options, param, renderOptions, type Query } from './request-options.ts';
+import { options, renderOptions, type Query } from './request-options.ts';
 
 const BASE = '/ngsi-ld/v1/entityOperations';
 /** Most entities one batch may carry (documented in docs/broker.md). */
@@ -56,6 +56,7 @@ const emptyResult: BatchResult = { success: [], created: [], errors: [] };
 
 export async function batchRoutes(app: FastifyInstance, services: BrokerServices): Promise<void> {
   const { entities } = services;
+  const federation = new Federation(services);
 
   app.post(`${BASE}/create`, async (request, reply) => {
     const bodies = entityArray(request.body);
@@ -144,10 +145,9 @@ export async function batchRoutes(app: FastifyInstance, services: BrokerServices
         : {}),
     };
     const entityQuery = buildEntityQuery(tenant.name, asQuery, terms);
-    const result = await queryEntities(services.ctx.db, entityQuery);
+    const result = await federation.queryEntities(entityQuery, terms, request);
     if (result.total !== undefined) reply.header('ngsild-results-count', String(result.total));
     const render = renderOptions(asQuery, terms);
-    void param;
     return sendNgsi(reply, 200, result.entities.map((e) => renderEntity(e, render)), terms, answer);
   });
 }

@@ -4,11 +4,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { NgsiError } from '../errors.ts';
 import { assertEntityId, assertName, convertAttributes, convertEntity, expandTypes, type ConvertOptions } from '../entities/entity-input.ts';
 import { renderEntity, renderFeature } from '../entities/entity-output.ts';
-import { queryEntities, type EntityQuery } from '../entities/entity-query.ts';
+import type { EntityQuery } from '../entities/entity-query.ts';
 import { expandTypeSelector, parseTypeSelector } from '../entities/type-selector.ts';
 import { parseGeoQuery } from '../geo/geo-query.ts';
 import { parseQ } from '../query/q-language.ts';
 import { parseScopeQuery } from '../query/scope-query.ts';
+import { Federation } from '../registrations/federation.ts';
 import { begin, type BrokerServices } from './broker-services.ts';
 import { negotiate, sendNgsi, type ResolvedTerms } from './ngsi-http.ts';
 import { list, options, paging, param, renderOptions, type Query } from './request-options.ts';
@@ -73,7 +74,10 @@ export function buildEntityQuery(tenant: string, query: Query, terms: ResolvedTe
 }
 
 export async function entitiesRoutes(app: FastifyInstance, services: BrokerServices): Promise<void> {
-  const { entities, store } = services;
+  const { entities } = services;
+  // Entities held by registered context sources (e.g. a municipality's own broker) are merged
+  // into queries and retrieves unless the client asks for local=true.
+  const federation = new Federation(services);
 
   // 6.4.3.1 Create Entity
   app.post(BASE, async (request, reply) => {
@@ -91,7 +95,8 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
     const query = request.query as Query;
     const entityQuery = buildEntityQuery(tenant.name, query, terms);
     const render = renderOptions(query, terms);
-    const result = await queryEntities(services.ctx.db, entityQuery);
+    const result = await federation.queryEntities(entityQuery, terms, request);
+    if (result.warnings.length) reply.header('ngsild-warning', result.warnings.map((w) => `199 - "${w.replaceAll('"', "'")}"`).join(', '));
     if (result.total !== undefined) reply.header('ngsild-results-count', String(result.total));
     if (answer === 'application/geo+json') {
       const geometryIri = terms.expandTerm(param(query, 'geometryProperty') ?? 'location');
@@ -106,7 +111,7 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
     const id = assertEntityId(request.params.entityId, 'entityId');
     const { tenant, terms } = await begin(services, request, 'broker.read');
     const query = request.query as Query;
-    const entity = await store.get(tenant.name, id);
+    const entity = await federation.retrieve(tenant.name, id, terms, request);
     if (!entity) throw new NgsiError('ResourceNotFound', `Entity ${id} does not exist`);
     const type = param(query, 'type');
     if (type) {

@@ -38,7 +38,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       max_lon double precision not null,
       max_lat double precision not null,
       primary key (tenant, entity_id, attr, dataset_id),
-      foreign key (tenant, entity_id) references broker_entities (tenant, id) on delete cascade
+      foreign key (tenant, entity_id) references broker_entities (tenant, id) on delete cascade deferrable initially immediate
     )`.execute(db);
   await sql`create index broker_entity_geo_box on broker_entity_geo (tenant, attr, min_lon, max_lon, min_lat, max_lat)`.execute(db);
 }

@@ -38,7 +38,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       attempts integer not null default 0,
       due_at timestamptz not null default now(),
       created_at timestamptz not null default now(),
-      foreign key (tenant, subscription_id) references broker_subscriptions (tenant, id) on delete cascade
+      foreign key (tenant, subscription_id) references broker_subscriptions (tenant, id) on delete cascade deferrable initially immediate
     )`.execute(db);
   await sql`create index broker_notifications_due on broker_notifications (due_at)`.execute(db);
   await sql`create index broker_notifications_subscription on broker_notifications (tenant, subscription_id, seq)`.execute(db);

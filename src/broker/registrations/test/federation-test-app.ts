@@ -11,7 +11,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import type { Kysely } from 'kysely';
 import { buildTsunagu } from '../../../app.ts';
 import { installedModules } from '../../../modules.ts';
 import type { Config } from '../../../platform/config.ts';
@@ -31,7 +30,6 @@ import { buildEntityQuery, entitiesRoutes } from '../../http/entities-routes.ts'
 import { negotiate, ngsiErrorHandler, registerNgsiParsers, sendNgsi } from '../../http/ngsi-http.ts';
 import { param, renderOptions, type Query } from '../../http/request-options.ts';
 import { Federation, type FederationOptions } from '../federation.ts';
-import { registrationMigrations } from '../migrations.ts';
 import { registrationRoutes } from '../routes.ts';
 
 export interface FederationTestApp extends TestApp {
@@ -81,8 +79,6 @@ export async function federatedEntityRoutes(app: FastifyInstance, services: Brok
 
 export async function federationTestApp(config: Partial<Config> = {}, options: FederationOptions = {}): Promise<FederationTestApp> {
   const database = await createTestDatabase();
-  // The template database has the installed migrations; add the registrations table.
-  await registrationMigrations['2026-11-23T1303-broker-registrations']!.up(database.db as unknown as Kysely<any>);
   let federation: Federation | undefined;
   const broker = defineModule({
     ...brokerModule,
