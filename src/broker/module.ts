@@ -44,10 +44,6 @@ async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void
   }
   registerNgsiParsers(app, ctx.config.brokerBodyLimit);
   app.setErrorHandler(ngsiErrorHandler);
-  // Devices and services post often: the broker has its own, higher, per-client limit.
-  app.addHook('onRoute', (route) => {
-    route.config = { ...(route.config as object), rateLimit: { max: ctx.config.brokerRateLimitPerMinute, timeWindow: 60_000 } } as never;
-  });
   await entitiesRoutes(app, services);
   await batchRoutes(app, services);
   await discoveryRoutes(app, services);

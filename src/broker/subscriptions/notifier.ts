@@ -18,7 +18,7 @@ import { JSONLD_CONTEXT_REL, type TermResolver } from '../http/ngsi-http.ts';
 import type { StoredSubscription } from './subscription.ts';
 
 /** Most changes carried by one notification. */
-const BATCH = 1000;
+const BATCH = 5000;
 /** Attempts before a change is given up (about 4 hours with the backoff cap). */
 export const MAX_ATTEMPTS = 50;
 const BACKOFF_BASE_MS = 1000;

@@ -82,7 +82,8 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     referrerPolicy: { policy: 'same-origin' },
   });
   await app.register(rateLimit, {
-    max: config.rateLimitPerMinute,
+    // The NGSI-LD API has its own, higher limit: sensors and services post many times a minute.
+    max: (request) => ((request.url.startsWith('/ngsi-ld/') ? config.brokerRateLimitPerMinute : config.rateLimitPerMinute)),
     timeWindow: 60_000,
     allowList: (request) => {
       const path = request.url.split('?')[0] ?? '';
