@@ -1,0 +1,244 @@
+// Temporal representations of an entity (clause 4.5.7–4.5.9, 4.5.19):
+// - normalized: each attribute is an array of its instances in ascending time order, each with
+//   its instanceId and the time property (observedAt, or createdAt/modifiedAt/deletedAt when that
+//   is the query's timeproperty or sysAttrs is asked);
+// - concise: the same without the instances' "type";
+// - temporalValues (simplified, 4.5.9): {"type": "Property", "values": [[value, time], …]} and the
+//   matching member per attribute type (objects, languageMaps, vocabs, jsons, valueLists,
+//   objectLists);
+// - aggregatedValues (4.5.19): {"type": "Property", "<method>": [[value, start, end], …]}.
+// A multi-attribute (several datasetIds) gives one such object per datasetId, each with its
+// datasetId. Names are compacted with the requester's @context.
+import type { TermMap } from '../entities/entity-input.ts';
+import { renderInstance } from '../entities/entity-output.ts';
+import type { AttributeKind } from '../entities/stored-entity.ts';
+import { addDuration, type Aggregation, type AggregationMethod, type TemporalParams } from './temporal-params.ts';
+import type { StoredInstance, TemporalEntity } from './temporal-store.ts';
+
+type Json = Record<string, unknown>;
+
+const SIMPLIFIED_MEMBER: Record<AttributeKind, string> = {
+  Property: 'values',
+  GeoProperty: 'values',
+  Relationship: 'objects',
+  LanguageProperty: 'languageMaps',
+  VocabProperty: 'vocabs',
+  JsonProperty: 'jsons',
+  ListProperty: 'valueLists',
+  ListRelationship: 'objectLists',
+};
+
+export interface TemporalRenderContext {
+  terms: TermMap;
+  params: TemporalParams;
+  /** When the query ran (the end of open time ranges for aggregation). */
+  now: number;
+}
+
+/** Groups an attribute's instances per datasetId, keeping their order. */
+function byDataset(instances: StoredInstance[]): StoredInstance[][] {
+  const groups = new Map<string, StoredInstance[]>();
+  for (const instance of instances) {
+    const group = groups.get(instance.datasetId);
+    if (group) group.push(instance);
+    else groups.set(instance.datasetId, [instance]);
+  }
+  return [...groups.values()];
+}
+
+export function renderTemporalEntity(entity: TemporalEntity, instances: StoredInstance[], ctx: TemporalRenderContext): Json {
+  const { terms, params } = ctx;
+  const out: Json = {};
+  if (params.members.id) out.id = entity.id;
+  if (params.members.type) {
+    const types = entity.types.map((t) => terms.compactIri(t));
+    out.type = types.length === 1 ? types[0] : types;
+  }
+  if (params.members.scope && entity.scopes) out.scope = entity.scopes.length === 1 ? entity.scopes[0] : entity.scopes;
+  const perAttribute = new Map<string, StoredInstance[]>();
+  for (const instance of instances) {
+    if (params.omitAttrs?.has(instance.attr)) continue;
+    const list = perAttribute.get(instance.attr);
+    if (list) list.push(instance);
+    else perAttribute.set(instance.attr, [instance]);
+  }
+  for (const [iri, list] of perAttribute) {
+    const name = terms.compactIri(iri);
+    switch (params.format) {
+      case 'temporalValues': {
+        const rendered = byDataset(list).map((group) => simplified(group, terms));
+        out[name] = rendered.length === 1 ? rendered[0] : rendered;
+        break;
+      }
+      case 'aggregatedValues': {
+        const rendered = byDataset(list).map((group) => aggregated(group, params.aggregation!, params, ctx.now));
+        out[name] = rendered.length === 1 ? rendered[0] : rendered;
+        break;
+      }
+      default:
+        out[name] = list.map((instance) => normalized(instance, ctx));
+    }
+  }
+  if (params.sysAttrs) {
+    out.createdAt = entity.createdAt;
+    out.modifiedAt = entity.modifiedAt;
+    if (entity.deletedAt) out.deletedAt = entity.deletedAt;
+  }
+  return out;
+}
+
+function normalized(stored: StoredInstance, ctx: TemporalRenderContext): Json {
+  const { params, terms } = ctx;
+  const rendered = renderInstance(stored.instance, { terms, representation: 'normalized', sysAttrs: false, lang: params.lang }) as Json;
+  if (params.format === 'concise') delete rendered.type;
+  rendered.instanceId = stored.instanceId;
+  if (params.sysAttrs || params.timeproperty === 'createdAt') rendered.createdAt = stored.createdAt;
+  if (params.sysAttrs || params.timeproperty === 'modifiedAt') rendered.modifiedAt = stored.modifiedAt;
+  if (stored.deletedAt) rendered.deletedAt = stored.deletedAt;
+  return rendered;
+}
+
+/** The main value of an instance as the simplified representation shows it. */
+function mainValue(stored: StoredInstance, terms: TermMap): unknown {
+  const i = stored.instance;
+  switch (i.type) {
+    case 'Relationship': return i.object;
+    case 'LanguageProperty': return { languageMap: i.languageMap };
+    case 'VocabProperty': return { vocab: Array.isArray(i.vocab) ? i.vocab.map((v) => terms.compactIri(v)) : terms.compactIri(i.vocab ?? '') };
+    case 'JsonProperty': return { json: i.json };
+    case 'ListProperty': return i.valueList;
+    case 'ListRelationship': return i.objectList;
+    default: return i.value;
+  }
+}
+
+function simplified(group: StoredInstance[], terms: TermMap): Json {
+  const last = group[group.length - 1]!;
+  const kind = last.instance.type;
+  const out: Json = { type: kind };
+  if (last.datasetId) out.datasetId = last.datasetId;
+  out[SIMPLIFIED_MEMBER[kind]] = group.map((stored) => [mainValue(stored, terms), stored.time]);
+  return out;
+}
+
+// ---- aggregation (clause 4.5.19) ----
+
+/** The value aggregation looks at; undefined for deletion markers. */
+function aggregationValue(stored: StoredInstance): unknown {
+  if (stored.deletedAt) return undefined;
+  const i = stored.instance;
+  switch (i.type) {
+    case 'Relationship': return i.object;
+    case 'ListRelationship': return i.objectList;
+    case 'ListProperty': return i.valueList;
+    case 'LanguageProperty': return i.languageMap;
+    case 'VocabProperty': return i.vocab;
+    case 'JsonProperty': return i.json;
+    default: return i.value;
+  }
+}
+
+/** Numbers for avg/sum/…: numbers, booleans as 1/0, arrays by their size; else undefined. */
+function numeric(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (Array.isArray(value)) return value.length;
+  return undefined;
+}
+
+const isDateTimeString = (value: unknown): value is string =>
+  typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value);
+
+export function aggregate(method: AggregationMethod, values: unknown[], relationship: boolean): unknown {
+  if (method === 'totalCount') return values.length;
+  if (method === 'distinctCount') return new Set(values.map((v) => JSON.stringify(v))).size;
+  if (relationship || values.length === 0) return null;
+  const numbers = values.map(numeric);
+  const allNumeric = numbers.every((n) => n !== undefined);
+  if (method === 'min' || method === 'max') {
+    if (allNumeric) return method === 'min' ? Math.min(...(numbers as number[])) : Math.max(...(numbers as number[]));
+    if (values.every((v) => typeof v === 'string')) {
+      // Strings: lexicographical order; DateTimes by instant.
+      const strings = values as string[];
+      const dates = strings.every(isDateTimeString);
+      const sorted = [...strings].sort((a, b) => (dates ? Date.parse(a) - Date.parse(b) : a < b ? -1 : a > b ? 1 : 0));
+      return method === 'min' ? sorted[0] : sorted[sorted.length - 1];
+    }
+    return null;
+  }
+  if (method === 'avg' && values.every(isDateTimeString)) {
+    const mean = (values as string[]).reduce((s, v) => s + Date.parse(v), 0) / values.length;
+    return new Date(mean).toISOString();
+  }
+  if (!allNumeric) return null;
+  const xs = numbers as number[];
+  const sum = xs.reduce((s, x) => s + x, 0);
+  switch (method) {
+    case 'sum': return sum;
+    case 'avg': return sum / xs.length;
+    case 'sumsq': return xs.reduce((s, x) => s + x * x, 0);
+    case 'stddev': {
+      const mean = sum / xs.length;
+      return Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / xs.length);
+    }
+  }
+  return null;
+}
+
+/** The periods of the query's time range, each [start, end), holding instances. */
+export function periods(
+  group: StoredInstance[],
+  aggregation: Aggregation,
+  params: TemporalParams,
+  now: number,
+): Array<{ start: number; end: number; items: StoredInstance[] }> {
+  const times = group.map((s) => Date.parse(s.time));
+  if (times.length === 0) return [];
+  const first = Math.min(...times);
+  const last = Math.max(...times);
+  const time = params.time;
+  const start = time && time.timerel !== 'before' ? Date.parse(time.timeAt) : first;
+  const end = time?.timerel === 'between' ? Date.parse(time.endTimeAt!) : time?.timerel === 'before' ? Date.parse(time.timeAt) : Math.max(now, last + 1);
+  const period = aggregation.period;
+  if (!period) return [{ start, end, items: group }];
+  const out: Array<{ start: number; end: number; items: StoredInstance[] }> = [];
+  const calendar = period.years > 0 || period.months > 0;
+  const fixed = calendar ? 0 : addDuration(0, period);
+  let current: { start: number; end: number; items: StoredInstance[] } | undefined;
+  // Instances arrive in time order; periods without instances are left out.
+  for (const stored of group) {
+    const t = Date.parse(stored.time);
+    if (t < start || t >= end) continue;
+    if (!current || t >= current.end) {
+      let periodStart: number;
+      if (!calendar) {
+        periodStart = start + Math.floor((t - start) / fixed) * fixed;
+      } else {
+        periodStart = current ? current.end : start;
+        while (addDuration(periodStart, period) <= t) periodStart = addDuration(periodStart, period);
+      }
+      current = { start: periodStart, end: Math.min(addDuration(periodStart, period), end), items: [] };
+      out.push(current);
+    }
+    current.items.push(stored);
+  }
+  return out;
+}
+
+function aggregated(group: StoredInstance[], aggregation: Aggregation, params: TemporalParams, now: number): Json {
+  const last = group[group.length - 1]!;
+  const kind = last.instance.type;
+  const relationship = kind === 'Relationship' || kind === 'ListRelationship';
+  const out: Json = { type: kind };
+  if (last.datasetId) out.datasetId = last.datasetId;
+  const live = group.filter((s) => !s.deletedAt);
+  const slices = periods(live, aggregation, params, now);
+  for (const method of aggregation.methods) {
+    out[method] = slices.map((slice) => [
+      aggregate(method, slice.items.map(aggregationValue), relationship),
+      new Date(slice.start).toISOString(),
+      new Date(slice.end).toISOString(),
+    ]);
+  }
+  return out;
+}

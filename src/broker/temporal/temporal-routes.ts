@@ -1,0 +1,228 @@
+// The NGSI-LD temporal API (clause 6.18–6.22) over the history that recordHistory
+// (history-recorder.ts) keeps on every entity write:
+//
+//   GET    /ngsi-ld/v1/temporal/entities                              Query Temporal Evolution (5.7.4)
+//   POST   /ngsi-ld/v1/temporal/entities                              Create or Update Temporal Evolution (5.6.11)
+//   GET    /ngsi-ld/v1/temporal/entities/{id}                         Retrieve Temporal Evolution (5.7.3)
+//   DELETE /ngsi-ld/v1/temporal/entities/{id}                         Delete Temporal Evolution (5.6.16)
+//   POST   /ngsi-ld/v1/temporal/entities/{id}/attrs                   Add Attributes (5.6.12)
+//   DELETE /ngsi-ld/v1/temporal/entities/{id}/attrs/{attr}            Delete Attribute (5.6.13)
+//   PATCH  /ngsi-ld/v1/temporal/entities/{id}/attrs/{attr}/{instance} Modify Attribute instance (5.6.14)
+//   DELETE /ngsi-ld/v1/temporal/entities/{id}/attrs/{attr}/{instance} Delete Attribute instance (5.6.15)
+//
+// The temporal evolution is separate from the current state: writes through this API change the
+// history only (broker_entities is untouched), and deleting an entity keeps its history until
+// DELETE /temporal/entities/{id}.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import { NgsiError } from '../errors.ts';
+import { assertEntityId, assertName, convertAttributes, expandTypes, isUri, parseScopes } from '../entities/entity-input.ts';
+import type { StoredAttribute } from '../entities/stored-entity.ts';
+import { expandTypeSelector, parseTypeSelector } from '../entities/type-selector.ts';
+import { MAX_LIMIT } from '../entities/entity-query.ts';
+import { begin, type BrokerServices } from '../http/broker-services.ts';
+import { negotiate, sendNgsi, type ResolvedTerms } from '../http/ngsi-http.ts';
+import { list, paging, param, type Query } from '../http/request-options.ts';
+import { parseQ } from '../query/q-language.ts';
+import { parseScopeQuery } from '../query/scope-query.ts';
+import { renderTemporalEntity } from './temporal-output.ts';
+import { parseTemporalParams, type TemporalParams } from './temporal-params.ts';
+import { TemporalStore, type InstanceFilter, type TemporalEntity } from './temporal-store.ts';
+
+const BASE = '/ngsi-ld/v1/temporal/entities';
+
+type IdParams = { entityId: string };
+type AttrParams = { entityId: string; attrId: string };
+type InstanceParams = { entityId: string; attrId: string; instanceId: string };
+
+/** Entity members of an EntityTemporal that are not attributes. */
+const ENTITY_MEMBERS = new Set(['id', '@id', 'type', '@type', 'scope', '@context', 'createdAt', 'modifiedAt', 'deletedAt']);
+
+function bodyObject(request: FastifyRequest): Record<string, unknown> {
+  const body = request.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new NgsiError('BadRequestData', 'The request body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+/**
+ * The attributes of an EntityTemporal (fragment): each attribute is an array of instances (or one
+ * instance). Unlike an entity, several instances may share a datasetId: they are points in time.
+ */
+function temporalAttributes(body: Record<string, unknown>, terms: ResolvedTerms, where: string): Record<string, StoredAttribute[]> {
+  const now = new Date().toISOString();
+  const attrs: Record<string, StoredAttribute[]> = {};
+  for (const [name, raw] of Object.entries(body)) {
+    if (ENTITY_MEMBERS.has(name)) continue;
+    assertName(name, `${where}: attribute`);
+    const iri = terms.expandTerm(name);
+    const instances = Array.isArray(raw) ? raw : [raw];
+    if (instances.length === 0) throw new NgsiError('BadRequestData', `${where}: attribute "${name}" has no instances`);
+    attrs[iri] = instances.map((instance, index) => {
+      if (typeof instance !== 'object' || instance === null || Array.isArray(instance)) {
+        throw new NgsiError('BadRequestData', `${where}: attribute "${name}"[${index}] must be an attribute instance object`);
+      }
+      const { instanceId: _instanceId, ...rest } = instance as Record<string, unknown>;
+      return convertAttributes({ [name]: rest }, { terms, now }, `${where}[${index}]`)[iri]![0]!;
+    });
+  }
+  return attrs;
+}
+
+function timeFilter(params: TemporalParams): InstanceFilter {
+  return { attrs: params.attrs, datasetIds: params.datasetIds, time: params.time, timeproperty: params.timeproperty };
+}
+
+function deleteAllParam(query: Query): boolean {
+  const value = param(query, 'deleteAll');
+  if (value !== undefined && value !== 'true' && value !== 'false') throw new NgsiError('BadRequestData', 'deleteAll: must be true or false');
+  return value === 'true';
+}
+
+function instanceIdParam(value: string): string {
+  if (!isUri(value)) throw new NgsiError('BadRequestData', `instanceId: "${value}" is not a URI`);
+  return value;
+}
+
+/** The routes; the broker also registers recordHistory with store.onChange so there is history to read. */
+export async function temporalRoutes(app: FastifyInstance, services: BrokerServices): Promise<void> {
+  const temporal = new TemporalStore(services.ctx.db as unknown as Kysely<any>);
+
+  const render = async (tenant: string, entities: TemporalEntity[], params: TemporalParams, terms: ResolvedTerms) => {
+    const instances = await temporal.instances(tenant, entities.map((e) => e.id), timeFilter(params), params.lastN);
+    const ctx = { terms, params, now: Date.now() };
+    return entities.map((entity) => renderTemporalEntity(entity, instances.get(entity.id) ?? [], ctx));
+  };
+
+  // 6.18.3.2 Query Temporal Evolution of Entities
+  app.get(BASE, async (request, reply) => {
+    const answer = negotiate(request);
+    const { tenant, terms } = await begin(services, request, 'broker.read');
+    const query = request.query as Query;
+    const params = parseTemporalParams(query, terms, true);
+    const ids = list(query, 'id');
+    ids?.forEach((id) => assertEntityId(id, 'id'));
+    const idPattern = param(query, 'idPattern');
+    const type = param(query, 'type');
+    const q = param(query, 'q');
+    const scopeQ = param(query, 'scopeQ');
+    for (const geo of ['georel', 'geometry', 'coordinates']) {
+      if (param(query, geo) !== undefined) throw new NgsiError('OperationNotSupported', `${geo}: geo-queries are not supported on the temporal API of this broker`);
+    }
+    if (!ids && !idPattern && !type && !list(query, 'attrs') && !q && !scopeQ && param(query, 'local') !== 'true') {
+      throw new NgsiError('BadRequestData', 'Query Temporal Evolution of Entities needs at least one of type, attrs, q, id, idPattern or scopeQ (or local=true)');
+    }
+    const page = paging(query);
+    if (page.limit > MAX_LIMIT) throw new NgsiError('TooManyResults', `limit: at most ${MAX_LIMIT} entities per page; use offset to page through more`);
+    const result = await temporal.query({
+      tenant: tenant.name,
+      ids,
+      idPattern,
+      types: type ? expandTypeSelector(parseTypeSelector(type), (t) => terms.expandTerm(t)) : undefined,
+      q: q ? parseQ(q) : undefined,
+      scopeQ: scopeQ ? parseScopeQuery(scopeQ) : undefined,
+      instances: timeFilter(params),
+      ...page,
+      expand: (t) => terms.expandTerm(t),
+    });
+    if (result.total !== undefined) reply.header('ngsild-results-count', String(result.total));
+    return sendNgsi(reply, 200, await render(tenant.name, result.entities, params, terms), terms, answer);
+  });
+
+  // 6.18.3.1 Create or Update Temporal Evolution of an Entity
+  app.post(BASE, async (request, reply) => {
+    const body = bodyObject(request);
+    const { tenant, terms } = await begin(services, request, 'broker.write', { createTenant: true, bodies: [body] });
+    const id = assertEntityId(body.id ?? body['@id']);
+    const rawType = body.type ?? body['@type'];
+    const types = rawType === undefined ? [] : expandTypes(rawType, terms);
+    const attrs = temporalAttributes(body, terms, `Entity ${id}`);
+    const created = await temporal.addInstances(tenant.name, id, types, parseScopes(body.scope), attrs, false);
+    if (created) return reply.code(201).header('location', `${BASE}/${encodeURIComponent(id)}`).send();
+    return reply.code(204).send();
+  });
+
+  // 6.19.3.1 Retrieve Temporal Evolution of an Entity
+  app.get<{ Params: IdParams }>(`${BASE}/:entityId`, async (request, reply) => {
+    const answer = negotiate(request);
+    const id = assertEntityId(request.params.entityId, 'entityId');
+    const { tenant, terms } = await begin(services, request, 'broker.read');
+    const query = request.query as Query;
+    const params = parseTemporalParams(query, terms, false);
+    const entity = await temporal.get(tenant.name, id);
+    if (!entity) throw new NgsiError('ResourceNotFound', `Entity ${id} has no temporal evolution`);
+    const type = param(query, 'type');
+    if (type) {
+      const wanted = type.split(',').map((t) => terms.expandTerm(t.trim()));
+      if (!wanted.some((t) => entity.types.includes(t))) throw new NgsiError('ResourceNotFound', `Entity ${id} is not of type ${type}`);
+    }
+    const [rendered] = await render(tenant.name, [entity], params, terms);
+    return sendNgsi(reply, 200, rendered, terms, answer);
+  });
+
+  // 6.19.3.2 Delete Temporal Evolution of an Entity
+  app.delete<{ Params: IdParams }>(`${BASE}/:entityId`, async (request, reply) => {
+    const id = assertEntityId(request.params.entityId, 'entityId');
+    const { tenant } = await begin(services, request, 'broker.write');
+    if (!(await temporal.deleteEntity(tenant.name, id))) throw new NgsiError('ResourceNotFound', `Entity ${id} has no temporal evolution`);
+    return reply.code(204).send();
+  });
+
+  // 6.20.3.1 Add Attributes to Temporal Evolution of an Entity
+  app.post<{ Params: IdParams }>(`${BASE}/:entityId/attrs`, async (request, reply) => {
+    const id = assertEntityId(request.params.entityId, 'entityId');
+    const body = bodyObject(request);
+    const given = body.id ?? body['@id'];
+    if (given !== undefined && given !== id) throw new NgsiError('BadRequestData', `The body's id (${String(given)}) differs from the entity id in the path (${id})`);
+    const { tenant, terms } = await begin(services, request, 'broker.write', { bodies: [body] });
+    const types = body.type !== undefined ? expandTypes(body.type, terms) : [];
+    const attrs = temporalAttributes(body, terms, `Entity ${id}`);
+    if (Object.keys(attrs).length === 0 && types.length === 0) throw new NgsiError('BadRequestData', 'The body names no attribute instances to add');
+    await temporal.addInstances(tenant.name, id, types, null, attrs, true);
+    return reply.code(204).send();
+  });
+
+  // 6.21.3.1 Delete Attribute from Temporal Evolution of an Entity
+  app.delete<{ Params: AttrParams }>(`${BASE}/:entityId/attrs/:attrId`, async (request, reply) => {
+    const id = assertEntityId(request.params.entityId, 'entityId');
+    assertName(request.params.attrId, 'attrId');
+    const { tenant, terms } = await begin(services, request, 'broker.write');
+    const query = request.query as Query;
+    const deleteAll = deleteAllParam(query);
+    const datasetId = param(query, 'datasetId');
+    if (datasetId !== undefined && !isUri(datasetId)) throw new NgsiError('BadRequestData', `datasetId: "${datasetId}" is not a URI`);
+    if (datasetId !== undefined && deleteAll) throw new NgsiError('BadRequestData', 'Give datasetId or deleteAll=true, not both');
+    await temporal.deleteAttribute(tenant.name, id, terms.expandTerm(request.params.attrId), datasetId, deleteAll);
+    return reply.code(204).send();
+  });
+
+  // 6.22.3.1 Modify Attribute instance in Temporal Evolution of an Entity
+  app.patch<{ Params: InstanceParams }>(`${BASE}/:entityId/attrs/:attrId/:instanceId`, async (request, reply) => {
+    const id = assertEntityId(request.params.entityId, 'entityId');
+    const name = request.params.attrId;
+    assertName(name, 'attrId');
+    const instanceId = instanceIdParam(request.params.instanceId);
+    const body = bodyObject(request);
+    const { tenant, terms } = await begin(services, request, 'broker.write', { bodies: [body] });
+    const iri = terms.expandTerm(name);
+    // The body is an EntityTemporal fragment holding this attribute with exactly one instance.
+    const others = Object.keys(body).filter((k) => !ENTITY_MEMBERS.has(k) && k !== name);
+    if (others.length || !(name in body)) {
+      throw new NgsiError('BadRequestData', `The body must be a fragment holding only the attribute "${name}" with one instance, e.g. {"${name}": [{"type": "Property", "value": …}]}`);
+    }
+    const raw = body[name];
+    if (Array.isArray(raw) && raw.length !== 1) throw new NgsiError('BadRequestData', `"${name}" must hold exactly one instance`);
+    const attrs = temporalAttributes({ [name]: raw }, terms, `Entity ${id}`);
+    await temporal.modifyInstance(tenant.name, id, iri, instanceId, attrs[iri]![0]!);
+    return reply.code(204).send();
+  });
+
+  // 6.22.3.2 Delete Attribute instance from Temporal Evolution of an Entity
+  app.delete<{ Params: InstanceParams }>(`${BASE}/:entityId/attrs/:attrId/:instanceId`, async (request, reply) => {
+    const id = assertEntityId(request.params.entityId, 'entityId');
+    assertName(request.params.attrId, 'attrId');
+    const instanceId = instanceIdParam(request.params.instanceId);
+    const { tenant, terms } = await begin(services, request, 'broker.write');
+    await temporal.deleteInstance(tenant.name, id, terms.expandTerm(request.params.attrId), instanceId);
+    return reply.code(204).send();
+  });
+}

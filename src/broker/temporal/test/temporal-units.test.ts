@@ -1,0 +1,93 @@
+// The pure parts of the temporal API: what a write adds to the history (historyOf), durations,
+// aggregation methods and periods (clause 4.5.19).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { StoredEntity } from '../../entities/stored-entity.ts';
+import { historyOf } from '../history-recorder.ts';
+import { aggregate, periods } from '../temporal-output.ts';
+import { addDuration, parseDuration, type TemporalParams } from '../temporal-params.ts';
+import type { StoredInstance } from '../temporal-store.ts';
+
+const T0 = '2026-01-01T00:00:00.000Z';
+const T1 = '2026-01-01T01:00:00.000Z';
+
+function entity(attrs: StoredEntity['attrs'], modifiedAt = T0): StoredEntity {
+  return { tenant: 't', id: 'urn:ngsi-ld:X:1', types: ['https://example.org/X'], scopes: null, attrs, createdAt: T0, modifiedAt };
+}
+
+describe('historyOf: what an entity write records', () => {
+  const a = { type: 'Property' as const, value: 1, createdAt: T0, modifiedAt: T0 };
+  const b = { type: 'Property' as const, value: 2, createdAt: T0, modifiedAt: T0, datasetId: 'urn:ds:b' };
+
+  it('should record every instance of a new entity', () => {
+    const batch = historyOf([{ tenant: 't', before: null, after: entity({ p: [a, b] }) }]);
+    assert.equal(batch.rows.length, 2);
+    assert.deepEqual(batch.rows.map((r) => r.datasetId), ['', 'urn:ds:b']);
+    assert.equal(batch.entities.length, 1);
+  });
+
+  it('should record only the instances a write touched, and a marker for removed ones', () => {
+    const before = entity({ p: [a, b], q: [a] });
+    const after = entity({ p: [{ ...a, value: 5, modifiedAt: T1 }, b] }, T1);
+    const batch = historyOf([{ tenant: 't', before, after }]);
+    assert.deepEqual(batch.rows.map((r) => [r.attr, r.datasetId, r.instance.value, r.deletedAt]), [
+      ['p', '', 5, null],
+      ['q', '', 'urn:ngsi-ld:null', T1],
+    ]);
+    assert.equal(batch.rows[0]!.createdAt, T1);
+  });
+
+  it('should mark every instance of a deleted entity', () => {
+    const batch = historyOf([{ tenant: 't', before: entity({ p: [a, b] }), after: null }], T1);
+    assert.equal(batch.rows.length, 2);
+    assert.ok(batch.rows.every((r) => r.deletedAt === T1 && r.instance.value === 'urn:ngsi-ld:null'));
+    assert.deepEqual(batch.deleted, [{ tenant: 't', id: 'urn:ngsi-ld:X:1', time: T1 }]);
+  });
+});
+
+describe('ISO 8601 durations (4.5.19.1)', () => {
+  it('should parse the allowed forms, treat zero as the whole range, and refuse others', () => {
+    assert.deepEqual(parseDuration('P3Y6M4DT12H30M5S'), { years: 3, months: 6, weeks: 0, days: 4, hours: 12, minutes: 30, seconds: 5 });
+    assert.equal(parseDuration('P2W')!.weeks, 2);
+    assert.equal(parseDuration('PT0S'), null);
+    assert.equal(parseDuration('P0D'), null);
+    for (const bad of ['P', 'PT', '1H', 'PT1X', 'P1DT', '2026-01-01T00:00:00Z/P1D']) assert.throws(() => parseDuration(bad), /aggrPeriodDuration/);
+  });
+
+  it('should add months on the calendar and hours exactly', () => {
+    assert.equal(new Date(addDuration(Date.parse('2026-01-15T00:00:00Z'), parseDuration('P1M')!)).toISOString(), '2026-02-15T00:00:00.000Z');
+    assert.equal(new Date(addDuration(Date.parse('2026-01-15T00:00:00Z'), parseDuration('PT36H')!)).toISOString(), '2026-01-16T12:00:00.000Z');
+  });
+});
+
+describe('aggregation methods (Table 4.5.19.1-1 to -3)', () => {
+  it('should aggregate numbers, booleans, arrays and strings as the tables say', () => {
+    assert.equal(aggregate('avg', [1, 2, 3, 6], false), 3);
+    assert.equal(aggregate('sum', [true, false, true], false), 2);
+    assert.equal(aggregate('max', [[1], [1, 2, 3]], false), 3);
+    assert.equal(aggregate('min', ['b', 'a', 'c'], false), 'a');
+    assert.equal(aggregate('max', ['b', 'a', 'c'], false), 'c');
+    assert.equal(aggregate('sum', ['a'], false), null);
+    assert.equal(aggregate('avg', ['2026-01-01T00:00:00Z', '2026-01-01T02:00:00Z'], false), '2026-01-01T01:00:00.000Z');
+    assert.equal(aggregate('distinctCount', [{ a: 1 }, { a: 1 }, { a: 2 }], false), 2);
+    assert.equal(aggregate('totalCount', ['x', 'x'], false), 2);
+    assert.equal(aggregate('distinctCount', ['urn:a', 'urn:b', 'urn:a'], true), 2);
+    assert.equal(aggregate('max', ['urn:a'], true), null, 'only counts apply to relationships');
+  });
+
+  it('should cut the range into periods from timeAt, leaving out empty ones', () => {
+    const at = (time: string, value: number): StoredInstance => ({
+      attr: 'p', datasetId: '', instanceId: 'urn:i', observedAt: time, createdAt: time, modifiedAt: time, deletedAt: null, time,
+      instance: { type: 'Property', value, createdAt: time, modifiedAt: time },
+    });
+    const group = [at('2026-01-01T00:30:00.000Z', 1), at('2026-01-01T00:45:00.000Z', 2), at('2026-01-01T05:10:00.000Z', 3)];
+    const params = { time: { timerel: 'between', timeAt: '2026-01-01T00:00:00.000Z', endTimeAt: '2026-01-01T06:00:00.000Z' } } as TemporalParams;
+    const slices = periods(group, { methods: ['sum'], period: parseDuration('PT1H') }, params, Date.now());
+    assert.deepEqual(slices.map((s) => [new Date(s.start).toISOString(), new Date(s.end).toISOString(), s.items.length]), [
+      ['2026-01-01T00:00:00.000Z', '2026-01-01T01:00:00.000Z', 2],
+      ['2026-01-01T05:00:00.000Z', '2026-01-01T06:00:00.000Z', 1],
+    ]);
+    const monthly = periods(group, { methods: ['sum'], period: parseDuration('P1M') }, params, Date.now());
+    assert.deepEqual(monthly.map((s) => [new Date(s.end).toISOString(), s.items.length]), [['2026-01-01T06:00:00.000Z', 3]], 'a period ends with the range');
+  });
+});
