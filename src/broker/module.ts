@@ -18,9 +18,13 @@ import { Notifier } from './subscriptions/notifier.ts';
 import { SubscriptionMatcher } from './subscriptions/subscription-matcher.ts';
 import { subscriptionsRoutes } from './subscriptions/subscriptions-routes.ts';
 import { registrationRoutes } from './registrations/routes.ts';
+import { recordHistory } from './temporal/history-recorder.ts';
+import { temporalRoutes } from './temporal/temporal-routes.ts';
 
 async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const store = new EntityStore(ctx.db);
+  // Temporal history: every change's attribute instances, recorded in the write's transaction.
+  store.onChange(recordHistory);
   const { resolver, contextRoutes } = createBrokerResolver(ctx);
   const services: BrokerServices = {
     ctx,
@@ -49,6 +53,7 @@ async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void
   await discoveryRoutes(app, services);
   await subscriptionsRoutes(app, services);
   await registrationRoutes(app, services);
+  await temporalRoutes(app, services);
   await contextRoutes(app);
 }
 

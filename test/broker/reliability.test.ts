@@ -158,7 +158,7 @@ describe('broker reliability with real server processes', () => {
       assert.equal(failures, 0, `every update was accepted (first refusal: ${firstFailure})`);
       const expected = rounds * entities.length;
       for (const id of ['plain', 'throttled']) {
-        await until(`${expected} changes at /${id}`, () => rx.data(`/${id}`).length >= expected, 120_000);
+        await until(`${expected} changes at /${id}`, () => rx.data(`/${id}`).length >= expected, 300_000);
         const seen = new Map<string, number[]>();
         for (const d of rx.data(`/${id}`)) seen.set(d.id, [...(seen.get(d.id) ?? []), d.n]);
         for (const e of entities) {

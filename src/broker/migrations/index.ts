@@ -2,12 +2,14 @@
 import type { Migration } from 'kysely';
 import { jsonldMigrations } from '../jsonld/migrations.ts';
 import { registrationMigrations } from '../registrations/migrations.ts';
+import { temporalMigrations } from '../temporal/migrations.ts';
 import * as entities from './2026-11-23T1301-broker-entities.ts';
 import * as subscriptions from './2026-11-23T1304-broker-subscriptions.ts';
 
 export const brokerMigrations: Record<string, Migration> = {
   ...jsonldMigrations,
   '2026-11-23T1301-broker-entities': entities,
+  ...temporalMigrations,
   ...registrationMigrations,
   '2026-11-23T1304-broker-subscriptions': subscriptions,
 };
