@@ -4,6 +4,8 @@
 //   2. resident memory (RSS) of the server after 5 s idle;
 //   3. GET /api/v1/tenants/{lgCode} and GET / throughput and latency from a local client.
 // Figures go to docs/performance.md with this command; never into assertions.
+// npm run bench -- broker [--postgres | --pglite] [--quick] runs the NGSI-LD broker benchmark
+// instead (bench/broker.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -67,29 +69,39 @@ async function load(url: string, total: number, concurrency: number) {
   return { rps: (total / seconds).toFixed(0), p50: pct(50), p99: pct(99) };
 }
 
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsunagu-bench-'));
-console.log(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+async function platformBench(): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsunagu-bench-'));
+  console.log(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
 
-let server = startServer(dataDir);
-const cold = await waitReady(server.started);
-console.log(`cold start to /readyz (fresh data dir: migrate + seed): ${cold.toFixed(0)} ms`);
-await stop(server.child);
+  let server = startServer(dataDir);
+  const cold = await waitReady(server.started);
+  console.log(`cold start to /readyz (fresh data dir: migrate + seed): ${cold.toFixed(0)} ms`);
+  await stop(server.child);
 
-server = startServer(dataDir);
-const warm = await waitReady(server.started);
-console.log(`warm start to /readyz (existing data dir):            ${warm.toFixed(0)} ms`);
-await new Promise((r) => setTimeout(r, 5000));
-console.log(`RSS after 5 s idle (embedded PGlite):                  ${rssMiB(server.child.pid!).toFixed(0)} MiB`);
+  server = startServer(dataDir);
+  const warm = await waitReady(server.started);
+  console.log(`warm start to /readyz (existing data dir):            ${warm.toFixed(0)} ms`);
+  await new Promise((r) => setTimeout(r, 5000));
+  console.log(`RSS after 5 s idle (embedded PGlite):                  ${rssMiB(server.child.pid!).toFixed(0)} MiB`);
 
-for (const [label, url] of [
-  ['GET /api/v1/tenants/072036', `${base}/api/v1/tenants/072036`],
-  ['GET /api/v1/tenants        ', `${base}/api/v1/tenants`],
-  ['GET / (home page, HTML)    ', `${base}/`],
-] as const) {
-  await load(url, 200, 8); // warm-up
-  const r = await load(url, 3000, 16);
-  console.log(`${label}: ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms (3000 requests, 16 concurrent)`);
+  for (const [label, url] of [
+    ['GET /api/v1/tenants/072036', `${base}/api/v1/tenants/072036`],
+    ['GET /api/v1/tenants        ', `${base}/api/v1/tenants`],
+    ['GET / (home page, HTML)    ', `${base}/`],
+  ] as const) {
+    await load(url, 200, 8); // warm-up
+    const r = await load(url, 3000, 16);
+    console.log(`${label}: ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms (3000 requests, 16 concurrent)`);
+  }
+  console.log(`RSS after load:                                       ${rssMiB(server.child.pid!).toFixed(0)} MiB`);
+  await stop(server.child);
+  fs.rmSync(dataDir, { recursive: true, force: true });
 }
-console.log(`RSS after load:                                       ${rssMiB(server.child.pid!).toFixed(0)} MiB`);
-await stop(server.child);
-fs.rmSync(dataDir, { recursive: true, force: true });
+
+const args = process.argv.slice(2);
+if (args[0] === 'broker') {
+  const { runBrokerBench } = await import('./broker.ts');
+  await runBrokerBench(args.slice(1));
+} else {
+  await platformBench();
+}
