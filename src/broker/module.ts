@@ -22,7 +22,7 @@ import { recordHistory } from './temporal/history-recorder.ts';
 import { temporalRoutes } from './temporal/temporal-routes.ts';
 
 async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const store = new EntityStore(ctx.db);
+  const store = new EntityStore(ctx.db, ctx.dbKind === 'pglite' ? 5000 : 0);
   // Temporal history: every change's attribute instances, recorded in the write's transaction.
   store.onChange(recordHistory);
   const { resolver, contextRoutes } = createBrokerResolver(ctx);

@@ -52,9 +52,10 @@ function conditions(query: EntityQuery): RawBuilder<boolean>[] {
     const box = candidateBox(query.geo);
     if (box) {
       const [minLon, minLat, maxLon, maxLat] = box;
-      where.push(sql<boolean>`exists (select 1 from broker_entity_geo g where g.tenant = e.tenant and g.entity_id = e.id
-        and g.attr = ${query.geo.geoproperty} and g.max_lon >= ${minLon} and g.min_lon <= ${maxLon}
-        and g.max_lat >= ${minLat} and g.min_lat <= ${maxLat})`);
+      // array(…) runs once (an init plan), so the GiST index finds the candidates first.
+      where.push(sql<boolean>`e.id = any(array(select g.entity_id from broker_entity_geo g where g.tenant = ${query.tenant}
+        and g.attr = ${query.geo.geoproperty}
+        and box(point(g.min_lon, g.min_lat), point(g.max_lon, g.max_lat)) && box(point(${minLon}::float8, ${minLat}::float8), point(${maxLon}::float8, ${maxLat}::float8))))`);
     } else {
       where.push(sql<boolean>`e.attrs ? ${query.geo.geoproperty}`);
     }

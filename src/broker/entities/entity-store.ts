@@ -46,7 +46,14 @@ export class EntityStore {
   readonly #listeners: ChangeListener[] = [];
   readonly #afterCommit: Array<() => void> = [];
 
-  constructor(readonly db: Database) {}
+  #writtenSinceAnalyze = 0;
+
+  /**
+   * `analyzeEvery`: PGlite has no autovacuum, so without statistics every query plans as a full
+   * scan; the store refreshes them itself after that many entity writes (0 = leave it to the
+   * server, as PostgreSQL's autovacuum does).
+   */
+  constructor(readonly db: Database, private readonly analyzeEvery = 0) {}
 
   get kysely(): Kysely<any> {
     return this.db as unknown as Kysely<any>;
@@ -64,6 +71,10 @@ export class EntityStore {
   async transaction<T>(fn: (trx: BrokerTrx) => Promise<T>): Promise<T> {
     const result = await this.kysely.transaction().execute(fn);
     for (const callback of this.#afterCommit) callback();
+    if (this.analyzeEvery > 0 && this.#writtenSinceAnalyze >= this.analyzeEvery) {
+      this.#writtenSinceAnalyze = 0;
+      sql`analyze broker_entities, broker_entity_geo`.execute(this.kysely).catch(() => undefined);
+    }
     return result;
   }
 
@@ -100,6 +111,7 @@ export class EntityStore {
    */
   async write(trx: BrokerTrx, changes: EntityChange[]): Promise<void> {
     if (changes.length === 0) return;
+    this.#writtenSinceAnalyze += changes.length;
     const tenant = changes[0]!.tenant;
     const inserts = changes.filter((c) => c.after && !c.before).map((c) => c.after!);
     const updates = changes.filter((c) => c.after && c.before).map((c) => c.after!);
