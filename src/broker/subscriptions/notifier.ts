@@ -146,6 +146,9 @@ export class Notifier {
         where tenant = ${tenant} and subscription_id = ${id}
         order by seq limit ${BATCH}`.execute(this.#db)).rows;
       if (rows.length === 0 || rows[0]!.waiting) return false;
+      // One notification carries changes of one trigger (its triggerReason); the rest go next.
+      const sameTrigger = rows.findIndex((r) => r.trigger !== rows[0]!.trigger);
+      if (sameTrigger > 0) rows.length = sameTrigger;
       const seqs = rows.map((r) => String(r.seq));
       const notification = await this.#build(sub, rows);
       const sentAt = new Date().toISOString();
@@ -169,7 +172,7 @@ export class Notifier {
       await sql`delete from broker_notifications where seq = any(${sql.val(seqs)}::bigint[])`.execute(this.#db);
       await sql`update broker_subscriptions set times_sent = times_sent + 1, last_notification = ${sentAt}, last_success = ${sentAt}
         where tenant = ${tenant} and id = ${id}`.execute(this.#db);
-      return rows.length === BATCH;
+      return rows.length === BATCH || sameTrigger > 0;
     } finally {
       await sql`update broker_subscriptions set delivery_until = null where tenant = ${tenant} and id = ${id}`.execute(this.#db);
     }
