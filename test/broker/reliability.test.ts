@@ -5,93 +5,14 @@
 // - two server processes against one PostgreSQL behave as one (PostgreSQL only).
 // TSUNAGU_SOAK_SECONDS shortens or lengthens the load test (default 60).
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import http from 'node:http';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createCliTarget, type CliTarget } from '../helpers/cli.ts';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { notificationReceiver as receiver, until } from '../helpers/notification-receiver.ts';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 const SOAK_SECONDS = Number(process.env.TSUNAGU_SOAK_SECONDS ?? 60);
 
-async function freePort(): Promise<number> {
-  for (let i = 0; i < 200; i++) {
-    const port = 3500 + Math.floor(Math.random() * 100);
-    const free = await new Promise<boolean>((resolve) => {
-      const server = net.createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-  throw new Error('no free port in 3500–3599');
-}
-
-interface Server {
-  url: string;
-  child: ChildProcess;
-  stop(signal?: NodeJS.Signals): Promise<void>;
-}
-
-async function startServer(target: CliTarget, env: Record<string, string> = {}): Promise<Server> {
-  const port = await freePort();
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', TSUNAGU_BROKER_AUTH: 'off', TSUNAGU_DEMO_DATA: 'true', PORT: String(port), HOST: '127.0.0.1' };
-  delete childEnv.DATABASE_URL;
-  delete childEnv.TSUNAGU_DATA_DIR;
-  Object.assign(childEnv, target.env, env);
-  const child = spawn(process.execPath, ['bin/tsunagu.mjs', 'serve'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (c) => (stderr += c));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}): ${stderr}`);
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) break;
-    } catch {
-      /* not yet listening */
-    }
-    if (Date.now() > deadline) throw new Error(`the server did not become ready: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    child,
-    stop: (signal = 'SIGTERM') =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill(signal);
-      }),
-  };
-}
-
-/** A receiver that records every notified entity; answers `status` (200 unless changed). */
-async function receiver() {
-  const notifications: any[] = [];
-  let status = 200;
-  const server = http.createServer((req, res) => {
-    let text = '';
-    req.on('data', (c) => (text += c));
-    req.on('end', () => {
-      if (status === 200) notifications.push({ path: req.url, at: Date.now(), body: JSON.parse(text) });
-      res.statusCode = status;
-      res.end();
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: (p: string) => `http://127.0.0.1:${port}${p}`,
-    times: (p: string) => notifications.filter((n) => n.path === p).map((n) => n.at as number),
-    data: (p: string) => notifications.filter((n) => n.path === p).flatMap((n) => n.body.data),
-    setStatus: (s: number) => (status = s),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+async function startServer(target: CliTarget, env: Record<string, string> = {}): Promise<ServerProcess> {
+  return startServerProcess({ ports: [3500, 3600], env: { ...target.env, NODE_ENV: 'test', TSUNAGU_BROKER_AUTH: 'off', TSUNAGU_DEMO_DATA: 'true', ...env } });
 }
 
 async function send(url: string, method: string, body?: unknown, headers: Record<string, string> = {}) {
@@ -102,16 +23,6 @@ async function send(url: string, method: string, body?: unknown, headers: Record
   });
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : undefined, text };
-}
-
-async function until<T>(what: string, probe: () => T | false | undefined | Promise<T | false | undefined>, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('broker reliability with real server processes', () => {

@@ -3,47 +3,16 @@
 // after a reload), a municipality page, and axe-core's WCAG 2.1 AA checks on each state.
 // Runs with `npm run test:browser`; needs Debian's Chromium (apt-get install -y chromium).
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import axe from 'axe-core';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-
-/** A free port in 3100–3199 (the range kept for UI work on shared machines). */
-async function freePort(): Promise<number> {
-  for (let port = 3100 + Math.floor(Math.random() * 50); port < 3200; port++) {
-    const free = await new Promise<boolean>((resolve) => {
-      const server = net.createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-  throw new Error('No free port in 3100-3199');
-}
-
-async function waitForReady(base: string, server: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`The server exited with ${server.exitCode} before it was ready:\n${output()}`);
-    try {
-      const res = await fetch(`${base}/readyz`);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`The server was not ready within 60 s:\n${output()}`);
-}
 
 interface AxeViolation {
   id: string;
@@ -77,37 +46,26 @@ const fontSize = (page: Page, selector: string) =>
   page.$eval(selector, (el) => Number.parseFloat(getComputedStyle(el).fontSize));
 
 describe('home journey in Chromium', () => {
-  let server: ChildProcess | undefined;
+  let server: ServerProcess | undefined;
   let browser: Browser | undefined;
   let context: BrowserContext;
   let page: Page;
   let base: string;
   let dataDir: string;
-  let serverOutput = '';
   const pageErrors: string[] = [];
 
   before(async () => {
     if (!fs.existsSync(CHROMIUM)) {
       throw new Error(`Chromium is not installed at ${CHROMIUM}. Install it with: apt-get install -y chromium (or set CHROMIUM_PATH)`);
     }
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsunagu-browser-'));
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      NODE_ENV: 'development',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      TSUNAGU_DATA_DIR: dataDir,
-      TSUNAGU_DEMO_DATA: 'true',
-      TSUNAGU_SECURE_COOKIES: 'false',
-      LOG_LEVEL: 'warn',
-    };
-    delete env.DATABASE_URL; // always the embedded database in its own fresh directory
-    server = spawn(process.execPath, ['bin/tsunagu.mjs', 'serve'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    server.stdout!.on('data', (chunk) => (serverOutput += chunk));
-    server.stderr!.on('data', (chunk) => (serverOutput += chunk));
-    await waitForReady(base, server, () => serverOutput);
+    // Always the embedded database in its own fresh directory; 3100–3199 is kept for UI work.
+    server = await startServerProcess({
+      ports: [3100, 3200],
+      env: { NODE_ENV: 'development', TSUNAGU_DATA_DIR: dataDir, TSUNAGU_DEMO_DATA: 'true', TSUNAGU_SECURE_COOKIES: 'false' },
+      readyTimeoutMs: 60_000,
+    });
+    base = server.url;
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -127,13 +85,7 @@ describe('home journey in Chromium', () => {
 
   after(async () => {
     await browser?.close();
-    if (server && server.exitCode === null) {
-      const exited = new Promise((resolve) => server!.once('exit', resolve));
-      server.kill('SIGTERM');
-      const timer = setTimeout(() => server!.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await server?.stop();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -31,13 +31,9 @@ export function renderEntity(entity: StoredEntity, options: RenderOptions): Json
     if (options.pick && !options.pick.has(iri)) continue;
     if (options.omit?.has(iri)) continue;
     const name = terms.compactIri(iri);
+    // A multi-attribute (several datasetIds) is an array of its instances, in every representation.
     const rendered = instances.map((instance) => renderInstance(instance, options));
-    if (options.representation === 'simplified') {
-      // One value per attribute: the default instance (no datasetId), or every instance's value.
-      out[name] = rendered.length === 1 ? rendered[0] : rendered;
-    } else {
-      out[name] = rendered.length === 1 ? rendered[0] : rendered;
-    }
+    out[name] = rendered.length === 1 ? rendered[0] : rendered;
   }
   if (options.sysAttrs && options.representation !== 'simplified') {
     out.createdAt = entity.createdAt;
@@ -115,8 +111,6 @@ export function renderInstance(instance: StoredAttribute, options: RenderOptions
       // A bare JSON object would be read back as an attribute with members: keep {"value": …}.
       if (instance.type === 'GeoProperty' || typeof value !== 'object' || value === null || Array.isArray(value)) return value;
     }
-    if (instance.type === 'GeoProperty') return out;
-    return out;
   }
   return out;
 }

@@ -12,30 +12,15 @@ import { parseScopeQuery } from '../query/scope-query.ts';
 import { Federation } from '../registrations/federation.ts';
 import { begin, type BrokerServices } from './broker-services.ts';
 import { negotiate, sendNgsi, type ResolvedTerms } from './ngsi-http.ts';
-import { list, options, paging, param, renderOptions, type Query } from './request-options.ts';
+import { bodyObject, checkBodyId, deleteAttributeParams, list, options, paging, param, renderOptions, type Query } from './request-options.ts';
 
 const BASE = '/ngsi-ld/v1/entities';
 
 type IdParams = { entityId: string };
 type AttrParams = { entityId: string; attrId: string };
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function bodyObject(request: FastifyRequest): Record<string, unknown> {
-  if (!isObject(request.body)) throw new NgsiError('BadRequestData', 'The request body must be a JSON object');
-  return request.body;
-}
-
 function convertOptions(terms: ResolvedTerms, allowNull = false): ConvertOptions {
   return { terms, now: new Date().toISOString(), allowNull };
-}
-
-/** The entity id in the body of a fragment must match the path, if given at all. */
-function checkBodyId(body: Record<string, unknown>, id: string): void {
-  const given = body.id ?? body['@id'];
-  if (given !== undefined && given !== id) throw new NgsiError('BadRequestData', `The body's id (${String(given)}) differs from the entity id in the path (${id})`);
 }
 
 /** Builds the entity query of GET /entities (and POST entityOperations/query). */
@@ -78,6 +63,24 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
   // Entities held by registered context sources (e.g. a municipality's own broker) are merged
   // into queries and retrieves unless the client asks for local=true.
   const federation = new Federation(services);
+
+  /** The start of every write to one entity: its id, the body (whose id must match) and begin. */
+  const beginEntityWrite = async (request: FastifyRequest<{ Params: IdParams }>) => {
+    const id = assertEntityId(request.params.entityId, 'entityId');
+    const body = bodyObject(request);
+    checkBodyId(body, id);
+    return { id, body, ...(await begin(services, request, 'broker.write', { bodies: [body] })) };
+  };
+
+  /** The start of a write to one attribute: the names, and the body without its @context. */
+  const beginAttributeWrite = async (request: FastifyRequest<{ Params: AttrParams }>) => {
+    const id = assertEntityId(request.params.entityId, 'entityId');
+    const name = request.params.attrId;
+    assertName(name, 'attrId');
+    const { ['@context']: _context, ...fragment } = bodyObject(request);
+    const begun = await begin(services, request, 'broker.write', { bodies: [request.body] });
+    return { id, name, iri: begun.terms.expandTerm(name), fragment, ...begun };
+  };
 
   // 6.4.3.1 Create Entity
   app.post(BASE, async (request, reply) => {
@@ -135,10 +138,7 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
 
   // 6.5.3.3 Replace Entity
   app.put<{ Params: IdParams }>(`${BASE}/:entityId`, async (request, reply) => {
-    const id = assertEntityId(request.params.entityId, 'entityId');
-    const body = bodyObject(request);
-    checkBodyId(body, id);
-    const { tenant, terms } = await begin(services, request, 'broker.write', { bodies: [body] });
+    const { id, body, tenant, terms } = await beginEntityWrite(request);
     const input = convertEntity({ ...body, id }, convertOptions(terms), false);
     await entities.replace(tenant.name, id, input);
     return reply.code(204).send();
@@ -146,10 +146,7 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
 
   // 6.5.3.4 Merge Entity
   app.patch<{ Params: IdParams }>(`${BASE}/:entityId`, async (request, reply) => {
-    const id = assertEntityId(request.params.entityId, 'entityId');
-    const body = bodyObject(request);
-    checkBodyId(body, id);
-    const { tenant, terms } = await begin(services, request, 'broker.write', { bodies: [body] });
+    const { id, body, tenant, terms } = await beginEntityWrite(request);
     const input = convertEntity({ ...body, id }, convertOptions(terms, true), false);
     await entities.merge(tenant.name, id, input);
     return reply.code(204).send();
@@ -157,10 +154,7 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
 
   // 6.6.3.1 Append Entity Attributes
   app.post<{ Params: IdParams }>(`${BASE}/:entityId/attrs`, async (request, reply) => {
-    const id = assertEntityId(request.params.entityId, 'entityId');
-    const body = bodyObject(request);
-    checkBodyId(body, id);
-    const { tenant, terms } = await begin(services, request, 'broker.write', { bodies: [body] });
+    const { id, body, tenant, terms } = await beginEntityWrite(request);
     const types = body.type !== undefined ? expandTypes(body.type, terms) : [];
     const attrs = convertAttributes(body, convertOptions(terms), `Entity ${id}`);
     const result = await entities.append(tenant.name, id, attrs, options(request.query as Query).has('noOverwrite'), types);
@@ -169,10 +163,7 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
 
   // 6.6.3.2 Update Entity Attributes
   app.patch<{ Params: IdParams }>(`${BASE}/:entityId/attrs`, async (request, reply) => {
-    const id = assertEntityId(request.params.entityId, 'entityId');
-    const body = bodyObject(request);
-    checkBodyId(body, id);
-    const { tenant, terms } = await begin(services, request, 'broker.write', { bodies: [body] });
+    const { id, body, tenant, terms } = await beginEntityWrite(request);
     const attrs = convertAttributes(body, convertOptions(terms, true), `Entity ${id}`);
     if (Object.keys(attrs).length === 0) throw new NgsiError('BadRequestData', 'The body names no attributes to update');
     const result = await entities.update(tenant.name, id, attrs);
@@ -181,13 +172,7 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
 
   // 6.7.3.1 Partial Attribute Update
   app.patch<{ Params: AttrParams }>(`${BASE}/:entityId/attrs/:attrId`, async (request, reply) => {
-    const id = assertEntityId(request.params.entityId, 'entityId');
-    assertName(request.params.attrId, 'attrId');
-    const body = bodyObject(request);
-    const { tenant, terms } = await begin(services, request, 'broker.write', { bodies: [body] });
-    const name = request.params.attrId;
-    const iri = terms.expandTerm(name);
-    const { ['@context']: _context, ...fragment } = body;
+    const { id, name, iri, fragment, tenant, terms } = await beginAttributeWrite(request);
     const converted = convertAttributes({ [name]: partialInstance(fragment) }, convertOptions(terms, true), `Entity ${id}`)[iri]![0]!;
     await entities.patchAttribute(tenant.name, id, iri, stripInferred(converted));
     return reply.code(204).send();
@@ -195,13 +180,7 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
 
   // 6.7.3.3 Replace Attribute
   app.put<{ Params: AttrParams }>(`${BASE}/:entityId/attrs/:attrId`, async (request, reply) => {
-    const id = assertEntityId(request.params.entityId, 'entityId');
-    assertName(request.params.attrId, 'attrId');
-    const body = bodyObject(request);
-    const { tenant, terms } = await begin(services, request, 'broker.write', { bodies: [body] });
-    const name = request.params.attrId;
-    const iri = terms.expandTerm(name);
-    const { ['@context']: _context, ...fragment } = body;
+    const { id, name, iri, fragment, tenant, terms } = await beginAttributeWrite(request);
     const attrs = convertAttributes({ [name]: fragment }, convertOptions(terms), `Entity ${id}`);
     const result = await entities.update(tenant.name, id, attrs);
     if (result.notUpdated.length) throw new NgsiError('ResourceNotFound', `Entity ${id} has no attribute ${name}${attrs[iri]?.[0]?.datasetId ? ` with datasetId ${attrs[iri]![0]!.datasetId}` : ''}`);
@@ -213,12 +192,8 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
     const id = assertEntityId(request.params.entityId, 'entityId');
     assertName(request.params.attrId, 'attrId');
     const { tenant, terms } = await begin(services, request, 'broker.write');
-    const query = request.query as Query;
-    const datasetId = param(query, 'datasetId');
-    const deleteAll = param(query, 'deleteAll');
-    if (deleteAll !== undefined && deleteAll !== 'true' && deleteAll !== 'false') throw new NgsiError('BadRequestData', 'deleteAll: must be true or false');
-    if (datasetId !== undefined && deleteAll === 'true') throw new NgsiError('BadRequestData', 'Give datasetId or deleteAll=true, not both');
-    await entities.deleteAttribute(tenant.name, id, terms.expandTerm(request.params.attrId), datasetId, deleteAll === 'true');
+    const { datasetId, deleteAll } = deleteAttributeParams(request.query as Query);
+    await entities.deleteAttribute(tenant.name, id, terms.expandTerm(request.params.attrId), datasetId, deleteAll);
     return reply.code(204).send();
   });
 }

@@ -5,7 +5,8 @@ import { NgsiError } from '../errors.ts';
 import type { ResolvedTerms } from './ngsi-http.ts';
 import { parseLang, type RenderOptions, type Representation } from '../entities/entity-output.ts';
 import { DEFAULT_LIMIT } from '../entities/entity-query.ts';
-import { assertName } from '../entities/entity-input.ts';
+import type { FastifyRequest } from 'fastify';
+import { assertName, isUri } from '../entities/entity-input.ts';
 
 export type Query = Record<string, string | string[] | undefined>;
 
@@ -89,4 +90,27 @@ export function paging(query: Query): { limit: number; offset: number; count: bo
 export function header(value: string | string[] | undefined, name: string): string | undefined {
   if (Array.isArray(value)) throw new NgsiError('BadRequestData', `${name}: give this header once`);
   return value;
+}
+
+/** A request body that must be one JSON object (an entity, a fragment, a subscription…). */
+export function bodyObject(request: FastifyRequest): Record<string, unknown> {
+  const body = request.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new NgsiError('BadRequestData', 'The request body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+/** The entity id in the body of a fragment must match the path, if given at all. */
+export function checkBodyId(body: Record<string, unknown>, id: string): void {
+  const given = body.id ?? body['@id'];
+  if (given !== undefined && given !== id) throw new NgsiError('BadRequestData', `The body's id (${String(given)}) differs from the entity id in the path (${id})`);
+}
+
+/** `datasetId` and `deleteAll` of the Delete Attribute operations (current and temporal). */
+export function deleteAttributeParams(query: Query): { datasetId: string | undefined; deleteAll: boolean } {
+  const datasetId = param(query, 'datasetId');
+  const deleteAll = param(query, 'deleteAll');
+  if (deleteAll !== undefined && deleteAll !== 'true' && deleteAll !== 'false') throw new NgsiError('BadRequestData', 'deleteAll: must be true or false');
+  if (datasetId !== undefined && !isUri(datasetId)) throw new NgsiError('BadRequestData', `datasetId: "${datasetId}" is not a URI`);
+  if (datasetId !== undefined && deleteAll === 'true') throw new NgsiError('BadRequestData', 'Give datasetId or deleteAll=true, not both');
+  return { datasetId, deleteAll: deleteAll === 'true' };
 }

@@ -14,6 +14,7 @@ import { NgsiError } from '../errors.ts';
 import { CORE_CONTEXT_DOCUMENT, isCoreContextUrl } from './core-context.ts';
 import { LruCache } from './lru.ts';
 import type { ContextStore } from './store.ts';
+import { readLimited } from '../../platform/http/read-limited.ts';
 
 export const JSONLD_CONTEXTS_PATH = '/ngsi-ld/v1/jsonldContexts';
 
@@ -143,24 +144,6 @@ export async function fetchContextDocument(raw: string, options: ContextLoaderOp
   } finally {
     clearTimeout(timer);
   }
-}
-
-async function readLimited(response: Response, maxBytes: number, tooLarge: () => Error): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 export interface ContextLoaderDeps {

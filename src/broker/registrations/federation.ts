@@ -57,6 +57,7 @@ import {
   type StoredRegistrationInfo,
 } from './registration.ts';
 import { RegistrationStore } from './registration-store.ts';
+import { readLimited } from '../../platform/http/read-limited.ts';
 
 export interface FederationOptions {
   /** Per-source time limit when the registration gives no management.timeout. Default 5000 ms. */
@@ -338,7 +339,7 @@ export class Federation {
   async #get(reg: StoredRegistration, url: string, headers: Record<string, string>): Promise<{ status: number; body: unknown; link?: string | undefined; count?: number | undefined }> {
     const timeout = reg.management?.timeout ?? this.#timeoutMs;
     const response = await this.#fetch(url, { method: 'GET', headers, redirect: 'error', signal: AbortSignal.timeout(timeout) });
-    const text = await readLimited(response, this.#maxBytes);
+    const text = await readLimited(response, this.#maxBytes, () => new Error(`answer is larger than ${this.#maxBytes} bytes`));
     if (response.status === 404) return { status: 404, body: undefined };
     if (response.status < 200 || response.status >= 300) {
       throw new Error(`answered ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`);
@@ -465,30 +466,6 @@ export class Federation {
     }
     return out;
   }
-}
-
-/** Reads a response body, refusing more than `max` bytes. */
-async function readLimited(response: Response, max: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > max) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new Error(`answer of ${declared} bytes is larger than ${max}`);
-  }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > max) {
-      await reader.cancel().catch(() => undefined);
-      throw new Error(`answer is larger than ${max} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Keeps the source's createdAt/modifiedAt (asked for with options=sysAttrs) for the merge. */

@@ -8,7 +8,7 @@
 // Reading them needs broker.read; credential-like contextSourceInfo values are redacted.
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { BrokerPermission } from '../broker-tenants.ts';
 import { NgsiError } from '../errors.ts';
 import { assertEntityId, assertName } from '../entities/entity-input.ts';
@@ -16,7 +16,7 @@ import { MAX_LIMIT } from '../entities/entity-query.ts';
 import { expandTypeSelector, parseTypeSelector } from '../entities/type-selector.ts';
 import { begin, type BrokerServices } from '../http/broker-services.ts';
 import { negotiate, sendNgsi } from '../http/ngsi-http.ts';
-import { list, options, paging, param, type Query } from '../http/request-options.ts';
+import { bodyObject, list, options, paging, param, type Query } from '../http/request-options.ts';
 import { parseQ, qAttributes } from '../query/q-language.ts';
 import {
   applyFragment,
@@ -33,15 +33,6 @@ const BASE = '/ngsi-ld/v1/csourceRegistrations';
 export const REGISTRATION_WRITE: BrokerPermission = 'broker.manage_tenants';
 
 type IdParams = { registrationId: string };
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function bodyObject(request: FastifyRequest): Record<string, unknown> {
-  if (!isObject(request.body)) throw new NgsiError('BadRequestData', 'The request body must be a JSON object');
-  return request.body;
-}
 
 export async function registrationRoutes(app: FastifyInstance, services: BrokerServices): Promise<void> {
   const registrations = new RegistrationStore(services.ctx.db);

@@ -50,21 +50,13 @@ export function newInstanceId(): string {
   return `${INSTANCE_ID_PREFIX}${randomUUID()}`;
 }
 
+function recorded(tenant: string, entityId: string, attr: string, instance: TemporalInstance, observedAt: string | null, time: string, deletedAt: string | null): InstanceRow {
+  return { tenant, entityId, attr, datasetId: instance.datasetId ?? '', instanceId: newInstanceId(), instance, observedAt, createdAt: time, modifiedAt: time, deletedAt };
+}
+
 /** A recorded version of `instance`, written at `time`. */
 export function instanceRow(tenant: string, entityId: string, attr: string, instance: StoredAttribute, time: string): InstanceRow {
-  const recorded: TemporalInstance = { ...instance, createdAt: time, modifiedAt: time };
-  return {
-    tenant,
-    entityId,
-    attr,
-    datasetId: instance.datasetId ?? '',
-    instanceId: newInstanceId(),
-    instance: recorded,
-    observedAt: instance.observedAt ?? null,
-    createdAt: time,
-    modifiedAt: time,
-    deletedAt: null,
-  };
+  return recorded(tenant, entityId, attr, { ...instance, createdAt: time, modifiedAt: time }, instance.observedAt ?? null, time, null);
 }
 
 /** The deletion marker of `instance` (clause 4.5.7/4.5.8): its main value set to urn:ngsi-ld:null. */
@@ -80,18 +72,7 @@ export function deletionRow(tenant: string, entityId: string, attr: string, inst
     default: marker.value = NGSI_NULL;
   }
   if (instance.datasetId) marker.datasetId = instance.datasetId;
-  return {
-    tenant,
-    entityId,
-    attr,
-    datasetId: instance.datasetId ?? '',
-    instanceId: newInstanceId(),
-    instance: marker,
-    observedAt: null,
-    createdAt: time,
-    modifiedAt: time,
-    deletedAt: time,
-  };
+  return recorded(tenant, entityId, attr, marker, null, time, time);
 }
 
 const sameDataset = (a: StoredAttribute, b: StoredAttribute) => (a.datasetId ?? '') === (b.datasetId ?? '');

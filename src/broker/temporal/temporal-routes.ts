@@ -13,7 +13,7 @@
 // The temporal evolution is separate from the current state: writes through this API change the
 // history only (broker_entities is untouched), and deleting an entity keeps its history until
 // DELETE /temporal/entities/{id}.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { NgsiError } from '../errors.ts';
 import { assertEntityId, assertName, convertAttributes, expandTypes, isUri, parseScopes } from '../entities/entity-input.ts';
@@ -22,7 +22,7 @@ import { expandTypeSelector, parseTypeSelector } from '../entities/type-selector
 import { MAX_LIMIT } from '../entities/entity-query.ts';
 import { begin, type BrokerServices } from '../http/broker-services.ts';
 import { negotiate, sendNgsi, type ResolvedTerms } from '../http/ngsi-http.ts';
-import { list, paging, param, type Query } from '../http/request-options.ts';
+import { bodyObject, checkBodyId, deleteAttributeParams, list, paging, param, type Query } from '../http/request-options.ts';
 import { parseQ } from '../query/q-language.ts';
 import { parseScopeQuery } from '../query/scope-query.ts';
 import { renderTemporalEntity } from './temporal-output.ts';
@@ -37,12 +37,6 @@ type InstanceParams = { entityId: string; attrId: string; instanceId: string };
 
 /** Entity members of an EntityTemporal that are not attributes. */
 const ENTITY_MEMBERS = new Set(['id', '@id', 'type', '@type', 'scope', '@context', 'createdAt', 'modifiedAt', 'deletedAt']);
-
-function bodyObject(request: FastifyRequest): Record<string, unknown> {
-  const body = request.body;
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new NgsiError('BadRequestData', 'The request body must be a JSON object');
-  return body as Record<string, unknown>;
-}
 
 /**
  * The attributes of an EntityTemporal (fragment): each attribute is an array of instances (or one
@@ -70,12 +64,6 @@ function temporalAttributes(body: Record<string, unknown>, terms: ResolvedTerms,
 
 function timeFilter(params: TemporalParams): InstanceFilter {
   return { attrs: params.attrs, datasetIds: params.datasetIds, time: params.time, timeproperty: params.timeproperty };
-}
-
-function deleteAllParam(query: Query): boolean {
-  const value = param(query, 'deleteAll');
-  if (value !== undefined && value !== 'true' && value !== 'false') throw new NgsiError('BadRequestData', 'deleteAll: must be true or false');
-  return value === 'true';
 }
 
 function instanceIdParam(value: string): string {
@@ -171,8 +159,7 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
   app.post<{ Params: IdParams }>(`${BASE}/:entityId/attrs`, async (request, reply) => {
     const id = assertEntityId(request.params.entityId, 'entityId');
     const body = bodyObject(request);
-    const given = body.id ?? body['@id'];
-    if (given !== undefined && given !== id) throw new NgsiError('BadRequestData', `The body's id (${String(given)}) differs from the entity id in the path (${id})`);
+    checkBodyId(body, id);
     const { tenant, terms } = await begin(services, request, 'broker.write', { bodies: [body] });
     const types = body.type !== undefined ? expandTypes(body.type, terms) : [];
     const attrs = temporalAttributes(body, terms, `Entity ${id}`);
@@ -186,11 +173,7 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
     const id = assertEntityId(request.params.entityId, 'entityId');
     assertName(request.params.attrId, 'attrId');
     const { tenant, terms } = await begin(services, request, 'broker.write');
-    const query = request.query as Query;
-    const deleteAll = deleteAllParam(query);
-    const datasetId = param(query, 'datasetId');
-    if (datasetId !== undefined && !isUri(datasetId)) throw new NgsiError('BadRequestData', `datasetId: "${datasetId}" is not a URI`);
-    if (datasetId !== undefined && deleteAll) throw new NgsiError('BadRequestData', 'Give datasetId or deleteAll=true, not both');
+    const { datasetId, deleteAll } = deleteAttributeParams(request.query as Query);
     await temporal.deleteAttribute(tenant.name, id, terms.expandTerm(request.params.attrId), datasetId, deleteAll);
     return reply.code(204).send();
   });

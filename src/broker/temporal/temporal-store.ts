@@ -9,7 +9,7 @@ import { typeSelectorSql, type TypeSelector } from '../entities/type-selector.ts
 import { compileQ } from '../query/q-sql.ts';
 import type { QExpression } from '../query/q-language.ts';
 import { compileScopeQuery, type ScopeQuery } from '../query/scope-query.ts';
-import { insertInstanceRows, instanceRow, upsertTemporalEntities, type InstanceRow, type TemporalInstance } from './history-recorder.ts';
+import { insertInstanceRows, instanceRow, upsertTemporalEntities, type InstanceRow, type TemporalEntityRow, type TemporalInstance } from './history-recorder.ts';
 
 export type TimeRel = 'before' | 'after' | 'between';
 export type TimeProperty = 'observedAt' | 'createdAt' | 'modifiedAt' | 'deletedAt';
@@ -31,25 +31,11 @@ export interface InstanceFilter {
   timeproperty: TimeProperty;
 }
 
-export interface TemporalEntity {
-  tenant: string;
-  id: string;
-  types: string[];
-  scopes: string[] | null;
-  createdAt: string;
-  modifiedAt: string;
+export interface TemporalEntity extends TemporalEntityRow {
   deletedAt: string | null;
 }
 
-export interface StoredInstance {
-  attr: string;
-  datasetId: string;
-  instanceId: string;
-  instance: TemporalInstance;
-  observedAt: string | null;
-  createdAt: string;
-  modifiedAt: string;
-  deletedAt: string | null;
+export interface StoredInstance extends Omit<InstanceRow, 'tenant' | 'entityId'> {
   /** The value of the time property the instances are ordered by (see timeKey). */
   time: string;
 }

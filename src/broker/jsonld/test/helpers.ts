@@ -1,6 +1,8 @@
 // Test helpers: local HTTP servers that serve @contexts (listen(0)), counting requests.
+import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { NgsiError } from '../../errors.ts';
 
 export type Handler = (request: http.IncomingMessage, response: http.ServerResponse) => void;
 
@@ -41,4 +43,14 @@ export function json(document: unknown, contentType = 'application/ld+json'): Ha
   return (_request, response) => {
     response.writeHead(200, { 'content-type': contentType }).end(JSON.stringify(document));
   };
+}
+
+/** Asserts that `promise` rejects with an NgsiError of `type` (and a detail matching `detail`). */
+export async function rejectsWith(promise: Promise<unknown>, type: string, detail?: RegExp): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof NgsiError, `expected NgsiError, got ${String(error)}`);
+    assert.equal(error.type, type, error.detail);
+    if (detail) assert.match(error.detail, detail);
+    return true;
+  });
 }

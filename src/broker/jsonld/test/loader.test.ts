@@ -1,19 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { NgsiError } from '../../errors.ts';
 import { DEFAULT_VOCAB } from '../core-context.ts';
 import { ContextLoader, fetchContextDocument } from '../loader.ts';
 import { ContextResolver } from '../resolver.ts';
-import { contextServer, json, type ContextServer } from './helpers.ts';
-
-async function rejectsWith(promise: Promise<unknown>, type: string, detail?: RegExp) {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof NgsiError, `expected NgsiError, got ${String(error)}`);
-    assert.equal(error.type, type, error.detail);
-    if (detail) assert.match(error.detail, detail);
-    return true;
-  });
-}
+import { contextServer, json, rejectsWith, type ContextServer } from './helpers.ts';
 
 describe('remote @context loading', () => {
   let server: ContextServer;

@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { NgsiError } from '../../errors.ts';
 import { CORE_CONTEXT_DOCUMENT, CORE_CONTEXT_URL, DEFAULT_VOCAB, isCoreContextUrl } from '../core-context.ts';
 import { ContextResolver } from '../resolver.ts';
+import { rejectsWith } from './helpers.ts';
 
 const NGSI = 'https://uri.etsi.org/ngsi-ld/';
-
-async function rejectsWith(promise: Promise<unknown>, type: string, detail?: RegExp) {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof NgsiError, `expected NgsiError, got ${String(error)}`);
-    assert.equal(error.type, type, error.detail);
-    if (detail) assert.match(error.detail, detail);
-    return true;
-  });
-}
 
 describe('core @context', () => {
   it('should hold every term of annex B', () => {

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { call } from '../../test/broker-test-app.ts';
-import { federationTestApp, freePort, startSourceBroker, type FederationTestApp, type SourceBroker } from './federation-test-app.ts';
+import { brokerTestApp, type TestApp } from '../../test/broker-test-app.ts';
+import { freePort, SOURCE_PORTS, startSourceBroker, type SourceBroker } from './federation-test-app.ts';
 
 const E = '/ngsi-ld/v1/entities';
 const R = '/ngsi-ld/v1/csourceRegistrations';
@@ -22,12 +23,12 @@ async function post(url: string, path: string, body: unknown): Promise<void> {
 const ids = (json: Array<{ id: string }>) => json.map((e) => e.id);
 
 describe('Distributed query and retrieve with registered context sources (clause 4.3.6)', () => {
-  let t: FederationTestApp;
+  let t: TestApp;
   let source: SourceBroker;
   let tenant: string;
 
   before(async () => {
-    [t, source] = await Promise.all([federationTestApp(), startSourceBroker()]);
+    [t, source] = await Promise.all([brokerTestApp(), startSourceBroker()]);
     tenant = (await t.ctx.tenants.trees())[0]!.prefecture.lgCode;
     // The municipality's own data.
     await post(source.url, E, shelter('urn:ngsi-ld:Shelter:aizu-1', { name: { type: 'Property', value: '会津体育館' }, capacity: { type: 'Property', value: 300 } }));
@@ -37,8 +38,8 @@ describe('Distributed query and retrieve with registered context sources (clause
     }));
     await post(source.url, E, { id: 'urn:ngsi-ld:Building:aizu-hall', type: 'Building', height: { type: 'Property', value: 12 } });
     // The prefecture's own data.
-    await call(t, { method: 'POST', url: `/local${E}`, body: shelter('urn:ngsi-ld:Shelter:pref-1', { capacity: { type: 'Property', value: 50 } }) });
-    await call(t, { method: 'POST', url: `/local${E}`, body: shelter('urn:ngsi-ld:Shelter:shared', {
+    await call(t, { method: 'POST', url: E, body: shelter('urn:ngsi-ld:Shelter:pref-1', { capacity: { type: 'Property', value: 50 } }) });
+    await call(t, { method: 'POST', url: E, body: shelter('urn:ngsi-ld:Shelter:shared', {
       name: { type: 'Property', value: '共同避難所' },
       capacity: { type: 'Property', value: 100, observedAt: '2026-11-19T10:00:00Z' },
     }) });
@@ -154,7 +155,7 @@ describe('Distributed query and retrieve with registered context sources (clause
   });
 
   it('should answer with the local entities, not a 500, when a registered source is down, and record the failure', async () => {
-    const deadPort = await freePort([source.port]);
+    const deadPort = await freePort(...SOURCE_PORTS);
     const reg = await call(t, {
       method: 'POST',
       url: R,
@@ -177,7 +178,7 @@ describe('Distributed query and retrieve with registered context sources (clause
     const silent = http.createServer(() => {
       // Never answers.
     });
-    const port = await freePort([source.port]);
+    const port = await freePort(...SOURCE_PORTS);
     await new Promise<void>((resolve) => silent.listen(port, '127.0.0.1', resolve));
     try {
       await call(t, {
@@ -205,7 +206,7 @@ describe('Distributed query and retrieve with registered context sources (clause
       res.writeHead(200, { 'content-type': 'application/json', link: '<https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.9.jsonld>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"' });
       res.end(JSON.stringify([{ id: 'urn:ngsi-ld:Site:1', type: 'https://example.org/disaster#EvacuationSite', 'https://example.org/disaster#capacity': { type: 'Property', value: 7 }, extra: { type: 'Property', value: 'not registered' } }]));
     });
-    const port = await freePort([source.port]);
+    const port = await freePort(...SOURCE_PORTS);
     await new Promise<void>((resolve) => recorder.listen(port, '127.0.0.1', resolve));
     try {
       const reg = await call(t, {

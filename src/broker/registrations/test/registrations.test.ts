@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { building, call } from '../../test/broker-test-app.ts';
 import { REDACTED } from '../registration.ts';
-import { federationTestApp, type FederationTestApp } from './federation-test-app.ts';
+import { brokerTestApp, type TestApp } from '../../test/broker-test-app.ts';
+import { RegistrationStore } from '../registration-store.ts';
 
 const R = '/ngsi-ld/v1/csourceRegistrations';
 const DEFAULT = 'https://uri.etsi.org/ngsi-ld/default-context/';
@@ -19,9 +20,9 @@ function registration(extra: Record<string, unknown> = {}) {
 }
 
 describe('NGSI-LD context source registrations (clauses 5.9, 5.10, 6.8, 6.9)', () => {
-  let t: FederationTestApp;
+  let t: TestApp;
   before(async () => {
-    t = await federationTestApp();
+    t = await brokerTestApp();
   });
   after(() => t.close());
 
@@ -42,7 +43,7 @@ describe('NGSI-LD context source registrations (clauses 5.9, 5.10, 6.8, 6.9)', (
         timesSent: 0,
         timesFailed: 0,
       });
-      const stored = await t.federation.registrations.get((await t.ctx.tenants.trees())[0]!.prefecture.lgCode, got.json.id);
+      const stored = await new RegistrationStore(t.ctx.db).get((await t.ctx.tenants.trees())[0]!.prefecture.lgCode, got.json.id);
       assert.deepEqual(stored!.body.information[0]!.entities![0]!.types, [`${DEFAULT}Shelter`]);
     });
 
@@ -114,7 +115,7 @@ describe('NGSI-LD context source registrations (clauses 5.9, 5.10, 6.8, 6.9)', (
     });
 
     it('should refuse an exclusive registration over attributes the broker holds, and a redirect one over entities it holds, with 409', async () => {
-      const local = await call(t, { method: 'POST', url: '/local/ngsi-ld/v1/entities', body: building('urn:ngsi-ld:Building:held') });
+      const local = await call(t, { method: 'POST', url: '/ngsi-ld/v1/entities', body: building('urn:ngsi-ld:Building:held') });
       assert.equal(local.status, 201, local.body);
       const exclusive = await call(t, { method: 'POST', url: R, body: registration({ mode: 'exclusive', information: [{ entities: [{ type: 'Building', id: 'urn:ngsi-ld:Building:held' }], propertyNames: ['height'] }] }) });
       assert.equal(exclusive.status, 409, exclusive.body);
@@ -189,7 +190,7 @@ describe('NGSI-LD context source registrations (clauses 5.9, 5.10, 6.8, 6.9)', (
       const patched = await call(t, { method: 'PATCH', url: `${R}/${id}`, body: { contextSourceInfo: got.json.contextSourceInfo, description: '会津の避難所' } });
       assert.equal(patched.status, 204, patched.body);
       const tenant = (await t.ctx.tenants.trees())[0]!.prefecture.lgCode;
-      const stored = await t.federation.registrations.get(tenant, id);
+      const stored = await new RegistrationStore(t.ctx.db).get(tenant, id);
       assert.equal(stored!.body.contextSourceInfo![0]!.value, 'Bearer s3cret');
       assert.equal(stored!.body.description, '会津の避難所');
     });

@@ -1,54 +1,13 @@
 // Clause 5.8 / 6.10–6.11 and 7.2: subscriptions, and notifications delivered to a real HTTP
 // receiver and through the local MQTT broker, with retries, throttling and status members.
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import mqtt from 'mqtt';
+import { notificationReceiver as receiver, until } from '../../../../test/helpers/notification-receiver.ts';
 import { brokerTestApp, building, call, type TestApp } from '../../test/broker-test-app.ts';
 
 const S = '/ngsi-ld/v1/subscriptions';
 const E = '/ngsi-ld/v1/entities';
-
-interface Received {
-  path: string;
-  headers: http.IncomingHttpHeaders;
-  body: any;
-}
-
-/** A notification receiver: records every POST; answers with `status()` (200 by default). */
-async function receiver() {
-  const received: Received[] = [];
-  let status = 200;
-  const server = http.createServer((req, res) => {
-    let text = '';
-    req.on('data', (c) => (text += c));
-    req.on('end', () => {
-      if (status === 200) received.push({ path: req.url ?? '', headers: req.headers, body: JSON.parse(text) });
-      res.statusCode = status;
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: (path: string) => `http://127.0.0.1:${port}${path}`,
-    received,
-    for: (path: string) => received.filter((r) => r.path === path),
-    setStatus: (s: number) => (status = s),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 8000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 function subscription(id: string, uri: string, extra: Record<string, unknown> = {}) {
   return { id, type: 'Subscription', entities: [{ type: 'Building' }], notification: { endpoint: { uri } }, ...extra };

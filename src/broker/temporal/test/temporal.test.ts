@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { call } from '../../test/broker-test-app.ts';
-import { temporalTestApp, type TestApp } from './temporal-test-app.ts';
+import { brokerTestApp, type TestApp } from '../../test/broker-test-app.ts';
 
 const E = '/ngsi-ld/v1/entities';
 const T = '/ngsi-ld/v1/temporal/entities';
@@ -30,7 +30,7 @@ async function observe(t: TestApp, id: string, temperature: number, observedAt: 
 describe('NGSI-LD temporal API', () => {
   let t: TestApp;
   before(async () => {
-    t = await temporalTestApp();
+    t = await brokerTestApp();
   });
   after(() => t.close());
 
