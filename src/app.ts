@@ -19,6 +19,10 @@ import { renderErrorPage } from './platform/ui/render.tsx';
 import { assetRoutes } from './platform/ui/assets-routes.ts';
 import { preferencesRoutes } from './platform/ui/preferences-routes.tsx';
 import { installedModules } from './modules.ts';
+import { sealerFor } from './platform/crypto/data-keys.ts';
+import { MAIL_TOPIC, Mailer } from './platform/mail/mailer.ts';
+import { outboxTransport, smtpTransport } from './platform/mail/transports.ts';
+import { outboxRoutes } from './platform/mail/outbox-routes.tsx';
 
 export interface Tsunagu {
   app: FastifyInstance;
@@ -61,6 +65,13 @@ export async function buildTsunagu(options: BuildOptions): Promise<Tsunagu> {
   const queue = new JobQueue(database.db, {
     onError: (error, job) => app.log.warn({ err: error, jobId: job.id, topic: job.topic, attempt: job.attempt }, 'job failed'),
   });
+  const sealer = sealerFor(config);
+  const mail = new Mailer(
+    queue,
+    sealer,
+    config.smtpUrl ? smtpTransport(config.smtpUrl, config.mailFrom, config.publicUrl) : outboxTransport(database.db, sealer),
+  );
+  queue.handle(MAIL_TOPIC, mail.deliver);
   const ctx: AppContext = {
     config,
     db: database.db,
@@ -69,6 +80,8 @@ export async function buildTsunagu(options: BuildOptions): Promise<Tsunagu> {
     permissions,
     guard: new Guard(permissions, tenants),
     queue,
+    sealer,
+    mail,
   };
 
   for (const module of modules) {
@@ -95,6 +108,7 @@ export async function buildTsunagu(options: BuildOptions): Promise<Tsunagu> {
   await assetRoutes(app);
   await problemRoutes(app);
   await preferencesRoutes(app, ctx);
+  if (mail.transport.kind === 'outbox' && !config.production) await outboxRoutes(app, ctx);
   for (const module of modules) {
     if (module.routes) {
       const routes = module.routes;
@@ -115,6 +129,7 @@ export async function buildTsunagu(options: BuildOptions): Promise<Tsunagu> {
     close: async () => {
       await queue.stop();
       await app.close();
+      await mail.transport.close?.();
     },
   };
 }

@@ -2,6 +2,7 @@
 // start. Every variable is documented in docs/operations.md; a bad value stops the start with a
 // message naming the variable rather than surfacing later as a confusing failure.
 import path from 'node:path';
+import { parseDataKeys, SealError, type DataKey } from './crypto/sealer.ts';
 
 export interface Config {
   /** TCP port of the HTTP server. */
@@ -38,6 +39,19 @@ export interface Config {
   brokerBodyLimit: number;
   /** NGSI-LD broker: requests per minute per client address (devices post often). */
   brokerRateLimitPerMinute: number;
+  /**
+   * Keys that encrypt personal data at rest (current first). Unset in development: a key is made
+   * in the data directory on first start. Required in production.
+   */
+  dataKeys: DataKey[] | undefined;
+  /** SMTP server for outgoing mail (smtp:// or smtps://); unset: mail goes to the dev outbox. */
+  smtpUrl: string | undefined;
+  /** The From address of outgoing mail. */
+  mailFrom: string;
+  /** A signed-in person is signed out after this many minutes without a request. */
+  sessionIdleMinutes: number;
+  /** …and after this many hours whatever they do. */
+  sessionMaxHours: number;
 }
 
 export class ConfigError extends Error {}
@@ -78,6 +92,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('TSUNAGU_COOKIE_SECRET must be at least 32 characters');
   }
   if (production && !cookieSecret) throw new ConfigError('TSUNAGU_COOKIE_SECRET is required when NODE_ENV=production');
+  let dataKeys: DataKey[] | undefined;
+  if (env.TSUNAGU_DATA_KEY) {
+    try {
+      dataKeys = parseDataKeys(env.TSUNAGU_DATA_KEY);
+    } catch (error) {
+      throw new ConfigError(`TSUNAGU_DATA_KEY: ${(error as SealError).message}`);
+    }
+    if (dataKeys.length === 0) throw new ConfigError('TSUNAGU_DATA_KEY holds no key');
+  }
+  if (production && !dataKeys) throw new ConfigError('TSUNAGU_DATA_KEY is required when NODE_ENV=production (openssl rand -base64 32)');
+  const smtpUrl = env.TSUNAGU_SMTP_URL || undefined;
+  if (smtpUrl && !/^smtps?:\/\//.test(smtpUrl)) throw new ConfigError('TSUNAGU_SMTP_URL must start with smtp:// or smtps://');
+  if (production && !smtpUrl) throw new ConfigError('TSUNAGU_SMTP_URL is required when NODE_ENV=production (mail cannot go to the dev outbox)');
   const publicUrl = env.TSUNAGU_PUBLIC_URL || `http://localhost:${port}`;
   try {
     new URL(publicUrl);
@@ -102,5 +129,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     brokerAuth: brokerAuth(env),
     brokerBodyLimit: integer(env, 'TSUNAGU_BROKER_BODY_LIMIT', 16_777_216, 1024, 1_073_741_824),
     brokerRateLimitPerMinute: integer(env, 'TSUNAGU_BROKER_RATE_LIMIT', 600_000, 1, 100_000_000),
+    dataKeys,
+    smtpUrl,
+    mailFrom: env.TSUNAGU_MAIL_FROM || 'つなぐ <no-reply@tsunagu.localhost>',
+    sessionIdleMinutes: integer(env, 'TSUNAGU_SESSION_IDLE_MINUTES', 30, 1, 24 * 60),
+    sessionMaxHours: integer(env, 'TSUNAGU_SESSION_MAX_HOURS', 12, 1, 24 * 30),
   };
 }

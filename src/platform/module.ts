@@ -12,6 +12,8 @@ import type { Grants, PermissionTable } from './authz/roles.ts';
 import type { Locale, Messages } from './i18n/i18n.ts';
 import type { JobHandler, JobQueue } from './queue/job-queue.ts';
 import type { TenantDirectory } from './tenancy/tenant-directory.ts';
+import type { Sealer } from './crypto/sealer.ts';
+import type { Mailer } from './mail/mailer.ts';
 
 export interface AppContext {
   config: Config;
@@ -21,6 +23,10 @@ export interface AppContext {
   permissions: PermissionTable;
   guard: Guard;
   queue: JobQueue;
+  /** Encrypts personal data at rest (platform/crypto/sealer.ts). */
+  sealer: Sealer;
+  /** Sends e-mail through the durable queue (platform/mail/mailer.ts). */
+  mail: Mailer;
 }
 
 export interface TsunaguModule {

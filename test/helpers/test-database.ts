@@ -19,8 +19,11 @@ export interface TestDatabaseOptions {
 
 const pgliteTemplates = new Map<boolean, Promise<Blob>>();
 
+/** A fixed data key, so tests never write a key file into the working tree. */
+export const TEST_DATA_KEY = { id: 'test', key: Buffer.alloc(32, 7) };
+
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({ ...process.env, TSUNAGU_DEMO_DATA: 'false', TSUNAGU_WORKER: 'false' }), ...overrides };
+  return { ...loadConfig({ ...process.env, TSUNAGU_DEMO_DATA: 'false', TSUNAGU_WORKER: 'false' }), dataKeys: [TEST_DATA_KEY], ...overrides };
 }
 
 async function prepare(database: DatabaseHandle, seeded: boolean): Promise<void> {

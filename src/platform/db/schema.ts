@@ -92,6 +92,12 @@ export interface PlatformJobsTable {
   updated_at: Generated<Date>;
 }
 
+export interface PlatformMailOutboxTable {
+  id: string;
+  message: string;
+  sent_at: Generated<Date>;
+}
+
 export interface DB {
   platform_tenants: PlatformTenantsTable;
   platform_zones: PlatformZonesTable;
@@ -100,4 +106,5 @@ export interface DB {
   platform_audit_events: PlatformAuditEventsTable;
   platform_audit_head: PlatformAuditHeadTable;
   platform_jobs: PlatformJobsTable;
+  platform_mail_outbox: PlatformMailOutboxTable;
 }

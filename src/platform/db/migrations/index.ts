@@ -6,10 +6,12 @@ import * as tenancy from './2026-11-23T1200-platform-tenancy.ts';
 import * as authz from './2026-11-23T1201-platform-authz.ts';
 import * as audit from './2026-11-23T1202-platform-audit.ts';
 import * as jobs from './2026-11-23T1203-platform-jobs.ts';
+import * as mail from './2026-12-02T1200-platform-mail.ts';
 
 export const platformMigrations: Record<string, Migration> = {
   '2026-11-23T1200-platform-tenancy': tenancy,
   '2026-11-23T1201-platform-authz': authz,
   '2026-11-23T1202-platform-audit': audit,
   '2026-11-23T1203-platform-jobs': jobs,
+  '2026-12-02T1200-platform-mail': mail,
 };
