@@ -5,5 +5,6 @@ import { tenancyModule } from './platform/tenancy/module.ts';
 import { authzModule } from './platform/authz/module.ts';
 import { auditModule } from './platform/audit/module.ts';
 import { brokerModule } from './broker/module.ts';
+import { identityModule } from './identity/module.ts';
 
-export const installedModules: TsunaguModule[] = [tenancyModule, authzModule, auditModule, brokerModule];
+export const installedModules: TsunaguModule[] = [tenancyModule, authzModule, auditModule, identityModule, brokerModule];

@@ -47,7 +47,15 @@ export async function roleAssignmentsApi(app: FastifyInstance, ctx: AppContext) 
   app.get('/api/v1/me', { preValidation: requireActor }, async (request) => {
     const actor = request.actor;
     if (actor.kind !== 'principal') return { kind: actor.kind };
-    return { kind: actor.kind, principalId: actor.principalId, name: actor.displayName, roles: actor.assignments.map(json) };
+    const account = actor.account && {
+      id: actor.account.accountId,
+      kind: actor.account.accountKind,
+      lgCode: actor.account.lgCode,
+      assuranceLevel: actor.account.assuranceLevel,
+      acr: actor.account.acr,
+      methods: actor.account.methods,
+    };
+    return { kind: actor.kind, principalId: actor.principalId, name: actor.displayName, roles: actor.assignments.map(json), ...(account ? { account } : {}) };
   });
 
   app.get('/api/v1/roles', { preValidation: requireActor }, async () => ({

@@ -1,0 +1,122 @@
+// Row types of the identity module's tables, joined with the platform's for this module's queries.
+import type { ColumnType, Generated, JSONColumnType, Kysely } from 'kysely';
+import type { DB } from '../../platform/db/schema.ts';
+import type { Database } from '../../platform/db/database.ts';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export type AccountKind = 'resident' | 'business' | 'staff';
+export type AssuranceLevel = 'A' | 'B' | 'C';
+
+export interface IdentityAccountsTable {
+  id: Generated<string>;
+  kind: AccountKind;
+  lg_code: string;
+  email_index: string;
+  email_sealed: string;
+  email_verified_at: Timestamp | null;
+  password_hash: string | null;
+  status: Generated<'active' | 'invited' | 'disabled'>;
+  assurance_level: Generated<AssuranceLevel>;
+  display_name_sealed: string | null;
+  last_login_at: Timestamp | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  version: Generated<number>;
+}
+
+export interface IdentitySessionsTable {
+  id_hash: string;
+  account_id: string;
+  stage: 'partial' | 'complete';
+  methods: ColumnType<string[], string[] | undefined, string[]>;
+  acr: Generated<AssuranceLevel>;
+  user_agent: string | null;
+  created_at: Generated<Date>;
+  last_seen_at: Generated<Date>;
+  expires_at: Timestamp;
+}
+
+export type EmailTokenPurpose = 'verify_email' | 'reset_password' | 'staff_invite';
+
+export interface IdentityEmailTokensTable {
+  token_hash: string;
+  account_id: string;
+  purpose: EmailTokenPurpose;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: Generated<Date>;
+}
+
+export interface IdentityLoginFailuresTable {
+  kind: string;
+  email_index: string;
+  failures: Generated<number>;
+  first_failed_at: Generated<Date>;
+  locked_until: Timestamp | null;
+}
+
+export interface IdentityTotpTable {
+  account_id: string;
+  secret_sealed: string;
+  confirmed_at: Timestamp | null;
+  last_step: Generated<number>;
+  created_at: Generated<Date>;
+}
+
+export interface IdentityRecoveryCodesTable {
+  account_id: string;
+  code_hash: string;
+  used_at: Timestamp | null;
+}
+
+export interface IdentityPasskeysTable {
+  credential_id: string;
+  account_id: string;
+  public_key: string;
+  counter: number;
+  transports: ColumnType<string[], string[] | undefined, string[]>;
+  name: string;
+  created_at: Generated<Date>;
+  last_used_at: Timestamp | null;
+}
+
+export interface ProfileContact {
+  email?: boolean;
+  inApp?: boolean;
+}
+
+export interface IdentityProfilesTable {
+  account_id: string;
+  personal_sealed: string;
+  residence_lg_code: string | null;
+  workplace_lg_code: string | null;
+  language: Generated<'ja' | 'en'>;
+  contact: JSONColumnType<ProfileContact, string | undefined, string>;
+  updated_at: Generated<Date>;
+  version: Generated<number>;
+}
+
+export interface IdentityTables {
+  identity_accounts: IdentityAccountsTable;
+  identity_sessions: IdentitySessionsTable;
+  identity_email_tokens: IdentityEmailTokensTable;
+  identity_login_failures: IdentityLoginFailuresTable;
+  identity_totp: IdentityTotpTable;
+  identity_recovery_codes: IdentityRecoveryCodesTable;
+  identity_passkeys: IdentityPasskeysTable;
+  identity_profiles: IdentityProfilesTable;
+}
+
+export type IdentityDB = DB & IdentityTables;
+export type IdentityDatabase = Kysely<IdentityDB>;
+
+/** The platform handle seen with this module's tables (same connection, wider type). */
+export function identityDb(db: Database): IdentityDatabase {
+  return db as unknown as IdentityDatabase;
+}
+
+/** The same handle typed for platform functions (audit, queue, mail, role assignments). */
+export function platformDb(db: IdentityDatabase): Database {
+  return db as unknown as Database;
+}

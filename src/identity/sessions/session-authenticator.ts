@@ -1,0 +1,41 @@
+// Turns a session cookie into the Actor every module sees: the account, what the session proved
+// (methods, acr) and, for staff, their scoped role assignments. A missing, expired or revoked
+// session is simply anonymous (the person is asked to log in again), never an error.
+import type { FastifyRequest } from 'fastify';
+import type { Actor } from '../../platform/authz/actor.ts';
+import { loadAssignments, type Authenticator } from '../../platform/authz/authenticate.ts';
+import type { AccountStore } from '../accounts/account-store.ts';
+import { platformDb, type IdentityDatabase } from '../db/schema.ts';
+import { readSessionCookie, SESSION_COOKIE } from './session-cookie.ts';
+import type { SessionStore } from './session-store.ts';
+
+export function accountPrincipal(accountId: string): string {
+  return `account:${accountId}`;
+}
+
+export function sessionAuthenticator(db: IdentityDatabase, sessions: SessionStore, accounts: AccountStore): Authenticator {
+  return async (request: FastifyRequest): Promise<Actor | null> => {
+    const token = readSessionCookie(request, SESSION_COOKIE);
+    if (!token) return null;
+    const session = await sessions.find(db, token);
+    if (!session || session.stage !== 'complete') return null;
+    const account = await accounts.findById(db, session.accountId);
+    if (!account || account.status !== 'active') return null;
+    const principalId = accountPrincipal(account.id);
+    return {
+      kind: 'principal',
+      principalId,
+      displayName: account.displayName ?? account.email,
+      assignments: account.kind === 'staff' ? await loadAssignments(platformDb(db), principalId) : [],
+      account: {
+        accountId: account.id,
+        accountKind: account.kind,
+        lgCode: account.lgCode,
+        assuranceLevel: account.assuranceLevel,
+        acr: session.acr,
+        methods: session.methods,
+        sessionIdHash: session.idHash,
+      },
+    };
+  };
+}
