@@ -1,19 +1,63 @@
 // Identity: the common ID (共通ID). Residents register with an e-mail address and a password and
 // may add an authenticator app or a passkey; staff are invited by their administrators and must
 // use a second factor; sessions are server-side with idle and absolute limits. Every module sees
-// the signed-in person as the request's Actor (platform/authz/actor.ts). Assurance levels, the
-// My Number card (JPKI), the OIDC provider for other services and GビズID build on this.
+// the signed-in person as the request's Actor (platform/authz/actor.ts). The OpenID Provider
+// (oidc/) gives every service single sign-on with the same accounts, and machine clients
+// tokens the platform guard accepts. docs/identity.md describes it all.
+import type Provider from 'oidc-provider';
+import type { AppContext } from '../platform/module.ts';
 import { defineModule } from '../platform/module.ts';
 import { identityMigrations } from './db/migrations/index.ts';
-import { createIdentityContext } from './identity-context.ts';
+import { createIdentityContext, type IdentityContext } from './identity-context.ts';
+import en from './locales/en.json' with { type: 'json' };
+import ja from './locales/ja.json' with { type: 'json' };
+import { purgeExpired } from './oidc/adapter.ts';
+import { ClientRegistry } from './oidc/client-registry.ts';
+import { clientsApi } from './oidc/clients-api.ts';
+import { oidcPages, oidcRoutes } from './oidc/oidc-routes.tsx';
+import { createProvider } from './oidc/provider.ts';
+import { oidcTokenAuthenticator } from './oidc/token-authenticator.ts';
 import { sessionAuthenticator } from './sessions/session-authenticator.ts';
+
+interface IdentityRuntime {
+  ctx: IdentityContext;
+  clients: ClientRegistry;
+  provider: Provider | undefined;
+}
+
+// One runtime per application (tests build several apps in one process).
+const runtimes = new WeakMap<AppContext, IdentityRuntime>();
+
+function runtime(app: AppContext): IdentityRuntime {
+  let found = runtimes.get(app);
+  if (!found) {
+    const ctx = createIdentityContext(app);
+    found = { ctx, clients: new ClientRegistry(ctx.db, app.sealer), provider: undefined };
+    runtimes.set(app, found);
+  }
+  return found;
+}
 
 export const identityModule = defineModule({
   name: 'identity',
   dependsOn: ['tenancy', 'authz', 'audit'],
   migrations: identityMigrations,
+  messages: { ja, en },
+  grants: {
+    municipal_admin: ['identity.manage_clients', 'identity.read_clients'],
+    auditor: ['identity.read_clients'],
+  },
   authenticators: (app) => {
-    const ctx = createIdentityContext(app);
-    return [sessionAuthenticator(ctx.db, ctx.sessions, ctx.accounts)];
+    const rt = runtime(app);
+    return [sessionAuthenticator(rt.ctx.db, rt.ctx.sessions, rt.ctx.accounts), oidcTokenAuthenticator(rt.ctx.db, () => rt.provider, rt.ctx.accounts)];
+  },
+  routes: async (fastify, app) => {
+    const rt = runtime(app);
+    rt.provider = await createProvider(rt.ctx, rt.clients, oidcPages());
+    await oidcRoutes(fastify, rt.ctx, rt.provider, rt.clients);
+    await clientsApi(fastify, rt.ctx, rt.clients);
+    const purge = setInterval(() => void purgeExpired(rt.ctx.db).catch(() => undefined), 15 * 60_000);
+    purge.unref();
+    fastify.addHook('onClose', async () => clearInterval(purge));
   },
 });

@@ -97,7 +97,53 @@ export interface IdentityProfilesTable {
   version: Generated<number>;
 }
 
+export interface IdentityOidcModelsTable {
+  model: string;
+  id: string;
+  payload: JSONColumnType<Record<string, unknown>, string, string>;
+  grant_id: string | null;
+  user_code: string | null;
+  uid: string | null;
+  account_id: string | null;
+  expires_at: Timestamp | null;
+  consumed_at: Timestamp | null;
+}
+
+export interface OidcClientMetadata {
+  redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  grant_types: string[];
+  response_types: string[];
+  token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post' | 'none';
+  scope: string;
+}
+
+export interface IdentityOidcClientsTable {
+  client_id: string;
+  lg_code: string;
+  name_ja: string;
+  name_en: string;
+  metadata: JSONColumnType<OidcClientMetadata, string, string>;
+  secret_sealed: string | null;
+  status: Generated<'active' | 'suspended'>;
+  created_by: string;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  version: Generated<number>;
+}
+
+export interface IdentityOidcKeysTable {
+  kid: string;
+  jwk_sealed: string;
+  status: 'current' | 'previous' | 'retired';
+  created_at: Generated<Date>;
+  retired_at: Timestamp | null;
+}
+
 export interface IdentityTables {
+  identity_oidc_models: IdentityOidcModelsTable;
+  identity_oidc_clients: IdentityOidcClientsTable;
+  identity_oidc_keys: IdentityOidcKeysTable;
   identity_accounts: IdentityAccountsTable;
   identity_sessions: IdentitySessionsTable;
   identity_email_tokens: IdentityEmailTokensTable;

@@ -1,7 +1,9 @@
 // The identity module's migrations, listed explicitly. Never edit one once merged: add a new one.
 import type { Migration } from 'kysely';
 import * as accounts from './2026-12-02T1300-identity-accounts.ts';
+import * as oidc from './2026-12-02T1400-identity-oidc.ts';
 
 export const identityMigrations: Record<string, Migration> = {
   '2026-12-02T1300-identity-accounts': accounts,
+  '2026-12-02T1400-identity-oidc': oidc,
 };

@@ -1,0 +1,63 @@
+// Bearer tokens issued by the OpenID Provider, accepted by every platform API through the same
+// guard as operator tokens. A client-credentials token is the service itself (principal
+// "client:<id>", with the roles prefecture staff assigned to it: e.g. data_publisher of a
+// municipality for the broker); a resident's access token acts as that resident.
+import type { FastifyRequest } from 'fastify';
+import type Provider from 'oidc-provider';
+import type { Actor } from '../../platform/authz/actor.ts';
+import { loadAssignments, type Authenticator } from '../../platform/authz/authenticate.ts';
+import { AppError, PlatformErrors } from '../../platform/errors.ts';
+import type { AccountStore } from '../accounts/account-store.ts';
+import { platformDb, type IdentityDatabase } from '../db/schema.ts';
+import { accountPrincipal } from '../sessions/session-authenticator.ts';
+import { levelOf } from './acr.ts';
+
+export function clientPrincipal(clientId: string): string {
+  return `client:${clientId}`;
+}
+
+function invalidToken(): AppError {
+  return new AppError(PlatformErrors.UNAUTHENTICATED, {
+    detail: { ja: 'アクセストークンが無効か、期限切れです', en: 'The access token is invalid, revoked or expired' },
+    headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+  });
+}
+
+export function oidcTokenAuthenticator(db: IdentityDatabase, provider: () => Provider | undefined, accounts: AccountStore): Authenticator {
+  return async (request: FastifyRequest): Promise<Actor | null> => {
+    const header = request.headers.authorization;
+    if (!header?.startsWith('Bearer ')) return null;
+    const value = header.slice('Bearer '.length).trim();
+    if (value.startsWith('tsn_')) return null; // an operator token (platform/authz/api-tokens.ts)
+    const op = provider();
+    if (!op || value.length > 512) throw invalidToken();
+    const machine = await op.ClientCredentials.find(value);
+    if (machine && !machine.isExpired && machine.clientId) {
+      const client = await op.Client.find(machine.clientId);
+      if (!client) throw invalidToken(); // suspended since the token was issued
+      const principalId = clientPrincipal(machine.clientId);
+      return { kind: 'principal', principalId, displayName: String(client.clientName ?? machine.clientId), assignments: await loadAssignments(platformDb(db), principalId) };
+    }
+    const token = await op.AccessToken.find(value);
+    if (!token || token.isExpired || !token.accountId || !token.clientId) throw invalidToken();
+    const extra = (token.extra ?? {}) as { acr?: string; amr?: string[] };
+    const [client, account] = await Promise.all([op.Client.find(token.clientId), accounts.findById(db, token.accountId)]);
+    if (!client || !account || account.status !== 'active') throw invalidToken();
+    const principalId = accountPrincipal(account.id);
+    return {
+      kind: 'principal',
+      principalId,
+      displayName: account.displayName ?? account.id,
+      assignments: account.kind === 'staff' ? await loadAssignments(platformDb(db), principalId) : [],
+      account: {
+        accountId: account.id,
+        accountKind: account.kind,
+        lgCode: account.lgCode,
+        assuranceLevel: account.assuranceLevel,
+        acr: levelOf(extra.acr) ?? 'C',
+        methods: extra.amr ?? [],
+        sessionIdHash: `token:${token.jti}`,
+      },
+    };
+  };
+}
