@@ -15,6 +15,7 @@ import { system } from './platform/authz/actor.ts';
 import { AppError } from './platform/errors.ts';
 import type { ScopeLevel } from './platform/authz/roles.ts';
 import { BackupError, backupDatabase, readBackup, restoreDatabase } from './platform/db/backup.ts';
+import { IdentityUsageError, runIdentityCommand } from './identity/cli-commands.ts';
 
 const USAGE = `Usage: tsunagu <command>
 
@@ -25,6 +26,9 @@ const USAGE = `Usage: tsunagu <command>
   audit verify              check the audit log's hash chain
   tokens issue --name NAME [--role ROLE --prefecture CODE [--zone ID | --municipality CODE]] [--days N]
                             issue an operator API token (shown once)
+  staff invite --email ADDR --name NAME --lg-code CODE [--role ROLE [--zone ID | --municipality CODE]]
+                            invite a staff member (the first administrator, too)
+  oidc rotate-keys          make a new ID-token signing key (the previous one stays published)
   backup FILE               write a full logical backup of the database
   restore FILE              load a backup into an empty database
 
@@ -213,6 +217,20 @@ export async function main(argv: string[]): Promise<number> {
           return 0;
         });
       }
+      case 'staff':
+      case 'oidc':
+        return await withDatabase(config, async (database) => {
+          const tsunagu = await buildTsunagu({ config, database, logger: false });
+          try {
+            console.log(await runIdentityCommand(command, rest, tsunagu.ctx));
+            return 0;
+          } catch (error) {
+            if (error instanceof IdentityUsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) throw new UsageError((error as Error).message);
+            throw error;
+          } finally {
+            await tsunagu.close();
+          }
+        });
       case 'backup': {
         const [file] = rest;
         if (!file) throw new UsageError('usage: tsunagu backup FILE');

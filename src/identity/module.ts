@@ -18,6 +18,7 @@ import { oidcPages, oidcRoutes } from './oidc/oidc-routes.tsx';
 import { createProvider } from './oidc/provider.ts';
 import { oidcTokenAuthenticator } from './oidc/token-authenticator.ts';
 import { sessionAuthenticator } from './sessions/session-authenticator.ts';
+import { staffApi } from './staff/staff-api.ts';
 
 interface IdentityRuntime {
   ctx: IdentityContext;
@@ -44,7 +45,7 @@ export const identityModule = defineModule({
   migrations: identityMigrations,
   messages: { ja, en },
   grants: {
-    municipal_admin: ['identity.manage_clients', 'identity.read_clients'],
+    municipal_admin: ['identity.manage_clients', 'identity.read_clients', 'identity.manage_staff'],
     auditor: ['identity.read_clients'],
   },
   authenticators: (app) => {
@@ -56,6 +57,7 @@ export const identityModule = defineModule({
     rt.provider = await createProvider(rt.ctx, rt.clients, oidcPages());
     await oidcRoutes(fastify, rt.ctx, rt.provider, rt.clients);
     await clientsApi(fastify, rt.ctx, rt.clients);
+    await staffApi(fastify, rt.ctx);
     const purge = setInterval(() => void purgeExpired(rt.ctx.db).catch(() => undefined), 15 * 60_000);
     purge.unref();
     fastify.addHook('onClose', async () => clearInterval(purge));

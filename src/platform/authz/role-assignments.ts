@@ -77,7 +77,8 @@ export async function grantRole(
       detail: { ja: 'この範囲に役割を付与する権限がありません', en: 'You may not grant roles at this scope' },
     });
   }
-  return deps.db.transaction().execute(async (trx) => {
+  // Inside a caller's transaction (e.g. inviting a staff member with their roles) the grant joins it.
+  const write = async (trx: Database) => {
     const row = await trx
       .insertInto('platform_role_assignments')
       .values({
@@ -111,7 +112,8 @@ export async function grantRole(
       zoneId: row.zone_id,
       lgCode: row.lg_code,
     };
-  });
+  };
+  return deps.db.isTransaction ? write(deps.db) : deps.db.transaction().execute(write);
 }
 
 export async function revokeRole(
