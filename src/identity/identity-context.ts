@@ -6,6 +6,7 @@ import type { Tenant } from '../platform/tenancy/tenant-directory.ts';
 import { AccountStore } from './accounts/account-store.ts';
 import { identityDb, type IdentityDatabase } from './db/schema.ts';
 import { Totp } from './mfa/totp.ts';
+import { Passkeys, relyingPartyFor } from './mfa/passkeys.ts';
 import { SessionStore } from './sessions/session-store.ts';
 
 export interface IdentityContext {
@@ -14,6 +15,7 @@ export interface IdentityContext {
   accounts: AccountStore;
   sessions: SessionStore;
   totp: Totp;
+  passkeys: Passkeys;
 }
 
 /** Facts about the request a use case records (audit) or answers in (mail language). */
@@ -31,6 +33,7 @@ export function createIdentityContext(app: AppContext): IdentityContext {
     accounts: new AccountStore(app.sealer),
     sessions: new SessionStore({ idleMinutes: app.config.sessionIdleMinutes, maxHours: app.config.sessionMaxHours }),
     totp: new Totp(app.sealer),
+    passkeys: new Passkeys(relyingPartyFor(app.config.publicUrl)),
   };
 }
 

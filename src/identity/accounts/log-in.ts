@@ -111,3 +111,26 @@ export async function completeWithCode(
   await ctx.sessions.revoke(ctx.db, pending.idHash);
   return { outcome: 'signed_in', sessionToken: await startSession(ctx, account, [...pending.methods, input.method], meta), accountId: account.id };
 }
+
+/**
+ * A passkey login: alone (passwordless: the passkey says whose it is) or as the second step of a
+ * password login (`pending` given: it must be one of that account's passkeys).
+ */
+export async function logInWithPasskey(
+  ctx: IdentityContext,
+  pending: Session | undefined,
+  input: { challengeId: string; response: Parameters<IdentityContext['passkeys']['authenticate']>[2] },
+  meta: RequestMeta,
+): Promise<SecondFactorResult> {
+  if (pending && pending.stage !== 'partial') return { outcome: 'expired' };
+  const accountId = await ctx.passkeys.authenticate(ctx.db, input.challengeId, input.response, pending?.accountId ?? null);
+  if (!accountId) {
+    await audit(ctx, meta, 'identity.login_failed', undefined, { step: 'passkey' });
+    return { outcome: 'invalid' };
+  }
+  const account = await ctx.accounts.findById(ctx.db, accountId);
+  if (!account || account.status !== 'active' || !account.emailVerified) return { outcome: 'invalid' };
+  if (pending) await ctx.sessions.revoke(ctx.db, pending.idHash);
+  const methods: AuthMethod[] = pending ? [...pending.methods, 'passkey'] : ['passkey'];
+  return { outcome: 'signed_in', sessionToken: await startSession(ctx, account, methods, meta), accountId: account.id };
+}

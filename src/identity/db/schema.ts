@@ -140,7 +140,20 @@ export interface IdentityOidcKeysTable {
   retired_at: Timestamp | null;
 }
 
+export type ChallengePurpose = 'passkey_register' | 'passkey_login' | 'jpki';
+
+export interface IdentityChallengesTable {
+  id: string;
+  purpose: ChallengePurpose;
+  account_id: string | null;
+  challenge: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: Generated<Date>;
+}
+
 export interface IdentityTables {
+  identity_challenges: IdentityChallengesTable;
   identity_oidc_models: IdentityOidcModelsTable;
   identity_oidc_clients: IdentityOidcClientsTable;
   identity_oidc_keys: IdentityOidcKeysTable;
