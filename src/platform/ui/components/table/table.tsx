@@ -2,6 +2,7 @@
 // reader announces "申請日, 2026年4月1日" when moving across a row. A wide table scrolls inside its
 // own box (focusable, so a keyboard can scroll it) instead of making the whole page scroll sideways.
 import type { ComponentChildren } from 'preact';
+import { useUiText } from '../ui-text.ts';
 
 export interface TableCell {
   content: ComponentChildren;
@@ -23,13 +24,20 @@ export interface TableProps {
   id: string;
 }
 
-const cell = (input: TableCellInput): TableCell => (typeof input === 'object' ? input : { content: input, numeric: typeof input === 'number' });
+/** A number is right-aligned and written with separators (12,345). */
+function toCell(input: TableCellInput, numbers: Intl.NumberFormat): TableCell {
+  if (typeof input === 'object') return input;
+  return typeof input === 'number' ? { content: numbers.format(input), numeric: true } : { content: input };
+}
 
 function cellClass(base: string, c: TableCell): string {
   return c.numeric ? `${base} ${base}--numeric` : base;
 }
 
 export function Table(props: TableProps) {
+  const { locale } = useUiText();
+  const numbers = new Intl.NumberFormat(locale);
+  const cell = (input: TableCellInput) => toCell(input, numbers);
   const captionId = `${props.id}-caption`;
   return (
     <div class="table-wrapper" role="region" aria-labelledby={captionId} tabindex={0}>
