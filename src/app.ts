@@ -18,6 +18,7 @@ import { orderModules, type AppContext, type TsunaguModule } from './platform/mo
 import { renderErrorPage } from './platform/ui/render.tsx';
 import { assetRoutes } from './platform/ui/assets-routes.ts';
 import { preferencesRoutes } from './platform/ui/preferences-routes.tsx';
+import { galleryRoutes } from './platform/ui/gallery/gallery-routes.tsx';
 import { installedModules } from './modules.ts';
 import { sealerFor } from './platform/crypto/data-keys.ts';
 import { MAIL_TOPIC, Mailer } from './platform/mail/mailer.ts';
@@ -109,6 +110,8 @@ export async function buildTsunagu(options: BuildOptions): Promise<Tsunagu> {
   await problemRoutes(app);
   await preferencesRoutes(app, ctx);
   if (mail.transport.kind === 'outbox' && !config.production) await outboxRoutes(app, ctx);
+  // The component gallery and example form are for development only.
+  if (!config.production) await galleryRoutes(app);
   for (const module of modules) {
     if (module.routes) {
       const routes = module.routes;

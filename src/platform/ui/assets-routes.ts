@@ -1,4 +1,5 @@
-// Static assets: our stylesheet, the Digital Agency design tokens and the Noto Sans JP web font,
+// Static assets: our stylesheets, the components' scripts, the Digital Agency design tokens and
+// the Noto Sans JP web font,
 // all served from this repository or installed packages (nothing is fetched from the internet,
 // so pages look the same on a closed government network).
 //
@@ -18,6 +19,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 
 const CSS = 'text/css; charset=utf-8';
+const JS = 'text/javascript; charset=utf-8';
 const ONE_DAY = 'public, max-age=86400';
 // Font URLs carry the package version, so a new version is a new URL and the old one can be
 // cached for good.
@@ -31,9 +33,33 @@ const fontVersion = (JSON.parse(fs.readFileSync(path.join(fontPackageDir, 'packa
 
 const assets: Record<string, { file: string; type: string }> = {
   'app.css': { file: path.join(here, 'assets', 'app.css'), type: CSS },
+  'components.css': { file: path.join(here, 'assets', 'components.css'), type: CSS },
   'favicon.svg': { file: path.join(here, 'assets', 'favicon.svg'), type: 'image/svg+xml' },
   'tokens.css': { file: require.resolve('@digital-go-jp/design-tokens/dist/tokens.css'), type: CSS },
 };
+
+const componentsDir = path.join(here, 'components');
+
+/**
+ * The components' browser scripts, by their path under components/ ("error-summary/error-summary.js"),
+ * served at /assets/components/<path> so the scripts' relative imports work unchanged. Listed once
+ * at start, like the fonts: a request names one of them or gets a 404.
+ */
+export function componentScripts(dir = componentsDir, prefix = ''): Map<string, string> {
+  const scripts = new Map<string, string>();
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const relative = `${prefix}${entry.name}`;
+    if (entry.isDirectory() && entry.name !== 'test') {
+      for (const [name, file] of componentScripts(path.join(dir, entry.name), `${relative}/`)) scripts.set(name, file);
+    } else if (entry.isFile() && entry.name.endsWith('.js')) {
+      scripts.set(relative, path.join(dir, entry.name));
+    }
+  }
+  return scripts;
+}
+
+/** The one script every page loads; it starts each component's enhancement. */
+export const ENHANCE_SCRIPT = '/assets/components/enhance.js';
 
 /** The stylesheet URL for the web font, versioned with the font package. */
 export const FONT_STYLESHEET = `/assets/fonts/noto-sans-jp.css?v=${fontVersion}`;
@@ -76,6 +102,18 @@ export async function assetRoutes(app: FastifyInstance) {
       cache.set(request.params.name, body);
     }
     return reply.type(asset.type).header('cache-control', ONE_DAY).send(body);
+  });
+
+  const scripts = componentScripts();
+  app.get<{ Params: { '*': string } }>('/assets/components/*', async (request, reply) => {
+    const file = scripts.get(request.params['*']);
+    if (!file) return reply.callNotFound();
+    let body = cache.get(`components/${request.params['*']}`);
+    if (!body) {
+      body = await fsp.readFile(file);
+      cache.set(`components/${request.params['*']}`, body);
+    }
+    return reply.type(JS).header('cache-control', ONE_DAY).send(body);
   });
 
   app.get('/assets/fonts/noto-sans-jp.css', async (_request, reply) => {

@@ -4,7 +4,9 @@
 import type { ComponentChildren } from 'preact';
 import type { FastifyRequest } from 'fastify';
 import { contrasts, textSizes } from '../http/request-context.ts';
-import { FONT_STYLESHEET } from './assets-routes.ts';
+import { ENHANCE_SCRIPT, FONT_STYLESHEET } from './assets-routes.ts';
+import { BackLink, type BackLinkProps } from './components/back-link/back-link.tsx';
+import { ErrorSummary, type ErrorSummaryItem } from './components/error-summary/error-summary.tsx';
 
 export interface LayoutProps {
   request: FastifyRequest;
@@ -13,6 +15,10 @@ export interface LayoutProps {
   /** Breadcrumb trail above the content: [label, href] pairs, last one is the current page. */
   breadcrumbs?: Array<[string, string]>;
   hasErrors?: boolean;
+  /** A form's problems (form-errors.ts): shown first in main, and the title starts with 「エラー：」. */
+  errorSummary?: ErrorSummaryItem[];
+  /** The previous step of a form, above main. */
+  backLink?: BackLinkProps;
   children: ComponentChildren;
 }
 
@@ -20,8 +26,9 @@ export function currentPath(request: FastifyRequest): string {
   return request.url.startsWith('/') ? request.url : '/';
 }
 
-export function Layout({ request, title, csrfToken, breadcrumbs, hasErrors, children }: LayoutProps) {
+export function Layout({ request, title, csrfToken, breadcrumbs, errorSummary, backLink, children, ...rest }: LayoutProps) {
   const { t, locale, preferences } = request;
+  const hasErrors = rest.hasErrors || (errorSummary !== undefined && errorSummary.length > 0);
   const other = locale === 'ja' ? 'en' : 'ja';
   const here = currentPath(request);
   const fullTitle = `${hasErrors ? t('layout.errorPrefix') : ''}${title} | ${t('site.name')}`;
@@ -35,6 +42,8 @@ export function Layout({ request, title, csrfToken, breadcrumbs, hasErrors, chil
         <link rel="stylesheet" href={FONT_STYLESHEET} />
         <link rel="stylesheet" href="/assets/tokens.css" />
         <link rel="stylesheet" href="/assets/app.css" />
+        <link rel="stylesheet" href="/assets/components.css" />
+        <script type="module" src={ENHANCE_SCRIPT}></script>
       </head>
       <body>
         <a class="skip-link" href="#main">
@@ -93,7 +102,13 @@ export function Layout({ request, title, csrfToken, breadcrumbs, hasErrors, chil
             </ol>
           </nav>
         )}
+        {backLink && (
+          <div class="container back-link-container">
+            <BackLink {...backLink} />
+          </div>
+        )}
         <main id="main" class="container" tabindex={-1}>
+          {errorSummary && <ErrorSummary items={errorSummary} />}
           {children}
         </main>
         <footer class="site-footer">

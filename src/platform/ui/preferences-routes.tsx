@@ -6,6 +6,8 @@ import { isLocale } from '../i18n/i18n.ts';
 import { contrasts, PREFERENCE_COOKIES, textSizes, type Contrast, type TextSize } from '../http/request-context.ts';
 import type { AppContext } from '../module.ts';
 import { pageCsrfToken, sendPage } from './render.tsx';
+import { Button } from './components/button/button.tsx';
+import { Radios } from './components/radios/radios.tsx';
 
 const ONE_YEAR = 365 * 24 * 3600;
 
@@ -54,28 +56,22 @@ function PreferencesForm(props: { t: (key: string) => string; textSize: TextSize
     <>
       <h1>{t('preferences.title')}</h1>
       <p>{t('preferences.lead')}</p>
-      <form method="post" action="/preferences" class="stack">
+      <form method="post" action="/preferences">
         <input type="hidden" name="_csrf" value={props.csrfToken} />
         <input type="hidden" name="return" value="/preferences" />
-        <fieldset class="radios">
-          <legend>{t('preferences.textSize')}</legend>
-          {textSizes.map((size) => (
-            <label>
-              <input type="radio" name="textSize" value={size} checked={props.textSize === size} /> {t(`preferences.textSize.${size}`)}
-            </label>
-          ))}
-        </fieldset>
-        <fieldset class="radios">
-          <legend>{t('preferences.contrast')}</legend>
-          {contrasts.map((contrast) => (
-            <label>
-              <input type="radio" name="contrast" value={contrast} checked={props.contrast === contrast} /> {t(`preferences.contrast.${contrast}`)}
-            </label>
-          ))}
-        </fieldset>
-        <button type="submit" class="button">
-          {t('preferences.save')}
-        </button>
+        <Radios
+          name="textSize"
+          legend={t('preferences.textSize')}
+          items={textSizes.map((size) => ({ value: size, text: t(`preferences.textSize.${size}`) }))}
+          value={props.textSize}
+        />
+        <Radios
+          name="contrast"
+          legend={t('preferences.contrast')}
+          items={contrasts.map((contrast) => ({ value: contrast, text: t(`preferences.contrast.${contrast}`) }))}
+          value={props.contrast}
+        />
+        <Button>{t('preferences.save')}</Button>
       </form>
     </>
   );

@@ -5,14 +5,18 @@ import type { ComponentChildren } from 'preact';
 import { render } from 'preact-render-to-string';
 import type { AppError } from '../errors.ts';
 import { Layout, type LayoutProps } from './layout.tsx';
+import { UiTextContext } from './components/ui-text.ts';
 
 export type PageOptions = Omit<LayoutProps, 'request' | 'csrfToken' | 'children'> & { status?: number };
 
 export function renderDocument(request: FastifyRequest, csrfToken: string, options: PageOptions, body: ComponentChildren): string {
+  // The components on the page speak the request's language (components/ui-text.ts).
   return `<!DOCTYPE html>${render(
-    <Layout request={request} csrfToken={csrfToken} {...options}>
-      {body}
-    </Layout>,
+    <UiTextContext.Provider value={{ t: request.t, locale: request.locale }}>
+      <Layout request={request} csrfToken={csrfToken} {...options}>
+        {body}
+      </Layout>
+    </UiTextContext.Provider>,
   )}`;
 }
 

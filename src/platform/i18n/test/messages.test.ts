@@ -26,6 +26,8 @@ const DYNAMIC_PREFIXES = [
   'preferences.contrast.', // ui/layout.tsx, ui/preferences-routes.tsx: one per contrast
   'home.count.', // tenancy/views/home-page.tsx: one per plural category (Intl.PluralRules)
   'oidc.scope.', // identity/oidc/oidc-routes.tsx: one per OIDC scope on the consent page
+  'ui.era.', // ui/components/date-input/date-input.tsx: one per Japanese era
+  'ui.dateInput.', // ui/components/date-input/date-input.tsx: the year, month and day box labels
 ];
 
 function sourceFiles(dir: string, out: string[] = []): string[] {

@@ -13,7 +13,7 @@ describe('static assets', () => {
   it('every page should link the web font, the design tokens and our stylesheet when rendered', async () => {
     const html = (await t.app.inject({ url: '/', headers: { accept: 'text/html' } })).body;
     const links = [...html.matchAll(/<link rel="stylesheet" href="([^"]+)"/g)].map((m) => m[1]!.replaceAll('&amp;', '&'));
-    assert.deepEqual(links, [FONT_STYLESHEET, '/assets/tokens.css', '/assets/app.css']);
+    assert.deepEqual(links, [FONT_STYLESHEET, '/assets/tokens.css', '/assets/app.css', '/assets/components.css']);
     for (const href of links) {
       const res = await t.app.inject(href);
       assert.equal(res.statusCode, 200, href);
