@@ -19,6 +19,14 @@ import { createProvider } from './oidc/provider.ts';
 import { oidcTokenAuthenticator } from './oidc/token-authenticator.ts';
 import { sessionAuthenticator } from './sessions/session-authenticator.ts';
 import { staffApi } from './staff/staff-api.ts';
+import { accountPages } from './pages/account-pages.tsx';
+import { loginPages } from './pages/login-pages.tsx';
+import { passkeyRoutes } from './pages/passkey-routes.ts';
+import { passwordPages } from './pages/password-pages.tsx';
+import { profilePages } from './pages/profile-pages.tsx';
+import { secondFactorPages } from './pages/second-factor-pages.tsx';
+import { signUpPages } from './pages/sign-up-pages.tsx';
+import { stepUpPages } from './pages/step-up-pages.tsx';
 
 interface IdentityRuntime {
   ctx: IdentityContext;
@@ -58,6 +66,14 @@ export const identityModule = defineModule({
     await oidcRoutes(fastify, rt.ctx, rt.provider, rt.clients);
     await clientsApi(fastify, rt.ctx, rt.clients);
     await staffApi(fastify, rt.ctx);
+    await signUpPages(fastify, rt.ctx);
+    await loginPages(fastify, rt.ctx);
+    await secondFactorPages(fastify, rt.ctx);
+    await passwordPages(fastify, rt.ctx);
+    await accountPages(fastify, rt.ctx);
+    await profilePages(fastify, rt.ctx);
+    await passkeyRoutes(fastify, rt.ctx);
+    await stepUpPages(fastify, rt.ctx);
     const purge = setInterval(() => void purgeExpired(rt.ctx.db).catch(() => undefined), 15 * 60_000);
     purge.unref();
     fastify.addHook('onClose', async () => clearInterval(purge));

@@ -33,7 +33,7 @@ export function oidcPages(): OidcPages {
           <div dangerouslySetInnerHTML={{ __html: form }} />
           <div class="button-row">
             <button type="submit" class="button" form="op.logoutForm" value="yes" name="logout">{t('oidc.logout.yes')}</button>
-            <button type="submit" class="button button-secondary" form="op.logoutForm">{t('oidc.logout.no')}</button>
+            <button type="submit" class="button button--secondary" form="op.logoutForm">{t('oidc.logout.no')}</button>
           </div>
         </>
       ));
@@ -124,7 +124,7 @@ export async function oidcRoutes(app: FastifyInstance, ctx: IdentityContext, pro
         <form method="post" action={`${here}/consent`} class="button-row">
           <input type="hidden" name="_csrf" value={pageCsrfToken(reply)} />
           <button type="submit" name="decision" value="allow" class="button">{t('oidc.consent.allow')}</button>
-          <button type="submit" name="decision" value="deny" class="button button-secondary">{t('oidc.consent.deny')}</button>
+          <button type="submit" name="decision" value="deny" class="button button--secondary">{t('oidc.consent.deny')}</button>
         </form>
       </>
     ));

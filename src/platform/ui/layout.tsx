@@ -19,6 +19,8 @@ export interface LayoutProps {
   errorSummary?: ErrorSummaryItem[];
   /** The previous step of a form, above main. */
   backLink?: BackLinkProps;
+  /** Extra same-origin scripts this page needs (e.g. passkeys), loaded deferred after the page. */
+  scripts?: string[];
   children: ComponentChildren;
 }
 
@@ -26,7 +28,7 @@ export function currentPath(request: FastifyRequest): string {
   return request.url.startsWith('/') ? request.url : '/';
 }
 
-export function Layout({ request, title, csrfToken, breadcrumbs, errorSummary, backLink, children, ...rest }: LayoutProps) {
+export function Layout({ request, title, csrfToken, breadcrumbs, errorSummary, backLink, scripts, children, ...rest }: LayoutProps) {
   const { t, locale, preferences } = request;
   const hasErrors = rest.hasErrors || (errorSummary !== undefined && errorSummary.length > 0);
   const other = locale === 'ja' ? 'en' : 'ja';
@@ -37,6 +39,8 @@ export function Layout({ request, title, csrfToken, breadcrumbs, errorSummary, b
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        {/* For scripts that post JSON (passkeys): the page's CSRF token, sent as x-csrf-token. */}
+        <meta name="csrf-token" content={csrfToken} />
         <title>{fullTitle}</title>
         <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href={FONT_STYLESHEET} />
@@ -44,6 +48,7 @@ export function Layout({ request, title, csrfToken, breadcrumbs, errorSummary, b
         <link rel="stylesheet" href="/assets/app.css" />
         <link rel="stylesheet" href="/assets/components.css" />
         <script type="module" src={ENHANCE_SCRIPT}></script>
+        {scripts?.map((src) => <script src={src} defer></script>)}
       </head>
       <body>
         <a class="skip-link" href="#main">
@@ -56,6 +61,7 @@ export function Layout({ request, title, csrfToken, breadcrumbs, errorSummary, b
               <span class="site-name-sub">{t('site.tagline')}</span>
             </a>
             <nav class="header-tools" aria-label={t('layout.toolsLabel')}>
+              <AccountLinks request={request} csrfToken={csrfToken} />
               <a
                 class="language-switch"
                 href={`/preferences/language?lang=${other}&return=${encodeURIComponent(here)}`}
@@ -126,5 +132,31 @@ export function Layout({ request, title, csrfToken, breadcrumbs, errorSummary, b
         </footer>
       </body>
     </html>
+  );
+}
+
+/** Log in, or (signed in) the account page and log out: on every page, so both are always one step away. */
+function AccountLinks({ request, csrfToken }: { request: FastifyRequest; csrfToken: string }) {
+  const { t } = request;
+  const account = request.actor?.kind === 'principal' ? request.actor.account : undefined;
+  if (!account) {
+    return (
+      <a class="account-link" href="/login">
+        {t('layout.login')}
+      </a>
+    );
+  }
+  return (
+    <span class="account-links">
+      <a class="account-link" href={account.accountKind === 'staff' ? '/staff' : '/account'}>
+        {t(account.accountKind === 'staff' ? 'layout.staffHome' : 'layout.account')}
+      </a>
+      <form method="post" action="/logout" class="logout-form">
+        <input type="hidden" name="_csrf" value={csrfToken} />
+        <button type="submit" class="link-button">
+          {t('layout.logout')}
+        </button>
+      </form>
+    </span>
   );
 }

@@ -26,6 +26,16 @@ const DYNAMIC_PREFIXES = [
   'preferences.contrast.', // ui/layout.tsx, ui/preferences-routes.tsx: one per contrast
   'home.count.', // tenancy/views/home-page.tsx: one per plural category (Intl.PluralRules)
   'oidc.scope.', // identity/oidc/oidc-routes.tsx: one per OIDC scope on the consent page
+  'identity.email.', // identity/pages/form-checks.ts: one per e-mail problem
+  'identity.password.', // identity/pages/form-checks.ts: one per password problem
+  'identity.linkTitle.', // identity/pages/sign-up-pages.tsx: one per unusable-link reason
+  'identity.linkLead.', // identity/pages/sign-up-pages.tsx: one per unusable-link reason
+  'identity.level.', // identity/pages/account-pages.tsx: one per assurance level
+  'identity.levelAbout.', // identity/pages/account-pages.tsx: one per assurance level
+  'identity.account.done.', // identity/pages/account-pages.tsx: one per completed action
+  'identity.codeMissing.', // identity/pages/second-factor-pages.tsx: one per second-factor method
+  'identity.codeInvalid.', // identity/pages/second-factor-pages.tsx: one per second-factor method
+  'identity.profileMissing.', // identity/pages/profile-pages.tsx: one per required name field
   'ui.era.', // ui/components/date-input/date-input.tsx: one per Japanese era
   'ui.dateInput.', // ui/components/date-input/date-input.tsx: the year, month and day box labels
 ];
