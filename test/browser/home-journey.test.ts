@@ -7,40 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import axe from 'axe-core';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { assertAccessible, CHROMIUM, CHROMIUM_ARGS } from '../helpers/accessibility.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: Array<{ target: unknown[]; failureSummary?: string }>;
-}
-
-/** Runs axe-core on the page and fails on any serious or critical WCAG 2.1 AA violation. */
-async function assertAccessible(page: Page, label: string): Promise<void> {
-  // page.evaluate goes through the DevTools protocol, so the page's CSP (script-src 'self')
-  // stays on for the journey and axe still gets in.
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axe.source);
-  const violations = await page.evaluate(async (tags) => {
-    const w = window as unknown as { axe: { run(ctx: Document, opts: unknown): Promise<{ violations: AxeViolation[] }> } };
-    const result = await w.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
-  }, WCAG_21_AA);
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  if (bad.length > 0) {
-    console.log(`axe violations on ${label}:\n${JSON.stringify(bad, null, 2)}`);
-  }
-  assert.deepEqual(
-    bad.map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
-    [],
-    `${label} has serious or critical accessibility violations`,
-  );
-}
 
 const fontSize = (page: Page, selector: string) =>
   page.$eval(selector, (el) => Number.parseFloat(getComputedStyle(el).fontSize));
@@ -69,11 +38,11 @@ describe('home journey in Chromium', () => {
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      args: CHROMIUM_ARGS,
     });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
-    // A CSP violation or a script error shows up here (the pages have no scripts of their own).
+    // A CSP violation or a script error shows up here (our only scripts are the components' enhancements).
     page.on('console', (message) => {
       if (message.type() === 'error') pageErrors.push(message.text());
     });

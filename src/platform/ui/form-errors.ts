@@ -69,6 +69,15 @@ export function formValues(body: unknown): FormValues {
   return values;
 }
 
+/** The three boxes of a date input as typed (`<name>-year`, …), for readDateInput(). */
+export function datePartsOf(values: FormValues, name: string): Record<DatePart, string> {
+  const first = (key: string) => {
+    const value = values[key];
+    return (Array.isArray(value) ? value[0] : value) ?? '';
+  };
+  return { year: first(`${name}-year`), month: first(`${name}-month`), day: first(`${name}-day`) };
+}
+
 export function formView(state: { values?: FormValues; errors?: FieldErrors }, locale: Locale): FormView {
   const values = state.values ?? {};
   const errors = new Map<string, FieldError>();
@@ -89,7 +98,7 @@ export function formView(state: { values?: FormValues; errors?: FieldErrors }, l
     choices: (name) => ({ name, values: all(name), errorMessage: error(name) }),
     date: (name) => ({
       name,
-      value: { year: value(`${name}-year`), month: value(`${name}-month`), day: value(`${name}-day`) },
+      value: datePartsOf(values, name),
       errorMessage: error(name),
       errorParts: errors.get(name)?.parts,
     }),

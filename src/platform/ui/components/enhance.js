@@ -19,7 +19,6 @@ const modules = {
   'password-input': initPasswordInput,
 };
 
-document.documentElement.classList.add('js-enabled');
 for (const [name, init] of Object.entries(modules)) {
   for (const element of document.querySelectorAll(`[data-module="${name}"]`)) {
     // One broken component must not stop the others from working.

@@ -3,7 +3,7 @@
 // message, and everything the person typed; on success, redirect (303) to the next page.
 // It sends nothing anywhere: it exists to show and test the pattern (/dev/components only).
 import type { Locale } from '../../i18n/i18n.ts';
-import { messageOf, formView, type FieldErrors, type FormValues } from '../form-errors.ts';
+import { datePartsOf, formView, messageOf, type FieldErrors, type FormValues } from '../form-errors.ts';
 import { Button } from '../components/button/button.tsx';
 import { DateInput } from '../components/date-input/date-input.tsx';
 import { readDateInput } from '../components/date-input/date-value.ts';
@@ -21,7 +21,7 @@ export function validateExampleForm(values: FormValues, today: Date = new Date()
   const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string).trim() : '');
   if (!text('fullName')) errors.fullName = messageOf('ui.gallery.form.fullName.missing');
 
-  const reading = readDateInput({ year: text('birthDate-year'), month: text('birthDate-month'), day: text('birthDate-day') });
+  const reading = readDateInput(datePartsOf(values, 'birthDate'));
   if (reading.kind === 'missing') errors.birthDate = { message: messageOf('ui.gallery.form.birthDate.missing'), parts: ['year', 'month', 'day'] };
   else if (reading.kind === 'incomplete') errors.birthDate = { message: messageOf('ui.gallery.form.birthDate.incomplete'), parts: reading.parts };
   else if (reading.kind === 'invalid') errors.birthDate = { message: messageOf('ui.gallery.form.birthDate.invalid'), parts: reading.parts };

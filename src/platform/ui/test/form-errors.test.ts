@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { errorAnchor, formValues, formView, messageOf, type FieldErrors } from '../form-errors.ts';
+import { datePartsOf, errorAnchor, formValues, formView, messageOf, type FieldErrors } from '../form-errors.ts';
 
 const NAME = { ja: '氏名を入力してください', en: 'Enter your name' };
 
@@ -43,6 +43,10 @@ describe('form-errors', () => {
       errorParts: ['month'],
     });
     assert.equal(form.value('documents'), 'mynumber');
+  });
+
+  it('datePartsOf should read the three boxes of a date and give empty strings for missing ones', () => {
+    assert.deepEqual(datePartsOf({ 'd-year': '1990', 'd-day': ['3', '4'] }, 'd'), { year: '1990', month: '', day: '3' });
   });
 
   it('formView should report no errors when there are none or only undefined entries', () => {
