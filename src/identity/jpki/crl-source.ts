@@ -173,5 +173,7 @@ export class StaticCrlSource implements CrlSource {
 
 /** A file path or an http(s) URL, as an operator writes it in TSUNAGU_JPKI_CRL. */
 export function crlSourceFor(location: string, options: CrlSourceOptions = {}): CrlSource {
-  return /^https?:\/\//i.test(location) ? new HttpCrlSource(location, options) : new FileCrlSource(location, options);
+  // Anything with a scheme is a URL (and only http/https are accepted), never a relative path.
+  const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(location);
+  return isUrl ? new HttpCrlSource(location, options) : new FileCrlSource(location, options);
 }
