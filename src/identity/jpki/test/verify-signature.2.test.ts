@@ -117,6 +117,9 @@ describe('verifyCardSignature refusing a card', () => {
     const challenge = newChallenge();
     const input = { certificate: toBase64(f.ca.certificate.rawData), signature: await sign(f.ca.privateKey, challenge), challenge };
     assert.equal(await refusal(input, f.trust), 'not_a_card_certificate');
+    // basicConstraints alone decides, even when keyUsage looks like a card's.
+    const caFlagged = await f.issue({ extraExtensions: [new x509.BasicConstraintsExtension(true, undefined, true)] });
+    assert.equal(await refusal(await signedInput(caFlagged), f.trust), 'not_a_card_certificate');
   });
 
   it('verifyCardSignature should refuse with wrong_key_usage when the certificate is not for signatures', async () => {
