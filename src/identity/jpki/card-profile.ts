@@ -5,7 +5,6 @@
 import { jpkiFailure, type JpkiFailure } from './failures.ts';
 import { cardSignatureAlgorithm, x509 } from './pki.ts';
 
-const rsaEncryption = '1.2.840.113549.1.1.1';
 const minModulusBits = 2048;
 
 // Critical extensions a card certificate may carry that this library understands.
@@ -29,7 +28,8 @@ export async function checkCardProfile(card: x509.X509Certificate): Promise<Card
   if (unknown.length > 0) {
     return jpkiFailure('not_a_card_certificate', `unsupported critical extensions ${unknown.map((e) => e.type).join(', ')}`);
   }
-  if (card.publicKey.algorithm.name !== 'RSASSA-PKCS1-v1_5' && !isRsaOid(card)) {
+  // @peculiar/x509 names an rsaEncryption key by the algorithm it imports as.
+  if (card.publicKey.algorithm.name !== 'RSASSA-PKCS1-v1_5') {
     return jpkiFailure('unsupported_key', `key algorithm ${card.publicKey.algorithm.name} is not RSA`);
   }
   let key: CryptoKey;
@@ -41,8 +41,4 @@ export async function checkCardProfile(card: x509.X509Certificate): Promise<Card
   const bits = (key.algorithm as RsaHashedKeyAlgorithm).modulusLength;
   if (bits < minModulusBits) return jpkiFailure('unsupported_key', `RSA key of ${bits} bits is shorter than ${minModulusBits}`);
   return { ok: true, key, modulusBytes: Math.ceil(bits / 8) };
-}
-
-function isRsaOid(card: x509.X509Certificate): boolean {
-  return (card.publicKey.algorithm as { oid?: string }).oid === rsaEncryption;
 }

@@ -75,6 +75,6 @@ export async function checkRevocation(
 
   // A certificateHold entry counts too: JPKI never releases a hold (see docs/identity-jpki.md).
   const entry = crl.findRevoked(card.serialNumber);
-  if (entry) return jpkiFailure('revoked', `serial ${card.serialNumber} revoked on ${entry.revocationDate.toISOString()}`);
+  if (entry) return jpkiFailure('revoked', `revoked on ${entry.revocationDate.toISOString()}`);
   return { ok: true, crlThisUpdate: crl.thisUpdate, crlNextUpdate: nextUpdate };
 }

@@ -130,11 +130,15 @@ describe('verifyCardSignature refusing a card', () => {
     assert.equal(await refusal(await signedInput(noUsage), f.trust), 'wrong_key_usage');
   });
 
-  it('verifyCardSignature should refuse with unsupported_key when the RSA key is shorter than 2048 bits', async () => {
+  it('verifyCardSignature should refuse with unsupported_key when the key is not RSA of at least 2048 bits', async () => {
     const algorithm = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]) };
     const keys = (await crypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
     const card = await f.issue({ keys });
     assert.equal(await refusal(await signedInput(card), f.trust), 'unsupported_key');
+    const ec = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const ecCard = await f.issue({ keys: ec });
+    const ecInput = { certificate: toBase64(ecCard.certificate.rawData), signature: Buffer.alloc(64, 1).toString('base64'), challenge: newChallenge() };
+    assert.equal(await refusal(ecInput, f.trust), 'unsupported_key');
   });
 
   it('verifyCardSignature should refuse with missing_attributes when the basic four are absent or broken', async () => {
