@@ -31,6 +31,8 @@ const USAGE = `Usage: tsunagu <command>
   oidc rotate-keys          make a new ID-token signing key (the previous one stays published)
   backup FILE               write a full logical backup of the database
   restore FILE              load a backup into an empty database
+  jpki test-ca | issue … | revoke SERIAL
+                            the development JPKI TEST CA and its demo cards (docs/identity-jpki.md)
 
 Configuration is read from the environment; see docs/operations.md.`;
 
@@ -250,6 +252,11 @@ export async function main(argv: string[]): Promise<number> {
           console.log(`Restored ${summary.rows} row(s) into ${summary.tables} table(s) from ${file}.`);
           return 0;
         });
+      }
+      case 'jpki': {
+        // Loaded on demand: the PKI library is not needed by any other command.
+        const { runJpkiCommand } = await import('./identity/jpki/jpki-cli.ts');
+        return await runJpkiCommand(rest, config);
       }
       case undefined:
       case 'help':
