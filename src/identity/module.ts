@@ -27,6 +27,7 @@ import { profilePages } from './pages/profile-pages.tsx';
 import { secondFactorPages } from './pages/second-factor-pages.tsx';
 import { signUpPages } from './pages/sign-up-pages.tsx';
 import { stepUpPages } from './pages/step-up-pages.tsx';
+import { cardPages } from './pages/card-pages.tsx';
 
 interface IdentityRuntime {
   ctx: IdentityContext;
@@ -74,6 +75,7 @@ export const identityModule = defineModule({
     await profilePages(fastify, rt.ctx);
     await passkeyRoutes(fastify, rt.ctx);
     await stepUpPages(fastify, rt.ctx);
+    await cardPages(fastify, rt.ctx);
     const purge = setInterval(() => void purgeExpired(rt.ctx.db).catch(() => undefined), 15 * 60_000);
     purge.unref();
     fastify.addHook('onClose', async () => clearInterval(purge));

@@ -52,6 +52,12 @@ export interface Config {
   sessionIdleMinutes: number;
   /** …and after this many hours whatever they do. */
   sessionMaxHours: number;
+  /** My Number card (JPKI): PEM of the signature CA (J-LIS); unset in development: a TEST CA. */
+  jpkiTrustAnchor: string | undefined;
+  /** …PEM of intermediate CAs, if any. */
+  jpkiIntermediates: string | undefined;
+  /** …the CRLs (file paths or http(s) URLs, comma-separated). */
+  jpkiCrl: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -134,5 +140,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: env.TSUNAGU_MAIL_FROM || 'つなぐ <no-reply@tsunagu.localhost>',
     sessionIdleMinutes: integer(env, 'TSUNAGU_SESSION_IDLE_MINUTES', 30, 1, 24 * 60),
     sessionMaxHours: integer(env, 'TSUNAGU_SESSION_MAX_HOURS', 12, 1, 24 * 30),
+    jpkiTrustAnchor: env.TSUNAGU_JPKI_TRUST_ANCHOR || undefined,
+    jpkiIntermediates: env.TSUNAGU_JPKI_INTERMEDIATES || undefined,
+    jpkiCrl: env.TSUNAGU_JPKI_CRL || undefined,
   };
 }

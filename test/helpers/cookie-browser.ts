@@ -15,14 +15,17 @@ export class CookieBrowser {
     this.#cookies.set(host, jar);
   }
 
-  async request(url: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<Response> {
-    const headers: Record<string, string> = { accept: 'text/html' };
+  async request(url: string, init: { method?: string; form?: Record<string, string>; json?: unknown; headers?: Record<string, string> } = {}): Promise<Response> {
+    const headers: Record<string, string> = { accept: init.json === undefined ? 'text/html' : 'application/json', ...init.headers };
     const jar = this.#cookies.get(new URL(url).host);
     if (jar?.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
     let body: string | undefined;
     if (init.form) {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(init.form).toString();
+    } else if (init.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(init.json);
     }
     const response = await fetch(url, { method: init.method ?? (body ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
     for (const line of response.headers.getSetCookie()) {
@@ -55,6 +58,13 @@ export class CookieBrowser {
     }
     return { visited, response, location: visited.at(-1)! };
   }
+}
+
+/** A page's CSRF token for scripts (the csrf-token meta element), as its scripts send it. */
+export function metaCsrf(html: string): string {
+  const match = /<meta name="csrf-token" content="([^"]+)"/.exec(html);
+  if (!match) throw new Error('No csrf-token meta element on the page');
+  return match[1]!;
 }
 
 /** The value of a hidden form field on an HTML page (e.g. the CSRF token). */

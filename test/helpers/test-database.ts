@@ -6,6 +6,8 @@
 //   built once (under an advisory lock, as test files run in parallel); each test gets
 //   CREATE DATABASE … TEMPLATE, dropped when the test closes it.
 import { createHash, randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { allMigrations, buildTsunagu, type Tsunagu } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/platform/config.ts';
@@ -22,8 +24,11 @@ const pgliteTemplates = new Map<boolean, Promise<Blob>>();
 /** A fixed data key, so tests never write a key file into the working tree. */
 export const TEST_DATA_KEY = { id: 'test', key: Buffer.alloc(32, 7) };
 
+/** Files a test app makes (the development JPKI TEST CA) go here, never into the working tree. */
+export const TEST_DATA_DIR = path.join(os.tmpdir(), `tsunagu-test-data-${process.pid}`);
+
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({ ...process.env, TSUNAGU_DEMO_DATA: 'false', TSUNAGU_WORKER: 'false' }), dataKeys: [TEST_DATA_KEY], ...overrides };
+  return { ...loadConfig({ ...process.env, TSUNAGU_DEMO_DATA: 'false', TSUNAGU_WORKER: 'false' }), dataKeys: [TEST_DATA_KEY], dataDir: TEST_DATA_DIR, ...overrides };
 }
 
 async function prepare(database: DatabaseHandle, seeded: boolean): Promise<void> {

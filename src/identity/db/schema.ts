@@ -152,7 +152,20 @@ export interface IdentityChallengesTable {
   created_at: Generated<Date>;
 }
 
+export interface IdentityJpkiBindingsTable {
+  account_id: string;
+  certificate_fingerprint: string;
+  issuer: string;
+  serial_number: string;
+  not_after: Timestamp;
+  basic_four_sealed: string;
+  person_index: string;
+  bound_at: Generated<Date>;
+  last_verified_at: Generated<Date>;
+}
+
 export interface IdentityTables {
+  identity_jpki_bindings: IdentityJpkiBindingsTable;
   identity_challenges: IdentityChallengesTable;
   identity_oidc_models: IdentityOidcModelsTable;
   identity_oidc_clients: IdentityOidcClientsTable;

@@ -27,6 +27,7 @@ export async function passkeyRoutes(app: FastifyInstance, ctx: IdentityContext):
   const scripts: Record<string, string> = {
     '/assets/vendor/simplewebauthn-browser.js': path.join(path.dirname(require.resolve('@simplewebauthn/browser')), '..', 'dist', 'bundle', 'index.umd.min.js'),
     '/assets/identity/passkeys.js': path.join(here, '..', 'assets', 'passkeys.js'),
+    '/assets/identity/card-simulator.js': path.join(here, '..', 'assets', 'card-simulator.js'),
   };
   for (const [url, file] of Object.entries(scripts)) {
     const body = fs.readFileSync(file);

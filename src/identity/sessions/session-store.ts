@@ -99,6 +99,12 @@ export class SessionStore {
     return toSession(row);
   }
 
+  /** The session behind a signed-in Actor (which carries only its id hash). */
+  async findByIdHash(db: IdentityDatabase, idHash: string): Promise<Session | undefined> {
+    const row = await db.selectFrom('identity_sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+    return row && toSession(row);
+  }
+
   /**
    * Replaces a session with a stronger one under a new id (second factor done, card signed):
    * the methods add up, the absolute expiry restarts only when a partial session completes.

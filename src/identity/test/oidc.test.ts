@@ -137,7 +137,8 @@ describe('OpenID Provider (common ID single sign-on)', () => {
     const browser = new CookieBrowser();
     await residentIn(browser, 'step-up@example.jp');
     const result = await authorize(browser, config, { scope: 'openid', acr_values: 'urn:tsunagu:loa:A' });
-    assert.match(result.visited.at(-1)!, /\/login\/step-up\?level=A&return=/);
+    assert.ok(result.visited.some((u) => /\/login\/step-up\?level=A&return=/.test(u)), result.visited.join(' → '));
+    assert.match(result.visited.at(-1)!, /\/login\/card\?return=%2Foidc%2Finteraction%2F/, 'the card page, which comes back to the service');
   });
 
   it('declining consent should send the service access_denied', async () => {

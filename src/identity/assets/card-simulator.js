@@ -1,0 +1,66 @@
+// The card simulator (development only): stands in for the My Number card and J-LIS's client
+// software. It does what the card does (sign the server's challenge with the signature key,
+// RSASSA-PKCS1-v1_5 with SHA-256) using a demo card's software key and WebCrypto, then posts the
+// certificate and signature exactly as the real client would.
+(function () {
+  'use strict';
+  var form = document.querySelector('[data-module="card-simulator"]');
+  if (!form || !window.crypto || !window.crypto.subtle) return;
+  var token = (document.querySelector('meta[name="csrf-token"]') || {}).content || '';
+  var result = form.querySelector('[data-card-result]');
+
+  function bytes(base64) {
+    var text = atob(base64.replace(/-/g, '+').replace(/_/g, '/'));
+    var out = new Uint8Array(text.length);
+    for (var i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+    return out;
+  }
+  function base64(buffer) {
+    var view = new Uint8Array(buffer);
+    var text = '';
+    for (var i = 0; i < view.length; i++) text += String.fromCharCode(view[i]);
+    return btoa(text);
+  }
+  function post(url, body) {
+    return fetch(url, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': token, accept: 'application/json' },
+      body: JSON.stringify(body),
+    }).then(function (response) {
+      return response.json().then(function (json) {
+        if (!response.ok) throw new Error(json.message || json.detail || json.title || String(response.status));
+        return json;
+      });
+    });
+  }
+  function show(message) {
+    result.textContent = message;
+    result.hidden = false;
+  }
+
+  form.addEventListener('submit', function (event) {
+    event.preventDefault();
+    var chosen = form.querySelector('input[name="card"]:checked');
+    var pin = form.querySelector('input[name="pin"]').value;
+    // The signature PIN of a real card: 6 to 16 letters and digits.
+    if (!chosen || !/^[A-Za-z0-9]{6,16}$/.test(pin)) {
+      show(form.getAttribute('data-pin-message') || 'PIN: 6–16 letters and digits');
+      return;
+    }
+    result.hidden = true;
+    Promise.all([fetch('/login/card/demo-cards', { credentials: 'same-origin', headers: { accept: 'application/json' } }).then(function (r) { return r.json(); }), post('/login/card/challenge', {})])
+      .then(function (both) {
+        var card = both[0].filter(function (c) { return c.id === chosen.value; })[0];
+        var started = both[1];
+        return crypto.subtle
+          .importKey('pkcs8', bytes(card.privateKey), { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign'])
+          .then(function (key) { return crypto.subtle.sign('RSASSA-PKCS1-v1_5', key, bytes(started.challenge)); })
+          .then(function (signature) {
+            return post('/login/card', { challengeId: started.challengeId, certificate: card.certificate, signature: base64(signature), return: form.getAttribute('data-return') || '/account' });
+          });
+      })
+      .then(function (done) { window.location.assign(done.redirect); })
+      .catch(function (error) { show(error.message); });
+  });
+})();
