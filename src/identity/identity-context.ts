@@ -1,6 +1,7 @@
 // What the identity module's use cases work with: the platform context, this module's view of
 // the database, and its stores. Built once in module.ts.
 import type { AppContext } from '../platform/module.ts';
+import type Provider from 'oidc-provider';
 import type { Locale } from '../platform/i18n/i18n.ts';
 import type { Tenant } from '../platform/tenancy/tenant-directory.ts';
 import { AccountStore } from './accounts/account-store.ts';
@@ -16,6 +17,8 @@ export interface IdentityContext {
   sessions: SessionStore;
   totp: Totp;
   passkeys: Passkeys;
+  /** The OpenID Provider, once the module's routes have made it (pages look up interactions). */
+  oidc?: Provider;
 }
 
 /** Facts about the request a use case records (audit) or answers in (mail language). */

@@ -49,6 +49,9 @@
       return;
     }
     result.hidden = true;
+    // One signature at a time; the button comes back if the card is refused.
+    var button = form.querySelector('button[type="submit"]');
+    button.disabled = true;
     Promise.all([fetch('/login/card/demo-cards', { credentials: 'same-origin', headers: { accept: 'application/json' } }).then(function (r) { return r.json(); }), post('/login/card/challenge', {})])
       .then(function (both) {
         var card = both[0].filter(function (c) { return c.id === chosen.value; })[0];
@@ -61,6 +64,9 @@
           });
       })
       .then(function (done) { window.location.assign(done.redirect); })
-      .catch(function (error) { show(error.message); });
+      .catch(function (error) {
+        button.disabled = false;
+        show(error.message);
+      });
   });
 })();

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { AppError } from '../../platform/errors.ts';
-import { renderDocument, sendPage, pageCsrfToken } from '../../platform/ui/render.tsx';
+import { allowFormActionTo, renderDocument, sendPage, pageCsrfToken } from '../../platform/ui/render.tsx';
 import { IdentityErrors } from '../errors.ts';
 import type { IdentityContext } from '../identity-context.ts';
 import { ACR, amrOf, reportedLevel, requiredLevel, satisfies } from './acr.ts';
@@ -26,6 +26,10 @@ export function oidcPages(): OidcPages {
   return {
     logout: async (koa, form) => {
       const t = (koa.req as TsunaguRaw).tsunagu!.request.t;
+      // Confirming sends the browser on to the service's post-logout URI: allow it in form-action.
+      const after = (koa.oidc.params as Record<string, unknown> | undefined)?.post_logout_redirect_uri;
+      const csp = koa.response.get('Content-Security-Policy');
+      if (typeof after === 'string' && csp && URL.canParse(after)) koa.set('Content-Security-Policy', csp.replace(/form-action ([^;]*)/, (_all, list: string) => `form-action ${list} ${new URL(after).origin}`));
       render(koa, t('oidc.logout.title'), (
         <>
           <h1>{t('oidc.logout.title')}</h1>
@@ -113,6 +117,8 @@ export async function oidcRoutes(app: FastifyInstance, ctx: IdentityContext, pro
     // Signing in alone shares nothing but an identifier: no question to ask.
     if (scopes.every((s) => s === 'openid')) return finish(request, reply, { consent: { grantId: await grantFor(provider, interaction, scopes) } });
     const { t, locale } = request;
+    // Allowing sends the browser on to the service's redirect URI (CSP form-action covers redirects).
+    if (typeof params.redirect_uri === 'string') allowFormActionTo(reply, [new URL(params.redirect_uri).origin]);
     return sendPage(reply, { title: t('oidc.consent.title', { service: client.name[locale] }) }, (
       <>
         <h1>{t('oidc.consent.title', { service: client.name[locale] })}</h1>

@@ -23,6 +23,15 @@ import { requireSignedIn } from './page-helpers.ts';
 import { recoveryCodesPage } from './second-factor-pages.tsx';
 import { PASSKEY_SCRIPTS } from './passkey-routes.ts';
 
+/** "Chrome 156 · Linux" from a user agent string: enough to recognise one's own devices. */
+export function deviceLabel(userAgent: string | null): string {
+  if (!userAgent) return '—';
+  const browser = /(Edg|Firefox|Chrome|Version)\/(\d+)/.exec(userAgent);
+  const name = browser ? ({ Edg: 'Edge', Version: 'Safari' } as Record<string, string>)[browser[1]!] ?? browser[1] : 'Browser';
+  const os = /iPhone|iPad|Android|Windows|Mac OS X|Linux/.exec(userAgent)?.[0]?.replace('Mac OS X', 'macOS') ?? '';
+  return [browser ? `${name} ${browser[2]}` : name, os].filter(Boolean).join(' · ');
+}
+
 const when = (date: Date | null, locale: string) =>
   date ? date.toLocaleString(locale === 'ja' ? 'ja-JP' : 'en-GB', { timeZone: 'Asia/Tokyo', dateStyle: 'medium', timeStyle: 'short' }) : '—';
 
@@ -98,19 +107,21 @@ export async function accountPages(app: FastifyInstance, ctx: IdentityContext): 
           captionSize="s"
           head={[t('identity.account.sessionDevice'), t('identity.account.sessionStarted'), t('identity.account.sessionSeen')]}
           rows={sessions.map((s) => [
-            s.idHash === who.sessionIdHash ? `${s.userAgent ?? '—'} (${t('identity.account.thisDevice')})` : (s.userAgent ?? '—'),
+            s.idHash === who.sessionIdHash ? `${deviceLabel(s.userAgent)} (${t('identity.account.thisDevice')})` : deviceLabel(s.userAgent),
             when(s.createdAt, locale),
             when(s.lastSeenAt, locale),
           ])}
         />
-        <form method="post" action="/account/sessions/revoke-others">
-          <input type="hidden" name="_csrf" value={csrf} />
-          <Button variant="warning">{t('identity.account.logOutOthers')}</Button>
-        </form>
-        <form method="post" action="/logout">
-          <input type="hidden" name="_csrf" value={csrf} />
-          <Button variant="secondary">{t('identity.account.logOut')}</Button>
-        </form>
+        <div class="button-row">
+          <form method="post" action="/account/sessions/revoke-others">
+            <input type="hidden" name="_csrf" value={csrf} />
+            <Button variant="warning">{t('identity.account.logOutOthers')}</Button>
+          </form>
+          <form method="post" action="/logout">
+            <input type="hidden" name="_csrf" value={csrf} />
+            <Button variant="secondary">{t('identity.account.logOut')}</Button>
+          </form>
+        </div>
       </>
     ));
   });

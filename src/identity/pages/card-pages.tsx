@@ -18,7 +18,7 @@ import { issueCardChallenge, verifyCardForSession } from '../assurance/card-logi
 import { jpkiTrustFor } from '../assurance/jpki-trust.ts';
 import type { IdentityContext } from '../identity-context.ts';
 import { jpkiInputLimits } from '../jpki/verify-signature.ts';
-import { metaOf, returnPath, returnQuery, signedIn, signIn } from './page-helpers.ts';
+import { allowReturnToService, metaOf, returnPath, returnQuery, signedIn, signIn } from './page-helpers.ts';
 
 const INTERACTION = /^\/oidc\/interaction\/([A-Za-z0-9_-]{1,64})$/;
 export const CARD_SCRIPT = '/assets/identity/card-simulator.js';
@@ -30,15 +30,27 @@ export async function cardPages(app: FastifyInstance, ctx: IdentityContext): Pro
     const loaded = await jpkiTrustFor(ctx.app.config);
     return loaded.mode === 'development-test-ca' ? loaded.development.demoCards : undefined;
   };
+  /** Without J-LIS's CA and CRL (production, unconfigured) the card check cannot run at all. */
+  const available = () => jpkiTrustFor(ctx.app.config).then(() => true, () => false);
 
   app.get<{ Querystring: { return?: string } }>('/login/card', async (request, reply) => {
     const back = returnPath(request.query.return);
     const who = signedIn(request);
     if (!who) return reply.redirect(`/login?return=${encodeURIComponent(`/login/card${returnQuery(back)}`)}`, 303);
     const { t, locale } = request;
+    if (!(await available())) {
+      return sendPage(reply, { title: t('identity.card.unavailable'), status: 503, hasErrors: true }, (
+        <>
+          <h1>{t('identity.card.unavailable')}</h1>
+          <p>{t('identity.card.unavailableLead')}</p>
+          <p><a href={back}>{t('identity.card.back')}</a></p>
+        </>
+      ));
+    }
     const cards = await demoCards();
     const simulator = cards !== undefined;
     const interaction = INTERACTION.exec(back);
+    await allowReturnToService(reply, ctx, back);
     return sendPage(reply, { title: t('identity.card.title'), scripts: simulator ? [CARD_SCRIPT] : [] }, (
       <>
         <h1>{t('identity.card.title')}</h1>
@@ -56,7 +68,7 @@ export async function cardPages(app: FastifyInstance, ctx: IdentityContext): Pro
             <TextInput label={t('identity.card.pinLabel')} hint={t('identity.card.pinHint')} name="pin" autocomplete="off" spellcheck={false} width="10" />
             <p class="card-result" role="alert" data-card-result hidden></p>
             <noscript><p>{t('identity.card.needsScript')}</p></noscript>
-            <Button type="submit" preventDoubleClick>{t('identity.card.sign')}</Button>
+            <Button type="submit">{t("identity.card.sign")}</Button>
           </form>
         ) : (
           <InsetText>{t('identity.card.production')}</InsetText>

@@ -15,16 +15,17 @@ import { endProviderSessions } from '../oidc/adapter.ts';
 import { clearSessionCookie, SESSION_COOKIE } from '../sessions/session-cookie.ts';
 import { checkEmailField, text } from './form-checks.ts';
 import { PASSKEY_SCRIPTS } from './passkey-routes.ts';
-import { holdPending, metaOf, minutesUntil, returnPath, returnQuery, signedIn, signIn } from './page-helpers.ts';
+import { allowReturnToService, holdPending, metaOf, minutesUntil, returnPath, returnQuery, signedIn, signIn } from './page-helpers.ts';
 
 type LoginKind = Extract<AccountKind, 'resident' | 'staff'>;
 const PATH: Record<LoginKind, string> = { resident: '/login', staff: '/staff/login' };
 
 export async function loginPages(app: FastifyInstance, ctx: IdentityContext): Promise<void> {
-  const page = (request: FastifyRequest, reply: FastifyReply, kind: LoginKind, values: FormValues, errors: FieldErrors, status?: number) => {
+  const page = async (request: FastifyRequest, reply: FastifyReply, kind: LoginKind, values: FormValues, errors: FieldErrors, status?: number) => {
     const { t } = request;
     const view = formView({ values, errors }, request.locale);
     const back = returnPath(values.return);
+    await allowReturnToService(reply, ctx, back);
     const title = t(kind === 'staff' ? 'identity.login.staffTitle' : 'identity.login.title');
     return sendPage(reply, { title, status: status ?? (view.hasErrors ? 422 : 200), errorSummary: view.errorSummary, scripts: kind === 'resident' ? PASSKEY_SCRIPTS : [] }, (
       <>

@@ -3,6 +3,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SignedInAccount } from '../../platform/authz/actor.ts';
 import { safeReturnPath } from '../../platform/ui/preferences-routes.tsx';
+import { allowFormActionTo } from '../../platform/ui/render.tsx';
 import type { IdentityContext, RequestMeta } from '../identity-context.ts';
 import { clearSessionCookie, PENDING_COOKIE, readSessionCookie, SESSION_COOKIE, setSessionCookie } from '../sessions/session-cookie.ts';
 import type { Session } from '../sessions/session-store.ts';
@@ -56,4 +57,23 @@ export function requireSignedIn(request: FastifyRequest, reply: FastifyReply): S
 /** Minutes until a lock ends, rounded up, for "try again in N minutes". */
 export function minutesUntil(date: Date): number {
   return Math.max(1, Math.ceil((date.getTime() - Date.now()) / 60_000));
+}
+
+const INTERACTION = /^\/oidc\/interaction\/([A-Za-z0-9_-]{1,64})$/;
+
+/**
+ * When a form on this page continues an OIDC login (`back` is an interaction), its submission ends
+ * in a redirect to the service's redirect URI: allow that origin in this page's CSP form-action.
+ */
+export async function allowReturnToService(reply: FastifyReply, ctx: IdentityContext, back: string): Promise<void> {
+  const uid = INTERACTION.exec(back)?.[1];
+  if (!uid || !ctx.oidc) return;
+  const interaction = await ctx.oidc.Interaction.find(uid);
+  const uri = interaction?.params?.redirect_uri;
+  if (typeof uri !== 'string') return;
+  try {
+    allowFormActionTo(reply, [new URL(uri).origin]);
+  } catch {
+    // not a URL: nothing to allow
+  }
 }

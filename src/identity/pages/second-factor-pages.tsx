@@ -18,7 +18,7 @@ import type { TotpEnrolment } from '../mfa/totp.ts';
 import type { Session } from '../sessions/session-store.ts';
 import { text } from './form-checks.ts';
 import { PASSKEY_SCRIPTS } from './passkey-routes.ts';
-import { metaOf, minutesUntil, pendingLogin, returnPath, returnQuery, signIn } from './page-helpers.ts';
+import { allowReturnToService, metaOf, minutesUntil, pendingLogin, returnPath, returnQuery, signIn } from './page-helpers.ts';
 
 export async function secondFactorPages(app: FastifyInstance, ctx: IdentityContext): Promise<void> {
   const toLogin = (request: FastifyRequest, reply: FastifyReply, back: string) => reply.redirect(`/login${returnQuery(back)}`, 303);
@@ -31,6 +31,7 @@ export async function secondFactorPages(app: FastifyInstance, ctx: IdentityConte
     const hasTotp = await ctx.totp.isEnrolled(ctx.db, pending.accountId);
     const hasPasskey = (await ctx.passkeys.list(ctx.db, pending.accountId)).length > 0;
     const title = t(recovery ? 'identity.verify2.recoveryTitle' : 'identity.verify2.title');
+    await allowReturnToService(reply, ctx, back);
     return sendPage(reply, { title, status: status ?? (view.hasErrors ? 422 : 200), errorSummary: view.errorSummary, scripts: hasPasskey ? PASSKEY_SCRIPTS : [] }, (
       <>
         {hasTotp || recovery ? (
@@ -97,8 +98,9 @@ export async function secondFactorPages(app: FastifyInstance, ctx: IdentityConte
     }
   });
 
-  const setupPage = (request: FastifyRequest, reply: FastifyReply, enrolment: TotpEnrolment, values: FormValues, errors: FieldErrors) => {
+  const setupPage = async (request: FastifyRequest, reply: FastifyReply, enrolment: TotpEnrolment, values: FormValues, errors: FieldErrors) => {
     const { t } = request;
+    await allowReturnToService(reply, ctx, returnPath(values.return));
     const view = formView({ values, errors }, request.locale);
     return sendPage(reply, { title: t('identity.setupApp.title'), status: view.hasErrors ? 422 : 200, errorSummary: view.errorSummary }, (
       <>

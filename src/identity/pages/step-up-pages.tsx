@@ -8,11 +8,11 @@ import { pageCsrfToken, sendPage } from '../../platform/ui/render.tsx';
 import { Button } from '../../platform/ui/components/button/button.tsx';
 import { InsetText } from '../../platform/ui/components/inset-text/inset-text.tsx';
 import type { IdentityContext } from '../identity-context.ts';
-import { returnPath, returnQuery, signedIn } from './page-helpers.ts';
+import { allowReturnToService, returnPath, returnQuery, signedIn } from './page-helpers.ts';
 
 const INTERACTION = /^\/oidc\/interaction\/([A-Za-z0-9_-]{1,64})$/;
 
-export async function stepUpPages(app: FastifyInstance, _ctx: IdentityContext): Promise<void> {
+export async function stepUpPages(app: FastifyInstance, ctx: IdentityContext): Promise<void> {
   app.get<{ Querystring: { level?: string; return?: string } }>('/login/step-up', async (request, reply) => {
     const back = returnPath(request.query.return);
     const level = request.query.level === 'B' ? 'B' : 'A';
@@ -21,6 +21,7 @@ export async function stepUpPages(app: FastifyInstance, _ctx: IdentityContext): 
     if (level === 'A') return reply.redirect(`/login/card${returnQuery(back)}`, 303);
     const { t } = request;
     const interaction = INTERACTION.exec(back);
+    await allowReturnToService(reply, ctx, back);
     return sendPage(reply, { title: t('identity.stepUp.B.title') }, (
       <>
         <h1>{t('identity.stepUp.B.title')}</h1>

@@ -79,3 +79,15 @@ export function renderErrorPage(error: AppError, request: FastifyRequest, csrfTo
     </>,
   );
 }
+
+/**
+ * Lets this page's forms lead to another origin. CSP form-action also governs the redirects a form
+ * submission sets off, and a login or consent form inside an OIDC flow ends in a redirect to the
+ * service's own site: that origin (and only it) is added to form-action for this one page.
+ */
+export function allowFormActionTo(reply: FastifyReply, origins: string[]): void {
+  const csp = reply.getHeader('content-security-policy');
+  if (typeof csp !== 'string' || origins.length === 0) return;
+  const safe = origins.filter((o) => /^https?:\/\/[A-Za-z0-9.-]+(:\d+)?$/.test(o));
+  reply.header('content-security-policy', csp.replace(/form-action ([^;]*)/, (_all, list: string) => `form-action ${list} ${safe.join(' ')}`));
+}
