@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { openDatabase, type DatabaseHandle } from '../../src/platform/db/database.ts';
+import { TEST_DATA_KEY } from './test-database.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = path.join(ROOT, 'bin', 'tsunagu.mjs');
@@ -98,6 +99,10 @@ export async function closeTestDatabase(database: DatabaseHandle): Promise<void>
  * A new, empty database for the CLI: PGlite in a temporary directory by default, PostgreSQL when
  * the suite runs with DATABASE_URL (or when `kind: 'postgres'` is asked for and it is set).
  */
+// The CLI processes seal with the same data key as the tests' in-process apps, so either can open
+// what the other wrote (OIDC signing keys, e-mail addresses).
+const SHARED_KEY = { TSUNAGU_DATA_KEY: `${TEST_DATA_KEY.id}:${TEST_DATA_KEY.key.toString('base64')}` };
+
 export async function createCliTarget(options: { kind?: 'pglite' | 'postgres' } = {}): Promise<CliTarget> {
   const serverUrl = process.env.DATABASE_URL;
   const kind = options.kind ?? (serverUrl ? 'postgres' : 'pglite');
@@ -107,7 +112,7 @@ export async function createCliTarget(options: { kind?: 'pglite' | 'postgres' } 
     const database = await createEmptyPostgresDatabase(serverUrl);
     return {
       kind,
-      env: { DATABASE_URL: database.url },
+      env: { DATABASE_URL: database.url, ...SHARED_KEY },
       workDir,
       databaseUrl: database.url,
       open: () => openDatabase({ databaseUrl: database.url, poolSize: 4 }),
@@ -120,7 +125,7 @@ export async function createCliTarget(options: { kind?: 'pglite' | 'postgres' } 
   const dataDir = path.join(workDir, 'data');
   return {
     kind,
-    env: { TSUNAGU_DATA_DIR: dataDir },
+    env: { TSUNAGU_DATA_DIR: dataDir, ...SHARED_KEY },
     workDir,
     dataDir,
     open: () => openDatabase({ dataDir }),

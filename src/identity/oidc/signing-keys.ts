@@ -27,7 +27,12 @@ export async function loadSigningKeys(db: IdentityDatabase, sealer: Sealer): Pro
     rows = await read();
   }
   rows.sort((a, b) => (a.status === 'current' ? -1 : b.status === 'current' ? 1 : 0));
-  return rows.map((r) => sealer.openJson<JWK>(r.jwk_sealed, context(r.kid)));
+  try {
+    return rows.map((r) => sealer.openJson<JWK>(r.jwk_sealed, context(r.kid)));
+  } catch (error) {
+    // The usual cause: a process started with another TSUNAGU_DATA_KEY than the one that made them.
+    throw new Error(`The ID-token signing keys cannot be opened (${(error as Error).message}). Start with the TSUNAGU_DATA_KEY this database was created with.`, { cause: error });
+  }
 }
 
 export async function rotateSigningKeys(db: IdentityDatabase, sealer: Sealer): Promise<{ current: string; previous: string | null }> {
