@@ -63,8 +63,10 @@ export interface GbizidSettings {
   clientSecret: string | undefined;
   /** Seconds to wait for each request to the issuer before telling the person it is unavailable. */
   timeoutSeconds: number;
-  /** Serve the TEST-ONLY stand-in issuer at /dev/gbizid-standin and log businesses in through it. */
+  /** Run the TEST-ONLY stand-in issuer in this process and log businesses in through it. */
   standin: boolean;
+  /** The stand-in's own port (the browser goes there as it would go to GビズID). */
+  standinPort: number;
 }
 
 export class ConfigError extends Error {}
@@ -95,7 +97,7 @@ function brokerAuth(env: NodeJS.ProcessEnv): boolean {
 
 // A real issuer needs all three values; the stand-in is for development only and never offered
 // in production, where business login without a configured issuer is simply unavailable.
-function gbizidSettings(env: NodeJS.ProcessEnv, production: boolean): GbizidSettings {
+function gbizidSettings(env: NodeJS.ProcessEnv, production: boolean, port: number): GbizidSettings {
   const issuer = env.TSUNAGU_GBIZID_ISSUER || undefined;
   const clientId = env.TSUNAGU_GBIZID_CLIENT_ID || undefined;
   const clientSecret = env.TSUNAGU_GBIZID_CLIENT_SECRET || undefined;
@@ -112,7 +114,8 @@ function gbizidSettings(env: NodeJS.ProcessEnv, production: boolean): GbizidSett
   const standin = boolean(env, 'TSUNAGU_GBIZID_STANDIN', !production && !issuer);
   if (standin && production) throw new ConfigError('TSUNAGU_GBIZID_STANDIN cannot be on when NODE_ENV=production (it is a test stand-in, not GビズID)');
   if (standin && issuer) throw new ConfigError('TSUNAGU_GBIZID_STANDIN and TSUNAGU_GBIZID_ISSUER exclude each other: choose the stand-in or a real issuer');
-  return { issuer, clientId, clientSecret, timeoutSeconds: integer(env, 'TSUNAGU_GBIZID_TIMEOUT', 10, 1, 120), standin };
+  const standinPort = integer(env, 'TSUNAGU_GBIZID_STANDIN_PORT', port < 65535 ? port + 1 : port - 1, 1, 65535);
+  return { issuer, clientId, clientSecret, timeoutSeconds: integer(env, 'TSUNAGU_GBIZID_TIMEOUT', 10, 1, 120), standin, standinPort };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -169,6 +172,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: env.TSUNAGU_MAIL_FROM || 'つなぐ <no-reply@tsunagu.localhost>',
     sessionIdleMinutes: integer(env, 'TSUNAGU_SESSION_IDLE_MINUTES', 30, 1, 24 * 60),
     sessionMaxHours: integer(env, 'TSUNAGU_SESSION_MAX_HOURS', 12, 1, 24 * 30),
-    gbizid: gbizidSettings(env, production),
+    gbizid: gbizidSettings(env, production, port),
   };
 }

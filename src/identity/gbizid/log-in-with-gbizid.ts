@@ -26,8 +26,9 @@ export type GbizidLoginResult =
   | { outcome: 'expired' }
   /** The person chose not to log in at GビズID. */
   | { outcome: 'cancelled'; returnTo: string }
-  | { outcome: 'unavailable' }
-  | { outcome: 'invalid_response' }
+  /** `cause` says what went wrong, for the log (no personal data). */
+  | { outcome: 'unavailable'; cause?: string }
+  | { outcome: 'invalid_response'; cause?: string }
   | { outcome: 'claims_refused'; problem: ClaimsProblem }
   | { outcome: 'disabled' };
 
@@ -61,7 +62,7 @@ export async function finishGbizidLogin(
   const error = new URLSearchParams(input.query).get('error');
   if (error) {
     await refused(ctx, meta, `issuer_error:${error.slice(0, 40)}`);
-    return error === 'access_denied' ? { outcome: 'cancelled', returnTo: pending.returnTo } : { outcome: 'invalid_response' };
+    return error === 'access_denied' ? { outcome: 'cancelled', returnTo: pending.returnTo } : { outcome: 'invalid_response', cause: `the issuer answered error=${error.slice(0, 40)}` };
   }
   let verified: { subject: string; claims: Record<string, unknown> };
   try {
@@ -69,7 +70,7 @@ export async function finishGbizidLogin(
   } catch (failure) {
     if (!(failure instanceof GbizidError)) throw failure;
     await refused(ctx, meta, failure.failure, { issuer: rt.client.issuer });
-    return failure.failure === 'code_rejected' ? { outcome: 'expired' } : { outcome: failure.failure };
+    return failure.failure === 'code_rejected' ? { outcome: 'expired' } : { outcome: failure.failure, cause: failure.message };
   }
   const read = readGbizidClaims(verified.subject, verified.claims);
   if (!read.ok) {
