@@ -11,7 +11,7 @@ export function BusinessLoginPage(props: { t: Translate; startHref: string; resi
       <h1>{t('gbizid.login.title')}</h1>
       <p>{t('gbizid.login.lead')}</p>
       {props.standin && (
-        <div class="notice" role="note">
+        <div class="notice-dev" role="note">
           <p>{t('gbizid.login.standin')}</p>
         </div>
       )}

@@ -114,6 +114,7 @@ async function linkAccount(ctx: IdentityContext, rt: GbizidRuntime, trx: Identit
   await appendAudit(platformDb(trx), {
     actor: `account:${accountId}`,
     action: link ? 'identity.gbizid_link_refreshed' : 'identity.gbizid_linked',
+    lgCode: identity.lgCode,
     subject: accountId,
     ip: meta.ip,
     requestId: meta.requestId,

@@ -4,6 +4,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import * as oidc from 'openid-client';
+import { system } from '../../../platform/authz/actor.ts';
+import { issueApiToken } from '../../../platform/authz/api-tokens.ts';
+import { grantRole } from '../../../platform/authz/role-assignments.ts';
 import { CookieBrowser } from '../../../../test/helpers/cookie-browser.ts';
 import { freePort } from '../../../../test/helpers/server-process.ts';
 import { createTestApp, type TestApp } from '../../../../test/helpers/test-database.ts';
@@ -176,6 +180,37 @@ describe('GビズID login against the stand-in process', () => {
     assert.equal(interaction.location, `${base}/oidc/interaction/abc123`);
     const offsite = await logInAs(new CookieBrowser(), base, 'standin-abukuma-member', 'https://evil.example/');
     assert.equal(offsite.location, `${base}/`);
+  });
+
+  it('a service using the City OS for single sign-on should get the business back after the GビズID login', async () => {
+    const admin = await issueApiToken(app.ctx.db, { name: '県 運用', createdBy: 'system' });
+    await grantRole(app.ctx, system, { principalId: admin.principalId, role: 'platform_admin', scope: { level: 'prefecture', prefectureCode: '070009' } }, { ip: null, requestId: null });
+    const redirect = 'https://business-service.example.jp/callback';
+    const registered = await fetch(`${base}/api/v1/oidc-clients`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ lgCode: '072036', name: { ja: '事業者向け補助金申請', en: 'Business grants' }, redirectUris: [redirect], grantTypes: ['authorization_code'], scope: 'openid' }),
+    });
+    assert.equal(registered.status, 201);
+    const service = (await registered.json()) as { clientId: string; clientSecret: string };
+    const config = await oidc.discovery(new URL(base), service.clientId, service.clientSecret, undefined, { execute: [oidc.allowInsecureRequests] });
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: redirect, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state });
+    const browser = new CookieBrowser();
+    // The City OS asks for a login and says where to come back to; the business picks GビズID.
+    const asked = await browser.follow(url.href, { stop: (u) => u.startsWith(redirect) });
+    const loginUrl = new URL(asked.visited.find((u) => u.startsWith(`${base}/login?`))!);
+    const interaction = loginUrl.searchParams.get('return')!;
+    assert.match(interaction, /^\/oidc\/interaction\//);
+    const loggedIn = await logInAs(browser, base, 'standin-bandai-member', interaction);
+    assert.equal(loggedIn.location, `${base}${interaction}`);
+    const back = await browser.follow(loggedIn.location, { stop: (u) => u.startsWith(redirect) });
+    assert.ok(back.location.startsWith(`${redirect}?code=`), back.visited.join(' → '));
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(back.location), { pkceCodeVerifier: verifier, expectedState: state });
+    const link = (await linkOf(app, 'standin-bandai-member'))!;
+    assert.equal(tokens.claims()!.sub, link.account_id, 'the service sees the business account');
+    assert.equal(tokens.claims()!.acr, 'urn:tsunagu:loa:B');
   });
 
   it('the login page should offer one button to GビズID carrying the return path', async () => {
