@@ -9,6 +9,8 @@ import type { AppContext } from '../platform/module.ts';
 import { defineModule } from '../platform/module.ts';
 import { identityMigrations } from './db/migrations/index.ts';
 import { createIdentityContext, type IdentityContext } from './identity-context.ts';
+import { BusinessLinks } from './gbizid/business-links.ts';
+import { gbizidRoutes } from './gbizid/gbizid-routes.tsx';
 import en from './locales/en.json' with { type: 'json' };
 import ja from './locales/ja.json' with { type: 'json' };
 import { purgeExpired } from './oidc/adapter.ts';
@@ -33,6 +35,7 @@ interface IdentityRuntime {
   ctx: IdentityContext;
   clients: ClientRegistry;
   provider: Provider | undefined;
+  links: BusinessLinks;
 }
 
 // One runtime per application (tests build several apps in one process).
@@ -42,7 +45,7 @@ function runtime(app: AppContext): IdentityRuntime {
   let found = runtimes.get(app);
   if (!found) {
     const ctx = createIdentityContext(app);
-    found = { ctx, clients: new ClientRegistry(ctx.db, app.sealer), provider: undefined };
+    found = { ctx, clients: new ClientRegistry(ctx.db, app.sealer), provider: undefined, links: new BusinessLinks(app.sealer) };
     runtimes.set(app, found);
   }
   return found;
@@ -59,7 +62,7 @@ export const identityModule = defineModule({
   },
   authenticators: (app) => {
     const rt = runtime(app);
-    return [sessionAuthenticator(rt.ctx.db, rt.ctx.sessions, rt.ctx.accounts), oidcTokenAuthenticator(rt.ctx.db, () => rt.provider, rt.ctx.accounts)];
+    return [sessionAuthenticator(rt.ctx.db, rt.ctx.sessions, rt.ctx.accounts, rt.links), oidcTokenAuthenticator(rt.ctx.db, () => rt.provider, rt.ctx.accounts)];
   },
   routes: async (fastify, app) => {
     const rt = runtime(app);
@@ -77,6 +80,7 @@ export const identityModule = defineModule({
     await passkeyRoutes(fastify, rt.ctx);
     await stepUpPages(fastify, rt.ctx);
     await cardPages(fastify, rt.ctx);
+    await gbizidRoutes(fastify, rt.ctx, rt.links);
     const purge = setInterval(() => void purgeExpired(rt.ctx.db).catch(() => undefined), 15 * 60_000);
     purge.unref();
     fastify.addHook('onClose', async () => clearInterval(purge));

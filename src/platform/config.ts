@@ -58,6 +58,21 @@ export interface Config {
   jpkiIntermediates: string | undefined;
   /** …the CRLs (file paths or http(s) URLs, comma-separated). */
   jpkiCrl: string | undefined;
+  /** Business login through GビズID (identity module; docs/identity-gbizid.md). */
+  gbizid: GbizidSettings;
+}
+
+export interface GbizidSettings {
+  /** The GビズID issuer URL, exactly as its discovery document gives it; unset: no real GビズID. */
+  issuer: string | undefined;
+  clientId: string | undefined;
+  clientSecret: string | undefined;
+  /** Seconds to wait for each request to the issuer before telling the person it is unavailable. */
+  timeoutSeconds: number;
+  /** Run the TEST-ONLY stand-in issuer in this process and log businesses in through it. */
+  standin: boolean;
+  /** The stand-in's own port (the browser goes there as it would go to GビズID). */
+  standinPort: number;
 }
 
 export class ConfigError extends Error {}
@@ -84,6 +99,29 @@ function brokerAuth(env: NodeJS.ProcessEnv): boolean {
   if (raw === undefined || raw === '' || raw === 'on') return true;
   if (raw === 'off') return false;
   throw new ConfigError(`TSUNAGU_BROKER_AUTH must be on or off, got "${env.TSUNAGU_BROKER_AUTH}"`);
+}
+
+// A real issuer needs all three values; the stand-in is for development only and never offered
+// in production, where business login without a configured issuer is simply unavailable.
+function gbizidSettings(env: NodeJS.ProcessEnv, production: boolean, port: number): GbizidSettings {
+  const issuer = env.TSUNAGU_GBIZID_ISSUER || undefined;
+  const clientId = env.TSUNAGU_GBIZID_CLIENT_ID || undefined;
+  const clientSecret = env.TSUNAGU_GBIZID_CLIENT_SECRET || undefined;
+  if (issuer) {
+    let url: URL;
+    try {
+      url = new URL(issuer);
+    } catch {
+      throw new ConfigError(`TSUNAGU_GBIZID_ISSUER must be an absolute URL, got "${issuer}"`);
+    }
+    if (production && url.protocol !== 'https:') throw new ConfigError('TSUNAGU_GBIZID_ISSUER must be an https:// URL when NODE_ENV=production');
+    if (!clientId || !clientSecret) throw new ConfigError('TSUNAGU_GBIZID_CLIENT_ID and TSUNAGU_GBIZID_CLIENT_SECRET are required with TSUNAGU_GBIZID_ISSUER');
+  }
+  const standin = boolean(env, 'TSUNAGU_GBIZID_STANDIN', !production && !issuer);
+  if (standin && production) throw new ConfigError('TSUNAGU_GBIZID_STANDIN cannot be on when NODE_ENV=production (it is a test stand-in, not GビズID)');
+  if (standin && issuer) throw new ConfigError('TSUNAGU_GBIZID_STANDIN and TSUNAGU_GBIZID_ISSUER exclude each other: choose the stand-in or a real issuer');
+  const standinPort = integer(env, 'TSUNAGU_GBIZID_STANDIN_PORT', port < 65535 ? port + 1 : port - 1, 1, 65535);
+  return { issuer, clientId, clientSecret, timeoutSeconds: integer(env, 'TSUNAGU_GBIZID_TIMEOUT', 10, 1, 120), standin, standinPort };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -143,5 +181,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jpkiTrustAnchor: env.TSUNAGU_JPKI_TRUST_ANCHOR || undefined,
     jpkiIntermediates: env.TSUNAGU_JPKI_INTERMEDIATES || undefined,
     jpkiCrl: env.TSUNAGU_JPKI_CRL || undefined,
+    gbizid: gbizidSettings(env, production, port),
   };
 }

@@ -96,6 +96,27 @@ export class AccountStore {
       .execute();
   }
 
+  /** A new address from an identity provider that vouches for it (GビズID's account ID is the address). */
+  async changeEmail(db: IdentityDatabase, id: string, normalisedEmail: string): Promise<void> {
+    await db
+      .updateTable('identity_accounts')
+      .set({ email_index: this.emailIndex(normalisedEmail), email_sealed: this.sealer.seal(normalisedEmail, emailContext(id)), email_verified_at: sql<Date>`now()`, updated_at: sql<Date>`now()`, version: sql<number>`version + 1` })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /**
+   * Lets go of an address the provider has since given to another account (it moved while this
+   * account was away): the account can no longer be found by it and it counts as unverified.
+   */
+  async releaseEmail(db: IdentityDatabase, id: string): Promise<void> {
+    await db
+      .updateTable('identity_accounts')
+      .set({ email_index: this.emailIndex(`released:${id}`), email_verified_at: null, updated_at: sql<Date>`now()`, version: sql<number>`version + 1` })
+      .where('id', '=', id)
+      .execute();
+  }
+
   toAccount(row: {
     id: string;
     kind: AccountKind;

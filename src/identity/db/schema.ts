@@ -164,7 +164,32 @@ export interface IdentityJpkiBindingsTable {
   last_verified_at: Generated<Date>;
 }
 
+export interface IdentityGbizidLinksTable {
+  account_id: string;
+  issuer: string;
+  subject: string;
+  account_type: 'entry' | 'prime' | 'member';
+  corp_type: 'corporation' | 'sole_proprietor';
+  corporate_number: string | null;
+  corporate_name_sealed: string;
+  representative: boolean;
+  linked_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface IdentityGbizidPendingTable {
+  state_hash: string;
+  nonce: string;
+  code_verifier_sealed: string;
+  return_to: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: Generated<Date>;
+}
+
 export interface IdentityTables {
+  identity_gbizid_links: IdentityGbizidLinksTable;
+  identity_gbizid_pending: IdentityGbizidPendingTable;
   identity_jpki_bindings: IdentityJpkiBindingsTable;
   identity_challenges: IdentityChallengesTable;
   identity_oidc_models: IdentityOidcModelsTable;

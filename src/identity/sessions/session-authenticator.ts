@@ -2,7 +2,7 @@
 // (methods, acr) and, for staff, their scoped role assignments. A missing, expired or revoked
 // session is simply anonymous (the person is asked to log in again), never an error.
 import type { FastifyRequest } from 'fastify';
-import type { Actor } from '../../platform/authz/actor.ts';
+import type { Actor, SignedInBusiness } from '../../platform/authz/actor.ts';
 import { loadAssignments, type Authenticator } from '../../platform/authz/authenticate.ts';
 import type { AccountStore } from '../accounts/account-store.ts';
 import { platformDb, type IdentityDatabase } from '../db/schema.ts';
@@ -13,7 +13,12 @@ export function accountPrincipal(accountId: string): string {
   return `account:${accountId}`;
 }
 
-export function sessionAuthenticator(db: IdentityDatabase, sessions: SessionStore, accounts: AccountStore): Authenticator {
+/** Where a business account's business facts come from (gbizid/business-links.ts). */
+export interface BusinessFactsSource {
+  find(db: IdentityDatabase, accountId: string): Promise<SignedInBusiness | undefined>;
+}
+
+export function sessionAuthenticator(db: IdentityDatabase, sessions: SessionStore, accounts: AccountStore, businesses?: BusinessFactsSource): Authenticator {
   return async (request: FastifyRequest): Promise<Actor | null> => {
     const token = readSessionCookie(request, SESSION_COOKIE);
     if (!token) return null;
@@ -22,6 +27,7 @@ export function sessionAuthenticator(db: IdentityDatabase, sessions: SessionStor
     const account = await accounts.findById(db, session.accountId);
     if (!account || account.status !== 'active') return null;
     const principalId = accountPrincipal(account.id);
+    const business = account.kind === 'business' ? await businesses?.find(db, account.id) : undefined;
     return {
       kind: 'principal',
       principalId,
@@ -35,6 +41,7 @@ export function sessionAuthenticator(db: IdentityDatabase, sessions: SessionStor
         acr: session.acr,
         methods: session.methods,
         sessionIdHash: session.idHash,
+        ...(business ? { business } : {}),
       },
     };
   };

@@ -25,6 +25,19 @@ export interface SignedInAccount {
   /** How this session was authenticated (pwd, otp, passkey, jpki…). */
   methods: string[];
   sessionIdHash: string;
+  /** A business signed in through GビズID: which business, and the person's place in it. */
+  business?: SignedInBusiness;
+}
+
+/** What GビズID says about a business account's business (refreshed at every login). */
+export interface SignedInBusiness {
+  /** 法人番号, 13 digits with a verified check digit; null for a sole proprietor (個人事業主). */
+  corporateNumber: string | null;
+  corporateName: string;
+  /** The GビズID Prime holder: the corporation's representative (代表者) or the sole proprietor. */
+  representative: boolean;
+  /** GビズID account type: entry (self-registered, unverified), prime (verified), member (an employee under a Prime). */
+  accountType: 'entry' | 'prime' | 'member';
 }
 
 export type Actor =

@@ -54,6 +54,7 @@ export async function roleAssignmentsApi(app: FastifyInstance, ctx: AppContext) 
       assuranceLevel: actor.account.assuranceLevel,
       acr: actor.account.acr,
       methods: actor.account.methods,
+      ...(actor.account.business ? { business: actor.account.business } : {}),
     };
     return { kind: actor.kind, principalId: actor.principalId, name: actor.displayName, roles: actor.assignments.map(json), ...(account ? { account } : {}) };
   });
