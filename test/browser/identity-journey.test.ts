@@ -205,6 +205,24 @@ describe('common ID journey in Chromium', () => {
     await staff.close();
   });
 
+  it('a business should log in through the GビズID stand-in and be known by its corporate number', async () => {
+    const business = await browser!.newContext({ viewport: { width: 1280, height: 900 }, locale: 'ja-JP' });
+    const tab = await business.newPage();
+    await tab.goto(`${base}/business/login`);
+    assert.match(await tab.textContent('main') ?? '', /GビズID/);
+    await assertAccessible(tab, 'business login');
+    await tab.click('main a[href^="/business/login/start"]');
+    await tab.waitForURL(/:\d+\/.*(interaction|login)/);
+    assert.match(await tab.textContent('body') ?? '', /TEST ONLY|テスト/);
+    await tab.click('button[value=login]');
+    await tab.waitForURL(`${base}/**`);
+    const me = await tab.evaluate(async () => (await fetch('/api/v1/me', { headers: { accept: 'application/json' } })).json());
+    assert.equal(me.account.kind, 'business');
+    assert.match(me.account.business.corporateNumber, /^\d{13}$/);
+    assert.equal(typeof me.account.business.representative, 'boolean');
+    await business.close();
+  });
+
   it('no page should have thrown or failed to load a resource', () => {
     assert.deepEqual(problems, []);
   });
