@@ -8,7 +8,8 @@ import { identityMail } from '../mail/identity-mail.ts';
 import { issueEmailToken } from './email-tokens.ts';
 import { hashPassword } from './password.ts';
 
-export async function signUpResident(ctx: IdentityContext, input: { email: string; password: string }, meta: RequestMeta): Promise<void> {
+/** `returnTo`: a same-site path to continue to after confirming (e.g. a service's login). */
+export async function signUpResident(ctx: IdentityContext, input: { email: string; password: string; returnTo?: string }, meta: RequestMeta): Promise<void> {
   const { app } = ctx;
   const prefecture = await homePrefecture(ctx);
   // Hash before looking anything up, so both answers take the same time.
@@ -23,7 +24,7 @@ export async function signUpResident(ctx: IdentityContext, input: { email: strin
     const accountId = existing?.id ?? (await ctx.accounts.create(trx, { kind: 'resident', lgCode: prefecture.lgCode, email: input.email, passwordHash }));
     if (existing) await ctx.accounts.update(trx, existing.id, { passwordHash });
     const token = await issueEmailToken(trx, accountId, 'verify_email');
-    await app.mail.send(platformDb(trx), identityMail.verifyEmail![meta.locale](input.email, { link: `${app.config.publicUrl}/signup/verify?token=${token}` }));
+    await app.mail.send(platformDb(trx), identityMail.verifyEmail![meta.locale](input.email, { link: `${app.config.publicUrl}/signup/verify?token=${token}${input.returnTo ? `&return=${encodeURIComponent(input.returnTo)}` : ''}` }));
     if (!existing) {
       await appendAudit(platformDb(trx), { actor: `account:${accountId}`, action: 'identity.account_registered', lgCode: prefecture.lgCode, subject: accountId, ip: meta.ip, requestId: meta.requestId, details: { kind: 'resident' } });
     }

@@ -50,7 +50,7 @@ export async function loginPages(app: FastifyInstance, ctx: IdentityContext): Pr
             </div>
             <h2>{t('identity.login.otherWays')}</h2>
             <ul>
-              <li><a href="/signup">{t('identity.login.signup')}</a></li>
+              <li><a href={`/signup${returnQuery(back)}`}>{t('identity.login.signup')}</a></li>
               <li><a href={`/business/login${returnQuery(back)}`}>{t('identity.login.business')}</a></li>
               <li><a href="/staff/login">{t('identity.login.staff')}</a></li>
             </ul>

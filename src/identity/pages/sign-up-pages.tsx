@@ -12,7 +12,7 @@ import { signUpResident } from '../accounts/sign-up.ts';
 import { verifyEmail } from '../accounts/verify-email.ts';
 import type { IdentityContext } from '../identity-context.ts';
 import { checkEmailField, checkNewPassword } from './form-checks.ts';
-import { metaOf, signIn } from './page-helpers.ts';
+import { allowReturnToService, metaOf, returnPath, returnQuery, signIn } from './page-helpers.ts';
 
 export async function signUpPages(app: FastifyInstance, ctx: IdentityContext): Promise<void> {
   const form = (request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply, values: FormValues, errors: FieldErrors) => {
@@ -24,27 +24,29 @@ export async function signUpPages(app: FastifyInstance, ctx: IdentityContext): P
         <p>{t('identity.signup.lead')}</p>
         <form method="post" action="/signup" novalidate>
           <input type="hidden" name="_csrf" value={pageCsrfToken(reply)} />
+          <input type="hidden" name="return" value={returnPath(values.return)} />
           <TextInput label={t('identity.field.email')} hint={t('identity.signup.emailHint')} type="email" autocomplete="email" spellcheck={false} {...view.field('email')} />
           <PasswordInput label={t('identity.field.newPassword')} hint={t('identity.password.hint')} autocomplete="new-password" {...view.field('password')} />
           <InsetText>{t('identity.signup.privacy')}</InsetText>
           <Button preventDoubleClick>{t('identity.signup.submit')}</Button>
         </form>
         <p>
-          {t('identity.signup.haveAccount')} <a href="/login">{t('identity.login.link')}</a>
+          {t('identity.signup.haveAccount')} <a href={`/login${returnQuery(returnPath(values.return))}`}>{t('identity.login.link')}</a>
         </p>
       </>
     ));
   };
 
-  app.get('/signup', async (request, reply) => form(request, reply, {}, {}));
+  app.get<{ Querystring: { return?: string } }>('/signup', async (request, reply) => form(request, reply, { return: request.query.return }, {}));
 
   app.post('/signup', { preHandler: app.csrfProtection }, async (request, reply) => {
     const values = formValues(request.body);
     const errors: FieldErrors = {};
     const email = checkEmailField(values, errors);
     const password = checkNewPassword(values, errors, email);
-    if (Object.keys(errors).length > 0) return form(request, reply, { email: values.email }, errors);
-    await signUpResident(ctx, { email, password }, metaOf(request));
+    if (Object.keys(errors).length > 0) return form(request, reply, { email: values.email, return: values.return }, errors);
+    const back = returnPath(values.return);
+    await signUpResident(ctx, { email, password, ...(back !== '/account' ? { returnTo: back } : {}) }, metaOf(request));
     return reply.redirect('/signup/check-email', 303);
   });
 
@@ -65,11 +67,12 @@ export async function signUpPages(app: FastifyInstance, ctx: IdentityContext): P
   });
 
   // The mail's link opens a page with one button: a mail scanner that fetches links cannot use it up.
-  app.get<{ Querystring: { token?: string } }>('/signup/verify', async (request, reply) => {
+  app.get<{ Querystring: { token?: string; return?: string } }>('/signup/verify', async (request, reply) => {
     const { t } = request;
     const token = request.query.token ?? '';
     const check = await checkEmailToken(ctx.db, token, 'verify_email');
     if (!check.ok) return linkProblem(request, reply, check.reason);
+    await allowReturnToService(reply, ctx, returnPath(request.query.return));
     return sendPage(reply, { title: t('identity.verify.title') }, (
       <>
         <h1>{t('identity.verify.title')}</h1>
@@ -77,17 +80,19 @@ export async function signUpPages(app: FastifyInstance, ctx: IdentityContext): P
         <form method="post" action="/signup/verify">
           <input type="hidden" name="_csrf" value={pageCsrfToken(reply)} />
           <input type="hidden" name="token" value={token} />
+          <input type="hidden" name="return" value={returnPath(request.query.return)} />
           <Button preventDoubleClick>{t('identity.verify.submit')}</Button>
         </form>
       </>
     ));
   });
 
-  app.post<{ Body: { token?: string } }>('/signup/verify', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post<{ Body: { token?: string; return?: string } }>('/signup/verify', { preHandler: app.csrfProtection }, async (request, reply) => {
     const result = await verifyEmail(ctx, String(request.body?.token ?? ''), metaOf(request));
     if (!result.ok) return linkProblem(request, reply, result.reason);
     signIn(reply, ctx, result.sessionToken);
-    return reply.redirect('/account?welcome=1', 303);
+    const back = returnPath(request.body?.return);
+    return reply.redirect(back === '/account' ? '/account?welcome=1' : back, 303);
   });
 }
 

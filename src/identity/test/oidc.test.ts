@@ -132,6 +132,26 @@ describe('OpenID Provider (common ID single sign-on)', () => {
     assert.match(result.visited.at(-1)!, /\/login\?return=%2Foidc%2Finteraction%2F/);
   });
 
+  it('a newcomer sent by a service should register, confirm the mail and land back at the service', async () => {
+    const { config } = await registerClient({ scope: 'openid' });
+    const browser = new CookieBrowser();
+    const { location: loginPage, verifier, state } = await authorize(browser, config, { scope: 'openid' });
+    const back = new URL(loginPage).searchParams.get('return')!;
+    const signup = await browser.request(`${base}/signup?return=${encodeURIComponent(back)}`);
+    const html = await signup.text();
+    assert.match(html, new RegExp(`name="return" value="${back}"`));
+    const posted = await browser.follow(`${base}/signup`, { form: { _csrf: hiddenField(html, '_csrf'), return: back, email: 'newcomer@example.jp', password: 'a-long-secret-phrase' } });
+    assert.match(posted.location, /\/signup\/check-email$/, `${posted.response?.status} ${await posted.response?.text()}`);
+    const link = (await lastMailTo(app, 'newcomer@example.jp')).text.match(/https?:\/\/\S+/)![0];
+    assert.match(link, /return=%2Foidc%2Finteraction%2F/);
+    const confirm = await browser.request(link.replace(base, base));
+    const confirmHtml = await confirm.text();
+    const done = await browser.follow(`${base}/signup/verify`, { form: { _csrf: hiddenField(confirmHtml, '_csrf'), token: hiddenField(confirmHtml, 'token'), return: back }, stop: (u) => u.startsWith(REDIRECT) });
+    assert.ok(done.location.startsWith(`${REDIRECT}?code=`), done.visited.join(' → '));
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(done.location), { pkceCodeVerifier: verifier, expectedState: state });
+    assert.ok(tokens.claims()!.sub);
+  });
+
   it('a service asking for level A should get a step-up (the card), not a level-C session', async () => {
     const { config } = await registerClient({ scope: 'openid' });
     const browser = new CookieBrowser();
