@@ -30,6 +30,7 @@ import { secondFactorPages } from './pages/second-factor-pages.tsx';
 import { signUpPages } from './pages/sign-up-pages.tsx';
 import { stepUpPages } from './pages/step-up-pages.tsx';
 import { cardPages } from './pages/card-pages.tsx';
+import { counterPages } from './pages/counter-pages.tsx';
 
 interface IdentityRuntime {
   ctx: IdentityContext;
@@ -57,7 +58,8 @@ export const identityModule = defineModule({
   migrations: identityMigrations,
   messages: { ja, en },
   grants: {
-    municipal_admin: ['identity.manage_clients', 'identity.read_clients', 'identity.manage_staff'],
+    municipal_admin: ['identity.manage_clients', 'identity.read_clients', 'identity.manage_staff', 'identity.verify_identity'],
+    counter_clerk: ['identity.verify_identity'],
     auditor: ['identity.read_clients'],
   },
   authenticators: (app) => {
@@ -80,6 +82,7 @@ export const identityModule = defineModule({
     await passkeyRoutes(fastify, rt.ctx);
     await stepUpPages(fastify, rt.ctx);
     await cardPages(fastify, rt.ctx);
+    await counterPages(fastify, rt.ctx);
     await gbizidRoutes(fastify, rt.ctx, rt.links);
     const purge = setInterval(() => void purgeExpired(rt.ctx.db).catch(() => undefined), 15 * 60_000);
     purge.unref();

@@ -140,7 +140,7 @@ export interface IdentityOidcKeysTable {
   retired_at: Timestamp | null;
 }
 
-export type ChallengePurpose = 'passkey_register' | 'passkey_login' | 'jpki';
+export type ChallengePurpose = 'passkey_register' | 'passkey_login' | 'jpki' | 'counter_code';
 
 export interface IdentityChallengesTable {
   id: string;
@@ -187,7 +187,21 @@ export interface IdentityGbizidPendingTable {
   created_at: Generated<Date>;
 }
 
+export const IDENTITY_DOCUMENTS = ['drivers_license', 'passport', 'residence_card', 'my_number_card', 'disability_certificate', 'other_photo_id'] as const;
+export type IdentityDocument = (typeof IDENTITY_DOCUMENTS)[number];
+
+export interface IdentityIdentityChecksTable {
+  id: Generated<string>;
+  account_id: string;
+  lg_code: string;
+  document_type: IdentityDocument;
+  checked_by: string;
+  profile_version: number;
+  checked_at: Generated<Date>;
+}
+
 export interface IdentityTables {
+  identity_identity_checks: IdentityIdentityChecksTable;
   identity_gbizid_links: IdentityGbizidLinksTable;
   identity_gbizid_pending: IdentityGbizidPendingTable;
   identity_jpki_bindings: IdentityJpkiBindingsTable;

@@ -65,7 +65,10 @@ export async function accountPages(app: FastifyInstance, ctx: IdentityContext): 
           ]}
         />
         {account.assuranceLevel !== 'A' && account.kind === 'resident' && (
-          <p><a href="/login/step-up?level=A&return=%2Faccount">{t('identity.account.raiseToA')}</a></p>
+          <ul>
+            <li><a href="/login/step-up?level=A&return=%2Faccount">{t('identity.account.raiseToA')}</a></li>
+            {account.assuranceLevel === 'C' && <li><a href="/account/counter-code">{t('identity.account.raiseToB')}</a></li>}
+          </ul>
         )}
         <h2>{t('identity.account.security')}</h2>
         <SummaryList
@@ -189,6 +192,9 @@ export async function accountPages(app: FastifyInstance, ctx: IdentityContext): 
           rows={(actor?.assignments ?? []).map((a) => [a.role, a.lgCode ? (tenants.get(a.lgCode)?.name[locale] ?? a.lgCode) : a.zoneId ?? tenants.get(a.prefectureCode)?.name[locale] ?? a.prefectureCode])}
         />
         {actor?.assignments.length === 0 && <p>{t('identity.staffHome.noRoles')}</p>}
+        {(await ctx.app.guard.tenantsFor(request.actor, 'identity.verify_identity')).size > 0 && (
+          <p><a href="/staff/identity-check">{t('identity.check.title')}</a></p>
+        )}
         <p><a href="/account">{t('identity.account.title')}</a></p>
       </>
     ));

@@ -21,6 +21,7 @@ export const roles: RoleDefinition[] = [
   { name: 'reviewer', label: { ja: '審査担当', en: 'Reviewer' }, scopes: ['prefecture', 'zone', 'municipality'] },
   { name: 'approver', label: { ja: '決裁者', en: 'Approver' }, scopes: ['prefecture', 'zone', 'municipality'] },
   { name: 'data_publisher', label: { ja: 'データ公開担当', en: 'Data publisher' }, scopes: ['prefecture', 'zone', 'municipality'] },
+  { name: 'counter_clerk', label: { ja: '窓口担当', en: 'Counter clerk' }, scopes: ['prefecture', 'zone', 'municipality'] },
 ];
 
 export function findRole(name: string): RoleDefinition | undefined {

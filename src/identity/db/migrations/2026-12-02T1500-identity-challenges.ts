@@ -7,7 +7,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     create table identity_challenges (
       id text primary key,
-      purpose text not null check (purpose in ('passkey_register', 'passkey_login', 'jpki')),
+      purpose text not null check (purpose in ('passkey_register', 'passkey_login', 'jpki', 'counter_code')),
       account_id uuid references identity_accounts (id) on delete cascade deferrable initially immediate,
       challenge text not null,
       expires_at timestamptz not null,

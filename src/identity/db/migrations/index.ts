@@ -5,6 +5,7 @@ import * as oidc from './2026-12-02T1400-identity-oidc.ts';
 import * as challenges from './2026-12-02T1500-identity-challenges.ts';
 import * as jpki from './2026-12-02T1600-identity-jpki.ts';
 import * as gbizid from './2026-12-03T1000-identity-gbizid.ts';
+import * as checks from './2026-12-03T1100-identity-checks.ts';
 
 export const identityMigrations: Record<string, Migration> = {
   '2026-12-02T1300-identity-accounts': accounts,
@@ -12,4 +13,5 @@ export const identityMigrations: Record<string, Migration> = {
   '2026-12-02T1500-identity-challenges': challenges,
   '2026-12-02T1600-identity-jpki': jpki,
   '2026-12-03T1000-identity-gbizid': gbizid,
+  '2026-12-03T1100-identity-checks': checks,
 };

@@ -36,6 +36,8 @@ const DYNAMIC_PREFIXES = [
   'identity.codeMissing.', // identity/pages/second-factor-pages.tsx: one per second-factor method
   'identity.codeInvalid.', // identity/pages/second-factor-pages.tsx: one per second-factor method
   'identity.profileMissing.', // identity/pages/profile-pages.tsx: one per required name field
+  'identity.document.', // identity/pages/counter-pages.tsx: one per kind of identity document
+  'identity.check.', // identity/pages/counter-pages.tsx: the reasons a check must start again
   'ui.era.', // ui/components/date-input/date-input.tsx: one per Japanese era
   'ui.dateInput.', // ui/components/date-input/date-input.tsx: the year, month and day box labels
 ];
