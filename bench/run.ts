@@ -5,7 +5,8 @@
 //   3. GET /api/v1/tenants/{lgCode} and GET / throughput and latency from a local client.
 // Figures go to docs/performance.md with this command; never into assertions.
 // npm run bench -- broker [--postgres | --pglite] [--quick] runs the NGSI-LD broker benchmark
-// instead (bench/broker.ts).
+// instead (bench/broker.ts); npm run bench -- identity [--postgres | --pglite] the login and
+// token endpoint benchmark (bench/identity.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -102,6 +103,9 @@ const args = process.argv.slice(2);
 if (args[0] === 'broker') {
   const { runBrokerBench } = await import('./broker.ts');
   await runBrokerBench(args.slice(1));
+} else if (args[0] === 'identity') {
+  const { runIdentityBench } = await import('./identity.ts');
+  await runIdentityBench(args.slice(1));
 } else {
   await platformBench();
 }

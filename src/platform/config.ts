@@ -39,6 +39,8 @@ export interface Config {
   brokerBodyLimit: number;
   /** NGSI-LD broker: requests per minute per client address (devices post often). */
   brokerRateLimitPerMinute: number;
+  /** Login, code and PIN forms: submissions per minute per client address. */
+  loginRateLimitPerMinute: number;
   /**
    * Keys that encrypt personal data at rest (current first). Unset in development: a key is made
    * in the data directory on first start. Required in production.
@@ -173,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     brokerAuth: brokerAuth(env),
     brokerBodyLimit: integer(env, 'TSUNAGU_BROKER_BODY_LIMIT', 16_777_216, 1024, 1_073_741_824),
     brokerRateLimitPerMinute: integer(env, 'TSUNAGU_BROKER_RATE_LIMIT', 600_000, 1, 100_000_000),
+    loginRateLimitPerMinute: integer(env, 'TSUNAGU_LOGIN_RATE_LIMIT', 30, 1, 1_000_000),
     dataKeys,
     smtpUrl,
     mailFrom: env.TSUNAGU_MAIL_FROM || 'つなぐ <no-reply@tsunagu.localhost>',

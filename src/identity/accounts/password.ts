@@ -1,6 +1,6 @@
 // Passwords: argon2id (RFC 9106) through @node-rs/argon2, a maintained native binding that runs
 // off the event loop. Parameters follow OWASP's argon2id guidance (19 MiB, 2 passes, 1 lane);
-// on this project's 2-core reference machine one hash takes about 100 ms (docs/identity.md,
+// on this project's 2-core reference machine one hash takes about 8 ms (docs/performance.md,
 // `npm run bench -- identity`). Stored hashes carry their parameters, so raising them later
 // re-hashes each password at its owner's next login.
 import { hash, verify } from '@node-rs/argon2';

@@ -19,7 +19,7 @@ import type { SignedInAccount } from '../../platform/authz/actor.ts';
 import type { IdentityContext } from '../identity-context.ts';
 import { endProviderSessions } from '../oidc/adapter.ts';
 import { checkNewPassword, text } from './form-checks.ts';
-import { requireSignedIn } from './page-helpers.ts';
+import { requireSignedIn, sensitiveRateLimit } from './page-helpers.ts';
 import { recoveryCodesPage } from './second-factor-pages.tsx';
 import { PASSKEY_SCRIPTS } from './passkey-routes.ts';
 
@@ -143,7 +143,7 @@ export async function accountPages(app: FastifyInstance, ctx: IdentityContext): 
     ));
   };
   app.get('/account/password', async (request, reply) => (requireSignedIn(request, reply) ? passwordPage(request, reply, {}) : reply));
-  app.post('/account/password', { preHandler: app.csrfProtection, config: { rateLimit: { max: 10, timeWindow: 60_000 } } }, async (request, reply) => {
+  app.post('/account/password', { preHandler: app.csrfProtection, config: sensitiveRateLimit(ctx) }, async (request, reply) => {
     const who = requireSignedIn(request, reply);
     if (!who) return reply;
     const values = formValues(request.body);
@@ -253,7 +253,7 @@ async function appPages(app: FastifyInstance, ctx: IdentityContext, audit: (requ
     ));
   };
 
-  app.post('/account/app', { preHandler: app.csrfProtection, config: { rateLimit: { max: 30, timeWindow: 60_000 } } }, async (request, reply) => {
+  app.post('/account/app', { preHandler: app.csrfProtection, config: sensitiveRateLimit(ctx) }, async (request, reply) => {
     const who = requireSignedIn(request, reply);
     if (!who) return reply;
     const account = (await ctx.accounts.findById(ctx.db, who.accountId))!;

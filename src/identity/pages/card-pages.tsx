@@ -18,7 +18,7 @@ import { issueCardChallenge, verifyCardForSession } from '../assurance/card-logi
 import { jpkiTrustFor } from '../assurance/jpki-trust.ts';
 import type { IdentityContext } from '../identity-context.ts';
 import { jpkiInputLimits } from '../jpki/verify-signature.ts';
-import { allowReturnToService, metaOf, returnPath, returnQuery, signedIn, signIn } from './page-helpers.ts';
+import { allowReturnToService, metaOf, returnPath, returnQuery, signedIn, signIn, sensitiveRateLimit } from './page-helpers.ts';
 
 const INTERACTION = /^\/oidc\/interaction\/([A-Za-z0-9_-]{1,64})$/;
 export const CARD_SCRIPT = '/assets/identity/card-simulator.js';
@@ -85,7 +85,7 @@ export async function cardPages(app: FastifyInstance, ctx: IdentityContext): Pro
     ));
   });
 
-  app.post('/login/card/challenge', { preHandler: app.csrfProtection, config: { rateLimit: { max: 20, timeWindow: 60_000 } } }, async (request) => {
+  app.post('/login/card/challenge', { preHandler: app.csrfProtection, config: sensitiveRateLimit(ctx) }, async (request) => {
     const who = signedIn(request);
     if (!who) throw new AppError(PlatformErrors.UNAUTHENTICATED);
     return issueCardChallenge(ctx, who.accountId);
@@ -104,7 +104,7 @@ export async function cardPages(app: FastifyInstance, ctx: IdentityContext): Pro
   } as const;
   app.post<{ Body: { challengeId: string; certificate: string; signature: string; return?: string } }>(
     '/login/card',
-    { preHandler: app.csrfProtection, schema: { body }, config: { rateLimit: { max: 20, timeWindow: 60_000 } } },
+    { preHandler: app.csrfProtection, schema: { body }, config: sensitiveRateLimit(ctx) },
     async (request, reply) => {
       const who = signedIn(request);
       if (!who) throw new AppError(PlatformErrors.UNAUTHENTICATED);

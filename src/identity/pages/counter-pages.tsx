@@ -20,7 +20,7 @@ import { IDENTITY_DOCUMENTS, type IdentityDocument } from '../db/schema.ts';
 import type { IdentityContext } from '../identity-context.ts';
 import { ProfileStore } from '../profile/profile.ts';
 import { text } from './form-checks.ts';
-import { metaOf, requireSignedIn } from './page-helpers.ts';
+import { metaOf, requireSignedIn, sensitiveRateLimit } from './page-helpers.ts';
 
 export async function counterPages(app: FastifyInstance, ctx: IdentityContext): Promise<void> {
   app.get('/account/counter-code', async (request, reply) => {
@@ -93,7 +93,7 @@ export async function counterPages(app: FastifyInstance, ctx: IdentityContext): 
     return codePage(request, reply, {}, {});
   });
 
-  app.post('/staff/identity-check', { preHandler: app.csrfProtection, config: { rateLimit: { max: 30, timeWindow: 60_000 } } }, async (request, reply) => {
+  app.post('/staff/identity-check', { preHandler: app.csrfProtection, config: sensitiveRateLimit(ctx) }, async (request, reply) => {
     if (!staffOnly(request, reply)) return reply;
     const values = formValues(request.body);
     const office = text(values, 'office');

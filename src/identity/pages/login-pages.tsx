@@ -15,7 +15,7 @@ import { endProviderSessions } from '../oidc/adapter.ts';
 import { clearSessionCookie, SESSION_COOKIE } from '../sessions/session-cookie.ts';
 import { checkEmailField, text } from './form-checks.ts';
 import { PASSKEY_SCRIPTS } from './passkey-routes.ts';
-import { allowReturnToService, holdPending, metaOf, minutesUntil, returnPath, returnQuery, signedIn, signIn } from './page-helpers.ts';
+import { allowReturnToService, holdPending, metaOf, minutesUntil, returnPath, returnQuery, signedIn, signIn, sensitiveRateLimit } from './page-helpers.ts';
 
 type LoginKind = Extract<AccountKind, 'resident' | 'staff'>;
 const PATH: Record<LoginKind, string> = { resident: '/login', staff: '/staff/login' };
@@ -68,7 +68,7 @@ export async function loginPages(app: FastifyInstance, ctx: IdentityContext): Pr
       return page(request, reply, kind, { return: request.query.return }, {});
     });
 
-    app.post(PATH[kind], { preHandler: app.csrfProtection, config: { rateLimit: { max: 30, timeWindow: 60_000 } } }, async (request, reply) => {
+    app.post(PATH[kind], { preHandler: app.csrfProtection, config: sensitiveRateLimit(ctx) }, async (request, reply) => {
       const values = formValues(request.body);
       const errors: FieldErrors = {};
       const email = checkEmailField(values, errors);

@@ -77,3 +77,11 @@ export async function allowReturnToService(reply: FastifyReply, ctx: IdentityCon
     // not a URL: nothing to allow
   }
 }
+
+/**
+ * The per-client-address limit on forms that guess at secrets (passwords, codes, PINs), on top of
+ * the per-address throttle of accounts/login-throttle.ts: TSUNAGU_LOGIN_RATE_LIMIT a minute.
+ */
+export function sensitiveRateLimit(ctx: IdentityContext) {
+  return { rateLimit: { max: ctx.app.config.loginRateLimitPerMinute, timeWindow: 60_000 } };
+}

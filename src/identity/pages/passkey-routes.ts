@@ -11,7 +11,7 @@ import { appendAudit } from '../../platform/audit/audit-log.ts';
 import { AppError, PlatformErrors } from '../../platform/errors.ts';
 import { logInWithPasskey } from '../accounts/log-in.ts';
 import type { IdentityContext } from '../identity-context.ts';
-import { metaOf, pendingLogin, returnPath, signedIn, signIn } from './page-helpers.ts';
+import { metaOf, pendingLogin, returnPath, signedIn, signIn, sensitiveRateLimit } from './page-helpers.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -50,7 +50,7 @@ export async function passkeyRoutes(app: FastifyInstance, ctx: IdentityContext):
     return { ok: true };
   });
 
-  app.post<{ Body: { secondFactor?: boolean } }>('/login/passkey/options', { preHandler: app.csrfProtection, config: { rateLimit: { max: 30, timeWindow: 60_000 } } }, async (request) => {
+  app.post<{ Body: { secondFactor?: boolean } }>('/login/passkey/options', { preHandler: app.csrfProtection, config: sensitiveRateLimit(ctx) }, async (request) => {
     const pending = request.body?.secondFactor ? await pendingLogin(request, ctx) : undefined;
     if (request.body?.secondFactor && !pending) throw new AppError(PlatformErrors.UNAUTHENTICATED);
     return ctx.passkeys.authenticationOptions(ctx.db, pending?.accountId ?? null);
@@ -58,7 +58,7 @@ export async function passkeyRoutes(app: FastifyInstance, ctx: IdentityContext):
 
   app.post<{ Body: { challengeId: string; response: never; secondFactor?: boolean; return?: string } }>(
     '/login/passkey',
-    { preHandler: app.csrfProtection, schema: { body: ceremony }, config: { rateLimit: { max: 30, timeWindow: 60_000 } } },
+    { preHandler: app.csrfProtection, schema: { body: ceremony }, config: sensitiveRateLimit(ctx) },
     async (request, reply) => {
       const pending = request.body.secondFactor ? await pendingLogin(request, ctx) : undefined;
       if (request.body.secondFactor && !pending) throw new AppError(PlatformErrors.UNAUTHENTICATED);

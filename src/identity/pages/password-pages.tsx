@@ -12,7 +12,7 @@ import { requestPasswordReset, resetPassword } from '../accounts/reset-password.
 import type { IdentityContext } from '../identity-context.ts';
 import { acceptInvitation } from '../staff/invite-staff.ts';
 import { checkEmailField, checkNewPassword } from './form-checks.ts';
-import { holdPending, metaOf } from './page-helpers.ts';
+import { holdPending, metaOf, sensitiveRateLimit } from './page-helpers.ts';
 import { linkProblem } from './sign-up-pages.tsx';
 
 export async function passwordPages(app: FastifyInstance, ctx: IdentityContext): Promise<void> {
@@ -32,7 +32,7 @@ export async function passwordPages(app: FastifyInstance, ctx: IdentityContext):
       ));
     };
     app.get(`${prefix}/login/forgot`, async (request, reply) => forgotPage(request, reply, {}, {}));
-    app.post(`${prefix}/login/forgot`, { preHandler: app.csrfProtection, config: { rateLimit: { max: 10, timeWindow: 60_000 } } }, async (request, reply) => {
+    app.post(`${prefix}/login/forgot`, { preHandler: app.csrfProtection, config: sensitiveRateLimit(ctx) }, async (request, reply) => {
       const values = formValues(request.body);
       const errors: FieldErrors = {};
       const email = checkEmailField(values, errors);

@@ -18,7 +18,7 @@ import type { TotpEnrolment } from '../mfa/totp.ts';
 import type { Session } from '../sessions/session-store.ts';
 import { text } from './form-checks.ts';
 import { PASSKEY_SCRIPTS } from './passkey-routes.ts';
-import { allowReturnToService, metaOf, minutesUntil, pendingLogin, returnPath, returnQuery, signIn } from './page-helpers.ts';
+import { allowReturnToService, metaOf, minutesUntil, pendingLogin, returnPath, returnQuery, signIn, sensitiveRateLimit } from './page-helpers.ts';
 
 export async function secondFactorPages(app: FastifyInstance, ctx: IdentityContext): Promise<void> {
   const toLogin = (request: FastifyRequest, reply: FastifyReply, back: string) => reply.redirect(`/login${returnQuery(back)}`, 303);
@@ -76,7 +76,7 @@ export async function secondFactorPages(app: FastifyInstance, ctx: IdentityConte
     return verifyPage(request, reply, pending, { return: request.query.return, method: request.query.method }, {});
   });
 
-  app.post('/login/verify', { preHandler: app.csrfProtection, config: { rateLimit: { max: 30, timeWindow: 60_000 } } }, async (request, reply) => {
+  app.post('/login/verify', { preHandler: app.csrfProtection, config: sensitiveRateLimit(ctx) }, async (request, reply) => {
     const values = formValues(request.body);
     const back = returnPath(values.return);
     const pending = await pendingLogin(request, ctx);
@@ -137,7 +137,7 @@ export async function secondFactorPages(app: FastifyInstance, ctx: IdentityConte
     return setupPage(request, reply, enrolment, { return: request.query.return }, {});
   });
 
-  app.post('/login/setup-app', { preHandler: app.csrfProtection, config: { rateLimit: { max: 30, timeWindow: 60_000 } } }, async (request, reply) => {
+  app.post('/login/setup-app', { preHandler: app.csrfProtection, config: sensitiveRateLimit(ctx) }, async (request, reply) => {
     const values = formValues(request.body);
     const back = returnPath(values.return);
     const pending = await pendingLogin(request, ctx);
