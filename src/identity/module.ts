@@ -20,6 +20,7 @@ import { oidcPages, oidcRoutes } from './oidc/oidc-routes.tsx';
 import { createProvider } from './oidc/provider.ts';
 import { oidcTokenAuthenticator } from './oidc/token-authenticator.ts';
 import { sessionAuthenticator } from './sessions/session-authenticator.ts';
+import { actingForOf } from './proxies/acting-for.ts';
 import { staffApi } from './staff/staff-api.ts';
 import { accountPages } from './pages/account-pages.tsx';
 import { loginPages } from './pages/login-pages.tsx';
@@ -31,6 +32,8 @@ import { signUpPages } from './pages/sign-up-pages.tsx';
 import { stepUpPages } from './pages/step-up-pages.tsx';
 import { cardPages } from './pages/card-pages.tsx';
 import { counterPages } from './pages/counter-pages.tsx';
+import { proxyPages } from './pages/proxy-pages.tsx';
+import { counterMandatePages } from './pages/counter-mandate-pages.tsx';
 
 interface IdentityRuntime {
   ctx: IdentityContext;
@@ -64,7 +67,7 @@ export const identityModule = defineModule({
   },
   authenticators: (app) => {
     const rt = runtime(app);
-    return [sessionAuthenticator(rt.ctx.db, rt.ctx.sessions, rt.ctx.accounts, rt.links), oidcTokenAuthenticator(rt.ctx.db, () => rt.provider, rt.ctx.accounts)];
+    return [sessionAuthenticator(rt.ctx.db, rt.ctx.sessions, rt.ctx.accounts, { businesses: rt.links, actingFor: actingForOf(rt.ctx) }), oidcTokenAuthenticator(rt.ctx.db, () => rt.provider, rt.ctx.accounts)];
   },
   routes: async (fastify, app) => {
     const rt = runtime(app);
@@ -83,6 +86,8 @@ export const identityModule = defineModule({
     await stepUpPages(fastify, rt.ctx);
     await cardPages(fastify, rt.ctx);
     await counterPages(fastify, rt.ctx);
+    await proxyPages(fastify, rt.ctx);
+    await counterMandatePages(fastify, rt.ctx);
     await gbizidRoutes(fastify, rt.ctx, rt.links);
     const purge = setInterval(() => void purgeExpired(rt.ctx.db).catch(() => undefined), 15 * 60_000);
     purge.unref();

@@ -35,6 +35,7 @@ export interface IdentitySessionsTable {
   created_at: Generated<Date>;
   last_seen_at: Generated<Date>;
   expires_at: Timestamp;
+  acting_for: Generated<string | null>;
 }
 
 export type EmailTokenPurpose = 'verify_email' | 'reset_password' | 'staff_invite';
@@ -200,7 +201,37 @@ export interface IdentityIdentityChecksTable {
   checked_at: Generated<Date>;
 }
 
+export interface IdentityMandatesTable {
+  id: Generated<string>;
+  grantor_account_id: string;
+  proxy_account_id: string | null;
+  invite_hash: string | null;
+  scope: 'all' | 'listed';
+  description_sealed: string | null;
+  valid_until: ColumnType<string, string, string>;
+  source: 'resident' | 'counter';
+  lg_code: string | null;
+  created_by: string;
+  status: 'pending' | 'active' | 'revoked';
+  accepted_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  revoked_by: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface IdentityMandateDocumentsTable {
+  mandate_id: string;
+  filename: string;
+  content_type: string;
+  size: number;
+  content_sealed: string;
+  uploaded_by: string;
+  uploaded_at: Generated<Date>;
+}
+
 export interface IdentityTables {
+  identity_mandates: IdentityMandatesTable;
+  identity_mandate_documents: IdentityMandateDocumentsTable;
   identity_identity_checks: IdentityIdentityChecksTable;
   identity_gbizid_links: IdentityGbizidLinksTable;
   identity_gbizid_pending: IdentityGbizidPendingTable;

@@ -55,13 +55,18 @@ export async function accountPages(app: FastifyInstance, ctx: IdentityContext): 
     return sendPage(reply, { title: t('identity.account.title'), breadcrumbs: [[t('home.breadcrumb'), '/'], [t('identity.account.title'), '/account']], scripts: PASSKEY_SCRIPTS }, (
       <>
         {request.query.welcome && <NotificationBanner type="success">{t('identity.account.welcome')}</NotificationBanner>}
-        {done && ['password', 'app', 'appRemoved', 'passkey', 'passkeyRemoved', 'othersLoggedOut', 'profile'].includes(done) && <NotificationBanner type="success">{t(`identity.account.done.${done}`)}</NotificationBanner>}
+        {done && ['password', 'app', 'appRemoved', 'passkey', 'passkeyRemoved', 'othersLoggedOut', 'profile', 'acting'].includes(done) && <NotificationBanner type="success">{t(`identity.account.done.${done}`)}</NotificationBanner>}
         <h1>{t('identity.account.title')}</h1>
         <SummaryList
           rows={[
             { key: t('identity.field.email'), value: account.email },
             { key: t('identity.account.level'), value: <><Tag tone={account.assuranceLevel === 'C' ? 'neutral' : 'success'}>{t(`identity.level.${account.assuranceLevel}`)}</Tag> <span class="hint-inline">{t(`identity.levelAbout.${account.assuranceLevel}`)}</span></> },
-            ...(account.kind === 'resident' ? [{ key: t('identity.profile.title'), value: t('identity.account.profileLead'), actions: [{ href: '/account/profile', text: t('identity.account.open'), visuallyHiddenText: t('identity.profile.title') }] }] : []),
+            ...(account.kind === 'resident'
+              ? [
+                  { key: t('identity.profile.title'), value: t('identity.account.profileLead'), actions: [{ href: '/account/profile', text: t('identity.account.open'), visuallyHiddenText: t('identity.profile.title') }] },
+                  { key: t('identity.proxy.title'), value: t('identity.account.proxiesLead'), actions: [{ href: '/account/proxies', text: t('identity.account.open'), visuallyHiddenText: t('identity.proxy.title') }] },
+                ]
+              : []),
           ]}
         />
         {account.assuranceLevel !== 'A' && account.kind === 'resident' && (
@@ -193,7 +198,10 @@ export async function accountPages(app: FastifyInstance, ctx: IdentityContext): 
         />
         {actor?.assignments.length === 0 && <p>{t('identity.staffHome.noRoles')}</p>}
         {(await ctx.app.guard.tenantsFor(request.actor, 'identity.verify_identity')).size > 0 && (
-          <p><a href="/staff/identity-check">{t('identity.check.title')}</a></p>
+          <ul>
+            <li><a href="/staff/identity-check">{t('identity.check.title')}</a></li>
+            <li><a href="/staff/mandates/new">{t('identity.counterMandate.title')}</a></li>
+          </ul>
         )}
         <p><a href="/account">{t('identity.account.title')}</a></p>
       </>

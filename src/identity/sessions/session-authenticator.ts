@@ -2,7 +2,7 @@
 // (methods, acr) and, for staff, their scoped role assignments. A missing, expired or revoked
 // session is simply anonymous (the person is asked to log in again), never an error.
 import type { FastifyRequest } from 'fastify';
-import type { Actor, SignedInBusiness } from '../../platform/authz/actor.ts';
+import type { Actor, SignedInAccount, SignedInBusiness } from '../../platform/authz/actor.ts';
 import { loadAssignments, type Authenticator } from '../../platform/authz/authenticate.ts';
 import type { AccountStore } from '../accounts/account-store.ts';
 import { platformDb, type IdentityDatabase } from '../db/schema.ts';
@@ -18,7 +18,16 @@ export interface BusinessFactsSource {
   find(db: IdentityDatabase, accountId: string): Promise<SignedInBusiness | undefined>;
 }
 
-export function sessionAuthenticator(db: IdentityDatabase, sessions: SessionStore, accounts: AccountStore, businesses?: BusinessFactsSource): Authenticator {
+/** Who a proxy session acts for: looked up on every request, so a revoked mandate stops at once. */
+export type ActingFor = (proxyAccountId: string, mandateId: string) => Promise<NonNullable<SignedInAccount['actingFor']> | undefined>;
+
+export function sessionAuthenticator(
+  db: IdentityDatabase,
+  sessions: SessionStore,
+  accounts: AccountStore,
+  sources: { businesses?: BusinessFactsSource; actingFor?: ActingFor } = {},
+): Authenticator {
+  const { businesses, actingFor } = sources;
   return async (request: FastifyRequest): Promise<Actor | null> => {
     const token = readSessionCookie(request, SESSION_COOKIE);
     if (!token) return null;
@@ -28,6 +37,7 @@ export function sessionAuthenticator(db: IdentityDatabase, sessions: SessionStor
     if (!account || account.status !== 'active') return null;
     const principalId = accountPrincipal(account.id);
     const business = account.kind === 'business' ? await businesses?.find(db, account.id) : undefined;
+    const acting = session.actingFor && actingFor ? await actingFor(account.id, session.actingFor) : undefined;
     return {
       kind: 'principal',
       principalId,
@@ -41,6 +51,7 @@ export function sessionAuthenticator(db: IdentityDatabase, sessions: SessionStor
         acr: session.acr,
         methods: session.methods,
         sessionIdHash: session.idHash,
+        ...(acting ? { actingFor: acting } : {}),
         ...(business ? { business } : {}),
       },
     };

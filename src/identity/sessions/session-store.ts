@@ -22,6 +22,8 @@ export interface Session {
   createdAt: Date;
   lastSeenAt: Date;
   expiresAt: Date;
+  /** The mandate this session acts under (a proxy acting for someone), if any. */
+  actingFor: string | null;
 }
 
 export interface SessionLimits {
@@ -44,6 +46,7 @@ type Row = {
   created_at: Date;
   last_seen_at: Date;
   expires_at: Date;
+  acting_for: string | null;
 };
 
 const toSession = (row: Row): Session => ({
@@ -56,6 +59,7 @@ const toSession = (row: Row): Session => ({
   createdAt: row.created_at,
   lastSeenAt: row.last_seen_at,
   expiresAt: row.expires_at,
+  actingFor: row.acting_for,
 });
 
 export class SessionStore {

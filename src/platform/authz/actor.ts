@@ -25,6 +25,11 @@ export interface SignedInAccount {
   /** How this session was authenticated (pwd, otp, passkey, jpki…). */
   methods: string[];
   sessionIdHash: string;
+  /**
+   * Set while a proxy (代理人) acts for someone under a mandate: `accountId` is the person acted
+   * for. Modules apply procedures to that person and record both (identity/proxies/).
+   */
+  actingFor?: { mandateId: string; accountId: string; name: string; scope: 'all' | 'listed'; description: string | null };
   /** A business signed in through GビズID: which business, and the person's place in it. */
   business?: SignedInBusiness;
 }

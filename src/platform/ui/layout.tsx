@@ -93,6 +93,7 @@ export function Layout({ request, title, csrfToken, breadcrumbs, errorSummary, b
             </nav>
           </div>
         </header>
+        <ActingForBanner request={request} csrfToken={csrfToken} />
         {breadcrumbs && breadcrumbs.length > 0 && (
           <nav class="container breadcrumbs" aria-label={t('layout.breadcrumbs')}>
             <ol>
@@ -158,5 +159,25 @@ function AccountLinks({ request, csrfToken }: { request: FastifyRequest; csrfTok
         </button>
       </form>
     </span>
+  );
+}
+
+/** While a proxy acts for someone, every page says for whom, with a way to stop (identity/proxies). */
+function ActingForBanner({ request, csrfToken }: { request: FastifyRequest; csrfToken: string }) {
+  const acting = request.actor?.kind === 'principal' ? request.actor.account?.actingFor : undefined;
+  if (!acting) return null;
+  const { t } = request;
+  return (
+    <div class="acting-banner" role="region" aria-label={t('layout.actingLabel')}>
+      <div class="container acting-inner">
+        <p>{t('layout.actingFor', { name: acting.name })}</p>
+        <form method="post" action="/account/proxies/stop">
+          <input type="hidden" name="_csrf" value={csrfToken} />
+          <button type="submit" class="link-button">
+            {t('layout.actingStop')}
+          </button>
+        </form>
+      </div>
+    </div>
   );
 }

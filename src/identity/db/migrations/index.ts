@@ -6,6 +6,7 @@ import * as challenges from './2026-12-02T1500-identity-challenges.ts';
 import * as jpki from './2026-12-02T1600-identity-jpki.ts';
 import * as gbizid from './2026-12-03T1000-identity-gbizid.ts';
 import * as checks from './2026-12-03T1100-identity-checks.ts';
+import * as mandates from './2026-12-03T1200-identity-mandates.ts';
 
 export const identityMigrations: Record<string, Migration> = {
   '2026-12-02T1300-identity-accounts': accounts,
@@ -14,4 +15,5 @@ export const identityMigrations: Record<string, Migration> = {
   '2026-12-02T1600-identity-jpki': jpki,
   '2026-12-03T1000-identity-gbizid': gbizid,
   '2026-12-03T1100-identity-checks': checks,
+  '2026-12-03T1200-identity-mandates': mandates,
 };

@@ -38,6 +38,9 @@ const DYNAMIC_PREFIXES = [
   'identity.profileMissing.', // identity/pages/profile-pages.tsx: one per required name field
   'identity.document.', // identity/pages/counter-pages.tsx: one per kind of identity document
   'identity.check.', // identity/pages/counter-pages.tsx: the reasons a check must start again
+  'identity.proxy.status.', // identity/pages/proxy-pages.tsx: one per mandate status
+  'identity.proxy.done.', // identity/pages/proxy-pages.tsx: one per completed action
+  'identity.proxy.acceptFailed.', // identity/pages/proxy-pages.tsx: one per refusal reason
   'ui.era.', // ui/components/date-input/date-input.tsx: one per Japanese era
   'ui.dateInput.', // ui/components/date-input/date-input.tsx: the year, month and day box labels
 ];

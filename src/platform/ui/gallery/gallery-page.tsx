@@ -38,6 +38,8 @@ import { tableExamples } from '../components/table/examples.ts';
 import { Tag } from '../components/tag/tag.tsx';
 import { tagExamples } from '../components/tag/examples.ts';
 import { TextInput } from '../components/text-input/text-input.tsx';
+import { FileUpload } from '../components/file-upload/file-upload.tsx';
+import { fileUploadExamples } from '../components/file-upload/examples.ts';
 import { textInputExamples } from '../components/text-input/examples.ts';
 import { Textarea } from '../components/textarea/textarea.tsx';
 import { textareaExamples } from '../components/textarea/examples.ts';
@@ -61,6 +63,7 @@ function entry<P>(name: string, Component: FunctionComponent<P>, examples: Recor
 export const galleryEntries: GalleryEntry[] = [
   entry('error-summary', ErrorSummary, errorSummaryExamples),
   entry('text-input', TextInput, textInputExamples),
+  entry('file-upload', FileUpload, fileUploadExamples),
   entry('password-input', PasswordInput, passwordInputExamples),
   entry('textarea', Textarea, textareaExamples),
   entry('select', Select, selectExamples),
