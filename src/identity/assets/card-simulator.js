@@ -6,7 +6,6 @@
   'use strict';
   var form = document.querySelector('[data-module="card-simulator"]');
   if (!form || !window.crypto || !window.crypto.subtle) return;
-  var token = (document.querySelector('meta[name="csrf-token"]') || {}).content || '';
   var result = form.querySelector('[data-card-result]');
 
   function bytes(base64) {
@@ -21,19 +20,7 @@
     for (var i = 0; i < view.length; i++) text += String.fromCharCode(view[i]);
     return btoa(text);
   }
-  function post(url, body) {
-    return fetch(url, {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'content-type': 'application/json', 'x-csrf-token': token, accept: 'application/json' },
-      body: JSON.stringify(body),
-    }).then(function (response) {
-      return response.json().then(function (json) {
-        if (!response.ok) throw new Error(json.message || json.detail || json.title || String(response.status));
-        return json;
-      });
-    });
-  }
+  var post = window.tsunaguPostJson;
   function show(message) {
     result.textContent = message;
     result.hidden = false;

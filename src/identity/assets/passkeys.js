@@ -6,22 +6,7 @@
   'use strict';
   var lib = window.SimpleWebAuthnBrowser;
   if (!lib || !lib.browserSupportsWebAuthn()) return;
-  var csrf = document.querySelector('meta[name="csrf-token"]');
-  var token = csrf ? csrf.getAttribute('content') : '';
-
-  function post(url, body) {
-    return fetch(url, {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'content-type': 'application/json', 'x-csrf-token': token, accept: 'application/json' },
-      body: JSON.stringify(body),
-    }).then(function (response) {
-      return response.json().then(function (json) {
-        if (!response.ok) throw new Error(json.detail || json.title || String(response.status));
-        return json;
-      });
-    });
-  }
+  var post = window.tsunaguPostJson;
 
   // A cancelled or failed ceremony: say so next to the button (role="alert"), keep the page usable.
   function showError(root) {

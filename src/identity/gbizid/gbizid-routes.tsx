@@ -12,7 +12,7 @@ import { sendPage } from '../../platform/ui/render.tsx';
 import { safeReturnPath } from '../../platform/ui/preferences-routes.tsx';
 import type { IdentityContext } from '../identity-context.ts';
 import { setSessionCookie, SESSION_COOKIE } from '../sessions/session-cookie.ts';
-import { requestMeta } from '../staff/staff-api.ts';
+import { metaOf } from '../pages/page-helpers.ts';
 import type { BusinessLinks } from './business-links.ts';
 import type { ClaimsProblem } from './gbizid-claims.ts';
 import { GbizidClient, GbizidError } from './gbizid-client.ts';
@@ -114,7 +114,7 @@ export async function gbizidRoutes(app: FastifyInstance, ctx: IdentityContext, l
         ctx,
         rt,
         { stateFromBrowser: ours ? state : undefined, query: request.url.split('?')[1] ?? '', previousSessionIdHash: account?.sessionIdHash },
-        requestMeta(request),
+        metaOf(request),
       );
       // A callback with someone else's state leaves this browser's own login in progress.
       if (ours) clearStateCookie(reply, secure);

@@ -9,7 +9,7 @@ import { loadAssignments, type Authenticator } from '../../platform/authz/authen
 import { AppError, PlatformErrors } from '../../platform/errors.ts';
 import type { AccountStore } from '../accounts/account-store.ts';
 import { platformDb, type IdentityDatabase } from '../db/schema.ts';
-import { accountPrincipal } from '../sessions/session-authenticator.ts';
+import { accountActor } from '../sessions/account-actor.ts';
 import { levelOf } from './acr.ts';
 
 export function clientPrincipal(clientId: string): string {
@@ -43,21 +43,6 @@ export function oidcTokenAuthenticator(db: IdentityDatabase, provider: () => Pro
     const extra = (token.extra ?? {}) as { acr?: string; amr?: string[] };
     const [client, account] = await Promise.all([op.Client.find(token.clientId), accounts.findById(db, token.accountId)]);
     if (!client || !account || account.status !== 'active') throw invalidToken();
-    const principalId = accountPrincipal(account.id);
-    return {
-      kind: 'principal',
-      principalId,
-      displayName: account.displayName ?? account.id,
-      assignments: account.kind === 'staff' ? await loadAssignments(platformDb(db), principalId) : [],
-      account: {
-        accountId: account.id,
-        accountKind: account.kind,
-        lgCode: account.lgCode,
-        assuranceLevel: account.assuranceLevel,
-        acr: levelOf(extra.acr) ?? 'C',
-        methods: extra.amr ?? [],
-        sessionIdHash: `token:${token.jti}`,
-      },
-    };
+    return accountActor(db, account, { acr: levelOf(extra.acr) ?? 'C', methods: extra.amr ?? [], sessionIdHash: `token:${token.jti}` });
   };
 }

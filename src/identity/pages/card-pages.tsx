@@ -19,6 +19,7 @@ import { jpkiTrustFor } from '../assurance/jpki-trust.ts';
 import type { IdentityContext } from '../identity-context.ts';
 import { jpkiInputLimits } from '../jpki/verify-signature.ts';
 import { allowReturnToService, metaOf, returnPath, returnQuery, signedIn, signIn, sensitiveRateLimit } from './page-helpers.ts';
+import { POST_JSON_SCRIPT } from './passkey-routes.ts';
 
 const INTERACTION = /^\/oidc\/interaction\/([A-Za-z0-9_-]{1,64})$/;
 export const CARD_SCRIPT = '/assets/identity/card-simulator.js';
@@ -51,7 +52,7 @@ export async function cardPages(app: FastifyInstance, ctx: IdentityContext): Pro
     const simulator = cards !== undefined;
     const interaction = INTERACTION.exec(back);
     await allowReturnToService(reply, ctx, back);
-    return sendPage(reply, { title: t('identity.card.title'), scripts: simulator ? [CARD_SCRIPT] : [] }, (
+    return sendPage(reply, { title: t('identity.card.title'), scripts: simulator ? [POST_JSON_SCRIPT, CARD_SCRIPT] : [] }, (
       <>
         <h1>{t('identity.card.title')}</h1>
         <p>{t('identity.card.lead')}</p>

@@ -15,7 +15,8 @@ import { metaOf, pendingLogin, returnPath, signedIn, signIn, sensitiveRateLimit 
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
-export const PASSKEY_SCRIPTS = ['/assets/vendor/simplewebauthn-browser.js', '/assets/identity/passkeys.js'];
+export const POST_JSON_SCRIPT = '/assets/identity/post-json.js';
+export const PASSKEY_SCRIPTS = ['/assets/vendor/simplewebauthn-browser.js', POST_JSON_SCRIPT, '/assets/identity/passkeys.js'];
 
 const ceremony = { type: 'object', required: ['challengeId', 'response'], properties: { challengeId: { type: 'string', maxLength: 64 }, response: { type: 'object' }, name: { type: 'string', maxLength: 60 }, secondFactor: { type: 'boolean' }, return: { type: 'string', maxLength: 2000 } } } as const;
 
@@ -27,6 +28,7 @@ export async function passkeyRoutes(app: FastifyInstance, ctx: IdentityContext):
   const scripts: Record<string, string> = {
     '/assets/vendor/simplewebauthn-browser.js': path.join(path.dirname(require.resolve('@simplewebauthn/browser')), '..', 'dist', 'bundle', 'index.umd.min.js'),
     '/assets/identity/passkeys.js': path.join(here, '..', 'assets', 'passkeys.js'),
+    '/assets/identity/post-json.js': path.join(here, '..', 'assets', 'post-json.js'),
     '/assets/identity/card-simulator.js': path.join(here, '..', 'assets', 'card-simulator.js'),
   };
   for (const [url, file] of Object.entries(scripts)) {

@@ -3,15 +3,13 @@
 // session is simply anonymous (the person is asked to log in again), never an error.
 import type { FastifyRequest } from 'fastify';
 import type { Actor, SignedInAccount, SignedInBusiness } from '../../platform/authz/actor.ts';
-import { loadAssignments, type Authenticator } from '../../platform/authz/authenticate.ts';
+import type { Authenticator } from '../../platform/authz/authenticate.ts';
+import { accountActor } from './account-actor.ts';
 import type { AccountStore } from '../accounts/account-store.ts';
-import { platformDb, type IdentityDatabase } from '../db/schema.ts';
+import type { IdentityDatabase } from '../db/schema.ts';
 import { readSessionCookie, SESSION_COOKIE } from './session-cookie.ts';
 import type { SessionStore } from './session-store.ts';
 
-export function accountPrincipal(accountId: string): string {
-  return `account:${accountId}`;
-}
 
 /** Where a business account's business facts come from (gbizid/business-links.ts). */
 export interface BusinessFactsSource {
@@ -35,25 +33,8 @@ export function sessionAuthenticator(
     if (!session || session.stage !== 'complete') return null;
     const account = await accounts.findById(db, session.accountId);
     if (!account || account.status !== 'active') return null;
-    const principalId = accountPrincipal(account.id);
     const business = account.kind === 'business' ? await businesses?.find(db, account.id) : undefined;
     const acting = session.actingFor && actingFor ? await actingFor(account.id, session.actingFor) : undefined;
-    return {
-      kind: 'principal',
-      principalId,
-      displayName: account.displayName ?? account.email,
-      assignments: account.kind === 'staff' ? await loadAssignments(platformDb(db), principalId) : [],
-      account: {
-        accountId: account.id,
-        accountKind: account.kind,
-        lgCode: account.lgCode,
-        assuranceLevel: account.assuranceLevel,
-        acr: session.acr,
-        methods: session.methods,
-        sessionIdHash: session.idHash,
-        ...(acting ? { actingFor: acting } : {}),
-        ...(business ? { business } : {}),
-      },
-    };
+    return accountActor(db, account, { acr: session.acr, methods: session.methods, sessionIdHash: session.idHash, ...(acting ? { actingFor: acting } : {}), ...(business ? { business } : {}) });
   };
 }

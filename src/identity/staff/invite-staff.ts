@@ -11,7 +11,7 @@ import { hashPassword } from '../accounts/password.ts';
 import { platformDb } from '../db/schema.ts';
 import type { IdentityContext, RequestMeta } from '../identity-context.ts';
 import { identityMail } from '../mail/identity-mail.ts';
-import { accountPrincipal } from '../sessions/session-authenticator.ts';
+import { accountPrincipal } from '../sessions/account-actor.ts';
 
 export interface StaffInvitation {
   email: string;

@@ -4,8 +4,10 @@
 //   POST /api/v1/staff/{accountId}/disable     end access at once (sessions too)
 import type { FastifyInstance } from 'fastify';
 import { AppError, PlatformErrors } from '../../platform/errors.ts';
+import { roleAtScopeSchema } from '../../platform/authz/routes/role-assignments-api.ts';
 import { checkEmail, normaliseEmail } from '../accounts/email-address.ts';
-import type { IdentityContext, RequestMeta } from '../identity-context.ts';
+import type { IdentityContext } from '../identity-context.ts';
+import { metaOf } from '../pages/page-helpers.ts';
 import { disableStaff, inviteStaff, type StaffInvitation } from './invite-staff.ts';
 
 const LG = '^[0-9]{6}$';
@@ -20,33 +22,10 @@ const inviteSchema = {
     roles: {
       type: 'array',
       maxItems: 20,
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['role', 'scope'],
-        properties: {
-          role: { type: 'string', minLength: 1, maxLength: 50 },
-          scope: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['level', 'prefectureCode'],
-            properties: {
-              level: { type: 'string', enum: ['prefecture', 'zone', 'municipality'] },
-              prefectureCode: { type: 'string', pattern: LG },
-              zoneId: { type: 'string', maxLength: 40 },
-              lgCode: { type: 'string', pattern: LG },
-            },
-          },
-        },
-      },
+      items: { type: 'object', additionalProperties: false, required: ['role', 'scope'], properties: roleAtScopeSchema },
     },
   },
 } as const;
-
-export function requestMeta(request: { ip: string; id: string; locale: 'ja' | 'en'; headers: Record<string, unknown> }): RequestMeta {
-  const agent = request.headers['user-agent'];
-  return { ip: request.ip, requestId: request.id, locale: request.locale, userAgent: typeof agent === 'string' ? agent : undefined };
-}
 
 export async function staffApi(app: FastifyInstance, ctx: IdentityContext): Promise<void> {
   const requireActor = async (request: { actor: { kind: string } }) => {
@@ -59,7 +38,7 @@ export async function staffApi(app: FastifyInstance, ctx: IdentityContext): Prom
       throw new AppError(PlatformErrors.VALIDATION, { problems: [{ name: '/email', in: 'body', detail: { ja: 'メールアドレスの形式が正しくありません', en: 'The e-mail address is not valid' } }] });
     }
     if (!(await ctx.app.tenants.get(request.body.lgCode))) throw new AppError(PlatformErrors.NOT_FOUND);
-    const { accountId } = await inviteStaff(ctx, request.actor, { ...request.body, email }, requestMeta(request));
+    const { accountId } = await inviteStaff(ctx, request.actor, { ...request.body, email }, metaOf(request));
     return reply.code(201).send({ accountId, principalId: `account:${accountId}`, status: 'invited' });
   });
 
@@ -84,7 +63,7 @@ export async function staffApi(app: FastifyInstance, ctx: IdentityContext): Prom
     '/api/v1/staff/:accountId/disable',
     { preValidation: requireActor, schema: { params: { type: 'object', properties: { accountId: { type: 'string', format: 'uuid' } } } } },
     async (request) => {
-      await disableStaff(ctx, request.actor, request.params.accountId, requestMeta(request));
+      await disableStaff(ctx, request.actor, request.params.accountId, metaOf(request));
       return { accountId: request.params.accountId, status: 'disabled' };
     },
   );

@@ -9,25 +9,27 @@ import { grantRole, revokeRole, type GrantInput } from '../role-assignments.ts';
 
 const LG = '^[0-9]{6}$';
 
+/** A role at a scope, as APIs take it (also the staff invitation's list of roles). */
+export const roleAtScopeSchema = {
+  role: { type: 'string', minLength: 1, maxLength: 50 },
+  scope: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['level', 'prefectureCode'],
+    properties: {
+      level: { type: 'string', enum: ['prefecture', 'zone', 'municipality'] },
+      prefectureCode: { type: 'string', pattern: LG },
+      zoneId: { type: 'string', maxLength: 40 },
+      lgCode: { type: 'string', pattern: LG },
+    },
+  },
+} as const;
+
 const grantSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['principalId', 'role', 'scope'],
-  properties: {
-    principalId: { type: 'string', minLength: 1, maxLength: 200 },
-    role: { type: 'string', minLength: 1, maxLength: 50 },
-    scope: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['level', 'prefectureCode'],
-      properties: {
-        level: { type: 'string', enum: ['prefecture', 'zone', 'municipality'] },
-        prefectureCode: { type: 'string', pattern: LG },
-        zoneId: { type: 'string', maxLength: 40 },
-        lgCode: { type: 'string', pattern: LG },
-      },
-    },
-  },
+  properties: { principalId: { type: 'string', minLength: 1, maxLength: 200 }, ...roleAtScopeSchema },
 } as const;
 
 function json(a: RoleAssignment) {
