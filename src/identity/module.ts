@@ -71,7 +71,7 @@ export const identityModule = defineModule({
   },
   routes: async (fastify, app) => {
     const rt = runtime(app);
-    rt.provider = await createProvider(rt.ctx, rt.clients, oidcPages());
+    rt.provider = await createProvider(rt.ctx, rt.clients, oidcPages(), rt.links);
     rt.ctx.oidc = rt.provider;
     await oidcRoutes(fastify, rt.ctx, rt.provider, rt.clients);
     await clientsApi(fastify, rt.ctx, rt.clients);

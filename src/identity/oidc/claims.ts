@@ -5,6 +5,7 @@
 import type { Account } from '../accounts/account-store.ts';
 import type { Profile } from '../profile/profile.ts';
 import type { Tenant } from '../../platform/tenancy/tenant-directory.ts';
+import type { SignedInBusiness } from '../../platform/authz/actor.ts';
 
 export const CLAIMS_BY_SCOPE: Record<string, string[]> = {
   openid: ['sub', 'acr', 'amr', 'auth_time'],
@@ -16,18 +17,23 @@ export const CLAIMS_BY_SCOPE: Record<string, string[]> = {
   phone: ['phone_number'],
   residence: ['residence_lg_code', 'workplace_lg_code'],
   assurance: ['assurance_level'],
+  business: ['corporate_number', 'corporate_name', 'business_representative', 'gbizid_account_type'],
 };
 
 export type ClaimSet = Record<string, unknown>;
 
 /** Every claim the account has; oidc-provider releases only those of granted scopes. */
-export function accountClaims(account: Account, profile: Profile | undefined, tenantOf: (lgCode: string) => Tenant | undefined): ClaimSet {
+export function accountClaims(account: Account, profile: Profile | undefined, tenantOf: (lgCode: string) => Tenant | undefined, business?: SignedInBusiness): ClaimSet {
   const claims: ClaimSet = {
     sub: account.id,
     email: account.email,
     email_verified: account.emailVerified,
     assurance_level: account.assuranceLevel,
   };
+  if (business) {
+    // What GビズID said at the business's last login (gbizid/business-links.ts).
+    Object.assign(claims, { corporate_number: business.corporateNumber, corporate_name: business.corporateName, business_representative: business.representative, gbizid_account_type: business.accountType });
+  }
   if (!profile) return claims;
   const p = profile.personal;
   const name = `${p.familyName} ${p.givenName}`;

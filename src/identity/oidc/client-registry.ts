@@ -8,7 +8,7 @@ import type { AdapterPayload } from 'oidc-provider';
 import type { Sealer } from '../../platform/crypto/sealer.ts';
 import type { IdentityDatabase, OidcClientMetadata } from '../db/schema.ts';
 
-export const SCOPES = ['openid', 'profile', 'kana', 'birthdate', 'email', 'address', 'phone', 'residence', 'assurance', 'offline_access'] as const;
+export const SCOPES = ['openid', 'profile', 'kana', 'birthdate', 'email', 'address', 'phone', 'residence', 'assurance', 'business', 'offline_access'] as const;
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 
 export interface ClientInput {

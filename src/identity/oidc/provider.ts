@@ -10,7 +10,7 @@ import crypto from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import type { Actor } from '../../platform/authz/actor.ts';
+import type { Actor, SignedInBusiness } from '../../platform/authz/actor.ts';
 import type { IdentityContext } from '../identity-context.ts';
 import { ProfileStore } from '../profile/profile.ts';
 import { ACR, requiredLevel, satisfies } from './acr.ts';
@@ -55,7 +55,7 @@ function cityOsSessionCheck() {
   });
 }
 
-export async function createProvider(ctx: IdentityContext, clients: ClientRegistry, pages: OidcPages): Promise<Provider> {
+export async function createProvider(ctx: IdentityContext, clients: ClientRegistry, pages: OidcPages, businesses?: { find(db: IdentityContext['db'], accountId: string): Promise<SignedInBusiness | undefined> }): Promise<Provider> {
   const { app } = ctx;
   const profiles = new ProfileStore(app.sealer);
   const policy = interactionPolicy.base();
@@ -69,8 +69,9 @@ export async function createProvider(ctx: IdentityContext, clients: ClientRegist
       const account = await ctx.accounts.findById(ctx.db, sub);
       if (!account || account.status !== 'active') return undefined;
       const profile = await profiles.find(ctx.db, account.id);
+      const business = account.kind === 'business' ? await businesses?.find(ctx.db, account.id) : undefined;
       const { tenants } = await app.tenants.snapshot();
-      return { accountId: account.id, claims: async () => accountClaims(account, profile, (code) => tenants.get(code)) as { sub: string } };
+      return { accountId: account.id, claims: async () => accountClaims(account, profile, (code) => tenants.get(code), business) as { sub: string } };
     },
     jwks: { keys: (await loadSigningKeys(ctx.db, app.sealer)) as never },
     cookies: {

@@ -189,14 +189,14 @@ describe('GビズID login against the stand-in process', () => {
     const registered = await fetch(`${base}/api/v1/oidc-clients`, {
       method: 'POST',
       headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ lgCode: '072036', name: { ja: '事業者向け補助金申請', en: 'Business grants' }, redirectUris: [redirect], grantTypes: ['authorization_code'], scope: 'openid' }),
+      body: JSON.stringify({ lgCode: '072036', name: { ja: '事業者向け補助金申請', en: 'Business grants' }, redirectUris: [redirect], grantTypes: ['authorization_code'], scope: 'openid business' }),
     });
     assert.equal(registered.status, 201);
     const service = (await registered.json()) as { clientId: string; clientSecret: string };
     const config = await oidc.discovery(new URL(base), service.clientId, service.clientSecret, undefined, { execute: [oidc.allowInsecureRequests] });
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
-    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: redirect, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state });
+    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: redirect, scope: 'openid business', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state });
     const browser = new CookieBrowser();
     // The City OS asks for a login and says where to come back to; the business picks GビズID.
     const asked = await browser.follow(url.href, { stop: (u) => u.startsWith(redirect) });
@@ -205,12 +205,18 @@ describe('GビズID login against the stand-in process', () => {
     assert.match(interaction, /^\/oidc\/interaction\//);
     const loggedIn = await logInAs(browser, base, 'standin-bandai-member', interaction);
     assert.equal(loggedIn.location, `${base}${interaction}`);
-    const back = await browser.follow(loggedIn.location, { stop: (u) => u.startsWith(redirect) });
+    const consent = await browser.follow(loggedIn.location, { stop: (u) => u.startsWith(redirect) });
+    const page = await consent.response!.text();
+    assert.match(page, /法人番号/, 'the consent page names the business details asked for');
+    const back = await browser.follow(`${base}${/action="([^"]+\/consent)"/.exec(page)![1]}`, { form: { _csrf: /name="_csrf" value="([^"]+)"/.exec(page)![1]!, decision: 'allow' }, stop: (u) => u.startsWith(redirect) });
     assert.ok(back.location.startsWith(`${redirect}?code=`), back.visited.join(' → '));
     const tokens = await oidc.authorizationCodeGrant(config, new URL(back.location), { pkceCodeVerifier: verifier, expectedState: state });
     const link = (await linkOf(app, 'standin-bandai-member'))!;
     assert.equal(tokens.claims()!.sub, link.account_id, 'the service sees the business account');
     assert.equal(tokens.claims()!.acr, 'urn:tsunagu:loa:B');
+    const info = await oidc.fetchUserInfo(config, tokens.access_token, link.account_id);
+    assert.equal(info.corporate_number, link.corporate_number, 'the business scope releases the corporate number');
+    assert.equal(info.business_representative, false, 'an employee (Member) is not the representative');
   });
 
   it('the login page should offer one button to GビズID carrying the return path', async () => {
