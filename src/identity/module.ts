@@ -33,6 +33,7 @@ import { stepUpPages } from './pages/step-up-pages.tsx';
 import { cardPages } from './pages/card-pages.tsx';
 import { counterPages } from './pages/counter-pages.tsx';
 import { proxyPages } from './pages/proxy-pages.tsx';
+import { householdPages } from './pages/household-pages.tsx';
 import { counterMandatePages } from './pages/counter-mandate-pages.tsx';
 
 interface IdentityRuntime {
@@ -87,6 +88,7 @@ export const identityModule = defineModule({
     await cardPages(fastify, rt.ctx);
     await counterPages(fastify, rt.ctx);
     await proxyPages(fastify, rt.ctx);
+    await householdPages(fastify, rt.ctx);
     await counterMandatePages(fastify, rt.ctx);
     await gbizidRoutes(fastify, rt.ctx, rt.links);
     const purge = setInterval(() => void purgeExpired(rt.ctx.db).catch(() => undefined), 15 * 60_000);

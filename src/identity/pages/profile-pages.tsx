@@ -138,6 +138,7 @@ export async function profilePages(app: FastifyInstance, ctx: IdentityContext): 
         <Radios legend={t('identity.profile.language')} items={[{ value: 'ja', text: '日本語' }, { value: 'en', text: 'English' }]} inline {...view.field('language')} />
         <Checkboxes legend={t('identity.profile.contact')} items={[{ value: 'email', text: t('identity.profile.contact.email') }, { value: 'inApp', text: t('identity.profile.contact.inApp') }]} {...view.choices('contact')} />
         <Button preventDoubleClick>{t('identity.profile.save')}</Button>
+        {existing && <p><a href="/account/profile/household">{t('identity.household.link', { count: existing.personal.household.length })}</a></p>}
       </form>
     ));
   };

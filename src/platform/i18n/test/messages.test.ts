@@ -41,6 +41,7 @@ const DYNAMIC_PREFIXES = [
   'identity.proxy.status.', // identity/pages/proxy-pages.tsx: one per mandate status
   'identity.proxy.done.', // identity/pages/proxy-pages.tsx: one per completed action
   'identity.proxy.acceptFailed.', // identity/pages/proxy-pages.tsx: one per refusal reason
+  'identity.relationship.', // identity/pages/household-pages.tsx: one per relationship
   'ui.era.', // ui/components/date-input/date-input.tsx: one per Japanese era
   'ui.dateInput.', // ui/components/date-input/date-input.tsx: the year, month and day box labels
 ];
