@@ -31,6 +31,9 @@ export async function runIdentityCommand(command: string, args: string[], app: A
     if (!values.name) throw new IdentityUsageError('staff invite needs --name');
     const lgCode = values['lg-code'];
     if (!lgCode || !/^\d{6}$/.test(lgCode)) throw new IdentityUsageError('staff invite needs --lg-code (the 6-digit code of the staff member\'s office)');
+    if (!(await app.tenants.get(lgCode))) {
+      throw new IdentityUsageError(`${lgCode} is not a tenant here yet: start the server once (it seeds the demo prefecture) or run "tsunagu tenants import FILE.csv"`);
+    }
     const level: ScopeLevel = values.municipality ? 'municipality' : values.zone ? 'zone' : 'prefecture';
     const roles = values.role ? [{ role: values.role, scope: { level, prefectureCode: prefectureCodeOf(lgCode), zoneId: values.zone ?? null, lgCode: values.municipality ?? null } }] : [];
     const { accountId } = await inviteStaff(ctx, system, { email, displayName: values.name, lgCode, roles }, { ip: null, requestId: null, locale: 'ja' });
