@@ -6,5 +6,6 @@ import { authzModule } from './platform/authz/module.ts';
 import { auditModule } from './platform/audit/module.ts';
 import { brokerModule } from './broker/module.ts';
 import { identityModule } from './identity/module.ts';
+import { optinModule } from './optin/module.ts';
 
-export const installedModules: TsunaguModule[] = [tenancyModule, authzModule, auditModule, identityModule, brokerModule];
+export const installedModules: TsunaguModule[] = [tenancyModule, authzModule, auditModule, identityModule, optinModule, brokerModule];

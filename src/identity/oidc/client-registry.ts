@@ -8,7 +8,7 @@ import type { AdapterPayload } from 'oidc-provider';
 import type { Sealer } from '../../platform/crypto/sealer.ts';
 import type { IdentityDatabase, OidcClientMetadata } from '../db/schema.ts';
 
-export const SCOPES = ['openid', 'profile', 'kana', 'birthdate', 'email', 'address', 'phone', 'residence', 'assurance', 'business', 'offline_access'] as const;
+export const SCOPES = ['openid', 'profile', 'kana', 'birthdate', 'email', 'address', 'phone', 'residence', 'assurance', 'business', 'gateway', 'offline_access'] as const;
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 
 export interface ClientInput {
@@ -56,9 +56,10 @@ export class ClientRegistry {
     private readonly sealer: Sealer,
   ) {}
 
-  async register(db: IdentityDatabase, input: ClientInput, createdBy: string): Promise<{ clientId: string; clientSecret: string | null }> {
-    const clientId = `tsn-${randomBytes(9).toString('base64url')}`;
-    const clientSecret = input.public ? null : randomBytes(32).toString('base64url');
+  /** `fixed` gives the demo seed's service a known id and secret; registrations never pass it. */
+  async register(db: IdentityDatabase, input: ClientInput, createdBy: string, fixed?: { clientId: string; clientSecret: string }): Promise<{ clientId: string; clientSecret: string | null }> {
+    const clientId = fixed?.clientId ?? `tsn-${randomBytes(9).toString('base64url')}`;
+    const clientSecret = input.public ? null : (fixed?.clientSecret ?? randomBytes(32).toString('base64url'));
     await db
       .insertInto('identity_oidc_clients')
       .values({

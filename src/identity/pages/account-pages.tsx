@@ -65,6 +65,9 @@ export async function accountPages(app: FastifyInstance, ctx: IdentityContext): 
               ? [
                   { key: t('identity.profile.title'), value: t('identity.account.profileLead'), actions: [{ href: '/account/profile', text: t('identity.account.open'), visuallyHiddenText: t('identity.profile.title') }] },
                   { key: t('identity.proxy.title'), value: t('identity.account.proxiesLead'), actions: [{ href: '/account/proxies', text: t('identity.account.open'), visuallyHiddenText: t('identity.proxy.title') }] },
+                  // The opt-in module's pages (src/optin/pages/my-data-pages.tsx).
+                  { key: t('identity.account.consents'), value: t('identity.account.consentsLead'), actions: [{ href: '/account/consents', text: t('identity.account.open'), visuallyHiddenText: t('identity.account.consents') }] },
+                  { key: t('identity.account.accessLog'), value: t('identity.account.accessLogLead'), actions: [{ href: '/account/access-log', text: t('identity.account.open'), visuallyHiddenText: t('identity.account.accessLog') }] },
                 ]
               : []),
           ]}
@@ -202,6 +205,9 @@ export async function accountPages(app: FastifyInstance, ctx: IdentityContext): 
             <li><a href="/staff/identity-check">{t('identity.check.title')}</a></li>
             <li><a href="/staff/mandates/new">{t('identity.counterMandate.title')}</a></li>
           </ul>
+        )}
+        {(await ctx.app.guard.tenantsFor(request.actor, 'optin.read_governance')).size > 0 && (
+          <p><a href="/staff/gateway">{t('identity.staffHome.gateway')}</a></p>
         )}
         <p><a href="/account">{t('identity.account.title')}</a></p>
       </>

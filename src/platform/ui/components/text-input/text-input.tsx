@@ -8,7 +8,7 @@ export interface TextInputProps extends FieldBaseProps {
   /** What the person typed (re-rendered after a failed validation, so nothing is lost). */
   value?: string | undefined;
   /** 'text' for numbers too: type="number" rounds, scrolls and drops leading zeros. */
-  type?: 'text' | 'email' | 'tel' | 'url' | 'search';
+  type?: 'text' | 'email' | 'tel' | 'url' | 'search' | 'date';
   /** An autocomplete token (e.g. 'name', 'postal-code', 'email') so browsers can fill it in. */
   autocomplete?: string;
   /** The on-screen keyboard: 'numeric' for digits (postcodes, phone numbers without hyphens). */

@@ -1,0 +1,64 @@
+// What other modules may use of the identity module (modules reach each other only through such
+// exports): who an account is, what the My Number card verified about it, the services (OIDC
+// clients), and the platform's signing key for documents residents keep (consent receipts).
+import { CompactSign, importJWK, type JWK } from 'jose';
+import type { AppContext } from '../platform/module.ts';
+import { AccountStore } from './accounts/account-store.ts';
+import { identityDb, type AccountKind, type AssuranceLevel } from './db/schema.ts';
+import type { BasicFour } from './jpki/basic-four.ts';
+import { ClientRegistry, type ClientInput } from './oidc/client-registry.ts';
+import { loadSigningKeys } from './oidc/signing-keys.ts';
+
+export type { BasicFour } from './jpki/basic-four.ts';
+
+export interface AccountSummary {
+  id: string;
+  kind: AccountKind;
+  status: 'active' | 'invited' | 'disabled';
+  assuranceLevel: AssuranceLevel;
+  displayName: string | null;
+}
+
+export async function findAccountSummary(app: AppContext, accountId: string): Promise<AccountSummary | undefined> {
+  if (!/^[0-9a-f-]{36}$/.test(accountId)) return undefined;
+  const account = await new AccountStore(app.sealer).findById(identityDb(app.db), accountId);
+  return account && { id: account.id, kind: account.kind, status: account.status, assuranceLevel: account.assuranceLevel, displayName: account.displayName };
+}
+
+/** The basic four attributes the account's My Number card certificate carried when last checked. */
+export async function verifiedBasicFour(app: AppContext, accountId: string): Promise<BasicFour | undefined> {
+  const row = await identityDb(app.db).selectFrom('identity_jpki_bindings').select('basic_four_sealed').where('account_id', '=', accountId).executeTakeFirst();
+  return row ? app.sealer.openJson<BasicFour>(row.basic_four_sealed, `identity_jpki_bindings.basic_four:${accountId}`) : undefined;
+}
+
+export interface ServiceClient {
+  clientId: string;
+  lgCode: string;
+  name: { ja: string; en: string };
+  status: 'active' | 'suspended';
+  redirectUris: string[];
+  grantTypes: string[];
+}
+
+export async function findServiceClient(app: AppContext, clientId: string): Promise<ServiceClient | undefined> {
+  const client = await new ClientRegistry(identityDb(app.db), app.sealer).find(identityDb(app.db), clientId);
+  return client && { clientId: client.clientId, lgCode: client.lgCode, name: client.name, status: client.status, redirectUris: client.metadata.redirect_uris, grantTypes: client.metadata.grant_types };
+}
+
+/** Registers a service's OIDC client with a known id and secret (the demo seed); idempotent. */
+export async function ensureServiceClient(app: AppContext, input: ClientInput, fixed: { clientId: string; clientSecret: string }): Promise<void> {
+  const registry = new ClientRegistry(identityDb(app.db), app.sealer);
+  if (await registry.find(identityDb(app.db), fixed.clientId)) return;
+  await registry.register(identityDb(app.db), input, 'system:seed', fixed);
+}
+
+/**
+ * Signs `payload` (JSON) as a compact JWS with the installation's current signing key, the one
+ * published at /oidc/jwks, so anyone can check a receipt without asking the City OS.
+ */
+export async function signWithPlatformKey(app: AppContext, payload: Record<string, unknown>, type: string): Promise<string> {
+  const [current] = (await loadSigningKeys(identityDb(app.db), app.sealer)) as Array<JWK & { kid: string }>;
+  if (!current) throw new Error('No signing key');
+  const key = await importJWK(current, 'RS256');
+  return new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: 'RS256', kid: current.kid, typ: type }).sign(key);
+}

@@ -1,0 +1,62 @@
+// Calls a data provider on the gateway's behalf with the credentials the City OS holds for it.
+// Every call has the provider's timeout and an answer size cap, and failures come back as a
+// reason code the gateway turns into 502/504 — never the provider's own error text or headers,
+// which could carry what the service must not see.
+import type { Provider, ProviderCredentials } from '../registry/registry.ts';
+
+export const MAX_ANSWER_BYTES = 5 * 1024 * 1024;
+
+export type ProviderAnswer = { kind: 'json'; status: number; body: unknown } | { kind: 'failed'; reason: 'timeout' | 'unreachable' | 'not_json' | 'too_large' | 'provider_error'; status?: number };
+
+function authorization(credentials: ProviderCredentials): string | undefined {
+  if (credentials.method === 'bearer') return `Bearer ${credentials.token}`;
+  if (credentials.method === 'basic') return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64')}`;
+  return undefined;
+}
+
+async function readCapped(response: Response): Promise<Buffer | undefined> {
+  const declared = Number(response.headers.get('content-length') ?? '0');
+  if (declared > MAX_ANSWER_BYTES) return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response.body ?? []) {
+    size += chunk.byteLength;
+    if (size > MAX_ANSWER_BYTES) return undefined;
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks);
+}
+
+export async function callProvider(
+  provider: Provider,
+  credentials: ProviderCredentials,
+  request: { method: 'GET' | 'POST'; path: string; query?: string; headers?: Record<string, string>; body?: unknown },
+): Promise<ProviderAnswer> {
+  const url = `${provider.endpoint.replace(/\/+$/, '')}/${request.path.replace(/^\/+/, '')}${request.query ? `?${request.query}` : ''}`;
+  const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
+  const auth = authorization(credentials);
+  if (auth) headers.authorization = auth;
+  if (request.body !== undefined) headers['content-type'] = 'application/json';
+  let response: Response;
+  try {
+    response = await fetch(url, { method: request.method, headers, body: request.body === undefined ? undefined : JSON.stringify(request.body), redirect: 'error', signal: AbortSignal.timeout(provider.timeoutMs) });
+  } catch (error) {
+    const name = (error as Error).name;
+    return { kind: 'failed', reason: name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'unreachable' };
+  }
+  let raw: Buffer | undefined;
+  try {
+    raw = await readCapped(response);
+  } catch (error) {
+    return { kind: 'failed', reason: (error as Error).name === 'TimeoutError' ? 'timeout' : 'unreachable' };
+  }
+  if (!raw) return { kind: 'failed', reason: 'too_large', status: response.status };
+  if (response.status >= 500) return { kind: 'failed', reason: 'provider_error', status: response.status };
+  const type = response.headers.get('content-type') ?? '';
+  if (!/json/.test(type)) return { kind: 'failed', reason: 'not_json', status: response.status };
+  try {
+    return { kind: 'json', status: response.status, body: JSON.parse(raw.toString('utf8')) };
+  } catch {
+    return { kind: 'failed', reason: 'not_json', status: response.status };
+  }
+}

@@ -1,0 +1,37 @@
+// The resident's identifier at a provider (宛名番号 or the like). The City OS never stores the
+// provider's data, only this link: found once by sending the provider the basic four attributes
+// the resident's My Number card proved (name, date of birth, address, sex), then kept sealed so
+// later calls name the resident by the provider's own id and nothing else.
+import type { OptinContext } from '../optin-context.ts';
+import type { Provider } from '../registry/registry.ts';
+import { callProvider, type ProviderAnswer } from './provider-client.ts';
+
+const refContext = (accountId: string, providerId: string) => `optin_subject_links.ref:${accountId}:${providerId}`;
+
+export type LinkResult = { kind: 'linked'; residentRef: string } | { kind: 'no_card' } | { kind: 'no_record' } | { kind: 'failed'; answer: ProviderAnswer };
+
+export async function residentRefFor(ctx: OptinContext, accountId: string, provider: Provider): Promise<LinkResult> {
+  const row = await ctx.db.selectFrom('optin_subject_links').select('resident_ref_sealed').where('account_id', '=', accountId).where('provider_id', '=', provider.id).executeTakeFirst();
+  if (row) return { kind: 'linked', residentRef: ctx.app.sealer.open(row.resident_ref_sealed, refContext(accountId, provider.id)) };
+  const card = await ctx.identity.verifiedBasicFour(ctx.app, accountId);
+  if (!card || !card.dateOfBirth) return { kind: 'no_card' };
+  const answer = await callProvider(provider, await ctx.registry.providerCredentials(ctx.db, provider.id), {
+    method: 'POST',
+    path: 'v1/residents/match',
+    body: { name: card.name, dateOfBirth: card.dateOfBirth, address: card.address, sex: card.sex },
+  });
+  if (answer.kind === 'json' && answer.status === 404) return { kind: 'no_record' };
+  const residentRef = answer.kind === 'json' && answer.status === 200 ? (answer.body as { residentId?: unknown }).residentId : undefined;
+  if (typeof residentRef !== 'string' || !residentRef || residentRef.length > 200) return { kind: 'failed', answer };
+  await ctx.db
+    .insertInto('optin_subject_links')
+    .values({ account_id: accountId, provider_id: provider.id, resident_ref_sealed: ctx.app.sealer.seal(residentRef, refContext(accountId, provider.id)) })
+    .onConflict((oc) => oc.columns(['account_id', 'provider_id']).doNothing())
+    .execute();
+  return { kind: 'linked', residentRef };
+}
+
+/** Forgets a link (the provider said the id no longer exists), so the next call matches again. */
+export async function forgetLink(ctx: OptinContext, accountId: string, providerId: string): Promise<void> {
+  await ctx.db.deleteFrom('optin_subject_links').where('account_id', '=', accountId).where('provider_id', '=', providerId).execute();
+}

@@ -1,0 +1,21 @@
+// What the opt-in module's use cases work with: the platform context, this module's view of the
+// database, its stores, and the identity module's exports. Built once per application.
+import * as identity from '../identity/exports.ts';
+import type { AppContext } from '../platform/module.ts';
+import { ConsentStore } from './consents/consents.ts';
+import { optinDb, type OptinDatabase } from './db/schema.ts';
+import { Registry } from './registry/registry.ts';
+
+export interface OptinContext {
+  app: AppContext;
+  db: OptinDatabase;
+  registry: Registry;
+  consents: ConsentStore;
+  identity: typeof identity;
+}
+
+export function createOptinContext(app: AppContext): OptinContext {
+  const ctx = { app, db: optinDb(app.db), registry: new Registry(app.sealer), identity } as OptinContext;
+  ctx.consents = new ConsentStore(ctx);
+  return ctx;
+}
