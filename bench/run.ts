@@ -6,7 +6,8 @@
 // Figures go to docs/performance.md with this command; never into assertions.
 // npm run bench -- broker [--postgres | --pglite] [--quick] runs the NGSI-LD broker benchmark
 // instead (bench/broker.ts); npm run bench -- identity [--postgres | --pglite] the login and
-// token endpoint benchmark (bench/identity.ts).
+// token endpoint benchmark (bench/identity.ts); npm run bench -- gateway [--postgres | --pglite]
+// the opt-in gateway's throughput and added latency (bench/gateway.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -103,6 +104,9 @@ const args = process.argv.slice(2);
 if (args[0] === 'broker') {
   const { runBrokerBench } = await import('./broker.ts');
   await runBrokerBench(args.slice(1));
+} else if (args[0] === 'gateway') {
+  const { runGatewayBench } = await import('./gateway.ts');
+  await runGatewayBench(args.slice(1));
 } else if (args[0] === 'identity') {
   const { runIdentityBench } = await import('./identity.ts');
   await runIdentityBench(args.slice(1));

@@ -22,7 +22,8 @@ export async function residentRefFor(ctx: OptinContext, accountId: string, provi
   });
   if (answer.kind === 'json' && answer.status === 404) return { kind: 'no_record' };
   const residentRef = answer.kind === 'json' && answer.status === 200 ? (answer.body as { residentId?: unknown }).residentId : undefined;
-  if (typeof residentRef !== 'string' || !residentRef || residentRef.length > 200) return { kind: 'failed', answer };
+  // It travels in an HTTP header: printable ASCII only.
+  if (typeof residentRef !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(residentRef)) return { kind: 'failed', answer };
   await ctx.db
     .insertInto('optin_subject_links')
     .values({ account_id: accountId, provider_id: provider.id, resident_ref_sealed: ctx.app.sealer.seal(residentRef, refContext(accountId, provider.id)) })
