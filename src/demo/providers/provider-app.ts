@@ -54,7 +54,8 @@ export function buildProviderApp(options: ProviderOptions): FastifyInstance {
   const residents = loadResidents(options.provider);
   const byId = new Map(residents.map((r) => [r.residentId, r]));
   const log = options.log ?? ((line: string) => console.log(line));
-  const app = Fastify({ logger: false, bodyLimit: 16 * 1024 });
+  // Strict validation: Fastify's defaults would drop unknown keys and coerce types, hiding a caller's mistake.
+  const app = Fastify({ logger: false, bodyLimit: 16 * 1024, ajv: { customOptions: { removeAdditional: false, coerceTypes: false } } });
   // The resident id a handler dealt with, for the log line (never the name or the address).
   const residentOf = new WeakMap<object, string>();
 

@@ -11,6 +11,8 @@ const GATEWAY_TIMEOUT_MS = 15_000;
 
 export interface CityOsOptions {
   issuer: string;
+  /** Where the gateway and the consent-request API are when not at the issuer (a separate API gateway host; tests). */
+  apiUrl?: string;
   clientId: string;
   clientSecret: string;
   publicUrl: string;
@@ -108,7 +110,7 @@ export class CityOsClient {
   }
 
   private endpoint(path: string): string {
-    return `${this.options.issuer.replace(/\/+$/, '')}${path}`;
+    return `${(this.options.apiUrl ?? this.options.issuer).replace(/\/+$/, '')}${path}`;
   }
 
   async fetchRecord(sub: string): Promise<GatewayResult> {
