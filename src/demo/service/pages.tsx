@@ -82,7 +82,7 @@ export function landingPage(ctx: PageContext): string {
   const m = MESSAGES[ctx.lang];
   return page(
     ctx,
-    m.appName,
+    m.landingTitle,
     <>
       <h1>{m.landingTitle}</h1>
       <p class="lead">{m.landingLead}</p>
