@@ -125,7 +125,7 @@ export class CityOsClient {
       }
       const problem = await readProblem(response);
       const code = typeof problem.code === 'string' ? problem.code : null;
-      if (response.status === 403 && (code === 'CONSENT_REQUIRED' || problem.type === '/problems/consent-required')) return { kind: 'consent-required' };
+      if (response.status === 403 && (code === 'CONSENT_REQUIRED' || (typeof problem.type === 'string' && problem.type.endsWith('/problems/consent-required')))) return { kind: 'consent-required' };
       return { kind: 'failed', status: response.status, code };
     } catch {
       // Network failure, timeout, or the City OS not answering discovery: the page says so.
