@@ -65,7 +65,7 @@ export function buildProviderApp(options: ProviderOptions): FastifyInstance {
   });
 
   app.addHook('onRequest', async (request, reply) => {
-    if (request.url === '/healthz') return;
+    if (request.url.split('?')[0] === '/healthz') return;
     const header = request.headers.authorization ?? '';
     const token = /^Bearer (\S+)$/i.exec(header)?.[1];
     if (!token || !sameToken(token, options.token)) {
