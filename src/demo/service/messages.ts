@@ -114,7 +114,7 @@ const en: Messages = {
   colHeight: 'Height',
   colWeight: 'Weight',
   colHead: 'Head',
-  months: (n: number) => `${n} months`,
+  months: (n: number) => `${n} month${n === 1 ? '' : 's'}`,
   doseNo: (n: number) => `dose ${n}`,
   upcomingMark: 'upcoming',
   consentId: 'Consent ID',

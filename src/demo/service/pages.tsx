@@ -1,6 +1,7 @@
 // The app's pages: plain server-rendered HTML with one stylesheet of its own, no scripts, no
 // external resources. It looks unlike the City OS on purpose: it is somebody else's service.
-// Preact escapes every value, so record data can never become markup.
+// Preact escapes every value, so record data can never become markup. The record's text is the
+// municipality's Japanese, so its cells carry lang="ja" for screen readers on the English pages.
 import type { ComponentChildren } from 'preact';
 import { render } from 'preact-render-to-string';
 import { failureText, MESSAGES, type Lang, type Messages } from './messages.ts';
@@ -171,7 +172,7 @@ export function recordsPage(ctx: PageContext, record: Record<string, unknown>, c
             {next.map((u) => (
               <li>
                 <strong class="due">{formatDate(u.date, ctx.lang)}</strong> {u.kind === 'checkup' ? m.nextCheckup(u.label) : m.nextDose(u.label)}
-                {u.child ? ` — ${u.child}` : ''}
+                {u.child ? <> — <span lang="ja">{u.child}</span></> : null}
               </li>
             ))}
           </ul>
@@ -195,10 +196,10 @@ export function recordsPage(ctx: PageContext, record: Record<string, unknown>, c
               {view.checkups?.map((c) => (
                 <tr>
                   <th scope="row">{formatDate(c.date, ctx.lang)}</th>
-                  <td>{c.child}</td>
-                  <td>{c.name}</td>
+                  <td lang="ja">{c.child}</td>
+                  <td lang="ja">{c.name}</td>
                   <td>{c.ageMonths === null ? '—' : m.months(c.ageMonths)}</td>
-                  <td>{c.result}</td>
+                  <td lang="ja">{c.result}</td>
                   <td>{d(c.nextDue)}</td>
                 </tr>
               ))}
@@ -223,8 +224,8 @@ export function recordsPage(ctx: PageContext, record: Record<string, unknown>, c
               {view.vaccinations?.map((v) => (
                 <tr>
                   <th scope="row">{formatDate(v.date, ctx.lang)}</th>
-                  <td>{v.child}</td>
-                  <td>{v.vaccine}</td>
+                  <td lang="ja">{v.child}</td>
+                  <td lang="ja">{v.vaccine}</td>
                   <td>{v.dose === null ? '—' : m.doseNo(v.dose)}</td>
                   <td>{d(v.nextDue)}</td>
                 </tr>
@@ -253,7 +254,7 @@ export function recordsPage(ctx: PageContext, record: Record<string, unknown>, c
               {view.growth?.map((g) => (
                 <tr>
                   <th scope="row">{formatDate(g.date, ctx.lang)}</th>
-                  <td>{g.child}</td>
+                  <td lang="ja">{g.child}</td>
                   <td>{g.ageMonths === null ? '—' : m.months(g.ageMonths)}</td>
                   <td class="num">{g.heightCm ?? '—'}</td>
                   <td class="num">{g.weightKg ?? '—'}</td>

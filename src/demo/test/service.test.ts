@@ -230,7 +230,7 @@ describe('demo service 子育て応援アプリ (a real OIDC client in its own p
     assert.equal(records.status, 200);
     for (const caption of ['乳幼児健診の記録', '予防接種の記録', '身長・体重の記録']) assert.match(records.html, new RegExp(`<caption>${caption}`));
     assert.match(records.html, /<th scope="col">次回の予定<\/th>/);
-    assert.match(records.html, /<th scope="row">2026年9月28日<\/th><td>山﨑　結衣<\/td><td>水痘<\/td>/);
+    assert.match(records.html, /<th scope="row">2026年9月28日<\/th><td lang="ja">山﨑　結衣<\/td><td lang="ja">水痘<\/td>/);
     // The demo data's dates are fixed; past the next varicella dose's date it is no longer "upcoming".
     const varicellaNext = /<strong class="due"><span class="due-tag">予定<\/span> 2027年3月28日<\/strong>/;
     if (todayInJapan() <= '2027-03-28') assert.match(records.html, varicellaNext, 'the next varicella dose is marked');
