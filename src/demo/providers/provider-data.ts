@@ -5,37 +5,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/**
- * What each provider offers, for the City OS's provider registry and consent page to copy: item
- * codes (the record's top-level keys), their names, and how sensitive they are. All maternal and
- * child health items are health information (要配慮個人情報 under the APPI); "high" marks what a
- * resident would least expect to share (pregnancy, check-up findings, the health nurse's notes).
- */
+// The item codes are the records' top-level keys; their names and sensitivity are the City OS's
+// to hold (its provider registry), not the provider's.
 export const PROVIDERS = {
   'maternal-child-health': {
     name: { ja: '母子健康記録システム', en: 'Maternal and child health records' },
     operator: { lgCode: '072028', name: { ja: '会津若松市', en: 'Aizuwakamatsu City' } },
-    items: [
-      { code: 'pregnancy', name: { ja: '妊娠届出の記録', en: 'Pregnancy notification' }, sensitivity: 'high' },
-      { code: 'checkups', name: { ja: '乳幼児健診の記録', en: 'Infant health check-ups' }, sensitivity: 'high' },
-      { code: 'vaccinations', name: { ja: '予防接種の記録', en: 'Vaccinations' }, sensitivity: 'medium' },
-      { code: 'growth', name: { ja: '身長・体重の記録', en: 'Height and weight' }, sensitivity: 'medium' },
-      { code: 'consultations', name: { ja: '保健師の相談記録', en: "Health nurse's consultation notes" }, sensitivity: 'high' },
-    ],
+    items: ['pregnancy', 'checkups', 'vaccinations', 'growth', 'consultations'],
   },
   'residence-records': {
     name: { ja: '住民記録システム', en: 'Residence records' },
     operator: { lgCode: '072010', name: { ja: '福島市', en: 'Fukushima City' } },
-    items: [
-      { code: 'name', name: { ja: '氏名', en: 'Name' }, sensitivity: 'medium' },
-      { code: 'nameKana', name: { ja: '氏名のフリガナ', en: 'Name in kana' }, sensitivity: 'low' },
-      { code: 'dateOfBirth', name: { ja: '生年月日', en: 'Date of birth' }, sensitivity: 'medium' },
-      { code: 'address', name: { ja: '住所', en: 'Address' }, sensitivity: 'medium' },
-      { code: 'household', name: { ja: '世帯の構成（続柄）', en: 'Household members and relationships' }, sensitivity: 'high' },
-      { code: 'movedInOn', name: { ja: '住所を定めた日', en: 'Date moved in' }, sensitivity: 'low' },
-    ],
+    items: ['name', 'nameKana', 'dateOfBirth', 'address', 'household', 'movedInOn'],
   },
-} as const satisfies Record<string, { items: ReadonlyArray<{ code: string; name: { ja: string; en: string }; sensitivity: 'low' | 'medium' | 'high' }> } & Record<string, unknown>>;
+} as const;
 
 export type ProviderId = keyof typeof PROVIDERS;
 
@@ -63,7 +46,7 @@ const DATA_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'data')
 
 export function loadResidents(provider: ProviderId): ProviderResident[] {
   const file = JSON.parse(fs.readFileSync(path.join(DATA_DIR, `${provider}.json`), 'utf8')) as { residents: ProviderResident[] };
-  const allowed = new Set<string>(PROVIDERS[provider].items.map((item) => item.code));
+  const allowed = new Set<string>(PROVIDERS[provider].items);
   for (const resident of file.residents) {
     // A stray key would reach a service as if it were an item nobody consented to.
     const stray = Object.keys(resident.record).filter((key) => !allowed.has(key));

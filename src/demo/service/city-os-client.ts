@@ -41,8 +41,9 @@ export class CityOsClient {
     return `${this.options.publicUrl}/callback`;
   }
 
+  /** The app's top page: where the City OS sends the browser after logging out. */
   get postLogoutRedirectUri(): string {
-    return `${this.options.publicUrl}/logged-out`;
+    return `${this.options.publicUrl}/`;
   }
 
   /** Discovery runs on first use, not at start, so the app may start before the City OS does. */
@@ -124,8 +125,8 @@ export class CityOsClient {
         return { kind: 'ok', record: record as Record<string, unknown>, consentId: response.headers.get('tsunagu-consent') };
       }
       const problem = await readProblem(response);
-      const code = typeof problem.code === 'string' ? problem.code : null;
-      if (response.status === 403 && (code === 'CONSENT_REQUIRED' || (typeof problem.type === 'string' && problem.type.endsWith('/problems/consent-required')))) return { kind: 'consent-required' };
+      const code = problemCode(problem);
+      if (response.status === 403 && code === 'CONSENT_REQUIRED') return { kind: 'consent-required' };
       return { kind: 'failed', status: response.status, code };
     } catch {
       // Network failure, timeout, or the City OS not answering discovery: the page says so.
@@ -151,7 +152,7 @@ export class CityOsClient {
       });
       if (response.status !== 201) {
         const problem = await readProblem(response);
-        return { kind: 'failed', status: response.status, code: typeof problem.code === 'string' ? problem.code : null };
+        return { kind: 'failed', status: response.status, code: problemCode(problem) };
       }
       const body = (await response.json()) as { id?: unknown; url?: unknown };
       if (typeof body.id !== 'string' || typeof body.url !== 'string') return { kind: 'failed', status: 502, code: 'BAD_CONSENT_REQUEST' };
@@ -163,6 +164,17 @@ export class CityOsClient {
       return { kind: 'failed', status: null, code: null };
     }
   }
+}
+
+/**
+ * The problem's reason without the City OS's area prefix: TSN_GATEWAY_CONSENT_REQUIRED (or a type
+ * ending in /problems/gateway-consent-required or /problems/consent-required) → CONSENT_REQUIRED.
+ */
+export function problemCode(problem: Problem): string | null {
+  const known = ['CONSENT_REQUIRED', 'SERVICE_SUSPENDED', 'NOT_LINKED', 'NO_RECORD', 'PROVIDER_SUSPENDED', 'PROVIDER_TIMEOUT', 'PROVIDER_ERROR'];
+  const code = typeof problem.code === 'string' ? problem.code : '';
+  const type = typeof problem.type === 'string' ? problem.type.toUpperCase().replaceAll('-', '_') : '';
+  return known.find((k) => code === k || code.endsWith(`_${k}`) || type.endsWith(`/${k}`) || type.endsWith(`_${k}`)) ?? (code || null);
 }
 
 async function readProblem(response: Response): Promise<Problem> {

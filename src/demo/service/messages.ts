@@ -154,6 +154,24 @@ export function failureText(status: number | null, code: string | null): { ja: s
       en: 'This app is currently suspended by the Tsunagu City OS, so it cannot fetch records.',
     };
   }
+  if (code === 'NOT_LINKED') {
+    return {
+      ja: 'あなたと市町村の記録を結び付けられませんでした。つなぐで、マイナンバーカードによる本人確認を済ませてから、もう一度お試しください。',
+      en: "Your account could not be linked to the municipality's records. Verify your identity with your My Number card in Tsunagu, then try again.",
+    };
+  }
+  if (code === 'NO_RECORD') {
+    return {
+      ja: '市町村の母子健康記録システムに、あなたの記録は見つかりませんでした。お住まいの市町村の母子保健の窓口にお問い合わせください。',
+      en: "The municipality's maternal and child health system holds no record for you. Please ask your municipality's maternal and child health counter.",
+    };
+  }
+  if (code === 'PROVIDER_SUSPENDED' || status === 503) {
+    return {
+      ja: '記録を持つ市町村のシステムは、現在利用できません。しばらくしてからもう一度お試しください。',
+      en: "The municipality's record system is not available at the moment. Please try again later.",
+    };
+  }
   if (status === 504) {
     return {
       ja: '記録を持つ市町村のシステムから、時間内に応答がありませんでした。しばらくしてからもう一度お試しください。',

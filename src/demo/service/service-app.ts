@@ -30,6 +30,11 @@ export interface ServiceOptions extends CityOsOptions {
   log?: (line: string) => void;
 }
 
+/** The app's own status for a City OS failure: a refusal stays a refusal, anything else is a bad gateway. */
+function failureStatus(status: number | null): number {
+  return status === 403 || status === 404 ? status : 502;
+}
+
 export function buildServiceApp(options: ServiceOptions): FastifyInstance {
   const cityOs = new CityOsClient(options);
   const sessions = new SessionStore();
@@ -125,11 +130,11 @@ export function buildServiceApp(options: ServiceOptions): FastifyInstance {
     const ctx = ctxOf(request, reply, session);
     const result = await cityOs.fetchRecord(session.user!.sub);
     if (result.kind === 'ok') return html(reply, recordsPage(ctx, result.record, result.consentId, todayInJapan()));
-    if (result.kind === 'failed') return html(reply, failurePage(ctx, 'records', result), result.status === 403 ? 403 : 502);
+    if (result.kind === 'failed') return html(reply, failurePage(ctx, 'records', result), failureStatus(result.status));
     if (!askForConsent) return html(reply, consentNeededPage(ctx));
     const state = randomBytes(16).toString('base64url');
     const requested = await cityOs.requestConsent(session.user!.sub, state);
-    if (requested.kind === 'failed') return html(reply, failurePage(ctx, 'records', requested), requested.status === 403 ? 403 : 502);
+    if (requested.kind === 'failed') return html(reply, failurePage(ctx, 'records', requested), failureStatus(requested.status));
     session.consent = { requestId: requested.id, state };
     return reply.redirect(requested.url, 303);
   };

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { readRecord, todayInJapan, upcoming } from '../service/record-view.ts';
 import { recordsPage } from '../service/pages.tsx';
 import { loadResidents } from '../providers/provider-data.ts';
+import { problemCode } from '../service/city-os-client.ts';
 
 const hanako = loadResidents('maternal-child-health').find((r) => r.residentId === '0720280001234')!;
 
@@ -41,5 +42,13 @@ describe('record view of the child-rearing app', () => {
   it('todayInJapan should turn over at midnight in Japan, not in UTC', () => {
     assert.equal(todayInJapan(new Date('2026-12-02T14:59:59Z')), '2026-12-02');
     assert.equal(todayInJapan(new Date('2026-12-02T15:00:00Z')), '2026-12-03');
+  });
+
+  it('problemCode should read the reason with or without the City OS area prefix', () => {
+    assert.equal(problemCode({ code: 'CONSENT_REQUIRED', type: '/problems/consent-required' }), 'CONSENT_REQUIRED');
+    assert.equal(problemCode({ code: 'TSN_GATEWAY_CONSENT_REQUIRED', type: '/problems/gateway-consent-required' }), 'CONSENT_REQUIRED');
+    assert.equal(problemCode({ type: 'https://city.example.jp/problems/gateway-service-suspended' }), 'SERVICE_SUSPENDED');
+    assert.equal(problemCode({ code: 'TSN_OPTIN_NOT_A_SERVICE' }), 'TSN_OPTIN_NOT_A_SERVICE', 'an unknown code is kept as it is');
+    assert.equal(problemCode({}), null);
   });
 });

@@ -20,7 +20,7 @@ import { todayInJapan } from '../service/record-view.ts';
 
 const PROVIDER_TOKEN = 'service-test-provider-token';
 
-type GatewayMode = 'pass' | 'consent-required' | 'suspended' | 'timeout' | 'network';
+type GatewayMode = 'pass' | 'consent-required' | 'suspended' | 'not-linked' | 'timeout' | 'network';
 
 /** What the stand-in gateway saw, and how it answers next. */
 interface StandIn {
@@ -38,8 +38,9 @@ interface StandIn {
  */
 async function startStandIn(port: number, issuer: string, provider: DemoProcess): Promise<StandIn> {
   const standIn: StandIn = { url: `http://127.0.0.1:${port}`, mode: 'consent-required', gatewayCalls: [], consentRequests: [], close: async () => {} };
-  const problem = (res: http.ServerResponse, status: number, code: string) =>
-    res.writeHead(status, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ type: `/problems/${code.toLowerCase().replaceAll('_', '-')}`, status, code, title: code }));
+  // Problems as the City OS writes them: code TSN_GATEWAY_<REASON>, type /problems/gateway-<reason>.
+  const problem = (res: http.ServerResponse, status: number, reason: string) =>
+    res.writeHead(status, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ type: `/problems/gateway-${reason.toLowerCase().replaceAll('_', '-')}`, status, code: `TSN_GATEWAY_${reason}`, title: reason }));
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -56,6 +57,7 @@ async function startStandIn(port: number, issuer: string, provider: DemoProcess)
       if (standIn.mode === 'network') return req.socket.destroy();
       if (standIn.mode === 'consent-required') return problem(res, 403, 'CONSENT_REQUIRED');
       if (standIn.mode === 'suspended') return problem(res, 403, 'SERVICE_SUSPENDED');
+      if (standIn.mode === 'not-linked') return problem(res, 403, 'NOT_LINKED');
       if (standIn.mode === 'timeout') return problem(res, 504, 'PROVIDER_TIMEOUT');
       const auth = { authorization: `Bearer ${PROVIDER_TOKEN}`, 'content-type': 'application/json' };
       const match = await fetch(`${provider.url}/v1/residents/match`, { method: 'POST', headers: auth, body: JSON.stringify({ name: '山﨑　花子', dateOfBirth: '1992-11-30', address: '福島県会津若松市見本町四丁目５番６号', sex: 'female' }) });
@@ -105,8 +107,8 @@ describe('demo service 子育て応援アプリ (a real OIDC client in its own p
     const created = await api('POST', '/api/v1/oidc-clients', {
       lgCode: '072028',
       name: { ja: '子育て応援アプリ', en: 'Child-rearing support app' },
-      redirectUris: [`${serviceUrl}/callback`],
-      postLogoutRedirectUris: [`${serviceUrl}/logged-out`],
+      redirectUris: [`${serviceUrl}/callback`, `${serviceUrl}/consent/callback`],
+      postLogoutRedirectUris: [`${serviceUrl}/`],
       grantTypes: ['authorization_code', 'client_credentials'],
       scope: 'openid profile',
     });
@@ -257,6 +259,7 @@ describe('demo service 子育て応援アプリ (a real OIDC client in its own p
   it('a suspended service, a provider timeout or a broken connection should each get a clear page in both languages', async () => {
     const cases: Array<[GatewayMode, number, RegExp]> = [
       ['suspended', 403, /利用を停止されています[\s\S]*currently suspended/],
+      ['not-linked', 403, /マイナンバーカードによる本人確認[\s\S]*My Number card/],
       ['timeout', 502, /時間内に応答がありませんでした[\s\S]*did not answer in time/],
       ['network', 502, /接続できませんでした[\s\S]*could not be reached/],
     ];
@@ -280,7 +283,7 @@ describe('demo service 子育て応援アプリ (a real OIDC client in its own p
     const target = new URL(out.location!);
     const discovery = (await (await fetch(`${base}/.well-known/openid-configuration`)).json()) as { end_session_endpoint: string };
     assert.equal(`${target.origin}${target.pathname}`, discovery.end_session_endpoint);
-    assert.equal(target.searchParams.get('post_logout_redirect_uri'), `${serviceUrl}/logged-out`);
+    assert.equal(target.searchParams.get('post_logout_redirect_uri'), `${serviceUrl}/`);
     assert.ok(target.searchParams.get('id_token_hint'));
     assert.match((await page('/')).html, /つなぐIDでログイン/, 'signed out of the app');
   });
