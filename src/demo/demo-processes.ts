@@ -1,0 +1,71 @@
+// Starts the demo's processes outside the City OS: the two data providers (basePort+2, +3) and the
+// child-rearing support app (basePort+4). The City OS is on basePort and the GビズID stand-in on
+// +1. `tsunagu serve` calls this when demo data is on; close() stops them, and they also stop by
+// themselves when this process dies (spawn-demo-process.ts).
+import { spawnDemoProcess, type DemoProcess } from './spawn-demo-process.ts';
+import type { ProviderId } from './providers/provider-data.ts';
+
+export interface DemoLogger {
+  info(message: string): void;
+  error(message: string): void;
+}
+
+export interface DemoProcessesOptions {
+  /** The address the processes listen on, e.g. 127.0.0.1. */
+  host: string;
+  basePort: number;
+  /** The host name a browser reaches them at (the demo service's pages and redirect URIs), e.g. localhost. */
+  publicHost: string;
+  /** The City OS's issuer URL, e.g. http://localhost:3000. */
+  issuer: string;
+  /** The bearer token each provider will require; the City OS keeps the same in its registry. */
+  providerTokens: Record<ProviderId, string>;
+  /** The demo service's OIDC client at the City OS. */
+  serviceClient: { id: string; secret: string };
+  logger?: DemoLogger;
+}
+
+export interface DemoProcesses {
+  providers: Array<{ id: ProviderId; url: string }>;
+  service: { url: string };
+  close(): Promise<void>;
+}
+
+const PROVIDER_PORTS: Record<ProviderId, number> = { 'maternal-child-health': 2, 'residence-records': 3 };
+const SERVICE_PORT = 4;
+
+export async function startDemoProcesses(options: DemoProcessesOptions): Promise<DemoProcesses> {
+  const started: DemoProcess[] = [];
+  const close = async () => {
+    await Promise.all(started.map((p) => p.stop()));
+  };
+  const log = (name: string) => (line: string) => options.logger?.info(`[${name}] ${line}`);
+  try {
+    const providers = await Promise.all(
+      (Object.keys(PROVIDER_PORTS) as ProviderId[]).map(async (id) => {
+        // Credentials go through the environment, not argv, which any local user can read in ps.
+        const process = await spawnDemoProcess({
+          entry: 'provider',
+          args: ['--provider', id, '--host', options.host, '--port', String(options.basePort + PROVIDER_PORTS[id])],
+          env: { TSUNAGU_PROVIDER_TOKEN: options.providerTokens[id] },
+          onLine: log(id),
+        });
+        started.push(process);
+        return { id, url: process.url };
+      }),
+    );
+    const servicePort = options.basePort + SERVICE_PORT;
+    const service = await spawnDemoProcess({
+      entry: 'service',
+      args: ['--host', options.host, '--port', String(servicePort), '--issuer', options.issuer, '--public-url', `http://${options.publicHost}:${servicePort}`],
+      env: { KOSODATE_CLIENT_ID: options.serviceClient.id, KOSODATE_CLIENT_SECRET: options.serviceClient.secret },
+      onLine: log('kosodate-app'),
+    });
+    started.push(service);
+    return { providers, service: { url: `http://${options.publicHost}:${servicePort}` }, close };
+  } catch (error) {
+    options.logger?.error(`the demo processes did not start: ${(error as Error).message}`);
+    await close();
+    throw error;
+  }
+}
