@@ -3,7 +3,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildTsunagu, allMigrations } from './app.ts';
+import { buildTsunagu, allMigrations, type Tsunagu } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './platform/config.ts';
 import { DataDirInUseError, openDatabase, ping, type DatabaseHandle } from './platform/db/database.ts';
 import { migrateToLatest, pendingMigrations } from './platform/db/migrator.ts';
@@ -16,6 +16,8 @@ import { AppError } from './platform/errors.ts';
 import type { ScopeLevel } from './platform/authz/roles.ts';
 import { BackupError, backupDatabase, readBackup, restoreDatabase } from './platform/db/backup.ts';
 import { IdentityUsageError, runIdentityCommand } from './identity/cli-commands.ts';
+import { startDemoProcesses, type DemoProcesses } from './demo/demo-processes.ts';
+import { demoSettings } from './optin/demo-seed.ts';
 
 const USAGE = `Usage: tsunagu <command>
 
@@ -76,6 +78,7 @@ async function serve(config: Config): Promise<number> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    await demo?.close();
     await tsunagu.close();
     await database.close();
     process.exit(0);
@@ -83,11 +86,36 @@ async function serve(config: Config): Promise<number> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   await tsunagu.app.listen({ port: config.port, host: config.host });
+  const demo = config.demoProcesses ? await startDemo(config, tsunagu, log) : undefined;
   log.info(
     { database: database.kind, dataDir: database.kind === 'pglite' ? config.dataDir : undefined, startupMs: Date.now() - started },
     `Tsunagu is ready at http://localhost:${config.port}`,
   );
   return new Promise<number>(() => {}); // runs until a signal stops it
+}
+
+/**
+ * The demo's data providers and service (src/demo/), as processes of their own so the data they
+ * hold is visibly not in the City OS database. A port in use only costs the demo, not the server.
+ */
+async function startDemo(config: Config, tsunagu: Tsunagu, log: Tsunagu['app']['log']): Promise<DemoProcesses | undefined> {
+  const settings = demoSettings(tsunagu.ctx);
+  try {
+    const demo = await startDemoProcesses({
+      host: config.host === '0.0.0.0' ? '127.0.0.1' : config.host,
+      basePort: config.port,
+      publicHost: new URL(config.publicUrl).hostname,
+      issuer: config.publicUrl,
+      providerTokens: settings.providerTokens,
+      serviceClient: settings.serviceClient,
+      logger: { info: (line) => log.debug(line), error: (line) => log.warn(line) },
+    });
+    log.info(`demo service (子育て応援アプリ) at ${demo.service.url}; data providers at ${demo.providers.map((p) => p.url).join(', ')}`);
+    return demo;
+  } catch (error) {
+    log.warn({ err: error }, 'the demo providers and service did not start (TSUNAGU_DEMO_PROCESSES=false turns them off)');
+    return undefined;
+  }
 }
 
 function parseTokenArgs(args: string[]) {

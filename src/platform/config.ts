@@ -15,6 +15,11 @@ export interface Config {
   dataDir: string;
   /** Seed the demo prefecture (Fukushima) on first start. */
   demoData: boolean;
+  /**
+   * Start the demo's own processes beside the server (two data providers and a service on
+   * PORT+2…+4, src/demo/). Default: with demo data, outside production.
+   */
+  demoProcesses: boolean;
   /** Public base URL, used in links that leave the site (e-mails, receipts). */
   publicUrl: string;
   /** Largest request body accepted, in bytes; beyond it the answer is 413. */
@@ -163,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl,
     dataDir: path.resolve(env.TSUNAGU_DATA_DIR || 'data'),
     demoData: boolean(env, 'TSUNAGU_DEMO_DATA', true),
+    demoProcesses: boolean(env, 'TSUNAGU_DEMO_PROCESSES', boolean(env, 'TSUNAGU_DEMO_DATA', true) && !production),
     publicUrl: publicUrl.replace(/\/$/, ''),
     bodyLimit: integer(env, 'TSUNAGU_BODY_LIMIT', 1_048_576, 1024, 1_073_741_824),
     rateLimitPerMinute: integer(env, 'TSUNAGU_RATE_LIMIT', 600, 1, 1_000_000),

@@ -41,7 +41,8 @@ export interface ServerProcess {
  */
 export async function startServerProcess(options: { ports: [number, number]; env: Record<string, string>; readyTimeoutMs?: number }): Promise<ServerProcess> {
   const port = await freePort(options.ports[0], options.ports[1]);
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
+  // The demo's provider and service processes would take ports of their own: tests start those themselves.
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', TSUNAGU_DEMO_PROCESSES: 'false' };
   delete env.DATABASE_URL;
   delete env.TSUNAGU_DATA_DIR;
   delete env.NODE_TEST_CONTEXT;
