@@ -6,6 +6,7 @@ import type { ComponentChildren } from 'preact';
 import { render } from 'preact-render-to-string';
 import { failureText, MESSAGES, type Lang, type Messages } from './messages.ts';
 import { readRecord, upcoming, type RecordView } from './record-view.ts';
+import { FONT_STYLESHEET } from '../../platform/ui/assets-routes.ts';
 
 export interface PageContext {
   lang: Lang;
@@ -24,6 +25,7 @@ function Layout(props: { ctx: PageContext; title: string; children: ComponentChi
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${props.title} | ${m.appName}`}</title>
+        <link rel="stylesheet" href={FONT_STYLESHEET} />
         <link rel="stylesheet" href="/assets/kosodate.css" />
       </head>
       <body>

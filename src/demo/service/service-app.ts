@@ -19,6 +19,7 @@ import type { Lang } from './messages.ts';
 import { consentNeededPage, failurePage, homePage, landingPage, loggedOutPage, recordsPage, refusedPage, type PageContext } from './pages.tsx';
 import { todayInJapan } from './record-view.ts';
 import { SessionStore, type Session } from './sessions.ts';
+import { fontRoutes } from '../../platform/ui/assets-routes.ts';
 
 const SESSION_COOKIE = 'kosodate_session';
 const LANG_COOKIE = 'kosodate_lang';
@@ -47,7 +48,7 @@ export function buildServiceApp(options: ServiceOptions): FastifyInstance {
   const issuerOrigin = new URL(options.issuer).origin;
   app.addHook('onSend', async (_request, reply) => {
     // form-action must allow the City OS: Chromium applies it to the redirect after a form post.
-    reply.header('content-security-policy', `default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self' ${issuerOrigin}; frame-ancestors 'none'; base-uri 'none'`);
+    reply.header('content-security-policy', `default-src 'none'; style-src 'self'; font-src 'self'; img-src 'self'; form-action 'self' ${issuerOrigin}; frame-ancestors 'none'; base-uri 'none'`);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'same-origin');
     reply.header('cache-control', 'no-store');
@@ -89,6 +90,8 @@ export function buildServiceApp(options: ServiceOptions): FastifyInstance {
   };
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  // Japanese text needs a Japanese font even on a machine without one (and without internet).
+  fontRoutes(app);
   app.get('/assets/kosodate.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(CSS));
   app.get('/favicon.ico', async (_request, reply) => reply.code(204).send());
 

@@ -28,7 +28,7 @@ async function readCapped(response: Response): Promise<Buffer | undefined> {
 }
 
 export async function callProvider(
-  provider: Provider,
+  provider: Pick<Provider, 'endpoint' | 'timeoutMs'>,
   credentials: ProviderCredentials,
   request: { method: 'GET' | 'POST'; path: string; query?: string; headers?: Record<string, string>; body?: unknown },
 ): Promise<ProviderAnswer> {

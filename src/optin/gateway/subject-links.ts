@@ -3,19 +3,25 @@
 // the resident's My Number card proved (name, date of birth, address, sex), then kept sealed so
 // later calls name the resident by the provider's own id and nothing else.
 import type { OptinContext } from '../optin-context.ts';
-import type { Provider } from '../registry/registry.ts';
+import type { ProviderCredentials } from '../registry/registry.ts';
 import { callProvider, type ProviderAnswer } from './provider-client.ts';
 
 const refContext = (accountId: string, providerId: string) => `optin_subject_links.ref:${accountId}:${providerId}`;
 
 export type LinkResult = { kind: 'linked'; residentRef: string } | { kind: 'no_card' } | { kind: 'no_record' } | { kind: 'failed'; answer: ProviderAnswer };
 
-export async function residentRefFor(ctx: OptinContext, accountId: string, provider: Provider): Promise<LinkResult> {
-  const row = await ctx.db.selectFrom('optin_subject_links').select('resident_ref_sealed').where('account_id', '=', accountId).where('provider_id', '=', provider.id).executeTakeFirst();
-  if (row) return { kind: 'linked', residentRef: ctx.app.sealer.open(row.resident_ref_sealed, refContext(accountId, provider.id)) };
+/** `sealedRef` is the link already read with the call's other state (gateway-state.ts), if any. */
+export async function residentRefFor(
+  ctx: OptinContext,
+  accountId: string,
+  provider: { id: string; endpoint: string; timeoutMs: number },
+  credentials: ProviderCredentials,
+  sealedRef: string | undefined,
+): Promise<LinkResult> {
+  if (sealedRef) return { kind: 'linked', residentRef: ctx.app.sealer.open(sealedRef, refContext(accountId, provider.id)) };
   const card = await ctx.identity.verifiedBasicFour(ctx.app, accountId);
   if (!card || !card.dateOfBirth) return { kind: 'no_card' };
-  const answer = await callProvider(provider, await ctx.registry.providerCredentials(ctx.db, provider.id), {
+  const answer = await callProvider(provider, credentials, {
     method: 'POST',
     path: 'v1/residents/match',
     body: { name: card.name, dateOfBirth: card.dateOfBirth, address: card.address, sex: card.sex },

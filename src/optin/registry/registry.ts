@@ -134,7 +134,11 @@ export class Registry {
   async providerCredentials(db: OptinDatabase, id: string): Promise<ProviderCredentials> {
     const row = await db.selectFrom('optin_providers').select(['credentials_sealed']).where('id', '=', id).executeTakeFirst();
     if (!row?.credentials_sealed) return { method: 'none' };
-    return this.sealer.openJson<ProviderCredentials>(row.credentials_sealed, credentialsContext(id));
+    return this.openCredentials(id, row.credentials_sealed);
+  }
+
+  openCredentials(id: string, sealed: string): ProviderCredentials {
+    return this.sealer.openJson<ProviderCredentials>(sealed, credentialsContext(id));
   }
 
   async setProviderCredentials(db: OptinDatabase, id: string, credentials: ProviderCredentials): Promise<void> {

@@ -90,8 +90,6 @@ export async function buildFontStylesheet(files: Set<string>): Promise<string> {
 
 export async function assetRoutes(app: FastifyInstance) {
   const cache = new Map<string, Buffer>();
-  const fontFiles = servableFontFiles();
-  let fontCss: Promise<string> | undefined;
 
   app.get<{ Params: { name: string } }>('/assets/:name', async (request, reply) => {
     const asset = Object.hasOwn(assets, request.params.name) ? assets[request.params.name] : undefined;
@@ -116,6 +114,16 @@ export async function assetRoutes(app: FastifyInstance) {
     return reply.type(JS).header('cache-control', ONE_DAY).send(body);
   });
 
+  fontRoutes(app);
+}
+
+/**
+ * The web font at /assets/fonts/…: the stylesheet (FONT_STYLESHEET) and its woff2 files. Also
+ * served by the demo's own service (src/demo/service), which must work offline like the rest.
+ */
+export function fontRoutes(app: FastifyInstance): void {
+  const fontFiles = servableFontFiles();
+  let fontCss: Promise<string> | undefined;
   app.get('/assets/fonts/noto-sans-jp.css', async (_request, reply) => {
     fontCss ??= buildFontStylesheet(fontFiles);
     return reply.type(CSS).header('cache-control', ONE_DAY).send(await fontCss);
