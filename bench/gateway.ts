@@ -16,7 +16,7 @@ import { backend, backendsFrom, during, machineLine, percentile, startServer, su
 const PORT = Number(process.env.BENCH_PORT ?? 3980);
 const base = `http://127.0.0.1:${PORT}`;
 const RESIDENTS = 50;
-const CONCURRENCY = 16;
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const TOKEN = 'bench-provider-token-0123456789';
 const CLIENT = { clientId: 'bench-gateway', clientSecret: 'bench-gateway-secret-0123456789abcdef' };
 const RECORD = JSON.stringify({

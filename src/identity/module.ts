@@ -68,7 +68,7 @@ export const identityModule = defineModule({
   },
   authenticators: (app) => {
     const rt = runtime(app);
-    return [sessionAuthenticator(rt.ctx.db, rt.ctx.sessions, rt.ctx.accounts, { businesses: rt.links, actingFor: actingForOf(rt.ctx) }), oidcTokenAuthenticator(rt.ctx.db, () => rt.provider, rt.ctx.accounts)];
+    return [sessionAuthenticator(rt.ctx.db, rt.ctx.sessions, rt.ctx.accounts, { businesses: rt.links, actingFor: actingForOf(rt.ctx) }), oidcTokenAuthenticator(rt.ctx.db, () => rt.provider, rt.ctx.accounts, () => rt.clients.changes)];
   },
   routes: async (fastify, app) => {
     const rt = runtime(app);

@@ -4,6 +4,7 @@ import * as identity from '../identity/exports.ts';
 import type { AppContext } from '../platform/module.ts';
 import { ConsentStore } from './consents/consents.ts';
 import { optinDb, type OptinDatabase } from './db/schema.ts';
+import { AccessLogWriter } from './gateway/access-log.ts';
 import { Registry } from './registry/registry.ts';
 
 export interface OptinContext {
@@ -11,11 +12,12 @@ export interface OptinContext {
   db: OptinDatabase;
   registry: Registry;
   consents: ConsentStore;
+  accessLog: AccessLogWriter;
   identity: typeof identity;
 }
 
 export function createOptinContext(app: AppContext): OptinContext {
-  const ctx = { app, db: optinDb(app.db), registry: new Registry(app.sealer), identity } as OptinContext;
+  const ctx = { app, db: optinDb(app.db), registry: new Registry(app.sealer), accessLog: new AccessLogWriter(optinDb(app.db)), identity } as OptinContext;
   ctx.consents = new ConsentStore(ctx);
   return ctx;
 }

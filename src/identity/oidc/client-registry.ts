@@ -51,6 +51,9 @@ export function redirectUriProblem(uri: string, production: boolean): string | n
 }
 
 export class ClientRegistry {
+  /** Moves on every suspension, activation or new secret made through this registry (token-authenticator.ts). */
+  changes = 0;
+
   constructor(
     private readonly db: IdentityDatabase,
     private readonly sealer: Sealer,
@@ -92,6 +95,7 @@ export class ClientRegistry {
       .set({ status, updated_at: sql<Date>`now()`, version: sql<number>`version + 1` })
       .where('client_id', '=', clientId)
       .executeTakeFirst();
+    this.changes += 1;
     return Number(result.numUpdatedRows) === 1;
   }
 
@@ -103,6 +107,7 @@ export class ClientRegistry {
       .where('client_id', '=', clientId)
       .where('secret_sealed', 'is not', null)
       .executeTakeFirst();
+    this.changes += 1;
     return Number(result.numUpdatedRows) === 1 ? clientSecret : null;
   }
 

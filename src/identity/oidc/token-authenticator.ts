@@ -23,7 +23,17 @@ function invalidToken(): AppError {
   });
 }
 
-export function oidcTokenAuthenticator(db: IdentityDatabase, provider: () => Provider | undefined, accounts: AccountStore): Authenticator {
+/**
+ * How long a process may reuse what a machine (client-credentials) token resolved to. Services
+ * call the gateway and the broker many times a second with the same token; looking it up costs
+ * three queries. A client suspended or re-keyed through this process is refused at once
+ * (`clientChanges` moves); other processes refuse it within this time. A suspended gateway
+ * service is refused at once everywhere: the gateway checks the service on every call.
+ */
+export const MACHINE_TOKEN_REUSE_MS = 5_000;
+
+export function oidcTokenAuthenticator(db: IdentityDatabase, provider: () => Provider | undefined, accounts: AccountStore, clientChanges: () => number = () => 0): Authenticator {
+  const machines = new Map<string, { actor: Actor; until: number; changes: number }>();
   return async (request: FastifyRequest): Promise<Actor | null> => {
     const header = request.headers.authorization;
     if (!header?.startsWith('Bearer ')) return null;
@@ -31,12 +41,18 @@ export function oidcTokenAuthenticator(db: IdentityDatabase, provider: () => Pro
     if (value.startsWith('tsn_')) return null; // an operator token (platform/authz/api-tokens.ts)
     const op = provider();
     if (!op || value.length > 512) throw invalidToken();
+    const known = machines.get(value);
+    if (known && known.until > Date.now() && known.changes === clientChanges()) return known.actor;
     const machine = await op.ClientCredentials.find(value);
     if (machine && !machine.isExpired && machine.clientId) {
+      const changes = clientChanges();
       const client = await op.Client.find(machine.clientId);
       if (!client) throw invalidToken(); // suspended since the token was issued
       const principalId = clientPrincipal(machine.clientId);
-      return { kind: 'principal', principalId, displayName: String(client.clientName ?? machine.clientId), assignments: await loadAssignments(platformDb(db), principalId) };
+      const actor: Actor = { kind: 'principal', principalId, displayName: String(client.clientName ?? machine.clientId), assignments: await loadAssignments(platformDb(db), principalId) };
+      if (machines.size >= 10_000) machines.clear();
+      machines.set(value, { actor, until: Math.min(Date.now() + MACHINE_TOKEN_REUSE_MS, (machine.exp ?? 0) * 1000), changes });
+      return actor;
     }
     const token = await op.AccessToken.find(value);
     if (!token || token.isExpired || !token.accountId || !token.clientId) throw invalidToken();

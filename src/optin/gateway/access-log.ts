@@ -41,28 +41,62 @@ export interface AccessFilter {
 
 export const PAGE_SIZE = 50;
 
-export async function recordAccess(db: OptinDatabase, entry: AccessEntry): Promise<void> {
-  await db
-    .insertInto('optin_access_log')
-    .values({
-      account_id: entry.accountId,
-      service_id: entry.serviceId,
-      client_id: entry.clientId,
-      provider_id: entry.providerId,
-      consent_id: entry.consentId,
-      purpose_code: entry.purposeCode,
-      method: entry.method,
-      path: entry.path.slice(0, 500),
-      items_requested: entry.itemsRequested,
-      items_released: entry.itemsReleased,
-      items_withheld: entry.itemsWithheld,
-      outcome: entry.outcome,
-      reason: entry.reason,
-      status: entry.status,
-      duration_ms: Math.round(entry.durationMs),
-      request_id: entry.requestId,
-    })
-    .execute();
+function row(entry: AccessEntry) {
+  return {
+    account_id: entry.accountId,
+    service_id: entry.serviceId,
+    client_id: entry.clientId,
+    provider_id: entry.providerId,
+    consent_id: entry.consentId,
+    purpose_code: entry.purposeCode,
+    method: entry.method,
+    path: entry.path.slice(0, 500),
+    items_requested: entry.itemsRequested,
+    items_released: entry.itemsReleased,
+    items_withheld: entry.itemsWithheld,
+    outcome: entry.outcome,
+    reason: entry.reason,
+    status: entry.status,
+    duration_ms: Math.round(entry.durationMs),
+    request_id: entry.requestId,
+  };
+}
+
+/**
+ * Writes access-log entries for calls in flight together: the entries that arrive while one
+ * insert runs go in the next, as one statement. Each call still waits until its entry is in the
+ * database before it is answered (an application crash loses nothing), but the commit does not
+ * wait for the disk flush (synchronous_commit off): only a crash of PostgreSQL itself within a
+ * fraction of a second could lose the newest entries. That keeps a disk flush off every call.
+ */
+export class AccessLogWriter {
+  #pending: Array<{ entry: AccessEntry; done: (error?: unknown) => void }> = [];
+  #running: Promise<void> | undefined;
+
+  constructor(private readonly db: OptinDatabase) {}
+
+  record(entry: AccessEntry): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ entry, done: (error) => (error ? reject(error) : resolve()) });
+      this.#running ??= this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#pending.length) {
+      const batch = this.#pending.splice(0, 500);
+      try {
+        await this.db.transaction().execute(async (trx) => {
+          await sql`set local synchronous_commit = off`.execute(trx);
+          await trx.insertInto('optin_access_log').values(batch.map((b) => row(b.entry))).execute();
+        });
+        for (const b of batch) b.done();
+      } catch (error) {
+        for (const b of batch) b.done(error);
+      }
+    }
+    this.#running = undefined;
+  }
 }
 
 function filtered(db: OptinDatabase, filter: AccessFilter) {

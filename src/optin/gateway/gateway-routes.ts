@@ -15,7 +15,7 @@ import { isUuid } from '../consents/consents.ts';
 import type { AccessOutcome } from '../db/schema.ts';
 import { GatewayErrors, OptinErrors } from '../errors.ts';
 import type { OptinContext } from '../optin-context.ts';
-import { recordAccess, type AccessEntry } from './access-log.ts';
+import type { AccessEntry } from './access-log.ts';
 import { credentialsOf, readGatewayState } from './gateway-state.ts';
 import { callProvider } from './provider-client.ts';
 import { forgetLink, residentRefFor } from './subject-links.ts';
@@ -66,7 +66,7 @@ export async function gatewayRoutes(app: FastifyInstance, ctx: OptinContext): Pr
       durationMs: 0,
       requestId: request.id,
     };
-    const log = (outcome: AccessOutcome, status: number, reason: string | null) => recordAccess(ctx.db, { ...entry, outcome, status, reason, durationMs: performance.now() - started });
+    const log = (outcome: AccessOutcome, status: number, reason: string | null) => ctx.accessLog.record({ ...entry, outcome, status, reason, durationMs: performance.now() - started });
     /** Refuses the call; a refusal that concerns a known resident goes to their access log. */
     const refuse = async (definition: ErrorDefinition, reason: string, outcome: AccessOutcome = 'refused'): Promise<never> => {
       if (entry.accountId) await log(outcome, definition.status, reason);
