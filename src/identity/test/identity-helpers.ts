@@ -1,5 +1,9 @@
 // Shared by the identity tests: a test app, the mail it sent, and a way to sign someone in.
+import assert from 'node:assert/strict';
+import { generate } from 'otplib';
 import type { TestApp } from '../../../test/helpers/test-database.ts';
+import { completeTotpEnrolment } from '../mfa/enrol-totp.ts';
+import { acceptInvitation } from '../staff/invite-staff.ts';
 import { readOutbox } from '../../platform/mail/transports.ts';
 import { createIdentityContext, type IdentityContext, type RequestMeta } from '../identity-context.ts';
 
@@ -26,4 +30,22 @@ export function linkToken(text: string): string {
 export async function whoAmI(app: TestApp, sessionToken: string) {
   const response = await app.app.inject({ method: 'GET', url: '/api/v1/me', cookies: { tsn_session: sessionToken } });
   return { status: response.statusCode, body: response.json() as Record<string, any> };
+}
+
+/**
+ * A staff member invited through the staff API (with `adminToken`), who accepted, set a password
+ * and enrolled an authenticator app: their session, TOTP secret and account id.
+ */
+export async function onboardStaff(app: TestApp, adminToken: string, email: string, roles: Array<{ role: string; scope: Record<string, string> }>, lgCode = roles[0]!.scope.lgCode ?? '070009') {
+  const response = await app.app.inject({ method: 'POST', url: '/api/v1/staff', headers: { authorization: `Bearer ${adminToken}` }, payload: { email, displayName: '福島 花子', lgCode, roles } });
+  const invited = response.json() as Record<string, any>;
+  assert.equal(response.statusCode, 201, JSON.stringify(invited));
+  const id = identityOf(app);
+  const accepted = await acceptInvitation(id, { token: linkToken((await lastMailTo(app, email)).text), password: 'staff-password-2026' }, meta);
+  assert.ok(accepted.ok);
+  const pending = await id.sessions.find(id.db, accepted.pendingToken);
+  const { secret } = await id.totp.startEnrolment(id.db, pending!.accountId, email);
+  const done = await completeTotpEnrolment(id, pending, await generate({ secret }), meta);
+  assert.equal(done.outcome, 'signed_in');
+  return { ...(done as { sessionToken: string; recoveryCodes: string[] }), secret, accountId: invited.accountId as string, pendingToken: accepted.pendingToken };
 }

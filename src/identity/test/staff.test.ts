@@ -6,9 +6,7 @@ import { grantRole } from '../../platform/authz/role-assignments.ts';
 import { system } from '../../platform/authz/actor.ts';
 import { createTestApp, type TestApp } from '../../../test/helpers/test-database.ts';
 import { completeWithCode, logInWithPassword } from '../accounts/log-in.ts';
-import { completeTotpEnrolment } from '../mfa/enrol-totp.ts';
-import { acceptInvitation } from '../staff/invite-staff.ts';
-import { identityOf, lastMailTo, linkToken, meta, whoAmI } from './identity-helpers.ts';
+import { identityOf, meta, onboardStaff, whoAmI } from './identity-helpers.ts';
 
 describe('staff accounts', () => {
   let app: TestApp;
@@ -33,18 +31,7 @@ describe('staff accounts', () => {
   };
 
   /** Invites, accepts and enrols; returns the session and the TOTP secret. */
-  async function onboard(email: string, lgCode: string, role = 'reviewer') {
-    const invited = await api('POST', '/api/v1/staff', tokens.prefecture!, { email, displayName: '福島 花子', lgCode, roles: [{ role, scope: { level: 'municipality', prefectureCode: '070009', lgCode } }] });
-    assert.equal(invited.status, 201, JSON.stringify(invited.body));
-    const id = identityOf(app);
-    const accepted = await acceptInvitation(id, { token: linkToken((await lastMailTo(app, email)).text), password: 'staff-password-2026' }, meta);
-    assert.ok(accepted.ok);
-    const pending = await id.sessions.find(id.db, accepted.pendingToken);
-    const { secret } = await id.totp.startEnrolment(id.db, pending!.accountId, email);
-    const done = await completeTotpEnrolment(id, pending, await generate({ secret }), meta);
-    assert.equal(done.outcome, 'signed_in');
-    return { ...(done as { sessionToken: string; recoveryCodes: string[] }), secret, accountId: invited.body.accountId as string, pendingToken: accepted.pendingToken };
-  }
+  const onboard = (email: string, lgCode: string, role = 'reviewer') => onboardStaff(app, tokens.prefecture!, email, [{ role, scope: { level: 'municipality', prefectureCode: '070009', lgCode } }], lgCode);
 
   it('an invited colleague should set a password, register an app and then hold the roles they were given', async () => {
     const { sessionToken, recoveryCodes, pendingToken } = await onboard('reviewer@city.koriyama.example.jp', '072036');

@@ -15,7 +15,7 @@ import { WarningText } from '../../platform/ui/components/warning-text/warning-t
 import type { SignedInAccount } from '../../platform/authz/actor.ts';
 import type { ConsentRequest } from '../consents/consents.ts';
 import type { OptinContext } from '../optin-context.ts';
-import type { Provider, Service } from '../registry/registry.ts';
+import type { Service } from '../registry/registry.ts';
 
 function signedIn(request: FastifyRequest, reply: FastifyReply): SignedInAccount | undefined {
   const account = request.actor.kind === 'principal' ? request.actor.account : undefined;
