@@ -20,7 +20,7 @@ const tokens = { 'maternal-child-health': 'launcher-test-token-mch', 'residence-
 
 describe('startDemoProcesses', () => {
   it('should start both providers and the service on basePort+2..+4 and stop them on close()', async () => {
-    const basePort = await freeBase(4300, 4400);
+    const basePort = await freeBase(4400, 4500);
     const logged: string[] = [];
     const demo = await startDemoProcesses({
       host: '127.0.0.1',
@@ -54,7 +54,7 @@ describe('startDemoProcesses', () => {
   });
 
   it('the processes should stop by themselves when the launcher is killed with SIGKILL', async () => {
-    const basePort = await freeBase(4300, 4400);
+    const basePort = await freeBase(4400, 4500);
     // A launcher in a process of its own, so this test can kill it the hard way.
     const script = `
       const { startDemoProcesses } = await import(${JSON.stringify(new URL('../demo-processes.ts', import.meta.url).href)});

@@ -16,7 +16,7 @@ describe('opt-in and the API gateway', () => {
   let app1Token: string;
 
   before(async () => {
-    world = await startWorld();
+    world = await startWorld([4300, 4350]);
     app1 = await registerService(world, 'kosodate');
     app2 = await registerService(world, 'other-app');
     hanako = await resident(world, 'hanako@example.jp', HANAKO);

@@ -24,7 +24,7 @@ describe('opt-in governance (staff pages)', () => {
   };
 
   before(async () => {
-    world = await startWorld();
+    world = await startWorld([4350, 4400]);
     service = await registerService(world, 'kosodate');
     const hanako = await resident(world, 'gov-hanako@example.jp', HANAKO);
     const request = await world.api('POST', '/api/v1/consent-requests', { subject: hanako.accountId, provider: 'child-health', items: ['checkups'], purpose: 'checkup-reminders', retentionDays: 0, validDays: 30, returnUri: service.redirect }, await service.token());

@@ -73,11 +73,16 @@ export interface OptinWorld {
   close(): Promise<void>;
 }
 
-export async function startWorld(): Promise<OptinWorld> {
-  const port = await freePort(4300, 4400);
+/** `ports`: a range of its own per test file, as test files run in parallel. */
+export async function startWorld(ports: [number, number]): Promise<OptinWorld> {
+  const port = await freePort(ports[0], ports[1]);
   const base = `http://127.0.0.1:${port}`;
   const app = await createTestApp({ config: { smtpUrl: undefined, publicUrl: base, port } });
-  await app.app.listen({ port, host: '127.0.0.1' });
+  // A failed start must not leave the app open: the test process would never exit.
+  await app.app.listen({ port, host: '127.0.0.1' }).catch(async (error: unknown) => {
+    await app.close();
+    throw error;
+  });
   const issued = await issueApiToken(app.ctx.db, { name: '県 運用', createdBy: 'system' });
   await grantRole(app.ctx, system, { principalId: issued.principalId, role: 'platform_admin', scope: { level: 'prefecture', prefectureCode: '070009' } }, { ip: null, requestId: null });
   const provider = await startProvider();
