@@ -110,7 +110,7 @@ describe('demo service 子育て応援アプリ (a real OIDC client in its own p
       redirectUris: [`${serviceUrl}/callback`, `${serviceUrl}/consent/callback`],
       postLogoutRedirectUris: [`${serviceUrl}/`],
       grantTypes: ['authorization_code', 'client_credentials'],
-      scope: 'openid profile',
+      scope: 'openid profile gateway',
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     clientId = created.body.clientId;

@@ -42,6 +42,14 @@ const DYNAMIC_PREFIXES = [
   'identity.proxy.done.', // identity/pages/proxy-pages.tsx: one per completed action
   'identity.proxy.acceptFailed.', // identity/pages/proxy-pages.tsx: one per refusal reason
   'identity.relationship.', // identity/pages/household-pages.tsx: one per relationship
+  'optin.consent.blocked.', // optin/pages/consent-pages.tsx: why a consent request cannot be answered (title and lead)
+  'optin.sensitivity.', // optin/pages/consent-pages.tsx: one per data item sensitivity
+  'optin.state.', // optin/pages/my-data-pages.tsx: one per consent state
+  'optin.outcome.', // optin/pages/my-data-pages.tsx: one per gateway call outcome
+  'optin.reason.', // optin/pages/my-data-pages.tsx: one per refusal or failure reason
+  'optin.gov.done.', // optin/pages/governance-pages.tsx: one per service decision
+  'optin.serviceStatus.', // optin/pages/governance-pages.tsx: one per service status
+  'optin.providerStatus.', // optin/pages/governance-pages.tsx: one per provider status
   'ui.era.', // ui/components/date-input/date-input.tsx: one per Japanese era
   'ui.dateInput.', // ui/components/date-input/date-input.tsx: the year, month and day box labels
 ];
