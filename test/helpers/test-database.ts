@@ -138,3 +138,30 @@ export async function createTestApp(options: TestDatabaseOptions & { config?: Pa
     },
   };
 }
+
+/**
+ * A test app listening on a free port of [ports[0], ports[1]) (a range of its own per test file,
+ * as files run in parallel), its public URL that address. Closed again when it cannot listen,
+ * so a failed start never keeps the test process alive.
+ */
+export async function createListeningTestApp(ports: [number, number], config: Partial<Config> = {}): Promise<{ app: TestApp; base: string; port: number }> {
+  const { freePort } = await import('./server-process.ts');
+  const port = await freePort(ports[0], ports[1]);
+  const base = `http://127.0.0.1:${port}`;
+  const app = await createTestApp({ config: { smtpUrl: undefined, publicUrl: base, port, ...config } });
+  await app.app.listen({ port, host: '127.0.0.1' }).catch(async (error: unknown) => {
+    await app.close();
+    throw error;
+  });
+  return { app, base, port };
+}
+
+/** An operator token with the platform administrator role for the demo prefecture (福島県). */
+export async function platformAdminToken(app: TestApp): Promise<string> {
+  const { issueApiToken } = await import('../../src/platform/authz/api-tokens.ts');
+  const { grantRole } = await import('../../src/platform/authz/role-assignments.ts');
+  const { system } = await import('../../src/platform/authz/actor.ts');
+  const issued = await issueApiToken(app.ctx.db, { name: '県 運用', createdBy: 'system' });
+  await grantRole(app.ctx, system, { principalId: issued.principalId, role: 'platform_admin', scope: { level: 'prefecture', prefectureCode: '070009' } }, { ip: null, requestId: null });
+  return issued.token;
+}

@@ -5,14 +5,11 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { issueApiToken } from '../../platform/authz/api-tokens.ts';
-import { grantRole } from '../../platform/authz/role-assignments.ts';
-import { system } from '../../platform/authz/actor.ts';
 import { signUpResident } from '../../identity/accounts/sign-up.ts';
 import { verifyEmail } from '../../identity/accounts/verify-email.ts';
 import { ProfileStore } from '../../identity/profile/profile.ts';
 import { identityOf, lastMailTo, linkToken, meta } from '../../identity/test/identity-helpers.ts';
-import { createTestApp, type TestApp } from '../../../test/helpers/test-database.ts';
+import { createListeningTestApp, platformAdminToken, type TestApp } from '../../../test/helpers/test-database.ts';
 import { freePort } from '../../../test/helpers/server-process.ts';
 import { CookieBrowser, hiddenField } from '../../../test/helpers/cookie-browser.ts';
 import { spawnDemoProcess, type DemoProcess } from '../spawn-demo-process.ts';
@@ -91,13 +88,8 @@ describe('demo service 子育て応援アプリ (a real OIDC client in its own p
   const browser = new CookieBrowser();
 
   before(async () => {
-    const port = await freePort(4200, 4250);
-    base = `http://127.0.0.1:${port}`;
-    app = await createTestApp({ config: { smtpUrl: undefined, publicUrl: base, port } });
-    await app.app.listen({ port, host: '127.0.0.1' });
-    const issued = await issueApiToken(app.ctx.db, { name: '県 運用', createdBy: 'system' });
-    await grantRole(app.ctx, system, { principalId: issued.principalId, role: 'platform_admin', scope: { level: 'prefecture', prefectureCode: '070009' } }, { ip: null, requestId: null });
-    adminToken = issued.token;
+    ({ app, base } = await createListeningTestApp([4200, 4250]));
+    adminToken = await platformAdminToken(app);
 
     provider = await spawnDemoProcess({ entry: 'provider', args: ['--provider', 'maternal-child-health', '--port', String(await freePort(4250, 4270))], env: { TSUNAGU_PROVIDER_TOKEN: PROVIDER_TOKEN } });
     standIn = await startStandIn(await freePort(4270, 4290), base, provider);

@@ -6,8 +6,7 @@ import * as oidc from 'openid-client';
 import { issueApiToken } from '../../platform/authz/api-tokens.ts';
 import { grantRole } from '../../platform/authz/role-assignments.ts';
 import { system } from '../../platform/authz/actor.ts';
-import { createTestApp, type TestApp } from '../../../test/helpers/test-database.ts';
-import { freePort } from '../../../test/helpers/server-process.ts';
+import { createListeningTestApp, platformAdminToken, type TestApp } from '../../../test/helpers/test-database.ts';
 import { CookieBrowser, hiddenField } from '../../../test/helpers/cookie-browser.ts';
 import { logInWithPassword } from '../accounts/log-in.ts';
 import { signUpResident } from '../accounts/sign-up.ts';
@@ -23,13 +22,8 @@ describe('OpenID Provider (common ID single sign-on)', () => {
   let adminToken: string;
 
   before(async () => {
-    const port = await freePort(3700, 3800);
-    base = `http://127.0.0.1:${port}`;
-    app = await createTestApp({ config: { smtpUrl: undefined, publicUrl: base, port } });
-    await app.app.listen({ port, host: '127.0.0.1' });
-    const issued = await issueApiToken(app.ctx.db, { name: '県 運用', createdBy: 'system' });
-    await grantRole(app.ctx, system, { principalId: issued.principalId, role: 'platform_admin', scope: { level: 'prefecture', prefectureCode: '070009' } }, { ip: null, requestId: null });
-    adminToken = issued.token;
+    ({ app, base } = await createListeningTestApp([3700, 3800]));
+    adminToken = await platformAdminToken(app);
   });
   after(async () => app?.close());
 

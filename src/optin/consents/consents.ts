@@ -56,16 +56,7 @@ export function stateOf(consent: Consent, now = new Date()): ConsentState {
   return consent.validUntil > now ? 'active' : 'expired';
 }
 
-export interface RequestInput {
-  accountId: string;
-  providerId: string;
-  items: string[];
-  purposeCode: string;
-  retentionDays: number;
-  validDays: number;
-  returnUri: string;
-  state: string | null;
-}
+export type RequestInput = Pick<ConsentRequest, 'accountId' | 'providerId' | 'items' | 'purposeCode' | 'retentionDays' | 'validDays' | 'returnUri' | 'state'>;
 
 export interface RequestMeta {
   ip: string | null;

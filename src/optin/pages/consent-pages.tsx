@@ -64,13 +64,27 @@ export async function consentPages(app: FastifyInstance, ctx: OptinContext): Pro
     ));
   };
 
-  app.get<{ Params: { id: string } }>('/consent/:id', async (request, reply) => {
+  /** The request the signed-in resident may answer now, or undefined once the reply is sent. */
+  const answerable = async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
     const who = signedIn(request, reply);
-    if (!who) return reply;
+    if (!who) return undefined;
     const found = await load(request.params.id);
-    if (!found) return notPossible(request, reply, 'missing');
+    if (!found) {
+      await notPossible(request, reply, 'missing');
+      return undefined;
+    }
     const why = blocked(found, who);
-    if (why) return notPossible(request, reply, why, found);
+    if (why) {
+      await notPossible(request, reply, why, found);
+      return undefined;
+    }
+    return { who, ...found };
+  };
+
+  app.get<{ Params: { id: string } }>('/consent/:id', async (request, reply) => {
+    const found = await answerable(request, reply);
+    if (!found) return reply;
+    const { who } = found;
     const { t, locale } = request;
     const { service, provider } = found;
     const req = found.request;
@@ -128,12 +142,9 @@ export async function consentPages(app: FastifyInstance, ctx: OptinContext): Pro
   });
 
   app.post<{ Params: { id: string } }>('/consent/:id', { preHandler: app.csrfProtection }, async (request, reply) => {
-    const who = signedIn(request, reply);
-    if (!who) return reply;
-    const found = await load(request.params.id);
-    if (!found) return notPossible(request, reply, 'missing');
-    const why = blocked(found, who);
-    if (why) return notPossible(request, reply, why, found);
+    const found = await answerable(request, reply);
+    if (!found) return reply;
+    const { who } = found;
     const decision = formValues(request.body).decision;
     if (decision !== 'approve' && decision !== 'refuse') return reply.redirect(`/consent/${found.request.id}`, 303);
     // Approval needs the provider to know who the resident is: the card's verified attributes.

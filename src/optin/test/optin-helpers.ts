@@ -2,11 +2,7 @@
 // service with its client-credentials token, and residents (with or without the card check).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { issueApiToken } from '../../platform/authz/api-tokens.ts';
-import { grantRole } from '../../platform/authz/role-assignments.ts';
-import { system } from '../../platform/authz/actor.ts';
-import { createTestApp, type TestApp } from '../../../test/helpers/test-database.ts';
-import { freePort } from '../../../test/helpers/server-process.ts';
+import { createListeningTestApp, platformAdminToken, type TestApp } from '../../../test/helpers/test-database.ts';
 import { CookieBrowser } from '../../../test/helpers/cookie-browser.ts';
 import { signUpResident } from '../../identity/accounts/sign-up.ts';
 import { verifyEmail } from '../../identity/accounts/verify-email.ts';
@@ -75,18 +71,10 @@ export interface OptinWorld {
 
 /** `ports`: a range of its own per test file, as test files run in parallel. */
 export async function startWorld(ports: [number, number]): Promise<OptinWorld> {
-  const port = await freePort(ports[0], ports[1]);
-  const base = `http://127.0.0.1:${port}`;
-  const app = await createTestApp({ config: { smtpUrl: undefined, publicUrl: base, port } });
-  // A failed start must not leave the app open: the test process would never exit.
-  await app.app.listen({ port, host: '127.0.0.1' }).catch(async (error: unknown) => {
-    await app.close();
-    throw error;
-  });
-  const issued = await issueApiToken(app.ctx.db, { name: '県 運用', createdBy: 'system' });
-  await grantRole(app.ctx, system, { principalId: issued.principalId, role: 'platform_admin', scope: { level: 'prefecture', prefectureCode: '070009' } }, { ip: null, requestId: null });
+  const { app, base } = await createListeningTestApp(ports);
+  const adminToken = await platformAdminToken(app);
   const provider = await startProvider();
-  const api: OptinWorld['api'] = async (method, path, body, token = issued.token, headers = {}) => {
+  const api: OptinWorld['api'] = async (method, path, body, token = adminToken, headers = {}) => {
     const response = await fetch(`${base}${path}`, { method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }), accept: 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
@@ -106,7 +94,7 @@ export async function startWorld(ports: [number, number]): Promise<OptinWorld> {
     ],
   });
   if (registered.status !== 201) throw new Error(JSON.stringify(registered.body));
-  return { app, base, adminToken: issued.token, provider, api, close: async () => { await provider.close(); await app.close(); } };
+  return { app, base, adminToken, provider, api, close: async () => { await provider.close(); await app.close(); } };
 }
 
 export interface TestService {
