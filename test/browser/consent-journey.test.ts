@@ -11,21 +11,12 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { assertAccessible, CHROMIUM, CHROMIUM_ARGS } from '../helpers/accessibility.ts';
-import { freePort, startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
+import { freePortBlock, startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 import { runCli } from '../helpers/cli.ts';
 
 const SHOTS = path.join(os.tmpdir(), 'tsunagu-consent');
 const PASSWORD = 'aizu-no-yuki-2026';
 const EMAIL = 'hanako.yamazaki@example.jp';
-
-/** A port P with P…P+4 free: the City OS, the GビズID stand-in, two providers and the app. */
-async function portBlock(from: number, to: number): Promise<number> {
-  for (let p = from; p < to; p += 5) {
-    const free = await Promise.all([0, 1, 2, 3, 4].map((k) => freePort(p + k, p + k + 1).then(() => true, () => false)));
-    if (free.every(Boolean)) return p;
-  }
-  throw new Error('no free block of five ports');
-}
 
 describe('opt-in journey in Chromium (City OS, two provider processes, the demo service)', () => {
   let server: ServerProcess | undefined;
@@ -41,7 +32,8 @@ describe('opt-in journey in Chromium (City OS, two provider processes, the demo 
   before(async () => {
     if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}. Install it with: apt-get install -y chromium`);
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsunagu-consent-'));
-    const port = await portBlock(3600, 3700);
+    // The City OS, the GビズID stand-in, two providers and the app: five ports in a row.
+    const port = await freePortBlock(3600, 3700, 5);
     const env = { NODE_ENV: 'development', PORT: String(port), TSUNAGU_DATA_DIR: dataDir, TSUNAGU_DEMO_DATA: 'true', TSUNAGU_DEMO_PROCESSES: 'true', TSUNAGU_SECURE_COOKIES: 'false', TSUNAGU_PUBLIC_URL: `http://localhost:${port}` };
     assert.equal((await runCli({ env }, ['seed'])).code, 0);
     server = await startServerProcess({ ports: [port, port + 1], env, readyTimeoutMs: 90_000 });

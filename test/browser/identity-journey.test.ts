@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { generate } from 'otplib';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { assertAccessible, CHROMIUM, CHROMIUM_ARGS } from '../helpers/accessibility.ts';
-import { freePort, startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
+import { freePort, freePortBlock, startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
 import { runCli } from '../helpers/cli.ts';
 
@@ -49,7 +49,8 @@ describe('common ID journey in Chromium', () => {
     if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}. Install it with: apt-get install -y chromium`);
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsunagu-identity-'));
     // Passkeys need a host name (not an IP) as the relying party: the site is http://localhost:PORT.
-    const port = await freePort(3300, 3400);
+    // The server and its GビズID stand-in (PORT+1): two free ports in a row.
+    const port = await freePortBlock(3300, 3400, 2);
     const env = { NODE_ENV: 'development', TSUNAGU_DATA_DIR: dataDir, TSUNAGU_DEMO_DATA: 'true', TSUNAGU_SECURE_COOKIES: 'false', TSUNAGU_PUBLIC_URL: `http://localhost:${port}` };
     // The first administrator's token, made with the CLI before the server takes the data directory.
     assert.equal((await runCli({ env }, ['seed'])).code, 0);

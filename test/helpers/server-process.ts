@@ -8,6 +8,15 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/** A port P in [from, to) with P … P+size-1 all free (a server and the ports it derives from its own). */
+export async function freePortBlock(from: number, to: number, size: number): Promise<number> {
+  for (let p = from; p + size <= to; p += size) {
+    const free = await Promise.all(Array.from({ length: size }, (_, k) => freePort(p + k, p + k + 1).then(() => true, () => false)));
+    if (free.every(Boolean)) return p;
+  }
+  throw new Error(`no ${size} free ports in a row in [${from}, ${to})`);
+}
+
 /** A port in [from, to) nobody listens on (checked by binding it for a moment). */
 export async function freePort(from: number, to: number): Promise<number> {
   const size = to - from;
