@@ -73,6 +73,7 @@ describe('opt-in journey in Chromium (City OS, two provider processes, the demo 
   it('logs in to the app with the common ID and is asked for consent when she opens the records', async () => {
     await page.goto(app);
     assert.match(await page.textContent('h1') ?? '', /健診/);
+    await assertAccessible(page, 'the app’s landing page');
     await page.click('#login');
     await page.waitForURL(/\/oidc\/interaction\//);
     await page.click('button[value=allow]');
@@ -111,6 +112,7 @@ describe('opt-in journey in Chromium (City OS, two provider processes, the demo 
     assert.match(records, /山﨑　結衣|山﨑 結衣|結衣/);
     assert.doesNotMatch(records, /相談/, 'consultations were never consented to and never left the gateway');
     assert.match(await page.textContent('#consent-id') ?? '', /^[0-9a-f-]{36}$/);
+    await assertAccessible(page, 'the app’s records page');
     await shot('app-records');
   });
 
@@ -136,6 +138,7 @@ describe('opt-in journey in Chromium (City OS, two provider processes, the demo 
     await page.click('button[value=refuse]');
     await page.waitForURL(`${app}/consent/callback**`);
     assert.match(await page.textContent('h1') ?? '', /同意|consent/i);
+    await assertAccessible(page, 'the app’s refused page');
     await shot('app-refused');
 
     await page.goto(`${base}/account/access-log`);
