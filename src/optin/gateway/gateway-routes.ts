@@ -78,6 +78,11 @@ export async function gatewayRoutes(app: FastifyInstance, ctx: OptinContext): Pr
     if (!provider) throw new AppError(OptinErrors.PROVIDER_NOT_FOUND);
     if (!subject) throw new AppError(GatewayErrors.SUBJECT_MISSING);
     if (!purpose) throw new AppError(GatewayErrors.PURPOSE_MISSING);
+    // The provider's credentials go only below its registered endpoint: no dot segments, raw or encoded.
+    const rawPath = request.url.split('?')[0]!.slice(`/gateway/${request.params.provider}`.length);
+    if (rawPath.split('/').some((segment) => /^(?:\.|%2e){1,2}$/i.test(segment)) || path.split('/').some((segment) => segment === '.' || segment === '..' || segment.includes('\\'))) {
+      throw new AppError(PlatformErrors.BAD_REQUEST, { detail: { ja: 'パスに . や .. は使えません', en: 'The path may not contain . or .. segments' } });
+    }
 
     const asked = query.get('items');
     const requested = asked === null ? state.registered : [...new Set(asked.split(',').map((s) => s.trim()).filter(Boolean))];

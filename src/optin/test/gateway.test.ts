@@ -156,6 +156,23 @@ describe('opt-in and the API gateway', () => {
     assert.equal(slow.status, 504);
     assert.equal(slow.body.code, 'TSN_GATEWAY_PROVIDER_TIMEOUT');
     world.provider.mode = 'ok';
+    // Dot segments would take the provider's credentials outside its registered endpoint. Sent
+    // raw: URL parsers (fetch's too) would resolve them before they left the test.
+    const { request } = await import('node:http');
+    for (const path of ['/gateway/child-health/v1/../../admin', '/gateway/child-health/v1/%2e%2e/admin', '/gateway/child-health/%2E%2E/x']) {
+      world.provider.requests.length = 0;
+      const status = await new Promise<number>((resolve, reject) => {
+        const { hostname, port } = new URL(world.base);
+        const req = request({ host: hostname, port, path, headers: { authorization: `Bearer ${app1Token}`, 'tsunagu-subject': hanako.accountId, 'tsunagu-purpose': 'checkup-reminders', accept: 'application/json' } }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      assert.ok(status === 400 || status === 404, `${path}: ${status}`);
+      assert.equal(world.provider.requests.filter((r) => r.path.includes('admin') || r.path.includes('/x')).length, 0, `${path} never reached the provider`);
+    }
     const provider = await world.api('GET', '/api/v1/gateway/providers/child-health');
     assert.equal(provider.status, 200);
     assert.doesNotMatch(JSON.stringify(provider.body), new RegExp(PROVIDER_TOKEN), 'credentials are never read back');
