@@ -26,6 +26,7 @@ import { accountPages } from './pages/account-pages.tsx';
 import { loginPages } from './pages/login-pages.tsx';
 import { passkeyRoutes } from './pages/passkey-routes.ts';
 import { passwordPages } from './pages/password-pages.tsx';
+import { emailPages } from './pages/email-pages.tsx';
 import { profilePages } from './pages/profile-pages.tsx';
 import { secondFactorPages } from './pages/second-factor-pages.tsx';
 import { signUpPages } from './pages/sign-up-pages.tsx';
@@ -82,6 +83,7 @@ export const identityModule = defineModule({
     await secondFactorPages(fastify, rt.ctx);
     await passwordPages(fastify, rt.ctx);
     await accountPages(fastify, rt.ctx);
+    await emailPages(fastify, rt.ctx);
     await profilePages(fastify, rt.ctx);
     await passkeyRoutes(fastify, rt.ctx);
     await stepUpPages(fastify, rt.ctx);

@@ -96,7 +96,10 @@ export class AccountStore {
       .execute();
   }
 
-  /** A new address from an identity provider that vouches for it (GビズID's account ID is the address). */
+  /**
+   * A new address that is confirmed: by an identity provider that vouches for it (GビズID's account
+   * ID is the address), or by the resident opening a link sent to it (change-email.ts).
+   */
   async changeEmail(db: IdentityDatabase, id: string, normalisedEmail: string): Promise<void> {
     await db
       .updateTable('identity_accounts')

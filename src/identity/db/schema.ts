@@ -229,7 +229,18 @@ export interface IdentityMandateDocumentsTable {
   uploaded_at: Generated<Date>;
 }
 
+export interface IdentityEmailChangesTable {
+  token_hash: string;
+  account_id: string;
+  new_email_index: string;
+  new_email_sealed: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: Generated<Date>;
+}
+
 export interface IdentityTables {
+  identity_email_changes: IdentityEmailChangesTable;
   identity_mandates: IdentityMandatesTable;
   identity_mandate_documents: IdentityMandateDocumentsTable;
   identity_identity_checks: IdentityIdentityChecksTable;

@@ -35,6 +35,42 @@ export const identityMail: Record<string, Record<Locale, Template>> = {
       text: `Someone tried to register with this e-mail address, but it already has an account.\n\nLog in here: ${link}\nIf you forgot your password, use "Forgot your password?" on the login page.\n\nIf this was not you, ignore this mail; your account has not changed.${SIGNATURE.en}`,
     }),
   },
+  emailChange: {
+    ja: (to, { link }) => ({
+      to,
+      subject: '【つなぐ】新しいメールアドレスの確認',
+      text: `つなぐのアカウントのメールアドレスを、このアドレスに変更する手続きがありました。\n\nつなぐにログインしたまま、次のリンクを開いて変更を完了してください（24時間有効）。\n${link}\n\n心当たりがない場合は、このメールを破棄してください。メールアドレスは変更されません。${SIGNATURE.ja}`,
+    }),
+    en: (to, { link }) => ({
+      to,
+      subject: '[Tsunagu] Confirm your new e-mail address',
+      text: `Someone asked to change a Tsunagu account's e-mail address to this one.\n\nWhile logged in to Tsunagu, open this link to finish the change (valid for 24 hours):\n${link}\n\nIf this was not you, ignore this mail; nothing changes.${SIGNATURE.en}`,
+    }),
+  },
+  emailChangeTaken: {
+    ja: (to, { link }) => ({
+      to,
+      subject: '【つなぐ】このメールアドレスは使えません',
+      text: `つなぐのアカウントのメールアドレスを、このアドレスに変更する手続きがありましたが、このアドレスにはすでに別のアカウントがあるため、変更できません。\n\nこのアドレスのアカウントにはこちらからログインできます: ${link}\n\n心当たりがない場合は、このメールを破棄してください。どのアカウントも変更されていません。${SIGNATURE.ja}`,
+    }),
+    en: (to, { link }) => ({
+      to,
+      subject: '[Tsunagu] This address cannot be used',
+      text: `Someone asked to change a Tsunagu account's e-mail address to this one, but this address already has an account of its own, so the change cannot be made.\n\nLog in to this address's account here: ${link}\n\nIf this was not you, ignore this mail; no account has changed.${SIGNATURE.en}`,
+    }),
+  },
+  emailChangedNotice: {
+    ja: (to, { link }) => ({
+      to,
+      subject: '【つなぐ】メールアドレスが変更されました',
+      text: `つなぐのアカウントのメールアドレスが変更されました。今後のお知らせは新しいアドレスに届きます。\n\n心当たりがない場合は、すぐにお住まいの市町村の窓口にご連絡ください。ログイン: ${link}${SIGNATURE.ja}`,
+    }),
+    en: (to, { link }) => ({
+      to,
+      subject: '[Tsunagu] Your e-mail address was changed',
+      text: `The e-mail address of your Tsunagu account was changed; from now on mail goes to the new address.\n\nIf this was not you, contact your municipality's counter at once. Log in: ${link}${SIGNATURE.en}`,
+    }),
+  },
   resetPassword: {
     ja: (to, { link, minutes }) => ({
       to,

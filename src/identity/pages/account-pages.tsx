@@ -55,11 +55,11 @@ export async function accountPages(app: FastifyInstance, ctx: IdentityContext): 
     return sendPage(reply, { title: t('identity.account.title'), breadcrumbs: [[t('home.breadcrumb'), '/'], [t('identity.account.title'), '/account']], scripts: PASSKEY_SCRIPTS }, (
       <>
         {request.query.welcome && <NotificationBanner type="success">{t('identity.account.welcome')}</NotificationBanner>}
-        {done && ['password', 'app', 'appRemoved', 'passkey', 'passkeyRemoved', 'othersLoggedOut', 'profile', 'acting'].includes(done) && <NotificationBanner type="success">{t(`identity.account.done.${done}`)}</NotificationBanner>}
+        {done && ['password', 'email', 'app', 'appRemoved', 'passkey', 'passkeyRemoved', 'othersLoggedOut', 'profile', 'acting'].includes(done) && <NotificationBanner type="success">{t(`identity.account.done.${done}`)}</NotificationBanner>}
         <h1>{t('identity.account.title')}</h1>
         <SummaryList
           rows={[
-            { key: t('identity.field.email'), value: account.email },
+            { key: t('identity.field.email'), value: account.email, ...(account.kind === 'resident' ? { actions: [{ href: '/account/email', visuallyHiddenText: t('identity.field.email') }] } : {}) },
             { key: t('identity.account.level'), value: <><Tag tone={account.assuranceLevel === 'C' ? 'neutral' : 'success'}>{t(`identity.level.${account.assuranceLevel}`)}</Tag> <span class="hint-inline">{t(`identity.levelAbout.${account.assuranceLevel}`)}</span></> },
             ...(account.kind === 'resident'
               ? [

@@ -7,6 +7,7 @@ import * as jpki from './2026-12-02T1600-identity-jpki.ts';
 import * as gbizid from './2026-12-03T1000-identity-gbizid.ts';
 import * as checks from './2026-12-03T1100-identity-checks.ts';
 import * as mandates from './2026-12-03T1200-identity-mandates.ts';
+import * as emailChanges from './2026-12-03T1300-identity-email-changes.ts';
 
 export const identityMigrations: Record<string, Migration> = {
   '2026-12-02T1300-identity-accounts': accounts,
@@ -16,4 +17,5 @@ export const identityMigrations: Record<string, Migration> = {
   '2026-12-03T1000-identity-gbizid': gbizid,
   '2026-12-03T1100-identity-checks': checks,
   '2026-12-03T1200-identity-mandates': mandates,
+  '2026-12-03T1300-identity-email-changes': emailChanges,
 };

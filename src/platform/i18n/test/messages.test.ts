@@ -38,6 +38,7 @@ const DYNAMIC_PREFIXES = [
   'identity.profileMissing.', // identity/pages/profile-pages.tsx: one per required name field
   'identity.document.', // identity/pages/counter-pages.tsx: one per kind of identity document
   'identity.check.', // identity/pages/counter-pages.tsx: the reasons a check must start again
+  'identity.changeEmail.why.', // identity/pages/email-pages.tsx: one per unusable-link reason
   'identity.proxy.status.', // identity/pages/proxy-pages.tsx: one per mandate status
   'identity.proxy.done.', // identity/pages/proxy-pages.tsx: one per completed action
   'identity.proxy.acceptFailed.', // identity/pages/proxy-pages.tsx: one per refusal reason
