@@ -1,8 +1,9 @@
 // Decides, inside the transaction of every entity write, which subscriptions the change
 // triggers (clause 5.8 and 7.2: entities, watchedAttributes, notificationTrigger, q, geoQ,
-// scopeQ, expiry, isActive) and writes one outbox row per match. Subscriptions are read from
-// the database on each write, never from a per-process cache, so a subscription created or
-// deleted through another server process takes effect at once.
+// scopeQ, expiry, isActive) and writes one outbox row per match. The tenant's active
+// subscriptions are cached per process under the tenant's version, which each write reads in
+// its own transaction (tenant-state.ts), so a subscription created or deleted through another
+// server process takes effect at once.
 import { sql } from 'kysely';
 import type { EntityChange, BrokerTrx } from '../entities/entity-store.ts';
 import type { StoredAttribute, StoredEntity } from '../entities/stored-entity.ts';
@@ -13,11 +14,14 @@ import { parseQ, type QExpression } from '../query/q-language.ts';
 import { qToJsonPath } from '../query/q-sql.ts';
 import { matchesScopeQuery, parseScopeQuery } from '../query/scope-query.ts';
 import type { TermResolver } from '../http/ngsi-http.ts';
+import { tenantVersion, VersionedCache } from '../tenant-state.ts';
 import type { StoredSubscription, Trigger } from './subscription.ts';
 
 interface ActiveSubscription {
   id: string;
   body: StoredSubscription;
+  /** expires_at in ms since the epoch; null: never. */
+  expiresAt: number | null;
 }
 
 /** What happened to an entity, attribute by attribute. */
@@ -79,6 +83,7 @@ function selects(sub: StoredSubscription, entity: StoredEntity): boolean {
 
 export class SubscriptionMatcher {
   readonly #parsedQ = new Map<string, QExpression>();
+  readonly #subscriptions = new VersionedCache<ActiveSubscription[]>();
 
   constructor(private readonly resolver: TermResolver) {}
 
@@ -86,16 +91,15 @@ export class SubscriptionMatcher {
   readonly listener = async (trx: BrokerTrx, changes: EntityChange[]): Promise<void> => {
     if (changes.length === 0) return;
     const tenant = changes[0]!.tenant;
-    const subs = (await sql<ActiveSubscription>`
-      select id, body from broker_subscriptions
-      where tenant = ${tenant} and is_active and time_interval is null and (expires_at is null or expires_at > now())`.execute(trx)).rows;
+    const version = await tenantVersion(trx, tenant);
+    const now = Date.now();
+    const subs = (await this.#subscriptions.get(tenant, version, () => loadActive(trx, tenant))).filter((s) => s.expiresAt === null || s.expiresAt > now);
     if (subs.length === 0) return;
     const rows: Array<{ tenant: string; subscription_id: string; trigger: string; entity: string }> = [];
     for (const change of changes) {
       const summary = summarise(change);
       const entity = change.after ?? change.before!;
-      for (const { id, body } of subs) {
-        const sub = typeof body === 'string' ? (JSON.parse(body) as StoredSubscription) : body;
+      for (const { id, body: sub } of subs) {
         if (!selects(sub, entity)) continue;
         const trigger = triggerFor(sub, summary);
         if (!trigger) continue;
@@ -127,4 +131,16 @@ export class SubscriptionMatcher {
     const result = await sql<{ ok: boolean }>`select jsonb_path_exists(${JSON.stringify(entity.attrs)}::jsonb, ${jsonpath}::jsonpath, ${vars}::jsonb) as ok`.execute(trx);
     return result.rows[0]?.ok === true;
   }
+}
+
+/** The tenant's active, non-periodic subscriptions (expiry is checked at each use). */
+async function loadActive(trx: BrokerTrx, tenant: string): Promise<ActiveSubscription[]> {
+  const rows = (await sql<{ id: string; body: StoredSubscription | string; expires_at: Date | string | null }>`
+    select id, body, expires_at from broker_subscriptions
+    where tenant = ${tenant} and is_active and time_interval is null`.execute(trx)).rows;
+  return rows.map((r) => ({
+    id: r.id,
+    body: typeof r.body === 'string' ? (JSON.parse(r.body) as StoredSubscription) : r.body,
+    expiresAt: r.expires_at === null ? null : new Date(r.expires_at).getTime(),
+  }));
 }
