@@ -6,7 +6,9 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Database } from '../../platform/db/database.ts';
 import { NgsiError } from '../errors.ts';
 import { candidateBox, matchesGeoQuery, type GeoQuery } from '../geo/geo-query.ts';
+import { nearPoint, nearPointSql } from '../geo/near-sql.ts';
 import { compileQ } from '../query/q-sql.ts';
+import { qIndexCondition } from '../query/q-index.ts';
 import type { QExpression } from '../query/q-language.ts';
 import { compileScopeQuery, type ScopeQuery } from '../query/scope-query.ts';
 import { rowToEntity } from './entity-store.ts';
@@ -46,16 +48,24 @@ function conditions(query: EntityQuery): RawBuilder<boolean>[] {
   if (query.idPattern) where.push(sql<boolean>`e.id ~ ${query.idPattern}`);
   if (query.types) where.push(typeSelectorSql(query.types));
   if (query.attrs?.length) where.push(sql<boolean>`e.attrs ?| ${sql.val(query.attrs)}::text[]`);
-  if (query.q) where.push(compileQ(query.q, { attrs: 'e.attrs', expand: query.expand }));
+  if (query.q) {
+    const options = { attrs: 'e.attrs', expand: query.expand };
+    // The exact predicate, and for equality terms a condition the attrs GIN index answers.
+    const indexed = qIndexCondition(query.q, options);
+    if (indexed) where.push(indexed);
+    where.push(compileQ(query.q, options));
+  }
   if (query.scopeQ) where.push(compileScopeQuery(query.scopeQ, 'e.scopes'));
   if (query.geo) {
     const box = candidateBox(query.geo);
     if (box) {
       const [minLon, minLat, maxLon, maxLat] = box;
+      const near = nearPoint(query.geo);
       // array(…) runs once (an init plan), so the GiST index finds the candidates first.
       where.push(sql<boolean>`e.id = any(array(select g.entity_id from broker_entity_geo g where g.tenant = ${query.tenant}
         and g.attr = ${query.geo.geoproperty}
-        and box(point(g.min_lon, g.min_lat), point(g.max_lon, g.max_lat)) && box(point(${minLon}::float8, ${minLat}::float8), point(${maxLon}::float8, ${maxLat}::float8))))`);
+        and box(point(g.min_lon, g.min_lat), point(g.max_lon, g.max_lat)) && box(point(${minLon}::float8, ${minLat}::float8), point(${maxLon}::float8, ${maxLat}::float8))
+        ${near ? sql`and ${nearPointSql(near)}` : sql``}))`);
     } else {
       where.push(sql<boolean>`e.attrs ? ${query.geo.geoproperty}`);
     }
@@ -85,7 +95,9 @@ export async function queryEntities(db: Database, query: EntityQuery): Promise<Q
   const matches: StoredEntity[] = [];
   let matched = 0;
   let after: string | null = null;
-  const chunk = 500;
+  // The first chunk is about one page: the candidates are mostly matches (for points around a
+  // point, all of them), so a page seldom needs more rows than it shows.
+  let chunk = query.count ? 500 : Math.min(500, query.offset + query.limit + 10);
   for (;;) {
     const page = await sql`select e.* from broker_entities e where ${where} ${after === null ? sql`` : sql`and e.id > ${after}`}
       order by e.id limit ${chunk}`.execute(db);
@@ -99,6 +111,7 @@ export async function queryEntities(db: Database, query: EntityQuery): Promise<Q
     if (page.rows.length < chunk) break;
     if (!query.count && matches.length >= query.limit) break;
     after = (page.rows[page.rows.length - 1] as { id: string }).id;
+    chunk = 500;
   }
   return query.count ? { entities: matches, total: matched } : { entities: matches };
 }
