@@ -234,7 +234,7 @@ export class Federation {
 
   /**
    * Retrieve Entity over this broker and its registered sources: a drop-in for
-   * `store.get(tenant, id)` in the Retrieve Entity handler (type and attrs are read from the
+   * reading the entity in the Retrieve Entity handler (type and attrs are read from the
    * request's query, as the handler does).
    */
   async retrieve(tenant: string, id: string, terms: ResolvedTerms, request: FastifyRequest): Promise<StoredEntity | undefined> {

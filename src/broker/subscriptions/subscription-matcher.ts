@@ -4,7 +4,7 @@
 // subscriptions are cached per process under the tenant's version, which each write reads in
 // its own transaction (tenant-state.ts), so a subscription created or deleted through another
 // server process takes effect at once.
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { EntityChange, BrokerTrx } from '../entities/entity-store.ts';
 import type { StoredAttribute, StoredEntity } from '../entities/stored-entity.ts';
 import { typesMatch } from '../entities/type-selector.ts';
@@ -14,7 +14,7 @@ import { parseQ, type QExpression } from '../query/q-language.ts';
 import { qToJsonPath } from '../query/q-sql.ts';
 import { matchesScopeQuery, parseScopeQuery } from '../query/scope-query.ts';
 import type { TermResolver } from '../http/ngsi-http.ts';
-import { tenantVersion, VersionedCache } from '../tenant-state.ts';
+import { VersionedCache } from '../tenant-state.ts';
 import type { StoredSubscription, Trigger } from './subscription.ts';
 
 interface ActiveSubscription {
@@ -87,15 +87,15 @@ export class SubscriptionMatcher {
 
   constructor(private readonly resolver: TermResolver) {}
 
-  /** The EntityStore listener: runs in the write's transaction. */
-  readonly listener = async (trx: BrokerTrx, changes: EntityChange[]): Promise<void> => {
-    if (changes.length === 0) return;
+  /** The EntityStore listener: reads in the write's transaction; returns the outbox insert. */
+  readonly listener = async (trx: BrokerTrx, changes: EntityChange[], tenantVersion: () => Promise<number>): Promise<RawBuilder<unknown>[]> => {
+    if (changes.length === 0) return [];
     const tenant = changes[0]!.tenant;
-    const version = await tenantVersion(trx, tenant);
+    const version = await tenantVersion();
     const now = Date.now();
     const subs = (await this.#subscriptions.get(tenant, version, () => loadActive(trx, tenant))).filter((s) => s.expiresAt === null || s.expiresAt > now);
-    if (subs.length === 0) return;
-    const rows: Array<{ tenant: string; subscription_id: string; trigger: string; entity: string }> = [];
+    if (subs.length === 0) return [];
+    const rows: Array<{ subscription_id: string; trigger: string; entity: unknown }> = [];
     for (const change of changes) {
       const summary = summarise(change);
       const entity = change.after ?? change.before!;
@@ -110,12 +110,14 @@ export class SubscriptionMatcher {
         }
         if (sub.q && !(await this.#matchesQ(trx, sub, entity))) continue;
         const payload = change.after ? entity : { ...entity, attrs: {}, deletedAt: new Date().toISOString() };
-        rows.push({ tenant, subscription_id: id, trigger, entity: JSON.stringify(payload) });
+        rows.push({ subscription_id: id, trigger, entity: payload });
       }
     }
-    for (let i = 0; i < rows.length; i += 1000) {
-      await trx.insertInto('broker_notifications').values(rows.slice(i, i + 1000)).execute();
-    }
+    if (rows.length === 0) return [];
+    // In change order, so the notifier delivers changes in the order they were made.
+    return [sql`insert into broker_notifications (tenant, subscription_id, trigger, entity)
+      select ${tenant}, r->>'subscription_id', r->>'trigger', r->'entity'
+      from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) with ordinality as u(r, n) order by u.n`];
   };
 
   /** Evaluates the subscription's q on one entity with the same SQL/JSON path as queries use. */
