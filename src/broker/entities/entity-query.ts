@@ -42,18 +42,35 @@ export interface QueryResult {
   total?: number;
 }
 
-function conditions(query: EntityQuery): RawBuilder<boolean>[] {
+/** See indexCandidates. */
+const MAX_INDEX_CANDIDATES = 500;
+
+/**
+ * The ids the attrs GIN index gives for q's equality terms (q-index.ts), when there are at most
+ * MAX_INDEX_CANDIDATES of them; otherwise undefined. The planner estimates `@?` at a fixed 1 %
+ * and, for `order by id limit n`, prefers walking the primary key and testing every entity,
+ * which reads the whole tenant when the q matches a few. Asking the index first costs one short
+ * query; when it finds more candidates than that, matches are dense enough for the walk to fill
+ * a page quickly, and the planner is left to choose (counts still get the index condition).
+ */
+async function indexCandidates(db: Database, query: EntityQuery, indexed: RawBuilder<boolean> | undefined): Promise<string[] | undefined> {
+  if (!indexed || query.ids?.length) return undefined;
+  const rows = (await sql<{ id: string }>`select e.id from broker_entities e where e.tenant = ${query.tenant} and ${indexed}
+    limit ${MAX_INDEX_CANDIDATES + 1}`.execute(db)).rows;
+  return rows.length <= MAX_INDEX_CANDIDATES ? rows.map((r) => r.id) : undefined;
+}
+
+function conditions(query: EntityQuery, indexed: RawBuilder<boolean> | undefined, candidates: string[] | undefined): RawBuilder<boolean>[] {
   const where: RawBuilder<boolean>[] = [sql<boolean>`e.tenant = ${query.tenant}`];
   if (query.ids?.length) where.push(sql<boolean>`e.id = any(${sql.val(query.ids)}::text[])`);
+  if (candidates) where.push(sql<boolean>`e.id = any(${sql.val(candidates)}::text[])`);
   if (query.idPattern) where.push(sql<boolean>`e.id ~ ${query.idPattern}`);
   if (query.types) where.push(typeSelectorSql(query.types));
   if (query.attrs?.length) where.push(sql<boolean>`e.attrs ?| ${sql.val(query.attrs)}::text[]`);
   if (query.q) {
-    const options = { attrs: 'e.attrs', expand: query.expand };
     // The exact predicate, and for equality terms a condition the attrs GIN index answers.
-    const indexed = qIndexCondition(query.q, options);
     if (indexed) where.push(indexed);
-    where.push(compileQ(query.q, options));
+    where.push(compileQ(query.q, { attrs: 'e.attrs', expand: query.expand }));
   }
   if (query.scopeQ) where.push(compileScopeQuery(query.scopeQ, 'e.scopes'));
   if (query.geo) {
@@ -77,8 +94,9 @@ export async function queryEntities(db: Database, query: EntityQuery): Promise<Q
   if (query.limit > MAX_LIMIT) {
     throw new NgsiError('TooManyResults', `limit: at most ${MAX_LIMIT} entities per page; use offset to page through more`);
   }
-  const where = sql.join(conditions(query), sql` and `);
   if (query.idPattern) checkRegex(query.idPattern);
+  const indexed = query.q ? qIndexCondition(query.q, { attrs: 'e.attrs', expand: query.expand }) : undefined;
+  const where = sql.join(conditions(query, indexed, await indexCandidates(db, query, indexed)), sql` and `);
   if (!query.geo) {
     const rows = query.limit === 0
       ? []
