@@ -47,6 +47,7 @@ export class GroupCommit {
   readonly #concurrency: number;
   readonly #maxGroup: number;
   #inFlight = 0;
+  #scheduled = false;
 
   constructor(private readonly store: EntityStore, options: GroupCommitOptions) {
     this.#concurrency = Math.max(1, options.concurrency);
@@ -58,7 +59,16 @@ export class GroupCommit {
       let queue = this.#queues.get(tenant);
       if (!queue) this.#queues.set(tenant, (queue = []));
       queue.push({ ids, operation, resolve: resolve as (value: unknown) => void, reject });
-      this.#dispatch();
+      // Dispatch after the requests already read in this turn of the event loop have queued
+      // too, so they share a group rather than the first one going alone. It matters most on
+      // PGlite, which runs in this thread: while it works, requests wait unread.
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => {
+          this.#scheduled = false;
+          this.#dispatch();
+        });
+      }
     });
   }
 
