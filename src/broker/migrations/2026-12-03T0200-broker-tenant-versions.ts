@@ -10,6 +10,10 @@ import { sql, type Kysely } from 'kysely';
 // forget to: subscriptions on insert, delete and updates of what matching reads (not of the
 // delivery status columns the notifier updates on every notification); registrations on insert
 // and delete (the cache only knows whether a tenant has any).
+//
+// `tsunagu restore` loads every table's rows as they were backed up, this one's included, and
+// says so with the setting tsunagu.restoring; the trigger then leaves the counters alone, or the
+// subscriptions and registrations it loads would bump them past their backed-up values.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     create table broker_tenant_versions (
@@ -19,6 +23,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     create function broker_bump_tenant_version() returns trigger language plpgsql as $$
     begin
+      if current_setting('tsunagu.restoring', true) = 'on' then
+        return null;
+      end if;
       insert into broker_tenant_versions as v (tenant, version)
         values (coalesce(new.tenant, old.tenant), 1)
         on conflict (tenant) do update set version = v.version + 1;
