@@ -1,4 +1,5 @@
 // npm run bench -- broker [--postgres | --pglite] [--quick]
+// (BENCH_SERVER_NODE_ARGS passes node options to the server, e.g. to profile it.)
 //
 // Figures for the NGSI-LD context broker (src/broker) on this machine, against the real server
 // started as a child process (node bin/tsunagu.mjs serve), on PostgreSQL (a fresh database on
@@ -359,7 +360,9 @@ async function rawPglite(seconds: number): Promise<RawResult[]> {
 
 async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; readyMs: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['bin/tsunagu.mjs', 'serve'], {
+  // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server.
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, 'bin/tsunagu.mjs', 'serve'], {
     env: {
       ...process.env,
       PORT: String(PORT),

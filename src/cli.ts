@@ -39,7 +39,7 @@ const USAGE = `Usage: tsunagu <command>
 Configuration is read from the environment; see docs/operations.md.`;
 
 async function openFromConfig(config: Config): Promise<DatabaseHandle> {
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
   // One query up front reports an unreachable database before any work starts. (It also used to
   // be what made close() shut PGlite down: Kysely destroys only a driver that ran a query.)
   try {

@@ -3,8 +3,10 @@
 // broker-only tenant that a create made; without the header, the installation's prefecture is
 // the tenant. The platform tenant that owns a broker tenant decides who may use it (the guard).
 //
-// Broker-only tenants are read from the database on every request (one primary-key lookup) so a
-// tenant created through one server process is at once usable through another.
+// A broker-only tenant, once created, is never renamed, re-owned or deleted, so this process
+// keeps the ones it has seen. Names it has not seen are read from the database on every request
+// (one primary-key lookup), so a tenant created through another server process is usable here at
+// once.
 import type { Actor } from '../platform/authz/actor.ts';
 import type { AppContext } from '../platform/module.ts';
 import { NgsiError } from './errors.ts';
@@ -21,6 +23,9 @@ export type BrokerPermission = 'broker.read' | 'broker.write' | 'broker.manage_t
 const TENANT_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 export class BrokerTenants {
+  /** Broker-only tenants known to exist (immutable rows: see above). */
+  readonly #known = new Map<string, BrokerTenant>();
+
   constructor(private readonly ctx: AppContext) {}
 
   /** The installation's prefecture: the tenant of requests without NGSILD-Tenant. */
@@ -35,12 +40,17 @@ export class BrokerTenants {
     if (header === undefined || header === '') return this.home();
     const platform = await this.ctx.tenants.get(header);
     if (platform) return { name: platform.lgCode, owner: platform.lgCode };
+    const known = this.#known.get(header);
+    if (known) return known;
     const row = await this.ctx.db
       .selectFrom('broker_tenants' as never)
       .select(['name', 'owner'] as never[])
       .where('name' as never, '=', header as never)
       .executeTakeFirst() as { name: string; owner: string } | undefined;
-    return row ? { name: row.name, owner: row.owner.trim() } : undefined;
+    if (!row) return undefined;
+    const tenant = { name: row.name, owner: row.owner.trim() };
+    if (this.#known.size < 10_000) this.#known.set(header, tenant);
+    return tenant;
   }
 
   /** Resolves the header for an operation on existing data: unknown names are NonexistentTenant. */

@@ -29,7 +29,9 @@ async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void
   const services: BrokerServices = {
     ctx,
     store,
-    entities: new EntityService(store),
+    // Grouped single-entity writes use up to half the pool, leaving the rest to reads and
+    // batches; PGlite is one connection, where one group at a time makes the largest groups.
+    entities: new EntityService(store, ctx.dbKind === 'pglite' ? 1 : Math.floor(ctx.config.dbPoolSize / 2)),
     tenants: new BrokerTenants(ctx),
     access: new BrokerAccess(ctx),
     resolver,

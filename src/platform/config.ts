@@ -11,6 +11,8 @@ export interface Config {
   host: string;
   /** PostgreSQL connection string; when absent the embedded PGlite database is used. */
   databaseUrl: string | undefined;
+  /** PostgreSQL connections this process keeps open at most (ignored on PGlite). */
+  dbPoolSize: number;
   /** Where PGlite keeps its files (ignored with databaseUrl). */
   dataDir: string;
   /** Seed the demo prefecture (Fukushima) on first start. */
@@ -166,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     host: env.HOST || '0.0.0.0',
     databaseUrl,
+    dbPoolSize: integer(env, 'TSUNAGU_DB_POOL_SIZE', 10, 1, 1000),
     dataDir: path.resolve(env.TSUNAGU_DATA_DIR || 'data'),
     demoData: boolean(env, 'TSUNAGU_DEMO_DATA', true),
     demoProcesses: boolean(env, 'TSUNAGU_DEMO_PROCESSES', boolean(env, 'TSUNAGU_DEMO_DATA', true) && !production),

@@ -1,7 +1,8 @@
 // Entity operations (clause 5.6) and batch operations (clause 5.6.7–5.6.10, 5.6.18): each one
 // loads the entities it touches with row locks, computes their new states with the pure
-// functions of entity-changes.ts, and writes them in one transaction. A batch is one
-// transaction too, with a result per entity: entities that fail are reported and left
+// functions of entity-changes.ts, and writes them in one transaction. Concurrent single-entity
+// operations share a transaction (group-commit.ts), each still answered on its own. A batch is
+// one transaction too, with a result per entity: entities that fail are reported and left
 // untouched, the rest are written.
 import { NgsiError } from '../errors.ts';
 import {
@@ -16,6 +17,7 @@ import {
 } from './entity-changes.ts';
 import type { EntityInput } from './entity-input.ts';
 import { isUniqueViolation, type EntityChange, type EntityStore } from './entity-store.ts';
+import { GroupCommit } from './group-commit.ts';
 import type { StoredAttribute, StoredAttributes, StoredEntity } from './stored-entity.ts';
 
 export interface BatchError {
@@ -42,26 +44,28 @@ function notFound(id: string): NgsiError {
 }
 
 export class EntityService {
-  constructor(private readonly store: EntityStore) {}
+  readonly #group: GroupCommit;
+
+  /** `concurrency`: single-entity write transactions in flight at once (group-commit.ts). */
+  constructor(private readonly store: EntityStore, concurrency = 4) {
+    this.#group = new GroupCommit(store, { concurrency });
+  }
 
   async create(tenant: string, input: EntityInput): Promise<void> {
     const entity = newEntity(tenant, input, now());
-    try {
-      await this.store.transaction((trx) => this.store.write(trx, [{ tenant, before: null, after: entity }]));
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new NgsiError('AlreadyExists', `Entity ${input.id} already exists`);
-      throw error;
-    }
+    await this.#group.run(tenant, [input.id], (current) => {
+      if (current(input.id)) throw new NgsiError('AlreadyExists', `Entity ${input.id} already exists`);
+      return { writes: [[input.id, entity]], result: undefined };
+    });
   }
 
-  /** Runs `change` on one existing entity under a row lock and stores the result. */
-  async #modify<T>(tenant: string, id: string, change: (before: StoredEntity) => { after: StoredEntity | null; result: T }): Promise<T> {
-    return this.store.transaction(async (trx) => {
-      const before = (await this.store.load(trx, tenant, [id])).get(id);
+  /** Runs `change` on one existing entity (under a row lock, grouped with concurrent writes). */
+  #modify<T>(tenant: string, id: string, change: (before: StoredEntity) => { after: StoredEntity | null; result: T }): Promise<T> {
+    return this.#group.run(tenant, [id], (current) => {
+      const before = current(id);
       if (!before) throw notFound(id);
       const { after, result } = change(before);
-      if (after === null || after !== before) await this.store.write(trx, [{ tenant, before, after }]);
-      return result;
+      return { writes: after === before ? [] : [[id, after]], result };
     });
   }
 

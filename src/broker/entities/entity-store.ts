@@ -1,11 +1,13 @@
 // The database side of entities. Every write goes through `write`: it stores the new states of
-// a set of entities in one statement, mirrors their geo-properties into broker_entity_geo, and
-// hands the changes to listeners (temporal history, subscriptions) inside the same transaction,
-// so a change and its consequences commit or vanish together (a crash loses neither).
-import { sql, type Kysely, type Transaction } from 'kysely';
+// a set of entities, mirrors their geo-properties into broker_entity_geo, and runs what the
+// listeners (temporal history, subscriptions) add, all in one statement inside the caller's
+// transaction, so a change and its consequences commit or vanish together (a crash loses
+// neither).
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from '../../platform/db/database.ts';
 import { bbox } from '../geo/geometry.ts';
 import type { StoredAttributes, StoredEntity } from './stored-entity.ts';
+import { tenantVersion, tenantVersionSql } from '../tenant-state.ts';
 
 export interface EntityChange {
   tenant: string;
@@ -14,7 +16,12 @@ export interface EntityChange {
 }
 
 export type BrokerTrx = Transaction<any>;
-export type ChangeListener = (trx: BrokerTrx, changes: EntityChange[]) => Promise<void>;
+/**
+ * Told of every write before it is stored; returns the statements (inserts, updates) to run as
+ * parts of the write's own statement. It may read in `trx` first; it must not write there.
+ * `tenantVersion` gives the tenant's version (tenant-state.ts) as of this transaction.
+ */
+export type ChangeListener = (trx: BrokerTrx, changes: EntityChange[], tenantVersion: () => Promise<number>) => Promise<RawBuilder<unknown>[]>;
 
 interface EntityRow {
   tenant: string;
@@ -45,6 +52,8 @@ export function rowToEntity(row: EntityRow): StoredEntity {
 export class EntityStore {
   readonly #listeners: ChangeListener[] = [];
   readonly #afterCommit: Array<() => void> = [];
+  /** The tenant version each open transaction's load read (see load). */
+  readonly #versions = new WeakMap<BrokerTrx, { tenant: string; version: number }>();
 
   #writtenSinceAnalyze = 0;
 
@@ -78,110 +87,123 @@ export class EntityStore {
     return result;
   }
 
-  async get(tenant: string, id: string, trx?: BrokerTrx): Promise<StoredEntity | undefined> {
-    const row = await (trx ?? this.kysely)
-      .selectFrom('broker_entities')
-      .selectAll()
-      .where('tenant', '=', tenant)
-      .where('id', '=', id)
-      .executeTakeFirst();
-    return row ? rowToEntity(row as EntityRow) : undefined;
+  /**
+   * One entity and the tenant's version (tenant-state.ts) in one statement: a retrieve needs
+   * both, and one round trip instead of two is most of its cost.
+   */
+  async getWithVersion(tenant: string, id: string): Promise<{ entity: StoredEntity | undefined; version: number }> {
+    const row = (await sql<EntityRow & { tenant_version: number }>`
+      select ${tenantVersionSql(tenant)} as tenant_version, e.*
+      from (select 1) as one left join broker_entities e on e.tenant = ${tenant} and e.id = ${id}`.execute(this.kysely)).rows[0]!;
+    return { entity: row.id === null ? undefined : rowToEntity(row), version: Number(row.tenant_version) };
   }
 
-  /** Loads entities for a write, locking their rows until the transaction ends. */
+  /**
+   * Loads entities for a write, locking their rows until the transaction ends, and notes the
+   * tenant's version (tenant-state.ts) read by the same statement, for the listeners.
+   */
   async load(trx: BrokerTrx, tenant: string, ids: string[]): Promise<Map<string, StoredEntity>> {
+    const rows = (await sql<EntityRow & { tenant_version: number }>`
+      select ${tenantVersionSql(tenant)} as tenant_version, e.*
+      from (select 1) as one left join lateral (
+        select * from broker_entities where tenant = ${tenant} and id = any(${ids}::text[]) order by id for update
+      ) e on true`.execute(trx)).rows;
+    this.#versions.set(trx, { tenant, version: Number(rows[0]!.tenant_version) });
     const out = new Map<string, StoredEntity>();
-    if (ids.length === 0) return out;
-    const rows = await trx
-      .selectFrom('broker_entities')
-      .selectAll()
-      .where('tenant', '=', tenant)
-      .where('id', 'in', ids)
-      .orderBy('id')
-      .forUpdate()
-      .execute();
-    for (const row of rows) out.set(row.id as string, rowToEntity(row as EntityRow));
+    for (const row of rows) if (row.id !== null) out.set(row.id, rowToEntity(row));
     return out;
+  }
+
+  /** The tenant's version as this transaction's load read it, or read now. */
+  async #tenantVersion(trx: BrokerTrx, tenant: string): Promise<number> {
+    const loaded = this.#versions.get(trx);
+    return loaded?.tenant === tenant ? loaded.version : tenantVersion(trx, tenant);
   }
 
   /**
    * Stores the `after` state of each change (insert or update) or deletes the entity (after =
-   * null). Inserts of entities that already exist fail with a unique violation (23505), which
-   * callers turn into AlreadyExists.
+   * null), all in ONE statement: the entity rows, their geo boxes and every listener's
+   * statements (history, notifications) run as the parts of a WITH, so a write costs one round
+   * trip however much it touches. Inserts of entities that already exist fail with a unique
+   * violation (23505), which callers turn into AlreadyExists.
+   *
+   * The parts of one WITH all see the database as it was before the statement and their order is
+   * not defined, so no two parts may touch the same rows: geo boxes are upserted, and only the
+   * boxes the new states no longer have are deleted.
    */
-  async write(trx: BrokerTrx, changes: EntityChange[]): Promise<void> {
-    if (changes.length === 0) return;
+  async write(trx: BrokerTrx, unordered: EntityChange[]): Promise<void> {
+    if (unordered.length === 0) return;
+    // Rows are written (and locked) in id order, so concurrent writes of overlapping entities
+    // (grouped single writes, batches) wait for each other instead of deadlocking.
+    const changes = [...unordered].sort((a, b) => compareIds(entityId(a), entityId(b)));
     this.#writtenSinceAnalyze += changes.length;
     const tenant = changes[0]!.tenant;
     const inserts = changes.filter((c) => c.after && !c.before).map((c) => c.after!);
     const updates = changes.filter((c) => c.after && c.before).map((c) => c.after!);
     const deletes = changes.filter((c) => !c.after && c.before).map((c) => c.before!.id);
-    for (let i = 0; i < inserts.length; i += 500) {
-      await trx.insertInto('broker_entities').values(inserts.slice(i, i + 500).map(toRow)).execute();
+    const parts: RawBuilder<unknown>[] = [];
+    if (inserts.length) {
+      parts.push(sql`insert into broker_entities (tenant, id, types, scopes, attrs, created_at, modified_at)
+        select ${tenant}, r->>'id', ${TEXT_ARRAY('types')}, ${TEXT_ARRAY('scopes')}, r->'attrs',
+          (r->>'createdAt')::timestamptz, (r->>'modifiedAt')::timestamptz
+        from jsonb_array_elements(${entityRows(inserts)}::jsonb) with ordinality as u(r, n) order by u.n`);
     }
     if (updates.length) {
-      for (let i = 0; i < updates.length; i += 500) {
-        await trx
-          .insertInto('broker_entities')
-          .values(updates.slice(i, i + 500).map(toRow))
-          .onConflict((oc) =>
-            oc.columns(['tenant', 'id']).doUpdateSet({
-              types: sql`excluded.types`,
-              scopes: sql`excluded.scopes`,
-              attrs: sql`excluded.attrs`,
-              modified_at: sql`excluded.modified_at`,
-            }),
-          )
-          .execute();
-      }
+      parts.push(sql`update broker_entities e set types = ${TEXT_ARRAY('types')}, scopes = ${TEXT_ARRAY('scopes')},
+          attrs = r->'attrs', modified_at = (r->>'modifiedAt')::timestamptz
+        from jsonb_array_elements(${entityRows(updates)}::jsonb) as u(r)
+        where e.tenant = ${tenant} and e.id = r->>'id'`);
     }
-    if (deletes.length) {
-      await trx.deleteFrom('broker_entities').where('tenant', '=', tenant).where('id', 'in', deletes).execute();
-    }
-    await this.#syncGeo(trx, tenant, [...inserts, ...updates], updates.map((e) => e.id));
-    for (const listener of this.#listeners) await listener(trx, changes);
-  }
-
-  async #syncGeo(trx: BrokerTrx, tenant: string, entities: StoredEntity[], replacedIds: string[]): Promise<void> {
-    if (replacedIds.length) {
-      await trx.deleteFrom('broker_entity_geo').where('tenant', '=', tenant).where('entity_id', 'in', replacedIds).execute();
-    }
-    const rows: Array<Record<string, unknown>> = [];
-    for (const entity of entities) {
-      for (const [attr, instances] of Object.entries(entity.attrs)) {
-        for (const instance of instances) {
-          if (instance.type !== 'GeoProperty' || typeof instance.value !== 'object' || instance.value === null) continue;
-          const [minLon, minLat, maxLon, maxLat] = bbox(instance.value as never);
-          rows.push({
-            tenant,
-            entity_id: entity.id,
-            attr,
-            dataset_id: instance.datasetId ?? '',
-            min_lon: minLon,
-            min_lat: minLat,
-            max_lon: maxLon,
-            max_lat: maxLat,
-          });
-        }
-      }
-    }
-    for (let i = 0; i < rows.length; i += 1000) {
-      await trx.insertInto('broker_entity_geo').values(rows.slice(i, i + 1000)).execute();
-    }
+    // Deleting an entity deletes its boxes (on delete cascade).
+    if (deletes.length) parts.push(sql`delete from broker_entities where tenant = ${tenant} and id = any(${deletes}::text[])`);
+    parts.push(...geoParts(tenant, [...inserts, ...updates], updates.map((e) => e.id)));
+    // Listeners see the changes in the caller's order (notifications go out in that order).
+    const version = () => this.#tenantVersion(trx, tenant);
+    for (const listener of this.#listeners) parts.push(...(await listener(trx, unordered, version)));
+    const withs = parts.map((part, i) => sql`${sql.raw(`w${i}`)} as (${part})`);
+    await sql`with ${sql.join(withs)} select 1`.execute(trx);
   }
 }
 
-function toRow(entity: StoredEntity): Record<string, unknown> {
-  return {
-    tenant: entity.tenant,
-    id: entity.id,
-    types: sql`${entity.types}::text[]`,
-    scopes: entity.scopes ? sql`${entity.scopes}::text[]` : null,
-    attrs: JSON.stringify(entity.attrs),
-    created_at: entity.createdAt,
-    modified_at: entity.modifiedAt,
-  };
+/** `types` or `scopes` of a JSON row `r` as text[] (scopes may be null). */
+const TEXT_ARRAY = (member: 'types' | 'scopes') =>
+  sql.raw(`case when jsonb_typeof(r->'${member}') = 'array' then array(select jsonb_array_elements_text(r->'${member}')) end`);
+
+function entityRows(entities: StoredEntity[]): string {
+  return JSON.stringify(entities.map((e) => ({ id: e.id, types: e.types, scopes: e.scopes, attrs: e.attrs, createdAt: e.createdAt, modifiedAt: e.modifiedAt })));
 }
+
+/** The geo-property boxes of the new states: upserted, and for replaced entities the rest deleted. */
+function geoParts(tenant: string, entities: StoredEntity[], replacedIds: string[]): RawBuilder<unknown>[] {
+  const rows: Array<{ entity_id: string; attr: string; dataset_id: string; box: [number, number, number, number] }> = [];
+  for (const entity of entities) {
+    for (const [attr, instances] of Object.entries(entity.attrs)) {
+      for (const instance of instances) {
+        if (instance.type !== 'GeoProperty' || typeof instance.value !== 'object' || instance.value === null) continue;
+        rows.push({ entity_id: entity.id, attr, dataset_id: instance.datasetId ?? '', box: bbox(instance.value as never) });
+      }
+    }
+  }
+  const parts: RawBuilder<unknown>[] = [];
+  if (replacedIds.length) {
+    // Ids, attribute IRIs and dataset ids are URIs, which never contain a space.
+    const kept = rows.map((r) => `${r.entity_id} ${r.attr} ${r.dataset_id}`);
+    parts.push(sql`delete from broker_entity_geo g where g.tenant = ${tenant} and g.entity_id = any(${replacedIds}::text[])
+      and not (g.entity_id || ' ' || g.attr || ' ' || g.dataset_id = any(${kept}::text[]))`);
+  }
+  if (rows.length) {
+    parts.push(sql`insert into broker_entity_geo (tenant, entity_id, attr, dataset_id, min_lon, min_lat, max_lon, max_lat)
+      select ${tenant}, r->>'entity_id', r->>'attr', r->>'dataset_id',
+        (r->'box'->>0)::float8, (r->'box'->>1)::float8, (r->'box'->>2)::float8, (r->'box'->>3)::float8
+      from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) as u(r)
+      on conflict (tenant, entity_id, attr, dataset_id) do update set
+        min_lon = excluded.min_lon, min_lat = excluded.min_lat, max_lon = excluded.max_lon, max_lat = excluded.max_lat`);
+  }
+  return parts;
+}
+
+const entityId = (change: EntityChange) => (change.after ?? change.before)!.id;
+const compareIds = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** PostgreSQL's unique-violation code, raised by an insert of an entity that exists. */
 export function isUniqueViolation(error: unknown): boolean {

@@ -5,6 +5,7 @@ import { registrationMigrations } from '../registrations/migrations.ts';
 import { temporalMigrations } from '../temporal/migrations.ts';
 import * as entities from './2026-11-23T1301-broker-entities.ts';
 import * as subscriptions from './2026-11-23T1304-broker-subscriptions.ts';
+import * as tenantVersions from './2026-12-03T0200-broker-tenant-versions.ts';
 
 export const brokerMigrations: Record<string, Migration> = {
   ...jsonldMigrations,
@@ -12,4 +13,5 @@ export const brokerMigrations: Record<string, Migration> = {
   ...temporalMigrations,
   ...registrationMigrations,
   '2026-11-23T1304-broker-subscriptions': subscriptions,
+  '2026-12-03T0200-broker-tenant-versions': tenantVersions,
 };

@@ -57,6 +57,7 @@ import {
   type StoredRegistrationInfo,
 } from './registration.ts';
 import { RegistrationStore } from './registration-store.ts';
+import { tenantVersion, VersionedCache } from '../tenant-state.ts';
 import { readLimited } from '../../platform/http/read-limited.ts';
 
 export interface FederationOptions {
@@ -172,6 +173,8 @@ export class Federation {
   readonly #maxBytes: number;
   readonly #maxHops: number;
   readonly #fetch: typeof fetch;
+  /** Whether a tenant has any registration, per tenant version (tenant-state.ts). */
+  readonly #hasRegistrations = new VersionedCache<boolean>();
 
   constructor(private readonly services: BrokerServices, options: FederationOptions = {}) {
     this.registrations = new RegistrationStore(services.ctx.db);
@@ -231,12 +234,15 @@ export class Federation {
 
   /**
    * Retrieve Entity over this broker and its registered sources: a drop-in for
-   * `store.get(tenant, id)` in the Retrieve Entity handler (type and attrs are read from the
+   * reading the entity in the Retrieve Entity handler (type and attrs are read from the
    * request's query, as the handler does).
    */
   async retrieve(tenant: string, id: string, terms: ResolvedTerms, request: FastifyRequest): Promise<StoredEntity | undefined> {
-    const local = await this.services.store.get(tenant, id);
+    // One statement reads the entity and the tenant's version: most tenants have no
+    // registrations, and then that is all a retrieve costs.
+    const { entity: local, version } = await this.services.store.getWithVersion(tenant, id);
     if (!this.forwarding(request)) return local;
+    if (!(await this.#hasAny(tenant, version))) return local;
     const raw = request.query as Record<string, string | undefined>;
     const type = typeof raw.type === 'string' ? raw.type : undefined;
     const attrs = typeof raw.attrs === 'string' ? raw.attrs.split(',').map((a) => terms.expandTerm(a.trim())).filter(Boolean) : undefined;
@@ -247,7 +253,7 @@ export class Federation {
       selector = undefined;
     }
     const filter: RegistrationFilter = { ids: [id], selector, attrs: attrs?.length ? attrs : undefined };
-    const targets = await this.targets(tenant, filter, 'retrieveEntity');
+    const targets = await this.targets(tenant, filter, 'retrieveEntity', version);
     if (targets.length === 0) return local;
     const remote = (await Promise.all(targets.map(async (target) => {
       try {
@@ -273,14 +279,27 @@ export class Federation {
     return true;
   }
 
-  /** The tenant's registrations in force that offer `operation` and match the filter. */
-  async targets(tenant: string, filter: RegistrationFilter, operation: string): Promise<Target[]> {
+  /**
+   * The tenant's registrations in force that offer `operation` and match the filter. `version`:
+   * the tenant's version if the caller has just read it.
+   */
+  async targets(tenant: string, filter: RegistrationFilter, operation: string, version?: number): Promise<Target[]> {
+    if (!(await this.#hasAny(tenant, version ?? (await tenantVersion(this.services.ctx.db, tenant))))) return [];
     const now = Date.now();
     const active = await this.registrations.active(tenant, new Date(now));
     return active
       .filter((r) => !isTemporal(r.body) && offers(r.body, operation) && !this.#coolingDown(r, now) && !this.#isSelf(r.body.endpoint))
       .map((r) => ({ reg: r.body, info: matchingInformation(r.body, filter) }))
       .filter((t) => t.info.length > 0);
+  }
+
+  /**
+   * Whether the tenant has any registration (expired ones included). Only this is cached: the
+   * registrations themselves are read fresh, as their status (cooldown) changes on every
+   * forwarded request.
+   */
+  #hasAny(tenant: string, version: number): Promise<boolean> {
+    return this.#hasRegistrations.get(tenant, version, () => this.registrations.any(tenant));
   }
 
   #coolingDown(reg: Registration, now: number): boolean {

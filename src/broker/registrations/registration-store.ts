@@ -82,6 +82,12 @@ export class RegistrationStore {
     return rows.map((r) => toRegistration(r as RegistrationRow));
   }
 
+  /** Whether the tenant has any registration at all. */
+  async any(tenant: string): Promise<boolean> {
+    const row = await this.db.selectFrom('broker_registrations').select('id').where('tenant', '=', tenant).limit(1).executeTakeFirst();
+    return row !== undefined;
+  }
+
   /** The registrations in force: not expired. */
   async active(tenant: string, now = new Date()): Promise<Registration[]> {
     const rows = await this.db

@@ -151,10 +151,10 @@ export class Notifier {
       if (sameTrigger > 0) rows.length = sameTrigger;
       const seqs = rows.map((r) => String(r.seq));
       const notification = await this.#build(sub, rows);
-      const sentAt = new Date().toISOString();
       try {
         await this.#send(tenant, sub, notification);
       } catch (error) {
+        const sentAt = new Date().toISOString();
         const reason = error instanceof Error ? error.message : String(error);
         const attempts = Math.max(...rows.map((r) => r.attempts)) + 1;
         const delay = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempts - 1));
@@ -169,6 +169,10 @@ export class Notifier {
         }
         return false;
       }
+      // The time the receiver had the notification, not when sending began: throttling counts
+      // from it, so however long a send takes, the receiver sees notifications at least
+      // `throttling` seconds apart.
+      const sentAt = new Date().toISOString();
       await sql`delete from broker_notifications where seq = any(${sql.val(seqs)}::bigint[])`.execute(this.#db);
       await sql`update broker_subscriptions set times_sent = times_sent + 1, last_notification = ${sentAt}, last_success = ${sentAt}
         where tenant = ${tenant} and id = ${id}`.execute(this.#db);

@@ -1,9 +1,10 @@
 // Decides, inside the transaction of every entity write, which subscriptions the change
 // triggers (clause 5.8 and 7.2: entities, watchedAttributes, notificationTrigger, q, geoQ,
-// scopeQ, expiry, isActive) and writes one outbox row per match. Subscriptions are read from
-// the database on each write, never from a per-process cache, so a subscription created or
-// deleted through another server process takes effect at once.
-import { sql } from 'kysely';
+// scopeQ, expiry, isActive) and writes one outbox row per match. The tenant's active
+// subscriptions are cached per process under the tenant's version, which each write reads in
+// its own transaction (tenant-state.ts), so a subscription created or deleted through another
+// server process takes effect at once.
+import { sql, type RawBuilder } from 'kysely';
 import type { EntityChange, BrokerTrx } from '../entities/entity-store.ts';
 import type { StoredAttribute, StoredEntity } from '../entities/stored-entity.ts';
 import { typesMatch } from '../entities/type-selector.ts';
@@ -13,11 +14,14 @@ import { parseQ, type QExpression } from '../query/q-language.ts';
 import { qToJsonPath } from '../query/q-sql.ts';
 import { matchesScopeQuery, parseScopeQuery } from '../query/scope-query.ts';
 import type { TermResolver } from '../http/ngsi-http.ts';
+import { VersionedCache } from '../tenant-state.ts';
 import type { StoredSubscription, Trigger } from './subscription.ts';
 
 interface ActiveSubscription {
   id: string;
   body: StoredSubscription;
+  /** expires_at in ms since the epoch; null: never. */
+  expiresAt: number | null;
 }
 
 /** What happened to an entity, attribute by attribute. */
@@ -79,23 +83,23 @@ function selects(sub: StoredSubscription, entity: StoredEntity): boolean {
 
 export class SubscriptionMatcher {
   readonly #parsedQ = new Map<string, QExpression>();
+  readonly #subscriptions = new VersionedCache<ActiveSubscription[]>();
 
   constructor(private readonly resolver: TermResolver) {}
 
-  /** The EntityStore listener: runs in the write's transaction. */
-  readonly listener = async (trx: BrokerTrx, changes: EntityChange[]): Promise<void> => {
-    if (changes.length === 0) return;
+  /** The EntityStore listener: reads in the write's transaction; returns the outbox insert. */
+  readonly listener = async (trx: BrokerTrx, changes: EntityChange[], tenantVersion: () => Promise<number>): Promise<RawBuilder<unknown>[]> => {
+    if (changes.length === 0) return [];
     const tenant = changes[0]!.tenant;
-    const subs = (await sql<ActiveSubscription>`
-      select id, body from broker_subscriptions
-      where tenant = ${tenant} and is_active and time_interval is null and (expires_at is null or expires_at > now())`.execute(trx)).rows;
-    if (subs.length === 0) return;
-    const rows: Array<{ tenant: string; subscription_id: string; trigger: string; entity: string }> = [];
+    const version = await tenantVersion();
+    const now = Date.now();
+    const subs = (await this.#subscriptions.get(tenant, version, () => loadActive(trx, tenant))).filter((s) => s.expiresAt === null || s.expiresAt > now);
+    if (subs.length === 0) return [];
+    const rows: Array<{ subscription_id: string; trigger: string; entity: unknown }> = [];
     for (const change of changes) {
       const summary = summarise(change);
       const entity = change.after ?? change.before!;
-      for (const { id, body } of subs) {
-        const sub = typeof body === 'string' ? (JSON.parse(body) as StoredSubscription) : body;
+      for (const { id, body: sub } of subs) {
         if (!selects(sub, entity)) continue;
         const trigger = triggerFor(sub, summary);
         if (!trigger) continue;
@@ -106,12 +110,14 @@ export class SubscriptionMatcher {
         }
         if (sub.q && !(await this.#matchesQ(trx, sub, entity))) continue;
         const payload = change.after ? entity : { ...entity, attrs: {}, deletedAt: new Date().toISOString() };
-        rows.push({ tenant, subscription_id: id, trigger, entity: JSON.stringify(payload) });
+        rows.push({ subscription_id: id, trigger, entity: payload });
       }
     }
-    for (let i = 0; i < rows.length; i += 1000) {
-      await trx.insertInto('broker_notifications').values(rows.slice(i, i + 1000)).execute();
-    }
+    if (rows.length === 0) return [];
+    // In change order, so the notifier delivers changes in the order they were made.
+    return [sql`insert into broker_notifications (tenant, subscription_id, trigger, entity)
+      select ${tenant}, r->>'subscription_id', r->>'trigger', r->'entity'
+      from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) with ordinality as u(r, n) order by u.n`];
   };
 
   /** Evaluates the subscription's q on one entity with the same SQL/JSON path as queries use. */
@@ -127,4 +133,16 @@ export class SubscriptionMatcher {
     const result = await sql<{ ok: boolean }>`select jsonb_path_exists(${JSON.stringify(entity.attrs)}::jsonb, ${jsonpath}::jsonpath, ${vars}::jsonb) as ok`.execute(trx);
     return result.rows[0]?.ok === true;
   }
+}
+
+/** The tenant's active, non-periodic subscriptions (expiry is checked at each use). */
+async function loadActive(trx: BrokerTrx, tenant: string): Promise<ActiveSubscription[]> {
+  const rows = (await sql<{ id: string; body: StoredSubscription | string; expires_at: Date | string | null }>`
+    select id, body, expires_at from broker_subscriptions
+    where tenant = ${tenant} and is_active and time_interval is null`.execute(trx)).rows;
+  return rows.map((r) => ({
+    id: r.id,
+    body: typeof r.body === 'string' ? (JSON.parse(r.body) as StoredSubscription) : r.body,
+    expiresAt: r.expires_at === null ? null : new Date(r.expires_at).getTime(),
+  }));
 }

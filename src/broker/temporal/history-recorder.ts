@@ -10,11 +10,10 @@
 //   without it, entity deleted) becomes a deletion marker: value (object, …) "urn:ngsi-ld:null"
 //   and deletedAt set, as clause 4.5.7 says.
 //
-// A write of 1,000 entities is two statements: one multi-row upsert of the temporal entities and
-// one insert of all instance rows (arrays passed through unnest, so the statement size does not
-// grow with the number of rows' bind parameters).
+// The listener adds its statements (upsert of the temporal entities, deletion times, insert of
+// all instance rows) to the write's own statement, so recording history costs no round trip.
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { ChangeListener, EntityChange } from '../entities/entity-store.ts';
 import type { StoredAttribute, StoredEntity } from '../entities/stored-entity.ts';
 
@@ -134,60 +133,61 @@ function removed(tenant: string, before: StoredEntity, after: StoredEntity | nul
 
 type Db = Kysely<any> | Transaction<any>;
 
-/** Inserts instance rows in one statement. */
-export async function insertInstanceRows(db: Db, rows: InstanceRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  const column = <T>(pick: (row: InstanceRow) => T) => sql.val(rows.map(pick));
-  await sql`
+// The statements below take their rows as one JSON array (jsonb_array_elements), not as one
+// array parameter per column: one JSON.stringify of the rows instead of escaping every JSON
+// document again as a PostgreSQL array element, and a constant number of parameters however
+// many rows there are.
+
+/** The insert of instance rows, as one statement (to run alone or inside EntityStore.write's). */
+export function instanceRowsSql(rows: InstanceRow[]): RawBuilder<unknown> {
+  return sql`
     insert into broker_attribute_instances
       (tenant, entity_id, attr, dataset_id, instance_id, instance, observed_at, created_at, modified_at, deleted_at)
-    select u.tenant, u.entity_id, u.attr, u.dataset_id, u.instance_id, u.instance::jsonb,
-      u.observed_at, u.created_at, u.modified_at, u.deleted_at
-    from unnest(
-      ${column((r) => r.tenant)}::text[], ${column((r) => r.entityId)}::text[], ${column((r) => r.attr)}::text[],
-      ${column((r) => r.datasetId)}::text[], ${column((r) => r.instanceId)}::text[], ${column((r) => JSON.stringify(r.instance))}::text[],
-      ${column((r) => r.observedAt)}::timestamptz[], ${column((r) => r.createdAt)}::timestamptz[],
-      ${column((r) => r.modifiedAt)}::timestamptz[], ${column((r) => r.deletedAt)}::timestamptz[]
-    ) with ordinality as u(tenant, entity_id, attr, dataset_id, instance_id, instance, observed_at, created_at, modified_at, deleted_at, n)
-    order by u.n`.execute(db);
+    select r->>'tenant', r->>'entityId', r->>'attr', r->>'datasetId', r->>'instanceId', r->'instance',
+      (r->>'observedAt')::timestamptz, (r->>'createdAt')::timestamptz, (r->>'modifiedAt')::timestamptz, (r->>'deletedAt')::timestamptz
+    from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) with ordinality as u(r, n)
+    order by u.n`;
+}
+
+export async function insertInstanceRows(db: Db, rows: InstanceRow[]): Promise<void> {
+  if (rows.length) await instanceRowsSql(rows).execute(db);
 }
 
 /**
  * Creates or refreshes temporal entities in one statement: types are the union of all types the
  * entity has had; scopes and modifiedAt are the latest; a re-created entity is no longer deleted.
  */
-export async function upsertTemporalEntities(db: Db, entities: TemporalEntityRow[]): Promise<void> {
-  if (entities.length === 0) return;
-  const column = <T>(pick: (row: TemporalEntityRow) => T) => sql.val(entities.map(pick));
-  await sql`
+export function temporalEntitiesSql(entities: TemporalEntityRow[]): RawBuilder<unknown> {
+  return sql`
     insert into broker_temporal_entities (tenant, id, types, scopes, created_at, modified_at, deleted_at)
-    select u.tenant, u.id,
-      array(select jsonb_array_elements_text(u.types::jsonb)),
-      case when u.scopes is null then null else array(select jsonb_array_elements_text(u.scopes::jsonb)) end,
-      u.created_at, u.modified_at, null
-    from unnest(
-      ${column((e) => e.tenant)}::text[], ${column((e) => e.id)}::text[], ${column((e) => JSON.stringify(e.types))}::text[],
-      ${column((e) => (e.scopes ? JSON.stringify(e.scopes) : null))}::text[],
-      ${column((e) => e.createdAt)}::timestamptz[], ${column((e) => e.modifiedAt)}::timestamptz[]
-    ) as u(tenant, id, types, scopes, created_at, modified_at)
+    select r->>'tenant', r->>'id',
+      array(select jsonb_array_elements_text(r->'types')),
+      case when jsonb_typeof(r->'scopes') = 'array' then array(select jsonb_array_elements_text(r->'scopes')) end,
+      (r->>'createdAt')::timestamptz, (r->>'modifiedAt')::timestamptz, null
+    from jsonb_array_elements(${JSON.stringify(entities)}::jsonb) as u(r)
     on conflict (tenant, id) do update set
       types = broker_temporal_entities.types
         || array(select t from unnest(excluded.types) as t where not (t = any(broker_temporal_entities.types))),
       scopes = coalesce(excluded.scopes, broker_temporal_entities.scopes),
       modified_at = greatest(excluded.modified_at, broker_temporal_entities.modified_at),
-      deleted_at = null`.execute(db);
+      deleted_at = null`;
 }
 
-/** The listener to register with EntityStore.onChange. */
-export const recordHistory: ChangeListener = async (trx, changes) => {
+export async function upsertTemporalEntities(db: Db, entities: TemporalEntityRow[]): Promise<void> {
+  if (entities.length) await temporalEntitiesSql(entities).execute(db);
+}
+
+/** The listener to register with EntityStore.onChange: the history statements of a write. */
+export const recordHistory: ChangeListener = async (_trx, changes) => {
   const batch = historyOf(changes);
-  await upsertTemporalEntities(trx, batch.entities);
+  const statements: RawBuilder<unknown>[] = [];
+  if (batch.entities.length) statements.push(temporalEntitiesSql(batch.entities));
   if (batch.deleted.length) {
-    await sql`
-      update broker_temporal_entities as t set deleted_at = d.time, modified_at = greatest(t.modified_at, d.time)
-      from unnest(${sql.val(batch.deleted.map((d) => d.tenant))}::text[], ${sql.val(batch.deleted.map((d) => d.id))}::text[],
-        ${sql.val(batch.deleted.map((d) => d.time))}::timestamptz[]) as d(tenant, id, time)
-      where t.tenant = d.tenant and t.id = d.id`.execute(trx);
+    statements.push(sql`
+      update broker_temporal_entities as t set deleted_at = (r->>'time')::timestamptz, modified_at = greatest(t.modified_at, (r->>'time')::timestamptz)
+      from jsonb_array_elements(${JSON.stringify(batch.deleted)}::jsonb) as u(r)
+      where t.tenant = r->>'tenant' and t.id = r->>'id'`);
   }
-  await insertInstanceRows(trx, batch.rows);
+  if (batch.rows.length) statements.push(instanceRowsSql(batch.rows));
+  return statements;
 };

@@ -94,6 +94,32 @@ describe('NGSI-LD entities (clause 6.4–6.7)', () => {
     });
   });
 
+  // Concurrent single-entity writes share transactions (group commit): each must still get its
+  // own answer and be its own change.
+  describe('concurrent writes', () => {
+    it('should answer each of many concurrent creates on its own: duplicates 409, the rest 201', async () => {
+      await call(t, { method: 'POST', url: E, body: building('urn:ngsi-ld:Building:g-old') });
+      const ids = [...Array.from({ length: 12 }, (_, i) => `urn:ngsi-ld:Building:g${i}`), 'urn:ngsi-ld:Building:g-old', 'urn:ngsi-ld:Building:g-twin', 'urn:ngsi-ld:Building:g-twin'];
+      const answers = await Promise.all(ids.map((id) => call(t, { method: 'POST', url: E, body: building(id) })));
+      assert.deepEqual(answers.slice(0, 12).map((a) => a.status), Array(12).fill(201));
+      assert.equal(answers[12]!.status, 409);
+      assert.deepEqual(answers.slice(13).map((a) => a.status).sort(), [201, 409]);
+      for (const id of ids) assert.equal((await call(t, { method: 'GET', url: `${E}/${id}` })).status, 200, id);
+    });
+
+    it('should keep every one of many concurrent updates of one entity in its temporal history', async () => {
+      const id = 'urn:ngsi-ld:Building:g-busy';
+      await call(t, { method: 'POST', url: E, body: building(id) });
+      const answers = await Promise.all(Array.from({ length: 10 }, (_, i) =>
+        call(t, { method: 'PATCH', url: `${E}/${id}/attrs`, body: { height: { type: 'Property', value: 100 + i } } })));
+      assert.deepEqual(answers.map((a) => a.status), Array(10).fill(204));
+      const history = await call(t, { method: 'GET', url: `/ngsi-ld/v1/temporal/entities/${id}?attrs=height` });
+      assert.equal(history.status, 200, history.body);
+      const values = (history.json.height as Array<{ value: number }>).map((i) => i.value).sort((a, b) => a - b);
+      assert.deepEqual(values, [20, ...Array.from({ length: 10 }, (_, i) => 100 + i)]);
+    });
+  });
+
   describe('6.5 retrieve, replace, merge and delete', () => {
     before(async () => {
       const res = await call(t, {

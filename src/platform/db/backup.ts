@@ -185,6 +185,9 @@ export async function restoreDatabase(
   let rows = 0;
   await db.transaction().execute(async (trx) => {
     await sql`set constraints all deferred`.execute(trx);
+    // Tells triggers that keep derived rows (e.g. the broker's version counters) that those rows
+    // come from the backup too, so they must not add their own while the tables are loaded.
+    await sql`set local tsunagu.restoring = 'on'`.execute(trx);
     for (const [table, lines] of data) {
       if (!tables.includes(table)) throw new BackupError(`the backup has a table "${table}" that this version does not know`);
       if (MIGRATION_SEEDED.includes(table)) await sql`delete from ${sql.table(table)}`.execute(trx);

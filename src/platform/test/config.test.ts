@@ -10,6 +10,8 @@ describe('configuration', () => {
     assert.match(config.dataDir, /\/data$/);
     assert.equal(config.demoData, true);
     assert.equal(config.bodyLimit, 1_048_576);
+    assert.equal(config.dbPoolSize, 10);
+    assert.equal(loadConfig({ TSUNAGU_DB_POOL_SIZE: '32' }).dbPoolSize, 32);
   });
 
   it('loadConfig should name the variable when a value is wrong', () => {
@@ -17,6 +19,7 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL/);
     assert.throws(() => loadConfig({ TSUNAGU_DEMO_DATA: 'maybe' }), /TSUNAGU_DEMO_DATA/);
     assert.throws(() => loadConfig({ TSUNAGU_COOKIE_SECRET: 'short' }), /TSUNAGU_COOKIE_SECRET/);
+    assert.throws(() => loadConfig({ TSUNAGU_DB_POOL_SIZE: '0' }), /TSUNAGU_DB_POOL_SIZE/);
   });
 
   it('loadConfig should require a cookie secret, a data key, an SMTP server and secure cookies in production', () => {

@@ -9,6 +9,7 @@ import { NgsiError } from '../../errors.ts';
 import type { StoredAttribute, StoredAttributes } from '../../entities/stored-entity.ts';
 import { parseQ } from '../q-language.ts';
 import { compileQ, qSqlErrorToNgsi, qToJsonPath } from '../q-sql.ts';
+import { qIndexCondition } from '../q-index.ts';
 import { compileScopeQuery, matchesScopeQuery, parseScopeQuery } from '../scope-query.ts';
 
 const D = 'https://uri.etsi.org/ngsi-ld/default-context/';
@@ -103,6 +104,16 @@ let handle: DatabaseHandle;
 
 async function ids(q: string): Promise<number[]> {
   const where = compileQ(parseQ(q), { attrs: 'f.attrs', expand });
+  const result = await sql<{ id: string }>`select f.id from q_fixture f where ${where} order by f.id`.execute(handle.db);
+  return result.rows.map((r) => Number(r.id.slice('urn:e:'.length)));
+}
+
+/** ids(q) with q-index.ts's condition ANDed in, or undefined when q gets none. */
+async function indexedIds(q: string): Promise<number[] | undefined> {
+  const ast = parseQ(q);
+  const indexed = qIndexCondition(ast, { attrs: 'f.attrs', expand });
+  if (!indexed) return undefined;
+  const where = sql.join([indexed, compileQ(ast, { attrs: 'f.attrs', expand })], sql` and `);
   const result = await sql<{ id: string }>`select f.id from q_fixture f where ${where} order by f.id`.execute(handle.db);
   return result.rows.map((r) => Number(r.id.slice('urn:e:'.length)));
 }
@@ -296,6 +307,9 @@ describe('compileQ on the database', () => {
       for (const [q, expected] of list) {
         it(q, async () => {
           assert.deepEqual(await ids(q), expected);
+          // The index condition of equality terms never drops a match (q-index.ts).
+          const indexed = await indexedIds(q);
+          if (indexed) assert.deepEqual(indexed, expected, 'with the GIN index condition');
         });
       }
     });
