@@ -1,8 +1,8 @@
 // Per-process caches of what every entity write and retrieve reads about a tenant: its active
 // subscriptions (the matcher runs on every write) and whether it has context source
 // registrations (every retrieve and query would otherwise ask). Reading them from the database
-// on each request cost a round trip per request; caching them naively would break the issue's
-// rule that two server processes on one database behave as one.
+// on each request cost a round trip per request; caching them naively would break the rule
+// that two server processes on one database behave as one.
 //
 // So each cached value carries the tenant's version (broker_tenant_versions, bumped by triggers
 // in the transaction that changes a subscription or registration; see the migration
