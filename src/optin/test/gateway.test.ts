@@ -210,6 +210,13 @@ describe('opt-in and the API gateway', () => {
     const page = await (await kenta.browser.request(request.url)).text();
     assert.match(page, /マイナンバーカードで本人確認する/);
     assert.doesNotMatch(page, /value="approve"/, 'no approve button before the card check');
+    // The language switch in the header, as a person would use it.
+    await kenta.browser.request(`${world.base}/preferences/language?lang=en&return=%2F`);
+    const english = await (await kenta.browser.request(request.url)).text();
+    await kenta.browser.request(`${world.base}/preferences/language?lang=ja&return=%2F`);
+    assert.match(english, /May “kosodate app” receive your data\?/);
+    assert.match(english, /If you refuse/);
+    assert.match(english, /Up to 30 days after receiving it/);
     const intruder = await resident(world, 'intruder@example.jp', HANAKO);
     const foreign = await intruder.browser.request(request.url);
     assert.equal(foreign.status, 403);
