@@ -3,7 +3,6 @@
 // clients), and the platform's signing key for documents residents keep (consent receipts).
 import { CompactSign, importJWK, type JWK } from 'jose';
 import type { AppContext } from '../platform/module.ts';
-import { AccountStore } from './accounts/account-store.ts';
 import { identityDb, type AccountKind, type AssuranceLevel } from './db/schema.ts';
 import type { BasicFour } from './jpki/basic-four.ts';
 import { ClientRegistry, type ClientInput } from './oidc/client-registry.ts';
@@ -16,13 +15,13 @@ export interface AccountSummary {
   kind: AccountKind;
   status: 'active' | 'invited' | 'disabled';
   assuranceLevel: AssuranceLevel;
-  displayName: string | null;
 }
 
+/** Who an account is, without opening anything sealed (the gateway asks on every call). */
 export async function findAccountSummary(app: AppContext, accountId: string): Promise<AccountSummary | undefined> {
   if (!/^[0-9a-f-]{36}$/.test(accountId)) return undefined;
-  const account = await new AccountStore(app.sealer).findById(identityDb(app.db), accountId);
-  return account && { id: account.id, kind: account.kind, status: account.status, assuranceLevel: account.assuranceLevel, displayName: account.displayName };
+  const row = await identityDb(app.db).selectFrom('identity_accounts').select(['id', 'kind', 'status', 'assurance_level']).where('id', '=', accountId).executeTakeFirst();
+  return row && { id: row.id, kind: row.kind, status: row.status, assuranceLevel: row.assurance_level };
 }
 
 /** The basic four attributes the account's My Number card certificate carried when last checked. */
