@@ -73,7 +73,9 @@ export async function withApp<T>(b: Backend, base: string, work: (tsunagu: Tsuna
 }
 
 export async function startServer(b: Backend, base: string, port: number): Promise<{ child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROFILE}`] : []), 'bin/tsunagu.mjs', 'serve'], {
+  // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server, as in bench/broker.ts.
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, 'bin/tsunagu.mjs', 'serve'], {
     env: { ...process.env, ...envOf(b, base), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', TSUNAGU_DEMO_PROCESSES: 'false' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

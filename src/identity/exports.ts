@@ -9,6 +9,9 @@ import { ClientRegistry, type ClientInput } from './oidc/client-registry.ts';
 import { loadSigningKeys } from './oidc/signing-keys.ts';
 
 export type { BasicFour } from './jpki/basic-four.ts';
+/** For pages behind login: the signed-in account, or a redirect to the (staff) login page. */
+export { requireSignedIn } from './pages/page-helpers.ts';
+export { clientIdOf } from './oidc/token-authenticator.ts';
 
 export interface AccountSummary {
   id: string;

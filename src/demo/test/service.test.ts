@@ -5,10 +5,8 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { signUpResident } from '../../identity/accounts/sign-up.ts';
-import { verifyEmail } from '../../identity/accounts/verify-email.ts';
 import { ProfileStore } from '../../identity/profile/profile.ts';
-import { identityOf, lastMailTo, linkToken, meta } from '../../identity/test/identity-helpers.ts';
+import { identityOf, registerResident } from '../../identity/test/identity-helpers.ts';
 import { createListeningTestApp, platformAdminToken, type TestApp } from '../../../test/helpers/test-database.ts';
 import { freePort } from '../../../test/helpers/server-process.ts';
 import { CookieBrowser, hiddenField } from '../../../test/helpers/cookie-browser.ts';
@@ -128,16 +126,13 @@ describe('demo service 子育て応援アプリ (a real OIDC client in its own p
   /** 山﨑 花子 with an account and a City OS session in `browser` (the card login is tested elsewhere). */
   async function hanakoSignedInToCityOs() {
     const id = identityOf(app);
-    await signUpResident(id, { email: 'hanako@example.jp', password: 'long-enough-password' }, meta);
-    const verified = await verifyEmail(id, linkToken((await lastMailTo(app, 'hanako@example.jp')).text), meta);
-    assert.ok(verified.ok);
-    const account = (await id.accounts.findByEmail(id.db, 'resident', 'hanako@example.jp'))!;
-    await new ProfileStore(app.ctx.sealer).save(id.db, account.id, {
+    const { accountId, sessionToken } = await registerResident(app, 'hanako@example.jp');
+    await new ProfileStore(app.ctx.sealer).save(id.db, accountId, {
       personal: { familyName: '山﨑', givenName: '花子', familyNameKana: 'ヤマザキ', givenNameKana: 'ハナコ', birthDate: '1992-11-30', postalCode: '965-0000', addressLine: '見本町四丁目５番６号', phone: '', household: [] },
       residenceLgCode: '072028', workplaceLgCode: '072028', language: 'ja', contact: {},
     }, null);
-    browser.setCookie(base, 'tsn_session', verified.sessionToken);
-    return account.id;
+    browser.setCookie(base, 'tsn_session', sessionToken);
+    return accountId;
   }
 
   const page = async (path: string) => {

@@ -3,18 +3,18 @@
 // and replaces the old one only when the link is opened by the same account, and the old address
 // is told. Whether the new address already belongs to another account is said only in the mail
 // to that address, so the form cannot be used to find out who has an account.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { appendAudit } from '../../platform/audit/audit-log.ts';
 import { platformDb } from '../db/schema.ts';
 import type { IdentityContext, RequestMeta } from '../identity-context.ts';
 import { identityMail } from '../mail/identity-mail.ts';
+import { hashSecret } from './email-tokens.ts';
 import { verifyPassword } from './password.ts';
 
 export const EMAIL_CHANGE_HOURS = 24;
 
 const newEmailContext = (accountId: string) => `identity_email_changes.new_email:${accountId}`;
-const hashOf = (token: string) => createHash('sha256').update(token).digest('base64url');
 
 export type ChangeRequest = { ok: true } | { ok: false; reason: 'password' | 'same' | 'not_resident' };
 
@@ -36,7 +36,7 @@ export async function requestEmailChange(ctx: IdentityContext, accountId: string
     await trx
       .insertInto('identity_email_changes')
       .values({
-        token_hash: hashOf(token),
+        token_hash: hashSecret(token),
         account_id: accountId,
         new_email_index: ctx.accounts.emailIndex(input.newEmail),
         new_email_sealed: app.sealer.seal(input.newEmail, newEmailContext(accountId)),
@@ -54,7 +54,7 @@ export type ChangeConfirmation = { ok: true; email: string } | { ok: false; reas
 /** Checks a link without using it (the page that asks to confirm before the POST). */
 export async function checkEmailChange(ctx: IdentityContext, token: string, accountId: string): Promise<ChangeConfirmation> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return { ok: false, reason: 'unknown' };
-  const row = await ctx.db.selectFrom('identity_email_changes').selectAll().where('token_hash', '=', hashOf(token)).executeTakeFirst();
+  const row = await ctx.db.selectFrom('identity_email_changes').selectAll().where('token_hash', '=', hashSecret(token)).executeTakeFirst();
   if (!row) return { ok: false, reason: 'unknown' };
   if (row.account_id !== accountId) return { ok: false, reason: 'other_account' };
   if (row.used_at) return { ok: false, reason: 'used' };
@@ -69,7 +69,7 @@ export async function confirmEmailChange(ctx: IdentityContext, token: string, ac
   const before = (await ctx.accounts.findById(ctx.db, accountId))!;
   try {
     return await ctx.db.transaction().execute(async (trx) => {
-      const used = await trx.updateTable('identity_email_changes').set({ used_at: sql<Date>`now()` }).where('token_hash', '=', hashOf(token)).where('used_at', 'is', null).executeTakeFirst();
+      const used = await trx.updateTable('identity_email_changes').set({ used_at: sql<Date>`now()` }).where('token_hash', '=', hashSecret(token)).where('used_at', 'is', null).executeTakeFirst();
       if (Number(used.numUpdatedRows) !== 1) return { ok: false, reason: 'used' } as const;
       // Taken since the request: the unique index would refuse it anyway; say so plainly.
       if (await ctx.accounts.findByEmail(trx, 'resident', check.email)) return { ok: false, reason: 'taken' } as const;

@@ -16,6 +16,11 @@ export function clientPrincipal(clientId: string): string {
   return `client:${clientId}`;
 }
 
+/** The machine client a request acts as (a client-credentials token), if any. */
+export function clientIdOf(actor: Actor): string | undefined {
+  return actor.kind === 'principal' && actor.principalId.startsWith('client:') ? actor.principalId.slice('client:'.length) : undefined;
+}
+
 function invalidToken(): AppError {
   return new AppError(PlatformErrors.UNAUTHENTICATED, {
     detail: { ja: 'アクセストークンが無効か、期限切れです', en: 'The access token is invalid, revoked or expired' },

@@ -6,9 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { CookieBrowser, hiddenField } from '../../../test/helpers/cookie-browser.ts';
 import { createListeningTestApp, type TestApp } from '../../../test/helpers/test-database.ts';
 import { logInWithPassword } from '../accounts/log-in.ts';
-import { signUpResident } from '../accounts/sign-up.ts';
-import { verifyEmail } from '../accounts/verify-email.ts';
-import { identityOf, lastMailTo, linkToken, meta } from './identity-helpers.ts';
+import { identityOf, lastMailTo, linkToken, meta, registerResident } from './identity-helpers.ts';
 
 describe('changing the e-mail address', () => {
   let app: TestApp;
@@ -20,12 +18,9 @@ describe('changing the e-mail address', () => {
   after(async () => app?.close());
 
   async function resident(email: string) {
-    const id = identityOf(app);
-    await signUpResident(id, { email, password: 'long-enough-password' }, meta);
-    const verified = await verifyEmail(id, linkToken((await lastMailTo(app, email)).text), meta);
-    assert.ok(verified.ok);
+    const { sessionToken } = await registerResident(app, email);
     const browser = new CookieBrowser();
-    browser.setCookie(base, 'tsn_session', verified.sessionToken);
+    browser.setCookie(base, 'tsn_session', sessionToken);
     return browser;
   }
 

@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { generate } from 'otplib';
 import type { TestApp } from '../../../test/helpers/test-database.ts';
+import { signUpResident } from '../accounts/sign-up.ts';
+import { verifyEmail } from '../accounts/verify-email.ts';
 import { completeTotpEnrolment } from '../mfa/enrol-totp.ts';
 import { acceptInvitation } from '../staff/invite-staff.ts';
 import { readOutbox } from '../../platform/mail/transports.ts';
@@ -48,4 +50,14 @@ export async function onboardStaff(app: TestApp, adminToken: string, email: stri
   const done = await completeTotpEnrolment(id, pending, await generate({ secret }), meta);
   assert.equal(done.outcome, 'signed_in');
   return { ...(done as { sessionToken: string; recoveryCodes: string[] }), secret, accountId: invited.accountId as string, pendingToken: accepted.pendingToken };
+}
+
+/** A resident who signed up and confirmed the address from the mail: their account and session. */
+export async function registerResident(app: TestApp, email: string, password = 'long-enough-password'): Promise<{ accountId: string; sessionToken: string }> {
+  const id = identityOf(app);
+  await signUpResident(id, { email, password }, meta);
+  const verified = await verifyEmail(id, linkToken((await lastMailTo(app, email)).text), meta);
+  assert.ok(verified.ok, `${email} could not confirm the address`);
+  const account = (await id.accounts.findByEmail(id.db, 'resident', email))!;
+  return { accountId: account.id, sessionToken: verified.sessionToken };
 }

@@ -38,7 +38,7 @@ function invalid(name: string, ja: string, en: string): AppError {
 export async function callingService(ctx: OptinContext, request: FastifyRequest): Promise<Service> {
   const actor = request.actor;
   if (actor.kind === 'anonymous') throw new AppError(PlatformErrors.UNAUTHENTICATED);
-  const clientId = actor.kind === 'principal' && actor.principalId.startsWith('client:') ? actor.principalId.slice('client:'.length) : undefined;
+  const clientId = ctx.identity.clientIdOf(actor);
   const service = clientId ? await ctx.registry.findServiceByClient(ctx.db, clientId) : undefined;
   if (!service || service.status === 'pending' || service.status === 'rejected') throw new AppError(OptinErrors.NOT_A_SERVICE);
   if (service.status === 'suspended') throw new AppError(GatewayErrors.SERVICE_SUSPENDED);

@@ -33,7 +33,7 @@ export async function gatewayRoutes(app: FastifyInstance, ctx: OptinContext): Pr
     const started = performance.now();
     const actor = request.actor;
     if (actor.kind === 'anonymous') throw new AppError(PlatformErrors.UNAUTHENTICATED);
-    const clientId = actor.kind === 'principal' && actor.principalId.startsWith('client:') ? actor.principalId.slice('client:'.length) : undefined;
+    const clientId = ctx.identity.clientIdOf(actor);
     if (!clientId) throw new AppError(OptinErrors.NOT_A_SERVICE);
     const subject = header(request, 'tsunagu-subject');
     const purpose = header(request, 'tsunagu-purpose')?.slice(0, 64);

@@ -13,15 +13,10 @@ import { SummaryList } from '../../platform/ui/components/summary-list/summary-l
 import { Tag } from '../../platform/ui/components/tag/tag.tsx';
 import { WarningText } from '../../platform/ui/components/warning-text/warning-text.tsx';
 import type { SignedInAccount } from '../../platform/authz/actor.ts';
+import { requireSignedIn } from '../../identity/exports.ts';
 import type { ConsentRequest } from '../consents/consents.ts';
 import type { OptinContext } from '../optin-context.ts';
 import type { Service } from '../registry/registry.ts';
-
-function signedIn(request: FastifyRequest, reply: FastifyReply): SignedInAccount | undefined {
-  const account = request.actor.kind === 'principal' ? request.actor.account : undefined;
-  if (!account) void reply.redirect(`/login?return=${encodeURIComponent(request.url)}`, 303);
-  return account;
-}
 
 export function returnUrl(request: ConsentRequest, status: 'approved' | 'refused'): string {
   const url = new URL(request.returnUri);
@@ -66,7 +61,7 @@ export async function consentPages(app: FastifyInstance, ctx: OptinContext): Pro
 
   /** The request the signed-in resident may answer now, or undefined once the reply is sent. */
   const answerable = async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
-    const who = signedIn(request, reply);
+    const who = requireSignedIn(request, reply);
     if (!who) return undefined;
     const found = await load(request.params.id);
     if (!found) {

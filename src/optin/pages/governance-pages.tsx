@@ -5,6 +5,7 @@
 //   GET /staff/gateway · POST /staff/gateway/services/{id}/status · GET /staff/gateway/access-log
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SignedInAccount } from '../../platform/authz/actor.ts';
+import { requireSignedIn } from '../../identity/exports.ts';
 import { AppError, PlatformErrors } from '../../platform/errors.ts';
 import { formValues } from '../../platform/ui/form-errors.ts';
 import { pageCsrfToken, sendPage } from '../../platform/ui/render.tsx';
@@ -22,10 +23,10 @@ import { AccessFilterForm, AccessTable, directory, filterQuery, readFilter, send
 
 const serviceTone = { pending: 'info', approved: 'success', rejected: 'neutral', suspended: 'error' } as const;
 
+/** Staff only: others are sent to the staff login (requireSignedIn does, for /staff paths) or refused. */
 function staffOnly(request: FastifyRequest, reply: FastifyReply): SignedInAccount | undefined {
-  const account = request.actor.kind === 'principal' ? request.actor.account : undefined;
-  if (!account) void reply.redirect(`/staff/login?return=${encodeURIComponent(request.url)}`, 303);
-  else if (account.accountKind !== 'staff') throw new AppError(PlatformErrors.FORBIDDEN);
+  const account = requireSignedIn(request, reply);
+  if (account && account.accountKind !== 'staff') throw new AppError(PlatformErrors.FORBIDDEN);
   return account;
 }
 

@@ -3,8 +3,10 @@
 // call on the resident's data, allowed or refused, filterable and exportable as CSV.
 //   GET /account/consents · GET /account/consents/{id} · POST /account/consents/{id}/revoke
 //   GET /account/consents/{id}/receipt · GET /account/access-log[?service&provider&outcome&from&to&page&format=csv]
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SignedInAccount } from '../../platform/authz/actor.ts';
+import { requireSignedIn } from '../../identity/exports.ts';
 import { formatDate, formatDateTime } from '../../platform/i18n/dates.ts';
 import type { Locale } from '../../platform/i18n/i18n.ts';
 import { pageCsrfToken, sendPage } from '../../platform/ui/render.tsx';
@@ -26,12 +28,6 @@ const stateTone: Record<ConsentState, 'success' | 'neutral' | 'warning'> = { act
 export const outcomeTone: Record<AccessOutcome, 'success' | 'warning' | 'error'> = { allowed: 'success', refused: 'warning', failed: 'error' };
 const OUTCOMES: AccessOutcome[] = ['allowed', 'refused', 'failed'];
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-function signedIn(request: FastifyRequest, reply: FastifyReply): SignedInAccount | undefined {
-  const account = request.actor.kind === 'principal' ? request.actor.account : undefined;
-  if (!account) void reply.redirect(`/login?return=${encodeURIComponent(request.url)}`, 303);
-  return account;
-}
 
 /** Names of services and providers, for pages that list many consents or calls. */
 export async function directory(ctx: OptinContext) {
@@ -73,7 +69,6 @@ export async function sendCsv(reply: FastifyReply, ctx: OptinContext, filter: Ac
     yield `\uFEFF${CSV_HEADER.join(',')}\r\n`; // the BOM lets Excel open it as UTF-8
     for await (const record of eachAccess(ctx.db, filter)) yield `${csvLine(record)}\r\n`;
   };
-  const { Readable } = await import('node:stream');
   return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${filename}"`).header('cache-control', 'no-store').send(Readable.from(lines()));
 }
 
@@ -103,7 +98,7 @@ export async function myDataPages(app: FastifyInstance, ctx: OptinContext): Prom
   };
 
   app.get<{ Querystring: { done?: string } }>('/account/consents', async (request, reply) => {
-    const who = signedIn(request, reply);
+    const who = requireSignedIn(request, reply);
     if (!who) return reply;
     const { t, locale } = request;
     const names = await directory(ctx);
@@ -132,7 +127,7 @@ export async function myDataPages(app: FastifyInstance, ctx: OptinContext): Prom
   });
 
   app.get<{ Params: { id: string } }>('/account/consents/:id', async (request, reply) => {
-    const who = signedIn(request, reply);
+    const who = requireSignedIn(request, reply);
     if (!who) return reply;
     const consent = await ownConsent(who, request.params.id);
     const { t, locale } = request;
@@ -177,7 +172,7 @@ export async function myDataPages(app: FastifyInstance, ctx: OptinContext): Prom
   });
 
   app.post<{ Params: { id: string } }>('/account/consents/:id/revoke', { preHandler: app.csrfProtection }, async (request, reply) => {
-    const who = signedIn(request, reply);
+    const who = requireSignedIn(request, reply);
     if (!who) return reply;
     const consent = await ownConsent(who, request.params.id);
     if (consent) {
@@ -188,7 +183,7 @@ export async function myDataPages(app: FastifyInstance, ctx: OptinContext): Prom
   });
 
   app.get<{ Params: { id: string } }>('/account/consents/:id/receipt', async (request, reply) => {
-    const who = signedIn(request, reply);
+    const who = requireSignedIn(request, reply);
     if (!who) return reply;
     const consent = await ownConsent(who, request.params.id);
     if (!consent) return reply.code(404).type('text/plain; charset=utf-8').send(request.t('optin.my.notFound'));
@@ -207,7 +202,7 @@ export async function myDataPages(app: FastifyInstance, ctx: OptinContext): Prom
   });
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/account/access-log', async (request, reply) => {
-    const who = signedIn(request, reply);
+    const who = requireSignedIn(request, reply);
     if (!who) return reply;
     const { t, locale } = request;
     const names = await directory(ctx);

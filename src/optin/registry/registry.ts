@@ -2,9 +2,9 @@
 // items they offer and the credentials the City OS holds for them, and services with their
 // purposes and the provider items they may ask for. Prefecture staff approve services; a
 // suspended service or provider stops every gateway call at once (read fresh on each call).
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Sealer } from '../../platform/crypto/sealer.ts';
-import type { OptinDatabase, ProviderAuth, Sensitivity, ServiceStatus } from '../db/schema.ts';
+import type { OptinDatabase, OptinProviderItemsTable, OptinProvidersTable, OptinServicesTable, ProviderAuth, Sensitivity, ServiceStatus } from '../db/schema.ts';
 
 export interface Localized {
   ja: string;
@@ -130,13 +130,7 @@ export class Registry {
     return rows.map((row) => toProvider(row, items.filter((i) => i.provider_id === row.id)));
   }
 
-  /** The credentials the gateway presents to the provider. Never leaves the server. */
-  async providerCredentials(db: OptinDatabase, id: string): Promise<ProviderCredentials> {
-    const row = await db.selectFrom('optin_providers').select(['credentials_sealed']).where('id', '=', id).executeTakeFirst();
-    if (!row?.credentials_sealed) return { method: 'none' };
-    return this.openCredentials(id, row.credentials_sealed);
-  }
-
+  /** The credentials the gateway presents to the provider (gateway-state.ts). Never leave the server. */
   openCredentials(id: string, sealed: string): ProviderCredentials {
     return this.sealer.openJson<ProviderCredentials>(sealed, credentialsContext(id));
   }
@@ -193,15 +187,14 @@ export class Registry {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async #withDetails(db: OptinDatabase, rows: Array<Record<string, unknown> & { id: string }>): Promise<Service[]> {
+  async #withDetails(db: OptinDatabase, rows: Array<Selectable<OptinServicesTable>>): Promise<Service[]> {
     if (!rows.length) return [];
     const ids = rows.map((r) => r.id);
     const [purposes, items] = await Promise.all([
       db.selectFrom('optin_service_purposes').selectAll().where('service_id', 'in', ids).orderBy('code').execute(),
       db.selectFrom('optin_service_items').selectAll().where('service_id', 'in', ids).orderBy('provider_id').orderBy('item_code').execute(),
     ]);
-    return rows.map((r) => {
-      const row = r as unknown as { id: string; lg_code: string; client_id: string; name_ja: string; name_en: string; description_ja: string; description_en: string; status: ServiceStatus; status_reason: string | null; decided_by: string | null; decided_at: Date | null; version: number; created_at: Date };
+    return rows.map((row) => {
       const allowed: Record<string, string[]> = {};
       for (const item of items.filter((i) => i.service_id === row.id)) (allowed[item.provider_id] ??= []).push(item.item_code);
       return {
@@ -213,7 +206,7 @@ export class Registry {
         status: row.status,
         statusReason: row.status_reason,
         decidedBy: row.decided_by,
-        decidedAt: row.decided_at,
+        decidedAt: row.decided_at ? new Date(row.decided_at) : null,
         purposes: purposes.filter((p) => p.service_id === row.id).map((p) => ({ code: p.code, text: { ja: p.text_ja, en: p.text_en } })),
         items: allowed,
         version: row.version,
@@ -223,10 +216,7 @@ export class Registry {
   }
 }
 
-function toProvider(
-  row: { id: string; lg_code: string; name_ja: string; name_en: string; description_ja: string; description_en: string; endpoint: string; auth_method: ProviderAuth; timeout_ms: number; status: 'active' | 'suspended'; version: number; created_at: Date },
-  items: Array<{ code: string; name_ja: string; name_en: string; description_ja: string; description_en: string; sensitivity: Sensitivity }>,
-): Provider {
+function toProvider(row: Selectable<OptinProvidersTable>, items: Array<Selectable<OptinProviderItemsTable>>): Provider {
   return {
     id: row.id,
     lgCode: row.lg_code,

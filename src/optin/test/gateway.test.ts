@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { compactVerify, createRemoteJWKSet } from 'jose';
 import { sql } from 'kysely';
 import { hiddenField } from '../../../test/helpers/cookie-browser.ts';
-import { HANAKO, PROVIDER_TOKEN, registerService, resident, startWorld, type OptinWorld, type Resident, type TestService } from './optin-helpers.ts';
+import { clientCredentialsToken, HANAKO, PROVIDER_TOKEN, registerService, resident, startWorld, type OptinWorld, type Resident, type TestService } from './optin-helpers.ts';
 
 describe('opt-in and the API gateway', () => {
   let world: OptinWorld;
@@ -270,16 +270,13 @@ describe('opt-in and the API gateway', () => {
     assert.equal(read.status, 403);
     const suspend = await world.api('POST', '/api/v1/gateway/services/kosodate/status', { status: 'suspended' }, koriyama.token);
     assert.equal(suspend.status, 403);
-    const client = await world.api('POST', '/api/v1/oidc-clients', { lgCode: '072036', name: { ja: '郡山アプリ', en: 'Koriyama app' }, grantTypes: ['client_credentials'] });
+    const client = await world.api('POST', '/api/v1/oidc-clients', { lgCode: '072036', name: { ja: '郡山アプリ', en: 'Koriyama app' }, grantTypes: ['client_credentials'], scope: 'openid gateway' });
     const proposed = await world.api('POST', '/api/v1/gateway/services', { id: 'koriyama-app', lgCode: '072036', clientId: client.body.clientId, name: { ja: '郡山アプリ', en: 'Koriyama app' }, purposes: [{ code: 'p1', text: { ja: '目的', en: 'purpose' } }], items: { 'child-health': ['growth'] } }, koriyama.token);
     assert.equal(proposed.status, 201, JSON.stringify(proposed.body));
     assert.equal(proposed.body.status, 'pending');
     const selfApprove = await world.api('POST', '/api/v1/gateway/services/koriyama-app/status', { status: 'approved' }, koriyama.token);
     assert.equal(selfApprove.status, 403, 'approval is the prefecture’s');
-    const pendingToken = await (async () => {
-      const r = await fetch(`${world.base}/oidc/token`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${client.body.clientId}:${client.body.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&scope=gateway' });
-      return ((await r.json()) as { access_token: string }).access_token;
-    })();
+    const pendingToken = await clientCredentialsToken(world.base, client.body.clientId, client.body.clientSecret);
     const pendingCall = await gateway(pendingToken, hanako.accountId, '?items=growth', 'p1');
     assert.equal(pendingCall.status, 403, 'a service awaiting approval cannot use the gateway');
   });

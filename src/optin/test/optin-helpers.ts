@@ -4,9 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createListeningTestApp, platformAdminToken, type TestApp } from '../../../test/helpers/test-database.ts';
 import { CookieBrowser } from '../../../test/helpers/cookie-browser.ts';
-import { signUpResident } from '../../identity/accounts/sign-up.ts';
-import { verifyEmail } from '../../identity/accounts/verify-email.ts';
-import { identityOf, lastMailTo, linkToken, meta } from '../../identity/test/identity-helpers.ts';
+import { registerResident } from '../../identity/test/identity-helpers.ts';
 import { identityDb } from '../../identity/db/schema.ts';
 
 export const PROVIDER_TOKEN = 'provider-secret-token-that-services-never-see';
@@ -128,17 +126,20 @@ export async function registerService(world: OptinWorld, id: string, items: stri
     clientId,
     clientSecret,
     redirect,
-    token: async () => {
-      const response = await fetch(`${world.base}/oidc/token`, {
-        method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-        body: 'grant_type=client_credentials&scope=gateway',
-      });
-      const body = (await response.json()) as { access_token?: string };
-      if (!body.access_token) throw new Error(JSON.stringify(body));
-      return body.access_token;
-    },
+    token: () => clientCredentialsToken(world.base, clientId, clientSecret),
   };
+}
+
+/** A client-credentials access token with the gateway scope, from the City OS token endpoint. */
+export async function clientCredentialsToken(base: string, clientId: string, clientSecret: string): Promise<string> {
+  const response = await fetch(`${base}/oidc/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials&scope=gateway',
+  });
+  const body = (await response.json()) as { access_token?: string };
+  if (!body.access_token) throw new Error(JSON.stringify(body));
+  return body.access_token;
 }
 
 export interface Resident {
@@ -148,21 +149,17 @@ export interface Resident {
 
 /** A resident signed in to the City OS in their own browser; `card` binds the card's attributes (level A). */
 export async function resident(world: OptinWorld, email: string, card?: { name: string; dateOfBirth: string; address: string; sex: 'male' | 'female' }): Promise<Resident> {
-  const id = identityOf(world.app);
-  await signUpResident(id, { email, password: 'long-enough-password' }, meta);
-  const verified = await verifyEmail(id, linkToken((await lastMailTo(world.app, email)).text), meta);
-  if (!verified.ok) throw new Error('not verified');
-  const account = (await id.accounts.findByEmail(id.db, 'resident', email))!;
+  const { accountId, sessionToken } = await registerResident(world.app, email);
   if (card) {
     const basicFour = { ...card, substituted: { name: false, address: false }, recorded: { dateOfBirth: '', sex: '', nameSubstitutes: '', addressSubstitutes: '' } };
     await identityDb(world.app.ctx.db)
       .insertInto('identity_jpki_bindings')
-      .values({ account_id: account.id, certificate_fingerprint: `fp-${account.id}`, issuer: 'TEST CA', serial_number: '1', not_after: new Date(Date.now() + 86_400_000), basic_four_sealed: world.app.ctx.sealer.sealJson(basicFour, `identity_jpki_bindings.basic_four:${account.id}`), person_index: `pi-${account.id}` })
+      .values({ account_id: accountId, certificate_fingerprint: `fp-${accountId}`, issuer: 'TEST CA', serial_number: '1', not_after: new Date(Date.now() + 86_400_000), basic_four_sealed: world.app.ctx.sealer.sealJson(basicFour, `identity_jpki_bindings.basic_four:${accountId}`), person_index: `pi-${accountId}` })
       .execute();
   }
   const browser = new CookieBrowser();
-  browser.setCookie(world.base, 'tsn_session', verified.sessionToken);
-  return { accountId: account.id, browser };
+  browser.setCookie(world.base, 'tsn_session', sessionToken);
+  return { accountId, browser };
 }
 
 export const HANAKO = { name: '山﨑　花子', dateOfBirth: '1992-11-30', address: '福島県会津若松市見本町四丁目５番６号', sex: 'female' as const };
