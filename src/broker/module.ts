@@ -18,6 +18,8 @@ import { Notifier } from './subscriptions/notifier.ts';
 import { SubscriptionMatcher } from './subscriptions/subscription-matcher.ts';
 import { subscriptionsRoutes } from './subscriptions/subscriptions-routes.ts';
 import { registrationRoutes } from './registrations/routes.ts';
+import { PersonalTypes } from './personal/personal-types.ts';
+import { brokerServices } from './exports.ts';
 import { recordHistory } from './temporal/history-recorder.ts';
 import { temporalRoutes } from './temporal/temporal-routes.ts';
 
@@ -35,10 +37,12 @@ async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void
     tenants: new BrokerTenants(ctx),
     access: new BrokerAccess(ctx),
     resolver,
+    personal: new PersonalTypes(),
   };
+  brokerServices.set(ctx, services);
   // Subscriptions: matches are written to the outbox inside each write's transaction; the
   // notifier delivers them (in processes that run the worker) and is woken after each commit.
-  store.onChange(new SubscriptionMatcher(resolver).listener);
+  store.onChange(new SubscriptionMatcher(resolver, services.personal).listener);
   const notifier = new Notifier(ctx, resolver, app.log);
   store.onCommit(() => notifier.wake());
   if (ctx.config.runWorker) {

@@ -24,7 +24,7 @@ function contextOf(app: AppContext): OptinContext {
 
 export const optinModule = defineModule({
   name: 'optin',
-  dependsOn: ['tenancy', 'authz', 'audit', 'identity'],
+  dependsOn: ['tenancy', 'authz', 'audit', 'identity', 'broker'],
   migrations: optinMigrations,
   messages: { ja, en },
   grants: {

@@ -1,5 +1,6 @@
 // What the opt-in module's use cases work with: the platform context, this module's view of the
 // database, its stores, and the identity module's exports. Built once per application.
+import * as broker from '../broker/exports.ts';
 import * as identity from '../identity/exports.ts';
 import type { AppContext } from '../platform/module.ts';
 import { ConsentStore } from './consents/consents.ts';
@@ -14,10 +15,11 @@ export interface OptinContext {
   consents: ConsentStore;
   accessLog: AccessLogWriter;
   identity: typeof identity;
+  broker: typeof broker;
 }
 
 export function createOptinContext(app: AppContext): OptinContext {
-  const ctx = { app, db: optinDb(app.db), registry: new Registry(app.sealer), accessLog: new AccessLogWriter(optinDb(app.db)), identity } as OptinContext;
+  const ctx = { app, db: optinDb(app.db), registry: new Registry(app.sealer), accessLog: new AccessLogWriter(optinDb(app.db)), identity, broker } as OptinContext;
   ctx.consents = new ConsentStore(ctx);
   return ctx;
 }

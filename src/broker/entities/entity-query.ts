@@ -35,6 +35,8 @@ export interface EntityQuery {
   count: boolean;
   /** Expands the short names in q with the requester's @context. */
   expand: (term: string) => string;
+  /** Types never served by this query: the tenant's personal types (personal-types.ts). */
+  excludeTypes?: string[] | undefined;
 }
 
 export interface QueryResult {
@@ -66,6 +68,7 @@ function conditions(query: EntityQuery, indexed: RawBuilder<boolean> | undefined
   if (candidates) where.push(sql<boolean>`e.id = any(${sql.val(candidates)}::text[])`);
   if (query.idPattern) where.push(sql<boolean>`e.id ~ ${query.idPattern}`);
   if (query.types) where.push(typeSelectorSql(query.types));
+  if (query.excludeTypes?.length) where.push(sql<boolean>`not (e.types && ${sql.val(query.excludeTypes)}::text[])`);
   if (query.attrs?.length) where.push(sql<boolean>`e.attrs ?| ${sql.val(query.attrs)}::text[]`);
   if (query.q) {
     // The exact predicate, and for equality terms a condition the attrs GIN index answers.

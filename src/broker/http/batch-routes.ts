@@ -144,7 +144,7 @@ export async function batchRoutes(app: FastifyInstance, services: BrokerServices
           }
         : {}),
     };
-    const entityQuery = buildEntityQuery(tenant.name, asQuery, terms);
+    const entityQuery = { ...buildEntityQuery(tenant.name, asQuery, terms), excludeTypes: await services.personal.typesOf(services.ctx.db, tenant.name) };
     const result = await federation.queryEntities(entityQuery, terms, request);
     if (result.total !== undefined) reply.header('ngsild-results-count', String(result.total));
     const render = renderOptions(asQuery, terms);

@@ -6,6 +6,7 @@ import type { AppContext } from '../../platform/module.ts';
 import { BrokerAccess, BrokerTenants, type BrokerPermission, type BrokerTenant } from '../broker-tenants.ts';
 import type { EntityService } from '../entities/entity-service.ts';
 import type { EntityStore } from '../entities/entity-store.ts';
+import type { PersonalTypes } from '../personal/personal-types.ts';
 import { requestTerms, type ResolvedTerms, type TermResolver } from './ngsi-http.ts';
 import { header } from './request-options.ts';
 
@@ -16,6 +17,8 @@ export interface BrokerServices {
   tenants: BrokerTenants;
   access: BrokerAccess;
   resolver: TermResolver;
+  /** The tenants' personal entity types, left out of every read (personal/personal-types.ts). */
+  personal: PersonalTypes;
 }
 
 export interface Begun {

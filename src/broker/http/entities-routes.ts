@@ -9,6 +9,7 @@ import { expandTypeSelector, parseTypeSelector } from '../entities/type-selector
 import { parseGeoQuery } from '../geo/geo-query.ts';
 import { parseQ } from '../query/q-language.ts';
 import { parseScopeQuery } from '../query/scope-query.ts';
+import { isPersonal, personalDataRefusal } from '../personal/personal-types.ts';
 import { Federation } from '../registrations/federation.ts';
 import { begin, type BrokerServices } from './broker-services.ts';
 import { negotiate, sendNgsi, type ResolvedTerms } from './ngsi-http.ts';
@@ -96,7 +97,7 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
     const answer = negotiate(request, true);
     const { tenant, terms } = await begin(services, request, 'broker.read');
     const query = request.query as Query;
-    const entityQuery = buildEntityQuery(tenant.name, query, terms);
+    const entityQuery = { ...buildEntityQuery(tenant.name, query, terms), excludeTypes: await services.personal.typesOf(services.ctx.db, tenant.name) };
     const render = renderOptions(query, terms);
     const result = await federation.queryEntities(entityQuery, terms, request);
     if (result.warnings.length) reply.header('ngsild-warning', result.warnings.map((w) => `199 - "${w.replaceAll('"', "'")}"`).join(', '));
@@ -114,8 +115,9 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
     const id = assertEntityId(request.params.entityId, 'entityId');
     const { tenant, terms } = await begin(services, request, 'broker.read');
     const query = request.query as Query;
-    const entity = await federation.retrieve(tenant.name, id, terms, request);
+    const { entity, version } = await federation.retrieve(tenant.name, id, terms, request);
     if (!entity) throw new NgsiError('ResourceNotFound', `Entity ${id} does not exist`);
+    if (isPersonal(await services.personal.typesOf(services.ctx.db, tenant.name, version), entity.types)) throw personalDataRefusal(id);
     const type = param(query, 'type');
     if (type) {
       const wanted = type.split(',').map((t) => terms.expandTerm(t.trim()));

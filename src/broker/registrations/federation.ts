@@ -57,6 +57,7 @@ import {
   type StoredRegistrationInfo,
 } from './registration.ts';
 import { RegistrationStore } from './registration-store.ts';
+import { isPersonal } from '../personal/personal-types.ts';
 import { tenantVersion, VersionedCache } from '../tenant-state.ts';
 import { readLimited } from '../../platform/http/read-limited.ts';
 
@@ -201,7 +202,9 @@ export class Federation {
       queryEntities(db, { ...query, offset: 0, limit: window }),
       this.query(query.tenant, query, terms, request, targets, window),
     ]);
-    const merged = mergeEntities(local.entities, remote.entities);
+    // A source's entities of a type this tenant holds as personal are left out like local ones.
+    const excluded = query.excludeTypes ?? [];
+    const merged = mergeEntities(local.entities, excluded.length ? remote.entities.filter((r) => !isPersonal(excluded, r.entity.types)) : remote.entities);
     const result: FederatedResult = { entities: merged.slice(query.offset, query.offset + query.limit), warnings: remote.warnings };
     if (query.count) {
       const localIds = new Set(local.entities.map((e) => e.id));
@@ -237,10 +240,14 @@ export class Federation {
    * reading the entity in the Retrieve Entity handler (type and attrs are read from the
    * request's query, as the handler does).
    */
-  async retrieve(tenant: string, id: string, terms: ResolvedTerms, request: FastifyRequest): Promise<StoredEntity | undefined> {
+  async retrieve(tenant: string, id: string, terms: ResolvedTerms, request: FastifyRequest): Promise<{ entity: StoredEntity | undefined; version: number }> {
     // One statement reads the entity and the tenant's version: most tenants have no
     // registrations, and then that is all a retrieve costs.
     const { entity: local, version } = await this.services.store.getWithVersion(tenant, id);
+    return { entity: await this.#retrieveMerged(tenant, id, terms, request, local, version), version };
+  }
+
+  async #retrieveMerged(tenant: string, id: string, terms: ResolvedTerms, request: FastifyRequest, local: StoredEntity | undefined, version: number): Promise<StoredEntity | undefined> {
     if (!this.forwarding(request)) return local;
     if (!(await this.#hasAny(tenant, version))) return local;
     const raw = request.query as Record<string, string | undefined>;

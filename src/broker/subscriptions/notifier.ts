@@ -263,6 +263,7 @@ export class Notifier {
           ${selector.id ? sql`and id = ${selector.id}` : sql``}
           ${selector.idPattern ? sql`and id ~ ${selector.idPattern}` : sql``}
           ${names.length ? sql`and types && ${sql.val(names)}::text[]` : sql``}
+          and not exists (select 1 from broker_personal_types p where p.tenant = ${row.tenant} and p.type = any(types))
           order by id limit 1000`.execute(this.#db);
         for (const r of found.rows) {
           const entity = rowToEntity(r as never);

@@ -14,6 +14,7 @@ import { parseQ, type QExpression } from '../query/q-language.ts';
 import { qToJsonPath } from '../query/q-sql.ts';
 import { matchesScopeQuery, parseScopeQuery } from '../query/scope-query.ts';
 import type { TermResolver } from '../http/ngsi-http.ts';
+import { isPersonal, type PersonalTypes } from '../personal/personal-types.ts';
 import { VersionedCache } from '../tenant-state.ts';
 import type { StoredSubscription, Trigger } from './subscription.ts';
 
@@ -85,7 +86,10 @@ export class SubscriptionMatcher {
   readonly #parsedQ = new Map<string, QExpression>();
   readonly #subscriptions = new VersionedCache<ActiveSubscription[]>();
 
-  constructor(private readonly resolver: TermResolver) {}
+  constructor(
+    private readonly resolver: TermResolver,
+    private readonly personal: PersonalTypes,
+  ) {}
 
   /** The EntityStore listener: reads in the write's transaction; returns the outbox insert. */
   readonly listener = async (trx: BrokerTrx, changes: EntityChange[], tenantVersion: () => Promise<number>): Promise<RawBuilder<unknown>[]> => {
@@ -95,10 +99,13 @@ export class SubscriptionMatcher {
     const now = Date.now();
     const subs = (await this.#subscriptions.get(tenant, version, () => loadActive(trx, tenant))).filter((s) => s.expiresAt === null || s.expiresAt > now);
     if (subs.length === 0) return [];
+    // Personal entities never go out in notifications: only the opt-in gateway serves them.
+    const personal = await this.personal.typesOf(trx, tenant, version);
     const rows: Array<{ subscription_id: string; trigger: string; entity: unknown }> = [];
     for (const change of changes) {
       const summary = summarise(change);
       const entity = change.after ?? change.before!;
+      if (isPersonal(personal, entity.types) || (change.before && isPersonal(personal, change.before.types))) continue;
       for (const { id, body: sub } of subs) {
         if (!selects(sub, entity)) continue;
         const trigger = triggerFor(sub, summary);

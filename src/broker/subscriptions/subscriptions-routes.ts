@@ -8,6 +8,7 @@ import { MAX_LIMIT } from '../entities/entity-query.ts';
 import { begin, type BrokerServices } from '../http/broker-services.ts';
 import { contextLink, negotiate, sendNgsi } from '../http/ngsi-http.ts';
 import { options, paging, type Query } from '../http/request-options.ts';
+import { assertNoPersonalSelector } from '../personal/personal-types.ts';
 import { applyFragment, parseSubscription, renderSubscription, type StoredSubscription, type SubscriptionStatus } from './subscription.ts';
 import { CORE_CONTEXT_URL } from '../jsonld/core-context.ts';
 
@@ -67,6 +68,7 @@ export async function subscriptionsRoutes(app: FastifyInstance, services: Broker
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new NgsiError('BadRequestData', 'The subscription must be a JSON object');
     const { tenant, terms } = await begin(services, request, 'broker.write', { bodies: [body] });
     const sub = parseSubscription(body, terms, subscriberContext(request, body as Record<string, unknown>), `urn:ngsi-ld:Subscription:${randomUUID()}`);
+    assertNoPersonalSelector(await services.personal.typesOf(db, tenant.name), sub.entities);
     const inserted = await db
       .insertInto('broker_subscriptions')
       .values({ tenant: tenant.name, id: sub.id, ...columns(sub) })
@@ -121,6 +123,7 @@ export async function subscriptionsRoutes(app: FastifyInstance, services: Broker
       const { sub } = fromRow(row);
       const changed = applyFragment(sub, body as Record<string, unknown>, terms);
       if (!changed.entities && !changed.watchedAttributes) throw new NgsiError('BadRequestData', 'A subscription needs entities or watchedAttributes (or both)');
+      assertNoPersonalSelector(await services.personal.typesOf(trx, tenant.name), changed.entities);
       if ('@context' in (body as object) || contextLink(request)) changed.context = subscriberContext(request, body as Record<string, unknown>);
       await trx
         .updateTable('broker_subscriptions')

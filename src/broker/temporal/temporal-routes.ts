@@ -27,6 +27,7 @@ import { parseQ } from '../query/q-language.ts';
 import { parseScopeQuery } from '../query/scope-query.ts';
 import { renderTemporalEntity } from './temporal-output.ts';
 import { parseTemporalParams, type TemporalParams } from './temporal-params.ts';
+import { isPersonal, personalDataRefusal } from '../personal/personal-types.ts';
 import { TemporalStore, type InstanceFilter, type TemporalEntity } from './temporal-store.ts';
 
 const BASE = '/ngsi-ld/v1/temporal/entities';
@@ -111,6 +112,7 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
       instances: timeFilter(params),
       ...page,
       expand: (t) => terms.expandTerm(t),
+      excludeTypes: await services.personal.typesOf(services.ctx.db, tenant.name),
     });
     if (result.total !== undefined) reply.header('ngsild-results-count', String(result.total));
     return sendNgsi(reply, 200, await render(tenant.name, result.entities, params, terms), terms, answer);
@@ -138,6 +140,7 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
     const params = parseTemporalParams(query, terms, false);
     const entity = await temporal.get(tenant.name, id);
     if (!entity) throw new NgsiError('ResourceNotFound', `Entity ${id} has no temporal evolution`);
+    if (isPersonal(await services.personal.typesOf(services.ctx.db, tenant.name), entity.types)) throw personalDataRefusal(id);
     const type = param(query, 'type');
     if (type) {
       const wanted = type.split(',').map((t) => terms.expandTerm(t.trim()));

@@ -52,6 +52,8 @@ export interface TemporalEntityQuery {
   offset: number;
   count: boolean;
   expand: (term: string) => string;
+  /** Types never served: the tenant's personal types (personal/personal-types.ts). */
+  excludeTypes?: string[] | undefined;
 }
 
 /** Most instances one answer may carry; beyond it the answer is TooManyResults. */
@@ -134,6 +136,7 @@ export class TemporalStore {
       where.push(sql<boolean>`t.id ~ ${query.idPattern}`);
     }
     if (query.types) where.push(typeSelectorSql(query.types, sql.ref('t.types')));
+    if (query.excludeTypes?.length) where.push(sql<boolean>`not (t.types && ${sql.val(query.excludeTypes)}::text[])`);
     if (query.scopeQ) where.push(compileScopeQuery(query.scopeQ, 't.scopes'));
     const owned = sql<boolean>`h.tenant = t.tenant and h.entity_id = t.id`;
     where.push(sql<boolean>`exists (select 1 from broker_attribute_instances h where ${owned} and ${and(instanceConditions(query.instances))})`);

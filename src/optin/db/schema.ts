@@ -10,6 +10,9 @@ export type Sensitivity = 'normal' | 'sensitive' | 'special_care';
 export type ProviderAuth = 'bearer' | 'basic' | 'none';
 export type ServiceStatus = 'pending' | 'approved' | 'rejected' | 'suspended';
 
+/** http: a system of its own behind an endpoint; broker: personal entity types in the City OS broker. */
+export type ProviderKind = 'http' | 'broker';
+
 export interface OptinProvidersTable {
   id: string;
   lg_code: string;
@@ -17,7 +20,12 @@ export interface OptinProvidersTable {
   name_en: string;
   description_ja: Generated<string>;
   description_en: Generated<string>;
-  endpoint: string;
+  kind: Generated<ProviderKind>;
+  /** kind http only. */
+  endpoint: string | null;
+  /** kind broker only: the NGSI-LD entity types (as registered) and the Relationship naming the resident. */
+  entity_types: string[] | null;
+  owner_attribute: string | null;
   auth_method: ProviderAuth;
   credentials_sealed: string | null;
   timeout_ms: Generated<number>;

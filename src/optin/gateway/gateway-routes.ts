@@ -7,8 +7,9 @@
 // it, the resident has a consent in force for this service, provider and purpose covering the
 // items. It then forwards the call with the provider's own credentials and the resident's id at
 // that provider, and returns only the consented items (top-level members of the provider's JSON
-// answer). Every call on a known resident's data — allowed, refused or failed — is written to
-// their access log.
+// answer). A provider of kind `broker` (personal entity types in the City OS broker) is read
+// in-process instead (broker-source.ts). Every call on a known resident's data — allowed,
+// refused or failed — is written to their access log.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, PlatformErrors, type ErrorDefinition } from '../../platform/errors.ts';
 import { isUuid } from '../consents/consents.ts';
@@ -17,6 +18,7 @@ import { GatewayErrors, OptinErrors } from '../errors.ts';
 import type { OptinContext } from '../optin-context.ts';
 import type { AccessEntry } from './access-log.ts';
 import { credentialsOf, readGatewayState } from './gateway-state.ts';
+import { readFromBroker } from './broker-source.ts';
 import { callProvider } from './provider-client.ts';
 import { forgetLink, residentRefFor } from './subject-links.ts';
 
@@ -72,6 +74,13 @@ export async function gatewayRoutes(app: FastifyInstance, ctx: OptinContext): Pr
       if (entry.accountId) await log(outcome, definition.status, reason);
       throw new AppError(definition);
     };
+    const released = (r: FastifyReply) =>
+      r
+        .header('cache-control', 'no-store')
+        .header('tsunagu-consent', entry.consentId!)
+        .header('tsunagu-items-released', entry.itemsReleased.join(','))
+        .header('tsunagu-items-withheld', entry.itemsWithheld.join(','))
+        .type('application/json; charset=utf-8');
 
     if (service.status === 'suspended') await refuse(GatewayErrors.SERVICE_SUSPENDED, 'service_suspended');
     if (request.method !== 'GET') throw new AppError(GatewayErrors.METHOD_NOT_FORWARDED, { headers: { allow: 'GET' } });
@@ -97,15 +106,29 @@ export async function gatewayRoutes(app: FastifyInstance, ctx: OptinContext): Pr
     if (entry.itemsReleased.length === 0) await refuse(GatewayErrors.CONSENT_REQUIRED, 'items_not_consented');
     if (provider.status !== 'active') await refuse(GatewayErrors.PROVIDER_SUSPENDED, 'provider_suspended', 'failed');
 
+    if (provider.kind === 'broker') {
+      const found = await readFromBroker(ctx, provider, entry.accountId!, entry.itemsReleased, path, query);
+      // Like a malformed items list: the service's mistake, not an access to the resident's data.
+      if (found.kind === 'bad_request') throw new AppError(PlatformErrors.BAD_REQUEST, { detail: { ja: found.ja, en: found.en } });
+      if (found.kind === 'no_record') await refuse(GatewayErrors.NO_RECORD, 'no_record', 'failed');
+      const { body, total } = found as { body: unknown; total?: number };
+      await log('allowed', 200, entry.itemsWithheld.length ? 'items_withheld' : null);
+      if (total !== undefined) reply.header('ngsild-results-count', String(total));
+      return released(reply)
+        .header('link', `<${ctx.broker.CORE_CONTEXT_URL}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"`)
+        .send(body);
+    }
+    const endpoint = provider.endpoint!;
+
     const credentials = credentialsOf(ctx, provider);
-    const link = await residentRefFor(ctx, entry.accountId!, provider, credentials, state.residentRefSealed);
+    const link = await residentRefFor(ctx, entry.accountId!, { ...provider, endpoint }, credentials, state.residentRefSealed);
     if (link.kind === 'no_card') await refuse(GatewayErrors.NOT_LINKED, 'no_card_check');
     if (link.kind === 'no_record') await refuse(GatewayErrors.NO_RECORD, 'no_record', 'failed');
     if (link.kind === 'failed') await refuse(link.answer.kind === 'failed' && link.answer.reason === 'timeout' ? GatewayErrors.PROVIDER_TIMEOUT : GatewayErrors.PROVIDER_ERROR, `link_${link.answer.kind === 'failed' ? link.answer.reason : `status_${link.answer.status}`}`, 'failed');
     const residentRef = (link as { residentRef: string }).residentRef;
 
     query.delete('items');
-    const answer = await callProvider(provider, credentials, {
+    const answer = await callProvider({ endpoint, timeoutMs: provider.timeoutMs }, credentials, {
       method: 'GET',
       path,
       query: query.toString(),
@@ -122,13 +145,7 @@ export async function gatewayRoutes(app: FastifyInstance, ctx: OptinContext): Pr
     const filtered: Record<string, unknown> = {};
     for (const code of entry.itemsReleased) if (Object.hasOwn(body as object, code)) filtered[code] = (body as Record<string, unknown>)[code];
     await log('allowed', 200, entry.itemsWithheld.length ? 'items_withheld' : null);
-    return reply
-      .header('cache-control', 'no-store')
-      .header('tsunagu-consent', consent!.id)
-      .header('tsunagu-items-released', entry.itemsReleased.join(','))
-      .header('tsunagu-items-withheld', entry.itemsWithheld.join(','))
-      .type('application/json; charset=utf-8')
-      .send(filtered);
+    return released(reply).send(filtered);
   };
   app.route<{ Params: { provider: string; '*': string } }>({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/gateway/:provider/*', handler: forward });
 }

@@ -4,7 +4,7 @@
 // provider. Read fresh on every call (a revocation or suspension counts from the next call);
 // one round trip instead of eight keeps the gateway's own latency small.
 import { sql } from 'kysely';
-import type { ServiceStatus } from '../db/schema.ts';
+import type { ProviderKind, ServiceStatus } from '../db/schema.ts';
 import type { OptinContext } from '../optin-context.ts';
 import type { ProviderCredentials } from '../registry/registry.ts';
 
@@ -12,7 +12,7 @@ export interface GatewayState {
   service?: { id: string; status: ServiceStatus; lgCode: string };
   /** Item codes the service is registered for at this provider. */
   registered: string[];
-  provider?: { id: string; status: 'active' | 'suspended'; endpoint: string; timeoutMs: number; version: number; credentialsSealed: string | null };
+  provider?: { id: string; lgCode: string; kind: ProviderKind; status: 'active' | 'suspended'; endpoint: string | null; timeoutMs: number; version: number; credentialsSealed: string | null };
   consent?: { id: string; items: string[] };
   residentRefSealed?: string;
 }
@@ -24,6 +24,8 @@ interface Row {
   registered: string[] | null;
   provider_id: string | null;
   provider_status: 'active' | 'suspended' | null;
+  provider_lg_code: string | null;
+  provider_kind: ProviderKind | null;
   endpoint: string | null;
   timeout_ms: number | null;
   provider_version: number | null;
@@ -38,7 +40,7 @@ export async function readGatewayState(ctx: OptinContext, clientId: string, prov
   const { rows } = await sql<Row>`
     select s.id as service_id, s.status as service_status, s.lg_code as service_lg_code,
       (select array_agg(si.item_code order by si.item_code) from optin_service_items si where si.service_id = s.id and si.provider_id = ${providerId}) as registered,
-      p.id as provider_id, p.status as provider_status, p.endpoint, p.timeout_ms, p.version as provider_version, p.credentials_sealed,
+      p.id as provider_id, p.status as provider_status, p.lg_code as provider_lg_code, p.kind as provider_kind, p.endpoint, p.timeout_ms, p.version as provider_version, p.credentials_sealed,
       c.id as consent_id, c.items as consent_items,
       l.resident_ref_sealed
     from (select 1) as one
@@ -57,7 +59,7 @@ export async function readGatewayState(ctx: OptinContext, clientId: string, prov
     ...(row.service_id ? { service: { id: row.service_id, status: row.service_status!, lgCode: row.service_lg_code! } } : {}),
     registered: row.registered ?? [],
     ...(row.provider_id
-      ? { provider: { id: row.provider_id, status: row.provider_status!, endpoint: row.endpoint!, timeoutMs: row.timeout_ms!, version: row.provider_version!, credentialsSealed: row.credentials_sealed } }
+      ? { provider: { id: row.provider_id, lgCode: row.provider_lg_code!, kind: row.provider_kind!, status: row.provider_status!, endpoint: row.endpoint, timeoutMs: row.timeout_ms!, version: row.provider_version!, credentialsSealed: row.credentials_sealed } }
       : {}),
     ...(row.consent_id ? { consent: { id: row.consent_id, items: row.consent_items ?? [] } } : {}),
     ...(row.resident_ref_sealed ? { residentRefSealed: row.resident_ref_sealed } : {}),

@@ -2,7 +2,7 @@
 // Every call has the provider's timeout and an answer size cap, and failures come back as a
 // reason code the gateway turns into 502/504 — never the provider's own error text or headers,
 // which could carry what the service must not see.
-import type { Provider, ProviderCredentials } from '../registry/registry.ts';
+import type { ProviderCredentials } from '../registry/registry.ts';
 
 export const MAX_ANSWER_BYTES = 5 * 1024 * 1024;
 
@@ -28,7 +28,7 @@ async function readCapped(response: Response): Promise<Buffer | undefined> {
 }
 
 export async function callProvider(
-  provider: Pick<Provider, 'endpoint' | 'timeoutMs'>,
+  provider: { endpoint: string; timeoutMs: number },
   credentials: ProviderCredentials,
   request: { method: 'GET' | 'POST'; path: string; query?: string; headers?: Record<string, string>; body?: unknown },
 ): Promise<ProviderAnswer> {

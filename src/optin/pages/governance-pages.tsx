@@ -109,8 +109,14 @@ export async function governancePages(app: FastifyInstance, ctx: OptinContext): 
             id="providers"
             caption={t('optin.gov.providers')}
             captionSize="s"
-            head={[t('optin.gov.provider'), t('optin.gov.owner'), t('optin.gov.status'), t('optin.gov.items')]}
-            rows={await Promise.all(providers.map(async (p) => [{ content: <><strong>{p.name[locale]}</strong><br /><code>{p.id}</code></> }, await tenantName(p.lgCode), t(`optin.providerStatus.${p.status}`), p.items.map((i) => i.name[locale]).join('、')]))}
+            head={[t('optin.gov.provider'), t('optin.gov.owner'), t('optin.gov.source'), t('optin.gov.status'), t('optin.gov.items')]}
+            rows={await Promise.all(providers.map(async (p) => [
+              { content: <><strong>{p.name[locale]}</strong><br /><code>{p.id}</code></> },
+              await tenantName(p.lgCode),
+              p.broker ? t('optin.gov.sourceBroker', { types: p.broker.entityTypes.join(', ') }) : { content: <code>{p.endpoint ? new URL(p.endpoint).host : ''}</code> },
+              t(`optin.providerStatus.${p.status}`),
+              p.items.map((i) => i.name[locale]).join('、'),
+            ]))}
           />
         )}
         <p><a href="/staff/gateway/access-log">{t('optin.gov.accessLog')}</a></p>

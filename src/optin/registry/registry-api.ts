@@ -15,7 +15,7 @@ import { prefectureCodeOf } from '../../platform/tenancy/lg-code.ts';
 import type { ServiceStatus } from '../db/schema.ts';
 import { OptinErrors } from '../errors.ts';
 import type { OptinContext } from '../optin-context.ts';
-import type { Provider, ProviderCredentials, ProviderInput, Service, ServiceInput } from './registry.ts';
+import type { BrokerSource, Provider, ProviderCredentials, ProviderInput, Service, ServiceInput } from './registry.ts';
 
 const localized = (max: number, min = 1) =>
   ({ type: 'object', additionalProperties: false, required: ['ja', 'en'], properties: { ja: { type: 'string', minLength: min, maxLength: max }, en: { type: 'string', minLength: min, maxLength: max } } }) as const;
@@ -54,7 +54,9 @@ function credentialsOf(body: CredentialsBody, where: string): ProviderCredential
 const providerSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'lgCode', 'name', 'endpoint', 'credentials', 'items'],
+  // endpoint and credentials (a system of its own), or broker (personal entity types in the City
+  // OS broker): checked in the handler, for the reason given above credentialsSchema.
+  required: ['id', 'lgCode', 'name', 'items'],
   properties: {
     id: slug,
     lgCode: { type: 'string', pattern: '^[0-9]{6}$' },
@@ -62,6 +64,15 @@ const providerSchema = {
     description: localized(1000, 0),
     endpoint: { type: 'string', minLength: 1, maxLength: 2000 },
     credentials: credentialsSchema,
+    broker: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['entityTypes', 'ownerAttribute'],
+      properties: {
+        entityTypes: { type: 'array', minItems: 1, maxItems: 20, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 256 } },
+        ownerAttribute: { type: 'string', minLength: 1, maxLength: 256 },
+      },
+    },
     timeoutMs: { type: 'integer', minimum: 100, maximum: 60000 },
     items: {
       type: 'array',
@@ -102,8 +113,10 @@ const serviceSchema = {
   },
 } as const;
 
-type ProviderBody = Omit<ProviderInput, 'description' | 'timeoutMs' | 'items' | 'credentials'> & {
-  credentials: CredentialsBody;
+type ProviderBody = Omit<ProviderInput, 'description' | 'timeoutMs' | 'items' | 'credentials' | 'endpoint' | 'broker'> & {
+  endpoint?: string;
+  broker?: BrokerSource;
+  credentials?: CredentialsBody;
   description?: { ja: string; en: string };
   timeoutMs?: number;
   items: Array<{ code: string; name: { ja: string; en: string }; description?: { ja: string; en: string }; sensitivity: ProviderInput['items'][number]['sensitivity'] }>;
@@ -112,6 +125,24 @@ type ServiceBody = Omit<ServiceInput, 'description'> & { description?: { ja: str
 
 function invalid(error: typeof OptinErrors.INVALID_PROVIDER, name: string, ja: string, en: string): AppError {
   return new AppError(error, { problems: [{ name, in: 'body', detail: { ja, en } }] });
+}
+
+/** The provider's source: its own system (endpoint and credentials) or the City OS broker. */
+function providerSource(body: ProviderBody, production: boolean): { endpoint: string; credentials: ProviderCredentials } | { broker: BrokerSource; credentials: ProviderCredentials } {
+  if (body.broker) {
+    if (body.endpoint !== undefined || body.credentials !== undefined) {
+      throw invalid(OptinErrors.INVALID_PROVIDER, '/broker', 'broker を指定したときは endpoint と credentials を付けないでください', 'A broker provider takes no endpoint or credentials');
+    }
+    const bad = [...body.broker.entityTypes, body.broker.ownerAttribute].find((n) => !NGSI_NAME.test(n));
+    if (bad) throw invalid(OptinErrors.INVALID_PROVIDER, '/broker', `「${bad}」は NGSI-LD の名前として使えません`, `"${bad}" is not an NGSI-LD name (a term or an absolute IRI)`);
+    return { broker: body.broker, credentials: { method: 'none' } };
+  }
+  if (body.endpoint === undefined || body.credentials === undefined) {
+    throw invalid(OptinErrors.INVALID_PROVIDER, '/endpoint', 'endpoint と credentials（または broker）を指定してください', 'Give endpoint and credentials (or broker)');
+  }
+  const problem = endpointProblem(body.endpoint, production);
+  if (problem) throw invalid(OptinErrors.INVALID_PROVIDER, '/endpoint', `接続先 URL が使えません（${problem}）`, `The endpoint cannot be used: ${problem}`);
+  return { endpoint: body.endpoint, credentials: credentialsOf(body.credentials, '/credentials') };
 }
 
 /** An endpoint the gateway may call: absolute http(s), https in production, no credentials in it. */
@@ -129,8 +160,11 @@ export function endpointProblem(value: string, production: boolean): string | nu
   return 'must be https';
 }
 
+/** An NGSI-LD name as the broker accepts it: a term (no spaces or reserved characters) or an absolute IRI. */
+const NGSI_NAME = /^(?:[A-Za-z_][A-Za-z0-9_.-]{0,255}|[a-z][a-z0-9+.-]*:[^\s<>"{}|\\^`]+)$/;
+
 export function providerJson(p: Provider) {
-  return { id: p.id, lgCode: p.lgCode, name: p.name, description: p.description, endpoint: p.endpoint, authMethod: p.authMethod, timeoutMs: p.timeoutMs, status: p.status, items: p.items, createdAt: p.createdAt.toISOString() };
+  return { id: p.id, lgCode: p.lgCode, name: p.name, description: p.description, kind: p.kind, endpoint: p.endpoint, ...(p.broker ? { broker: p.broker } : {}), authMethod: p.authMethod, timeoutMs: p.timeoutMs, status: p.status, items: p.items, createdAt: p.createdAt.toISOString() };
 }
 
 export function serviceJson(s: Service) {
@@ -168,19 +202,25 @@ export async function registryApi(app: FastifyInstance, ctx: OptinContext): Prom
     const body = request.body;
     await tenantExists(body.lgCode);
     await guard.assert(request.actor, 'optin.manage_providers', prefectureCodeOf(body.lgCode));
-    const problem = endpointProblem(body.endpoint, ctx.app.config.production);
-    if (problem) throw invalid(OptinErrors.INVALID_PROVIDER, '/endpoint', `接続先 URL が使えません（${problem}）`, `The endpoint cannot be used: ${problem}`);
+    const source = providerSource(body, ctx.app.config.production);
     const codes = body.items.map((i) => i.code);
     const twice = codes.find((c, i) => codes.indexOf(c) !== i);
     if (twice) throw invalid(OptinErrors.INVALID_PROVIDER, '/items', `データ項目「${twice}」が二度あります`, `Item "${twice}" is listed twice`);
     if (await ctx.registry.providerExists(ctx.db, body.id)) throw new AppError(OptinErrors.PROVIDER_EXISTS);
     const empty = { ja: '', en: '' };
-    await ctx.registry.createProvider(
-      ctx.db,
-      { ...body, description: body.description ?? empty, timeoutMs: body.timeoutMs ?? 5000, items: body.items.map((i) => ({ ...i, description: i.description ?? empty })), credentials: credentialsOf(body.credentials, '/credentials') },
-      actorId(request.actor),
-    );
-    await audit(request, 'optin.provider_registered', body.lgCode, body.id, { items: codes, authMethod: body.credentials.method });
+    const common = { id: body.id, lgCode: body.lgCode, name: body.name, description: body.description ?? empty, timeoutMs: body.timeoutMs ?? 5000, items: body.items.map((i) => ({ ...i, description: i.description ?? empty })) };
+    if ('endpoint' in source) {
+      await ctx.registry.createProvider(ctx.db, { ...common, ...source }, actorId(request.actor));
+    } else {
+      // The broker stops serving these types through the NGSI-LD API in the same transaction.
+      const types = await ctx.broker.expandNames(ctx.app, source.broker.entityTypes);
+      const [ownerAttribute] = await ctx.broker.expandNames(ctx.app, [source.broker.ownerAttribute]);
+      await ctx.registry.createProvider(ctx.db, { ...common, ...source }, actorId(request.actor), async (trx) => {
+        const { takenType } = await ctx.broker.setPersonalTypes(trx, { tenant: body.lgCode, providerId: body.id, types, ownerAttribute: ownerAttribute! });
+        if (takenType) throw invalid(OptinErrors.INVALID_PROVIDER, '/broker/entityTypes', `エンティティ型 ${takenType} は別のデータ提供元に登録済みです`, `Entity type ${takenType} already belongs to another provider`);
+      });
+    }
+    await audit(request, 'optin.provider_registered', body.lgCode, body.id, { items: codes, ...('endpoint' in source ? { authMethod: source.credentials.method } : { broker: source.broker }) });
     return reply.code(201).header('location', `/api/v1/gateway/providers/${body.id}`).send(providerJson(await provider(body.id)));
   });
 

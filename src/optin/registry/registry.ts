@@ -4,7 +4,7 @@
 // suspended service or provider stops every gateway call at once (read fresh on each call).
 import { sql, type Selectable } from 'kysely';
 import type { Sealer } from '../../platform/crypto/sealer.ts';
-import type { OptinDatabase, OptinProviderItemsTable, OptinProvidersTable, OptinServicesTable, ProviderAuth, Sensitivity, ServiceStatus } from '../db/schema.ts';
+import type { OptinDatabase, OptinProviderItemsTable, OptinProvidersTable, OptinServicesTable, ProviderAuth, ProviderKind, Sensitivity, ServiceStatus } from '../db/schema.ts';
 
 export interface Localized {
   ja: string;
@@ -20,12 +20,24 @@ export interface ProviderItem {
 
 export type ProviderCredentials = { method: 'bearer'; token: string } | { method: 'basic'; username: string; password: string } | { method: 'none' };
 
+/** Where a provider of kind `broker` keeps its data: personal entity types in the City OS broker. */
+export interface BrokerSource {
+  /** Entity types as registered (core-context terms or IRIs). */
+  entityTypes: string[];
+  /** The Relationship whose object is urn:ngsi-ld:Person:<the resident's common-ID subject>. */
+  ownerAttribute: string;
+}
+
 export interface Provider {
   id: string;
   lgCode: string;
   name: Localized;
   description: Localized;
-  endpoint: string;
+  kind: ProviderKind;
+  /** kind http. */
+  endpoint: string | null;
+  /** kind broker. */
+  broker: BrokerSource | null;
   authMethod: ProviderAuth;
   timeoutMs: number;
   status: 'active' | 'suspended';
@@ -34,16 +46,15 @@ export interface Provider {
   createdAt: Date;
 }
 
-export interface ProviderInput {
+export type ProviderInput = {
   id: string;
   lgCode: string;
   name: Localized;
   description: Localized;
-  endpoint: string;
   credentials: ProviderCredentials;
   timeoutMs: number;
   items: ProviderItem[];
-}
+} & ({ endpoint: string; broker?: undefined } | { endpoint?: undefined; broker: BrokerSource });
 
 export interface Purpose {
   code: string;
@@ -82,7 +93,8 @@ const credentialsContext = (providerId: string) => `optin_providers.credentials:
 export class Registry {
   constructor(private readonly sealer: Sealer) {}
 
-  async createProvider(db: OptinDatabase, input: ProviderInput, createdBy: string): Promise<void> {
+  /** `alsoInTransaction` runs in the same transaction (the broker's personal types). */
+  async createProvider(db: OptinDatabase, input: ProviderInput, createdBy: string, alsoInTransaction?: (trx: OptinDatabase) => Promise<void>): Promise<void> {
     await db.transaction().execute(async (trx) => {
       await trx
         .insertInto('optin_providers')
@@ -93,7 +105,10 @@ export class Registry {
           name_en: input.name.en,
           description_ja: input.description.ja,
           description_en: input.description.en,
-          endpoint: input.endpoint,
+          kind: input.broker ? 'broker' : 'http',
+          endpoint: input.endpoint ?? null,
+          entity_types: input.broker?.entityTypes ?? null,
+          owner_attribute: input.broker?.ownerAttribute ?? null,
           auth_method: input.credentials.method,
           credentials_sealed: input.credentials.method === 'none' ? null : this.sealer.sealJson(input.credentials, credentialsContext(input.id)),
           timeout_ms: input.timeoutMs,
@@ -106,6 +121,7 @@ export class Registry {
           .values(input.items.map((item, i) => ({ provider_id: input.id, code: item.code, name_ja: item.name.ja, name_en: item.name.en, description_ja: item.description.ja, description_en: item.description.en, sensitivity: item.sensitivity, sort_order: i })))
           .execute();
       }
+      await alsoInTransaction?.(trx);
     });
   }
 
@@ -222,7 +238,9 @@ function toProvider(row: Selectable<OptinProvidersTable>, items: Array<Selectabl
     lgCode: row.lg_code,
     name: { ja: row.name_ja, en: row.name_en },
     description: { ja: row.description_ja, en: row.description_en },
+    kind: row.kind,
     endpoint: row.endpoint,
+    broker: row.kind === 'broker' ? { entityTypes: row.entity_types ?? [], ownerAttribute: row.owner_attribute ?? '' } : null,
     authMethod: row.auth_method,
     timeoutMs: row.timeout_ms,
     status: row.status,

@@ -30,6 +30,8 @@ describe('opt-in governance (staff pages)', () => {
     const request = await world.api('POST', '/api/v1/consent-requests', { subject: hanako.accountId, provider: 'child-health', items: ['checkups'], purpose: 'checkup-reminders', retentionDays: 0, validDays: 30, returnUri: service.redirect }, await service.token());
     const consentPage = await (await hanako.browser.request(request.body.url)).text();
     await hanako.browser.request(request.body.url, { form: { _csrf: hiddenField(consentPage, '_csrf'), decision: 'approve' } });
+    const homeHealth = await world.api('POST', '/api/v1/gateway/providers', { id: 'home-health', lgCode: '072028', name: { ja: '在宅健康見守り', en: 'Home health' }, broker: { entityTypes: ['HomeHealthReading'], ownerAttribute: 'owner' }, items: [{ code: 'systolic', name: { ja: '最高血圧', en: 'Systolic' }, sensitivity: 'special_care' }] });
+    assert.equal(homeHealth.status, 201, JSON.stringify(homeHealth.body));
     const token = await service.token();
     for (let i = 0; i < 3; i++) await world.api('GET', '/gateway/child-health/v1/record?items=checkups', undefined, token, { 'tsunagu-subject': hanako.accountId, 'tsunagu-purpose': 'checkup-reminders' });
     prefecture = (await onboardStaff(world.app, world.adminToken, 'gov@pref.example.jp', [{ role: 'municipal_admin', scope: { level: 'prefecture', prefectureCode: '070009' } }], '070009')).sessionToken;
@@ -45,6 +47,8 @@ describe('opt-in governance (staff pages)', () => {
     assert.match(overview.text, /kosodate アプリ/);
     assert.match(overview.text, /承認済み/);
     assert.match(overview.text, /母子健康記録システム/);
+    assert.match(overview.text, /<code>127\.0\.0\.1:\d+<\/code>/, 'where an HTTP provider is');
+    assert.match(overview.text, /都市OSのデータ連携基盤（HomeHealthReading）/, 'and a broker provider');
     assert.match(overview.text, /停止する/);
     const log = await page('/staff/gateway/access-log?outcome=allowed', prefecture);
     assert.match(log.text, /3 件/);

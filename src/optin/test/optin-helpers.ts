@@ -3,6 +3,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createListeningTestApp, platformAdminToken, type TestApp } from '../../../test/helpers/test-database.ts';
+import type { Config } from '../../platform/config.ts';
 import { CookieBrowser } from '../../../test/helpers/cookie-browser.ts';
 import { registerResident } from '../../identity/test/identity-helpers.ts';
 import { identityDb } from '../../identity/db/schema.ts';
@@ -68,8 +69,8 @@ export interface OptinWorld {
 }
 
 /** `ports`: a range of its own per test file, as test files run in parallel. */
-export async function startWorld(ports: [number, number]): Promise<OptinWorld> {
-  const { app, base } = await createListeningTestApp(ports);
+export async function startWorld(ports: [number, number], config: Partial<Config> = {}): Promise<OptinWorld> {
+  const { app, base } = await createListeningTestApp(ports, config);
   const adminToken = await platformAdminToken(app);
   const provider = await startProvider();
   const api: OptinWorld['api'] = async (method, path, body, token = adminToken, headers = {}) => {

@@ -1,7 +1,9 @@
 // The opt-in module's migrations, listed explicitly. Never edit one once merged: add a new one.
 import type { Migration } from 'kysely';
 import * as optin from './2026-12-03T1300-optin.ts';
+import * as brokerProviders from './2026-12-03T1600-optin-broker-providers.ts';
 
 export const optinMigrations: Record<string, Migration> = {
   '2026-12-03T1300-optin': optin,
+  '2026-12-03T1600-optin-broker-providers': brokerProviders,
 };
