@@ -184,7 +184,8 @@ export class Federation {
     this.#timeoutMs = options.timeoutMs ?? 5000;
     this.#maxBytes = options.maxResponseBytes ?? 16 * 1024 * 1024;
     this.#maxHops = options.maxHops ?? 4;
-    this.#fetch = options.fetch ?? fetch;
+    // Sources are named by registrants: connections go only to addresses the platform allows.
+    this.#fetch = options.fetch ?? ((url, init) => services.ctx.outbound.fetch(url as string, init));
   }
 
   /**

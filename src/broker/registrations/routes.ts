@@ -15,6 +15,7 @@ import { assertEntityId, assertName } from '../entities/entity-input.ts';
 import { MAX_LIMIT } from '../entities/entity-query.ts';
 import { expandTypeSelector, parseTypeSelector } from '../entities/type-selector.ts';
 import { begin, type BrokerServices } from '../http/broker-services.ts';
+import { assertContactable } from '../http/outbound-check.ts';
 import { negotiate, sendNgsi } from '../http/ngsi-http.ts';
 import { bodyObject, list, options, paging, param, type Query } from '../http/request-options.ts';
 import { parseQ, qAttributes } from '../query/q-language.ts';
@@ -42,6 +43,7 @@ export async function registrationRoutes(app: FastifyInstance, services: BrokerS
     const body = bodyObject(request);
     const { tenant, terms } = await begin(services, request, REGISTRATION_WRITE, { createTenant: true, bodies: [body] });
     const reg = parseRegistration(body, terms, () => `urn:ngsi-ld:ContextSourceRegistration:${randomUUID()}`);
+    await assertContactable(services.ctx.outbound, reg.endpoint, 'endpoint');
     await checkConflicts(services, registrations, tenant.name, reg);
     await registrations.create(tenant.name, reg);
     return reply.code(201).header('location', `${BASE}/${encodeURIComponent(reg.id)}`).send();
@@ -110,6 +112,7 @@ export async function registrationRoutes(app: FastifyInstance, services: BrokerS
     const previous = await registrations.get(tenant.name, id);
     if (!previous) throw new NgsiError('ResourceNotFound', `Context source registration ${id} does not exist`);
     const next = applyFragment(previous.body, body, terms, id);
+    if (next.endpoint !== previous.body.endpoint) await assertContactable(services.ctx.outbound, next.endpoint, 'endpoint');
     await checkConflicts(services, registrations, tenant.name, next);
     await registrations.update(tenant.name, next);
     return reply.code(204).send();

@@ -216,7 +216,8 @@ export class Notifier {
     for (const { key, value } of endpoint.receiverInfo ?? []) headers[key.toLowerCase()] = value;
     const url = new URL(endpoint.uri);
     if (url.protocol === 'mqtt:' || url.protocol === 'mqtts:') return this.#publish(url, sub, headers, body);
-    const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(SEND_TIMEOUT_MS), redirect: 'error' });
+    // Checked again at send time: the endpoint's address may have changed since it was accepted.
+    const response = await this.ctx.outbound.fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(SEND_TIMEOUT_MS), redirect: 'error' });
     await response.arrayBuffer().catch(() => undefined);
     if (response.status < 200 || response.status >= 300) throw new Error(`the endpoint answered HTTP ${response.status}`);
   }
@@ -231,7 +232,12 @@ export class Notifier {
     const key = `${url.protocol}//${url.username}:${url.password}@${url.host}/v${version}`;
     let pending = this.#mqtt.get(key);
     if (!pending) {
-      pending = mqtt.connectAsync(`${url.protocol}//${url.host}`, {
+      // MQTT connects by itself: connect to an address the outbound policy checked (the TLS
+      // server name stays the host name), so the check and the connection see the same address.
+      const [address] = await this.ctx.outbound.resolve(url);
+      const host = url.hostname.replace(/^\[|\]$/g, '');
+      pending = mqtt.connectAsync(`${url.protocol}//${address ? (address.includes(':') ? `[${address}]` : address) : url.hostname}${url.port ? `:${url.port}` : ''}`, {
+        ...(address && url.protocol === 'mqtts:' && address !== host ? { servername: host } : {}),
         username: url.username ? decodeURIComponent(url.username) : undefined,
         password: url.password ? decodeURIComponent(url.password) : undefined,
         protocolVersion: version,

@@ -6,6 +6,7 @@ import { NgsiError } from '../errors.ts';
 import { assertEntityId } from '../entities/entity-input.ts';
 import { MAX_LIMIT } from '../entities/entity-query.ts';
 import { begin, type BrokerServices } from '../http/broker-services.ts';
+import { assertContactable } from '../http/outbound-check.ts';
 import { contextLink, negotiate, sendNgsi } from '../http/ngsi-http.ts';
 import { options, paging, type Query } from '../http/request-options.ts';
 import { applyFragment, parseSubscription, renderSubscription, type StoredSubscription, type SubscriptionStatus } from './subscription.ts';
@@ -67,6 +68,7 @@ export async function subscriptionsRoutes(app: FastifyInstance, services: Broker
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new NgsiError('BadRequestData', 'The subscription must be a JSON object');
     const { tenant, terms } = await begin(services, request, 'broker.write', { bodies: [body] });
     const sub = parseSubscription(body, terms, subscriberContext(request, body as Record<string, unknown>), `urn:ngsi-ld:Subscription:${randomUUID()}`);
+    await assertContactable(services.ctx.outbound, sub.notification.endpoint.uri, 'notification.endpoint.uri');
     const inserted = await db
       .insertInto('broker_subscriptions')
       .values({ tenant: tenant.name, id: sub.id, ...columns(sub) })
@@ -121,6 +123,8 @@ export async function subscriptionsRoutes(app: FastifyInstance, services: Broker
       const { sub } = fromRow(row);
       const changed = applyFragment(sub, body as Record<string, unknown>, terms);
       if (!changed.entities && !changed.watchedAttributes) throw new NgsiError('BadRequestData', 'A subscription needs entities or watchedAttributes (or both)');
+      const uri = changed.notification.endpoint.uri;
+      if (uri !== sub.notification.endpoint.uri) await assertContactable(services.ctx.outbound, uri, 'notification.endpoint.uri');
       if ('@context' in (body as object) || contextLink(request)) changed.context = subscriberContext(request, body as Record<string, unknown>);
       await trx
         .updateTable('broker_subscriptions')
