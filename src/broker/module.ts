@@ -26,6 +26,7 @@ async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void
   // Temporal history: every change's attribute instances, recorded in the write's transaction.
   store.onChange(recordHistory);
   const { resolver, contextRoutes } = createBrokerResolver(ctx);
+  const notifier = new Notifier(ctx, resolver, app.log);
   const services: BrokerServices = {
     ctx,
     store,
@@ -35,11 +36,11 @@ async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void
     tenants: new BrokerTenants(ctx),
     access: new BrokerAccess(ctx),
     resolver,
+    wakeNotifier: () => notifier.wake(),
   };
   // Subscriptions: matches are written to the outbox inside each write's transaction; the
   // notifier delivers them (in processes that run the worker) and is woken after each commit.
   store.onChange(new SubscriptionMatcher(resolver).listener);
-  const notifier = new Notifier(ctx, resolver, app.log);
   store.onCommit(() => notifier.wake());
   if (ctx.config.runWorker) {
     app.addHook('onReady', async () => notifier.start());

@@ -16,6 +16,8 @@ export interface BrokerServices {
   tenants: BrokerTenants;
   access: BrokerAccess;
   resolver: TermResolver;
+  /** A transaction that queued notifications has committed: deliver now, not at the next poll. */
+  wakeNotifier: () => void;
 }
 
 export interface Begun {

@@ -6,6 +6,7 @@ import { temporalMigrations } from '../temporal/migrations.ts';
 import * as entities from './2026-11-23T1301-broker-entities.ts';
 import * as subscriptions from './2026-11-23T1304-broker-subscriptions.ts';
 import * as tenantVersions from './2026-12-03T0200-broker-tenant-versions.ts';
+import * as csourceSubscriptions from './2026-12-04T0100-broker-csource-subscriptions.ts';
 
 export const brokerMigrations: Record<string, Migration> = {
   ...jsonldMigrations,
@@ -14,4 +15,5 @@ export const brokerMigrations: Record<string, Migration> = {
   ...registrationMigrations,
   '2026-11-23T1304-broker-subscriptions': subscriptions,
   '2026-12-03T0200-broker-tenant-versions': tenantVersions,
+  '2026-12-04T0100-broker-csource-subscriptions': csourceSubscriptions,
 };

@@ -15,6 +15,8 @@ import { parseLang, renderEntity, type Representation } from '../entities/entity
 import { rowToEntity } from '../entities/entity-store.ts';
 import type { StoredEntity } from '../entities/stored-entity.ts';
 import { JSONLD_CONTEXT_REL, type TermResolver } from '../http/ngsi-http.ts';
+import { renderRegistration } from '../registrations/registration.ts';
+import { queueAllMatching, type CsourcePayload } from './csource-notifications.ts';
 import type { StoredSubscription } from './subscription.ts';
 
 /** Most changes carried by one notification. */
@@ -35,6 +37,7 @@ interface OutboxRow {
 
 interface ClaimedSubscription {
   body: StoredSubscription;
+  kind: 'entity' | 'csource';
   throttling: number;
   last_notification: Date | string | null;
 }
@@ -127,7 +130,7 @@ export class Notifier {
     const claimed = (await sql<ClaimedSubscription>`
       update broker_subscriptions set delivery_until = now() + make_interval(secs => ${LEASE_SECONDS})
       where tenant = ${tenant} and id = ${id} and (delivery_until is null or delivery_until < now())
-      returning body, throttling, last_notification`.execute(this.#db)).rows[0];
+      returning body, kind, throttling, last_notification`.execute(this.#db)).rows[0];
     if (!claimed) return false;
     try {
       const sub = typeof claimed.body === 'string' ? (JSON.parse(claimed.body) as StoredSubscription) : claimed.body;
@@ -150,7 +153,7 @@ export class Notifier {
       const sameTrigger = rows.findIndex((r) => r.trigger !== rows[0]!.trigger);
       if (sameTrigger > 0) rows.length = sameTrigger;
       const seqs = rows.map((r) => String(r.seq));
-      const notification = await this.#build(sub, rows);
+      const notification = claimed.kind === 'csource' ? await this.#buildCsource(sub, rows) : await this.#build(sub, rows);
       try {
         await this.#send(tenant, sub, notification);
       } catch (error) {
@@ -204,6 +207,26 @@ export class Notifier {
     };
   }
 
+  /** Clause 5.3.2 CsourceNotification: the matching part of each registration, compacted. */
+  async #buildCsource(sub: StoredSubscription, rows: OutboxRow[]): Promise<Record<string, unknown>> {
+    const terms = await this.resolver.resolve(sub.context);
+    const data = rows.map((row) => {
+      const payload = (typeof row.entity === 'string' ? JSON.parse(row.entity) : row.entity) as CsourcePayload;
+      const state = { timesSent: 0, timesFailed: 0, createdAt: '', modifiedAt: '' };
+      return renderRegistration({ tenant: '', body: payload.registration, state }, { terms, sysAttrs: false, status: false }, payload.information);
+    });
+    const trigger = rows[0]!.trigger;
+    return {
+      id: `urn:ngsi-ld:Notification:${randomUUID()}`,
+      type: 'Notification',
+      subscriptionId: sub.id,
+      notifiedAt: new Date().toISOString(),
+      data,
+      // Periodic notifications carry every match; the enumeration (5.3.3) has no reason for them.
+      ...(trigger === 'timeInterval' ? {} : { triggerReason: trigger }),
+    };
+  }
+
   async #send(tenant: string, sub: StoredSubscription, notification: Record<string, unknown>): Promise<void> {
     const { endpoint } = sub.notification;
     const terms = await this.resolver.resolve(sub.context);
@@ -254,13 +277,17 @@ export class Notifier {
 
   /** Periodic subscriptions (timeInterval): queue the current state of every selected entity. */
   async runPeriodic(): Promise<void> {
-    const due = (await sql<{ tenant: string; id: string; body: StoredSubscription; time_interval: number }>`
+    const due = (await sql<{ tenant: string; id: string; kind: string; body: StoredSubscription; time_interval: number }>`
       update broker_subscriptions set next_periodic_at = now() + make_interval(secs => time_interval)
       where time_interval is not null and is_active and (expires_at is null or expires_at > now())
         and (next_periodic_at is null or next_periodic_at <= now())
-      returning tenant, id, body, time_interval`.execute(this.#db)).rows;
+      returning tenant, id, kind, body, time_interval`.execute(this.#db)).rows;
     for (const row of due) {
       const sub = typeof row.body === 'string' ? (JSON.parse(row.body) as StoredSubscription) : row.body;
+      if (row.kind === 'csource') {
+        await queueAllMatching(this.#db, row.tenant, sub, 'timeInterval');
+        continue;
+      }
       const ids = new Set<string>();
       const entities: StoredEntity[] = [];
       for (const selector of sub.entities ?? []) {

@@ -139,7 +139,7 @@ export class SubscriptionMatcher {
 async function loadActive(trx: BrokerTrx, tenant: string): Promise<ActiveSubscription[]> {
   const rows = (await sql<{ id: string; body: StoredSubscription | string; expires_at: Date | string | null }>`
     select id, body, expires_at from broker_subscriptions
-    where tenant = ${tenant} and is_active and time_interval is null`.execute(trx)).rows;
+    where tenant = ${tenant} and kind = 'entity' and is_active and time_interval is null`.execute(trx)).rows;
   return rows.map((r) => ({
     id: r.id,
     body: typeof r.body === 'string' ? (JSON.parse(r.body) as StoredSubscription) : r.body,
