@@ -2,6 +2,7 @@
 // containedBy) on Retrieve Entity and Query Entities, through the real HTTP routes.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { notificationReceiver, until } from '../../../test/helpers/notification-receiver.ts';
 import { brokerTestApp, call, type TestApp } from './broker-test-app.ts';
 
 const E = '/ngsi-ld/v1/entities';
@@ -18,8 +19,11 @@ const ids = (list: Array<{ id: string }>) => list.map((e) => e.id);
 
 describe('NGSI-LD linked entity retrieval (clause 4.5.23)', () => {
   let t: TestApp;
+  let rx: Awaited<ReturnType<typeof notificationReceiver>>;
   before(async () => {
-    t = await brokerTestApp();
+    rx = await notificationReceiver([4660, 4680]);
+    t = await brokerTestApp({ runWorker: true });
+    await t.app.ready();
     const entities = [
       named(V, 'Vehicle', {
         isParked: { type: 'Relationship', objectType: 'OffStreetParking', object: P },
@@ -37,8 +41,56 @@ describe('NGSI-LD linked entity retrieval (clause 4.5.23)', () => {
     ];
     const res = await call(t, { method: 'POST', url: '/ngsi-ld/v1/entityOperations/create', body: entities });
     assert.equal(res.status, 201, res.body);
+    // The same parking id in another tenant, with another name: never a match from this one.
+    const other = await call(t, { method: 'POST', url: E, body: named(P, 'OffStreetParking', { name: { type: 'Property', value: 'Elsewhere' } }), headers: { 'ngsild-tenant': 'linked-other' } });
+    assert.equal(other.status, 201, other.body);
   });
-  after(() => t.close());
+  after(async () => {
+    await t.close();
+    await rx.close();
+  });
+
+  it('q with a linked entity path should match on the attributes of the entities a Relationship points to', async () => {
+    const cases: Array<[string, string[]]> = [
+      ['isParked{name}=="Downtown1"', [V]],
+      ['isParked{name}=="Elsewhere"', []],
+      ['isParked{OffStreetParking:operatedBy{name}}=="BigParkingCorp"', [V]],
+      ['isParked{Company:name}=="Downtown1"', []],
+      ['route{name}=="Rotterdam"', [V]],
+      ['passengers{name}=="Bob";name=="A4567"', [V]],
+      ['isParked{name}=="nowhere"|name=="A4567"', [V]],
+      ['isParked{name}!="Downtown1"', []],
+      ['owner{name}', []],
+      ['occupant{isParked{name}}=="Downtown1"', [P]],
+    ];
+    for (const [q, expected] of cases) {
+      const res = await call(t, { method: 'GET', url: `${E}?q=${encodeURIComponent(q)}` });
+      assert.equal(res.status, 200, `${q}: ${res.body}`);
+      assert.deepEqual(ids(res.json), expected, q);
+    }
+  });
+
+  it('q with a linked entity path should be refused where it cannot apply, with the spec error types', async () => {
+    const temporal = await call(t, { method: 'GET', url: `/ngsi-ld/v1/temporal/entities?type=Vehicle&timerel=after&timeAt=2020-01-01T00:00:00Z&q=${encodeURIComponent('isParked{name}=="x"')}` });
+    assert.equal(temporal.status, 422, temporal.body);
+    assert.equal(temporal.json.type, 'https://uri.etsi.org/ngsi-ld/errors/OperationNotSupported');
+    const bad = await call(t, { method: 'GET', url: `${E}?q=${encodeURIComponent('isParked{name=="x"')}` });
+    assert.equal(bad.status, 400);
+    assert.match(bad.json.detail, /expected "\}" to close the "\{" at position 8/);
+  });
+
+  it('a subscription with a linked entity q should notify a change whose linked entity matches', async () => {
+    const sub = { type: 'Subscription', entities: [{ type: 'Vehicle' }], q: 'isParked{name}=="Downtown1"', notification: { endpoint: { uri: rx.url('/linked') } } };
+    assert.equal((await call(t, { method: 'POST', url: '/ngsi-ld/v1/subscriptions', body: sub })).status, 201);
+    const other = named('urn:ngsi-ld:Vehicle:B1', 'Vehicle', { isParked: { type: 'Relationship', object: C } });
+    assert.equal((await call(t, { method: 'POST', url: E, body: other })).status, 201);
+    assert.equal((await call(t, { method: 'PATCH', url: `${E}/${V}/attrs`, body: { name: { type: 'Property', value: 'A4567 (moved)' } } })).status, 204);
+    const got = await until('the notification of the matching vehicle', () => rx.for('/linked')[0]);
+    assert.deepEqual(got.body.data.map((e: { id: string }) => e.id), [V], 'the vehicle parked at a Company is not notified');
+    // Put back what later tests read.
+    assert.equal((await call(t, { method: 'PATCH', url: `${E}/${V}/attrs`, body: { name: { type: 'Property', value: 'A4567' } } })).status, 204);
+    assert.equal((await call(t, { method: 'DELETE', url: `${E}/urn:ngsi-ld:Vehicle:B1` })).status, 204);
+  });
 
   it('retrieve with join=inline should add entity/entityList sub-attributes for locally held targets only', async () => {
     const res = await call(t, { method: 'GET', url: `${E}/${V}?join=inline` });
