@@ -153,8 +153,10 @@ export class Notifier {
       const sameTrigger = rows.findIndex((r) => r.trigger !== rows[0]!.trigger);
       if (sameTrigger > 0) rows.length = sameTrigger;
       const seqs = rows.map((r) => String(r.seq));
-      const notification = claimed.kind === 'csource' ? await this.#buildCsource(sub, rows) : await this.#build(sub, rows);
       try {
+        // Building reads the subscriber's @context, which may have become unavailable (or its
+        // address refused): that is a failed attempt like a refused send, retried with backoff.
+        const notification = claimed.kind === 'csource' ? await this.#buildCsource(sub, rows) : await this.#build(sub, rows);
         await this.#send(tenant, sub, notification);
       } catch (error) {
         const sentAt = new Date().toISOString();

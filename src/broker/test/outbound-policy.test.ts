@@ -3,8 +3,10 @@
 // registration or a Link to a @context on 127.0.0.1 is refused with 400 where it is given;
 // allow-listed, the same subscription is accepted and its notifications arrive.
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { after, before, describe, it } from 'node:test';
 import { notificationReceiver, until } from '../../../test/helpers/notification-receiver.ts';
+import { OutboundGuard } from '../../platform/outbound/outbound-guard.ts';
 import { brokerTestApp, building, call, type TestApp } from './broker-test-app.ts';
 
 const S = '/ngsi-ld/v1/subscriptions';
@@ -18,7 +20,8 @@ describe('outbound address policy on client-named URLs', () => {
   let rx: Awaited<ReturnType<typeof notificationReceiver>>;
   before(async () => {
     rx = await notificationReceiver([4610, 4630]);
-    refusing = await brokerTestApp({ outbound: { privateNetworks: 'refuse', allow: [] } });
+    refusing = await brokerTestApp({ runWorker: true, outbound: { privateNetworks: 'refuse', allow: [] } });
+    await refusing.app.ready();
     allowing = await brokerTestApp({ runWorker: true, outbound: { privateNetworks: 'refuse', allow: ['127.0.0.1/32'] } });
     await allowing.app.ready();
   });
@@ -72,6 +75,32 @@ describe('outbound address policy on client-named URLs', () => {
     assert.equal(res.json.type, BAD_REQUEST);
     assert.match(res.json.detail, /@context .* may not be fetched: 127\.0\.0\.1 is a loopback address/);
     assert.equal(rx.received.length, 0);
+  });
+
+  it('a name that resolves to loopback by the time a notification is sent should fail that delivery, not reach it', async () => {
+    // A stand-in DNS: public when the subscription is made, the receiver's loopback address after.
+    let lookups = 0;
+    const previous = refusing.ctx.outbound;
+    refusing.ctx.outbound = new OutboundGuard({ privateNetworks: 'refuse', allow: [] }, async () => [{ address: lookups++ === 0 ? '203.0.113.7' : '127.0.0.1', family: 4 }]);
+    try {
+      const created = await call(refusing, { method: 'POST', url: S, body: subscription(`http://rebinding.example.jp:${rx.port}/rebound`) });
+      assert.equal(created.status, 201, created.body);
+      assert.equal((await call(refusing, { method: 'POST', url: '/ngsi-ld/v1/entities', body: building('urn:ngsi-ld:Building:rebound') })).status, 201);
+      const status = await until('the failed delivery', async () => {
+        const res = await call(refusing, { method: 'GET', url: created.headers.location as string });
+        return res.json.notification.status === 'failed' && res.json.notification;
+      });
+      assert.equal(status.timesSent ?? 0, 0);
+      assert.equal(status.timesFailed, 1);
+      assert.equal(rx.for('/rebound').length, 0);
+      // Refused by the policy (not, say, an unknown name): the reason the broker recorded says so.
+      const id = decodeURIComponent((created.headers.location as string).split('/').pop()!);
+      const row = await sql<{ reason: string }>`select last_failure_reason as reason from broker_subscriptions where id = ${id}`.execute(refusing.ctx.db);
+      assert.match(row.rows[0]!.reason, /rebinding\.example\.jp resolves to 127\.0\.0\.1, a loopback address/);
+    } finally {
+      await refusing.ctx.outbound.close();
+      refusing.ctx.outbound = previous;
+    }
   });
 
   it('an allow-listed address should be accepted and notified', async () => {
