@@ -24,6 +24,7 @@ import { sealerFor } from './platform/crypto/data-keys.ts';
 import { MAIL_TOPIC, Mailer } from './platform/mail/mailer.ts';
 import { outboxTransport, smtpTransport } from './platform/mail/transports.ts';
 import { outboxRoutes } from './platform/mail/outbox-routes.tsx';
+import { OutboundGuard } from './platform/outbound/outbound-guard.ts';
 
 export interface Tsunagu {
   app: FastifyInstance;
@@ -83,6 +84,7 @@ export async function buildTsunagu(options: BuildOptions): Promise<Tsunagu> {
     queue,
     sealer,
     mail,
+    outbound: new OutboundGuard(config.outbound),
   };
 
   for (const module of modules) {
@@ -133,6 +135,7 @@ export async function buildTsunagu(options: BuildOptions): Promise<Tsunagu> {
       await queue.stop();
       await app.close();
       await mail.transport.close?.();
+      await ctx.outbound.close();
     },
   };
 }

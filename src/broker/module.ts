@@ -28,6 +28,7 @@ async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void
   // Temporal history: every change's attribute instances, recorded in the write's transaction.
   store.onChange(recordHistory);
   const { resolver, contextRoutes } = createBrokerResolver(ctx);
+  const notifier = new Notifier(ctx, resolver, app.log);
   const services: BrokerServices = {
     ctx,
     store,
@@ -38,12 +39,12 @@ async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void
     access: new BrokerAccess(ctx),
     resolver,
     personal: new PersonalTypes(),
+    wakeNotifier: () => notifier.wake(),
   };
   brokerServices.set(ctx, services);
   // Subscriptions: matches are written to the outbox inside each write's transaction; the
   // notifier delivers them (in processes that run the worker) and is woken after each commit.
   store.onChange(new SubscriptionMatcher(resolver, services.personal).listener);
-  const notifier = new Notifier(ctx, resolver, app.log);
   store.onCommit(() => notifier.wake());
   if (ctx.config.runWorker) {
     app.addHook('onReady', async () => notifier.start());

@@ -3,6 +3,7 @@
 // message naming the variable rather than surfacing later as a confusing failure.
 import path from 'node:path';
 import { parseDataKeys, SealError, type DataKey } from './crypto/sealer.ts';
+import { invalidAllowEntry, type OutboundSettings } from './outbound/address-policy.ts';
 
 export interface Config {
   /** TCP port of the HTTP server. */
@@ -69,6 +70,8 @@ export interface Config {
   jpkiCrl: string | undefined;
   /** Business login through GビズID (identity module; docs/identity-gbizid.md). */
   gbizid: GbizidSettings;
+  /** Which addresses URLs named by clients may reach (platform/outbound; docs/operations.md). */
+  outbound: OutboundSettings;
 }
 
 export interface GbizidSettings {
@@ -133,6 +136,17 @@ function gbizidSettings(env: NodeJS.ProcessEnv, production: boolean, port: numbe
   return { issuer, clientId, clientSecret, timeoutSeconds: integer(env, 'TSUNAGU_GBIZID_TIMEOUT', 10, 1, 120), standin, standinPort };
 }
 
+// Production refuses loopback, private and link-local addresses in URLs that clients name;
+// development, tests and the demo run everything on 127.0.0.1, so there they are allowed.
+function outboundSettings(env: NodeJS.ProcessEnv, production: boolean): OutboundSettings {
+  const raw = env.TSUNAGU_OUTBOUND_PRIVATE?.toLowerCase() || (production ? 'refuse' : 'allow');
+  if (raw !== 'allow' && raw !== 'refuse') throw new ConfigError(`TSUNAGU_OUTBOUND_PRIVATE must be allow or refuse, got "${env.TSUNAGU_OUTBOUND_PRIVATE}"`);
+  const allow = (env.TSUNAGU_OUTBOUND_ALLOW ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+  const bad = invalidAllowEntry(allow);
+  if (bad !== undefined) throw new ConfigError(`TSUNAGU_OUTBOUND_ALLOW: "${bad}" is neither a host name nor an address or CIDR`);
+  return { privateNetworks: raw, allow };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
   const port = integer(env, 'PORT', 3000, 0, 65535);
@@ -194,5 +208,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jpkiIntermediates: env.TSUNAGU_JPKI_INTERMEDIATES || undefined,
     jpkiCrl: env.TSUNAGU_JPKI_CRL || undefined,
     gbizid: gbizidSettings(env, production, port),
+    outbound: outboundSettings(env, production),
   };
 }

@@ -14,6 +14,7 @@ import type { JobHandler, JobQueue } from './queue/job-queue.ts';
 import type { TenantDirectory } from './tenancy/tenant-directory.ts';
 import type { Sealer } from './crypto/sealer.ts';
 import type { Mailer } from './mail/mailer.ts';
+import type { OutboundGuard } from './outbound/outbound-guard.ts';
 
 export interface AppContext {
   config: Config;
@@ -27,6 +28,8 @@ export interface AppContext {
   sealer: Sealer;
   /** Sends e-mail through the durable queue (platform/mail/mailer.ts). */
   mail: Mailer;
+  /** Checks and makes connections to URLs that clients name (platform/outbound). */
+  outbound: OutboundGuard;
 }
 
 export interface TsunaguModule {

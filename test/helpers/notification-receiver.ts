@@ -11,7 +11,8 @@ export interface Received {
   body: any;
 }
 
-export async function notificationReceiver() {
+/** Listens on a free port of `ports` (a range of the test file's own), or any port without. */
+export async function notificationReceiver(ports?: [number, number]) {
   const received: Received[] = [];
   let status = 200;
   const server = http.createServer((req, res) => {
@@ -24,10 +25,13 @@ export async function notificationReceiver() {
     });
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { freePort } = await import('./server-process.ts');
+  const wanted = ports ? await freePort(ports[0], ports[1]) : 0;
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(wanted, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const at = (path: string) => received.filter((r) => r.path === path);
   return {
+    port,
     url: (path: string) => `http://127.0.0.1:${port}${path}`,
     received,
     /** The notifications that reached `path`. */

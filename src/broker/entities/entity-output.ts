@@ -145,8 +145,7 @@ export function parseLang(value: string | undefined): string[] | undefined {
 }
 
 /** GeoJSON Feature for one entity (clause 4.5.16): geometry from the chosen GeoProperty. */
-export function renderFeature(entity: StoredEntity, options: RenderOptions, geometryIri: string): Json {
-  const rendered = renderEntity(entity, options);
+export function renderFeature(entity: StoredEntity, options: RenderOptions, geometryIri: string, rendered: Json = renderEntity(entity, options)): Json {
   const { id, ...properties } = rendered;
   const geo = entity.attrs[geometryIri]?.find((i) => i.type === 'GeoProperty' && !i.datasetId) ?? entity.attrs[geometryIri]?.[0];
   return { id, type: 'Feature', geometry: geo?.type === 'GeoProperty' ? geo.value ?? null : null, properties };

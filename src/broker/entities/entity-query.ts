@@ -73,7 +73,7 @@ function conditions(query: EntityQuery, indexed: RawBuilder<boolean> | undefined
   if (query.q) {
     // The exact predicate, and for equality terms a condition the attrs GIN index answers.
     if (indexed) where.push(indexed);
-    where.push(compileQ(query.q, { attrs: 'e.attrs', expand: query.expand }));
+    where.push(compileQ(query.q, { attrs: 'e.attrs', tenant: 'e.tenant', expand: query.expand }));
   }
   if (query.scopeQ) where.push(compileScopeQuery(query.scopeQ, 'e.scopes'));
   if (query.geo) {

@@ -19,6 +19,8 @@ export interface BrokerServices {
   resolver: TermResolver;
   /** The tenants' personal entity types, left out of every read (personal/personal-types.ts). */
   personal: PersonalTypes;
+  /** A transaction that queued notifications has committed: deliver now, not at the next poll. */
+  wakeNotifier: () => void;
 }
 
 export interface Begun {

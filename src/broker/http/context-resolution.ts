@@ -11,7 +11,7 @@ import type { TermResolver } from './ngsi-http.ts';
 export function createBrokerResolver(ctx: AppContext): { resolver: TermResolver & ContextResolver; contextRoutes: (app: FastifyInstance) => Promise<void> } {
   const db = ctx.db as unknown as Kysely<any>;
   const store = new ContextStore(db);
-  const resolver = new ContextResolver({ store, publicUrl: ctx.config.publicUrl });
+  const resolver = new ContextResolver({ store, publicUrl: ctx.config.publicUrl, outbound: ctx.outbound });
   return {
     resolver: resolver as TermResolver & ContextResolver,
     contextRoutes: async (app) => {

@@ -3,7 +3,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { NgsiError } from '../errors.ts';
 import { assertEntityId, assertName, convertAttributes, convertEntity, expandTypes, type ConvertOptions } from '../entities/entity-input.ts';
-import { renderEntity, renderFeature } from '../entities/entity-output.ts';
+import { renderEntity, renderFeature, type RenderOptions } from '../entities/entity-output.ts';
+import { loadLinked, parseJoin, renderFlat, renderInline } from '../entities/linked-entities.ts';
+import type { StoredEntity } from '../entities/stored-entity.ts';
 import type { EntityQuery } from '../entities/entity-query.ts';
 import { expandTypeSelector, parseTypeSelector } from '../entities/type-selector.ts';
 import { parseGeoQuery } from '../geo/geo-query.ts';
@@ -99,15 +101,30 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
     const query = request.query as Query;
     const entityQuery = { ...buildEntityQuery(tenant.name, query, terms), excludeTypes: await services.personal.typesOf(services.ctx.db, tenant.name) };
     const render = renderOptions(query, terms);
+    const join = parseJoin(query);
     const result = await federation.queryEntities(entityQuery, terms, request);
     if (result.warnings.length) reply.header('ngsild-warning', result.warnings.map((w) => `199 - "${w.replaceAll('"', "'")}"`).join(', '));
     if (result.total !== undefined) reply.header('ngsild-results-count', String(result.total));
+    const rendered = await renderJoined(tenant.name, result.entities, render, join);
     if (answer === 'application/geo+json') {
       const geometryIri = terms.expandTerm(param(query, 'geometryProperty') ?? 'location');
-      return sendNgsi(reply, 200, { type: 'FeatureCollection', features: result.entities.map((e) => renderFeature(e, render, geometryIri)) }, terms, answer);
+      return sendNgsi(reply, 200, { type: 'FeatureCollection', features: rendered.map(({ entity, json }) => renderFeature(entity, render, geometryIri, json)) }, terms, answer);
     }
-    return sendNgsi(reply, 200, result.entities.map((e) => renderEntity(e, render)), terms, answer);
+    return sendNgsi(reply, 200, rendered.map((r) => r.json), terms, answer);
   });
+
+  /** The answer's entities rendered, with their linked entities when `join` asks (4.5.23). */
+  const renderJoined = async (tenant: string, entities: StoredEntity[], render: RenderOptions, join: ReturnType<typeof parseJoin>) => {
+    if (!join) return entities.map((entity) => ({ entity, json: renderEntity(entity, render) }));
+    const linked = await loadLinked(services.store.kysely, tenant, entities, join, render);
+    if (join.mode === 'inline') {
+      const json = renderInline(entities, linked, join, render);
+      return entities.map((entity, i) => ({ entity, json: json[i]! }));
+    }
+    const all = [...entities, ...linked.values()];
+    const json = renderFlat(entities, linked, render);
+    return all.map((entity, i) => ({ entity, json: json[i]! }));
+  };
 
   // 6.5.3.1 Retrieve Entity
   app.get<{ Params: IdParams }>(`${BASE}/:entityId`, async (request, reply) => {
@@ -124,10 +141,18 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
       if (!wanted.some((t) => entity.types.includes(t))) throw new NgsiError('ResourceNotFound', `Entity ${id} is not of type ${type}`);
     }
     const render = renderOptions(query, terms);
-    if (answer === 'application/geo+json') {
-      return sendNgsi(reply, 200, renderFeature(entity, render, terms.expandTerm(param(query, 'geometryProperty') ?? 'location')), terms, answer);
+    const join = parseJoin(query);
+    const rendered = await renderJoined(tenant.name, [entity], render, join);
+    const geometryIri = terms.expandTerm(param(query, 'geometryProperty') ?? 'location');
+    // join=flat answers an array (a FeatureCollection in GeoJSON), clause 5.7.1.5.
+    if (join?.mode === 'flat') {
+      if (answer === 'application/geo+json') {
+        return sendNgsi(reply, 200, { type: 'FeatureCollection', features: rendered.map(({ entity: e, json }) => renderFeature(e, render, geometryIri, json)) }, terms, answer);
+      }
+      return sendNgsi(reply, 200, rendered.map((r) => r.json), terms, answer);
     }
-    return sendNgsi(reply, 200, renderEntity(entity, render), terms, answer);
+    if (answer === 'application/geo+json') return sendNgsi(reply, 200, renderFeature(entity, render, geometryIri, rendered[0]!.json), terms, answer);
+    return sendNgsi(reply, 200, rendered[0]!.json, terms, answer);
   });
 
   // 6.5.3.2 Delete Entity

@@ -15,6 +15,7 @@ import { CORE_CONTEXT_DOCUMENT, isCoreContextUrl } from './core-context.ts';
 import { LruCache } from './lru.ts';
 import type { ContextStore } from './store.ts';
 import { readLimited } from '../../platform/http/read-limited.ts';
+import { OutboundRefused, type OutboundGuard } from '../../platform/outbound/outbound-guard.ts';
 
 export const JSONLD_CONTEXTS_PATH = '/ngsi-ld/v1/jsonldContexts';
 
@@ -31,6 +32,8 @@ export interface ContextLoaderOptions {
   cacheSize?: number;
   /** Extra policy on which URLs may be fetched (e.g. refuse private networks). Default: all http(s). */
   allowUrl?: (url: URL) => boolean;
+  /** The platform's check of client-named URLs; each hop is fetched through it. Default: none. */
+  outbound?: OutboundGuard | undefined;
 }
 
 /** A loaded @context document: the parsed JSON (normally `{ "@context": … }`). */
@@ -95,7 +98,7 @@ export async function fetchContextDocument(raw: string, options: ContextLoaderOp
   try {
     for (let redirects = 0; ; redirects++) {
       if (options.allowUrl && !options.allowUrl(url)) throw notAvailable(raw, `fetching ${url.href} is not allowed`);
-      const response = await fetch(url, {
+      const response = await (options.outbound ? options.outbound.fetch.bind(options.outbound) : fetch)(url, {
         redirect: 'manual',
         signal: controller.signal,
         headers: { accept: 'application/ld+json, application/json;q=0.9' },
@@ -138,6 +141,8 @@ export async function fetchContextDocument(raw: string, options: ContextLoaderOp
     }
   } catch (error) {
     if (error instanceof NgsiError) throw error;
+    // A refused address is the client's mistake (or attempt), not an unavailable context.
+    if (error instanceof OutboundRefused) throw new NgsiError('BadRequestData', `The @context ${raw} may not be fetched: ${error.reason} (see TSUNAGU_OUTBOUND_ALLOW)`);
     if (controller.signal.aborted) throw notAvailable(raw, `timed out after ${seconds(timeoutMs)}`);
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     throw notAvailable(raw, cause?.code ?? cause?.message ?? (error as Error).message);
@@ -155,7 +160,7 @@ export interface ContextLoaderDeps {
 
 /** Loads @context documents by URL, with the caches and limits described at the top of this file. */
 export class ContextLoader {
-  readonly options: Required<Omit<ContextLoaderOptions, 'allowUrl'>> & Pick<ContextLoaderOptions, 'allowUrl'>;
+  readonly options: Required<Omit<ContextLoaderOptions, 'allowUrl' | 'outbound'>> & Pick<ContextLoaderOptions, 'allowUrl' | 'outbound'>;
   private readonly memory: LruCache<string, CachedDocument>;
   private readonly inFlight = new Map<string, Promise<LoadedDocument>>();
   private readonly hostedPrefix: string | undefined;
@@ -171,6 +176,7 @@ export class ContextLoader {
       ttlMs: options.ttlMs ?? 60 * 60 * 1000,
       cacheSize: options.cacheSize ?? 500,
       allowUrl: options.allowUrl,
+      outbound: options.outbound,
     };
     this.memory = new LruCache(this.options.cacheSize);
     this.hostedPrefix = deps.publicUrl ? `${deps.publicUrl.replace(/\/+$/, '')}${JSONLD_CONTEXTS_PATH}/` : undefined;

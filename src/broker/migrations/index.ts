@@ -7,6 +7,7 @@ import * as entities from './2026-11-23T1301-broker-entities.ts';
 import * as subscriptions from './2026-11-23T1304-broker-subscriptions.ts';
 import * as tenantVersions from './2026-12-03T0200-broker-tenant-versions.ts';
 import * as personalTypes from './2026-12-03T1600-broker-personal-types.ts';
+import * as csourceSubscriptions from './2026-12-04T0100-broker-csource-subscriptions.ts';
 
 export const brokerMigrations: Record<string, Migration> = {
   ...jsonldMigrations,
@@ -16,4 +17,5 @@ export const brokerMigrations: Record<string, Migration> = {
   '2026-11-23T1304-broker-subscriptions': subscriptions,
   '2026-12-03T0200-broker-tenant-versions': tenantVersions,
   '2026-12-03T1600-broker-personal-types': personalTypes,
+  '2026-12-04T0100-broker-csource-subscriptions': csourceSubscriptions,
 };

@@ -57,6 +57,14 @@ export function assertNoPersonalSelector(personal: readonly string[], selectors:
   }
 }
 
+/**
+ * SQL true when the entity row `alias` is of a personal type, for reads that reach entities
+ * by links (join, q's rel{attr}) rather than by a query's own conditions.
+ */
+export function personalEntitySql(alias: string) {
+  return sql<boolean>`exists (select 1 from broker_personal_types p where p.tenant = ${sql.ref(`${alias}.tenant`)} and p.type = any(${sql.ref(`${alias}.types`)}))`;
+}
+
 /** True when one of `types` is personal. */
 export function isPersonal(personal: readonly string[], types: readonly string[]): boolean {
   return personal.length > 0 && types.some((t) => personal.includes(t));

@@ -50,7 +50,8 @@ export function qIndexCondition(ast: QExpression, options: QIndexOptions): RawBu
 }
 
 function termPath(term: QTerm, options: QIndexOptions): string | undefined {
-  if (term.operator !== '==' || !term.value || term.path.names.length !== 1 || term.path.members) return undefined;
+  // A linked term (rel{attr}==v) compares the linked entity's attribute, not rel's objects.
+  if (term.operator !== '==' || !term.value || term.path.names.length !== 1 || term.path.members || term.path.link) return undefined;
   const value = term.value;
   const scalars = value.type === 'list' ? value.values : value.type === 'range' || value.type === 'regex' ? [] : [value];
   const name = term.path.names[0]!;

@@ -5,6 +5,7 @@
 //   QueryTermAssoc = "(" QueryTerm *(LogicalOp QueryTerm) ")"      (we allow any nesting)
 //   QueryTerm      = Attribute [ Operator Value ]
 //   Attribute      = AttrName *("." AttrName) [ "[" Member *("." Member) "]" ]
+//                  / AttrName "{" [ EntityType *("," EntityType) ":" ] Attribute "}"
 //   LogicalOp      = ";" (and) / "|" (or)         — and binds tighter than or (clause 4.9)
 //
 // Decisions the grammar leaves open:
@@ -21,7 +22,10 @@
 //   PostgreSQL's (POSIX ARE; a leading (?i) makes it case-insensitive).
 // - `attr[a][b]` is accepted as a synonym of `attr[a.b]`; `[*]` addresses any member (e.g. any
 //   language of a LanguageProperty).
-// - Linked-entity paths (`sensor{humidity}`) are not supported: OperationNotSupported.
+// - Linked-entity paths (`sensor{humidity}==40`, `sensor{Device:humidity}==40`): the
+//   Relationship is a single name; inside the braces a leading `Type,Type:` is the entity type
+//   hint of the grammar (so compact IRIs cannot start a linked path); at most
+//   Q_LIMITS.maxLinkDepth nested braces.
 import { NgsiError } from '../errors.ts';
 
 export type QOperator = '==' | '!=' | '>' | '>=' | '<' | '<=' | '~=' | '!~=';
@@ -48,6 +52,8 @@ export interface QAttributePath {
   names: string[];
   /** The member path inside a compound value (the part in square brackets); '*' = any member. */
   members?: string[];
+  /** `names[0]{…}`: the term applies to the entities the Relationship names[0] points to. */
+  link?: { types?: string[]; path: QAttributePath };
 }
 
 export interface QTerm {
@@ -68,7 +74,7 @@ export interface QLogical {
 export type QExpression = QTerm | QLogical;
 
 /** Limits (TooComplexQuery beyond them). */
-export const Q_LIMITS = { maxLength: 8192, maxTerms: 200, maxDepth: 32, maxListValues: 200 } as const;
+export const Q_LIMITS = { maxLength: 8192, maxTerms: 200, maxDepth: 32, maxListValues: 200, maxLinkDepth: 3 } as const;
 
 const LETTER = /\p{L}/u;
 const TERM_CHAR = /[\p{L}\p{N}_]/u;
@@ -216,15 +222,13 @@ class QParser {
     return this.text.slice(start, this.pos);
   }
 
-  private attributePath(): QAttributePath {
+  private attributePath(links = 0): QAttributePath {
     const names = [this.name('an attribute name')];
     while (this.peek() === '.') {
       this.pos++;
       names.push(this.name('an attribute name after "."'));
     }
-    if (this.peek() === '{') {
-      throw new NgsiError('OperationNotSupported', `q: linked entity queries (${names.join('.')}{…}, at position ${this.pos}) are not supported`);
-    }
+    if (this.peek() === '{') return this.linkedPath(names, links);
     if (this.peek() !== '[') return { names };
     const members: string[] = [];
     while (this.peek() === '[') {
@@ -251,6 +255,26 @@ class QParser {
       }
     }
     return { names, members };
+  }
+
+  /** `rel{[Type,Type:]path}` after the Relationship name (clause 4.9, LinkedEntityRelation). */
+  private linkedPath(names: string[], links: number): QAttributePath {
+    const open = this.pos;
+    if (names.length !== 1) throw bad(`a linked entity path starts with one Relationship name, not ${show(names.join('.'))} (position ${open})`);
+    if (links + 1 > Q_LIMITS.maxLinkDepth) throw new NgsiError('TooComplexQuery', `q: linked entity paths nest deeper than ${Q_LIMITS.maxLinkDepth} levels`);
+    this.pos++;
+    const hint = /^[\p{L}][\p{L}\p{N}_]*(?:,[\p{L}][\p{L}\p{N}_]*)*:/u.exec(this.text.slice(this.pos));
+    let types: string[] | undefined;
+    if (hint) {
+      types = hint[0].slice(0, -1).split(',');
+      this.pos += hint[0].length;
+    }
+    const path = this.attributePath(links + 1);
+    if (this.peek() !== '}') {
+      throw bad(this.eof() ? `the "{" at position ${open} is never closed` : `expected "}" to close the "{" at position ${open}, found ${show(this.peek())} at position ${this.pos}`);
+    }
+    this.pos++;
+    return { names, link: { ...(types ? { types } : {}), path } };
   }
 
   private operator(): QOperator | undefined {
@@ -501,9 +525,15 @@ function formatValue(v: QValue): string {
   }
 }
 
-/** The path as q text: `a.b[c.d]`. */
+/** The path as q text: `a.b[c.d]`, `rel{Type:a.b}`. */
 export function formatQPath(path: QAttributePath): string {
+  if (path.link) return `${path.names[0]}{${path.link.types ? `${path.link.types.join(',')}:` : ''}${formatQPath(path.link.path)}}`;
   return path.names.join('.') + (path.members ? `[${path.members.join('.')}]` : '');
+}
+
+/** Whether any term follows a Relationship to linked entities (`rel{…}`). */
+export function qHasLinks(ast: QExpression): boolean {
+  return ast.kind === 'term' ? ast.path.link !== undefined : ast.operands.some(qHasLinks);
 }
 
 /**

@@ -35,9 +35,14 @@
 //   refuses raises SQLSTATE 2201B: map it with qSqlErrorToNgsi() (most are caught at parse time).
 // - Terms are independent: temperature>20;temperature.datasetId=="urn:x" may be satisfied by
 //   two different instances.
+// - A linked-entity term (`sensor{humidity}==40`) is an EXISTS over the entities of the same
+//   tenant whose id is an object (or objectList item) of the Relationship, of the hinted types
+//   if any, that satisfy the inner term; the rest of the q stays one jsonpath predicate per
+//   group of plain terms. It needs the tenant column (CompileQOptions.tenant).
 import { sql, type RawBuilder } from 'kysely';
 import { NgsiError } from '../errors.ts';
-import type { QExpression, QOperator, QScalar, QTerm, QValue } from './q-language.ts';
+import { personalEntitySql } from '../personal/personal-types.ts';
+import { qHasLinks, type QExpression, type QOperator, type QScalar, type QTerm, type QValue } from './q-language.ts';
 
 export interface CompileQOptions {
   /** The jsonb attrs column (a name such as 'e.attrs', or any SQL expression). */
@@ -46,6 +51,8 @@ export interface CompileQOptions {
   expand: (term: string) => string;
   /** expandValues (clause 4.9): attributes (short names) whose string values are expanded before comparing. */
   expandValues?: readonly string[] | undefined;
+  /** The entity's tenant (e.g. 'e.tenant'), for linked-entity terms; without it they are refused. */
+  tenant?: RawBuilder<unknown> | string | undefined;
 }
 
 export interface QJsonPath {
@@ -153,6 +160,7 @@ class Compiler {
   }
 
   private term(term: QTerm): string {
+    if (term.path.link) throw new NgsiError('InternalError', 'q: a linked entity term reached the jsonpath compiler');
     const { names, members } = term.path;
     const expand = this.options.expand;
     let instance = `$.${jsonPathString(expand(names[0]!))}[*]`;
@@ -280,9 +288,36 @@ export function qToJsonPath(ast: QExpression, options: Omit<CompileQOptions, 'at
 
 /** A boolean SQL condition, true for the entities whose attrs satisfy the q. */
 export function compileQ(ast: QExpression, options: CompileQOptions): RawBuilder<boolean> {
-  const { jsonpath, vars } = qToJsonPath(ast, options);
-  const attrs = typeof options.attrs === 'string' ? sql.ref(options.attrs) : options.attrs;
-  return sql<boolean>`jsonb_path_exists(${attrs}, ${jsonpath}::jsonpath, ${vars}::jsonb)`;
+  if (!qHasLinks(ast)) {
+    const { jsonpath, vars } = qToJsonPath(ast, options);
+    return sql<boolean>`jsonb_path_exists(${column(options.attrs)}, ${jsonpath}::jsonpath, ${vars}::jsonb)`;
+  }
+  if (options.tenant === undefined) throw new NgsiError('OperationNotSupported', 'q: linked entity paths (rel{attr}) are not supported here');
+  return compileLinked(ast, options, 0);
+}
+
+function column(ref: RawBuilder<unknown> | string): RawBuilder<unknown> {
+  return typeof ref === 'string' ? sql.ref(ref) : ref;
+}
+
+function compileLinked(ast: QExpression, options: CompileQOptions, depth: number): RawBuilder<boolean> {
+  if (!qHasLinks(ast)) return compileQ(ast, options);
+  if (ast.kind !== 'term') {
+    const parts = ast.operands.map((o) => compileLinked(o, options, depth));
+    return sql<boolean>`(${sql.join(parts, ast.kind === 'and' ? sql` and ` : sql` or `)})`;
+  }
+  const link = ast.path.link!;
+  const alias = `linked_${depth}`;
+  const relationship = `$.${jsonPathString(options.expand(ast.path.names[0]!))}[*]`;
+  const attrs = column(options.attrs);
+  // lax [*] reads a single object and an array of objects alike.
+  const targets = sql`select jsonb_path_query(${attrs}, ${`${relationship}.object[*]`}::jsonpath) #>> '{}'
+    union all select jsonb_path_query(${attrs}, ${`${relationship}.objectList[*]`}::jsonpath) #>> '{}'`;
+  const types = link.types ? sql`and ${sql.ref(`${alias}.types`)} && ${sql.val(link.types.map(options.expand))}::text[]` : sql``;
+  const inner = compileLinked({ ...ast, path: link.path }, { ...options, attrs: `${alias}.attrs`, tenant: `${alias}.tenant` }, depth + 1);
+  return sql<boolean>`exists (select 1 from broker_entities ${sql.raw(alias)}
+    where ${sql.ref(`${alias}.tenant`)} = ${column(options.tenant!)} and ${sql.ref(`${alias}.id`)} in (${targets}) ${types}
+      and not ${personalEntitySql(alias)} and ${inner})`;
 }
 
 /**

@@ -43,7 +43,7 @@ import { MAX_LIMIT, queryEntities, type EntityQuery, type QueryResult } from '..
 import type { StoredAttribute, StoredEntity } from '../entities/stored-entity.ts';
 import { expandTypeSelector, parseTypeSelector, type TypeSelector } from '../entities/type-selector.ts';
 import { isCoreContextUrl } from '../jsonld/core-context.ts';
-import { formatQ, qAttributes, type QExpression } from '../query/q-language.ts';
+import { formatQ, qAttributes, type QAttributePath, type QExpression } from '../query/q-language.ts';
 import {
   FROM_REQUEST,
   isTemporal,
@@ -130,7 +130,10 @@ function plainTypes(selector: TypeSelector): string[] | undefined {
 
 /** Every name in a q path (attributes, sub-attributes, meta members). */
 function qAttributeNames(ast: QExpression): string[] {
-  return ast.kind === 'term' ? ast.path.names : ast.operands.flatMap(qAttributeNames);
+  if (ast.kind !== 'term') return ast.operands.flatMap(qAttributeNames);
+  const names: string[] = [];
+  for (let path: QAttributePath | undefined = ast.path; path; path = path.link?.path) names.push(...path.names, ...(path.link?.types ?? []));
+  return names;
 }
 
 /** The requester's @context as one URL (what a Link header can carry), unless it is the core. */
@@ -140,8 +143,14 @@ function contextUrl(terms: ResolvedTerms): string | undefined {
   return url && !isCoreContextUrl(url) ? url : undefined;
 }
 
+function renamePath(path: QAttributePath, rename: (name: string) => string): QAttributePath {
+  const out: QAttributePath = { ...path, names: path.names.map(rename) };
+  if (path.link) out.link = { ...(path.link.types ? { types: path.link.types.map(rename) } : {}), path: renamePath(path.link.path, rename) };
+  return out;
+}
+
 function renameQ(ast: QExpression, rename: (name: string) => string): QExpression {
-  if (ast.kind === 'term') return { ...ast, path: { ...ast.path, names: ast.path.names.map(rename) } };
+  if (ast.kind === 'term') return { ...ast, path: renamePath(ast.path, rename) };
   return { ...ast, operands: ast.operands.map((o) => renameQ(o, rename)) };
 }
 
@@ -185,7 +194,8 @@ export class Federation {
     this.#timeoutMs = options.timeoutMs ?? 5000;
     this.#maxBytes = options.maxResponseBytes ?? 16 * 1024 * 1024;
     this.#maxHops = options.maxHops ?? 4;
-    this.#fetch = options.fetch ?? fetch;
+    // Sources are named by registrants: connections go only to addresses the platform allows.
+    this.#fetch = options.fetch ?? ((url, init) => services.ctx.outbound.fetch(url as string, init));
   }
 
   /**

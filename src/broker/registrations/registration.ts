@@ -499,6 +499,8 @@ function dropNulls<T extends Record<string, unknown>>(value: T): T {
 export interface RenderRegistrationOptions {
   terms: TermMap;
   sysAttrs: boolean;
+  /** Show the status members (timesSent…); not in notifications. Default true. */
+  status?: boolean;
 }
 
 /** The compacted JSON of a registration (clause 5.2.9), secrets redacted. */
@@ -538,6 +540,7 @@ export function renderRegistration(registration: Registration, options: RenderRe
   }
   for (const [iri, value] of Object.entries(reg.properties ?? {})) out[terms.compactIri(iri)] = value;
   const state = registration.state;
+  if (options.status === false) return out;
   if (state.status) out.status = state.status;
   out.timesSent = state.timesSent;
   out.timesFailed = state.timesFailed;

@@ -15,6 +15,7 @@ import { assertEntityId, assertName } from '../entities/entity-input.ts';
 import { MAX_LIMIT } from '../entities/entity-query.ts';
 import { expandTypeSelector, parseTypeSelector } from '../entities/type-selector.ts';
 import { begin, type BrokerServices } from '../http/broker-services.ts';
+import { assertContactable } from '../http/outbound-check.ts';
 import { negotiate, sendNgsi } from '../http/ngsi-http.ts';
 import { bodyObject, list, options, paging, param, type Query } from '../http/request-options.ts';
 import { parseQ, qAttributes } from '../query/q-language.ts';
@@ -28,6 +29,8 @@ import {
   type StoredRegistration,
 } from './registration.ts';
 import { RegistrationStore } from './registration-store.ts';
+import { queueRegistrationChange } from '../subscriptions/csource-notifications.ts';
+import type { Kysely } from 'kysely';
 
 const BASE = '/ngsi-ld/v1/csourceRegistrations';
 export const REGISTRATION_WRITE: BrokerPermission = 'broker.manage_tenants';
@@ -36,14 +39,23 @@ type IdParams = { registrationId: string };
 
 export async function registrationRoutes(app: FastifyInstance, services: BrokerServices): Promise<void> {
   const registrations = new RegistrationStore(services.ctx.db);
+  // A registration's change and the csource notifications it causes commit together (5.11.7).
+  const write = async (work: (store: RegistrationStore, trx: Kysely<any>) => Promise<void>) => {
+    await services.ctx.db.transaction().execute((trx) => work(new RegistrationStore(trx), trx as unknown as Kysely<any>));
+    services.wakeNotifier();
+  };
 
   // 6.8.3.1 Register Context Source (5.9.2)
   app.post(BASE, async (request, reply) => {
     const body = bodyObject(request);
     const { tenant, terms } = await begin(services, request, REGISTRATION_WRITE, { createTenant: true, bodies: [body] });
     const reg = parseRegistration(body, terms, () => `urn:ngsi-ld:ContextSourceRegistration:${randomUUID()}`);
+    await assertContactable(services.ctx.outbound, reg.endpoint, 'endpoint');
     await checkConflicts(services, registrations, tenant.name, reg);
-    await registrations.create(tenant.name, reg);
+    await write(async (store, trx) => {
+      await store.create(tenant.name, reg);
+      await queueRegistrationChange(trx, tenant.name, undefined, reg);
+    });
     return reply.code(201).header('location', `${BASE}/${encodeURIComponent(reg.id)}`).send();
   });
 
@@ -110,8 +122,12 @@ export async function registrationRoutes(app: FastifyInstance, services: BrokerS
     const previous = await registrations.get(tenant.name, id);
     if (!previous) throw new NgsiError('ResourceNotFound', `Context source registration ${id} does not exist`);
     const next = applyFragment(previous.body, body, terms, id);
+    if (next.endpoint !== previous.body.endpoint) await assertContactable(services.ctx.outbound, next.endpoint, 'endpoint');
     await checkConflicts(services, registrations, tenant.name, next);
-    await registrations.update(tenant.name, next);
+    await write(async (store, trx) => {
+      await store.update(tenant.name, next);
+      await queueRegistrationChange(trx, tenant.name, previous.body, next);
+    });
     return reply.code(204).send();
   });
 
@@ -119,7 +135,11 @@ export async function registrationRoutes(app: FastifyInstance, services: BrokerS
   app.delete<{ Params: IdParams }>(`${BASE}/:registrationId`, async (request, reply) => {
     const id = assertEntityId(request.params.registrationId, 'registrationId');
     const { tenant } = await begin(services, request, REGISTRATION_WRITE);
-    await registrations.delete(tenant.name, id);
+    await write(async (store, trx) => {
+      const previous = await store.get(tenant.name, id);
+      await store.delete(tenant.name, id);
+      await queueRegistrationChange(trx, tenant.name, previous?.body, undefined);
+    });
     return reply.code(204).send();
   });
 }

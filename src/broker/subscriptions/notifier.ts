@@ -15,6 +15,8 @@ import { parseLang, renderEntity, type Representation } from '../entities/entity
 import { rowToEntity } from '../entities/entity-store.ts';
 import type { StoredEntity } from '../entities/stored-entity.ts';
 import { JSONLD_CONTEXT_REL, type TermResolver } from '../http/ngsi-http.ts';
+import { renderRegistration } from '../registrations/registration.ts';
+import { queueAllMatching, type CsourcePayload } from './csource-notifications.ts';
 import type { StoredSubscription } from './subscription.ts';
 
 /** Most changes carried by one notification. */
@@ -35,6 +37,7 @@ interface OutboxRow {
 
 interface ClaimedSubscription {
   body: StoredSubscription;
+  kind: 'entity' | 'csource';
   throttling: number;
   last_notification: Date | string | null;
 }
@@ -127,7 +130,7 @@ export class Notifier {
     const claimed = (await sql<ClaimedSubscription>`
       update broker_subscriptions set delivery_until = now() + make_interval(secs => ${LEASE_SECONDS})
       where tenant = ${tenant} and id = ${id} and (delivery_until is null or delivery_until < now())
-      returning body, throttling, last_notification`.execute(this.#db)).rows[0];
+      returning body, kind, throttling, last_notification`.execute(this.#db)).rows[0];
     if (!claimed) return false;
     try {
       const sub = typeof claimed.body === 'string' ? (JSON.parse(claimed.body) as StoredSubscription) : claimed.body;
@@ -150,8 +153,10 @@ export class Notifier {
       const sameTrigger = rows.findIndex((r) => r.trigger !== rows[0]!.trigger);
       if (sameTrigger > 0) rows.length = sameTrigger;
       const seqs = rows.map((r) => String(r.seq));
-      const notification = await this.#build(sub, rows);
       try {
+        // Building reads the subscriber's @context, which may have become unavailable (or its
+        // address refused): that is a failed attempt like a refused send, retried with backoff.
+        const notification = claimed.kind === 'csource' ? await this.#buildCsource(sub, rows) : await this.#build(sub, rows);
         await this.#send(tenant, sub, notification);
       } catch (error) {
         const sentAt = new Date().toISOString();
@@ -204,6 +209,26 @@ export class Notifier {
     };
   }
 
+  /** Clause 5.3.2 CsourceNotification: the matching part of each registration, compacted. */
+  async #buildCsource(sub: StoredSubscription, rows: OutboxRow[]): Promise<Record<string, unknown>> {
+    const terms = await this.resolver.resolve(sub.context);
+    const data = rows.map((row) => {
+      const payload = (typeof row.entity === 'string' ? JSON.parse(row.entity) : row.entity) as CsourcePayload;
+      const state = { timesSent: 0, timesFailed: 0, createdAt: '', modifiedAt: '' };
+      return renderRegistration({ tenant: '', body: payload.registration, state }, { terms, sysAttrs: false, status: false }, payload.information);
+    });
+    const trigger = rows[0]!.trigger;
+    return {
+      id: `urn:ngsi-ld:Notification:${randomUUID()}`,
+      type: 'Notification',
+      subscriptionId: sub.id,
+      notifiedAt: new Date().toISOString(),
+      data,
+      // Periodic notifications carry every match; the enumeration (5.3.3) has no reason for them.
+      ...(trigger === 'timeInterval' ? {} : { triggerReason: trigger }),
+    };
+  }
+
   async #send(tenant: string, sub: StoredSubscription, notification: Record<string, unknown>): Promise<void> {
     const { endpoint } = sub.notification;
     const terms = await this.resolver.resolve(sub.context);
@@ -216,7 +241,8 @@ export class Notifier {
     for (const { key, value } of endpoint.receiverInfo ?? []) headers[key.toLowerCase()] = value;
     const url = new URL(endpoint.uri);
     if (url.protocol === 'mqtt:' || url.protocol === 'mqtts:') return this.#publish(url, sub, headers, body);
-    const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(SEND_TIMEOUT_MS), redirect: 'error' });
+    // Checked again at send time: the endpoint's address may have changed since it was accepted.
+    const response = await this.ctx.outbound.fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(SEND_TIMEOUT_MS), redirect: 'error' });
     await response.arrayBuffer().catch(() => undefined);
     if (response.status < 200 || response.status >= 300) throw new Error(`the endpoint answered HTTP ${response.status}`);
   }
@@ -231,7 +257,12 @@ export class Notifier {
     const key = `${url.protocol}//${url.username}:${url.password}@${url.host}/v${version}`;
     let pending = this.#mqtt.get(key);
     if (!pending) {
-      pending = mqtt.connectAsync(`${url.protocol}//${url.host}`, {
+      // MQTT connects by itself: connect to an address the outbound policy checked (the TLS
+      // server name stays the host name), so the check and the connection see the same address.
+      const [address] = await this.ctx.outbound.resolve(url);
+      const host = url.hostname.replace(/^\[|\]$/g, '');
+      pending = mqtt.connectAsync(`${url.protocol}//${address ? (address.includes(':') ? `[${address}]` : address) : url.hostname}${url.port ? `:${url.port}` : ''}`, {
+        ...(address && url.protocol === 'mqtts:' && address !== host ? { servername: host } : {}),
         username: url.username ? decodeURIComponent(url.username) : undefined,
         password: url.password ? decodeURIComponent(url.password) : undefined,
         protocolVersion: version,
@@ -248,13 +279,17 @@ export class Notifier {
 
   /** Periodic subscriptions (timeInterval): queue the current state of every selected entity. */
   async runPeriodic(): Promise<void> {
-    const due = (await sql<{ tenant: string; id: string; body: StoredSubscription; time_interval: number }>`
+    const due = (await sql<{ tenant: string; id: string; kind: string; body: StoredSubscription; time_interval: number }>`
       update broker_subscriptions set next_periodic_at = now() + make_interval(secs => time_interval)
       where time_interval is not null and is_active and (expires_at is null or expires_at > now())
         and (next_periodic_at is null or next_periodic_at <= now())
-      returning tenant, id, body, time_interval`.execute(this.#db)).rows;
+      returning tenant, id, kind, body, time_interval`.execute(this.#db)).rows;
     for (const row of due) {
       const sub = typeof row.body === 'string' ? (JSON.parse(row.body) as StoredSubscription) : row.body;
+      if (row.kind === 'csource') {
+        await queueAllMatching(this.#db, row.tenant, sub, 'timeInterval');
+        continue;
+      }
       const ids = new Set<string>();
       const entities: StoredEntity[] = [];
       for (const selector of sub.entities ?? []) {

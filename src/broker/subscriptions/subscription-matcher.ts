@@ -10,8 +10,8 @@ import type { StoredAttribute, StoredEntity } from '../entities/stored-entity.ts
 import { typesMatch } from '../entities/type-selector.ts';
 import { matchesGeoQuery } from '../geo/geo-query.ts';
 import type { Geometry } from '../geo/types.ts';
-import { parseQ, type QExpression } from '../query/q-language.ts';
-import { qToJsonPath } from '../query/q-sql.ts';
+import { parseQ, qHasLinks, type QExpression } from '../query/q-language.ts';
+import { compileQ, qToJsonPath } from '../query/q-sql.ts';
 import { matchesScopeQuery, parseScopeQuery } from '../query/scope-query.ts';
 import type { TermResolver } from '../http/ngsi-http.ts';
 import { isPersonal, type PersonalTypes } from '../personal/personal-types.ts';
@@ -136,6 +136,11 @@ export class SubscriptionMatcher {
       this.#parsedQ.set(sub.q!, ast);
     }
     const terms = await this.resolver.resolve(sub.context === undefined ? undefined : sub.context);
+    if (qHasLinks(ast)) {
+      // Linked entities are read in the write's transaction, so they are seen as of this change.
+      const condition = compileQ(ast, { attrs: sql`${JSON.stringify(entity.attrs)}::jsonb`, tenant: sql`${entity.tenant}::text`, expand: (t) => terms.expandTerm(t) });
+      return (await sql<{ ok: boolean }>`select ${condition} as ok`.execute(trx)).rows[0]?.ok === true;
+    }
     const { jsonpath, vars } = qToJsonPath(ast, { expand: (t) => terms.expandTerm(t) });
     const result = await sql<{ ok: boolean }>`select jsonb_path_exists(${JSON.stringify(entity.attrs)}::jsonb, ${jsonpath}::jsonpath, ${vars}::jsonb) as ok`.execute(trx);
     return result.rows[0]?.ok === true;
@@ -146,7 +151,7 @@ export class SubscriptionMatcher {
 async function loadActive(trx: BrokerTrx, tenant: string): Promise<ActiveSubscription[]> {
   const rows = (await sql<{ id: string; body: StoredSubscription | string; expires_at: Date | string | null }>`
     select id, body, expires_at from broker_subscriptions
-    where tenant = ${tenant} and is_active and time_interval is null`.execute(trx)).rows;
+    where tenant = ${tenant} and kind = 'entity' and is_active and time_interval is null`.execute(trx)).rows;
   return rows.map((r) => ({
     id: r.id,
     body: typeof r.body === 'string' ? (JSON.parse(r.body) as StoredSubscription) : r.body,

@@ -1,18 +1,50 @@
-// Subscription endpoints (clause 6.10–6.11): create, list, retrieve, update (PATCH) and delete.
+// Subscription endpoints: create, list, retrieve, update (PATCH) and delete, for entity
+// subscriptions (/subscriptions, clauses 5.8 and 6.10–6.11) and context source registration
+// subscriptions (/csourceSubscriptions, clauses 5.11 and 6.12–6.13). Both kinds are rows of
+// broker_subscriptions (column kind) and each API sees only its own kind.
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { FastifyInstance } from 'fastify';
+import type { BrokerPermission } from '../broker-tenants.ts';
 import { NgsiError } from '../errors.ts';
 import { assertEntityId } from '../entities/entity-input.ts';
 import { MAX_LIMIT } from '../entities/entity-query.ts';
 import { begin, type BrokerServices } from '../http/broker-services.ts';
+import { assertContactable } from '../http/outbound-check.ts';
 import { contextLink, negotiate, sendNgsi } from '../http/ngsi-http.ts';
 import { options, paging, type Query } from '../http/request-options.ts';
 import { assertNoPersonalSelector } from '../personal/personal-types.ts';
 import { applyFragment, parseSubscription, renderSubscription, type StoredSubscription, type SubscriptionStatus } from './subscription.ts';
 import { CORE_CONTEXT_URL } from '../jsonld/core-context.ts';
+import { REGISTRATION_WRITE } from '../registrations/routes.ts';
+import { assertCsourceMembers, queueAllMatching } from './csource-notifications.ts';
 
-const BASE = '/ngsi-ld/v1/subscriptions';
+interface SubscriptionApi {
+  base: string;
+  kind: 'entity' | 'csource';
+  /** Permission to create, change and delete (reading needs broker.read). */
+  write: BrokerPermission;
+  /** Extra checks of a create or PATCH body. */
+  check?: (body: Record<string, unknown>) => void;
+  /** Run in the transaction that stored a created or changed subscription. */
+  stored?: (db: Kysely<any>, tenant: string, sub: StoredSubscription) => Promise<void>;
+}
+
+const ENTITY_API: SubscriptionApi = { base: '/ngsi-ld/v1/subscriptions', kind: 'entity', write: 'broker.write' };
+
+// Clause 5.11.2.4 / 5.11.3.4: a notification with every matching registration when the
+// subscription is made or changed. A csource subscription sends registrations (what sources
+// exist, where) to a URL of the subscriber's choosing, so it needs what registering needs.
+const CSOURCE_API: SubscriptionApi = {
+  base: '/ngsi-ld/v1/csourceSubscriptions',
+  kind: 'csource',
+  write: REGISTRATION_WRITE,
+  check: assertCsourceMembers,
+  stored: async (db, tenant, sub) => {
+    const live = sub.isActive && (sub.expiresAt === undefined || Date.parse(sub.expiresAt) > Date.now());
+    if (live && sub.timeInterval === undefined) await queueAllMatching(db, tenant, sub, 'newlyMatching');
+  },
+};
 
 interface SubscriptionRow {
   id: string;
@@ -61,21 +93,33 @@ function columns(sub: StoredSubscription) {
 }
 
 export async function subscriptionsRoutes(app: FastifyInstance, services: BrokerServices): Promise<void> {
+  await subscriptionApi(app, services, ENTITY_API);
+  await subscriptionApi(app, services, CSOURCE_API);
+}
+
+async function subscriptionApi(app: FastifyInstance, services: BrokerServices, api: SubscriptionApi): Promise<void> {
   const db = services.store.kysely;
+  const { base: BASE, kind } = api;
 
   app.post(BASE, async (request, reply) => {
     const body = request.body;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new NgsiError('BadRequestData', 'The subscription must be a JSON object');
-    const { tenant, terms } = await begin(services, request, 'broker.write', { bodies: [body] });
+    const { tenant, terms } = await begin(services, request, api.write, { bodies: [body] });
+    api.check?.(body as Record<string, unknown>);
     const sub = parseSubscription(body, terms, subscriberContext(request, body as Record<string, unknown>), `urn:ngsi-ld:Subscription:${randomUUID()}`);
-    assertNoPersonalSelector(await services.personal.typesOf(db, tenant.name), sub.entities);
-    const inserted = await db
-      .insertInto('broker_subscriptions')
-      .values({ tenant: tenant.name, id: sub.id, ...columns(sub) })
-      .onConflict((oc) => oc.columns(['tenant', 'id']).doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (!inserted) throw new NgsiError('AlreadyExists', `Subscription ${sub.id} already exists`);
+    if (kind === 'entity') assertNoPersonalSelector(await services.personal.typesOf(db, tenant.name), sub.entities);
+    await assertContactable(services.ctx.outbound, sub.notification.endpoint.uri, 'notification.endpoint.uri');
+    await db.transaction().execute(async (trx) => {
+      const inserted = await trx
+        .insertInto('broker_subscriptions')
+        .values({ tenant: tenant.name, id: sub.id, kind, ...columns(sub) })
+        .onConflict((oc) => oc.columns(['tenant', 'id']).doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (!inserted) throw new NgsiError('AlreadyExists', `Subscription ${sub.id} already exists`);
+      await api.stored?.(trx, tenant.name, sub);
+    });
+    services.wakeNotifier();
     return reply.code(201).header('location', `${BASE}/${encodeURIComponent(sub.id)}`).send();
   });
 
@@ -85,10 +129,10 @@ export async function subscriptionsRoutes(app: FastifyInstance, services: Broker
     const query = request.query as Query;
     const { limit, offset, count } = paging(query);
     if (limit > MAX_LIMIT) throw new NgsiError('TooManyResults', `limit: at most ${MAX_LIMIT} subscriptions per page`);
-    const rows = (await sql<SubscriptionRow>`select * from broker_subscriptions where tenant = ${tenant.name}
+    const rows = (await sql<SubscriptionRow>`select * from broker_subscriptions where tenant = ${tenant.name} and kind = ${kind}
       order by created_at, id limit ${limit} offset ${offset}`.execute(db)).rows;
     if (count) {
-      const n = await sql<{ n: string }>`select count(*) as n from broker_subscriptions where tenant = ${tenant.name}`.execute(db);
+      const n = await sql<{ n: string }>`select count(*) as n from broker_subscriptions where tenant = ${tenant.name} and kind = ${kind}`.execute(db);
       reply.header('ngsild-results-count', String(n.rows[0]?.n ?? 0));
     }
     const sysAttrs = options(query).has('sysAttrs');
@@ -99,7 +143,7 @@ export async function subscriptionsRoutes(app: FastifyInstance, services: Broker
   });
 
   const load = async (tenant: string, id: string): Promise<SubscriptionRow> => {
-    const row = (await sql<SubscriptionRow>`select * from broker_subscriptions where tenant = ${tenant} and id = ${id}`.execute(db)).rows[0];
+    const row = (await sql<SubscriptionRow>`select * from broker_subscriptions where tenant = ${tenant} and id = ${id} and kind = ${kind}`.execute(db)).rows[0];
     if (!row) throw new NgsiError('ResourceNotFound', `Subscription ${id} does not exist`);
     return row;
   };
@@ -116,14 +160,17 @@ export async function subscriptionsRoutes(app: FastifyInstance, services: Broker
     const id = assertEntityId(request.params.id, 'subscriptionId');
     const body = request.body;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new NgsiError('BadRequestData', 'The body must be a JSON object with the members to change');
-    const { tenant, terms } = await begin(services, request, 'broker.write', { bodies: [body] });
+    const { tenant, terms } = await begin(services, request, api.write, { bodies: [body] });
+    api.check?.(body as Record<string, unknown>);
     await db.transaction().execute(async (trx) => {
-      const row = (await sql<SubscriptionRow>`select * from broker_subscriptions where tenant = ${tenant.name} and id = ${id} for update`.execute(trx)).rows[0];
+      const row = (await sql<SubscriptionRow>`select * from broker_subscriptions where tenant = ${tenant.name} and id = ${id} and kind = ${kind} for update`.execute(trx)).rows[0];
       if (!row) throw new NgsiError('ResourceNotFound', `Subscription ${id} does not exist`);
       const { sub } = fromRow(row);
       const changed = applyFragment(sub, body as Record<string, unknown>, terms);
       if (!changed.entities && !changed.watchedAttributes) throw new NgsiError('BadRequestData', 'A subscription needs entities or watchedAttributes (or both)');
-      assertNoPersonalSelector(await services.personal.typesOf(trx, tenant.name), changed.entities);
+      if (kind === 'entity') assertNoPersonalSelector(await services.personal.typesOf(trx, tenant.name), changed.entities);
+      const uri = changed.notification.endpoint.uri;
+      if (uri !== sub.notification.endpoint.uri) await assertContactable(services.ctx.outbound, uri, 'notification.endpoint.uri');
       if ('@context' in (body as object) || contextLink(request)) changed.context = subscriberContext(request, body as Record<string, unknown>);
       await trx
         .updateTable('broker_subscriptions')
@@ -131,15 +178,17 @@ export async function subscriptionsRoutes(app: FastifyInstance, services: Broker
         .where('tenant', '=', tenant.name)
         .where('id', '=', id)
         .execute();
+      await api.stored?.(trx, tenant.name, changed);
     });
+    services.wakeNotifier();
     return reply.code(204).send();
   });
 
   app.delete<{ Params: { id: string } }>(`${BASE}/:id`, async (request, reply) => {
     const id = assertEntityId(request.params.id, 'subscriptionId');
-    const { tenant } = await begin(services, request, 'broker.write');
+    const { tenant } = await begin(services, request, api.write);
     // Pending notifications go with it (on delete cascade): a deleted subscription never fires.
-    const deleted = await db.deleteFrom('broker_subscriptions').where('tenant', '=', tenant.name).where('id', '=', id).executeTakeFirst();
+    const deleted = await db.deleteFrom('broker_subscriptions').where('tenant', '=', tenant.name).where('id', '=', id).where('kind', '=', kind).executeTakeFirst();
     if (Number(deleted.numDeletedRows) === 0) throw new NgsiError('ResourceNotFound', `Subscription ${id} does not exist`);
     return reply.code(204).send();
   });

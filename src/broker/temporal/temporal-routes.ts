@@ -23,7 +23,8 @@ import { MAX_LIMIT } from '../entities/entity-query.ts';
 import { begin, type BrokerServices } from '../http/broker-services.ts';
 import { negotiate, sendNgsi, type ResolvedTerms } from '../http/ngsi-http.ts';
 import { bodyObject, checkBodyId, deleteAttributeParams, list, paging, param, type Query } from '../http/request-options.ts';
-import { parseQ } from '../query/q-language.ts';
+import { parseQ, qHasLinks } from '../query/q-language.ts';
+import { parseGeoQuery } from '../geo/geo-query.ts';
 import { parseScopeQuery } from '../query/scope-query.ts';
 import { renderTemporalEntity } from './temporal-output.ts';
 import { parseTemporalParams, type TemporalParams } from './temporal-params.ts';
@@ -94,12 +95,13 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
     const type = param(query, 'type');
     const q = param(query, 'q');
     const scopeQ = param(query, 'scopeQ');
-    for (const geo of ['georel', 'geometry', 'coordinates']) {
-      if (param(query, geo) !== undefined) throw new NgsiError('OperationNotSupported', `${geo}: geo-queries are not supported on the temporal API of this broker`);
+    const geo = parseGeoQuery({ georel: param(query, 'georel'), geometry: param(query, 'geometry'), coordinates: param(query, 'coordinates'), geoproperty: param(query, 'geoproperty') }, 'query');
+    if (!ids && !idPattern && !type && !list(query, 'attrs') && !q && !scopeQ && !geo && param(query, 'local') !== 'true') {
+      throw new NgsiError('BadRequestData', 'Query Temporal Evolution of Entities needs at least one of type, attrs, q, id, idPattern, scopeQ or a geo-query (georel, geometry, coordinates), or local=true');
     }
-    if (!ids && !idPattern && !type && !list(query, 'attrs') && !q && !scopeQ && param(query, 'local') !== 'true') {
-      throw new NgsiError('BadRequestData', 'Query Temporal Evolution of Entities needs at least one of type, attrs, q, id, idPattern or scopeQ (or local=true)');
-    }
+    const qAst = q ? parseQ(q) : undefined;
+    // Clause 5.7.4.4: linked entity retrieval in filter conditions is a BadRequestData here.
+    if (qAst && qHasLinks(qAst)) throw new NgsiError('BadRequestData', 'q: linked entity paths (rel{attr}) cannot be used on the temporal API');
     const page = paging(query);
     if (page.limit > MAX_LIMIT) throw new NgsiError('TooManyResults', `limit: at most ${MAX_LIMIT} entities per page; use offset to page through more`);
     const result = await temporal.query({
@@ -107,8 +109,9 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
       ids,
       idPattern,
       types: type ? expandTypeSelector(parseTypeSelector(type), (t) => terms.expandTerm(t)) : undefined,
-      q: q ? parseQ(q) : undefined,
+      q: qAst,
       scopeQ: scopeQ ? parseScopeQuery(scopeQ) : undefined,
+      geo: geo ? { ...geo, geoproperty: terms.expandTerm(geo.geoproperty ?? 'location') } : undefined,
       instances: timeFilter(params),
       ...page,
       expand: (t) => terms.expandTerm(t),

@@ -6,6 +6,8 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { NgsiError } from '../errors.ts';
 import type { StoredAttribute } from '../entities/stored-entity.ts';
 import { typeSelectorSql, type TypeSelector } from '../entities/type-selector.ts';
+import { matchesGeoQuery } from '../geo/geo-query.ts';
+import type { GeoQuery, Geometry } from '../geo/types.ts';
 import { compileQ } from '../query/q-sql.ts';
 import type { QExpression } from '../query/q-language.ts';
 import { compileScopeQuery, type ScopeQuery } from '../query/scope-query.ts';
@@ -47,6 +49,8 @@ export interface TemporalEntityQuery {
   types?: TypeSelector | undefined;
   q?: QExpression | undefined;
   scopeQ?: ScopeQuery | undefined;
+  /** Clause 5.7.4.4: matched against the GeoProperty instances within the temporal interval. */
+  geo?: (GeoQuery & { geoproperty: string }) | undefined;
   instances: InstanceFilter;
   limit: number;
   offset: number;
@@ -150,6 +154,7 @@ export class TemporalStore {
         where ${owned} and ${inInterval} group by h.attr) as x)`;
       where.push(compileQ(query.q, { attrs, expand: query.expand }));
     }
+    if (query.geo) where.push(await this.#geoMatches(query, and(where)));
     const condition = and(where);
     const rows = query.limit === 0
       ? []
@@ -161,6 +166,32 @@ export class TemporalStore {
       result.total = Number(counted.rows[0]?.n ?? 0);
     }
     return result;
+  }
+
+  /**
+   * Which entities have a GeoProperty instance within the interval that satisfies the geo-query,
+   * as a condition on t.id. The exact relation is tested with JSTS (as geo-queries on current
+   * entities are); the instances tested are those of the geoproperty in the interval of the
+   * entities the other conditions select, at most MAX_INSTANCES of them.
+   */
+  async #geoMatches(query: TemporalEntityQuery, others: RawBuilder<boolean>): Promise<RawBuilder<boolean>> {
+    const geo = query.geo!;
+    const inInterval = and([...instanceConditions(query.instances, false), sql<boolean>`h.deleted_at is null`]);
+    const rows = (await sql<{ entity_id: string; instance: TemporalInstance | string }>`
+      select h.entity_id, h.instance from broker_temporal_entities t
+      join broker_attribute_instances h on h.tenant = t.tenant and h.entity_id = t.id
+      where ${others} and h.attr = ${geo.geoproperty} and ${inInterval}
+      limit ${MAX_INSTANCES + 1}`.execute(this.db)).rows;
+    if (rows.length > MAX_INSTANCES) {
+      throw new NgsiError('TooManyResults', `The geo-query would test more than ${MAX_INSTANCES} ${geo.geoproperty} instances; narrow the temporal query or the entities`);
+    }
+    const matching = new Set<string>();
+    for (const row of rows) {
+      if (matching.has(row.entity_id)) continue;
+      const instance = (typeof row.instance === 'string' ? JSON.parse(row.instance) : row.instance) as TemporalInstance;
+      if (instance.type === 'GeoProperty' && matchesGeoQuery(geo, instance.value as Geometry)) matching.add(row.entity_id);
+    }
+    return sql<boolean>`t.id = any(${sql.val([...matching])}::text[])`;
   }
 
   /**

@@ -112,6 +112,17 @@ describe('personal entity types in the broker, served only through the consent c
     const history = await ngsi('GET', `/temporal/entities/${encodeURIComponent('urn:ngsi-ld:HomeHealthReading:h2')}`);
     assert.equal(history.status, 403);
 
+    // Nor by following a Relationship to them: join leaves them out, q cannot look into them.
+    const household = { id: 'urn:ngsi-ld:Household:aizu-1', type: 'Household', reading: { type: 'Relationship', object: 'urn:ngsi-ld:HomeHealthReading:h2' } };
+    assert.equal((await ngsi('POST', '/entities', household)).status, 201);
+    const joined = await ngsi('GET', `/entities/${encodeURIComponent(household.id)}?join=flat`);
+    assert.equal(joined.status, 200, JSON.stringify(joined.body));
+    assert.deepEqual(joined.body.map((e: { id: string }) => e.id), [household.id]);
+    const probe = await ngsi('GET', `/entities?type=Household&q=${encodeURIComponent('reading{systolic}>100')}`);
+    assert.equal(probe.status, 200, JSON.stringify(probe.body));
+    assert.deepEqual(probe.body, [], 'a linked q must not reveal a reading\'s value');
+    assert.equal((await ngsi('DELETE', `/entities/${encodeURIComponent(household.id)}`)).status, 204);
+
     // Not even the prefecture's administrator reads them directly.
     const admin = await ngsi('GET', `/entities/${encodeURIComponent('urn:ngsi-ld:HomeHealthReading:h2')}`, undefined, { authorization: `Bearer ${world.adminToken}` });
     assert.equal(admin.status, 403);

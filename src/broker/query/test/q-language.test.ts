@@ -201,8 +201,22 @@ describe('parseQ: errors name the problem and the position', () => {
     rejects('a!~=x{2,1}', /invalid regular expression/);
   });
 
-  it('answers OperationNotSupported for linked entity paths', () => {
-    rejects('sensor{humidity}==40', /linked entity/, 'OperationNotSupported');
+  it('parses linked entity paths with and without an entity type hint, and formats them back', () => {
+    const plain = term(parseQ('sensor{humidity}==40'));
+    assert.deepEqual(plain.path, { names: ['sensor'], link: { path: { names: ['humidity'] } } });
+    assert.equal(plain.operator, '==');
+    const hinted = term(parseQ('sensor{Device,Probe:reading.observedAt}>2026-01-01T00:00:00Z'));
+    assert.deepEqual(hinted.path, { names: ['sensor'], link: { types: ['Device', 'Probe'], path: { names: ['reading', 'observedAt'] } } });
+    const nested = parseQ('building{owner{address[city]}}=="福島市";height>10');
+    assert.equal(formatQ(nested), 'building{owner{address[city]}}=="福島市";height>10');
+    assert.deepEqual(parseQ(formatQ(nested)), nested);
+  });
+
+  it('refuses malformed linked entity paths', () => {
+    rejects('sensor{humidity==40', /"\{" at position 6/);
+    rejects('a.b{c}==1', /one Relationship name/);
+    rejects('a{b{c{d{e}}}}', /nest deeper than 3/, 'TooComplexQuery');
+    rejects('a{}==1', /expected an attribute name \(starting with a letter\) at position 2/);
   });
 
   it('answers TooComplexQuery beyond the limits', () => {
