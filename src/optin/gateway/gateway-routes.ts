@@ -128,7 +128,7 @@ export async function gatewayRoutes(app: FastifyInstance, ctx: OptinContext): Pr
     const residentRef = (link as { residentRef: string }).residentRef;
 
     query.delete('items');
-    const answer = await callProvider({ endpoint, timeoutMs: provider.timeoutMs }, credentials, {
+    const answer = await callProvider(ctx.app.outbound, { endpoint, timeoutMs: provider.timeoutMs }, credentials, {
       method: 'GET',
       path,
       query: query.toString(),

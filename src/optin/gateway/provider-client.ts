@@ -2,11 +2,12 @@
 // Every call has the provider's timeout and an answer size cap, and failures come back as a
 // reason code the gateway turns into 502/504 — never the provider's own error text or headers,
 // which could carry what the service must not see.
+import { OutboundRefused, type OutboundGuard } from '../../platform/outbound/outbound-guard.ts';
 import type { ProviderCredentials } from '../registry/registry.ts';
 
 export const MAX_ANSWER_BYTES = 5 * 1024 * 1024;
 
-export type ProviderAnswer = { kind: 'json'; status: number; body: unknown } | { kind: 'failed'; reason: 'timeout' | 'unreachable' | 'not_json' | 'too_large' | 'provider_error'; status?: number };
+export type ProviderAnswer = { kind: 'json'; status: number; body: unknown } | { kind: 'failed'; reason: 'timeout' | 'unreachable' | 'address_refused' | 'not_json' | 'too_large' | 'provider_error'; status?: number };
 
 function authorization(credentials: ProviderCredentials): string | undefined {
   if (credentials.method === 'bearer') return `Bearer ${credentials.token}`;
@@ -28,6 +29,7 @@ async function readCapped(response: Response): Promise<Buffer | undefined> {
 }
 
 export async function callProvider(
+  outbound: OutboundGuard,
   provider: { endpoint: string; timeoutMs: number },
   credentials: ProviderCredentials,
   request: { method: 'GET' | 'POST'; path: string; query?: string; headers?: Record<string, string>; body?: unknown },
@@ -39,9 +41,11 @@ export async function callProvider(
   if (request.body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
   try {
-    response = await fetch(url, { method: request.method, headers, body: request.body === undefined ? undefined : JSON.stringify(request.body), redirect: 'error', signal: AbortSignal.timeout(provider.timeoutMs) });
+    // Through the outbound guard: an endpoint whose name now resolves to a refused address fails.
+    response = await outbound.fetch(url, { method: request.method, headers, body: request.body === undefined ? undefined : JSON.stringify(request.body), redirect: 'error', signal: AbortSignal.timeout(provider.timeoutMs) });
   } catch (error) {
     const name = (error as Error).name;
+    if (error instanceof OutboundRefused) return { kind: 'failed', reason: 'address_refused' };
     return { kind: 'failed', reason: name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'unreachable' };
   }
   let raw: Buffer | undefined;

@@ -21,7 +21,7 @@ export async function residentRefFor(
   if (sealedRef) return { kind: 'linked', residentRef: ctx.app.sealer.open(sealedRef, refContext(accountId, provider.id)) };
   const card = await ctx.identity.verifiedBasicFour(ctx.app, accountId);
   if (!card || !card.dateOfBirth) return { kind: 'no_card' };
-  const answer = await callProvider(provider, credentials, {
+  const answer = await callProvider(ctx.app.outbound, provider, credentials, {
     method: 'POST',
     path: 'v1/residents/match',
     body: { name: card.name, dateOfBirth: card.dateOfBirth, address: card.address, sex: card.sex },

@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { appendAudit } from '../../platform/audit/audit-log.ts';
 import { actorId } from '../../platform/authz/actor.ts';
 import { AppError, PlatformErrors } from '../../platform/errors.ts';
+import { OutboundRefused } from '../../platform/outbound/outbound-guard.ts';
 import { prefectureCodeOf } from '../../platform/tenancy/lg-code.ts';
 import type { ServiceStatus } from '../db/schema.ts';
 import { OptinErrors } from '../errors.ts';
@@ -145,6 +146,16 @@ function providerSource(body: ProviderBody, production: boolean): { endpoint: st
   return { endpoint: body.endpoint, credentials: credentialsOf(body.credentials, '/credentials') };
 }
 
+/** The platform's outbound address policy (platform/outbound): refused addresses are a 400 now. */
+async function assertReachable(ctx: OptinContext, endpoint: string): Promise<void> {
+  try {
+    await ctx.app.outbound.check(endpoint);
+  } catch (error) {
+    if (!(error instanceof OutboundRefused)) throw error;
+    throw invalid(OptinErrors.INVALID_PROVIDER, '/endpoint', `接続先に接続できない設定です（${error.reason}。TSUNAGU_OUTBOUND_ALLOW を確認してください）`, `The endpoint may not be contacted: ${error.reason} (see TSUNAGU_OUTBOUND_ALLOW)`);
+  }
+}
+
 /** An endpoint the gateway may call: absolute http(s), https in production, no credentials in it. */
 export function endpointProblem(value: string, production: boolean): string | null {
   let url: URL;
@@ -203,6 +214,7 @@ export async function registryApi(app: FastifyInstance, ctx: OptinContext): Prom
     await tenantExists(body.lgCode);
     await guard.assert(request.actor, 'optin.manage_providers', prefectureCodeOf(body.lgCode));
     const source = providerSource(body, ctx.app.config.production);
+    if ('endpoint' in source) await assertReachable(ctx, source.endpoint);
     const codes = body.items.map((i) => i.code);
     const twice = codes.find((c, i) => codes.indexOf(c) !== i);
     if (twice) throw invalid(OptinErrors.INVALID_PROVIDER, '/items', `データ項目「${twice}」が二度あります`, `Item "${twice}" is listed twice`);
