@@ -168,8 +168,13 @@ export async function catalogPages(app: FastifyInstance, ctx: ProceduresContext)
               : []),
           ]}
         />
-        <h2>{t(procedure.channel === 'counter' ? 'procedures.detail.documentsToBring' : 'procedures.detail.documents')}</h2>
-        <Documents request={request} documents={procedure.documents} />
+        {/* An external system lists its own attachments: say nothing rather than "none needed". */}
+        {(procedure.channel !== 'external' || procedure.documents.length > 0) && (
+          <>
+            <h2>{t(procedure.channel === 'counter' ? 'procedures.detail.documentsToBring' : 'procedures.detail.documents')}</h2>
+            <Documents request={request} documents={procedure.documents} />
+          </>
+        )}
         <h2>{t('procedures.detail.howToApply')}</h2>
         <HowToApply request={request} procedure={procedure} />
         <p>

@@ -179,6 +179,7 @@ function sendQuestion(
     },
     <>
       <p class="caption">{t('procedures.nav.caption', { event: state.event.name[locale], municipality: state.tenant.name[locale] })}</p>
+      {question.id === state.navigation.definition.start && state.navigation.definition.intro && <p>{state.navigation.definition.intro[locale]}</p>}
       <form method="post" action={action} novalidate>
         <input type="hidden" name="_csrf" value={pageCsrfToken(reply)} />
         <Radios

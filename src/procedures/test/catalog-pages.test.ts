@@ -87,6 +87,7 @@ describe('procedure catalog pages', () => {
     const solar = await world.page('/procedures/070009/taiyoukou-hojo');
     assert.match(solar.text, /<a href="https:\/\/www\.jgrants-portal\.go\.jp\/" rel="external noopener noreferrer"[^>]*>jGrants（補助金の電子申請システム）で申請する（外部サイト）<span class="visually-hidden">（別のサイトに移動します）/);
     assert.match(mainText(solar.text), /福島県（県内の全市町村）/);
+    assert.doesNotMatch(mainText(solar.text), /必要な書類はありません/, 'the external system lists its own attachments');
     assert.match(mainText((await world.page('/procedures/072036/inkan-shoumei')).text), /1通: 300円/);
     const online = await world.page('/procedures/072028/jidou-teate');
     const main = mainText(online.text);

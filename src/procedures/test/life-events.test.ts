@@ -57,6 +57,7 @@ describe('life-event navigation pages', () => {
     assert.equal(heading(walk.html), '前の住所はどこですか');
     assert.equal(count(walk.html, /<h1/), 1);
     assert.match(walk.html, /<p class="caption">転入・会津若松市<\/p>/);
+    assert.match(mainText(walk.html), /引っ越してきたときの手続をご案内します/, 'the navigation’s introduction on its first question');
     for (const [question, option] of [['前の住所はどこですか', 'in-prefecture'], ['自動車をお持ちですか', 'yes'], ['マイナンバーカードをお持ちですか', 'yes'], ['勤務先の健康保険（社会保険）に加入していますか', 'kokuho'], ['高校生年代までのお子さんはいますか', 'yes'], ['保育所などの利用を希望しますか', 'no'], ['印鑑登録をしますか', 'no'], ['新しい住まいで水道の使用を始めますか', 'yes']] as const) {
       assert.equal(heading(walk.html), question);
       await walk.answer(option);
