@@ -86,7 +86,7 @@ export async function catalogPages(app: FastifyInstance, ctx: ProceduresContext)
           <Button>{t('procedures.search.submit')}</Button>
         </form>
         <h2 class="visually-hidden">{t('procedures.search.results')}</h2>
-        <p role="status">{t('procedures.search.count', { count: found.total })}</p>
+        <p role="status">{t(`procedures.search.count.${new Intl.PluralRules(locale).select(found.total)}`, { count: found.total })}</p>
         {found.items.length === 0 ? (
           !hasErrors && (
             <div class="empty-state">

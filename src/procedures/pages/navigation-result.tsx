@@ -52,7 +52,7 @@ export async function NavigationResult({ ctx, request, reply, event, tenant, wal
     },
     <>
       <h1>{title}</h1>
-      <p class="lead">{found.length > 0 ? t('procedures.result.lead', { count: found.length }) : t('procedures.result.none')}</p>
+      <p class="lead">{found.length > 0 ? t(`procedures.result.lead.${new Intl.PluralRules(locale).select(found.length)}`, { count: found.length }) : t('procedures.result.none')}</p>
       {order.map((channel) => {
         const items = group(channel);
         if (items.length === 0) return null;
