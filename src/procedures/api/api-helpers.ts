@@ -3,7 +3,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { appendAudit } from '../../platform/audit/audit-log.ts';
 import { actorId } from '../../platform/authz/actor.ts';
-import { AppError, PlatformErrors, type ErrorDefinition } from '../../platform/errors.ts';
+import { AppError, PlatformErrors } from '../../platform/errors.ts';
 import type { Database } from '../../platform/db/database.ts';
 
 export const etag = (version: number) => `"v${version}"`;
@@ -33,10 +33,6 @@ export function expectedVersion(request: FastifyRequest, current: number | undef
 /** A save that found the row changed (or created) by someone else between read and write. */
 export function staleWrite(created: boolean): AppError {
   return created ? new AppError(PlatformErrors.CONFLICT, { detail: { ja: '同時に他の人が作成しました。最新の内容を取得してからやり直してください', en: 'Someone else created it at the same time; fetch it and retry' } }) : new AppError(PlatformErrors.PRECONDITION_FAILED);
-}
-
-export function fieldError(definition: ErrorDefinition, name: string, ja: string, en: string): AppError {
-  return new AppError(definition, { problems: [{ name, in: 'body', detail: { ja, en } }] });
 }
 
 export async function audit(db: Database, request: FastifyRequest, action: string, lgCode: string, subject: string, details: Record<string, unknown>): Promise<void> {

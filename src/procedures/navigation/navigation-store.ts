@@ -37,12 +37,6 @@ export async function findNavigation(db: ProceduresDatabase, lgCode: string, lif
   );
 }
 
-/** The life events that have a navigation in a tenant (to offer only those). */
-export async function navigatedLifeEvents(db: ProceduresDatabase, lgCode: string): Promise<Set<string>> {
-  const rows = await db.selectFrom('procedures_navigations').select('life_event_code').where('lg_code', '=', lgCode).execute();
-  return new Set(rows.map((r) => r.life_event_code));
-}
-
 export async function listNavigations(db: ProceduresDatabase, owners: string[]): Promise<Array<{ lgCode: string; lifeEvent: string; currentVersion: number; updatedAt: Date }>> {
   if (owners.length === 0) return [];
   const rows = await db.selectFrom('procedures_navigations').selectAll().where('lg_code', 'in', owners).orderBy('lg_code').orderBy('life_event_code').execute();

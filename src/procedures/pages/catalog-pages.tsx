@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors.ts';
 import type { Localized } from '../../platform/errors.ts';
+import type { Tenant } from '../../platform/tenancy/tenant-directory.ts';
 import { sendPage } from '../../platform/ui/render.tsx';
 import { Button } from '../../platform/ui/components/button/button.tsx';
 import { Pagination } from '../../platform/ui/components/pagination/pagination.tsx';
@@ -17,7 +18,7 @@ import { ProceduresErrors } from '../errors.ts';
 import type { ProceduresContext } from '../procedures-context.ts';
 import { ChannelTag, Documents, Fees, HowToApply, ownerName, procedureHref } from './procedure-views.tsx';
 
-export const PAGE_SIZE = 10;
+const PAGE_SIZE = 10;
 
 type CatalogQuery = { q?: string | string[]; municipality?: string | string[]; lifeEvent?: string | string[]; page?: string | string[] };
 const one = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value) ?? '';
@@ -198,10 +199,10 @@ function LifeEventLinks({ request, events, codes }: { request: FastifyRequest; e
 }
 
 /** 「すべて」, then the prefecture, then its municipalities in the directory's order. */
-export function municipalityItems(request: FastifyRequest, all: Map<string, import('../../platform/tenancy/tenant-directory.ts').Tenant>, firstText?: string) {
+function municipalityItems(request: FastifyRequest, all: Map<string, Tenant>) {
   const list = [...all.values()].sort((a, b) => (a.level === b.level ? a.sortOrder - b.sortOrder || a.lgCode.localeCompare(b.lgCode) : a.level === 'prefecture' ? -1 : 1));
   return [
-    { value: '', text: firstText ?? request.t('procedures.search.allMunicipalities') },
+    { value: '', text: request.t('procedures.search.allMunicipalities') },
     ...list.map((tenant) => ({ value: tenant.lgCode, text: tenant.level === 'prefecture' ? request.t('procedures.search.prefectureOnly', { name: tenant.name[request.locale] }) : tenant.name[request.locale] })),
   ];
 }

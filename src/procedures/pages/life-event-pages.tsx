@@ -23,7 +23,7 @@ import { findNavigation, type StoredNavigation } from '../navigation/navigation-
 import { answersQuery, readAnswers, walk, type Answers } from '../navigation/navigation-walk.ts';
 import type { ProceduresContext } from '../procedures-context.ts';
 import { catalogHref } from './catalog-pages.tsx';
-import { NavigationResult } from './navigation-result.tsx';
+import { sendNavigationResult } from './navigation-result.tsx';
 
 type WalkQuery = { v?: string | string[]; a?: string | string[] };
 type WalkParams = { event: string; lgCode: string };
@@ -157,7 +157,7 @@ export async function lifeEventPages(app: FastifyInstance, ctx: ProceduresContex
     const { navigation, tenant, event, answers } = loaded;
     const done = walk(navigation.definition, answers, tenant.lgCode);
     if (done.current) return reply.redirect(withState(`${base(request.params)}/questions/${done.current.id}`, navigation.version, answers), 303);
-    return NavigationResult({ ctx, request, reply, event, tenant, walk: done, changeHref: (q) => withState(`${base(request.params)}/questions/${q}`, navigation.version, answers) });
+    return sendNavigationResult({ ctx, request, reply, event, tenant, walk: done, changeHref: (q) => withState(`${base(request.params)}/questions/${q}`, navigation.version, answers) });
   });
 }
 

@@ -26,7 +26,7 @@ interface Props {
 
 const order: Channel[] = ['portal', 'external', 'counter'];
 
-export async function NavigationResult({ ctx, request, reply, event, tenant, walk, changeHref }: Props) {
+export async function sendNavigationResult({ ctx, request, reply, event, tenant, walk, changeHref }: Props) {
   const { t, locale } = request;
   // Only published procedures of this municipality or its prefecture are shown (a definition
   // saved earlier may name one that has since been withdrawn to draft).

@@ -69,6 +69,11 @@ describe('procedures staff API', () => {
     assert.equal(stale.status, 412);
     assert.equal(stale.headers.get('content-type'), 'application/problem+json; charset=utf-8');
     assert.equal((await world.api('GET', '/api/v1/procedures/072036/koen-senyou')).body.title.ja, '公園の使用許可申請');
+    // Two staff creating the same procedure at once: one wins, the other is told, never both.
+    const racing = await Promise.all([0, 1].map((i) => world.api('PUT', '/api/v1/procedures/072036/race', { ...parkProcedure, title: L(`競争${i}`, `Race ${i}`) }, koriyama)));
+    const statuses = racing.map((r) => r.status).sort();
+    assert.equal(statuses[0], 201);
+    assert.ok([409, 428].includes(statuses[1]!), `the second got ${statuses[1]}`);
     // Creating over an existing one is refused as well.
     assert.equal((await world.api('PUT', '/api/v1/procedures/072036/koen-senyou', parkProcedure, koriyama, { 'if-none-match': '*' })).status, 412);
     assert.equal((await world.api('PUT', '/api/v1/procedures/072036/brand-new', parkProcedure, koriyama, { 'if-match': '"v1"' })).status, 412);
@@ -89,9 +94,9 @@ describe('procedures staff API', () => {
     assert.equal((await world.api('GET', '/api/v1/procedures/072036/draft-one', undefined, auditor)).status, 200);
     assert.equal((await world.page('/procedures/072036/draft-one')).status, 404);
     const staffList = await world.api('GET', '/api/v1/procedures?lgCode=072036&q=%E5%85%AC%E5%9C%92', undefined, auditor);
-    assert.deepEqual(staffList.body.items.map((p: { code: string }) => p.code).sort(), ['draft-one', 'koen-senyou']);
+    assert.deepEqual(staffList.body.items.map((p: { code: string }) => p.code).sort(), ['draft-one', 'koen-senyou', 'race']);
     const publicList = await world.api('GET', '/api/v1/procedures?lgCode=072036&q=%E5%85%AC%E5%9C%92', undefined, '');
-    assert.deepEqual(publicList.body.items.map((p: { code: string }) => p.code), ['koen-senyou']);
+    assert.deepEqual(publicList.body.items.map((p: { code: string }) => p.code).sort(), ['koen-senyou', 'race']);
   });
 
   it('prefecture staff should manage a prefecture procedure that every municipality then shows', async () => {
