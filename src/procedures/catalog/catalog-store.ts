@@ -102,10 +102,13 @@ export async function searchProcedures(db: ProceduresDatabase, query: CatalogQue
     );
   }
   // strpos rather than LIKE: the words are bound values, never patterns, so % and _ mean themselves.
-  for (const term of searchTerms(query.text ?? '')) base = base.where(sql<number>`strpos(p.search_text, ${term})`, '>', 0);
+  const terms = searchTerms(query.text ?? '');
+  for (const term of terms) base = base.where(sql<number>`strpos(p.search_text, ${term})`, '>', 0);
   const counted = await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirst();
   const total = Number(counted?.n ?? 0);
-  const rows = await base
+  // A word found in the title or reading ranks before one found only in a summary.
+  const ranked = terms.length ? base.orderBy(sql`strpos(p.search_text, ${terms[0]})`) : base;
+  const rows = await ranked
     .select(['p.lg_code', 'p.code', 'p.title_ja', 'p.title_en', 'p.summary_ja', 'p.summary_en', 'p.channel', 'p.status', 'd.name_ja as department_ja', 'd.name_en as department_en'])
     .orderBy('p.lg_code')
     .orderBy('p.sort_order')
@@ -205,7 +208,8 @@ function procedureRow(input: ProcedureInput, actor: string) {
     summary_ja: input.summary.ja,
     summary_en: input.summary.en,
     kana: input.kana,
-    search_text: searchTextOf([input.title.ja, input.title.en, input.summary.ja, input.summary.en, input.kana]),
+    // Titles and the reading first: results are ranked by where the first word occurs.
+    search_text: searchTextOf([input.title.ja, input.kana, input.title.en, input.summary.ja, input.summary.en]),
     assurance_level: input.assuranceLevel,
     channel: input.channel,
     external_url: input.channel === 'external' ? input.external?.url ?? null : null,

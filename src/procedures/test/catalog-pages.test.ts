@@ -20,7 +20,11 @@ describe('procedure catalog pages', () => {
       assert.ok(links.includes('072028/tennyu-todoke'), `${q} finds 転入届: ${links.join(', ')}`);
       assert.ok(!links.includes('072028/shussei-todoke'), `${q} does not find 出生届`);
     }
-    // A partial word in the summary finds it too; the English title as well.
+    // A word in the title ranks before the same word in a summary.
+    const birth = procedureLinks((await world.page(`/procedures?q=${encodeURIComponent('出生')}&municipality=072028`)).text);
+    assert.deepEqual(birth.slice(0, 2).sort(), ['072028/shussei-renraku', '072028/shussei-todoke'], birth.join(', '));
+    assert.ok(birth.includes('072028/kokuho-kanyu'), 'its summary mentions 出生');
+    // A partial word in the reading finds it too; the English title as well.
     assert.ok(procedureLinks((await world.page(`/procedures?q=${encodeURIComponent('しゅっせい')}&municipality=072036`)).text).includes('072036/shussei-todoke'));
     assert.ok(procedureLinks((await world.page('/procedures?q=BIRTH+registration&municipality=072036')).text).includes('072036/shussei-todoke'));
   });
