@@ -53,7 +53,7 @@ function cityProcedures(city: City): Entry[] {
       counter: counter('市民課の窓口', 'Citizens Division counter'),
       documents: [
         doc('転出証明書', 'Certificate of moving out', '前の住所の市区町村で受け取ったもの。マイナンバーカードで転出届をした方（転入届の特例）は不要です', 'Issued by your previous municipality. Not needed if you notified the move-out with your My Number card'),
-        doc('マイナンバーカード', 'My Number card', '転入する方全員分。お持ちの方のみ', 'For everyone moving in who has one', false),
+        doc('マイナンバーカード', 'My Number card', '転入する方全員分', 'For everyone moving in', false),
         IDENTITY_DOCUMENT,
       ],
     },
