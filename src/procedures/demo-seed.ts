@@ -4,9 +4,9 @@
 // municipality shows. Idempotent: what exists is left as it is.
 //
 // Facts used: 転入届 and 出生届 within 14 days (住民基本台帳法 22条, 戸籍法 49条); 児童手当 claimed
-// within 15 days of the birth or the move is paid from the next month (the 15日特例), and civil
-// servants claim it from their employer; 国民健康保険 enrolment within 14 days; Fukushima's
-// 子ども医療費助成 covers children up to the March 31 after they turn 18.
+// within 15 days of the day after the birth or the planned move-out date is paid from the next
+// month (the 15日特例), and civil servants claim it from their employer; 国民健康保険 enrolment
+// within 14 days; Fukushima's 子ども医療費助成 covers children up to the March 31 after they turn 18.
 // Example data (not checked with the cities): department names and counter places, the water
 // bureaus' addresses (the cities' home pages stand in for the bureaus' application pages),
 // the 印鑑登録証明書 fee of 300 yen (a common amount), and the prefecture's solar subsidy.
@@ -70,7 +70,7 @@ function cityProcedures(city: City): Entry[] {
     },
     {
       code: 'jidou-teate', departmentCode: 'kodomo', title: L('児童手当の認定請求', 'Claiming the child allowance'), kana: 'じどうてあてのにんていせいきゅう', lifeEvents: ['moving-in', 'birth'], assuranceLevel: 'A', channel: 'portal',
-      summary: L('高校生年代までのお子さんを養育している方が請求します。生まれた日や転入した日の翌日から15日以内に請求すると、翌月分から支給されます。公務員の方は勤務先で請求します。', 'For those raising children up to high-school age. Claimed within 15 days of the day after the birth or move, it is paid from the next month. Civil servants claim from their employer.'),
+      summary: L('高校生年代までのお子さんを養育している方が請求します。出生日や、前の住所での転出予定日の翌日から15日以内に請求すると、原則として翌月分から支給されます。公務員の方は勤務先で請求します。', 'For those raising children up to high-school age. Claimed within 15 days of the day after the birth or the planned move-out date at your previous address, it is normally paid from the next month. Civil servants claim from their employer.'),
       documents: [doc('請求する方名義の預金口座がわかるもの', 'Details of a bank account in the claimant’s name')],
     },
     {
@@ -174,7 +174,7 @@ export const movingInNavigation: NavigationDefinition = {
         {
           id: 'yes', label: L('はい', 'Yes'), next: 'childcare',
           adds: [
-            P('jidou-teate', ['児童手当は住んでいる市町村から支給されます。転入した日の翌日から15日以内に請求してください（公務員の方は勤務先で請求します）。', 'The allowance is paid by the municipality you live in. Claim within 15 days of the day after the move (civil servants claim from their employer).']),
+            P('jidou-teate', ['児童手当は住んでいる市町村から支給されます。前の住所での転出予定日の翌日から15日以内に請求してください（公務員の方は勤務先で請求します）。', 'The allowance is paid by the municipality you live in. Claim within 15 days of the day after your planned move-out date (civil servants claim from their employer).']),
             P('kodomo-iryouhi', ['お子さんの医療費の助成を受けるには、この市で受給者証の交付を受ける必要があります。', 'To have your children’s medical costs covered here, you need this city’s beneficiary card.']),
           ],
         },
