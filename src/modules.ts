@@ -7,5 +7,6 @@ import { auditModule } from './platform/audit/module.ts';
 import { brokerModule } from './broker/module.ts';
 import { identityModule } from './identity/module.ts';
 import { optinModule } from './optin/module.ts';
+import { proceduresModule } from './procedures/module.ts';
 
-export const installedModules: TsunaguModule[] = [tenancyModule, authzModule, auditModule, identityModule, optinModule, brokerModule];
+export const installedModules: TsunaguModule[] = [tenancyModule, authzModule, auditModule, identityModule, optinModule, proceduresModule, brokerModule];

@@ -27,6 +27,15 @@ export async function findAccountSummary(app: AppContext, accountId: string): Pr
   return row && { id: row.id, kind: row.kind, status: row.status, assuranceLevel: row.assurance_level };
 }
 
+/**
+ * The municipality the person's profile says they live in (its local government code), or
+ * undefined without a profile or a stated residence. Not sealed: a code, not an address.
+ */
+export async function residenceLgCodeOf(app: AppContext, accountId: string): Promise<string | undefined> {
+  const row = await identityDb(app.db).selectFrom('identity_profiles').select('residence_lg_code').where('account_id', '=', accountId).executeTakeFirst();
+  return row?.residence_lg_code ?? undefined;
+}
+
 /** The basic four attributes the account's My Number card certificate carried when last checked. */
 export async function verifiedBasicFour(app: AppContext, accountId: string): Promise<BasicFour | undefined> {
   const row = await identityDb(app.db).selectFrom('identity_jpki_bindings').select('basic_four_sealed').where('account_id', '=', accountId).executeTakeFirst();

@@ -19,8 +19,8 @@ const FORMAT = 'tsunagu-backup';
 const VERSION = 1;
 const BATCH = 500;
 const MIGRATION_TABLES = ['platform_migrations', 'platform_migrations_lock'];
-/** Tables whose migration inserts a row (a singleton): restore replaces that row. */
-const MIGRATION_SEEDED = ['platform_audit_head'];
+/** Tables whose migration inserts rows (a singleton, a reference list): restore replaces them. */
+const MIGRATION_SEEDED = ['platform_audit_head', 'procedures_life_events'];
 
 export interface Header {
   format: string;

@@ -51,6 +51,12 @@ const DYNAMIC_PREFIXES = [
   'optin.gov.done.', // optin/pages/governance-pages.tsx: one per service decision
   'optin.serviceStatus.', // optin/pages/governance-pages.tsx: one per service status
   'optin.providerStatus.', // optin/pages/governance-pages.tsx: one per provider status
+  'procedures.channel.', // procedures/pages/procedure-views.tsx: one per channel
+  'procedures.level.', // procedures/pages/procedure-views.tsx: one per assurance level
+  'procedures.levelAbout.', // procedures/pages/catalog-pages.tsx: one per assurance level
+  'procedures.result.group.', // procedures/pages/navigation-result.tsx: one per channel
+  'procedures.search.count.', // procedures/pages/catalog-pages.tsx: one per plural category
+  'procedures.result.lead.', // procedures/pages/navigation-result.tsx: one per plural category
   'ui.era.', // ui/components/date-input/date-input.tsx: one per Japanese era
   'ui.dateInput.', // ui/components/date-input/date-input.tsx: the year, month and day box labels
 ];

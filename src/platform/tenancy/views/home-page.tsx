@@ -17,6 +17,18 @@ export function HomePage({ request, trees }: { request: FastifyRequest; trees: T
     <>
       <h1>{t('home.title')}</h1>
       <p class="lead">{t('home.lead')}</p>
+      {/* The procedures module's public pages (plain links: the platform imports no module). */}
+      <section aria-labelledby="home-procedures">
+        <h2 id="home-procedures">{t('home.procedures')}</h2>
+        <ul>
+          <li>
+            <a href="/life-events">{t('home.procedures.lifeEvents')}</a>
+          </li>
+          <li>
+            <a href="/procedures">{t('home.procedures.search')}</a>
+          </li>
+        </ul>
+      </section>
       {trees.map((tree) => (
         <section class="prefecture" aria-labelledby={`pref-${tree.prefecture.lgCode}`}>
           <h2 id={`pref-${tree.prefecture.lgCode}`}>

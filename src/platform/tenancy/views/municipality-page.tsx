@@ -38,6 +38,15 @@ export function MunicipalityPage({ request, tenant, prefecture, zone }: Props) {
           <dd>{zone ? zone.name[locale] : t('municipality.noZone')}</dd>
         </div>
       </dl>
+      <h2>{t('municipality.procedures')}</h2>
+      <ul>
+        <li>
+          <a href={`/life-events?municipality=${tenant.lgCode}`}>{t('municipality.procedures.lifeEvents', { name: tenant.name[locale] })}</a>
+        </li>
+        <li>
+          <a href={`/procedures?municipality=${tenant.lgCode}`}>{t('municipality.procedures.search', { name: tenant.name[locale] })}</a>
+        </li>
+      </ul>
       <h2>{t('municipality.contact')}</h2>
       {hasContact ? (
         <dl class="summary-list">

@@ -1,0 +1,7 @@
+// The procedures module's migrations, listed explicitly. Never edit one once merged: add a new one.
+import type { Migration } from 'kysely';
+import * as catalog from './2026-12-03T1500-procedures-catalog.ts';
+
+export const proceduresMigrations: Record<string, Migration> = {
+  '2026-12-03T1500-procedures-catalog': catalog,
+};

@@ -1,0 +1,127 @@
+// Row types of the procedures module's tables, joined with the platform's for this module's queries.
+import type { ColumnType, Generated, JSONColumnType, Kysely } from 'kysely';
+import type { Database } from '../../platform/db/database.ts';
+import type { DB } from '../../platform/db/schema.ts';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export type AssuranceLevel = 'A' | 'B' | 'C';
+export type Channel = 'portal' | 'external' | 'counter';
+export type ProcedureStatus = 'draft' | 'published';
+
+export interface DepartmentContact {
+  phone?: string;
+  email?: string;
+  placeJa?: string;
+  placeEn?: string;
+}
+
+export interface ProceduresLifeEventsTable {
+  code: string;
+  name_ja: string;
+  name_en: string;
+  description_ja: Generated<string>;
+  description_en: Generated<string>;
+  sort_order: Generated<number>;
+}
+
+export interface ProceduresDepartmentsTable {
+  lg_code: string;
+  code: string;
+  name_ja: string;
+  name_en: string;
+  contact: JSONColumnType<DepartmentContact, string, string>;
+  version: Generated<number>;
+  created_by: string;
+  updated_by: string;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface ProceduresProceduresTable {
+  lg_code: string;
+  code: string;
+  department_code: string;
+  title_ja: string;
+  title_en: string;
+  summary_ja: Generated<string>;
+  summary_en: Generated<string>;
+  kana: Generated<string>;
+  search_text: Generated<string>;
+  assurance_level: AssuranceLevel;
+  channel: Channel;
+  external_url: string | null;
+  external_name_ja: string | null;
+  external_name_en: string | null;
+  counter_place_ja: string | null;
+  counter_place_en: string | null;
+  status: Generated<ProcedureStatus>;
+  form_version_id: string | null;
+  sort_order: Generated<number>;
+  version: Generated<number>;
+  created_by: string;
+  updated_by: string;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export interface ProceduresProcedureLifeEventsTable {
+  lg_code: string;
+  procedure_code: string;
+  life_event_code: string;
+}
+
+export interface ProceduresProcedureFeesTable {
+  lg_code: string;
+  procedure_code: string;
+  position: number;
+  label_ja: string;
+  label_en: string;
+  amount_yen: number;
+}
+
+export interface ProceduresProcedureDocumentsTable {
+  lg_code: string;
+  procedure_code: string;
+  position: number;
+  name_ja: string;
+  name_en: string;
+  note_ja: Generated<string>;
+  note_en: Generated<string>;
+  required: Generated<boolean>;
+}
+
+export interface ProceduresNavigationsTable {
+  lg_code: string;
+  life_event_code: string;
+  current_version: number;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export interface ProceduresNavigationVersionsTable {
+  lg_code: string;
+  life_event_code: string;
+  version: number;
+  definition: JSONColumnType<object, string, string>;
+  created_by: string;
+  created_at: Generated<Date>;
+}
+
+export interface ProceduresTables {
+  procedures_life_events: ProceduresLifeEventsTable;
+  procedures_departments: ProceduresDepartmentsTable;
+  procedures_procedures: ProceduresProceduresTable;
+  procedures_procedure_life_events: ProceduresProcedureLifeEventsTable;
+  procedures_procedure_fees: ProceduresProcedureFeesTable;
+  procedures_procedure_documents: ProceduresProcedureDocumentsTable;
+  procedures_navigations: ProceduresNavigationsTable;
+  procedures_navigation_versions: ProceduresNavigationVersionsTable;
+}
+
+export type ProceduresDB = DB & ProceduresTables;
+export type ProceduresDatabase = Kysely<ProceduresDB>;
+
+export function proceduresDb(db: Database): ProceduresDatabase {
+  return db as unknown as ProceduresDatabase;
+}

@@ -1,0 +1,52 @@
+// Procedures (手続): the common portal's procedure catalog and life-event navigation (003B §1B,
+// P2), shared by the resident side and the back office. Each tenant lists its departments and
+// procedures (the prefecture's are shown in all its municipalities), each procedure saying who
+// runs it, what it costs, what to attach or bring, the identity check it needs and where it is
+// done (this portal, an external system such as jGrants, or a counter). Navigations per
+// municipality and life event turn a few answers into the procedures that apply, each with why.
+// Forms, the bulk application, workflow and issuance will live here next to these tables.
+// docs/procedures.md describes the pages, the model and the API.
+import { defineModule, type AppContext } from '../platform/module.ts';
+import { catalogApi } from './api/catalog-api.ts';
+import { navigationsApi } from './api/navigations-api.ts';
+import { proceduresMigrations } from './db/migrations/index.ts';
+import { seedProceduresDemo } from './demo-seed.ts';
+import en from './locales/en.json' with { type: 'json' };
+import ja from './locales/ja.json' with { type: 'json' };
+import { catalogPages } from './pages/catalog-pages.tsx';
+import { lifeEventPages } from './pages/life-event-pages.tsx';
+import { createProceduresContext, type ProceduresContext } from './procedures-context.ts';
+
+const contexts = new WeakMap<AppContext, ProceduresContext>();
+function contextOf(app: AppContext): ProceduresContext {
+  let found = contexts.get(app);
+  if (!found) contexts.set(app, (found = createProceduresContext(app)));
+  return found;
+}
+
+export const proceduresModule = defineModule({
+  name: 'procedures',
+  dependsOn: ['tenancy', 'authz', 'audit', 'identity'],
+  migrations: proceduresMigrations,
+  messages: { ja, en },
+  grants: {
+    // Each tenant's own catalog and navigations; the guard's scope rules decide whose (a
+    // prefecture-scope assignment covers the prefecture and its municipalities).
+    municipal_admin: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.read_catalog'],
+    form_designer: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.read_catalog'],
+    auditor: ['procedures.read_catalog'],
+    reviewer: ['procedures.read_catalog'],
+    approver: ['procedures.read_catalog'],
+    counter_clerk: ['procedures.read_catalog'],
+  },
+  routes: async (fastify, app) => {
+    const ctx = contextOf(app);
+    await catalogApi(fastify, ctx);
+    await navigationsApi(fastify, ctx);
+    await catalogPages(fastify, ctx);
+    await lifeEventPages(fastify, ctx);
+  },
+  seed: async (app) => {
+    if (!app.config.production) await seedProceduresDemo(contextOf(app));
+  },
+});
