@@ -43,11 +43,8 @@ export async function gatewayRoutes(app: FastifyInstance, ctx: OptinContext): Pr
     const query = new URLSearchParams(rawQuery);
     const path = `/${request.params['*'] ?? ''}`;
 
-    const [account, state] = await Promise.all([
-      subject && isUuid(subject) ? ctx.identity.findAccountSummary(ctx.app, subject) : undefined,
-      readGatewayState(ctx, clientId, request.params.provider, subject && isUuid(subject) ? subject : null, purpose ?? ''),
-    ]);
-    const { service, provider, consent } = state;
+    const state = await readGatewayState(ctx, clientId, request.params.provider, subject && isUuid(subject) ? subject : null, purpose ?? '');
+    const { account, service, provider, consent } = state;
     if (!service || service.status === 'pending' || service.status === 'rejected') throw new AppError(OptinErrors.NOT_A_SERVICE);
 
     const entry: AccessEntry = {

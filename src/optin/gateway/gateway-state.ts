@@ -1,14 +1,18 @@
-// Everything the gateway must know about one call, read in one statement: the calling service
+// Everything the gateway must know about one call, read in one statement: the resident named
+// (the identity module's account summary), the calling service
 // and its status, the items it is registered for at this provider, the provider, the consent in
 // force for this resident, service, provider and purpose, and the resident's link at the
 // provider. Read fresh on every call (a revocation or suspension counts from the next call);
 // one round trip instead of eight keeps the gateway's own latency small.
 import { sql } from 'kysely';
 import type { ProviderKind, ServiceStatus } from '../db/schema.ts';
+import type { AccountSummary } from '../../identity/exports.ts';
 import type { OptinContext } from '../optin-context.ts';
 import type { ProviderCredentials } from '../registry/registry.ts';
 
 export interface GatewayState {
+  /** The resident the call names (identity's summary), when the subject is a known account. */
+  account?: AccountSummary;
   service?: { id: string; status: ServiceStatus; lgCode: string };
   /** Item codes the service is registered for at this provider. */
   registered: string[];
@@ -18,6 +22,7 @@ export interface GatewayState {
 }
 
 interface Row {
+  account: AccountSummary | null;
   service_id: string | null;
   service_status: ServiceStatus | null;
   service_lg_code: string | null;
@@ -38,7 +43,8 @@ interface Row {
 /** `accountId` must already be a well-formed UUID (or null when the subject is unknown). */
 export async function readGatewayState(ctx: OptinContext, clientId: string, providerId: string, accountId: string | null, purpose: string): Promise<GatewayState> {
   const { rows } = await sql<Row>`
-    select s.id as service_id, s.status as service_status, s.lg_code as service_lg_code,
+    select ${ctx.identity.accountSummarySql(accountId)} as account,
+      s.id as service_id, s.status as service_status, s.lg_code as service_lg_code,
       (select array_agg(si.item_code order by si.item_code) from optin_service_items si where si.service_id = s.id and si.provider_id = ${providerId}) as registered,
       p.id as provider_id, p.status as provider_status, p.lg_code as provider_lg_code, p.kind as provider_kind, p.endpoint, p.timeout_ms, p.version as provider_version, p.credentials_sealed,
       c.id as consent_id, c.items as consent_items,
@@ -56,6 +62,7 @@ export async function readGatewayState(ctx: OptinContext, clientId: string, prov
   `.execute(ctx.db);
   const row = rows[0]!;
   return {
+    ...(row.account ? { account: row.account } : {}),
     ...(row.service_id ? { service: { id: row.service_id, status: row.service_status!, lgCode: row.service_lg_code! } } : {}),
     registered: row.registered ?? [],
     ...(row.provider_id
