@@ -8,5 +8,6 @@ import { brokerModule } from './broker/module.ts';
 import { identityModule } from './identity/module.ts';
 import { optinModule } from './optin/module.ts';
 import { proceduresModule } from './procedures/module.ts';
+import { portalModule } from './portal/module.ts';
 
-export const installedModules: TsunaguModule[] = [tenancyModule, authzModule, auditModule, identityModule, optinModule, proceduresModule, brokerModule];
+export const installedModules: TsunaguModule[] = [tenancyModule, authzModule, auditModule, identityModule, optinModule, proceduresModule, portalModule, brokerModule];

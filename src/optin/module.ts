@@ -13,6 +13,7 @@ import { createOptinContext, type OptinContext } from './optin-context.ts';
 import { consentPages } from './pages/consent-pages.tsx';
 import { governancePages } from './pages/governance-pages.tsx';
 import { myDataPages } from './pages/my-data-pages.tsx';
+import { addServicesInUseSection } from './pages/services-in-use.tsx';
 import { registryApi } from './registry/registry-api.ts';
 
 const contexts = new WeakMap<AppContext, OptinContext>();
@@ -24,7 +25,7 @@ function contextOf(app: AppContext): OptinContext {
 
 export const optinModule = defineModule({
   name: 'optin',
-  dependsOn: ['tenancy', 'authz', 'audit', 'identity', 'broker'],
+  dependsOn: ['tenancy', 'authz', 'audit', 'identity', 'broker', 'portal'],
   migrations: optinMigrations,
   messages: { ja, en },
   grants: {
@@ -40,6 +41,7 @@ export const optinModule = defineModule({
     await consentPages(fastify, ctx);
     await myDataPages(fastify, ctx);
     await governancePages(fastify, ctx);
+    addServicesInUseSection(ctx);
   },
   seed: async (app) => {
     if (!app.config.production) await seedOptinDemo(app);

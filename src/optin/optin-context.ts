@@ -2,6 +2,7 @@
 // database, its stores, and the identity module's exports. Built once per application.
 import * as broker from '../broker/exports.ts';
 import * as identity from '../identity/exports.ts';
+import * as portal from '../portal/exports.ts';
 import type { AppContext } from '../platform/module.ts';
 import { ConsentStore } from './consents/consents.ts';
 import { optinDb, type OptinDatabase } from './db/schema.ts';
@@ -16,10 +17,11 @@ export interface OptinContext {
   accessLog: AccessLogWriter;
   identity: typeof identity;
   broker: typeof broker;
+  portal: typeof portal;
 }
 
 export function createOptinContext(app: AppContext): OptinContext {
-  const ctx = { app, db: optinDb(app.db), registry: new Registry(app.sealer), accessLog: new AccessLogWriter(optinDb(app.db)), identity, broker } as OptinContext;
+  const ctx = { app, db: optinDb(app.db), registry: new Registry(app.sealer), accessLog: new AccessLogWriter(optinDb(app.db)), identity, broker, portal } as OptinContext;
   ctx.consents = new ConsentStore(ctx);
   return ctx;
 }

@@ -146,6 +146,14 @@ export async function consentPages(app: FastifyInstance, ctx: OptinContext): Pro
     if (decision === 'approve' && !(await ctx.identity.verifiedBasicFour(ctx.app, who.accountId))) return reply.redirect(`/consent/${found.request.id}`, 303);
     const result = await ctx.consents.decide(found.request, found.service, found.provider, decision, { ip: request.ip, requestId: request.id });
     if (!result.ok) return notPossible(request, reply, 'answered', found);
+    if (decision === 'approve' && result.consentId) {
+      await ctx.portal.notify(ctx.app, who.accountId, {
+        lgCode: found.service.lgCode,
+        title: { ja: `「${found.service.name.ja}」へのデータ提供に同意しました`, en: `You consented to share data with ${found.service.name.en}` },
+        body: { ja: `${found.provider.name.ja}から、同意した項目だけが渡されます。同意はいつでも取り消せます。`, en: `Only the items you agreed to come from ${found.provider.name.en}. You can withdraw at any time.` },
+        link: `/account/consents/${result.consentId}`,
+      });
+    }
     return reply.redirect(returnUrl(found.request, decision === 'approve' ? 'approved' : 'refused'), 303);
   });
 }

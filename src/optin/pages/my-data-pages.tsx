@@ -177,7 +177,15 @@ export async function myDataPages(app: FastifyInstance, ctx: OptinContext): Prom
     const consent = await ownConsent(who, request.params.id);
     if (consent) {
       const service = await ctx.registry.findService(ctx.db, consent.serviceId);
-      await ctx.consents.revoke(consent, `account:${who.accountId}`, service?.lgCode ?? who.lgCode, { ip: request.ip, requestId: request.id });
+      const revoked = await ctx.consents.revoke(consent, `account:${who.accountId}`, service?.lgCode ?? who.lgCode, { ip: request.ip, requestId: request.id });
+      if (revoked && service) {
+        await ctx.portal.notify(ctx.app, who.accountId, {
+          lgCode: service.lgCode,
+          title: { ja: `「${service.name.ja}」への同意を取り消しました`, en: `You withdrew your consent for ${service.name.en}` },
+          body: { ja: 'このサービスは、次の要求からあなたのデータを受け取れません。', en: 'The service can no longer get your data, from its next request.' },
+          link: `/account/consents/${consent.id}`,
+        });
+      }
     }
     return reply.redirect('/account/consents?done=revoked', 303);
   });

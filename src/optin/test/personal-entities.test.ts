@@ -182,6 +182,13 @@ describe('personal entity types in the broker, served only through the consent c
     const taros = await gateway('/entities?items=systolic', taro.accountId);
     assert.equal(taros.status, 403);
 
+    // She is told in her notifications centre, and her home page lists the service.
+    const inbox = await (await hanako.browser.request(`${world.base}/account/notifications`)).text();
+    assert.match(inbox, /「健康アドバイスアプリ」へのデータ提供に同意しました/);
+    const home = await (await hanako.browser.request(`${world.base}/`)).text();
+    assert.match(home, /データ連携に同意しているサービス/);
+    assert.match(home, /健康アドバイスアプリ<\/a>：在宅健康見守り（会津若松市）の最高血圧、最低血圧/);
+
     // Her access log shows the calls.
     const log = await hanako.browser.request(`${world.base}/account/access-log`);
     const logHtml = await log.text();

@@ -57,6 +57,7 @@ const DYNAMIC_PREFIXES = [
   'procedures.result.group.', // procedures/pages/navigation-result.tsx: one per channel
   'procedures.search.count.', // procedures/pages/catalog-pages.tsx: one per plural category
   'procedures.result.lead.', // procedures/pages/navigation-result.tsx: one per plural category
+  'portal.notices.category.', // portal/notices/notice-pages.tsx: one per notice category
   'ui.era.', // ui/components/date-input/date-input.tsx: one per Japanese era
   'ui.dateInput.', // ui/components/date-input/date-input.tsx: the year, month and day box labels
 ];

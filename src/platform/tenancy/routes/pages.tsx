@@ -8,14 +8,15 @@ import { sendPage } from '../../ui/render.tsx';
 import { TenancyErrors } from '../errors.ts';
 import { lgCheckDigit } from '../lg-code.ts';
 import { findTenantOrThrow } from '../tenant-lookup.ts';
+import { renderHomeSections } from '../home-sections.ts';
 import { HomePage } from '../views/home-page.tsx';
 import { InvalidCodePage } from '../views/invalid-code-page.tsx';
 import { MunicipalityPage } from '../views/municipality-page.tsx';
 
 export async function tenancyPages(app: FastifyInstance, ctx: AppContext) {
   app.get('/', async (request, reply) => {
-    const trees = await ctx.tenants.trees();
-    return sendPage(reply, { title: request.t('home.title') }, <HomePage request={request} trees={trees} />);
+    const [trees, sections] = await Promise.all([ctx.tenants.trees(), renderHomeSections(ctx, request)]);
+    return sendPage(reply, { title: request.t('home.title') }, <HomePage request={request} trees={trees} sections={sections} />);
   });
 
   app.get<{ Params: { lgCode: string } }>('/municipalities/:lgCode', async (request, reply) => {

@@ -1,7 +1,9 @@
 import type { FastifyRequest } from 'fastify';
+import type { ComponentChildren } from 'preact';
 import type { TenantTree } from '../tenant-directory.ts';
 
-export function HomePage({ request, trees }: { request: FastifyRequest; trees: TenantTree[] }) {
+/** `sections`: what modules add (home-sections.ts), shown after the lead. */
+export function HomePage({ request, trees, sections = [] }: { request: FastifyRequest; trees: TenantTree[]; sections?: ComponentChildren[] }) {
   const { t, locale } = request;
   // English says "1 municipality" but "8 municipalities"; Japanese has one form (the "other" key).
   const plural = new Intl.PluralRules(locale);
@@ -17,6 +19,7 @@ export function HomePage({ request, trees }: { request: FastifyRequest; trees: T
     <>
       <h1>{t('home.title')}</h1>
       <p class="lead">{t('home.lead')}</p>
+      {sections}
       {/* The procedures module's public pages (plain links: the platform imports no module). */}
       <section aria-labelledby="home-procedures">
         <h2 id="home-procedures">{t('home.procedures')}</h2>
