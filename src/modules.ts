@@ -9,5 +9,6 @@ import { identityModule } from './identity/module.ts';
 import { optinModule } from './optin/module.ts';
 import { proceduresModule } from './procedures/module.ts';
 import { portalModule } from './portal/module.ts';
+import { reservationsModule } from './reservations/module.ts';
 
-export const installedModules: TsunaguModule[] = [tenancyModule, authzModule, auditModule, identityModule, optinModule, proceduresModule, portalModule, brokerModule];
+export const installedModules: TsunaguModule[] = [tenancyModule, authzModule, auditModule, identityModule, optinModule, proceduresModule, portalModule, reservationsModule, brokerModule];

@@ -30,6 +30,9 @@ export function HomePage({ request, trees, sections = [] }: { request: FastifyRe
           <li>
             <a href="/procedures">{t('home.procedures.search')}</a>
           </li>
+          <li>
+            <a href="/reservations">{t('home.procedures.reservations')}</a>
+          </li>
         </ul>
       </section>
       {trees.map((tree) => (
