@@ -102,6 +102,7 @@ function checkConditions(
   const edges = new Map(conditions.filter((c) => !c.from.startsWith('page:') && !c.scope).map((c) => [c.from, c.condition.field]));
   const inCycle = new Set<string>();
   for (const start of edges.keys()) {
+    if (inCycle.has(start)) continue; // each cycle is reported once
     const path = [start];
     let next = edges.get(start);
     while (next !== undefined && !path.includes(next)) {
