@@ -8,6 +8,7 @@
 // docs/procedures.md describes the pages, the model and the API.
 import { defineModule, type AppContext } from '../platform/module.ts';
 import { catalogApi } from './api/catalog-api.ts';
+import { formsApi } from './api/forms-api.ts';
 import { navigationsApi } from './api/navigations-api.ts';
 import { proceduresMigrations } from './db/migrations/index.ts';
 import { seedProceduresDemo } from './demo-seed.ts';
@@ -32,8 +33,8 @@ export const proceduresModule = defineModule({
   grants: {
     // Each tenant's own catalog and navigations; the guard's scope rules decide whose (a
     // prefecture-scope assignment covers the prefecture and its municipalities).
-    municipal_admin: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.read_catalog'],
-    form_designer: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.read_catalog'],
+    municipal_admin: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.manage_forms', 'procedures.read_catalog'],
+    form_designer: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.manage_forms', 'procedures.read_catalog'],
     auditor: ['procedures.read_catalog'],
     reviewer: ['procedures.read_catalog'],
     approver: ['procedures.read_catalog'],
@@ -43,6 +44,7 @@ export const proceduresModule = defineModule({
     const ctx = contextOf(app);
     await catalogApi(fastify, ctx);
     await navigationsApi(fastify, ctx);
+    await formsApi(fastify, ctx);
     await catalogPages(fastify, ctx);
     await lifeEventPages(fastify, ctx);
   },
