@@ -15,6 +15,7 @@ import { seedProceduresDemo } from './demo-seed.ts';
 import en from './locales/en.json' with { type: 'json' };
 import ja from './locales/ja.json' with { type: 'json' };
 import { catalogPages } from './pages/catalog-pages.tsx';
+import { formPreviewPages } from './pages/form-preview-pages.tsx';
 import { lifeEventPages } from './pages/life-event-pages.tsx';
 import { createProceduresContext, type ProceduresContext } from './procedures-context.ts';
 
@@ -47,6 +48,7 @@ export const proceduresModule = defineModule({
     await formsApi(fastify, ctx);
     await catalogPages(fastify, ctx);
     await lifeEventPages(fastify, ctx);
+    await formPreviewPages(fastify, ctx);
   },
   seed: async (app) => {
     if (!app.config.production) await seedProceduresDemo(contextOf(app));

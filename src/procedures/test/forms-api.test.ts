@@ -123,14 +123,14 @@ describe('forms staff API', () => {
   });
 
   it('a municipality should copy a prefecture template and adapt it; other tenants and readers may not write', async () => {
-    const template = await world.api('PUT', '/api/v1/forms/070009/tmpl-jidou-teate', { isTemplate: true, definition: { title: L('児童手当（ひな形）', 'Child allowance (template)'), pages: [{ id: 'you', fields: [{ key: 'name', dictionary: 'full-name' }] }] } }, prefecture);
+    const template = await world.api('PUT', '/api/v1/forms/070009/tmpl-test-form', { isTemplate: true, definition: { title: L('児童手当（ひな形）', 'Child allowance (template)'), pages: [{ id: 'you', fields: [{ key: 'name', dictionary: 'full-name' }] }] } }, prefecture);
     assert.equal(template.status, 201, JSON.stringify(template.body));
     assert.equal((await world.api('PUT', '/api/v1/forms/072036/not-template', { isTemplate: true, definition: template.body.definition }, koriyama)).status, 400, 'only the prefecture offers templates');
     const listed = await world.api('GET', '/api/v1/forms?templates=true', undefined, aizu);
-    assert.ok(listed.body.items.some((f: { code: string; isTemplate: boolean }) => f.code === 'tmpl-jidou-teate' && f.isTemplate));
-    const copied = await world.api('POST', '/api/v1/forms/072028/jidou-teate-form/copy', { from: { lgCode: '070009', code: 'tmpl-jidou-teate' } }, aizu);
+    assert.ok(listed.body.items.some((f: { code: string; isTemplate: boolean }) => f.code === 'tmpl-test-form' && f.isTemplate));
+    const copied = await world.api('POST', '/api/v1/forms/072028/jidou-teate-form/copy', { from: { lgCode: '070009', code: 'tmpl-test-form' } }, aizu);
     assert.equal(copied.status, 201, JSON.stringify(copied.body));
-    assert.equal(copied.body.copiedFrom, '070009/tmpl-jidou-teate');
+    assert.equal(copied.body.copiedFrom, '070009/tmpl-test-form');
     assert.equal(copied.body.isTemplate, false);
     // 会津若松市 cannot copy 郡山市's form, nor write or read it; an auditor can read but not write.
     assert.equal((await world.api('POST', '/api/v1/forms/072028/stolen/copy', { from: { lgCode: '072036', code: 'inu-touroku' } }, aizu)).status, 404);
