@@ -38,7 +38,7 @@ export function visibleFields(page: ResolvedPage, answers: Answers): ResolvedFie
 /** The page's heading: the only question's label, else the page title, else the form title. */
 export function pageHeading(state: Pick<FormPageState, 'definition' | 'page' | 'answers' | 'locale'>): { text: string; questionIsHeading: boolean } {
   const fields = visibleFields(state.page, state.answers);
-  if (fields.length === 1 && fields[0]!.type !== 'group' && fields[0]!.type !== 'address' && !state.page.title) return { text: fields[0]!.label[state.locale], questionIsHeading: true };
+  if (fields.length === 1 && fields[0]!.type !== 'declaration' && !state.page.title) return { text: fields[0]!.label[state.locale], questionIsHeading: true };
   return { text: (state.page.title ?? state.definition.title)[state.locale], questionIsHeading: false };
 }
 
@@ -120,7 +120,7 @@ function Field(props: { field: ResolvedField; name: string; view: FormView; stat
       const item = (field.itemLabel ?? field.label)[state.locale];
       return (
         <div class="form-group" id={name}>
-          <h2>{label}</h2>
+          {isPageHeading ? <h1>{label}</h1> : <h2>{label}</h2>}
           {hint && <p class="hint">{hint}</p>}
           {error && <p class="error-message">{error}</p>}
           <input type="hidden" name={`${name}-count`} value={String(count)} />
