@@ -8,7 +8,7 @@
 //   hint_en, required, min, max, min_length, max_length, pattern, options, accept, max_bytes,
 //   group, show_if
 // `options` is 「value=日本語/English|…」; `accept` 「pdf|jpg」; `show_if` 「field=value」 or
-// 「field」; `group` names the repeating group a row belongs to. A row without a page gets a
+// 「field」 (several values: 「field=a|b」); `group` names the repeating group a row belongs to. A row without a page gets a
 // page of its own: one question per page.
 import { parse } from 'csv-parse/sync';
 import type { FieldProblem, Localized } from '../../platform/errors.ts';
@@ -99,7 +99,8 @@ export function definitionFromRows(rows: Row[], title: Localized): FormDefinitio
     }
     if (get('show_if')) {
       const [on, equals] = get('show_if').split('=').map((s) => s.trim());
-      field.showIf = equals ? { field: on!, equals } : { field: on! };
+      const values = equals ? equals.split('|').map((v) => v.trim()) : [];
+      field.showIf = values.length > 1 ? { field: on!, equals: values } : values.length === 1 ? { field: on!, equals: values[0]! } : { field: on! };
     }
     const group = get('group');
     if (group) {
@@ -147,7 +148,7 @@ export function rowsOfDefinition(definition: FormDefinition): Row[] {
     accept: (field.accept ?? []).join('|'),
     max_bytes: field.maxBytes === undefined ? '' : String(field.maxBytes),
     group: group ?? '',
-    show_if: field.showIf ? (field.showIf.equals === undefined ? field.showIf.field : `${field.showIf.field}=${[field.showIf.equals].flat()[0]}`) : '',
+    show_if: field.showIf ? (field.showIf.equals === undefined ? field.showIf.field : `${field.showIf.field}=${[field.showIf.equals].flat().join('|')}`) : '',
   });
   for (const page of definition.pages) {
     for (const field of page.fields) {
