@@ -119,6 +119,12 @@ describe('form preview for staff', () => {
     assert.match(wrong.html, /<a href="#reason">Select Why are you joining\?<\/a>/);
   });
 
+  it('the forms page should list the tenant’s forms with links to the draft and each version', async () => {
+    const html = await (await aizu.request(`${world.base}/staff/procedures/forms`)).text();
+    assert.match(html, /<a href="\/staff\/procedures\/forms\/072028\/kokuho-kanyu\/preview\?version=1">第1版<\/a>/);
+    assert.doesNotMatch(html, /072036/, 'another municipality’s forms are not listed');
+  });
+
   it('staff of another municipality, residents and strangers should not open it', async () => {
     assert.equal((await koriyama.request(`${world.base}${PREVIEW}`)).status, 403);
     const anonymous = await new CookieBrowser().request(`${world.base}${PREVIEW}`);
