@@ -40,8 +40,10 @@ export interface AnswerResult {
 
 const first = (values: FormValues, name: string) => {
   const v = values[name];
-  return ((Array.isArray(v) ? v[0] : v) ?? '').slice(0, LIMITS.textLength);
+  return (Array.isArray(v) ? v[0] : v) ?? '';
 };
+/** Without a maxLength of its own, a one-line answer is at most 1,000 characters and a box 10,000. */
+const defaultMaxLength = (field: ResolvedField) => (field.multiline ? LIMITS.textLength : 1000);
 const all = (values: FormValues, name: string) => {
   const v = values[name];
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
@@ -100,14 +102,16 @@ function checkField(field: ResolvedField, submitted: FormValues, prefix: string,
       if (value === '') return missing();
       if (field.type === 'kana' && !isKatakana(value)) return fail({ message: answerMessage('kana', label) });
       const length = [...value].length;
+      const maxLength = field.maxLength ?? defaultMaxLength(field);
       if (field.minLength !== undefined && length < field.minLength) return fail({ message: answerMessage('tooShort', label, { n: field.minLength }) });
-      if (field.maxLength !== undefined && length > field.maxLength) return fail({ message: answerMessage('tooLong', label, { n: field.maxLength }) });
+      // Length first: a pattern never runs on an answer longer than the field allows.
+      if (length > maxLength) return fail({ message: answerMessage('tooLong', label, { n: maxLength }) });
       // Published patterns were checked as safe; a pattern that is not (an old draft) is skipped.
       if (field.pattern && patternRisk(field.pattern) === 'ok' && !new RegExp(`^(?:${field.pattern})$`, 'u').test(value)) return fail({ message: field.patternMessage ?? answerMessage('pattern', label) });
       return { value, errors: {} };
     }
     case 'number': {
-      const raw = first(submitted, name);
+      const raw = first(submitted, name).slice(0, 100);
       if (raw.trim() === '') return missing();
       const value = normaliseNumber(raw);
       if (value === undefined) return fail({ message: answerMessage('number', label) });
@@ -119,7 +123,7 @@ function checkField(field: ResolvedField, submitted: FormValues, prefix: string,
     case 'date':
       return checkDate(field, submitted, name, options);
     case 'address': {
-      const rawCode = first(submitted, `${name}-postcode`);
+      const rawCode = first(submitted, `${name}-postcode`).slice(0, 100);
       const address = first(submitted, `${name}-address`).trim();
       if (rawCode.trim() === '' && address === '') return field.required ? fail({ message: answerMessage('postalMissing', label), anchor: `${name}-postcode` }) : { errors: {} };
       const postalCode = normalisePostalCode(rawCode);
@@ -130,7 +134,7 @@ function checkField(field: ResolvedField, submitted: FormValues, prefix: string,
     }
     case 'phone':
     case 'email': {
-      const raw = first(submitted, name);
+      const raw = first(submitted, name).slice(0, 1000);
       if (raw.trim() === '') return missing();
       const value = field.type === 'phone' ? normalisePhone(raw) : normaliseEmail(raw);
       return value === undefined ? fail({ message: answerMessage(field.type, label) }) : { value, errors: {} };
@@ -162,8 +166,8 @@ function checkField(field: ResolvedField, submitted: FormValues, prefix: string,
 function checkDate(field: ResolvedField, submitted: FormValues, name: string, options: AnswerOptions): Checked {
   const label = field.label;
   const fail = (error: FieldError): Checked => ({ errors: { [name]: error } });
-  const whole = first(submitted, name).trim();
-  const parts = Object.fromEntries(DATE_PARTS.map((p) => [p, first(submitted, `${name}-${p}`).trim()])) as Record<DatePart, string>;
+  const whole = first(submitted, name).slice(0, 100).trim();
+  const parts = Object.fromEntries(DATE_PARTS.map((p) => [p, first(submitted, `${name}-${p}`).slice(0, 20).trim()])) as Record<DatePart, string>;
   let date;
   if (whole !== '' && DATE_PARTS.every((p) => parts[p] === '')) {
     date = readDateText(whole);

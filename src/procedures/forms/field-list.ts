@@ -109,7 +109,9 @@ export function definitionFromRows(rows: Row[], title: Localized): FormDefinitio
       (parent.fields ??= []).push(field);
       return;
     }
-    if (field.type === 'group') groups.set(key, field);
+    // Any earlier row may be named as a group (a dictionary 世帯 has no type on the row); one that
+    // is not a group is then reported by the definition checks, naming the field.
+    groups.set(key, field);
     const pageId = get('page') || kebab(key);
     let page = pages.find((p) => p.id === pageId);
     if (!page) {

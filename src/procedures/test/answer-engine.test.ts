@@ -94,6 +94,12 @@ describe('validateAnswers', () => {
     assert.deepEqual(Object.keys(result.errors), ['members-0-name']);
   });
 
+  it('should refuse an over-long answer instead of cutting it, before any pattern runs', () => {
+    const result = check({ ...good, code: 'A'.repeat(1001) });
+    assert.match(result.errors.code!.message.ja, /「番号」は1000文字以内/);
+    assert.equal(result.values.code, undefined);
+  });
+
   it('should read postcodes and phone numbers in their usual writings', () => {
     assert.equal(normalisePostalCode('〒963-8601'), '963-8601');
     assert.equal(normalisePostalCode('963860'), undefined);
