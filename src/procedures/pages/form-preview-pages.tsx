@@ -17,6 +17,7 @@ import { formValues, formView, type FieldErrors, type FormValues } from '../../p
 import { pageCsrfToken, sendPage } from '../../platform/ui/render.tsx';
 import { validateAnswers, type Answers } from '../forms/answer-engine.ts';
 import { resolveDefinition, type ResolvedDefinition, type ResolvedPage } from '../forms/form-definition.ts';
+import { validateDefinition } from '../forms/definition-validator.ts';
 import { findForm, findVersion, listForms, listVersions, loadDictionary } from '../forms/form-store.ts';
 import { Table } from '../../platform/ui/components/table/table.tsx';
 import { ProceduresErrors } from '../errors.ts';
@@ -44,11 +45,14 @@ export async function formPreviewPages(app: FastifyInstance, ctx: ProceduresCont
       if (!/^[1-9][0-9]{0,6}$/.test(versionText)) throw new AppError(ProceduresErrors.FORM_VERSION_NOT_FOUND);
       const version = await findVersion(ctx.db, lgCode, { code, version: Number(versionText) });
       if (!version) throw new AppError(ProceduresErrors.FORM_VERSION_NOT_FOUND);
-      return { definition: version.definition, label: request.t('procedures.form.previewVersion', { version: version.version }), query: `?version=${version.version}` };
+      return { definition: version.definition, label: request.t('procedures.form.previewVersion', { version: version.version }), query: `?version=${version.version}`, problems: [] as string[] };
     }
     const form = await findForm(ctx.db, lgCode, code);
     if (!form) throw new AppError(ProceduresErrors.FORM_NOT_FOUND);
-    return { definition: resolveDefinition(form.draft, await loadDictionary(ctx.db)), label: request.t('procedures.form.previewDraft'), query: '' };
+    const dictionary = await loadDictionary(ctx.db);
+    // A draft may still have problems: the preview shows what it can and lists what to fix.
+    const problems = validateDefinition(form.draft, dictionary).map((p) => p.detail[request.locale]);
+    return { definition: resolveDefinition(form.draft, dictionary), label: request.t('procedures.form.previewDraft'), query: '', problems };
   };
 
   type Loaded = NonNullable<Awaited<ReturnType<typeof load>>>;
@@ -94,6 +98,16 @@ export async function formPreviewPages(app: FastifyInstance, ctx: ProceduresCont
       <>
         <p class="caption">{t('procedures.form.previewCaption', { form: loaded.definition.title[locale], which: loaded.label })}</p>
         <WarningText>{t('procedures.form.previewNotStored')}</WarningText>
+        {loaded.problems.length > 0 && (
+          <div class="inset-text">
+            <p>{t('procedures.form.draftProblems')}</p>
+            <ul>
+              {loaded.problems.map((p) => (
+                <li>{p}</li>
+              ))}
+            </ul>
+          </div>
+        )}
         {page.id === loaded.definition.pages[0]?.id && loaded.definition.intro && <p>{loaded.definition.intro[locale]}</p>}
         <form method="post" action={`${base(request.params)}/${page.id}${loaded.query}`} novalidate>
           <input type="hidden" name="_csrf" value={pageCsrfToken(reply)} />

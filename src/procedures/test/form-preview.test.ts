@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { onboardStaff } from '../../identity/test/identity-helpers.ts';
 import { CookieBrowser, hiddenField } from '../../../test/helpers/cookie-browser.ts';
-import { mainText, startWorld, type ProceduresWorld } from './procedures-helpers.ts';
+import { mainText, staffToken, startWorld, type ProceduresWorld } from './procedures-helpers.ts';
 
 const heading = (html: string) => /<h1[^>]*>([\s\S]*?)<\/h1>/.exec(html)?.[1]?.replace(/<[^>]+>/g, '').trim();
 /** What a browser would post back: hidden and text inputs, checked choices, selected options. */
@@ -117,6 +117,15 @@ describe('form preview for staff', () => {
     assert.match(mainText(html), /Preview: Joining the National Health Insurance \(draft\)/);
     const wrong = await submit(english, html, {});
     assert.match(wrong.html, /<a href="#reason">Select Why are you joining\?<\/a>/);
+  });
+
+  it('the preview of a draft with problems should show what it can and list what to fix', async () => {
+    const token = await staffToken(world, 'form_designer', '072028');
+    const saved = await world.api('PUT', '/api/v1/forms/072028/half-done', { definition: { title: { ja: '作りかけ', en: 'Half done' }, pages: [{ id: 'one', fields: [{ key: 'name', dictionary: 'full-name' }, { key: 'odd', type: 'hologram', label: { ja: '謎', en: 'Odd' } }] }] } }, token);
+    assert.equal(saved.status, 201, JSON.stringify(saved.body));
+    const html = await (await aizu.request(`${world.base}/staff/procedures/forms/072028/half-done/preview`)).text();
+    assert.match(mainText(html), /公開する前に直す点があります： ページ「one」の項目「odd」: 種類「hologram」はありません/);
+    assert.match(html, /for="name">氏名</);
   });
 
   it('the forms page should list the tenant’s forms with links to the draft and each version', async () => {
