@@ -18,7 +18,7 @@ import { findProcedure } from '../catalog/catalog-store.ts';
 import { proceduresDb } from '../db/schema.ts';
 import { ProceduresErrors } from '../errors.ts';
 import { validateDefinition } from '../forms/definition-validator.ts';
-import { definitionFromRows, FieldListError, fieldListCsv, parseFieldListCsv } from '../forms/field-list.ts';
+import { checkColumns, definitionFromRows, FieldListError, fieldListCsv, parseFieldListCsv } from '../forms/field-list.ts';
 import { formDefinitionSchema, resolveDefinition, type FormDefinition } from '../forms/form-definition.ts';
 import { findForm, findVersion, linkProcedure, listForms, listVersions, loadDictionary, publishVersion, saveDraft, type FormVersion, type StoredForm } from '../forms/form-store.ts';
 import type { ProceduresContext } from '../procedures-context.ts';
@@ -167,7 +167,9 @@ export async function formsApi(app: FastifyInstance, ctx: ProceduresContext): Pr
         else {
           const body = request.body as { title?: Localized; fields?: unknown };
           if (!body || !Array.isArray(body.fields)) throw new FieldListError([{ name: '/fields', in: 'body', detail: { ja: 'fields（項目の配列）がありません', en: 'fields (an array of rows) is missing' } }]);
+          if (!body.fields.every((row) => typeof row === 'object' && row !== null && !Array.isArray(row))) throw new FieldListError([{ name: '/fields', in: 'body', detail: { ja: 'fields の各要素は項目（オブジェクト）にしてください', en: 'Each element of fields must be an object' } }]);
           rows = body.fields as Array<Record<string, string>>;
+          checkColumns(rows.flatMap((row) => Object.keys(row)));
           if (body.title?.ja && body.title.en) title = { ja: String(body.title.ja).slice(0, 200), en: String(body.title.en).slice(0, 200) };
         }
         if (request.query.titleJa && request.query.titleEn) title = { ja: request.query.titleJa, en: request.query.titleEn };

@@ -32,9 +32,14 @@ export function parseFieldListCsv(text: string): Row[] {
     const line = (e as { lines?: number }).lines ?? 0;
     throw new FieldListError([{ name: `line ${line}`, in: 'body', detail: { ja: `CSVとして読めません（${line}行目）`, en: `Not valid CSV (line ${line})` } }]);
   }
-  const unknown = Object.keys(records[0] ?? {}).filter((c) => !(FIELD_LIST_COLUMNS as readonly string[]).includes(c));
-  if (unknown.length) throw new FieldListError(unknown.map((c) => ({ name: c, in: 'body', detail: { ja: `列「${c}」は使えません（使える列: ${FIELD_LIST_COLUMNS.join(', ')}）`, en: `Unknown column "${c}" (known: ${FIELD_LIST_COLUMNS.join(', ')})` } })));
+  checkColumns(Object.keys(records[0] ?? {}));
   return records;
+}
+
+/** Refuses names that are not columns (a typo would otherwise drop a rule silently). */
+export function checkColumns(names: Iterable<string>): void {
+  const unknown = [...new Set(names)].filter((c) => !(FIELD_LIST_COLUMNS as readonly string[]).includes(c));
+  if (unknown.length) throw new FieldListError(unknown.map((c) => ({ name: c, in: 'body', detail: { ja: `列「${c}」は使えません（使える列: ${FIELD_LIST_COLUMNS.join(', ')}）`, en: `Unknown column "${c}" (known: ${FIELD_LIST_COLUMNS.join(', ')})` } })));
 }
 
 const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).slice(0, 41);

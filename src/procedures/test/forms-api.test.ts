@@ -105,6 +105,9 @@ describe('forms staff API', () => {
     const json = await world.api('POST', '/api/v1/forms/072036/json-list/import', { title: L('JSON', 'JSON'), fields: [{ key: 'name', dictionary: 'full-name' }, { key: 'x', type: 'hologram', label_ja: '謎', label_en: 'Mystery' }] }, koriyama);
     assert.equal(json.status, 201, JSON.stringify(json.body));
     assert.match(json.body.problems[0].detail, /hologram/, 'an unknown type is reported on the draft, so the designer can fix it');
+    const typo = await world.api('POST', '/api/v1/forms/072036/json-typo/import', { fields: [{ key: 'name', dictionary: 'full-name', requried: 'true' }] }, koriyama);
+    assert.equal(typo.status, 400, 'a misspelt column is refused, not dropped');
+    assert.match(JSON.stringify(typo.body), /requried/);
     const shape = await world.api('PUT', '/api/v1/forms/072036/shape', { definition: { title: L('a', 'a'), pages: 'many' } }, koriyama);
     assert.equal(shape.status, 400);
   });
