@@ -18,6 +18,7 @@ import { proceduresDb } from './db/schema.ts';
 import type { Applies, NavigationDefinition } from './navigation/navigation-definition.ts';
 import { findNavigation, saveNavigation } from './navigation/navigation-store.ts';
 import type { ProceduresContext } from './procedures-context.ts';
+import { seedDemoForms } from './demo-forms.ts';
 
 const PREFECTURE = '070009';
 const CITIES = [
@@ -260,4 +261,5 @@ export async function seedProceduresDemo(ctx: ProceduresContext): Promise<void> 
       await ctx.app.db.transaction().execute((trx) => saveNavigation(proceduresDb(trx), city.lgCode, event, definition, null, actorId(system)));
     }
   }
+  await seedDemoForms(ctx, PREFECTURE, CITIES.map((c) => c.lgCode));
 }

@@ -8,4 +8,9 @@ export const ProceduresErrors = defineErrors('PROCEDURES', {
   NAVIGATION_NOT_FOUND: { status: 404, ja: 'この市町村には、このライフイベントのナビゲーションがまだありません', en: 'This municipality has no navigation for this life event yet' },
   INVALID_PROCEDURE: { status: 400, ja: '手続の登録内容に誤りがあります', en: 'The procedure has invalid values' },
   INVALID_NAVIGATION: { status: 400, ja: 'ナビゲーションの定義に誤りがあります', en: 'The navigation definition has problems' },
+  FORM_NOT_FOUND: { status: 404, ja: 'この申請様式は見つかりません', en: 'This form was not found' },
+  FORM_VERSION_NOT_FOUND: { status: 404, ja: 'この申請様式の版は公開されていません', en: 'This form version has not been published' },
+  INVALID_FORM: { status: 422, ja: '申請様式の定義に誤りがあるため公開できません', en: 'The form definition has problems and cannot be published' },
+  INVALID_FIELD_LIST: { status: 400, ja: '項目一覧の内容に誤りがあります', en: 'The field list has problems' },
+  FORM_PUBLISHED: { status: 409, ja: '公開した版がある申請様式は削除できません', en: 'A form with published versions cannot be deleted' },
 });

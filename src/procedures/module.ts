@@ -8,12 +8,14 @@
 // docs/procedures.md describes the pages, the model and the API.
 import { defineModule, type AppContext } from '../platform/module.ts';
 import { catalogApi } from './api/catalog-api.ts';
+import { formsApi } from './api/forms-api.ts';
 import { navigationsApi } from './api/navigations-api.ts';
 import { proceduresMigrations } from './db/migrations/index.ts';
 import { seedProceduresDemo } from './demo-seed.ts';
 import en from './locales/en.json' with { type: 'json' };
 import ja from './locales/ja.json' with { type: 'json' };
 import { catalogPages } from './pages/catalog-pages.tsx';
+import { formPreviewPages } from './pages/form-preview-pages.tsx';
 import { lifeEventPages } from './pages/life-event-pages.tsx';
 import { createProceduresContext, type ProceduresContext } from './procedures-context.ts';
 
@@ -32,8 +34,8 @@ export const proceduresModule = defineModule({
   grants: {
     // Each tenant's own catalog and navigations; the guard's scope rules decide whose (a
     // prefecture-scope assignment covers the prefecture and its municipalities).
-    municipal_admin: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.read_catalog'],
-    form_designer: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.read_catalog'],
+    municipal_admin: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.manage_forms', 'procedures.read_catalog'],
+    form_designer: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.manage_forms', 'procedures.read_catalog'],
     auditor: ['procedures.read_catalog'],
     reviewer: ['procedures.read_catalog'],
     approver: ['procedures.read_catalog'],
@@ -43,8 +45,10 @@ export const proceduresModule = defineModule({
     const ctx = contextOf(app);
     await catalogApi(fastify, ctx);
     await navigationsApi(fastify, ctx);
+    await formsApi(fastify, ctx);
     await catalogPages(fastify, ctx);
     await lifeEventPages(fastify, ctx);
+    await formPreviewPages(fastify, ctx);
   },
   seed: async (app) => {
     if (!app.config.production) await seedProceduresDemo(contextOf(app));

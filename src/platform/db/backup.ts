@@ -20,7 +20,7 @@ const VERSION = 1;
 const BATCH = 500;
 const MIGRATION_TABLES = ['platform_migrations', 'platform_migrations_lock'];
 /** Tables whose migration inserts rows (a singleton, a reference list): restore replaces them. */
-const MIGRATION_SEEDED = ['platform_audit_head', 'procedures_life_events'];
+const MIGRATION_SEEDED = ['platform_audit_head', 'procedures_life_events', 'procedures_field_dictionary'];
 
 export interface Header {
   format: string;

@@ -108,7 +108,45 @@ export interface ProceduresNavigationVersionsTable {
   created_at: Generated<Date>;
 }
 
+export interface ProceduresFieldDictionaryTable {
+  key: string;
+  type: string;
+  label_ja: string;
+  label_en: string;
+  field: JSONColumnType<object, string, string>;
+  sort_order: Generated<number>;
+}
+
+export interface ProceduresFormsTable {
+  lg_code: string;
+  code: string;
+  title_ja: string;
+  title_en: string;
+  draft: JSONColumnType<object, string, string>;
+  is_template: Generated<boolean>;
+  copied_from: string | null;
+  draft_version: Generated<number>;
+  latest_version: number | null;
+  created_by: string;
+  updated_by: string;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export interface ProceduresFormVersionsTable {
+  lg_code: string;
+  id: Generated<string>;
+  form_code: string;
+  version: number;
+  definition: JSONColumnType<object, string, string>;
+  published_by: string;
+  published_at: Generated<Date>;
+}
+
 export interface ProceduresTables {
+  procedures_field_dictionary: ProceduresFieldDictionaryTable;
+  procedures_forms: ProceduresFormsTable;
+  procedures_form_versions: ProceduresFormVersionsTable;
   procedures_life_events: ProceduresLifeEventsTable;
   procedures_departments: ProceduresDepartmentsTable;
   procedures_procedures: ProceduresProceduresTable;

@@ -51,6 +51,7 @@ describe('procedures staff API', () => {
     assert.deepEqual(procedureLinks(found.text), ['072036/koen-senyou']);
     const detail = await world.page('/procedures/072036/koen-senyou');
     assert.match(detail.text, /1,200円/);
+    assert.match(detail.text, /オンライン申請の受付はまだ始まっていません/, 'a portal procedure without a published form says so');
     assert.match(detail.text, /024-000-0000/);
     const log = await world.api('GET', '/api/v1/audit-events?lgCode=072036', undefined, world.adminToken);
     const actions = (log.body.items ?? log.body.events ?? []).map((e: { action: string }) => e.action);

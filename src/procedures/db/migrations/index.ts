@@ -1,7 +1,9 @@
 // The procedures module's migrations, listed explicitly. Never edit one once merged: add a new one.
 import type { Migration } from 'kysely';
 import * as catalog from './2026-12-03T1500-procedures-catalog.ts';
+import * as forms from './2026-12-03T1700-procedures-forms.ts';
 
 export const proceduresMigrations: Record<string, Migration> = {
   '2026-12-03T1500-procedures-catalog': catalog,
+  '2026-12-03T1700-procedures-forms': forms,
 };
