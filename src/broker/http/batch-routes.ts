@@ -4,11 +4,12 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { NgsiError } from '../errors.ts';
 import { assertEntityId, convertEntity, type EntityInput } from '../entities/entity-input.ts';
-import { renderEntity } from '../entities/entity-output.ts';
 import { Federation } from '../registrations/federation.ts';
 import type { BatchError, BatchResult } from '../entities/entity-service.ts';
 import { begin, type BrokerServices } from './broker-services.ts';
-import { buildEntityQuery } from './entities-routes.ts';
+import { buildEntityQuery, renderJoined } from './entities-routes.ts';
+import { parseJoin } from '../entities/linked-entities.ts';
+import { queryBodyToParams } from './query-body.ts';
 import { negotiate, sendNgsi, type ResolvedTerms } from './ngsi-http.ts';
 import { options, renderOptions, type Query } from './request-options.ts';
 
@@ -116,38 +117,14 @@ export async function batchRoutes(app: FastifyInstance, services: BrokerServices
   // 6.23.3.1 Query Entities via POST: the Query data type (clause 5.2.23) in the body.
   app.post(`${BASE}/query`, async (request, reply) => {
     const answer = negotiate(request);
-    const body = request.body;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new NgsiError('BadRequestData', 'The body must be a Query object');
-    const q = body as Record<string, unknown>;
-    if (q.type !== 'Query') throw new NgsiError('BadRequestData', 'The body must be a Query object ("type": "Query")');
-    const { tenant, terms } = await begin(services, request, 'broker.read', { bodies: [body] });
-    const url = request.query as Query;
-    const selectors = Array.isArray(q.entities) ? (q.entities as Array<Record<string, unknown>>) : [];
-    if (selectors.length > 1) throw new NgsiError('OperationNotSupported', 'entities: this broker accepts one EntitySelector per query; send one query per selector');
-    const selector = selectors[0] ?? {};
-    const geoQ = q.geoQ as Record<string, unknown> | undefined;
-    const asQuery: Query = {
-      ...url,
-      ...(typeof selector.id === 'string' ? { id: selector.id } : {}),
-      ...(typeof selector.idPattern === 'string' ? { idPattern: selector.idPattern } : {}),
-      ...(typeof selector.type === 'string' ? { type: selector.type } : {}),
-      ...(Array.isArray(q.attrs) ? { attrs: (q.attrs as string[]).join(',') } : {}),
-      ...(typeof q.q === 'string' ? { q: q.q } : {}),
-      ...(typeof q.scopeQ === 'string' ? { scopeQ: q.scopeQ } : {}),
-      ...(typeof q.lang === 'string' ? { lang: q.lang } : {}),
-      ...(geoQ && typeof geoQ === 'object'
-        ? {
-            georel: String(geoQ.georel ?? ''),
-            geometry: String(geoQ.geometry ?? ''),
-            coordinates: typeof geoQ.coordinates === 'string' ? geoQ.coordinates : JSON.stringify(geoQ.coordinates),
-            ...(typeof geoQ.geoproperty === 'string' ? { geoproperty: geoQ.geoproperty } : {}),
-          }
-        : {}),
-    };
+    const asQuery = queryBodyToParams(request.body, request.query as Query, { temporal: false });
+    const { tenant, terms } = await begin(services, request, 'broker.read', { bodies: [request.body] });
     const entityQuery = { ...buildEntityQuery(tenant.name, asQuery, terms), excludeTypes: await services.personal.typesOf(services.ctx.db, tenant.name) };
     const result = await federation.queryEntities(entityQuery, terms, request);
     if (result.total !== undefined) reply.header('ngsild-results-count', String(result.total));
     const render = renderOptions(asQuery, terms);
-    return sendNgsi(reply, 200, result.entities.map((e) => renderEntity(e, render)), terms, answer);
+    // join, joinLevel and containedBy (clause 4.5.23) are URL parameters, as on GET.
+    const rendered = await renderJoined(services, tenant.name, result.entities, render, parseJoin(asQuery));
+    return sendNgsi(reply, 200, rendered.map((r) => r.json), terms, answer);
   });
 }

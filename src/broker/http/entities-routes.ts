@@ -62,6 +62,19 @@ export function buildEntityQuery(tenant: string, query: Query, terms: ResolvedTe
   };
 }
 
+/** The answer's entities rendered, with their linked entities when `join` asks (4.5.23). */
+export async function renderJoined(services: BrokerServices, tenant: string, entities: StoredEntity[], render: RenderOptions, join: ReturnType<typeof parseJoin>) {
+  if (!join) return entities.map((entity) => ({ entity, json: renderEntity(entity, render) }));
+  const linked = await loadLinked(services.store.kysely, tenant, entities, join, render);
+  if (join.mode === 'inline') {
+    const json = renderInline(entities, linked, join, render);
+    return entities.map((entity, i) => ({ entity, json: json[i]! }));
+  }
+  const all = [...entities, ...linked.values()];
+  const json = renderFlat(entities, linked, render);
+  return all.map((entity, i) => ({ entity, json: json[i]! }));
+}
+
 export async function entitiesRoutes(app: FastifyInstance, services: BrokerServices): Promise<void> {
   const { entities } = services;
   // Entities held by registered context sources (e.g. a municipality's own broker) are merged
@@ -111,26 +124,13 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
     const result = await federation.queryEntities(entityQuery, terms, request);
     if (result.warnings.length) reply.header('ngsild-warning', result.warnings.map((w) => `199 - "${w.replaceAll('"', "'")}"`).join(', '));
     if (result.total !== undefined) reply.header('ngsild-results-count', String(result.total));
-    const rendered = await renderJoined(tenant.name, result.entities, render, join);
+    const rendered = await renderJoined(services, tenant.name, result.entities, render, join);
     if (answer === 'application/geo+json') {
       const geometryIri = terms.expandTerm(param(query, 'geometryProperty') ?? 'location');
       return sendNgsi(reply, 200, { type: 'FeatureCollection', features: rendered.map(({ entity, json }) => renderFeature(entity, render, geometryIri, json)) }, terms, answer);
     }
     return sendNgsi(reply, 200, rendered.map((r) => r.json), terms, answer);
   });
-
-  /** The answer's entities rendered, with their linked entities when `join` asks (4.5.23). */
-  const renderJoined = async (tenant: string, entities: StoredEntity[], render: RenderOptions, join: ReturnType<typeof parseJoin>) => {
-    if (!join) return entities.map((entity) => ({ entity, json: renderEntity(entity, render) }));
-    const linked = await loadLinked(services.store.kysely, tenant, entities, join, render);
-    if (join.mode === 'inline') {
-      const json = renderInline(entities, linked, join, render);
-      return entities.map((entity, i) => ({ entity, json: json[i]! }));
-    }
-    const all = [...entities, ...linked.values()];
-    const json = renderFlat(entities, linked, render);
-    return all.map((entity, i) => ({ entity, json: json[i]! }));
-  };
 
   // 6.5.3.1 Retrieve Entity
   app.get<{ Params: IdParams }>(`${BASE}/:entityId`, async (request, reply) => {
@@ -148,7 +148,7 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
     }
     const render = renderOptions(query, terms);
     const join = parseJoin(query);
-    const rendered = await renderJoined(tenant.name, [entity], render, join);
+    const rendered = await renderJoined(services, tenant.name, [entity], render, join);
     const geometryIri = terms.expandTerm(param(query, 'geometryProperty') ?? 'location');
     // join=flat answers an array (a FeatureCollection in GeoJSON), clause 5.7.1.5.
     if (join?.mode === 'flat') {
