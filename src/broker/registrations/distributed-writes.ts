@@ -133,7 +133,7 @@ export class DistributedWrites {
    * locally, undefined meaning all; not called when nothing is left).
    */
   async write(req: WriteRequest, local: (attrs: Set<string> | undefined) => Promise<AttributeResult | void>): Promise<WriteOutcome> {
-    const targets = await this.#targets(req);
+    const { targets, typesKnown } = await this.#targets(req);
     if (targets.length === 0) {
       const result = await local(undefined);
       return { updated: result?.updated ?? req.attrs ?? [], notUpdated: result?.notUpdated ?? [], distributed: false };
@@ -154,6 +154,8 @@ export class DistributedWrites {
       const names = covered ? [...covered] : [...(all ?? [])];
       for (const name of names) remaining.delete(name);
       if (offered(target)) sends.push({ target, attrs: covered });
+      // Matched by type alone while the entity's types are unknown: it may not hold the entity.
+      else if (!typesKnown && target.info.every((i) => i.entities?.every((e) => !e.id && !e.idPattern) ?? false)) continue;
       else failures.push({ attrs: names.length ? names : [req.id], reason: `registration ${target.reg.id} (${target.reg.mode}) holds these attributes but does not offer ${operations.join(' or ')}`, registrationId: target.reg.id, type: 'Conflict', status: 409 });
     }
     if (wholeEntityProxied) remaining.clear();
@@ -214,10 +216,21 @@ export class DistributedWrites {
     return { updated: [...updated], notUpdated, distributed: true };
   }
 
-  async #targets(req: WriteRequest): Promise<Target[]> {
+  async #targets(req: WriteRequest): Promise<{ targets: Target[]; typesKnown: boolean }> {
     // Only looked up when the tenant has registrations: most writes pay nothing for this.
-    const typesOf = async () => (req.types?.length || req.kind === 'create' ? req.types : this.localTypes(req.tenant, req.id));
-    return this.federation.writeTargets(req.tenant, req.id, typesOf, req.request);
+    // The types: the request's (body, or the `type` URL parameter of clause 5.6.2.3 etc.), else
+    // those of the entity held here. Unknown types match registrations by type alone (5.12).
+    const typesOf = async () => {
+      if (req.types?.length || req.kind === 'create') return req.types;
+      const type = (req.request.query as Record<string, unknown> | undefined)?.type;
+      if (typeof type === 'string' && type) return type.split(/[,|;()]/).map((t) => t.trim()).filter(Boolean).map((t) => req.terms.expandTerm(t));
+      const local = await this.localTypes(req.tenant, req.id);
+      typesKnown = Boolean(local?.length);
+      return local;
+    };
+    let typesKnown = true;
+    const targets = await this.federation.writeTargets(req.tenant, req.id, typesOf, req.request);
+    return { targets, typesKnown };
   }
 
   /**
@@ -232,13 +245,18 @@ export class DistributedWrites {
     return covered.length ? new Set(covered) : null;
   }
 
-  /** The error when no part of a write succeeded: the one cause if there is one, else 409/502-like. */
+  /** The error when no part of a write succeeded. */
   #failedError(req: WriteRequest, failures: Failure[], localError: NgsiError | undefined): NgsiError {
     const reasons = [...failures.map((f) => `${f.registrationId}: ${f.reason}`), ...(localError ? [`this broker: ${localError.detail}`] : [])];
     if (failures.length === 0 && localError) return localError;
-    const only = failures.length === 1 && !localError ? failures[0]! : undefined;
-    if (only?.type && only.status && only.status < 500 && isKnown(only.type)) return new NgsiError(only.type, `Entity ${req.id}: ${only.reason}`);
-    if (failures.every((f) => f.type === 'Conflict') && !localError) return new NgsiError('Conflict', `Entity ${req.id}: ${reasons.join('; ')}`);
+    // Every part was refused on its merits (e.g. ResourceNotFound here and at the source): a 4xx,
+    // this broker's own error if it had one, else the first source's.
+    const refusals = failures.every((f) => f.status !== undefined && f.status < 500 && f.type !== undefined && isKnown(f.type));
+    if (refusals) {
+      const type = localError?.type ?? failures[0]!.type!;
+      return new NgsiError(type, `Entity ${req.id}: ${reasons.join('; ')}`);
+    }
+    // A source was unreachable, timed out or failed: 502 naming each registration and endpoint.
     return new NgsiError('ContextSourceFailed', `Entity ${req.id} was not written: ${reasons.join('; ')}`);
   }
 }

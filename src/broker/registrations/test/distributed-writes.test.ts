@@ -141,6 +141,31 @@ describe('Distributed writes to registered context sources (clause 4.3.6)', () =
     assert.equal((await call(t, { method: 'GET', url: `${E}/${id}` })).status, 404);
   });
 
+  it('should answer ResourceNotFound for an entity of a known type nobody holds, and name a dead source that might hold it', async () => {
+    const typed = await call(t, { method: 'DELETE', url: `${E}/urn:ngsi-ld:Shelter:nowhere?type=Shelter` });
+    assert.equal(typed.status, 404, typed.body);
+    assert.equal(typed.json.type, 'https://uri.etsi.org/ngsi-ld/errors/ResourceNotFound');
+    const patched = await call(t, { method: 'PATCH', url: `${E}/urn:ngsi-ld:Thing:nowhere/attrs?type=Thing`, body: { flow: { type: 'Property', value: 1 } } });
+    assert.equal(patched.status, 404, patched.body);
+    // Without a type, registrations by type alone match (clause 5.12): the dead Pump source might
+    // hold it, so the answer names it rather than claiming the entity does not exist.
+    const untyped = await call(t, { method: 'DELETE', url: `${E}/urn:ngsi-ld:Shelter:nowhere` });
+    assert.equal(untyped.status, 502, untyped.body);
+    assert.match(untyped.json.detail, /w-dead/);
+    assert.doesNotMatch(untyped.json.detail, /w-readonly/, 'a registration that may not hold it is no conflict');
+  });
+
+  it('should relay a source\'s refusal when it was the only part of the write', async () => {
+    const id = 'urn:ngsi-ld:Shelter:w1';
+    await call(t, { method: 'POST', url: E, body: { id, type: 'Shelter', capacity: { type: 'Property', value: 1 } } });
+    // The entity is now here (empty) and at the source (capacity): creating it again fails in both.
+    const again = await call(t, { method: 'POST', url: E, body: { id, type: 'Shelter', capacity: { type: 'Property', value: 2 } } });
+    assert.equal(again.status, 409, again.body);
+    assert.equal(again.json.type, 'https://uri.etsi.org/ngsi-ld/errors/AlreadyExists');
+    assert.equal((await atSource(source, id)).json.capacity.value, 1);
+    assert.equal((await call(t, { method: 'DELETE', url: `${E}/${id}` })).status, 204);
+  });
+
   it('should leave the sources out of a write with local=true', async () => {
     const id = 'urn:ngsi-ld:Sensor:s-local';
     const created = await call(t, { method: 'POST', url: `${E}?local=true`, body: { id, type: 'Sensor', temperature: { type: 'Property', value: 5 } } });
