@@ -110,6 +110,8 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
       { kind: 'create', tenant: tenant.name, id: input.id, types: input.types, attrs: Object.keys(input.attrs), terms, request, remote: (keep) => ({ method: 'POST', path: () => '/entities', body: (c) => renameBody(body, terms, c, keep) }) },
       (keep) => entities.create(tenant.name, { ...input, attrs: pick(input.attrs, keep) }),
     );
+    // A partly created entity (207) still has its place here or at a source.
+    if (outcome.updated.length) reply.header('location', `${BASE}/${encodeURIComponent(input.id)}`);
     return sendWriteOutcome(reply, outcome, terms, () => reply.code(201).header('location', `${BASE}/${encodeURIComponent(input.id)}`).send());
   });
 

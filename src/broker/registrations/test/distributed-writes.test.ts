@@ -119,6 +119,7 @@ describe('Distributed writes to registered context sources (clause 4.3.6)', () =
     const created = await call(t, { method: 'POST', url: E, body: { id, type: 'Pump', label: { type: 'Property', value: '第1ポンプ' }, flow: { type: 'Property', value: 3.5 } } });
     assert.equal(created.status, 207, created.body);
     assert.deepEqual(created.json.updated, ['label']);
+    assert.equal(created.headers.location, `${E}/${encodeURIComponent(id)}`);
     assert.equal(created.json.notUpdated.length, 1);
     assert.equal(created.json.notUpdated[0].attributeName, 'flow');
     assert.equal(created.json.notUpdated[0].registrationId, 'urn:ngsi-ld:ContextSourceRegistration:w-dead');
