@@ -330,6 +330,17 @@ export class Federation {
   }
 
   /**
+   * The registrations in force that may receive writes (all modes but auxiliary), for matching
+   * many entities at once (batch operations); empty when the request must not be forwarded.
+   */
+  async writeRegistrations(tenant: string, request: FastifyRequest): Promise<StoredRegistration[]> {
+    if (!this.forwarding(request)) return [];
+    if (!(await this.#hasAny(tenant, await tenantVersion(this.services.ctx.db, tenant)))) return [];
+    const active = await this.registrations.active(tenant, new Date());
+    return active.map((r) => r.body).filter((r) => r.mode !== 'auxiliary' && !isTemporal(r) && !this.#isSelf(r.endpoint));
+  }
+
+  /**
    * Sends one write to a source: `body` is built with the names compaction the source gets
    * (core @context, or its contextSourceInfo jsonldContext). Answers the status and text; throws
    * when the source cannot be reached or times out (recorded in the registration's status).

@@ -17,10 +17,19 @@ async function atSource(source: SourceBroker, id: string): Promise<{ status: num
   return { status: res.status, json: res.status === 200 ? await res.json() : undefined };
 }
 
+// One municipal broker process serves both suites (starting one takes seconds).
+let source: SourceBroker;
+let deadEndpoint: string;
+before(async () => {
+  source = await startSourceBroker(PORTS);
+  deadEndpoint = `http://127.0.0.1:${await freePort(...PORTS)}`;
+});
+after(async () => {
+  await source?.close();
+});
+
 describe('Distributed writes to registered context sources (clause 4.3.6)', () => {
   let t: TestApp;
-  let source: SourceBroker;
-  let deadEndpoint: string;
 
   const register = async (body: Record<string, unknown>) => {
     const res = await call(t, { method: 'POST', url: R, body: { type: 'ContextSourceRegistration', ...body } });
@@ -28,8 +37,7 @@ describe('Distributed writes to registered context sources (clause 4.3.6)', () =
   };
 
   before(async () => {
-    [t, source] = await Promise.all([brokerTestApp(), startSourceBroker(PORTS)]);
-    deadEndpoint = `http://127.0.0.1:${await freePort(...PORTS)}`;
+    t = await brokerTestApp();
     // The municipality holds the capacity of shelter w1 (exclusive: one entity, named attributes).
     await register({ id: 'urn:ngsi-ld:ContextSourceRegistration:w-exclusive', mode: 'exclusive', operations: WRITES, endpoint: source.url,
       information: [{ entities: [{ id: 'urn:ngsi-ld:Shelter:w1', type: 'Shelter' }], propertyNames: ['capacity'] }] });
@@ -48,7 +56,6 @@ describe('Distributed writes to registered context sources (clause 4.3.6)', () =
 
   after(async () => {
     await t?.close();
-    await source?.close();
   });
 
   it('should create the exclusive attributes at the source and the rest here, and read them back merged', async () => {
@@ -172,5 +179,75 @@ describe('Distributed writes to registered context sources (clause 4.3.6)', () =
     const created = await call(t, { method: 'POST', url: `${E}?local=true`, body: { id, type: 'Sensor', temperature: { type: 'Property', value: 5 } } });
     assert.equal(created.status, 201, created.body);
     assert.equal((await atSource(source, id)).status, 404);
+  });
+});
+
+describe('Distributed batch operations (clauses 5.6.7–5.6.10, 5.6.20)', () => {
+  let t: TestApp;
+
+  before(async () => {
+    t = await brokerTestApp();
+    const register = async (body: Record<string, unknown>) => {
+      const res = await call(t, { method: 'POST', url: R, body: { type: 'ContextSourceRegistration', ...body } });
+      assert.equal(res.status, 201, res.body);
+    };
+    // Parking lots' occupancy is held by the municipality, which takes batches.
+    await register({ id: 'urn:ngsi-ld:ContextSourceRegistration:b-redirect', mode: 'redirect', endpoint: source.url,
+      operations: ['createBatch', 'upsertBatch', 'updateBatch', 'deleteBatch', 'retrieveOps'], information: [{ entities: [{ type: 'Parking' }], propertyNames: ['occupancy'] }] });
+    // Toilets' status is held by a source that is down.
+    await register({ id: 'urn:ngsi-ld:ContextSourceRegistration:b-dead', mode: 'redirect', endpoint: deadEndpoint, management: { timeout: 2000 },
+      operations: ['createEntity', 'deleteEntity'], information: [{ entities: [{ type: 'Toilet' }], propertyNames: ['status'] }] });
+  });
+
+  after(async () => {
+    await t?.close();
+  });
+
+  it('should create the registered attributes at the source in one batch and the rest here', async () => {
+    const res = await call(t, { method: 'POST', url: '/ngsi-ld/v1/entityOperations/create', body: [
+      { id: 'urn:ngsi-ld:Parking:p1', type: 'Parking', name: { type: 'Property', value: '駅前駐車場' }, occupancy: { type: 'Property', value: 12 } },
+      { id: 'urn:ngsi-ld:Parking:p2', type: 'Parking', occupancy: { type: 'Property', value: 3 } },
+      { id: 'urn:ngsi-ld:Bench:b1', type: 'Bench', seats: { type: 'Property', value: 4 } },
+    ] });
+    assert.equal(res.status, 201, res.body);
+    assert.deepEqual([...res.json].sort(), ['urn:ngsi-ld:Bench:b1', 'urn:ngsi-ld:Parking:p1', 'urn:ngsi-ld:Parking:p2']);
+    assert.deepEqual((await atSource(source, 'urn:ngsi-ld:Parking:p1')).json, { id: 'urn:ngsi-ld:Parking:p1', type: 'Parking', occupancy: { type: 'Property', value: 12 } });
+    assert.equal((await atSource(source, 'urn:ngsi-ld:Bench:b1')).status, 404);
+    const local = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Parking:p1?local=true&options=keyValues` });
+    assert.deepEqual(local.json, { id: 'urn:ngsi-ld:Parking:p1', type: 'Parking', name: '駅前駐車場' });
+  });
+
+  it('should update and delete at the source in batches', async () => {
+    const updated = await call(t, { method: 'POST', url: '/ngsi-ld/v1/entityOperations/update', body: [{ id: 'urn:ngsi-ld:Parking:p1', type: 'Parking', occupancy: { type: 'Property', value: 20 } }] });
+    assert.equal(updated.status, 204, updated.body);
+    assert.equal((await atSource(source, 'urn:ngsi-ld:Parking:p1')).json.occupancy.value, 20);
+    const deleted = await call(t, { method: 'POST', url: '/ngsi-ld/v1/entityOperations/delete', body: ['urn:ngsi-ld:Parking:p1', 'urn:ngsi-ld:Parking:p2', 'urn:ngsi-ld:Bench:b1'] });
+    assert.equal(deleted.status, 204, deleted.body);
+    assert.equal((await atSource(source, 'urn:ngsi-ld:Parking:p1')).status, 404);
+    assert.equal((await atSource(source, 'urn:ngsi-ld:Parking:p2')).status, 404);
+    assert.equal((await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Parking:p1?local=true` })).status, 404);
+  });
+
+  it('should name the dead source for its entities and keep what was written here (207)', async () => {
+    const res = await call(t, { method: 'POST', url: '/ngsi-ld/v1/entityOperations/create', body: [
+      { id: 'urn:ngsi-ld:Toilet:t1', type: 'Toilet', status: { type: 'Property', value: 'open' }, floor: { type: 'Property', value: 1 } },
+      { id: 'urn:ngsi-ld:Bench:b2', type: 'Bench', seats: { type: 'Property', value: 2 } },
+    ] });
+    assert.equal(res.status, 207, res.body);
+    assert.deepEqual([...res.json.success].sort(), ['urn:ngsi-ld:Bench:b2', 'urn:ngsi-ld:Toilet:t1']);
+    assert.equal(res.json.errors.length, 1);
+    assert.equal(res.json.errors[0].entityId, 'urn:ngsi-ld:Toilet:t1');
+    assert.equal(res.json.errors[0].error.status, 502);
+    assert.ok(res.json.errors[0].error.detail.includes('b-dead') && res.json.errors[0].error.detail.includes(deadEndpoint), res.json.errors[0].error.detail);
+    const local = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Toilet:t1?local=true&options=keyValues` });
+    assert.deepEqual(local.json, { id: 'urn:ngsi-ld:Toilet:t1', type: 'Toilet', floor: 1 });
+  });
+
+  it('should refuse with Conflict the entities of a redirect registration that offers neither the batch nor the single operation', async () => {
+    const res = await call(t, { method: 'POST', url: '/ngsi-ld/v1/entityOperations/merge', body: [{ id: 'urn:ngsi-ld:Toilet:t1', status: { type: 'Property', value: 'closed' } }] });
+    assert.equal(res.status, 207, res.body);
+    assert.deepEqual(res.json.success, []);
+    assert.equal(res.json.errors[0].error.type, 'https://uri.etsi.org/ngsi-ld/errors/Conflict');
+    assert.match(res.json.errors[0].error.detail, /b-dead/);
   });
 });
