@@ -188,7 +188,8 @@ export class DistributedWrites {
     }));
 
     // 3. what remains is written here (in parallel with the sources: neither depends on the other).
-    const runLocal = !wholeEntityProxied && (all === undefined || remaining.size > 0 || req.kind === 'create');
+    // Delete Entity always runs here too: the entity is removed locally if it exists (5.6.6.4).
+    const runLocal = req.kind === 'deleteEntity' || (!wholeEntityProxied && (all === undefined || remaining.size > 0 || req.kind === 'create'));
     let localError: NgsiError | undefined;
     const localPart = runLocal
       ? local(all ? remaining : undefined).then(

@@ -103,6 +103,13 @@ describe('Distributed writes to registered context sources (clause 4.3.6)', () =
     assert.match(res.json.detail, /w-readonly/);
     assert.equal((await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Vehicle:v1?local=true` })).status, 404);
     assert.equal((await atSource(source, 'urn:ngsi-ld:Vehicle:v1')).status, 404);
+    // A Vehicle stored here anyway (local=true) is deleted here; the registration's part fails.
+    const stray = await call(t, { method: 'POST', url: `${E}?local=true`, body: { id: 'urn:ngsi-ld:Vehicle:v2', type: 'Vehicle' } });
+    assert.equal(stray.status, 201, stray.body);
+    const deleted = await call(t, { method: 'DELETE', url: `${E}/urn:ngsi-ld:Vehicle:v2` });
+    assert.equal(deleted.status, 207, deleted.body);
+    assert.deepEqual(deleted.json.notUpdated.map((n: { registrationId: string }) => n.registrationId), ['urn:ngsi-ld:ContextSourceRegistration:w-readonly']);
+    assert.equal((await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Vehicle:v2?local=true` })).status, 404);
   });
 
   it('should keep an inclusive source\'s copy in step and never write to an auxiliary one', async () => {
