@@ -50,6 +50,10 @@ describe('Distributed writes to registered context sources (clause 4.3.6)', () =
     // Pumps' flow is held by a source that is down.
     await register({ id: 'urn:ngsi-ld:ContextSourceRegistration:w-dead', mode: 'redirect', operations: WRITES, endpoint: deadEndpoint,
       management: { timeout: 2000 }, information: [{ entities: [{ type: 'Pump' }], propertyNames: ['flow'] }] });
+    // A shelter whose capacity is named by the municipality's own vocabulary (registered after
+    // the Vehicle redirect registration: another type is no overlap, clause 5.9.2.4).
+    await register({ id: 'urn:ngsi-ld:ContextSourceRegistration:w-vocab', mode: 'exclusive', operations: WRITES, endpoint: source.url,
+      information: [{ entities: [{ id: 'urn:ngsi-ld:Shelter:w9', type: 'Shelter' }], propertyNames: ['https://aizu.example/ns/capacity'] }] });
     // Auxiliary sources never receive writes.
     await register({ id: 'urn:ngsi-ld:ContextSourceRegistration:w-aux', mode: 'auxiliary', endpoint: deadEndpoint, information: [{ entities: [{ type: 'Sensor' }] }] });
   });
@@ -179,6 +183,17 @@ describe('Distributed writes to registered context sources (clause 4.3.6)', () =
     assert.equal(again.json.type, 'https://uri.etsi.org/ngsi-ld/errors/AlreadyExists');
     assert.equal((await atSource(source, id)).json.capacity.value, 1);
     assert.equal((await call(t, { method: 'DELETE', url: `${E}/${id}` })).status, 204);
+  });
+
+  it('should send names of the requester\'s @context to the source as full IRIs', async () => {
+    const id = 'urn:ngsi-ld:Shelter:w9';
+    const body = { '@context': [{ cap: 'https://aizu.example/ns/capacity' }, 'https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.9.jsonld'],
+      id, type: 'Shelter', cap: { type: 'Property', value: 80 }, name: { type: 'Property', value: '北避難所' } };
+    const created = await call(t, { method: 'POST', url: E, body, headers: { 'content-type': 'application/ld+json' } });
+    assert.equal(created.status, 201, created.body);
+    assert.deepEqual((await atSource(source, id)).json, { id, type: 'Shelter', 'https://aizu.example/ns/capacity': { type: 'Property', value: 80 } });
+    const local = await call(t, { method: 'GET', url: `${E}/${id}?local=true&options=keyValues` });
+    assert.deepEqual(local.json, { id, type: 'Shelter', name: '北避難所' });
   });
 
   it('should leave the sources out of a write with local=true', async () => {
