@@ -26,6 +26,8 @@ export const NgsiErrorTypes = {
   PayloadTooLarge: 413,
   PreconditionFailed: 412,
   TooManyRequests: 429,
+  // A distributed write that no part of succeeded because a context source failed (clause 4.3.6).
+  ContextSourceFailed: 502,
 } as const;
 
 export type NgsiErrorType = keyof typeof NgsiErrorTypes;
@@ -81,5 +83,6 @@ function defaultTitle(type: NgsiErrorType): string {
     case 'PayloadTooLarge': return 'The request body is too large';
     case 'PreconditionFailed': return 'A precondition failed';
     case 'TooManyRequests': return 'Too many requests';
+    case 'ContextSourceFailed': return 'A registered context source did not carry out its part of the operation';
   }
 }

@@ -9,6 +9,8 @@ import type { StoredAttribute, StoredAttributes, StoredEntity } from './stored-e
 export interface NotUpdated {
   attributeName: string; // expanded IRI; compacted when rendered
   reason: string;
+  /** The registration of a context source that did not change it (clause 5.2.19). */
+  registrationId?: string;
 }
 
 export interface ChangeResult {

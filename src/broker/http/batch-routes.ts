@@ -1,14 +1,17 @@
 // Batch entity operations (clause 6.14–6.17, 6.31, 6.23): create, upsert, update, delete and
 // merge many entities in one transaction with a result per entity (BatchOperationResult, 207
 // when any failed), and POST entityOperations/query.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { sql } from 'kysely';
+import { DistributedBatch, type BatchItem, type BatchKind } from '../registrations/distributed-batch.ts';
 import { NgsiError } from '../errors.ts';
 import { assertEntityId, convertEntity, type EntityInput } from '../entities/entity-input.ts';
-import { renderEntity } from '../entities/entity-output.ts';
 import { Federation } from '../registrations/federation.ts';
 import type { BatchError, BatchResult } from '../entities/entity-service.ts';
 import { begin, type BrokerServices } from './broker-services.ts';
-import { buildEntityQuery } from './entities-routes.ts';
+import { buildEntityQuery, renderJoined } from './entities-routes.ts';
+import { parseJoin } from '../entities/linked-entities.ts';
+import { queryBodyToParams } from './query-body.ts';
 import { negotiate, sendNgsi, type ResolvedTerms } from './ngsi-http.ts';
 import { options, renderOptions, type Query } from './request-options.ts';
 
@@ -24,20 +27,22 @@ function entityArray(body: unknown): unknown[] {
 }
 
 /** Converts each entity; one that fails becomes that entity's error, not the batch's. */
-function convertAll(bodies: unknown[], terms: ResolvedTerms, allowNull: boolean, requireType: boolean): { inputs: EntityInput[]; errors: BatchError[] } {
+function convertAll(bodies: unknown[], terms: ResolvedTerms, allowNull: boolean, requireType: boolean): { inputs: EntityInput[]; raws: Record<string, unknown>[]; errors: BatchError[] } {
   const inputs: EntityInput[] = [];
+  const raws: Record<string, unknown>[] = [];
   const errors: BatchError[] = [];
   const now = new Date().toISOString();
   bodies.forEach((body, index) => {
     try {
       inputs.push(convertEntity(body, { terms, now, allowNull }, requireType));
+      raws.push(body as Record<string, unknown>);
     } catch (error) {
       if (!(error instanceof NgsiError)) throw error;
       const raw = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).id ?? (body as Record<string, unknown>)['@id'] : undefined;
       errors.push({ entityId: typeof raw === 'string' ? raw : `#${index}`, error });
     }
   });
-  return { inputs, errors };
+  return { inputs, raws, errors };
 }
 
 function merged(result: BatchResult, conversionErrors: BatchError[]): BatchResult {
@@ -54,15 +59,59 @@ function sendBatch(reply: FastifyReply, result: BatchResult, onSuccess: () => Fa
 
 const emptyResult: BatchResult = { success: [], created: [], errors: [] };
 
+function pickAttrs(attrs: EntityInput['attrs'], keep: Set<string>): EntityInput['attrs'] {
+  return Object.fromEntries(Object.entries(attrs).filter(([name]) => keep.has(name)));
+}
+
+/**
+ * The local and remote results together (an entity may succeed in one part and fail in another).
+ * A delete counts as done where any part deleted it: ResourceNotFound elsewhere is no error then.
+ */
+function mergeBatchResults(kind: BatchKind, local: BatchResult, remote: BatchResult): BatchResult {
+  const success = [...new Set([...local.success, ...remote.success])];
+  let errors = [...local.errors, ...remote.errors];
+  if (kind === 'delete') {
+    const done = new Set(success);
+    errors = errors.filter((e) => !(done.has(e.entityId) && e.error.type === 'ResourceNotFound'));
+    // Not found anywhere: one ResourceNotFound per entity.
+    errors = errors.filter((e, i) => e.error.type !== 'ResourceNotFound' || errors.findIndex((o) => o.entityId === e.entityId && o.error.type === 'ResourceNotFound') === i);
+  }
+  return { success, created: local.created, errors };
+}
+
 export async function batchRoutes(app: FastifyInstance, services: BrokerServices): Promise<void> {
   const { entities } = services;
   const federation = new Federation(services);
+  const batches = new DistributedBatch(federation);
+
+  /** The entity types held here for `ids` (a batch delete names no types). */
+  const localTypes = async (tenant: string, ids: string[]) => {
+    const rows = (await sql<{ id: string; types: string[] }>`select id, types from broker_entities where tenant = ${tenant} and id = any(${sql.val(ids)}::text[])`.execute(services.store.kysely)).rows;
+    return new Map(rows.map((r) => [r.id, r.types]));
+  };
+
+  /**
+   * Runs a batch over the matching context sources (distributed-batch.ts) and locally on what
+   * remains; without registrations it is exactly the local batch.
+   */
+  const distributedBatch = async (
+    kind: BatchKind, tenant: string, inputs: EntityInput[], raws: Record<string, unknown>[], terms: ResolvedTerms, request: FastifyRequest,
+    local: (inputs: EntityInput[]) => Promise<BatchResult>,
+  ): Promise<BatchResult> => {
+    if (inputs.length === 0) return emptyResult;
+    const items: BatchItem[] = inputs.map((input, i) => ({ id: input.id, types: input.types, attrs: Object.keys(input.attrs), body: raws[i] }));
+    const plan = await batches.plan(kind, tenant, items, terms, request);
+    if (!plan) return local(inputs);
+    const kept = inputs.filter((input) => plan.local.has(input.id)).map((input) => (kind === 'delete' ? input : { ...input, attrs: pickAttrs(input.attrs, plan.local.get(input.id)!) }));
+    const [here, remote] = await Promise.all([kept.length ? local(kept) : emptyResult, plan.run()]);
+    return mergeBatchResults(kind, here, remote);
+  };
 
   app.post(`${BASE}/create`, async (request, reply) => {
     const bodies = entityArray(request.body);
     const { tenant, terms } = await begin(services, request, 'broker.write', { createTenant: true, bodies });
-    const { inputs, errors } = convertAll(bodies, terms, false, true);
-    const result = merged(inputs.length ? await entities.createMany(tenant.name, inputs) : emptyResult, errors);
+    const { inputs, raws, errors } = convertAll(bodies, terms, false, true);
+    const result = merged(await distributedBatch('create', tenant.name, inputs, raws, terms, request, (keep) => entities.createMany(tenant.name, keep)), errors);
     return sendBatch(reply, result, () => reply.code(201).type('application/json').send(JSON.stringify(result.success)));
   });
 
@@ -71,8 +120,8 @@ export async function batchRoutes(app: FastifyInstance, services: BrokerServices
     const opts = options(request.query as Query);
     if (opts.has('replace') && opts.has('update')) throw new NgsiError('BadRequestData', 'options: choose replace or update, not both');
     const { tenant, terms } = await begin(services, request, 'broker.write', { createTenant: true, bodies });
-    const { inputs, errors } = convertAll(bodies, terms, false, true);
-    const result = merged(inputs.length ? await entities.upsertMany(tenant.name, inputs, opts.has('update') ? 'update' : 'replace') : emptyResult, errors);
+    const { inputs, raws, errors } = convertAll(bodies, terms, false, true);
+    const result = merged(await distributedBatch('upsert', tenant.name, inputs, raws, terms, request, (keep) => entities.upsertMany(tenant.name, keep, opts.has('update') ? 'update' : 'replace')), errors);
     return sendBatch(reply, result, () =>
       result.created.length
         ? reply.code(201).type('application/json').send(JSON.stringify(result.created))
@@ -83,23 +132,23 @@ export async function batchRoutes(app: FastifyInstance, services: BrokerServices
   app.post(`${BASE}/update`, async (request, reply) => {
     const bodies = entityArray(request.body);
     const { tenant, terms } = await begin(services, request, 'broker.write', { bodies });
-    const { inputs, errors } = convertAll(bodies, terms, false, false);
+    const { inputs, raws, errors } = convertAll(bodies, terms, false, false);
     const noOverwrite = options(request.query as Query).has('noOverwrite');
-    const result = merged(inputs.length ? await entities.updateMany(tenant.name, inputs, noOverwrite) : emptyResult, errors);
+    const result = merged(await distributedBatch('update', tenant.name, inputs, raws, terms, request, (keep) => entities.updateMany(tenant.name, keep, noOverwrite)), errors);
     return sendBatch(reply, result, () => reply.code(204).send());
   });
 
   app.post(`${BASE}/merge`, async (request, reply) => {
     const bodies = entityArray(request.body);
     const { tenant, terms } = await begin(services, request, 'broker.write', { bodies });
-    const { inputs, errors } = convertAll(bodies, terms, true, false);
-    const result = merged(inputs.length ? await entities.mergeMany(tenant.name, inputs) : emptyResult, errors);
+    const { inputs, raws, errors } = convertAll(bodies, terms, true, false);
+    const result = merged(await distributedBatch('merge', tenant.name, inputs, raws, terms, request, (keep) => entities.mergeMany(tenant.name, keep)), errors);
     return sendBatch(reply, result, () => reply.code(204).send());
   });
 
   app.post(`${BASE}/delete`, async (request, reply) => {
     const ids = entityArray(request.body);
-    const { tenant } = await begin(services, request, 'broker.write');
+    const { tenant, terms } = await begin(services, request, 'broker.write');
     const valid: string[] = [];
     const errors: BatchError[] = [];
     ids.forEach((id, index) => {
@@ -109,45 +158,24 @@ export async function batchRoutes(app: FastifyInstance, services: BrokerServices
         errors.push({ entityId: typeof id === 'string' ? id : `#${index}`, error: error as NgsiError });
       }
     });
-    const result = merged(valid.length ? await entities.deleteMany(tenant.name, valid) : emptyResult, errors);
+    // Types matter only for matching registrations: read them only when the tenant has some.
+    const types = valid.length && (await federation.writeRegistrations(tenant.name, request)).length ? await localTypes(tenant.name, valid) : new Map<string, string[]>();
+    const inputs: EntityInput[] = valid.map((id) => ({ id, types: types.get(id) ?? [], scopes: null, attrs: {} }));
+    const result = merged(await distributedBatch('delete', tenant.name, inputs, [], terms, request, (keep) => entities.deleteMany(tenant.name, keep.map((i) => i.id))), errors);
     return sendBatch(reply, result, () => reply.code(204).send());
   });
 
   // 6.23.3.1 Query Entities via POST: the Query data type (clause 5.2.23) in the body.
   app.post(`${BASE}/query`, async (request, reply) => {
     const answer = negotiate(request);
-    const body = request.body;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new NgsiError('BadRequestData', 'The body must be a Query object');
-    const q = body as Record<string, unknown>;
-    if (q.type !== 'Query') throw new NgsiError('BadRequestData', 'The body must be a Query object ("type": "Query")');
-    const { tenant, terms } = await begin(services, request, 'broker.read', { bodies: [body] });
-    const url = request.query as Query;
-    const selectors = Array.isArray(q.entities) ? (q.entities as Array<Record<string, unknown>>) : [];
-    if (selectors.length > 1) throw new NgsiError('OperationNotSupported', 'entities: this broker accepts one EntitySelector per query; send one query per selector');
-    const selector = selectors[0] ?? {};
-    const geoQ = q.geoQ as Record<string, unknown> | undefined;
-    const asQuery: Query = {
-      ...url,
-      ...(typeof selector.id === 'string' ? { id: selector.id } : {}),
-      ...(typeof selector.idPattern === 'string' ? { idPattern: selector.idPattern } : {}),
-      ...(typeof selector.type === 'string' ? { type: selector.type } : {}),
-      ...(Array.isArray(q.attrs) ? { attrs: (q.attrs as string[]).join(',') } : {}),
-      ...(typeof q.q === 'string' ? { q: q.q } : {}),
-      ...(typeof q.scopeQ === 'string' ? { scopeQ: q.scopeQ } : {}),
-      ...(typeof q.lang === 'string' ? { lang: q.lang } : {}),
-      ...(geoQ && typeof geoQ === 'object'
-        ? {
-            georel: String(geoQ.georel ?? ''),
-            geometry: String(geoQ.geometry ?? ''),
-            coordinates: typeof geoQ.coordinates === 'string' ? geoQ.coordinates : JSON.stringify(geoQ.coordinates),
-            ...(typeof geoQ.geoproperty === 'string' ? { geoproperty: geoQ.geoproperty } : {}),
-          }
-        : {}),
-    };
+    const asQuery = queryBodyToParams(request.body, request.query as Query, { temporal: false });
+    const { tenant, terms } = await begin(services, request, 'broker.read', { bodies: [request.body] });
     const entityQuery = { ...buildEntityQuery(tenant.name, asQuery, terms), excludeTypes: await services.personal.typesOf(services.ctx.db, tenant.name) };
     const result = await federation.queryEntities(entityQuery, terms, request);
     if (result.total !== undefined) reply.header('ngsild-results-count', String(result.total));
     const render = renderOptions(asQuery, terms);
-    return sendNgsi(reply, 200, result.entities.map((e) => renderEntity(e, render)), terms, answer);
+    // join, joinLevel and containedBy (clause 4.5.23) are URL parameters, as on GET.
+    const rendered = await renderJoined(services, tenant.name, result.entities, render, parseJoin(asQuery));
+    return sendNgsi(reply, 200, rendered.map((r) => r.json), terms, answer);
   });
 }

@@ -1,11 +1,11 @@
 // Context Information Provision and Consumption for single entities (clause 6.4–6.7):
 // /ngsi-ld/v1/entities and /entities/{entityId}[/attrs[/{attrId}]].
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NgsiError } from '../errors.ts';
 import { assertEntityId, assertName, convertAttributes, convertEntity, expandTypes, type ConvertOptions } from '../entities/entity-input.ts';
 import { renderEntity, renderFeature, type RenderOptions } from '../entities/entity-output.ts';
 import { loadLinked, parseJoin, renderFlat, renderInline } from '../entities/linked-entities.ts';
-import type { StoredEntity } from '../entities/stored-entity.ts';
+import type { StoredAttributes, StoredEntity } from '../entities/stored-entity.ts';
 import type { EntityQuery } from '../entities/entity-query.ts';
 import { expandTypeSelector, parseTypeSelector } from '../entities/type-selector.ts';
 import { parseGeoQuery } from '../geo/geo-query.ts';
@@ -13,6 +13,7 @@ import { parseQ } from '../query/q-language.ts';
 import { parseScopeQuery } from '../query/scope-query.ts';
 import { isPersonal, personalDataRefusal } from '../personal/personal-types.ts';
 import { Federation } from '../registrations/federation.ts';
+import { DistributedWrites, renameBody, type WriteOutcome } from '../registrations/distributed-writes.ts';
 import { begin, type BrokerServices } from './broker-services.ts';
 import { negotiate, sendNgsi, type ResolvedTerms } from './ngsi-http.ts';
 import { bodyObject, checkBodyId, deleteAttributeParams, list, options, paging, param, renderOptions, type Query } from './request-options.ts';
@@ -61,11 +62,26 @@ export function buildEntityQuery(tenant: string, query: Query, terms: ResolvedTe
   };
 }
 
+/** The answer's entities rendered, with their linked entities when `join` asks (4.5.23). */
+export async function renderJoined(services: BrokerServices, tenant: string, entities: StoredEntity[], render: RenderOptions, join: ReturnType<typeof parseJoin>) {
+  if (!join) return entities.map((entity) => ({ entity, json: renderEntity(entity, render) }));
+  const linked = await loadLinked(services.store.kysely, tenant, entities, join, render);
+  if (join.mode === 'inline') {
+    const json = renderInline(entities, linked, join, render);
+    return entities.map((entity, i) => ({ entity, json: json[i]! }));
+  }
+  const all = [...entities, ...linked.values()];
+  const json = renderFlat(entities, linked, render);
+  return all.map((entity, i) => ({ entity, json: json[i]! }));
+}
+
 export async function entitiesRoutes(app: FastifyInstance, services: BrokerServices): Promise<void> {
   const { entities } = services;
   // Entities held by registered context sources (e.g. a municipality's own broker) are merged
   // into queries and retrieves unless the client asks for local=true.
   const federation = new Federation(services);
+  // Writes are split among the registered sources that hold the entity's attributes.
+  const writes = new DistributedWrites(federation, async (tenant, id) => (await services.store.getWithVersion(tenant, id)).entity?.types);
 
   /** The start of every write to one entity: its id, the body (whose id must match) and begin. */
   const beginEntityWrite = async (request: FastifyRequest<{ Params: IdParams }>) => {
@@ -85,13 +101,18 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
     return { id, name, iri: begun.terms.expandTerm(name), fragment, ...begun };
   };
 
-  // 6.4.3.1 Create Entity
+  // 6.4.3.1 Create Entity (distributed: clause 5.6.1.4)
   app.post(BASE, async (request, reply) => {
     const body = bodyObject(request);
     const { tenant, terms } = await begin(services, request, 'broker.write', { createTenant: true, bodies: [body] });
     const input = convertEntity(body, convertOptions(terms));
-    await entities.create(tenant.name, input);
-    return reply.code(201).header('location', `${BASE}/${encodeURIComponent(input.id)}`).send();
+    const outcome = await writes.write(
+      { kind: 'create', tenant: tenant.name, id: input.id, types: input.types, attrs: Object.keys(input.attrs), terms, request, remote: (keep) => ({ method: 'POST', path: () => '/entities', body: (c) => renameBody(body, terms, c, keep) }) },
+      (keep) => entities.create(tenant.name, { ...input, attrs: pick(input.attrs, keep) }),
+    );
+    // A partly created entity (207) still has its place here or at a source.
+    if (outcome.updated.length) reply.header('location', `${BASE}/${encodeURIComponent(input.id)}`);
+    return sendWriteOutcome(reply, outcome, terms, () => reply.code(201).header('location', `${BASE}/${encodeURIComponent(input.id)}`).send());
   });
 
   // 6.4.3.2 Query Entities
@@ -105,26 +126,13 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
     const result = await federation.queryEntities(entityQuery, terms, request);
     if (result.warnings.length) reply.header('ngsild-warning', result.warnings.map((w) => `199 - "${w.replaceAll('"', "'")}"`).join(', '));
     if (result.total !== undefined) reply.header('ngsild-results-count', String(result.total));
-    const rendered = await renderJoined(tenant.name, result.entities, render, join);
+    const rendered = await renderJoined(services, tenant.name, result.entities, render, join);
     if (answer === 'application/geo+json') {
       const geometryIri = terms.expandTerm(param(query, 'geometryProperty') ?? 'location');
       return sendNgsi(reply, 200, { type: 'FeatureCollection', features: rendered.map(({ entity, json }) => renderFeature(entity, render, geometryIri, json)) }, terms, answer);
     }
     return sendNgsi(reply, 200, rendered.map((r) => r.json), terms, answer);
   });
-
-  /** The answer's entities rendered, with their linked entities when `join` asks (4.5.23). */
-  const renderJoined = async (tenant: string, entities: StoredEntity[], render: RenderOptions, join: ReturnType<typeof parseJoin>) => {
-    if (!join) return entities.map((entity) => ({ entity, json: renderEntity(entity, render) }));
-    const linked = await loadLinked(services.store.kysely, tenant, entities, join, render);
-    if (join.mode === 'inline') {
-      const json = renderInline(entities, linked, join, render);
-      return entities.map((entity, i) => ({ entity, json: json[i]! }));
-    }
-    const all = [...entities, ...linked.values()];
-    const json = renderFlat(entities, linked, render);
-    return all.map((entity, i) => ({ entity, json: json[i]! }));
-  };
 
   // 6.5.3.1 Retrieve Entity
   app.get<{ Params: IdParams }>(`${BASE}/:entityId`, async (request, reply) => {
@@ -142,7 +150,7 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
     }
     const render = renderOptions(query, terms);
     const join = parseJoin(query);
-    const rendered = await renderJoined(tenant.name, [entity], render, join);
+    const rendered = await renderJoined(services, tenant.name, [entity], render, join);
     const geometryIri = terms.expandTerm(param(query, 'geometryProperty') ?? 'location');
     // join=flat answers an array (a FeatureCollection in GeoJSON), clause 5.7.1.5.
     if (join?.mode === 'flat') {
@@ -155,74 +163,122 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
     return sendNgsi(reply, 200, rendered[0]!.json, terms, answer);
   });
 
-  // 6.5.3.2 Delete Entity
+  // 6.5.3.2 Delete Entity (distributed: clause 5.6.6.4)
   app.delete<{ Params: IdParams }>(`${BASE}/:entityId`, async (request, reply) => {
     const id = assertEntityId(request.params.entityId, 'entityId');
-    const { tenant } = await begin(services, request, 'broker.write');
-    await entities.delete(tenant.name, id);
-    return reply.code(204).send();
+    const { tenant, terms } = await begin(services, request, 'broker.write');
+    const outcome = await writes.write(
+      { kind: 'deleteEntity', tenant: tenant.name, id, terms, request, remote: () => ({ method: 'DELETE', path: () => `/entities/${encodeURIComponent(id)}` }) },
+      () => entities.delete(tenant.name, id),
+    );
+    return sendWriteOutcome(reply, outcome, terms, () => reply.code(204).send());
   });
 
-  // 6.5.3.3 Replace Entity
+  // 6.5.3.3 Replace Entity (distributed: clause 5.6.18.4)
   app.put<{ Params: IdParams }>(`${BASE}/:entityId`, async (request, reply) => {
     const { id, body, tenant, terms } = await beginEntityWrite(request);
     const input = convertEntity({ ...body, id }, convertOptions(terms), false);
-    await entities.replace(tenant.name, id, input);
-    return reply.code(204).send();
+    const outcome = await writes.write(
+      { kind: 'replace', tenant: tenant.name, id, types: input.types, attrs: Object.keys(input.attrs), terms, request, remote: (keep) => ({ method: 'PUT', path: () => `/entities/${encodeURIComponent(id)}`, body: (c) => renameBody({ ...body, id }, terms, c, keep) }) },
+      (keep) => entities.replace(tenant.name, id, { ...input, attrs: pick(input.attrs, keep) }),
+    );
+    return sendWriteOutcome(reply, outcome, terms, () => reply.code(204).send());
   });
 
-  // 6.5.3.4 Merge Entity
+  // 6.5.3.4 Merge Entity (distributed: clause 5.6.17.4)
   app.patch<{ Params: IdParams }>(`${BASE}/:entityId`, async (request, reply) => {
     const { id, body, tenant, terms } = await beginEntityWrite(request);
     const input = convertEntity({ ...body, id }, convertOptions(terms, true), false);
-    await entities.merge(tenant.name, id, input);
-    return reply.code(204).send();
+    const outcome = await writes.write(
+      { kind: 'merge', tenant: tenant.name, id, types: input.types, attrs: Object.keys(input.attrs), terms, request, remote: (keep) => ({ method: 'PATCH', path: () => `/entities/${encodeURIComponent(id)}`, body: (c) => renameBody(body, terms, c, keep) }) },
+      (keep) => entities.merge(tenant.name, id, { ...input, attrs: pick(input.attrs, keep) }),
+    );
+    return sendWriteOutcome(reply, outcome, terms, () => reply.code(204).send());
   });
 
-  // 6.6.3.1 Append Entity Attributes
+  // 6.6.3.1 Append Entity Attributes (distributed: clause 5.6.3.4)
   app.post<{ Params: IdParams }>(`${BASE}/:entityId/attrs`, async (request, reply) => {
     const { id, body, tenant, terms } = await beginEntityWrite(request);
     const types = body.type !== undefined ? expandTypes(body.type, terms) : [];
     const attrs = convertAttributes(body, convertOptions(terms), `Entity ${id}`);
-    const result = await entities.append(tenant.name, id, attrs, options(request.query as Query).has('noOverwrite'), types);
-    return sendUpdateResult(reply, result, terms);
+    const noOverwrite = options(request.query as Query).has('noOverwrite');
+    const outcome = await writes.write(
+      {
+        kind: 'appendAttrs', tenant: tenant.name, id, types, attrs: Object.keys(attrs), terms, request,
+        remote: (keep) => ({ method: 'POST', path: () => `/entities/${encodeURIComponent(id)}/attrs`, params: new URLSearchParams(noOverwrite ? { options: 'noOverwrite' } : {}), body: (c) => renameBody(body, terms, c, keep) }),
+      },
+      (keep) => entities.append(tenant.name, id, pick(attrs, keep), noOverwrite, types),
+    );
+    return sendWriteOutcome(reply, outcome, terms, () => reply.code(204).send());
   });
 
-  // 6.6.3.2 Update Entity Attributes
+  // 6.6.3.2 Update Entity Attributes (distributed: clause 5.6.2.4)
   app.patch<{ Params: IdParams }>(`${BASE}/:entityId/attrs`, async (request, reply) => {
     const { id, body, tenant, terms } = await beginEntityWrite(request);
     const attrs = convertAttributes(body, convertOptions(terms, true), `Entity ${id}`);
     if (Object.keys(attrs).length === 0) throw new NgsiError('BadRequestData', 'The body names no attributes to update');
-    const result = await entities.update(tenant.name, id, attrs);
-    return sendUpdateResult(reply, result, terms);
+    const outcome = await writes.write(
+      { kind: 'updateAttrs', tenant: tenant.name, id, attrs: Object.keys(attrs), terms, request, remote: (keep) => ({ method: 'PATCH', path: () => `/entities/${encodeURIComponent(id)}/attrs`, body: (c) => renameBody(body, terms, c, keep) }) },
+      (keep) => entities.update(tenant.name, id, pick(attrs, keep)),
+    );
+    return sendWriteOutcome(reply, outcome, terms, () => reply.code(204).send());
   });
 
-  // 6.7.3.1 Partial Attribute Update
+  // 6.7.3.1 Partial Attribute Update (distributed: clause 5.6.4.4)
   app.patch<{ Params: AttrParams }>(`${BASE}/:entityId/attrs/:attrId`, async (request, reply) => {
     const { id, name, iri, fragment, tenant, terms } = await beginAttributeWrite(request);
     const converted = convertAttributes({ [name]: partialInstance(fragment) }, convertOptions(terms, true), `Entity ${id}`)[iri]![0]!;
-    await entities.patchAttribute(tenant.name, id, iri, stripInferred(converted));
-    return reply.code(204).send();
+    const outcome = await writes.write(
+      { kind: 'patchAttr', tenant: tenant.name, id, attrs: [iri], terms, request, remote: () => attributeRequest('PATCH', id, iri, fragment, terms) },
+      () => entities.patchAttribute(tenant.name, id, iri, stripInferred(converted)),
+    );
+    return sendWriteOutcome(reply, outcome, terms, () => reply.code(204).send());
   });
 
-  // 6.7.3.3 Replace Attribute
+  // 6.7.3.3 Replace Attribute (distributed: clause 5.6.19.4)
   app.put<{ Params: AttrParams }>(`${BASE}/:entityId/attrs/:attrId`, async (request, reply) => {
     const { id, name, iri, fragment, tenant, terms } = await beginAttributeWrite(request);
     const attrs = convertAttributes({ [name]: fragment }, convertOptions(terms), `Entity ${id}`);
-    const result = await entities.update(tenant.name, id, attrs);
-    if (result.notUpdated.length) throw new NgsiError('ResourceNotFound', `Entity ${id} has no attribute ${name}${attrs[iri]?.[0]?.datasetId ? ` with datasetId ${attrs[iri]![0]!.datasetId}` : ''}`);
-    return reply.code(204).send();
+    const outcome = await writes.write(
+      { kind: 'replaceAttr', tenant: tenant.name, id, attrs: [iri], terms, request, remote: () => attributeRequest('PUT', id, iri, fragment, terms) },
+      async () => {
+        const result = await entities.update(tenant.name, id, attrs);
+        if (result.notUpdated.length) throw new NgsiError('ResourceNotFound', `Entity ${id} has no attribute ${name}${attrs[iri]?.[0]?.datasetId ? ` with datasetId ${attrs[iri]![0]!.datasetId}` : ''}`);
+        return result;
+      },
+    );
+    return sendWriteOutcome(reply, outcome, terms, () => reply.code(204).send());
   });
 
-  // 6.7.3.2 Delete Attribute
+  // 6.7.3.2 Delete Attribute (distributed: clause 5.6.5.4)
   app.delete<{ Params: AttrParams }>(`${BASE}/:entityId/attrs/:attrId`, async (request, reply) => {
     const id = assertEntityId(request.params.entityId, 'entityId');
     assertName(request.params.attrId, 'attrId');
     const { tenant, terms } = await begin(services, request, 'broker.write');
     const { datasetId, deleteAll } = deleteAttributeParams(request.query as Query);
-    await entities.deleteAttribute(tenant.name, id, terms.expandTerm(request.params.attrId), datasetId, deleteAll);
-    return reply.code(204).send();
+    const iri = terms.expandTerm(request.params.attrId);
+    const params = new URLSearchParams({ ...(datasetId ? { datasetId } : {}), ...(deleteAll ? { deleteAll: 'true' } : {}) });
+    const outcome = await writes.write(
+      { kind: 'deleteAttr', tenant: tenant.name, id, attrs: [iri], terms, request, remote: () => ({ method: 'DELETE', path: (c) => `/entities/${encodeURIComponent(id)}/attrs/${encodeURIComponent(c(iri))}`, params }) },
+      () => entities.deleteAttribute(tenant.name, id, iri, datasetId, deleteAll),
+    );
+    return sendWriteOutcome(reply, outcome, terms, () => reply.code(204).send());
   });
+}
+
+/** The attributes a local write keeps (all when `keep` is undefined). */
+function pick(attrs: StoredAttributes, keep: Set<string> | undefined): StoredAttributes {
+  if (!keep) return attrs;
+  return Object.fromEntries(Object.entries(attrs).filter(([name]) => keep.has(name)));
+}
+
+/** A one-attribute write as a source receives it (the fragment's sub-attribute names renamed). */
+function attributeRequest(method: string, id: string, iri: string, fragment: Record<string, unknown>, terms: ResolvedTerms) {
+  return {
+    method,
+    path: (c: (iri: string) => string) => `/entities/${encodeURIComponent(id)}/attrs/${encodeURIComponent(c(iri))}`,
+    body: (c: (iri: string) => string) => (renameBody({ [iri]: fragment }, terms, c, undefined)[c(iri)]),
+  };
 }
 
 /**
@@ -241,14 +297,17 @@ function stripInferred<T extends { value?: unknown }>(converted: T): T {
   return out;
 }
 
-function sendUpdateResult(reply: import('fastify').FastifyReply, result: { updated: string[]; notUpdated: Array<{ attributeName: string; reason: string }> }, terms: ResolvedTerms) {
-  if (result.notUpdated.length === 0) return reply.code(204).send();
-  // 207: some attributes were not changed (clause 6.6.3.1 / 6.6.3.2, UpdateResult 5.2.18).
+/**
+ * The answer to a write: `onSuccess` when every part succeeded, else 207 with an UpdateResult
+ * (clause 5.2.18; registrationId names a context source that failed, clause 5.2.19).
+ */
+function sendWriteOutcome(reply: FastifyReply, result: WriteOutcome, terms: ResolvedTerms, onSuccess: () => FastifyReply): FastifyReply {
+  if (result.notUpdated.length === 0) return onSuccess();
   return reply
     .code(207)
     .type('application/json')
     .send(JSON.stringify({
       updated: result.updated.map((iri) => terms.compactIri(iri)),
-      notUpdated: result.notUpdated.map((n) => ({ attributeName: terms.compactIri(n.attributeName), reason: n.reason })),
+      notUpdated: result.notUpdated.map((n) => ({ attributeName: n.attributeName.includes(':') ? terms.compactIri(n.attributeName) : n.attributeName, reason: n.reason, ...(n.registrationId ? { registrationId: n.registrationId } : {}) })),
     }));
 }

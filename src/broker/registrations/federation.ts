@@ -86,7 +86,7 @@ export interface FederatedResult extends QueryResult {
   warnings: string[];
 }
 
-interface Target {
+export interface Target {
   reg: StoredRegistration;
   info: StoredRegistrationInfo[];
 }
@@ -308,6 +308,68 @@ export class Federation {
       .filter((r) => !isTemporal(r.body) && offers(r.body, operation) && !this.#coolingDown(r, now) && !this.#isSelf(r.body.endpoint))
       .map((r) => ({ reg: r.body, info: matchingInformation(r.body, filter) }))
       .filter((t) => t.info.length > 0);
+  }
+
+  /**
+   * The registrations in force that may receive a write to entity `id` of the types `typesOf` gives (clause 4.3.6,
+   * 5.12): every mode but auxiliary (which never receives writes, clause 4.3.6.2), whatever
+   * operations they offer (the caller refuses with Conflict where an exclusive or redirect one
+   * does not offer the operation). Sources cooling down after a failure are still asked: a write
+   * is never silently skipped.
+   */
+  async writeTargets(tenant: string, id: string, typesOf: () => Promise<string[] | undefined>, request: FastifyRequest): Promise<Target[]> {
+    if (!this.forwarding(request)) return [];
+    if (!(await this.#hasAny(tenant, await tenantVersion(this.services.ctx.db, tenant)))) return [];
+    const types = await typesOf();
+    const selector: TypeSelector | undefined = types?.length ? { kind: 'or', items: types.map((name) => ({ kind: 'type', name })) } : undefined;
+    const active = await this.registrations.active(tenant, new Date());
+    return active
+      .filter((r) => r.body.mode !== 'auxiliary' && !isTemporal(r.body) && !this.#isSelf(r.body.endpoint))
+      .map((r) => ({ reg: r.body, info: matchingInformation(r.body, { ids: [id], selector }) }))
+      .filter((t) => t.info.length > 0);
+  }
+
+  /**
+   * The registrations in force that may receive writes (all modes but auxiliary), for matching
+   * many entities at once (batch operations); empty when the request must not be forwarded.
+   */
+  async writeRegistrations(tenant: string, request: FastifyRequest): Promise<StoredRegistration[]> {
+    if (!this.forwarding(request)) return [];
+    if (!(await this.#hasAny(tenant, await tenantVersion(this.services.ctx.db, tenant)))) return [];
+    const active = await this.registrations.active(tenant, new Date());
+    return active.map((r) => r.body).filter((r) => r.mode !== 'auxiliary' && !isTemporal(r) && !this.#isSelf(r.endpoint));
+  }
+
+  /**
+   * Sends one write to a source: `body` is built with the names compaction the source gets
+   * (core @context, or its contextSourceInfo jsonldContext). Answers the status and text; throws
+   * when the source cannot be reached or times out (recorded in the registration's status).
+   */
+  async send(
+    tenant: string,
+    reg: StoredRegistration,
+    request: FastifyRequest,
+    write: { method: string; path: (compact: (iri: string) => string) => string; params?: URLSearchParams; body?: (compact: (iri: string) => string) => unknown },
+  ): Promise<{ status: number; text: string }> {
+    const forward = await this.#forwardTerms(reg);
+    const compact = (iri: string) => forward.terms.compactIri(iri);
+    const params = new URLSearchParams(write.params);
+    if (reg.management?.localOnly !== false) params.set('local', 'true');
+    const headers = this.#headers(reg, request, forward.link);
+    const init: RequestInit = { method: write.method, headers, redirect: 'error', signal: AbortSignal.timeout(reg.management?.timeout ?? this.#timeoutMs) };
+    if (write.body) {
+      headers['content-type'] = 'application/json';
+      init.body = JSON.stringify(write.body(compact));
+    }
+    try {
+      const response = await this.#fetch(this.#url(reg, write.path(compact), params), init);
+      const text = await readLimited(response, this.#maxBytes, () => new Error(`answer is larger than ${this.#maxBytes} bytes`));
+      // A 4xx is the source's verdict on the data, not a sign that it is down.
+      await this.registrations.recordOutcome(tenant, reg.id, response.status < 500).catch(() => undefined);
+      return { status: response.status, text };
+    } catch (error) {
+      throw new Error(await this.#failed(tenant, reg, request, error));
+    }
   }
 
   /**

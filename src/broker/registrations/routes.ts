@@ -158,7 +158,9 @@ async function checkConflicts(services: BrokerServices, registrations: Registrat
       for (const entity of info.entities ?? []) {
         const id = entity.id!;
         for (const other of others) {
-          if (matchingInformation(other.body, { ids: [id], attrs: names }).length > 0) {
+          // The entity's types matter too: a redirect registration of another type is no overlap.
+          const selector = { kind: 'or' as const, items: entity.types.map((name) => ({ kind: 'type' as const, name })) };
+          if (matchingInformation(other.body, { ids: [id], attrs: names, selector }).length > 0) {
             throw new NgsiError('Conflict', `Registration ${other.body.id} (${other.body.mode}) already covers entity ${id} with some of these attributes`);
           }
         }

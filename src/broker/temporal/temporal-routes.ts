@@ -2,6 +2,7 @@
 // (history-recorder.ts) keeps on every entity write:
 //
 //   GET    /ngsi-ld/v1/temporal/entities                              Query Temporal Evolution (5.7.4)
+//   POST   /ngsi-ld/v1/temporal/entityOperations/query                the same, the Query in the body (5.7.4)
 //   POST   /ngsi-ld/v1/temporal/entities                              Create or Update Temporal Evolution (5.6.11)
 //   GET    /ngsi-ld/v1/temporal/entities/{id}                         Retrieve Temporal Evolution (5.7.3)
 //   DELETE /ngsi-ld/v1/temporal/entities/{id}                         Delete Temporal Evolution (5.6.16)
@@ -13,7 +14,9 @@
 // The temporal evolution is separate from the current state: writes through this API change the
 // history only (broker_entities is untouched), and deleting an entity keeps its history until
 // DELETE /temporal/entities/{id}.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { BrokerTenant } from '../broker-tenants.ts';
+import { queryBodyToParams } from '../http/query-body.ts';
 import type { Kysely } from 'kysely';
 import { NgsiError } from '../errors.ts';
 import { assertEntityId, assertName, convertAttributes, expandTypes, isUri, parseScopes } from '../entities/entity-input.ts';
@@ -83,11 +86,9 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
     return entities.map((entity) => renderTemporalEntity(entity, instances.get(entity.id) ?? [], ctx));
   };
 
-  // 6.18.3.2 Query Temporal Evolution of Entities
-  app.get(BASE, async (request, reply) => {
+  /** Query Temporal Evolution of Entities (clause 5.7.4) with its parameters in `query`. */
+  const queryTemporal = async (request: FastifyRequest, reply: FastifyReply, query: Query, tenant: BrokerTenant, terms: ResolvedTerms) => {
     const answer = negotiate(request);
-    const { tenant, terms } = await begin(services, request, 'broker.read');
-    const query = request.query as Query;
     const params = parseTemporalParams(query, terms, true);
     const ids = list(query, 'id');
     ids?.forEach((id) => assertEntityId(id, 'id'));
@@ -119,6 +120,20 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
     });
     if (result.total !== undefined) reply.header('ngsild-results-count', String(result.total));
     return sendNgsi(reply, 200, await render(tenant.name, result.entities, params, terms), terms, answer);
+  };
+
+  // 6.18.3.2 Query Temporal Evolution of Entities
+  app.get(BASE, async (request, reply) => {
+    const { tenant, terms } = await begin(services, request, 'broker.read');
+    return queryTemporal(request, reply, request.query as Query, tenant, terms);
+  });
+
+  // 6.24.3.1 Query Temporal Evolution of Entities via POST: the Query data type (clause 5.2.23)
+  // in the body, its temporalQ (clause 5.2.21) and geoQ included; URL parameters as on GET.
+  app.post('/ngsi-ld/v1/temporal/entityOperations/query', async (request, reply) => {
+    const query = queryBodyToParams(request.body, request.query as Query, { temporal: true });
+    const { tenant, terms } = await begin(services, request, 'broker.read', { bodies: [request.body] });
+    return queryTemporal(request, reply, query, tenant, terms);
   });
 
   // 6.18.3.1 Create or Update Temporal Evolution of an Entity

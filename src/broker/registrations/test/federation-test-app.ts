@@ -16,11 +16,12 @@ export interface SourceBroker {
   close(): Promise<void>;
 }
 
-export async function startSourceBroker(): Promise<SourceBroker> {
+/** `ports`: the range to start in (each test file keeps to its own). */
+export async function startSourceBroker(ports: [number, number] = SOURCE_PORTS): Promise<SourceBroker> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tsunagu-source-'));
   try {
     const server = await startServerProcess({
-      ports: SOURCE_PORTS,
+      ports,
       env: { TSUNAGU_DATA_DIR: dataDir, TSUNAGU_BROKER_AUTH: 'off', TSUNAGU_DEMO_DATA: 'true', TSUNAGU_WORKER: 'false', NODE_ENV: 'development' },
     });
     return {
