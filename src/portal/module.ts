@@ -9,6 +9,7 @@ import en from './locales/en.json' with { type: 'json' };
 import ja from './locales/ja.json' with { type: 'json' };
 import { noticePages } from './notices/notice-pages.tsx';
 import { noticesApi } from './notices/notices-api.ts';
+import { staffNoticePages } from './notices/staff-notice-pages.tsx';
 import { notificationPages } from './notifications/notification-pages.tsx';
 
 export const portalModule = defineModule({
@@ -25,6 +26,7 @@ export const portalModule = defineModule({
     await noticesApi(fastify, app);
     await noticePages(fastify, app);
     await notificationPages(fastify, app);
+    await staffNoticePages(fastify, app);
   },
   seed: async (app) => {
     if (!app.config.production) await seedPortalDemo(app);

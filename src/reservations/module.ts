@@ -8,6 +8,7 @@ import { seedReservationsDemo } from './demo-seed.ts';
 import en from './locales/en.json' with { type: 'json' };
 import ja from './locales/ja.json' with { type: 'json' };
 import { reservationPages } from './pages/reservation-pages.tsx';
+import { staffReservationPages } from './pages/staff-reservation-pages.tsx';
 
 export const reservationsModule = defineModule({
   name: 'reservations',
@@ -22,6 +23,7 @@ export const reservationsModule = defineModule({
   routes: async (fastify, app) => {
     await reservationsApi(fastify, app);
     await reservationPages(fastify, app);
+    await staffReservationPages(fastify, app);
   },
   seed: async (app) => {
     if (!app.config.production) await seedReservationsDemo(app);

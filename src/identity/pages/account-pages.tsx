@@ -212,6 +212,16 @@ export async function accountPages(app: FastifyInstance, ctx: IdentityContext): 
         {(await ctx.app.guard.tenantsFor(request.actor, 'optin.read_governance')).size > 0 && (
           <p><a href="/staff/gateway">{t('identity.staffHome.gateway')}</a></p>
         )}
+        {/* Other modules' staff pages (plain links, shown to those who may use them). */}
+        {(await ctx.app.guard.tenantsFor(request.actor, 'reservations.read')).size > 0 && (
+          <p><a href="/staff/reservations">{t('identity.staffHome.reservations')}</a></p>
+        )}
+        {(await ctx.app.guard.tenantsFor(request.actor, 'portal.manage_notices')).size > 0 && (
+          <p><a href="/staff/notices">{t('identity.staffHome.notices')}</a></p>
+        )}
+        {(await ctx.app.guard.tenantsFor(request.actor, 'procedures.manage_forms')).size > 0 && (
+          <p><a href="/staff/procedures/forms">{t('identity.staffHome.forms')}</a></p>
+        )}
         <p><a href="/account">{t('identity.account.title')}</a></p>
       </>
     ));

@@ -7,7 +7,7 @@ import { hiddenField } from '../../../test/helpers/cookie-browser.ts';
 import { createListeningTestApp, platformAdminToken, type TestApp } from '../../../test/helpers/test-database.ts';
 import { identityDb } from '../../identity/db/schema.ts';
 import { ProfileStore } from '../../identity/profile/profile.ts';
-import { registerResident } from '../../identity/test/identity-helpers.ts';
+import { onboardStaff, registerResident } from '../../identity/test/identity-helpers.ts';
 import { tokenWithRole } from '../../platform/authz/test/helpers.ts';
 import { notify } from '../exports.ts';
 
@@ -141,5 +141,38 @@ describe('portal: notices, notifications and the home page', () => {
     assert.equal(all.status, 303);
     assert.match((await page('/account/notifications', cookie)).text, /2 件（未読 0 件）/);
     assert.match((await page('/', cookie)).text, /未読の通知はありません/);
+  });
+
+  it('lets a municipality\'s administrator publish and end a notice from the staff pages, with errors kept on the form', async () => {
+    const staff = (await onboardStaff(app, admin, 'notices@city.koriyama.example.jp', [{ role: 'municipal_admin', scope: { level: 'municipality', prefectureCode: '070009', lgCode: '072036' } }])).sessionToken;
+    const cookie = `tsn_session=${staff}`;
+    const home = await page('/staff', cookie);
+    assert.match(home.text, /href="\/staff\/notices"/);
+    const form = await page('/staff/notices', cookie);
+    assert.equal(form.status, 200);
+    const jar = `${cookie}; ${form.cookies}`;
+    const post = (path: string, fields: Record<string, string>) =>
+      page(path, undefined, { method: 'POST', body: new URLSearchParams({ _csrf: hiddenField(form.text, '_csrf'), ...fields }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar } });
+
+    const missing = await post('/staff/notices', { lgCode: '072036', category: 'important', titleJa: '', bodyJa: '本文だけ', until: '2026-02-30' });
+    assert.equal(missing.status, 400);
+    assert.match(missing.text, /題名（日本語）を入力してください/);
+    assert.match(missing.text, /掲載終了日は YYYY-MM-DD の日付です/);
+    assert.match(missing.text, />本文だけ<\/textarea>/, 'what was typed is kept');
+    assert.equal((await post('/staff/notices', { lgCode: '072028', category: 'info', titleJa: 'x', bodyJa: 'y' })).status, 403, 'not for another city');
+
+    const published = await post('/staff/notices', { lgCode: '072036', category: 'important', titleJa: '窓口の混雑について', bodyJa: '月曜の午前は混み合います。' });
+    assert.equal(published.status, 303);
+    assert.match((await page('/notices?municipality=072036')).text, /窓口の混雑について/);
+    const list = await page('/staff/notices', cookie);
+    const end = /action="(\/staff\/notices\/072036\/[0-9a-f-]{36}\/end)"[^]*?name="version" value="(\d+)"/.exec(list.text.slice(list.text.indexOf('窓口の混雑について')));
+    assert.ok(end);
+    assert.equal((await post(end[1]!, { version: '99' })).status, 412, 'a stale page cannot end it');
+    assert.equal((await post(end[1]!, { version: end[2]! })).status, 303);
+    assert.doesNotMatch((await page('/notices?municipality=072036')).text, /窓口の混雑について/);
+    assert.match((await page('/staff/notices', cookie)).text, /掲載終了/);
+
+    const resident = await registerResident(app, 'not-staff@example.jp');
+    assert.equal((await page('/staff/notices', `tsn_session=${resident.sessionToken}`)).status, 403);
   });
 });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { hiddenField } from '../../../test/helpers/cookie-browser.ts';
 import { createListeningTestApp, platformAdminToken, type TestApp } from '../../../test/helpers/test-database.ts';
-import { registerResident } from '../../identity/test/identity-helpers.ts';
+import { onboardStaff, registerResident } from '../../identity/test/identity-helpers.ts';
 import { tokenWithRole } from '../../platform/authz/test/helpers.ts';
 
 const weekday = [{ from: '09:00', to: '12:00' }];
@@ -109,6 +109,11 @@ describe('visit booking', () => {
     assert.equal(staffList.status, 200);
     assert.ok(staffList.body.items.some((b: { number: string; purpose: string }) => b.number === number && b.purpose === '転入届'));
     assert.equal((await api('GET', `/api/v1/reservations?lgCode=072028&department=shimin&date=${date}`, undefined, {})).status, 401);
+    const clerk = (await onboardStaff(app, admin, 'clerk@city.aizuwakamatsu.example.jp', [{ role: 'counter_clerk', scope: { level: 'municipality', prefectureCode: '070009', lgCode: '072028' } }])).sessionToken;
+    const counter = await page(`/staff/reservations?counter=072028/shimin&date=${date}`, `tsn_session=${clerk}`);
+    assert.equal(counter.status, 200);
+    assert.match(counter.text, new RegExp(`${number}</td><td[^>]*>転入届`));
+    assert.equal((await page(`/staff/reservations?counter=072036/shimin&date=${date}`, `tsn_session=${clerk}`)).status, 403, 'not 郡山市\'s counter');
 
     // She cancels; the place is free again, and 太郎 books it.
     const cancelled = await hanako.post(`/account/reservations/${id}/cancel`, hiddenField(mine.text, '_csrf'), {});

@@ -58,6 +58,8 @@ const DYNAMIC_PREFIXES = [
   'procedures.search.count.', // procedures/pages/catalog-pages.tsx: one per plural category
   'procedures.result.lead.', // procedures/pages/navigation-result.tsx: one per plural category
   'portal.notices.category.', // portal/notices/notice-pages.tsx: one per notice category
+  'portal.staff.state.', // portal/notices/staff-notice-pages.tsx: one per publication state
+  'portal.staff.done.', // portal/notices/staff-notice-pages.tsx: one per completed action
   'reservations.error.', // reservations/pages/reservation-pages.tsx: one per refused booking
   'reservations.status.', // reservations/pages/reservation-pages.tsx: one per booking status
   'ui.era.', // ui/components/date-input/date-input.tsx: one per Japanese era
