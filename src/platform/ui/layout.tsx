@@ -70,6 +70,10 @@ export function Layout({ request, title, csrfToken, breadcrumbs, errorSummary, b
               >
                 {t(`layout.switchTo.${other}`)}
               </a>
+              {/* Shown by components/read-aloud/read-aloud.js when the browser can speak. */}
+              <button type="button" class="link-button read-aloud" data-module="read-aloud" data-label-start={t('layout.readAloud')} data-label-stop={t('layout.readAloudStop')} aria-pressed="false" hidden>
+                {t('layout.readAloud')}
+              </button>
               <form class="display-settings" method="post" action="/preferences">
                 <input type="hidden" name="_csrf" value={csrfToken} />
                 <input type="hidden" name="return" value={here} />

@@ -51,7 +51,7 @@ export async function notificationPages(app: FastifyInstance, ctx: AppContext): 
                 <p class="notice-meta">{name(n.lgCode)}・{formatDateTime(n.createdAt, locale)}</p>
                 {(n.body.ja || n.body.en) && <p>{locale === 'en' ? n.body.en || n.body.ja : n.body.ja}</p>}
                 {(n.link || !n.readAt) && (
-                  <form method="post" action={`/account/notifications/${n.id}/open`} class="inline-form">
+                  <form method="post" action={`/account/notifications/${n.id}/open`} class="notice-action">
                     <input type="hidden" name="_csrf" value={csrf} />
                     <Button type="submit" variant="secondary">{n.link ? t('portal.inbox.open') : t('portal.inbox.markRead')}</Button>
                   </form>

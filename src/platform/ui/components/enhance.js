@@ -8,6 +8,7 @@ import { initDateInput } from './date-input/date-input.js';
 import { initErrorSummary } from './error-summary/error-summary.js';
 import { initNotificationBanner } from './notification-banner/notification-banner.js';
 import { initPasswordInput } from './password-input/password-input.js';
+import { initReadAloud } from './read-aloud/read-aloud.js';
 
 const modules = {
   button: initButton,
@@ -17,6 +18,7 @@ const modules = {
   'error-summary': initErrorSummary,
   'notification-banner': initNotificationBanner,
   'password-input': initPasswordInput,
+  'read-aloud': initReadAloud,
 };
 
 for (const [name, init] of Object.entries(modules)) {
