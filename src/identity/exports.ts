@@ -38,6 +38,33 @@ export function accountSummarySql(accountId: string | null) {
     from identity_accounts a where a.id = ${accountId}::uuid)`;
 }
 
+/** How the person wants to be told things (the profile's お知らせの受け取り方), and where. */
+export interface NotificationContact {
+  /** The verified address, when they want e-mail and the account is active. */
+  email: string | undefined;
+  /** False when they turned off the notices on My page. */
+  inApp: boolean;
+  language: 'ja' | 'en';
+}
+
+export async function notificationContactOf(app: AppContext, accountId: string): Promise<NotificationContact> {
+  const row = await identityDb(app.db)
+    .selectFrom('identity_accounts as a')
+    .leftJoin('identity_profiles as p', 'p.account_id', 'a.id')
+    .select(['a.id', 'a.status', 'a.email_sealed', 'a.email_verified_at', 'p.contact', 'p.language'])
+    .where('a.id', '=', accountId)
+    .executeTakeFirst();
+  if (!row) return { email: undefined, inApp: true, language: 'ja' };
+  // Without a profile, the defaults a new profile gets: both.
+  const contact = row.contact ?? { email: true, inApp: true };
+  const wantsEmail = contact.email !== false && row.status === 'active' && row.email_verified_at !== null;
+  return {
+    email: wantsEmail ? app.sealer.open(row.email_sealed, `identity_accounts.email:${row.id}`) : undefined,
+    inApp: contact.inApp !== false,
+    language: row.language === 'en' ? 'en' : 'ja',
+  };
+}
+
 /**
  * The municipality the person's profile says they live in (its local government code), or
  * undefined without a profile or a stated residence. Not sealed: a code, not an address.

@@ -29,11 +29,12 @@ function toNotification(row: Selectable<PortalNotificationsTable>): Notification
   return { id: row.id, lgCode: row.lg_code, title: { ja: row.title_ja, en: row.title_en }, body: { ja: row.body_ja, en: row.body_en }, link: row.link, createdAt: new Date(row.created_at), readAt: row.read_at ? new Date(row.read_at) : null };
 }
 
-export async function addNotification(db: PortalDatabase, accountId: string, input: NotificationInput): Promise<string> {
+/** `read`: kept as already read (the person turned My page notices off). */
+export async function addNotification(db: PortalDatabase, accountId: string, input: NotificationInput, options: { read?: boolean } = {}): Promise<string> {
   if (input.link !== undefined && !/^\/[^/\\]/.test(input.link)) throw new Error(`A notification links to a path on this site, not ${input.link}`);
   const row = await db
     .insertInto('portal_notifications')
-    .values({ account_id: accountId, lg_code: input.lgCode, title_ja: input.title.ja, title_en: input.title.en, body_ja: input.body?.ja ?? '', body_en: input.body?.en ?? '', link: input.link ?? null, read_at: null })
+    .values({ account_id: accountId, lg_code: input.lgCode, title_ja: input.title.ja, title_en: input.title.en, body_ja: input.body?.ja ?? '', body_en: input.body?.en ?? '', link: input.link ?? null, read_at: options.read ? new Date() : null })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;

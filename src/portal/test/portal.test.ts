@@ -9,6 +9,7 @@ import { identityDb } from '../../identity/db/schema.ts';
 import { ProfileStore } from '../../identity/profile/profile.ts';
 import { onboardStaff, registerResident } from '../../identity/test/identity-helpers.ts';
 import { tokenWithRole } from '../../platform/authz/test/helpers.ts';
+import { readOutbox } from '../../platform/mail/transports.ts';
 import { notify } from '../exports.ts';
 
 describe('portal: notices, notifications and the home page', () => {
@@ -174,5 +175,25 @@ describe('portal: notices, notifications and the home page', () => {
 
     const resident = await registerResident(app, 'not-staff@example.jp');
     assert.equal((await page('/staff/notices', `tsn_session=${resident.sessionToken}`)).status, 403);
+  });
+
+  it('sends an e-mail copy only to those who chose e-mail, and keeps notices read for those who turned My page notices off', async () => {
+    const profile = (residence: string, contact: { email: boolean; inApp: boolean }, language: 'ja' | 'en' = 'ja') => ({ personal: { familyName: '福島', givenName: '一郎', familyNameKana: 'フクシマ', givenNameKana: 'イチロウ', birthDate: '1985-01-01', postalCode: '9608670', addressLine: '五老内町3-1', phone: '0245000000', household: [] }, residenceLgCode: residence, workplaceLgCode: null, language, contact });
+    const byMail = await registerResident(app, 'mail-yes@example.jp');
+    await new ProfileStore(app.ctx.sealer).save(identityDb(app.ctx.db), byMail.accountId, profile('072010', { email: true, inApp: false }, 'en'), null);
+    const noMail = await registerResident(app, 'mail-no@example.jp');
+    await new ProfileStore(app.ctx.sealer).save(identityDb(app.ctx.db), noMail.accountId, profile('072010', { email: false, inApp: true }), null);
+
+    for (const who of [byMail, noMail]) await notify(app.ctx, who.accountId, { lgCode: '072010', title: { ja: '申請を受け付けました', en: 'Application received' }, link: '/account' });
+    await app.ctx.queue.runDue();
+    const outbox = await readOutbox(app.ctx.db, app.ctx.sealer, { limit: 50, offset: 0 });
+    const sent = outbox.filter((m) => m.to === 'mail-yes@example.jp' && m.subject.includes('Application'));
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0]!.subject, '[Tsunagu] Application received', 'in the language of their profile');
+    assert.match(sent[0]!.text, new RegExp(`${base}/account`));
+    assert.ok(!outbox.some((m) => m.to === 'mail-no@example.jp' && m.subject.includes('申請')), 'no mail for someone who turned e-mail off');
+
+    assert.match((await page('/account/notifications', `tsn_session=${byMail.sessionToken}`)).text, /未読 0 件/, 'kept, already read, when My page notices are off');
+    assert.match((await page('/account/notifications', `tsn_session=${noMail.sessionToken}`)).text, /未読 1 件/);
   });
 });
