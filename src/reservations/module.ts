@@ -7,6 +7,7 @@ import { reservationsMigrations } from './db/migrations/index.ts';
 import { seedReservationsDemo } from './demo-seed.ts';
 import en from './locales/en.json' with { type: 'json' };
 import ja from './locales/ja.json' with { type: 'json' };
+import { addBookingsSection } from './pages/home-section.tsx';
 import { reservationPages } from './pages/reservation-pages.tsx';
 import { staffReservationPages } from './pages/staff-reservation-pages.tsx';
 
@@ -21,6 +22,7 @@ export const reservationsModule = defineModule({
     reviewer: ['reservations.read'],
   },
   routes: async (fastify, app) => {
+    addBookingsSection(app);
     await reservationsApi(fastify, app);
     await reservationPages(fastify, app);
     await staffReservationPages(fastify, app);

@@ -89,6 +89,7 @@ describe('visit booking', () => {
     assert.match(mine.text, /予約しました/);
     const number = /予約番号は ([2-9A-Z]{4}-[2-9A-Z]{4}) です/.exec(mine.text)?.[1];
     assert.ok(number);
+    assert.match((await hanako.get('/')).text, new RegExp(`あなたの来庁予約[^]*予約番号 ${number}`), 'her home page shows the booking');
 
     // The one place is taken: 太郎 sees it full and cannot book it; 花子 cannot book it twice.
     const taroPage = await taro.get(`/reservations/072028/shimin?date=${date}`);
