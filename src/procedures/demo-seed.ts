@@ -118,9 +118,15 @@ function cityProcedures(city: City): Entry[] {
 const prefectureDepartments = [
   { code: 'zeimu', name: L('税務課', 'Tax Division'), contact: {} },
   { code: 'energy', name: L('エネルギー課', 'Energy Division'), contact: {} },
+  { code: 'digital', name: L('デジタル変革課', 'Digital Transformation Division'), contact: {} },
 ];
 
 const prefectureProcedures: Entry[] = [
+  {
+    // 練習用の手続 (the Otofuke example): marked practice below, so nothing applied for is kept.
+    code: 'renshu-shinsei', departmentCode: 'digital', title: L('練習用の手続（オンライン申請の練習）', 'Practice procedure (learn to apply online)'), kana: 'れんしゅうようのてつづき', lifeEvents: [], assuranceLevel: 'C', channel: 'portal',
+    summary: L('オンライン申請を試すための練習用の手続です。申請はどこにも送られず、数にも数えられません。何度でも試せます。', 'A practice procedure for trying an online application. Nothing is sent anywhere or counted. Try it as often as you like.'),
+  },
   {
     code: 'jidoushazei-jusho', departmentCode: 'zeimu', title: L('自動車税（種別割）の住所変更', 'Changing the address for the automobile tax'), kana: 'じどうしゃぜいのじゅうしょへんこう', lifeEvents: ['moving-in', 'moving-within'], assuranceLevel: 'C', channel: 'portal',
     summary: L('県内で引っ越したとき、自動車税の納税通知書が新しい住所に届くように、送付先を変更します。', 'When you move within the prefecture, change where the automobile tax notice is sent.'),
@@ -262,4 +268,5 @@ export async function seedProceduresDemo(ctx: ProceduresContext): Promise<void> 
     }
   }
   await seedDemoForms(ctx, PREFECTURE, CITIES.map((c) => c.lgCode));
+  await ctx.db.updateTable('procedures_procedures').set({ practice: true }).where('lg_code', '=', PREFECTURE).where('code', '=', 'renshu-shinsei').execute();
 }
