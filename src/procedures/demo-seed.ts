@@ -123,11 +123,6 @@ const prefectureDepartments = [
 
 const prefectureProcedures: Entry[] = [
   {
-    // 練習用の手続 (the Otofuke example): marked practice below, so nothing applied for is kept.
-    code: 'renshu-shinsei', departmentCode: 'digital', title: L('練習用の手続（オンライン申請の練習）', 'Practice procedure (learn to apply online)'), kana: 'れんしゅうようのてつづき', lifeEvents: [], assuranceLevel: 'C', channel: 'portal',
-    summary: L('オンライン申請を試すための練習用の手続です。申請はどこにも送られず、数にも数えられません。何度でも試せます。', 'A practice procedure for trying an online application. Nothing is sent anywhere or counted. Try it as often as you like.'),
-  },
-  {
     code: 'jidoushazei-jusho', departmentCode: 'zeimu', title: L('自動車税（種別割）の住所変更', 'Changing the address for the automobile tax'), kana: 'じどうしゃぜいのじゅうしょへんこう', lifeEvents: ['moving-in', 'moving-within'], assuranceLevel: 'C', channel: 'portal',
     summary: L('県内で引っ越したとき、自動車税の納税通知書が新しい住所に届くように、送付先を変更します。', 'When you move within the prefecture, change where the automobile tax notice is sent.'),
   },
@@ -135,6 +130,11 @@ const prefectureProcedures: Entry[] = [
     code: 'taiyoukou-hojo', departmentCode: 'energy', title: L('住宅用太陽光発電設備の設置補助', 'Subsidy for residential solar power'), kana: 'じゅうたくようたいようこうはつでんせつびのせっちほじょ', lifeEvents: [], assuranceLevel: 'C', channel: 'external',
     summary: L('住宅に太陽光発電設備を設置する方への県の補助金です。申請は補助金の電子申請システム jGrants で行います（GビズIDが必要です）。', 'A prefectural subsidy for installing solar power at home. Apply on jGrants, the national subsidy system (a GビズID account is needed).'),
     external: { url: 'https://www.jgrants-portal.go.jp/', name: L('jGrants（補助金の電子申請システム）', 'jGrants (the national subsidy application system)') },
+  },
+  {
+    // 練習用の手続 (the Otofuke example): marked practice below, so nothing applied for is kept.
+    code: 'renshu-shinsei', departmentCode: 'digital', title: L('練習用の手続（オンライン申請の練習）', 'Practice procedure (learn to apply online)'), kana: 'れんしゅうようのてつづき', lifeEvents: [], assuranceLevel: 'C', channel: 'portal',
+    summary: L('オンライン申請を試すための練習用の手続です。申請はどこにも送られず、数にも数えられません。何度でも試せます。', 'A practice procedure for trying an online application. Nothing is sent anywhere or counted. Try it as often as you like.'),
   },
 ];
 

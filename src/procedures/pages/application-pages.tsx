@@ -283,7 +283,7 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
   });
 
   // Check your answers: one list per application, the shared answers first.
-  const sendReview = async (request: FastifyRequest, reply: FastifyReply, account: SignedInAccount, flow: Flow, problems: Step[] | undefined) => {
+  const sendReview = async (request: FastifyRequest, reply: FastifyReply, account: SignedInAccount, flow: Flow, problems: Step[] | undefined, status?: number) => {
     const today = todayInJapanIso();
     const { bulk } = flow;
     const steps = stepsOf(flow, today);
@@ -306,7 +306,7 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
         });
     const title = say(request, { ja: '申請内容の確認', en: 'Check your answers' });
     const summary = missing.map((s) => ({ text: `${sectionTitle(request, flow, s.section)}: ${pageHeading({ definition: s.definition, page: s.page, answers: {}, locale: request.locale }).text} — ${say(request, { ja: '未入力または誤りがあります', en: 'missing or wrong' })}`, href: stepHref(bulk.id, s) }));
-    return sendPage(reply, { title, status: problems ? 422 : 200, errorSummary: problems ? summary : undefined, backLink: { href: '/account/applications' } }, (
+    return sendPage(reply, { title, status: status ?? (problems ? 422 : 200), errorSummary: problems ? summary : undefined, backLink: { href: '/account/applications' } }, (
       <>
         {header(request, bulk)}
         <h1>{title}</h1>
@@ -362,7 +362,7 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
     }
     if (bulk.status === 'draft' && key !== bulk.submissionKey) throw new AppError(PlatformErrors.BAD_REQUEST, { detail: { ja: '「submissionKey」がこの申請のものではありません', en: '"submissionKey" does not belong to this application' } });
     const flow = await loadFlow(ctx.db, bulk);
-    if (bulk.status === 'draft' && levelGap(account, flow.forms.map((f) => f.procedure))) return sendReview(request, reply, account, flow, undefined).then(() => reply.code(403));
+    if (bulk.status === 'draft' && levelGap(account, flow.forms.map((f) => f.procedure))) return sendReview(request, reply, account, flow, undefined, 403);
     const result = await submitApplication(ctx, flow, key, todayInJapanIso(), { actor: actorId(request.actor), ip: request.ip, requestId: request.id });
     if (result.kind === 'incomplete') return sendReview(request, reply, account, flow, result.steps);
     if (result.kind === 'practice' || (result.kind === 'already' && result.practice)) return reply.redirect('/applications/practice/done', 303);
