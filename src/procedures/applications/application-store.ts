@@ -183,10 +183,10 @@ export class ApplicationStore {
 
 /**
  * A receipt number (受付番号) people can read out on the phone: the owning tenant's code, the
- * date in Japan and a number from one sequence, e.g. 「072028-20261203-000042」. Unique by the
- * column's constraint as well as by the sequence.
+ * date in Japan and the running number of procedures_receipts, e.g. 「072028-20261203-000042」.
+ * Unique by that number and by the column's constraint.
  */
-export async function nextReceiptNumber(db: ProceduresDatabase, lgCode: string, todayIso: string): Promise<string> {
-  const { rows } = await sql<{ n: string }>`select nextval('procedures_receipt_seq')::text as n`.execute(db);
-  return `${lgCode}-${todayIso.replaceAll('-', '')}-${rows[0]!.n.padStart(6, '0')}`;
+export async function nextReceiptNumber(db: ProceduresDatabase, application: { lgCode: string; id: string }, todayIso: string): Promise<string> {
+  const { seq } = await db.insertInto('procedures_receipts').values({ lg_code: application.lgCode, application_id: application.id }).returning('seq').executeTakeFirstOrThrow();
+  return `${application.lgCode}-${todayIso.replaceAll('-', '')}-${String(seq).padStart(6, '0')}`;
 }

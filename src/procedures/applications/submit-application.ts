@@ -51,7 +51,7 @@ export async function submitApplication(ctx: ProceduresContext, flow: Flow, subm
     for (const form of flow.forms) {
       const values = formValuesOf(flow, form);
       const answers = validateAnswers(form.definition, values, { today }).values;
-      const receiptNumber = await nextReceiptNumber(db, form.application.lgCode, today);
+      const receiptNumber = await nextReceiptNumber(db, form.application, today);
       const ok = await store.transition(db, form.application, 'draft', 'submitted', meta.actor, { receiptNumber, own: { values, answers } });
       if (!ok) throw new Error(`Application ${form.application.id} was not a draft`);
       await appendAudit(trx, {

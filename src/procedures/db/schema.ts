@@ -195,6 +195,13 @@ export interface ProceduresApplicationEventsTable {
   occurred_at: Generated<Date>;
 }
 
+export interface ProceduresReceiptsTable {
+  seq: Generated<string>;
+  lg_code: string;
+  application_id: string;
+  issued_at: Generated<Date>;
+}
+
 export interface ProceduresApplicationSubmissionsTable {
   submission_key: string;
   bulk_id: string | null;
@@ -207,6 +214,7 @@ export interface ProceduresTables {
   procedures_applications: ProceduresApplicationsTable;
   procedures_application_events: ProceduresApplicationEventsTable;
   procedures_application_submissions: ProceduresApplicationSubmissionsTable;
+  procedures_receipts: ProceduresReceiptsTable;
   procedures_field_dictionary: ProceduresFieldDictionaryTable;
   procedures_forms: ProceduresFormsTable;
   procedures_form_versions: ProceduresFormVersionsTable;

@@ -4,7 +4,7 @@ import { sql, type Kysely } from 'kysely';
 // fills in one sitting: the shared answers (共通項目, asked once) and one application per
 // procedure, each pinned to the form version it was started with. Answers are personal data and
 // are stored sealed (the platform sealer, bound to the row). A submitted application gets one
-// receipt number (受付番号) from a sequence, unique across the installation.
+// receipt number (受付番号) from procedures_receipts' running number, unique across the installation.
 //
 // Statuses leave room for the back office (issue 6): draft → submitted → received → returned ⇄
 // resubmitted → approved | rejected; withdrawn by the resident before anyone decided.
@@ -17,7 +17,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // A practice procedure (練習用の手続) is filled and submitted like any other, but its
   // applications are never kept, delivered or counted.
   await sql`alter table procedures_procedures add column practice boolean not null default false`.execute(db);
-  await sql`create sequence procedures_receipt_seq`.execute(db);
 
   await sql`
     create table procedures_bulk_applications (
@@ -81,6 +80,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       foreign key (lg_code, application_id) references procedures_applications (lg_code, id) on delete cascade
     )`.execute(db);
 
+  // One row per receipt number issued: its identity column is the running number, so a restore
+  // (which resets identity sequences) never hands out a number twice.
+  await sql`
+    create table procedures_receipts (
+      seq bigint generated always as identity primary key,
+      lg_code char(6) not null,
+      application_id uuid not null,
+      issued_at timestamptz not null default now(),
+      foreign key (lg_code, application_id) references procedures_applications (lg_code, id) on delete cascade deferrable initially immediate
+    )`.execute(db);
+
   await sql`
     create table procedures_application_submissions (
       submission_key uuid primary key,
@@ -91,7 +101,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ['procedures_application_submissions', 'procedures_application_events', 'procedures_applications', 'procedures_bulk_applications']) await sql`drop table ${sql.table(table)}`.execute(db);
-  await sql`drop sequence procedures_receipt_seq`.execute(db);
+  for (const table of ['procedures_application_submissions', 'procedures_receipts', 'procedures_application_events', 'procedures_applications', 'procedures_bulk_applications']) await sql`drop table ${sql.table(table)}`.execute(db);
   await sql`alter table procedures_procedures drop column practice`.execute(db);
 }
