@@ -195,6 +195,17 @@ export interface ProceduresApplicationEventsTable {
   occurred_at: Generated<Date>;
 }
 
+export interface ProceduresApplicationFilesTable {
+  lg_code: string;
+  application_id: string;
+  field_key: string;
+  filename: string;
+  content_type: string;
+  bytes: number;
+  data_sealed: string;
+  created_at: Generated<Date>;
+}
+
 export interface ProceduresReceiptsTable {
   seq: Generated<string>;
   lg_code: string;
@@ -215,6 +226,7 @@ export interface ProceduresTables {
   procedures_application_events: ProceduresApplicationEventsTable;
   procedures_application_submissions: ProceduresApplicationSubmissionsTable;
   procedures_receipts: ProceduresReceiptsTable;
+  procedures_application_files: ProceduresApplicationFilesTable;
   procedures_field_dictionary: ProceduresFieldDictionaryTable;
   procedures_forms: ProceduresFormsTable;
   procedures_form_versions: ProceduresFormVersionsTable;

@@ -8,6 +8,7 @@
 // Every step saves what was typed, also when it has errors, so nothing typed is lost and a draft
 // can be resumed from My page. Applications are the person's own (or, for a proxy, the person
 // acted for): anything else is answered 404.
+import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { personalDetailsOf, requireSignedIn } from '../../identity/exports.ts';
 import { actorId, type SignedInAccount } from '../../platform/authz/actor.ts';
@@ -28,6 +29,8 @@ import { checkStep, loadFlow, stepHref, stepsOf, type Flow, type Step } from '..
 import { replacePage, valuesOfPage } from '../applications/bulk-application.ts';
 import { profilePrefill } from '../applications/profile-prefill.ts';
 import { submitApplication } from '../applications/submit-application.ts';
+import { checkUpload, listAttachments, saveAttachment, type Upload } from '../applications/attachments.ts';
+import { LIMITS } from '../forms/form-definition.ts';
 import { findProcedure, type Procedure } from '../catalog/catalog-store.ts';
 import { validateAnswers } from '../forms/answer-engine.ts';
 import { proceduresDb } from '../db/schema.ts';
@@ -205,7 +208,10 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
   const sectionTitle = (request: FastifyRequest, flow: Flow, section: string) =>
     section === 'shared' ? say(request, { ja: '共通の項目（すべての申請に使います）', en: 'Shared details (used in every application)' }) : flow.forms.find((f) => f.application.id === section)!.procedure.title[request.locale];
 
-  const sendStep = (request: FastifyRequest, reply: FastifyReply, flow: Flow, steps: Step[], step: Step, values: FormValues, errors: FieldErrors, review: boolean) => {
+  const sendStep = async (request: FastifyRequest, reply: FastifyReply, flow: Flow, steps: Step[], step: Step, values: FormValues, errors: FieldErrors, review: boolean) => {
+    const fileFields = step.page.fields.filter((f) => f.type === 'file');
+    const application = flow.bulk.applications.find((a) => a.id === step.section);
+    const attached = fileFields.length && application ? await listAttachments(ctx.db, application) : new Map<string, { filename: string }>();
     const today = todayInJapanIso();
     const answers = validateAnswers(step.definition, values, { today, pages: [] }).values;
     const state: FormPageState = { definition: step.definition, page: step.page, values, answers, errors, locale: request.locale, t: request.t };
@@ -219,7 +225,10 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
         {header(request, flow.bulk)}
         <p class="caption">{sectionTitle(request, flow, step.section)}（{index + 1} / {steps.length}）</p>
         {prefilled && <InsetText><Tag tone="info">{say(request, { ja: 'プロフィールから入力', en: 'From your profile' })}</Tag> {say(request, { ja: 'この項目はプロフィールから入力しました。違っていれば直してください。', en: 'We filled this in from your profile. Correct it if it is wrong.' })}</InsetText>}
-        <form method="post" action={`${stepHref(flow.bulk.id, step)}${review ? '?review=1' : ''}`} novalidate>
+        {fileFields.filter((f) => attached.has(f.key)).map((f) => (
+          <InsetText>{say(request, { ja: `「${f.label.ja}」に添付済み：`, en: `Attached for "${f.label.en}": ` })}<strong>{attached.get(f.key)!.filename}</strong>{say(request, { ja: '（差し替えるときだけ、ファイルを選び直してください）', en: ' (choose a file only to replace it)' })}</InsetText>
+        ))}
+        <form method="post" action={`${stepHref(flow.bulk.id, step)}${review ? '?review=1' : ''}`} novalidate {...(fileFields.length ? { enctype: 'multipart/form-data' } : {})}>
           <input type="hidden" name="_csrf" value={pageCsrfToken(reply)} />
           <button type="submit" class="visually-hidden" tabindex={-1} aria-hidden="true">{request.t('procedures.form.continue')}</button>
           <FormPageFields state={state} />
@@ -240,7 +249,19 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
     return sendStep(request, reply, flow, steps, step, step.values, {}, 'review' in (request.query as object));
   });
 
-  app.post<{ Params: StepParams; Querystring: { review?: string } }>('/applications/:id/steps/:section/:page', { preHandler: app.csrfProtection }, async (request, reply) => {
+  // Steps with a file field post multipart/form-data: parsed only on this route, files read into
+  // memory up to the largest size a form may allow (what is over it is cut and refused).
+  await app.register(async (scoped) => {
+  await scoped.register(multipart, {
+    attachFieldsToBody: 'keyValues',
+    throwFileSizeLimit: false,
+    limits: { fileSize: LIMITS.fileBytes, files: 10, fields: 1000, fieldSize: 100_000, parts: 1010 },
+    onFile: async (part) => {
+      const data = await part.toBuffer();
+      (part as unknown as { value: Upload }).value = { filename: part.filename, data, truncated: part.file.truncated };
+    },
+  });
+  scoped.post<{ Params: StepParams; Querystring: { review?: string } }>('/applications/:id/steps/:section/:page', { preHandler: app.csrfProtection }, async (request, reply) => {
     const loaded = await loadBulk(request, reply);
     if (!loaded) return reply;
     const { bulk } = loaded;
@@ -250,6 +271,9 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
     const step = findStep(flow, request.params, stepsOf(flow, today));
     const body = (request.body ?? {}) as Record<string, unknown>;
     const posted = formValues(body);
+    // A file field's answer is only ever the name of a stored attachment, never posted text.
+    const uploadErrors: FieldErrors = {};
+    for (const field of step.page.fields.filter((f) => f.type === 'file')) delete posted[field.key];
     // Add or remove an item of a repeating group: the same page again, nothing checked yet.
     const groupKey = typeof body._add === 'string' ? body._add : typeof body._remove === 'string' ? body._remove : undefined;
     const group = groupKey ? step.page.fields.find((f) => f.key === groupKey && f.type === 'group') : undefined;
@@ -266,7 +290,21 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
       await store.saveShared(ctx.db, bulk.id, bulk.shared);
     } else {
       const application = bulk.applications.find((a) => a.id === step.section)!;
-      application.own = { values: replacePage(step.page, application.own.values, posted) };
+      const kept = replacePage(step.page, application.own.values, posted);
+      for (const field of step.page.fields.filter((f) => f.type === 'file')) {
+        const upload = body[field.key] as Upload | undefined;
+        if (upload && typeof upload === 'object' && Buffer.isBuffer(upload.data) && (upload.filename || upload.data.length)) {
+          const checked = checkUpload(field, upload);
+          if ('error' in checked) uploadErrors[field.key] = checked.error;
+          else {
+            await saveAttachment(ctx.db, ctx.app.sealer, application, field.key, { filename: checked.filename, contentType: checked.contentType, data: upload.data });
+            kept[field.key] = checked.filename;
+            continue;
+          }
+        }
+        if (application.own.values[field.key] !== undefined) kept[field.key] = application.own.values[field.key];
+      }
+      application.own = { values: kept };
       await store.saveOwn(ctx.db, application, application.own);
     }
     flow = await loadFlow(ctx.db, bulk);
@@ -274,12 +312,13 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
     const saved = findStep(flow, request.params, steps);
     const review = request.query.review !== undefined;
     if (group) return sendStep(request, reply, flow, steps, saved, saved.values, {}, review);
-    const { errors } = checkStep(saved, today);
+    const errors = { ...checkStep(saved, today).errors, ...uploadErrors };
     if (Object.keys(errors).length) return sendStep(request, reply, flow, steps, saved, saved.values, errors, review);
     if (review) return reply.redirect(`/applications/${bulk.id}/review`, 303);
     const index = steps.indexOf(saved);
     const next = steps[index + 1];
     return reply.redirect(next ? stepHref(bulk.id, next) : `/applications/${bulk.id}/review`, 303);
+  });
   });
 
   // Check your answers: one list per application, the shared answers first.

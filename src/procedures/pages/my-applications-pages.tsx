@@ -140,7 +140,11 @@ export async function myApplicationsPages(app: FastifyInstance, ctx: ProceduresC
     if (!procedure?.formVersionId || procedure.status !== 'published') throw new AppError(PlatformErrors.CONFLICT, { detail: { ja: 'この手続は、いまはオンラインで申請できません', en: 'This procedure cannot be applied for online now' } });
     // The stored values hold the shared answers under the form's keys: the new draft asks the
     // shared questions again (prefilled from the copy by the same names) on the current version.
-    const id = await store.createBulk(ctx.db, { lgCode: found.lgCode, applicant, lifeEventCode: null, practice: false, shared: { values: sharedValuesFrom((await findVersion(ctx.db, found.lgCode, { id: procedure.formVersionId }))!.definition, await loadDictionary(ctx.db), found.own.values), prefilled: [], prefill: 'no' }, procedures: [{ lgCode: found.lgCode, code: found.procedureCode, formVersionId: procedure.formVersionId, own: found.own.values, copiedFrom: found.id }] });
+    const definition = (await findVersion(ctx.db, found.lgCode, { id: procedure.formVersionId }))!.definition;
+    // Attachments are not copied: their names are dropped so the file fields ask again.
+    const files = definition.pages.flatMap((p) => p.fields).filter((f) => f.type === 'file').map((f) => f.key);
+    const own = Object.fromEntries(Object.entries(found.own.values).filter(([name]) => !files.includes(name)));
+    const id = await store.createBulk(ctx.db, { lgCode: found.lgCode, applicant, lifeEventCode: null, practice: false, shared: { values: sharedValuesFrom(definition, await loadDictionary(ctx.db), found.own.values), prefilled: [], prefill: 'no' }, procedures: [{ lgCode: found.lgCode, code: found.procedureCode, formVersionId: procedure.formVersionId, own, copiedFrom: found.id }] });
     await ctx.app.db.transaction().execute(async (trx) => appendAudit(trx, { actor: actorId(request.actor), action: 'procedures.application_copied', lgCode: found.lgCode, subject: `application:${found.lgCode}/${found.id}`, ip: request.ip, requestId: request.id, details: { bulkId: id } }));
     return reply.redirect(`/applications/${id}/review`, 303);
   });

@@ -247,3 +247,62 @@ describe('bulk application', () => {
     assert.equal(anonymous.status, 303);
   });
 });
+
+describe('attachments', () => {
+  let app: TestApp;
+  let base: string;
+  before(async () => {
+    ({ app, base } = await createListeningTestApp([4960, 4975]));
+  });
+  after(async () => app?.close());
+
+  it('stores a file whose content is an accepted type, sealed, and refuses a wrong type or size with the field named', async () => {
+    const { sessionToken } = await registerResident(app, 'file@example.jp');
+    let cookie = `tsn_session=${sessionToken}`;
+    const get = async (path: string) => {
+      const response = await fetch(new URL(path, base), { redirect: 'manual', headers: { accept: 'text/html', cookie } });
+      const set = response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      if (set) cookie = `${cookie}; ${set}`;
+      return { status: response.status, text: await response.text(), location: response.headers.get('location') };
+    };
+    const send = async (path: string, form: FormData | URLSearchParams) => {
+      const response = await fetch(new URL(path, base), { method: 'POST', redirect: 'manual', headers: { accept: 'text/html', cookie }, body: form });
+      return { status: response.status, text: await response.text(), location: response.headers.get('location') };
+    };
+    const csrfOf = async (path: string) => hiddenField((await get(path)).text, '_csrf');
+    const started = await send('/applications/new', new URLSearchParams({ _csrf: await csrfOf('/applications/new?procedure=072028/kodomo-iryouhi'), procedure: '072028/kodomo-iryouhi' }));
+    const id = /\/applications\/([0-9a-f-]{36})/.exec(started.location!)![1]!;
+    const bulk = await proceduresDb(app.ctx.db).selectFrom('procedures_applications').select(['id', 'lg_code']).where('bulk_id', '=', id).executeTakeFirstOrThrow();
+    const step = `/applications/${id}/steps/${bulk.id}/insurance-card`;
+    const page = await get(step);
+    assert.equal(page.status, 200);
+    assert.match(page.text, /enctype="multipart\/form-data"/);
+    const upload = async (name: string, bytes: Uint8Array<ArrayBuffer>, type: string) => {
+      const form = new FormData();
+      form.set('_csrf', hiddenField(page.text, '_csrf'));
+      form.set('insuranceCard', new Blob([bytes], { type }), name);
+      return send(step, form);
+    };
+    const text = await upload('card.pdf', new Uint8Array(new TextEncoder().encode('not really a pdf')), 'application/pdf');
+    assert.equal(text.status, 422);
+    assert.match(text.text, /href="#insuranceCard"/);
+    assert.match(mainText(text.text), /PDF・JPG・PNGのファイルを選んでください/);
+    const big = new Uint8Array(5 * 1024 * 1024 + 10);
+    big.set([0x25, 0x50, 0x44, 0x46, 0x2d]);
+    const large = await upload('big.pdf', big, 'application/pdf');
+    assert.equal(large.status, 422);
+    assert.match(mainText(large.text), /5MB以下のファイルにしてください/);
+    // A text box cannot pretend to be an attachment.
+    assert.equal((await send(step, new URLSearchParams({ _csrf: hiddenField(page.text, '_csrf'), insuranceCard: 'fake.pdf' }))).status, 422);
+    const pdf = new Uint8Array(new TextEncoder().encode('%PDF-1.4\n保険の資格確認書\n%%EOF'));
+    const ok = await upload('資格確認書', pdf, 'application/octet-stream');
+    assert.equal(ok.status, 303, mainText(ok.text));
+    const row = await proceduresDb(app.ctx.db).selectFrom('procedures_application_files').selectAll().where('application_id', '=', bulk.id).executeTakeFirstOrThrow();
+    assert.deepEqual([row.filename, row.content_type, row.bytes], ['資格確認書.pdf', 'application/pdf', pdf.length]);
+    assert.doesNotMatch(row.data_sealed, /PDF|資格/);
+    const again = await get(step);
+    assert.match(mainText(again.text), /添付済み： 資格確認書\.pdf/);
+    // Posting the page again without choosing a file keeps the attachment.
+    assert.equal((await send(step, (() => { const f = new FormData(); f.set('_csrf', hiddenField(again.text, '_csrf')); return f; })())).status, 303);
+  });
+});

@@ -80,6 +80,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       foreign key (lg_code, application_id) references procedures_applications (lg_code, id) on delete cascade
     )`.execute(db);
 
+  // Attachments (添付ファイル): one per file field of an application, the bytes sealed like the
+  // answers. The type is what the content says (checked on upload), not what the name claims.
+  await sql`
+    create table procedures_application_files (
+      lg_code char(6) not null,
+      application_id uuid not null,
+      field_key text not null,
+      filename text not null,
+      content_type text not null,
+      bytes integer not null check (bytes >= 0),
+      data_sealed text not null,
+      created_at timestamptz not null default now(),
+      primary key (lg_code, application_id, field_key),
+      foreign key (lg_code, application_id) references procedures_applications (lg_code, id) on delete cascade deferrable initially immediate
+    )`.execute(db);
+
   // One row per receipt number issued: its identity column is the running number, so a restore
   // (which resets identity sequences) never hands out a number twice.
   await sql`
@@ -101,6 +117,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ['procedures_application_submissions', 'procedures_receipts', 'procedures_application_events', 'procedures_applications', 'procedures_bulk_applications']) await sql`drop table ${sql.table(table)}`.execute(db);
+  for (const table of ['procedures_application_submissions', 'procedures_receipts', 'procedures_application_files', 'procedures_application_events', 'procedures_applications', 'procedures_bulk_applications']) await sql`drop table ${sql.table(table)}`.execute(db);
   await sql`alter table procedures_procedures drop column practice`.execute(db);
 }
