@@ -218,7 +218,7 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
     const view = formView({ values, errors }, request.locale);
     const heading = pageHeading(state);
     const index = steps.findIndex((s) => s.section === step.section && s.page.id === step.page.id);
-    const previous = index > 0 ? stepHref(flow.bulk.id, steps[index - 1]!) : undefined;
+    const previous = index > 0 ? stepHref(flow.bulk.id, steps[index - 1]!) : flow.shared.length ? `/applications/${flow.bulk.id}/prefill` : undefined;
     const prefilled = step.section === 'shared' && step.page.fields.some((f) => flow.bulk.shared.prefilled.includes(f.key));
     return sendPage(reply, { title: heading.text, status: view.hasErrors ? 422 : 200, errorSummary: view.errorSummary, backLink: review ? { href: `/applications/${flow.bulk.id}/review` } : previous ? { href: previous } : undefined }, (
       <>
