@@ -94,7 +94,10 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
   const header = (request: FastifyRequest, bulk: Pick<StoredBulk, 'practice'>) => (bulk.practice ? <WarningText>{say(request, PRACTICE_NOTE)}</WarningText> : null);
 
   // What will be applied for, with the identity check each needs; the button starts the draft.
-  app.get<{ Querystring: { procedure?: string | string[] } }>('/applications/new', async (request, reply) => {
+  /** The life event a navigation started from (kept for the back office's figures), if well formed. */
+  const lifeEventOf = (raw: unknown) => (typeof raw === 'string' && /^[a-z][a-z-]{1,30}$/.test(raw) ? raw : null);
+
+  app.get<{ Querystring: { procedure?: string | string[]; lifeEvent?: string } }>('/applications/new', async (request, reply) => {
     const account = requireResident(request, reply);
     if (!account) return reply;
     const procedures = await chosen(request.query.procedure);
@@ -114,6 +117,7 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
         <form method="post" action="/applications/new">
           <input type="hidden" name="_csrf" value={pageCsrfToken(reply)} />
           {procedures.map((p) => <input type="hidden" name="procedure" value={`${p.lgCode}/${p.code}`} />)}
+          {lifeEventOf(request.query.lifeEvent) && <input type="hidden" name="lifeEvent" value={lifeEventOf(request.query.lifeEvent)!} />}
           <Button>{say(request, { ja: '申請を始める', en: 'Start the application' })}</Button>
         </form>
       </>
@@ -123,9 +127,11 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
   app.post('/applications/new', { preHandler: app.csrfProtection }, async (request, reply) => {
     const account = requireResident(request, reply);
     if (!account) return reply;
-    const procedures = await chosen((request.body as Record<string, unknown> | undefined)?.procedure);
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const procedures = await chosen(body.procedure);
+    const lifeEvent = lifeEventOf(body.lifeEvent);
     const lgCode = procedures.find((p) => p.lgCode.slice(2, 5) !== '000')?.lgCode ?? procedures[0]!.lgCode;
-    const id = await store.createBulk(ctx.db, { lgCode, applicant: applicantOf(account), lifeEventCode: null, practice: procedures.some((p) => p.practice), procedures: procedures.map((p) => ({ lgCode: p.lgCode, code: p.code, formVersionId: p.formVersionId! })) });
+    const id = await store.createBulk(ctx.db, { lgCode, applicant: applicantOf(account), lifeEventCode: lifeEvent && procedures.some((p) => p.lifeEvents.includes(lifeEvent)) ? lifeEvent : null, practice: procedures.some((p) => p.practice), procedures: procedures.map((p) => ({ lgCode: p.lgCode, code: p.code, formVersionId: p.formVersionId! })) });
     return reply.redirect(`/applications/${id}`, 303);
   });
 

@@ -64,6 +64,7 @@ export async function sendNavigationResult({ ctx, request, reply, event, tenant,
             {channel === 'portal' && items.some((i) => i.procedure.formVersionId) && (
               // A GET form: the next page (sign-in first if needed) shows what will be applied for.
               <form method="get" action="/applications/new">
+                <input type="hidden" name="lifeEvent" value={event.code} />
                 {items.filter((i) => i.procedure.formVersionId).map((i) => <input type="hidden" name="procedure" value={`${i.procedure.lgCode}/${i.procedure.code}`} />)}
                 <Button>{locale === 'en' ? 'Apply for these together' : 'まとめて申請する'}</Button>
               </form>

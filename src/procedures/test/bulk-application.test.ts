@@ -50,9 +50,9 @@ describe('bulk application', () => {
   type Person = Awaited<ReturnType<typeof person>>;
 
   /** Starts a bulk application and returns its id. */
-  const start = async (who: Person, procedures: string[]) => {
+  const start = async (who: Person, procedures: string[], lifeEvent?: string) => {
     const query = procedures.map((p) => `procedure=${encodeURIComponent(p)}`).join('&');
-    const started = await who.submitOn(`/applications/new?${query}`, '/applications/new', { procedure: procedures });
+    const started = await who.submitOn(`/applications/new?${query}`, '/applications/new', { procedure: procedures, ...(lifeEvent ? { lifeEvent } : {}) });
     assert.equal(started.status, 303, started.text);
     return /^\/applications\/([0-9a-f-]{36})$/.exec(started.location!)![1]!;
   };
@@ -94,7 +94,9 @@ describe('bulk application', () => {
     const overview = await hanako.get('/applications/new?procedure=070009/jidoushazei-jusho&procedure=072028/shussei-renraku');
     assert.equal(overview.status, 200);
     assert.match(mainText(overview.text), /自動車税[\s\S]*出生連絡票/);
-    bulkId = await start(hanako, ['070009/jidoushazei-jusho', '072028/shussei-renraku']);
+    bulkId = await start(hanako, ['070009/jidoushazei-jusho', '072028/shussei-renraku'], 'moving-in');
+    const started = await proceduresDb(app.ctx.db).selectFrom('procedures_bulk_applications').select(['lg_code', 'life_event_code', 'status']).where('id', '=', bulkId).executeTakeFirstOrThrow();
+    assert.deepEqual(started, { lg_code: '072028', life_event_code: 'moving-in', status: 'draft' }, 'the municipality and the life event it came from');
 
     // Resuming a fresh draft asks about the profile first; nothing is prefilled before the answer.
     const resume = await hanako.get(`/applications/${bulkId}`);

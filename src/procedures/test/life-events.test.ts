@@ -81,6 +81,7 @@ describe('life-event navigation pages', () => {
     // One button starts a bulk application of the online procedures that have a published form.
     const apply = /<form method="get" action="\/applications\/new">([\s\S]*?)<\/form>/.exec(walk.html)?.[1] ?? '';
     assert.match(apply, /まとめて申請する/);
+    assert.match(apply, /name="lifeEvent" value="moving-in"/);
     assert.ok([...apply.matchAll(/name="procedure" value="(07\d{4}\/[a-z-]+)"/g)].length >= 2, 'the online procedures');
     assert.equal(count(/<main[\s\S]*<\/main>/.exec(walk.html)![0], /<button/), 1, 'only that button');
   });
