@@ -234,6 +234,21 @@ describe('bulk application', () => {
     assert.equal((await hanako.post(`/applications/${id}/submit`, hiddenField(review.text, '_csrf'), { submissionKey: key })).status, 403);
   });
 
+  it('refuses to submit a draft whose procedure was taken offline since (409)', async () => {
+    const id = await start(hanako, ['070009/renshu-shinsei']);
+    await hanako.submitOn(`/applications/${id}/prefill`, `/applications/${id}/prefill`, { prefill: 'no' });
+    await walk(hanako, `/applications/${id}/steps/shared/full-name`, { ...ANSWERS, fullName: '練習　次郎' });
+    const review = await hanako.get(`/applications/${id}/review`);
+    await proceduresDb(app.ctx.db).updateTable('procedures_procedures').set({ status: 'draft' }).where('lg_code', '=', '070009').where('code', '=', 'renshu-shinsei').execute();
+    try {
+      const refused = await hanako.post(`/applications/${id}/submit`, hiddenField(review.text, '_csrf'), { submissionKey: hiddenField(review.text, 'submissionKey') });
+      assert.equal(refused.status, 409);
+      assert.match(mainText(refused.text), /いまはこのポータルで申請できません/);
+    } finally {
+      await proceduresDb(app.ctx.db).updateTable('procedures_procedures').set({ status: 'published' }).where('lg_code', '=', '070009').where('code', '=', 'renshu-shinsei').execute();
+    }
+  });
+
   it('answers bad input with a 4xx naming the field, never a 500', async () => {
     for (const query of ['', 'procedure=nonsense', 'procedure=072028/tennyu-todoke', 'procedure=070009/renshu-shinsei&procedure=072028/shussei-renraku']) {
       const got = await hanako.get(`/applications/new?${query}`);
