@@ -29,7 +29,7 @@ import { checkStep, loadFlow, stepHref, stepsOf, type Flow, type Step } from '..
 import { replacePage, valuesOfPage } from '../applications/bulk-application.ts';
 import { profilePrefill } from '../applications/profile-prefill.ts';
 import { submitApplication } from '../applications/submit-application.ts';
-import { checkUpload, listAttachments, saveAttachment, type Upload } from '../applications/attachments.ts';
+import { checkUpload, listAttachments, openAttachment, saveAttachment, type Upload } from '../applications/attachments.ts';
 import { LIMITS } from '../forms/form-definition.ts';
 import { findProcedure, type Procedure } from '../catalog/catalog-store.ts';
 import { validateAnswers } from '../forms/answer-engine.ts';
@@ -341,10 +341,11 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
           const answers = validateAnswers(s.definition, s.values, { today }).values;
           return visibleFields(s.page, answers).map((field): SummaryListRow => {
             const lines = formatAnswer(field, answers[field.key], request.locale, request.t).split('\n');
+            const file = field.type === 'file' && answers[field.key] !== undefined ? `/applications/${bulk.id}/files/${section}/${field.key}` : undefined;
             const fromProfile = section === 'shared' && bulk.shared.prefilled.includes(field.key);
             return {
               key: field.label[request.locale],
-              value: <>{lines.map((line, i) => (i === 0 ? line : <><br />{line}</>))}{fromProfile && <> <Tag tone="info">{say(request, { ja: 'プロフィールから入力', en: 'From your profile' })}</Tag></>}</>,
+              value: <>{file ? <a href={file}>{lines[0]}</a> : lines.map((line, i) => (i === 0 ? line : <><br />{line}</>))}{fromProfile && <> <Tag tone="info">{say(request, { ja: 'プロフィールから入力', en: 'From your profile' })}</Tag></>}</>,
               actions: [{ href: `${stepHref(bulk.id, s)}?review=1`, text: request.t('procedures.result.change'), visuallyHiddenText: field.label[request.locale] }],
             };
           });
@@ -423,6 +424,21 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
       if (bulk.proxyAccountId) await notify(ctx.app, bulk.proxyAccountId, note);
     }
     return reply.redirect(`/applications/${bulk.id}/done`, 303);
+  });
+
+  // The person's own attachment, as a download (never shown inline: the type came from the content).
+  app.get<{ Params: { id: string; applicationId: string; key: string } }>('/applications/:id/files/:applicationId/:key', async (request, reply) => {
+    const loaded = await loadBulk(request, reply);
+    if (!loaded) return reply;
+    const application = loaded.bulk.applications.find((a) => a.id === request.params.applicationId);
+    const meta = application && /^[a-z][a-zA-Z0-9]{0,40}$/.test(request.params.key) ? (await listAttachments(ctx.db, application)).get(request.params.key) : undefined;
+    const data = meta && application ? await openAttachment(ctx.db, ctx.app.sealer, application, request.params.key) : undefined;
+    if (!meta || !data) throw new AppError(PlatformErrors.NOT_FOUND);
+    return reply
+      .header('content-type', meta.contentType)
+      .header('content-disposition', `attachment; filename="file.${meta.contentType === 'application/pdf' ? 'pdf' : meta.contentType === 'image/png' ? 'png' : 'jpg'}"; filename*=UTF-8''${encodeURIComponent(meta.filename)}`)
+      .header('cache-control', 'private, no-store')
+      .send(data);
   });
 
   app.get<{ Params: { id: string } }>('/applications/:id/done', async (request, reply) => {

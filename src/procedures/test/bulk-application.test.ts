@@ -319,6 +319,14 @@ describe('attachments', () => {
     assert.doesNotMatch(row.data_sealed, /PDF|資格/);
     const again = await get(step);
     assert.match(mainText(again.text), /添付済み： 資格確認書\.pdf/);
+    // The resident downloads it back, byte for byte; nobody else can.
+    const download = await fetch(new URL(`/applications/${id}/files/${bulk.id}/insuranceCard`, base), { headers: { cookie } });
+    assert.equal(download.status, 200);
+    assert.equal(download.headers.get('content-type'), 'application/pdf');
+    assert.match(download.headers.get('content-disposition') ?? '', /^attachment;/);
+    assert.deepEqual(new Uint8Array(await download.arrayBuffer()), pdf);
+    const other = await registerResident(app, 'other@example.jp');
+    assert.equal((await fetch(new URL(`/applications/${id}/files/${bulk.id}/insuranceCard`, base), { headers: { cookie: `tsn_session=${other.sessionToken}` } })).status, 404);
     // Posting the page again without choosing a file keeps the attachment.
     assert.equal((await send(step, (() => { const f = new FormData(); f.set('_csrf', hiddenField(again.text, '_csrf')); return f; })())).status, 303);
   });
