@@ -8,8 +8,10 @@ import { identityDb, type AccountKind, type AssuranceLevel } from './db/schema.t
 import type { BasicFour } from './jpki/basic-four.ts';
 import { ClientRegistry, type ClientInput } from './oidc/client-registry.ts';
 import { loadSigningKeys } from './oidc/signing-keys.ts';
+import { ProfileStore, type PersonalDetails } from './profile/profile.ts';
 
 export type { BasicFour } from './jpki/basic-four.ts';
+export type { PersonalDetails } from './profile/profile.ts';
 /** For pages behind login: the signed-in account, or a redirect to the (staff) login page. */
 export { requireSignedIn } from './pages/page-helpers.ts';
 export { clientIdOf } from './oidc/token-authenticator.ts';
@@ -110,4 +112,14 @@ export async function signWithPlatformKey(app: AppContext, payload: Record<strin
   if (!current) throw new Error('No signing key');
   const key = await importJWK(current, 'RS256');
   return new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: 'RS256', kid: current.kid, typ: type }).sign(key);
+}
+
+/**
+ * The person's own profile details (names, date of birth, address after the municipality, phone),
+ * opened for a use the person asked for, such as prefilling an application they agreed to
+ * prefill. Undefined without a profile. Never log the result.
+ */
+export async function personalDetailsOf(app: AppContext, accountId: string): Promise<(PersonalDetails & { residenceLgCode: string | null }) | undefined> {
+  const profile = await new ProfileStore(app.sealer).find(identityDb(app.db), accountId);
+  return profile && { ...profile.personal, residenceLgCode: profile.residenceLgCode };
 }

@@ -162,6 +162,16 @@ export const jidoushazeiForm: FormDefinition = {
   ],
 };
 
+export const practiceForm: FormDefinition = {
+  title: L('練習用の申請書', 'Practice form'),
+  intro: L('練習用です。入力した内容はどこにも送られません。', 'For practice only: nothing is sent anywhere.'),
+  pages: [
+    ...applicantPages().slice(0, 1),
+    { id: 'favourite', fields: [{ key: 'favourite', type: 'radio', label: L('好きな季節を選んでください', 'Which season do you like best?'), required: true, options: [{ value: 'spring', label: L('春', 'Spring') }, { value: 'summer', label: L('夏', 'Summer') }, { value: 'autumn', label: L('秋', 'Autumn') }, { value: 'winter', label: L('冬', 'Winter') }] }] },
+    declaration('練習であることを理解しました', 'I understand this is practice'),
+  ],
+};
+
 const CITY_FORMS: Array<[string, FormDefinition]> = [
   ['kokuho-kanyu', kokuhoForm],
   ['jidou-teate', jidouTeateForm],
@@ -191,6 +201,7 @@ async function ensureForm(ctx: ProceduresContext, lgCode: string, code: string, 
 
 export async function seedDemoForms(ctx: ProceduresContext, prefecture: string, cities: readonly string[]): Promise<void> {
   await ensureForm(ctx, prefecture, 'jidoushazei-jusho', jidoushazeiForm, { procedure: 'jidoushazei-jusho' });
+  await ensureForm(ctx, prefecture, 'renshu-shinsei', practiceForm, { procedure: 'renshu-shinsei' });
   await ensureForm(ctx, prefecture, 'tmpl-jidou-teate', jidouTeateForm, { isTemplate: true });
   for (const lgCode of cities) {
     for (const [code, definition] of CITY_FORMS) {

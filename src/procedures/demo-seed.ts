@@ -118,6 +118,7 @@ function cityProcedures(city: City): Entry[] {
 const prefectureDepartments = [
   { code: 'zeimu', name: L('税務課', 'Tax Division'), contact: {} },
   { code: 'energy', name: L('エネルギー課', 'Energy Division'), contact: {} },
+  { code: 'digital', name: L('デジタル変革課', 'Digital Transformation Division'), contact: {} },
 ];
 
 const prefectureProcedures: Entry[] = [
@@ -129,6 +130,11 @@ const prefectureProcedures: Entry[] = [
     code: 'taiyoukou-hojo', departmentCode: 'energy', title: L('住宅用太陽光発電設備の設置補助', 'Subsidy for residential solar power'), kana: 'じゅうたくようたいようこうはつでんせつびのせっちほじょ', lifeEvents: [], assuranceLevel: 'C', channel: 'external',
     summary: L('住宅に太陽光発電設備を設置する方への県の補助金です。申請は補助金の電子申請システム jGrants で行います（GビズIDが必要です）。', 'A prefectural subsidy for installing solar power at home. Apply on jGrants, the national subsidy system (a GビズID account is needed).'),
     external: { url: 'https://www.jgrants-portal.go.jp/', name: L('jGrants（補助金の電子申請システム）', 'jGrants (the national subsidy application system)') },
+  },
+  {
+    // 練習用の手続 (the Otofuke example): marked practice below, so nothing applied for is kept.
+    code: 'renshu-shinsei', departmentCode: 'digital', title: L('練習用の手続（オンライン申請の練習）', 'Practice procedure (learn to apply online)'), kana: 'れんしゅうようのてつづき', lifeEvents: [], assuranceLevel: 'C', channel: 'portal',
+    summary: L('オンライン申請を試すための練習用の手続です。申請はどこにも送られず、数にも数えられません。何度でも試せます。', 'A practice procedure for trying an online application. Nothing is sent anywhere or counted. Try it as often as you like.'),
   },
 ];
 
@@ -262,4 +268,5 @@ export async function seedProceduresDemo(ctx: ProceduresContext): Promise<void> 
     }
   }
   await seedDemoForms(ctx, PREFECTURE, CITIES.map((c) => c.lgCode));
+  await ctx.db.updateTable('procedures_procedures').set({ practice: true }).where('lg_code', '=', PREFECTURE).where('code', '=', 'renshu-shinsei').execute();
 }

@@ -4,7 +4,7 @@
 // runs it, what it costs, what to attach or bring, the identity check it needs and where it is
 // done (this portal, an external system such as jGrants, or a counter). Navigations per
 // municipality and life event turn a few answers into the procedures that apply, each with why.
-// Forms, the bulk application, workflow and issuance will live here next to these tables.
+// Forms and the bulk application (applications/) live here too; workflow and issuance will follow.
 // docs/procedures.md describes the pages, the model and the API.
 import { defineModule, type AppContext } from '../platform/module.ts';
 import { catalogApi } from './api/catalog-api.ts';
@@ -14,7 +14,9 @@ import { proceduresMigrations } from './db/migrations/index.ts';
 import { seedProceduresDemo } from './demo-seed.ts';
 import en from './locales/en.json' with { type: 'json' };
 import ja from './locales/ja.json' with { type: 'json' };
+import { applicationPages } from './pages/application-pages.tsx';
 import { catalogPages } from './pages/catalog-pages.tsx';
+import { myApplicationsPages } from './pages/my-applications-pages.tsx';
 import { formPreviewPages } from './pages/form-preview-pages.tsx';
 import { lifeEventPages } from './pages/life-event-pages.tsx';
 import { createProceduresContext, type ProceduresContext } from './procedures-context.ts';
@@ -49,6 +51,8 @@ export const proceduresModule = defineModule({
     await catalogPages(fastify, ctx);
     await lifeEventPages(fastify, ctx);
     await formPreviewPages(fastify, ctx);
+    await applicationPages(fastify, ctx);
+    await myApplicationsPages(fastify, ctx);
   },
   seed: async (app) => {
     if (!app.config.production) await seedProceduresDemo(contextOf(app));

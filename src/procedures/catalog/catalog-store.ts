@@ -53,6 +53,8 @@ export interface ProcedureInput {
 }
 
 export interface Procedure extends ProcedureInput {
+  /** A practice procedure (練習用): its applications are never kept or counted. */
+  practice: boolean;
   department: { name: Localized; contact: DepartmentContact };
   version: number;
   updatedAt: Date;
@@ -181,6 +183,7 @@ export async function findProcedure(db: ProceduresDatabase, lgCode: string, code
     counter: row.channel === 'counter' ? { place: localized(row.counter_place_ja, row.counter_place_en) } : null,
     status: row.status,
     formVersionId: row.form_version_id,
+    practice: row.practice,
     sortOrder: row.sort_order,
     version: row.version,
     updatedAt: row.updated_at,

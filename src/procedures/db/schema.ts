@@ -57,6 +57,7 @@ export interface ProceduresProceduresTable {
   counter_place_en: string | null;
   status: Generated<ProcedureStatus>;
   form_version_id: string | null;
+  practice: Generated<boolean>;
   sort_order: Generated<number>;
   version: Generated<number>;
   created_by: string;
@@ -143,7 +144,89 @@ export interface ProceduresFormVersionsTable {
   published_at: Generated<Date>;
 }
 
+export type ApplicationStatus = 'draft' | 'submitted' | 'received' | 'returned' | 'resubmitted' | 'approved' | 'rejected' | 'withdrawn';
+
+export interface ProceduresBulkApplicationsTable {
+  id: Generated<string>;
+  lg_code: string;
+  applicant_account_id: string;
+  proxy_account_id: string | null;
+  mandate_id: string | null;
+  life_event_code: string | null;
+  practice: Generated<boolean>;
+  status: Generated<'draft' | 'submitted'>;
+  shared_sealed: string;
+  submission_key: Generated<string>;
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  submitted_at: Date | null;
+}
+
+export interface ProceduresApplicationsTable {
+  lg_code: string;
+  id: Generated<string>;
+  bulk_id: string;
+  position: number;
+  procedure_code: string;
+  form_version_id: string;
+  applicant_account_id: string;
+  proxy_account_id: string | null;
+  mandate_id: string | null;
+  practice: Generated<boolean>;
+  status: Generated<ApplicationStatus>;
+  answers_sealed: string;
+  receipt_number: string | null;
+  copied_from: string | null;
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  submitted_at: Date | null;
+  decided_at: Date | null;
+}
+
+export interface ProceduresApplicationEventsTable {
+  lg_code: string;
+  application_id: string;
+  seq: Generated<string>;
+  from_status: string | null;
+  to_status: string;
+  actor: string;
+  occurred_at: Generated<Date>;
+}
+
+export interface ProceduresApplicationFilesTable {
+  lg_code: string;
+  application_id: string;
+  field_key: string;
+  filename: string;
+  content_type: string;
+  bytes: number;
+  data_sealed: string;
+  created_at: Generated<Date>;
+}
+
+export interface ProceduresReceiptsTable {
+  seq: Generated<string>;
+  lg_code: string;
+  application_id: string;
+  issued_at: Generated<Date>;
+}
+
+export interface ProceduresApplicationSubmissionsTable {
+  submission_key: string;
+  bulk_id: string | null;
+  practice: boolean;
+  created_at: Generated<Date>;
+}
+
 export interface ProceduresTables {
+  procedures_bulk_applications: ProceduresBulkApplicationsTable;
+  procedures_applications: ProceduresApplicationsTable;
+  procedures_application_events: ProceduresApplicationEventsTable;
+  procedures_application_submissions: ProceduresApplicationSubmissionsTable;
+  procedures_receipts: ProceduresReceiptsTable;
+  procedures_application_files: ProceduresApplicationFilesTable;
   procedures_field_dictionary: ProceduresFieldDictionaryTable;
   procedures_forms: ProceduresFormsTable;
   procedures_form_versions: ProceduresFormVersionsTable;

@@ -1,10 +1,11 @@
 // The end of a navigation: the procedures that apply in the municipality, each with why, grouped
 // by where they are done. Online ones are listed as the set that will be applied for together
-// (the bulk application comes next: until then there is no button that leads nowhere), external
+// (「まとめて申請する」 starts one bulk application for those with a published form), external
 // ones link out, counter ones say where to go and what to bring. A summary of the answers with
 // 「変更」 links lets the resident change one without starting again.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Tenant } from '../../platform/tenancy/tenant-directory.ts';
+import { Button } from '../../platform/ui/components/button/button.tsx';
 import { InsetText } from '../../platform/ui/components/inset-text/inset-text.tsx';
 import { SummaryList } from '../../platform/ui/components/summary-list/summary-list.tsx';
 import { sendPage } from '../../platform/ui/render.tsx';
@@ -60,6 +61,14 @@ export async function sendNavigationResult({ ctx, request, reply, event, tenant,
           <section aria-labelledby={`group-${channel}`} class="result-group">
             <h2 id={`group-${channel}`}>{t(`procedures.result.group.${channel}`)}</h2>
             {channel === 'portal' && <InsetText>{t('procedures.result.portalNote')}</InsetText>}
+            {channel === 'portal' && items.some((i) => i.procedure.formVersionId) && (
+              // A GET form: the next page (sign-in first if needed) shows what will be applied for.
+              <form method="get" action="/applications/new">
+                <input type="hidden" name="lifeEvent" value={event.code} />
+                {items.filter((i) => i.procedure.formVersionId).map((i) => <input type="hidden" name="procedure" value={`${i.procedure.lgCode}/${i.procedure.code}`} />)}
+                <Button>{locale === 'en' ? 'Apply for these together' : 'まとめて申請する'}</Button>
+              </form>
+            )}
             <ul class="procedure-list">
               {items.map(({ procedure, why }) => (
                 <li>

@@ -2,6 +2,7 @@
 // and documents read to a resident, and the line that says who runs it.
 import type { FastifyRequest } from 'fastify';
 import { Tag } from '../../platform/ui/components/tag/tag.tsx';
+import { Button } from '../../platform/ui/components/button/button.tsx';
 import type { Tenant } from '../../platform/tenancy/tenant-directory.ts';
 import type { Fee, Procedure, RequiredDocument } from '../catalog/catalog-store.ts';
 import type { Channel } from '../db/schema.ts';
@@ -80,12 +81,15 @@ export function HowToApply({ request, procedure }: { request: FastifyRequest; pr
       </>
     );
   }
-  // Online on this portal only once a published form exists; no button leads anywhere before the
-  // bulk application does.
+  // Online on this portal only once a published form exists; the button starts an application.
   return procedure.formVersionId ? (
     <>
       <p>{t('procedures.portal.available')}</p>
       <p>{t('procedures.portal.levelNeeded', { level: t(`procedures.level.${procedure.assuranceLevel}`) })}</p>
+      <form method="get" action="/applications/new">
+        <input type="hidden" name="procedure" value={`${procedure.lgCode}/${procedure.code}`} />
+        <Button>{locale === 'en' ? 'Apply online' : 'オンラインで申請する'}</Button>
+      </form>
     </>
   ) : (
     <p>{t('procedures.portal.notYet')}</p>

@@ -73,12 +73,17 @@ describe('life-event navigation pages', () => {
     const external = main.indexOf('外部のサイトで申請する手続');
     const counter = main.indexOf('窓口で行う手続');
     assert.ok(online > 0 && online < external && external < counter, 'portal, then external, then counter');
-    assert.match(main, /一括申請は準備中です/);
+    assert.match(main, /まとめて申請できます（一括申請）/);
     assert.match(main, /勤務先の健康保険に加入していない方は、国民健康保険に加入する必要があります/);
     assert.match(main, /住み始めた日から14日以内に、新しい住所の市町村へ届け出ることが法律で決められています/);
     assert.match(main, /会津若松市役所 市民課の窓口/);
     assert.match(walk.html, /href="https:\/\/www\.city\.aizuwakamatsu\.fukushima\.jp\/"[^>]*>会津若松市上下水道局（市のウェブサイト）で申請する（外部サイト）/);
-    assert.equal(count(/<main[\s\S]*<\/main>/.exec(walk.html)![0], /<button/), 0, 'no apply button that leads nowhere');
+    // One button starts a bulk application of the online procedures that have a published form.
+    const apply = /<form method="get" action="\/applications\/new">([\s\S]*?)<\/form>/.exec(walk.html)?.[1] ?? '';
+    assert.match(apply, /まとめて申請する/);
+    assert.match(apply, /name="lifeEvent" value="moving-in"/);
+    assert.ok([...apply.matchAll(/name="procedure" value="(07\d{4}\/[a-z-]+)"/g)].length >= 2, 'the online procedures');
+    assert.equal(count(/<main[\s\S]*<\/main>/.exec(walk.html)![0], /<button/), 1, 'only that button');
   });
 
   it('other answers should lead to another set: from outside the prefecture, no card, employer insurance, no children', async () => {

@@ -1,0 +1,484 @@
+// The resident's bulk application (一括申請, 003B P3.1), signed in:
+//   GET  /applications/new?procedure=<lg>/<code>&…    what will be applied for; POST starts a draft
+//   GET  /applications/{id}                            resume: the prefill question or the first step with something missing
+//   GET|POST /applications/{id}/prefill                may we fill the shared answers from your profile?
+//   GET|POST /applications/{id}/steps/{section}/{page} one step: 'shared' (asked once) or an application's own page
+//   GET  /applications/{id}/review                     check every answer, with 「変更」 links; POST …/submit
+//   GET  /applications/{id}/done                       receipt numbers (受付番号)
+// Every step saves what was typed, also when it has errors, so nothing typed is lost and a draft
+// can be resumed from My page. Applications are the person's own (or, for a proxy, the person
+// acted for): anything else is answered 404.
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { personalDetailsOf, requireSignedIn } from '../../identity/exports.ts';
+import { actorId, type SignedInAccount } from '../../platform/authz/actor.ts';
+import { AppError, PlatformErrors, type Localized } from '../../platform/errors.ts';
+import { todayInJapanIso } from '../../platform/i18n/dates.ts';
+import { Button } from '../../platform/ui/components/button/button.tsx';
+import { InsetText } from '../../platform/ui/components/inset-text/inset-text.tsx';
+import { Panel } from '../../platform/ui/components/panel/panel.tsx';
+import { Radios } from '../../platform/ui/components/radios/radios.tsx';
+import { SummaryList, type SummaryListRow } from '../../platform/ui/components/summary-list/summary-list.tsx';
+import { Tag } from '../../platform/ui/components/tag/tag.tsx';
+import { WarningText } from '../../platform/ui/components/warning-text/warning-text.tsx';
+import { formValues, formView, type FieldErrors, type FormValues } from '../../platform/ui/form-errors.ts';
+import { pageCsrfToken, sendPage } from '../../platform/ui/render.tsx';
+import { notify } from '../../portal/exports.ts';
+import { ApplicationStore, type Applicant, type StoredBulk } from '../applications/application-store.ts';
+import { checkStep, loadFlow, stepHref, stepsOf, type Flow, type Step } from '../applications/application-flow.ts';
+import { replacePage, valuesOfPage } from '../applications/bulk-application.ts';
+import { profilePrefill } from '../applications/profile-prefill.ts';
+import { submitApplication } from '../applications/submit-application.ts';
+import { checkUpload, listAttachments, openAttachment, saveAttachment, type Upload } from '../applications/attachments.ts';
+import { LIMITS } from '../forms/form-definition.ts';
+import { findProcedure, type Procedure } from '../catalog/catalog-store.ts';
+import { validateAnswers } from '../forms/answer-engine.ts';
+import { proceduresDb } from '../db/schema.ts';
+import type { ProceduresContext } from '../procedures-context.ts';
+import { formatAnswer } from './form-answers-view.tsx';
+import { FormPageFields, pageHeading, visibleFields, type FormPageState } from './form-renderer.tsx';
+
+const MAX_PROCEDURES = 10;
+export const say = (request: FastifyRequest, text: Localized) => text[request.locale];
+
+/** The person applications are for: the signed-in resident, or the one a proxy acts for. */
+export function applicantOf(account: SignedInAccount): Applicant {
+  return account.actingFor ? { accountId: account.actingFor.accountId, proxyAccountId: account.accountId, mandateId: account.actingFor.mandateId } : { accountId: account.accountId, proxyAccountId: null, mandateId: null };
+}
+
+export function requireResident(request: FastifyRequest, reply: FastifyReply): SignedInAccount | undefined {
+  const account = requireSignedIn(request, reply);
+  if (account && account.accountKind !== 'resident') throw new AppError(PlatformErrors.FORBIDDEN);
+  return account;
+}
+
+/** Whether the session is strong enough for the procedures, and where to raise it if not. */
+function levelGap(account: SignedInAccount, procedures: Procedure[]): 'A' | 'B' | undefined {
+  if (procedures.some((p) => p.assuranceLevel === 'A') && account.acr !== 'A') return 'A';
+  if (procedures.some((p) => p.assuranceLevel === 'B') && account.assuranceLevel === 'C') return 'B';
+  return undefined;
+}
+
+export const PRACTICE_NOTE: Localized = {
+  ja: 'これは練習用の手続です。入力した内容はどこにも送られず、申請として扱われることも、件数に数えられることもありません。',
+  en: 'This is a practice procedure. Nothing you enter is sent anywhere, treated as an application or counted.',
+};
+
+export async function applicationPages(app: FastifyInstance, ctx: ProceduresContext): Promise<void> {
+  const store = new ApplicationStore(ctx.app.sealer);
+
+  /** The chosen procedures from `procedure=<lg>/<code>` (each must be online with a published form). */
+  const chosen = async (raw: unknown): Promise<Procedure[]> => {
+    const list = [raw ?? []].flat().filter((v): v is string => typeof v === 'string');
+    if (list.length === 0 || list.length > MAX_PROCEDURES) throw new AppError(PlatformErrors.BAD_REQUEST, { detail: { ja: `「procedure」で申請する手続を1〜${MAX_PROCEDURES}件選んでください`, en: `Choose 1 to ${MAX_PROCEDURES} procedures in "procedure"` } });
+    const found: Procedure[] = [];
+    for (const item of new Set(list)) {
+      const m = /^([0-9]{6})\/([a-z][a-z0-9-]{1,60})$/.exec(item);
+      const procedure = m ? await findProcedure(ctx.db, m[1]!, m[2]!) : undefined;
+      if (!procedure || procedure.status !== 'published' || procedure.channel !== 'portal' || !procedure.formVersionId)
+        throw new AppError(PlatformErrors.BAD_REQUEST, { detail: { ja: `「procedure」の「${item.slice(0, 80)}」は、このポータルで申請できる手続ではありません`, en: `"procedure": "${item.slice(0, 80)}" cannot be applied for on this portal` } });
+      found.push(procedure);
+    }
+    if (found.some((p) => p.practice) && found.length > 1) throw new AppError(PlatformErrors.BAD_REQUEST, { detail: { ja: '「procedure」: 練習用の手続は、ほかの手続と一緒には申請できません', en: '"procedure": the practice procedure cannot be combined with others' } });
+    return found;
+  };
+
+  const loadBulk = async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
+    const account = requireResident(request, reply);
+    if (!account) return undefined;
+    const bulk = await store.findBulk(ctx.db, request.params.id, applicantOf(account).accountId);
+    if (!bulk) throw new AppError(PlatformErrors.NOT_FOUND);
+    return { account, bulk };
+  };
+
+  const header = (request: FastifyRequest, bulk: Pick<StoredBulk, 'practice'>) => (bulk.practice ? <WarningText>{say(request, PRACTICE_NOTE)}</WarningText> : null);
+
+  // What will be applied for, with the identity check each needs; the button starts the draft.
+  /** The life event a navigation started from (kept for the back office's figures), if well formed. */
+  const lifeEventOf = (raw: unknown) => (typeof raw === 'string' && /^[a-z][a-z-]{1,30}$/.test(raw) ? raw : null);
+
+  app.get<{ Querystring: { procedure?: string | string[]; lifeEvent?: string } }>('/applications/new', async (request, reply) => {
+    const account = requireResident(request, reply);
+    if (!account) return reply;
+    const procedures = await chosen(request.query.procedure);
+    const gap = levelGap(account, procedures);
+    const title = say(request, { ja: 'まとめて申請する手続', en: 'Procedures to apply for together' });
+    return sendPage(reply, { title, backLink: { href: procedures.length === 1 ? `/procedures/${procedures[0]!.lgCode}/${procedures[0]!.code}` : '/life-events' } }, (
+      <>
+        {header(request, { practice: procedures.some((p) => p.practice) })}
+        <h1>{title}</h1>
+        <p>{say(request, { ja: '次の手続を一度に申請します。氏名や住所など共通の項目は一度だけ入力すれば、すべての申請書に写されます。', en: 'You will apply for these together. Shared details such as your name and address are entered once and copied into every form.' })}</p>
+        <ul class="list list--bullet">
+          {procedures.map((p) => (
+            <li>{p.title[request.locale]}（{request.t(`procedures.level.${p.assuranceLevel}`)}）</li>
+          ))}
+        </ul>
+        {gap && <LevelNotice request={request} gap={gap} back={request.url} />}
+        <form method="post" action="/applications/new">
+          <input type="hidden" name="_csrf" value={pageCsrfToken(reply)} />
+          {procedures.map((p) => <input type="hidden" name="procedure" value={`${p.lgCode}/${p.code}`} />)}
+          {lifeEventOf(request.query.lifeEvent) && <input type="hidden" name="lifeEvent" value={lifeEventOf(request.query.lifeEvent)!} />}
+          <Button>{say(request, { ja: '申請を始める', en: 'Start the application' })}</Button>
+        </form>
+      </>
+    ));
+  });
+
+  app.post('/applications/new', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const account = requireResident(request, reply);
+    if (!account) return reply;
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const procedures = await chosen(body.procedure);
+    const lifeEvent = lifeEventOf(body.lifeEvent);
+    const lgCode = procedures.find((p) => p.lgCode.slice(2, 5) !== '000')?.lgCode ?? procedures[0]!.lgCode;
+    const id = await store.createBulk(ctx.db, { lgCode, applicant: applicantOf(account), lifeEventCode: lifeEvent && procedures.some((p) => p.lifeEvents.includes(lifeEvent)) ? lifeEvent : null, practice: procedures.some((p) => p.practice), procedures: procedures.map((p) => ({ lgCode: p.lgCode, code: p.code, formVersionId: p.formVersionId! })) });
+    return reply.redirect(`/applications/${id}`, 303);
+  });
+
+  // Resume: where the person left off.
+  app.get<{ Params: { id: string } }>('/applications/:id', async (request, reply) => {
+    const loaded = await loadBulk(request, reply);
+    if (!loaded) return reply;
+    const { bulk } = loaded;
+    if (bulk.status !== 'draft') return reply.redirect(`/applications/${bulk.id}/done`, 303);
+    const flow = await loadFlow(ctx.db, bulk);
+    if (bulk.shared.prefill === null && flow.shared.length) return reply.redirect(`/applications/${bulk.id}/prefill`, 303);
+    const today = todayInJapanIso();
+    const next = stepsOf(flow, today).find((s) => Object.keys(checkStep(s, today).errors).length > 0);
+    return reply.redirect(next ? stepHref(bulk.id, next) : `/applications/${bulk.id}/review`, 303);
+  });
+
+  // Prefill from the profile only when the person says so; what was filled is marked on every step.
+  const prefillPage = (request: FastifyRequest, reply: FastifyReply, bulk: StoredBulk, error?: Localized) => {
+    const title = say(request, { ja: 'プロフィールの内容を入力に使いますか', en: 'Shall we fill in your details from your profile?' });
+    const errors: FieldErrors = error ? { prefill: error } : {};
+    const view = formView({ values: {}, errors }, request.locale);
+    return sendPage(reply, { title, status: error ? 422 : 200, errorSummary: view.errorSummary, backLink: { href: '/account/applications' } }, (
+      <>
+        {header(request, bulk)}
+        <form method="post" action={`/applications/${bulk.id}/prefill`} novalidate>
+          <input type="hidden" name="_csrf" value={pageCsrfToken(reply)} />
+          <Radios
+            name="prefill"
+            legend={title}
+            isPageHeading
+            hint={say(request, { ja: '氏名、フリガナ、生年月日、住所、電話番号を、あなたが登録したプロフィールから入力します。入力した内容はあとで確認し、直すことができます。', en: 'Your name, its katakana, date of birth, address and phone number are copied from your profile. You can check and change them afterwards.' })}
+            errorMessage={view.error('prefill')}
+            items={[
+              { value: 'yes', text: say(request, { ja: 'はい、プロフィールから入力する', en: 'Yes, fill them in from my profile' }) },
+              { value: 'no', text: say(request, { ja: 'いいえ、自分で入力する', en: 'No, I will type them' }) },
+            ]}
+          />
+          <Button>{say(request, { ja: '次へ進む', en: 'Continue' })}</Button>
+        </form>
+      </>
+    ));
+  };
+  app.get<{ Params: { id: string } }>('/applications/:id/prefill', async (request, reply) => {
+    const loaded = await loadBulk(request, reply);
+    if (!loaded) return reply;
+    if (loaded.bulk.status !== 'draft') return reply.redirect(`/applications/${loaded.bulk.id}/done`, 303);
+    return prefillPage(request, reply, loaded.bulk);
+  });
+  app.post<{ Params: { id: string } }>('/applications/:id/prefill', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const loaded = await loadBulk(request, reply);
+    if (!loaded) return reply;
+    const { bulk, account } = loaded;
+    if (bulk.status !== 'draft') return reply.redirect(`/applications/${bulk.id}/done`, 303);
+    const choice = (request.body as Record<string, unknown> | undefined)?.prefill;
+    if (choice !== 'yes' && choice !== 'no') return prefillPage(request, reply, bulk, { ja: 'プロフィールの内容を使うかどうかを選んでください', en: 'Choose whether to use your profile' });
+    const flow = await loadFlow(ctx.db, bulk);
+    let shared = { ...bulk.shared, prefill: choice } as StoredBulk['shared'];
+    // A proxy fills in for the person by hand: their own profile is not the applicant's.
+    if (choice === 'yes' && !account.actingFor) {
+      const details = await personalDetailsOf(ctx.app, bulk.applicantAccountId);
+      const residence = details?.residenceLgCode ? await ctx.app.tenants.get(details.residenceLgCode) : undefined;
+      const prefecture = residence ? await ctx.app.tenants.get(residence.prefectureCode) : undefined;
+      const filled = details ? profilePrefill(details, flow.shared, `${prefecture?.name.ja ?? ''}${residence?.name.ja ?? ''}`) : { values: {}, keys: [] };
+      // Never over what the person already typed.
+      const keys = filled.keys.filter((k) => !Object.keys(shared.values).some((n) => n === k || n.startsWith(`${k}-`)));
+      shared = { ...shared, values: { ...Object.fromEntries(Object.entries(filled.values).filter(([n]) => keys.some((k) => n === k || n.startsWith(`${k}-`)))), ...shared.values }, prefilled: [...new Set([...shared.prefilled, ...keys])] };
+    }
+    await store.saveShared(ctx.db, bulk.id, shared);
+    const first = flow.sharedDefinition.pages[0];
+    return reply.redirect(first ? stepHref(bulk.id, { section: 'shared', page: first }) : `/applications/${bulk.id}`, 303);
+  });
+
+  // One step.
+  type StepParams = { id: string; section: string; page: string };
+  const findStep = (flow: Flow, params: StepParams, steps: Step[]) => {
+    const step = steps.find((s) => s.section === params.section && s.page.id === params.page);
+    if (!step) throw new AppError(PlatformErrors.NOT_FOUND);
+    return step;
+  };
+  const sectionTitle = (request: FastifyRequest, flow: Flow, section: string) =>
+    section === 'shared' ? say(request, { ja: '共通の項目（すべての申請に使います）', en: 'Shared details (used in every application)' }) : flow.forms.find((f) => f.application.id === section)!.procedure.title[request.locale];
+
+  const sendStep = async (request: FastifyRequest, reply: FastifyReply, flow: Flow, steps: Step[], step: Step, values: FormValues, errors: FieldErrors, review: boolean) => {
+    const fileFields = step.page.fields.filter((f) => f.type === 'file');
+    const application = flow.bulk.applications.find((a) => a.id === step.section);
+    const attached = fileFields.length && application ? await listAttachments(ctx.db, application) : new Map<string, { filename: string }>();
+    const today = todayInJapanIso();
+    const answers = validateAnswers(step.definition, values, { today, pages: [] }).values;
+    const state: FormPageState = { definition: step.definition, page: step.page, values, answers, errors, locale: request.locale, t: request.t };
+    const view = formView({ values, errors }, request.locale);
+    const heading = pageHeading(state);
+    const index = steps.findIndex((s) => s.section === step.section && s.page.id === step.page.id);
+    const previous = index > 0 ? stepHref(flow.bulk.id, steps[index - 1]!) : flow.shared.length ? `/applications/${flow.bulk.id}/prefill` : undefined;
+    const prefilled = step.section === 'shared' && step.page.fields.some((f) => flow.bulk.shared.prefilled.includes(f.key));
+    return sendPage(reply, { title: heading.text, status: view.hasErrors ? 422 : 200, errorSummary: view.errorSummary, backLink: review ? { href: `/applications/${flow.bulk.id}/review` } : previous ? { href: previous } : undefined }, (
+      <>
+        {header(request, flow.bulk)}
+        <p class="caption">{sectionTitle(request, flow, step.section)}（{index + 1} / {steps.length}）</p>
+        {prefilled && <InsetText><Tag tone="info">{say(request, { ja: 'プロフィールから入力', en: 'From your profile' })}</Tag> {say(request, { ja: 'この項目はプロフィールから入力しました。違っていれば直してください。', en: 'We filled this in from your profile. Correct it if it is wrong.' })}</InsetText>}
+        {fileFields.filter((f) => attached.has(f.key)).map((f) => (
+          <InsetText>{say(request, { ja: `「${f.label.ja}」に添付済み：`, en: `Attached for "${f.label.en}": ` })}<strong>{attached.get(f.key)!.filename}</strong>{say(request, { ja: '（差し替えるときだけ、ファイルを選び直してください）', en: ' (choose a file only to replace it)' })}</InsetText>
+        ))}
+        <form method="post" action={`${stepHref(flow.bulk.id, step)}${review ? '?review=1' : ''}`} novalidate {...(fileFields.length ? { enctype: 'multipart/form-data' } : {})}>
+          <input type="hidden" name="_csrf" value={pageCsrfToken(reply)} />
+          <button type="submit" class="visually-hidden" tabindex={-1} aria-hidden="true">{request.t('procedures.form.continue')}</button>
+          <FormPageFields state={state} />
+          <Button>{say(request, { ja: '保存して次へ進む', en: 'Save and continue' })}</Button>
+        </form>
+        <p><a href="/account/applications">{say(request, { ja: '保存して、あとで続ける', en: 'Come back later (your answers are saved)' })}</a></p>
+      </>
+    ));
+  };
+
+  app.get<{ Params: StepParams }>('/applications/:id/steps/:section/:page', async (request, reply) => {
+    const loaded = await loadBulk(request, reply);
+    if (!loaded) return reply;
+    if (loaded.bulk.status !== 'draft') return reply.redirect(`/applications/${loaded.bulk.id}/done`, 303);
+    const flow = await loadFlow(ctx.db, loaded.bulk);
+    const steps = stepsOf(flow, todayInJapanIso());
+    const step = findStep(flow, request.params, steps);
+    return sendStep(request, reply, flow, steps, step, step.values, {}, 'review' in (request.query as object));
+  });
+
+  // Steps with a file field post multipart/form-data: parsed only on this route, files read into
+  // memory up to the largest size a form may allow (what is over it is cut and refused).
+  await app.register(async (scoped) => {
+  await scoped.register(multipart, {
+    attachFieldsToBody: 'keyValues',
+    throwFileSizeLimit: false,
+    limits: { fileSize: LIMITS.fileBytes, files: 10, fields: 1000, fieldSize: 100_000, parts: 1010 },
+    onFile: async (part) => {
+      const data = await part.toBuffer();
+      (part as unknown as { value: Upload }).value = { filename: part.filename, data, truncated: part.file.truncated };
+    },
+  });
+  scoped.post<{ Params: StepParams; Querystring: { review?: string } }>('/applications/:id/steps/:section/:page', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const loaded = await loadBulk(request, reply);
+    if (!loaded) return reply;
+    const { bulk } = loaded;
+    if (bulk.status !== 'draft') return reply.redirect(`/applications/${bulk.id}/done`, 303);
+    const today = todayInJapanIso();
+    let flow = await loadFlow(ctx.db, bulk);
+    const step = findStep(flow, request.params, stepsOf(flow, today));
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const posted = formValues(body);
+    // A file field's answer is only ever the name of a stored attachment, never posted text.
+    const uploadErrors: FieldErrors = {};
+    for (const field of step.page.fields.filter((f) => f.type === 'file')) delete posted[field.key];
+    // Add or remove an item of a repeating group: the same page again, nothing checked yet.
+    const groupKey = typeof body._add === 'string' ? body._add : typeof body._remove === 'string' ? body._remove : undefined;
+    const group = groupKey ? step.page.fields.find((f) => f.key === groupKey && f.type === 'group') : undefined;
+    if (group) {
+      const current = Number.parseInt(String(posted[`${group.key}-count`] ?? '1'), 10) || 1;
+      posted[`${group.key}-count`] = String(Math.max(1, current + (typeof body._add === 'string' ? 1 : -1)));
+    }
+    // Save what was typed on this page, right or wrong.
+    if (step.section === 'shared') {
+      const before = valuesOfPage(step.page, bulk.shared.values);
+      const values = replacePage(step.page, bulk.shared.values, posted);
+      const changed = step.page.fields.filter((f) => JSON.stringify(valuesOfPage({ ...step.page, fields: [f] }, before)) !== JSON.stringify(valuesOfPage({ ...step.page, fields: [f] }, values))).map((f) => f.key);
+      bulk.shared = { ...bulk.shared, values, prefilled: bulk.shared.prefilled.filter((k) => !changed.includes(k)) };
+      await store.saveShared(ctx.db, bulk.id, bulk.shared);
+    } else {
+      const application = bulk.applications.find((a) => a.id === step.section)!;
+      const kept = replacePage(step.page, application.own.values, posted);
+      for (const field of step.page.fields.filter((f) => f.type === 'file')) {
+        const upload = body[field.key] as Upload | undefined;
+        if (upload && typeof upload === 'object' && Buffer.isBuffer(upload.data) && (upload.filename || upload.data.length)) {
+          const checked = checkUpload(field, upload);
+          if ('error' in checked) uploadErrors[field.key] = checked.error;
+          else {
+            await saveAttachment(ctx.db, ctx.app.sealer, application, field.key, { filename: checked.filename, contentType: checked.contentType, data: upload.data });
+            kept[field.key] = checked.filename;
+            continue;
+          }
+        }
+        if (application.own.values[field.key] !== undefined) kept[field.key] = application.own.values[field.key];
+      }
+      application.own = { values: kept };
+      await store.saveOwn(ctx.db, application, application.own);
+    }
+    flow = await loadFlow(ctx.db, bulk);
+    const steps = stepsOf(flow, today);
+    const saved = findStep(flow, request.params, steps);
+    const review = request.query.review !== undefined;
+    if (group) return sendStep(request, reply, flow, steps, saved, saved.values, {}, review);
+    const errors = { ...checkStep(saved, today).errors, ...uploadErrors };
+    if (Object.keys(errors).length) return sendStep(request, reply, flow, steps, saved, saved.values, errors, review);
+    if (review) return reply.redirect(`/applications/${bulk.id}/review`, 303);
+    const index = steps.indexOf(saved);
+    const next = steps[index + 1];
+    return reply.redirect(next ? stepHref(bulk.id, next) : `/applications/${bulk.id}/review`, 303);
+  });
+  });
+
+  // Check your answers: one list per application, the shared answers first.
+  const sendReview = async (request: FastifyRequest, reply: FastifyReply, account: SignedInAccount, flow: Flow, problems: Step[] | undefined, status?: number) => {
+    const today = todayInJapanIso();
+    const { bulk } = flow;
+    const steps = stepsOf(flow, today);
+    const missing = problems ?? steps.filter((s) => Object.keys(checkStep(s, today).errors).length > 0);
+    const gap = levelGap(account, flow.forms.map((f) => f.procedure));
+    const rowsOf = (section: string) =>
+      steps
+        .filter((s) => s.section === section)
+        .flatMap((s) => {
+          const answers = validateAnswers(s.definition, s.values, { today }).values;
+          return visibleFields(s.page, answers).map((field): SummaryListRow => {
+            const lines = formatAnswer(field, answers[field.key], request.locale, request.t).split('\n');
+            const file = field.type === 'file' && answers[field.key] !== undefined ? `/applications/${bulk.id}/files/${section}/${field.key}` : undefined;
+            const fromProfile = section === 'shared' && bulk.shared.prefilled.includes(field.key);
+            return {
+              key: field.label[request.locale],
+              value: <>{file ? <a href={file}>{lines[0]}</a> : lines.map((line, i) => (i === 0 ? line : <><br />{line}</>))}{fromProfile && <> <Tag tone="info">{say(request, { ja: 'プロフィールから入力', en: 'From your profile' })}</Tag></>}</>,
+              actions: [{ href: `${stepHref(bulk.id, s)}?review=1`, text: request.t('procedures.result.change'), visuallyHiddenText: field.label[request.locale] }],
+            };
+          });
+        });
+    const title = say(request, { ja: '申請内容の確認', en: 'Check your answers' });
+    const summary = missing.map((s) => ({ text: `${sectionTitle(request, flow, s.section)}: ${pageHeading({ definition: s.definition, page: s.page, answers: {}, locale: request.locale }).text} — ${say(request, { ja: '未入力または誤りがあります', en: 'missing or wrong' })}`, href: stepHref(bulk.id, s) }));
+    return sendPage(reply, { title, status: status ?? (problems ? 422 : 200), errorSummary: problems ? summary : undefined, backLink: { href: '/account/applications' } }, (
+      <>
+        {header(request, bulk)}
+        <h1>{title}</h1>
+        {!problems && missing.length > 0 && (
+          <InsetText>
+            <p>{say(request, { ja: 'まだ入力が終わっていない項目があります。', en: 'Some answers are still missing.' })}</p>
+            <ul>{summary.map((s) => <li><a href={s.href}>{s.text}</a></li>)}</ul>
+          </InsetText>
+        )}
+        {flow.shared.length > 0 && (
+          <section aria-labelledby="review-shared">
+            <h2 id="review-shared">{sectionTitle(request, flow, 'shared')}</h2>
+            <SummaryList rows={rowsOf('shared')} />
+          </section>
+        )}
+        {flow.forms.map((f) => (
+          <section aria-labelledby={`review-${f.application.id}`}>
+            <h2 id={`review-${f.application.id}`}>{f.procedure.title[request.locale]}</h2>
+            <SummaryList rows={rowsOf(f.application.id)} />
+          </section>
+        ))}
+        {gap ? (
+          <LevelNotice request={request} gap={gap} back={`/applications/${bulk.id}/review`} />
+        ) : (
+          <form method="post" action={`/applications/${bulk.id}/submit`}>
+            <input type="hidden" name="_csrf" value={pageCsrfToken(reply)} />
+            <input type="hidden" name="submissionKey" value={bulk.submissionKey} />
+            <p>{bulk.practice ? say(request, PRACTICE_NOTE) : say(request, { ja: `「申請する」を押すと、${flow.forms.length}件の申請がそれぞれの担当課に送られます。`, en: `Pressing "Apply" sends ${flow.forms.length} application(s) to their departments.` })}</p>
+            <Button>{bulk.practice ? say(request, { ja: '申請する（練習）', en: 'Apply (practice)' }) : say(request, { ja: '申請する', en: 'Apply' })}</Button>
+          </form>
+        )}
+      </>
+    ));
+  };
+  app.get<{ Params: { id: string } }>('/applications/:id/review', async (request, reply) => {
+    const loaded = await loadBulk(request, reply);
+    if (!loaded) return reply;
+    if (loaded.bulk.status !== 'draft') return reply.redirect(`/applications/${loaded.bulk.id}/done`, 303);
+    return sendReview(request, reply, loaded.account, await loadFlow(ctx.db, loaded.bulk), undefined);
+  });
+
+  app.post<{ Params: { id: string } }>('/applications/:id/submit', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const account = requireResident(request, reply);
+    if (!account) return reply;
+    const key = (request.body as Record<string, unknown> | undefined)?.submissionKey;
+    if (typeof key !== 'string' || !/^[0-9a-f-]{36}$/.test(key)) throw new AppError(PlatformErrors.BAD_REQUEST, { detail: { ja: '「submissionKey」がありません。確認のページからもう一度申請してください', en: '"submissionKey" is missing: apply again from the check page' } });
+    const bulk = await store.findBulk(ctx.db, request.params.id, applicantOf(account).accountId);
+    if (!bulk) {
+      // A practice application is gone once submitted: a retry of it finds its key.
+      const earlier = await proceduresDb(ctx.app.db).selectFrom('procedures_application_submissions').select('practice').where('submission_key', '=', key).executeTakeFirst();
+      if (earlier?.practice) return reply.redirect('/applications/practice/done', 303);
+      throw new AppError(PlatformErrors.NOT_FOUND);
+    }
+    if (bulk.status === 'draft' && key !== bulk.submissionKey) throw new AppError(PlatformErrors.BAD_REQUEST, { detail: { ja: '「submissionKey」がこの申請のものではありません', en: '"submissionKey" does not belong to this application' } });
+    const flow = await loadFlow(ctx.db, bulk);
+    // A procedure taken offline since the draft began can no longer be applied for here.
+    const closed = flow.forms.filter((f) => f.procedure.status !== 'published' || f.procedure.channel !== 'portal');
+    if (bulk.status === 'draft' && closed.length)
+      throw new AppError(PlatformErrors.CONFLICT, { detail: { ja: `「${closed.map((f) => f.procedure.title.ja).join('、')}」は、いまはこのポータルで申請できません。下書きから削除するか、担当課にお問い合わせください`, en: `"${closed.map((f) => f.procedure.title.en).join(', ')}" can no longer be applied for on this portal. Delete the draft or contact the department` } });
+    if (bulk.status === 'draft' && levelGap(account, flow.forms.map((f) => f.procedure))) return sendReview(request, reply, account, flow, undefined, 403);
+    const result = await submitApplication(ctx, flow, key, todayInJapanIso(), { actor: actorId(request.actor), ip: request.ip, requestId: request.id });
+    if (result.kind === 'incomplete') return sendReview(request, reply, account, flow, result.steps);
+    if (result.kind === 'practice' || (result.kind === 'already' && result.practice)) return reply.redirect('/applications/practice/done', 303);
+    if (result.kind === 'submitted') {
+      const titles = flow.forms.map((f, i) => `${f.procedure.title.ja}（受付番号 ${result.receipts[i]!.receiptNumber}）`).join('、');
+      const titlesEn = flow.forms.map((f, i) => `${f.procedure.title.en} (receipt ${result.receipts[i]!.receiptNumber})`).join(', ');
+      const note = { lgCode: bulk.lgCode, title: { ja: '申請を受け付けました', en: 'Your application was received' }, body: { ja: titles, en: titlesEn }, link: `/applications/${bulk.id}/done` };
+      await notify(ctx.app, bulk.applicantAccountId, note);
+      if (bulk.proxyAccountId) await notify(ctx.app, bulk.proxyAccountId, note);
+    }
+    return reply.redirect(`/applications/${bulk.id}/done`, 303);
+  });
+
+  // The person's own attachment, as a download (never shown inline: the type came from the content).
+  app.get<{ Params: { id: string; applicationId: string; key: string } }>('/applications/:id/files/:applicationId/:key', async (request, reply) => {
+    const loaded = await loadBulk(request, reply);
+    if (!loaded) return reply;
+    const application = loaded.bulk.applications.find((a) => a.id === request.params.applicationId);
+    const meta = application && /^[a-z][a-zA-Z0-9]{0,40}$/.test(request.params.key) ? (await listAttachments(ctx.db, application)).get(request.params.key) : undefined;
+    const data = meta && application ? await openAttachment(ctx.db, ctx.app.sealer, application, request.params.key) : undefined;
+    if (!meta || !data) throw new AppError(PlatformErrors.NOT_FOUND);
+    return reply
+      .header('content-type', meta.contentType)
+      .header('content-disposition', `attachment; filename="file.${meta.contentType === 'application/pdf' ? 'pdf' : meta.contentType === 'image/png' ? 'png' : 'jpg'}"; filename*=UTF-8''${encodeURIComponent(meta.filename)}`)
+      .header('cache-control', 'private, no-store')
+      .send(data);
+  });
+
+  app.get<{ Params: { id: string } }>('/applications/:id/done', async (request, reply) => {
+    if (request.params.id === 'practice') {
+      if (!requireResident(request, reply)) return reply;
+      const title = say(request, { ja: '練習の申請が終わりました', en: 'Your practice application is complete' });
+      return sendPage(reply, { title }, (
+        <>
+          <Panel title={title}>{say(request, { ja: '練習用のため、受付番号はありません', en: 'Practice only: there is no receipt number' })}</Panel>
+          <WarningText>{say(request, PRACTICE_NOTE)}</WarningText>
+          <p>{say(request, { ja: '本番の申請も、同じ手順で進みます。何度でも練習できます。', en: 'A real application goes the same way. You can practise as often as you like.' })}</p>
+          <p><a href="/account/applications">{say(request, { ja: '申請の一覧へ', en: 'Your applications' })}</a></p>
+        </>
+      ));
+    }
+    const loaded = await loadBulk(request, reply);
+    if (!loaded) return reply;
+    const { bulk } = loaded;
+    if (bulk.status === 'draft') return reply.redirect(`/applications/${bulk.id}`, 303);
+    const flow = await loadFlow(ctx.db, bulk);
+    const title = say(request, { ja: '申請を受け付けました', en: 'Your application was received' });
+    return sendPage(reply, { title }, (
+      <>
+        <Panel title={title}>{say(request, { ja: `${flow.forms.length}件の申請に、それぞれ受付番号があります`, en: `Each of the ${flow.forms.length} applications has its receipt number` })}</Panel>
+        <SummaryList rows={flow.forms.map((f) => ({ key: f.procedure.title[request.locale], value: <>{say(request, { ja: '受付番号', en: 'Receipt number' })} <strong class="receipt-number">{f.application.receiptNumber}</strong></> }))} />
+        <p>{say(request, { ja: '受付の知らせを通知に送りました。担当課が確認すると、状況が申請の一覧に表示されます。', en: 'We have sent you a notification. When each department checks your application, its status is shown in your applications.' })}</p>
+        <p><a href="/account/applications">{say(request, { ja: '申請の一覧へ', en: 'Your applications' })}</a></p>
+      </>
+    ));
+  });
+}
+
+export function LevelNotice(props: { request: FastifyRequest; gap: 'A' | 'B'; back: string }) {
+  const { request, gap, back } = props;
+  return (
+    <WarningText>
+      {gap === 'A'
+        ? say(request, { ja: 'この申請には、マイナンバーカードによる本人確認（レベルA）が必要です。申請する前に、カードで本人確認をしてください。', en: 'This application needs an identity check with your My Number card (level A). Check your identity with the card before applying.' })
+        : say(request, { ja: 'この申請には、本人確認書類による確認（レベルB）が必要です。', en: 'This application needs an identity check with an identity document (level B).' })}{' '}
+      <a href={`/login/step-up?level=${gap}&return=${encodeURIComponent(back)}`}>{gap === 'A' ? say(request, { ja: 'マイナンバーカードで本人確認をする', en: 'Check my identity with the My Number card' }) : say(request, { ja: '本人確認の方法を見る', en: 'How to have your identity checked' })}</a>
+    </WarningText>
+  );
+}

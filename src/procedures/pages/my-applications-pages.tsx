@@ -1,0 +1,153 @@
+// My page rows for applications (003B P6): history with status and receipt numbers, drafts to
+// resume or delete, withdraw (取下げ) what nobody has received yet, and copy a past application
+// into a new draft.
+//   GET  /account/applications
+//   POST /applications/{id}/delete                         a draft
+//   GET|POST /account/applications/{lgCode}/{id}/withdraw  confirm, then withdraw (audited)
+//   POST /account/applications/{lgCode}/{id}/copy           a new draft with the same answers
+import type { FastifyInstance } from 'fastify';
+import { appendAudit } from '../../platform/audit/audit-log.ts';
+import { actorId } from '../../platform/authz/actor.ts';
+import { AppError, PlatformErrors } from '../../platform/errors.ts';
+import { Button } from '../../platform/ui/components/button/button.tsx';
+import { Table } from '../../platform/ui/components/table/table.tsx';
+import { Tag } from '../../platform/ui/components/tag/tag.tsx';
+import { pageCsrfToken, sendPage } from '../../platform/ui/render.tsx';
+import { notify } from '../../portal/exports.ts';
+import { ApplicationStore } from '../applications/application-store.ts';
+import { findProcedure } from '../catalog/catalog-store.ts';
+import { sharedValuesFrom } from '../applications/bulk-application.ts';
+import { findVersion, loadDictionary } from '../forms/form-store.ts';
+import type { ApplicationStatus } from '../db/schema.ts';
+import { proceduresDb } from '../db/schema.ts';
+import type { ProceduresContext } from '../procedures-context.ts';
+import { applicantOf, requireResident, say } from './application-pages.tsx';
+
+const STATUS: Record<ApplicationStatus, { ja: string; en: string }> = {
+  draft: { ja: '下書き', en: 'Draft' },
+  submitted: { ja: '申請済み（受付待ち）', en: 'Submitted' },
+  received: { ja: '受付済み', en: 'Received' },
+  returned: { ja: '差戻し', en: 'Returned for correction' },
+  resubmitted: { ja: '再申請済み', en: 'Resubmitted' },
+  approved: { ja: '承認', en: 'Approved' },
+  rejected: { ja: '却下', en: 'Rejected' },
+  withdrawn: { ja: '取下げ', en: 'Withdrawn' },
+};
+
+export async function myApplicationsPages(app: FastifyInstance, ctx: ProceduresContext): Promise<void> {
+  const store = new ApplicationStore(ctx.app.sealer);
+  const titleOf = async (lgCode: string, code: string, locale: 'ja' | 'en') => (await findProcedure(ctx.db, lgCode, code))?.title[locale] ?? code;
+
+  app.get('/account/applications', async (request, reply) => {
+    const account = requireResident(request, reply);
+    if (!account) return reply;
+    const owner = applicantOf(account).accountId;
+    const [drafts, submitted] = await Promise.all([store.listDrafts(ctx.db, owner), store.listSubmitted(ctx.db, owner)]);
+    const { locale } = request;
+    const csrf = pageCsrfToken(reply);
+    const title = say(request, { ja: '申請の一覧', en: 'Your applications' });
+    const draftRows = await Promise.all(drafts.map(async (d) => [
+      { content: <>{(await Promise.all(d.procedures.map((p) => titleOf(p.lgCode, p.code, locale)))).join('、')}{d.practice && <> <Tag tone="warning">{say(request, { ja: '練習', en: 'Practice' })}</Tag></>}</> },
+      d.updatedAt.toLocaleString(locale === 'ja' ? 'ja-JP' : 'en-GB', { timeZone: 'Asia/Tokyo' }),
+      { content: <>
+        <a href={`/applications/${d.id}`}>{say(request, { ja: '続ける', en: 'Continue' })}</a>
+        <form method="post" action={`/applications/${d.id}/delete`} class="inline-form">
+          <input type="hidden" name="_csrf" value={csrf} />
+          <Button variant="secondary">{say(request, { ja: '下書きを削除', en: 'Delete draft' })}</Button>
+        </form>
+      </> },
+    ]));
+    const rows = await Promise.all(submitted.map(async (a) => [
+      await titleOf(a.lgCode, a.procedureCode, locale),
+      a.receiptNumber ?? '',
+      { content: <Tag tone={a.status === 'withdrawn' || a.status === 'rejected' ? 'neutral' : a.status === 'returned' ? 'warning' : 'info'}>{STATUS[a.status][locale]}</Tag> },
+      { content: <>
+        {a.status === 'submitted' && <><a href={`/account/applications/${a.lgCode}/${a.id}/withdraw`}>{say(request, { ja: '取り下げる', en: 'Withdraw' })}</a>{' '}</>}
+        <form method="post" action={`/account/applications/${a.lgCode}/${a.id}/copy`} class="inline-form">
+          <input type="hidden" name="_csrf" value={csrf} />
+          <Button variant="secondary">{say(request, { ja: 'コピーして新しく申請', en: 'Copy into a new application' })}</Button>
+        </form>
+      </> },
+    ]));
+    return sendPage(reply, { title, backLink: { href: '/account' } }, (
+      <>
+        <h1>{title}</h1>
+        <h2>{say(request, { ja: '下書き', en: 'Drafts' })}</h2>
+        {draftRows.length ? <Table id="drafts" caption={say(request, { ja: '続きから入力できる下書き', en: 'Drafts you can continue' })} captionSize="s" head={[say(request, { ja: '手続', en: 'Procedures' }), say(request, { ja: '最後に保存した日時', en: 'Last saved' }), say(request, { ja: '操作', en: 'Actions' })]} rows={draftRows} /> : <p>{say(request, { ja: '下書きはありません。', en: 'You have no drafts.' })}</p>}
+        <h2>{say(request, { ja: '申請した手続', en: 'Submitted applications' })}</h2>
+        {rows.length ? <Table id="submitted" caption={say(request, { ja: '受付番号と状況', en: 'Receipt numbers and status' })} captionSize="s" head={[say(request, { ja: '手続', en: 'Procedure' }), say(request, { ja: '受付番号', en: 'Receipt number' }), say(request, { ja: '状況', en: 'Status' }), say(request, { ja: '操作', en: 'Actions' })]} rows={rows} /> : <p>{say(request, { ja: '申請した手続はまだありません。', en: 'You have not applied for anything yet.' })}</p>}
+        <h2>{say(request, { ja: '申請の練習', en: 'Practise applying' })}</h2>
+        <p>{say(request, { ja: 'オンライン申請が初めての方は、どこにも送られない練習用の手続で試せます。', en: 'New to applying online? Try the practice procedure: nothing is sent anywhere.' })}</p>
+        <p><a href={`/applications/new?procedure=${encodeURIComponent(PRACTICE_PROCEDURE)}`}>{say(request, { ja: '練習用の手続で試す', en: 'Try the practice procedure' })}</a></p>
+      </>
+    ));
+  });
+
+  app.post<{ Params: { id: string } }>('/applications/:id/delete', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const account = requireResident(request, reply);
+    if (!account) return reply;
+    if (!(await store.deleteDraft(ctx.db, request.params.id, applicantOf(account).accountId))) throw new AppError(PlatformErrors.NOT_FOUND);
+    return reply.redirect('/account/applications', 303);
+  });
+
+  type P = { lgCode: string; id: string };
+  app.get<{ Params: P }>('/account/applications/:lgCode/:id/withdraw', async (request, reply) => {
+    const account = requireResident(request, reply);
+    if (!account) return reply;
+    const found = await store.findApplication(ctx.db, request.params.lgCode, request.params.id, applicantOf(account).accountId);
+    if (!found || found.practice) throw new AppError(PlatformErrors.NOT_FOUND);
+    const title = say(request, { ja: 'この申請を取り下げますか', en: 'Withdraw this application?' });
+    return sendPage(reply, { title, backLink: { href: '/account/applications' } }, (
+      <>
+        <h1>{title}</h1>
+        <p>{await titleOf(found.lgCode, found.procedureCode, request.locale)}（{say(request, { ja: '受付番号', en: 'Receipt number' })} {found.receiptNumber}）</p>
+        {found.status === 'submitted' ? (
+          <form method="post" action={request.url}>
+            <input type="hidden" name="_csrf" value={pageCsrfToken(reply)} />
+            <p>{say(request, { ja: '取り下げると、この申請は審査されません。元に戻すことはできません。', en: 'A withdrawn application is not processed. This cannot be undone.' })}</p>
+            <Button variant="warning">{say(request, { ja: '取り下げる', en: 'Withdraw' })}</Button>
+          </form>
+        ) : (
+          <p>{say(request, { ja: '担当課が受け付けたため、この画面からは取り下げられません。担当課にご連絡ください。', en: 'The department has received it, so it can no longer be withdrawn here. Please contact the department.' })}</p>
+        )}
+      </>
+    ));
+  });
+
+  app.post<{ Params: P }>('/account/applications/:lgCode/:id/withdraw', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const account = requireResident(request, reply);
+    if (!account) return reply;
+    const owner = applicantOf(account).accountId;
+    const found = await store.findApplication(ctx.db, request.params.lgCode, request.params.id, owner);
+    if (!found || found.practice) throw new AppError(PlatformErrors.NOT_FOUND);
+    const withdrawn = await ctx.app.db.transaction().execute(async (trx) => {
+      const ok = await store.transition(proceduresDb(trx), found, 'submitted', 'withdrawn', actorId(request.actor));
+      if (ok) await appendAudit(trx, { actor: actorId(request.actor), action: 'procedures.application_withdrawn', lgCode: found.lgCode, subject: `application:${found.lgCode}/${found.id}`, ip: request.ip, requestId: request.id, details: { receiptNumber: found.receiptNumber } });
+      return ok;
+    });
+    if (!withdrawn) throw new AppError(PlatformErrors.CONFLICT, { detail: { ja: 'この申請は受付済みか取下げ済みのため、取り下げられません', en: 'This application was already received or withdrawn' } });
+    await notify(ctx.app, owner, { lgCode: found.lgCode, title: { ja: '申請を取り下げました', en: 'Your application was withdrawn' }, body: { ja: `受付番号 ${found.receiptNumber}`, en: `Receipt number ${found.receiptNumber}` }, link: '/account/applications' });
+    return reply.redirect('/account/applications', 303);
+  });
+
+  app.post<{ Params: P }>('/account/applications/:lgCode/:id/copy', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const account = requireResident(request, reply);
+    if (!account) return reply;
+    const applicant = applicantOf(account);
+    const found = await store.findApplication(ctx.db, request.params.lgCode, request.params.id, applicant.accountId);
+    if (!found || found.practice) throw new AppError(PlatformErrors.NOT_FOUND);
+    const procedure = await findProcedure(ctx.db, found.lgCode, found.procedureCode);
+    if (!procedure?.formVersionId || procedure.status !== 'published') throw new AppError(PlatformErrors.CONFLICT, { detail: { ja: 'この手続は、いまはオンラインで申請できません', en: 'This procedure cannot be applied for online now' } });
+    // The stored values hold the shared answers under the form's keys: the new draft asks the
+    // shared questions again (prefilled from the copy by the same names) on the current version.
+    const definition = (await findVersion(ctx.db, found.lgCode, { id: procedure.formVersionId }))!.definition;
+    // Attachments are not copied: their names are dropped so the file fields ask again.
+    const files = definition.pages.flatMap((p) => p.fields).filter((f) => f.type === 'file').map((f) => f.key);
+    const own = Object.fromEntries(Object.entries(found.own.values).filter(([name]) => !files.includes(name)));
+    const id = await store.createBulk(ctx.db, { lgCode: found.lgCode, applicant, lifeEventCode: null, practice: false, shared: { values: sharedValuesFrom(definition, await loadDictionary(ctx.db), found.own.values), prefilled: [], prefill: 'no' }, procedures: [{ lgCode: found.lgCode, code: found.procedureCode, formVersionId: procedure.formVersionId, own, copiedFrom: found.id }] });
+    await ctx.app.db.transaction().execute(async (trx) => appendAudit(trx, { actor: actorId(request.actor), action: 'procedures.application_copied', lgCode: found.lgCode, subject: `application:${found.lgCode}/${found.id}`, ip: request.ip, requestId: request.id, details: { bulkId: id } }));
+    return reply.redirect(`/applications/${id}/review`, 303);
+  });
+}
+
+export const PRACTICE_PROCEDURE = '070009/renshu-shinsei';
