@@ -15,6 +15,7 @@ import { seedProceduresDemo } from './demo-seed.ts';
 import en from './locales/en.json' with { type: 'json' };
 import ja from './locales/ja.json' with { type: 'json' };
 import { applicationPages } from './pages/application-pages.tsx';
+import { addApplicationsSection } from './pages/home-section.tsx';
 import { catalogPages } from './pages/catalog-pages.tsx';
 import { myApplicationsPages } from './pages/my-applications-pages.tsx';
 import { formPreviewPages } from './pages/form-preview-pages.tsx';
@@ -45,6 +46,7 @@ export const proceduresModule = defineModule({
   },
   routes: async (fastify, app) => {
     const ctx = contextOf(app);
+    addApplicationsSection(ctx);
     await catalogApi(fastify, ctx);
     await navigationsApi(fastify, ctx);
     await formsApi(fastify, ctx);

@@ -23,7 +23,7 @@ import { proceduresDb } from '../db/schema.ts';
 import type { ProceduresContext } from '../procedures-context.ts';
 import { applicantOf, requireResident, say } from './application-pages.tsx';
 
-const STATUS: Record<ApplicationStatus, { ja: string; en: string }> = {
+export const STATUS: Record<ApplicationStatus, { ja: string; en: string }> = {
   draft: { ja: '下書き', en: 'Draft' },
   submitted: { ja: '申請済み（受付待ち）', en: 'Submitted' },
   received: { ja: '受付済み', en: 'Received' },

@@ -158,6 +158,8 @@ describe('bulk application', () => {
     assert.match(notes[0]!.body_ja, new RegExp(rows[1]!.receipt_number!));
     const events = await proceduresDb(app.ctx.db).selectFrom('procedures_application_events').selectAll().where('application_id', 'in', rows.map((r) => r.id)).execute();
     assert.equal(events.length, 2);
+    // Her home page shows the procedures she applied for, with their receipt numbers.
+    assert.match(mainText((await hanako.get('/')).text), new RegExp(`あなたの申請[\\s\\S]*${rows[0]!.receipt_number}`));
   });
 
   it('keeps applications to their owner: another resident gets 404 everywhere', async () => {
