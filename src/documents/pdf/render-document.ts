@@ -1,14 +1,16 @@
 // Lays out an issued document as an A4 PDF in Japanese. The font is Noto Sans JP (OFL-1.1), the
 // TrueType build in the @expo-google-fonts/noto-sans-jp npm package, which covers JIS X 0213 (髙,
-// 﨑, 𠮷…). The whole font is embedded (about 3 MB per document): @pdf-lib/fontkit's subsetter
-// drops most CJK glyphs of this font (and writes CFF subsets of the .otf builds that poppler
-// rejects), which we saw rendering with pdftoppm. docs/documents.md notes it as work to do.
+// 﨑, 𠮷…). Only the characters a document uses are embedded: HarfBuzz's subsetter (subset-font,
+// WebAssembly) cuts the font first and pdf-lib embeds the result whole, so a document is tens of
+// kilobytes. Not pdf-lib's own subsetting: @pdf-lib/fontkit dropped most CJK glyphs of this font
+// (and wrote CFF subsets of the .otf builds that poppler rejects), as pdftoppm showed.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import fontkit from '@pdf-lib/fontkit';
 import { PDFDocument, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
 import QRCode from 'qrcode';
+import subsetFont from 'subset-font';
 import { englishDate, seirekiDate, warekiDate } from './japanese-dates.ts';
 
 export interface DocumentContent {
@@ -29,21 +31,50 @@ export interface DocumentContent {
 }
 
 const require = createRequire(import.meta.url);
-let fontCache: Uint8Array | undefined;
+let fontCache: { regular: Uint8Array; bold: Uint8Array } | undefined;
 
 /** The font files, read once, from beside the package's entry point. */
-export function japaneseFont(): Uint8Array {
+export function japaneseFonts(): { regular: Uint8Array; bold: Uint8Array } {
   if (!fontCache) {
     const dir = path.dirname(require.resolve('@expo-google-fonts/noto-sans-jp/package.json'));
-    fontCache = fs.readFileSync(path.join(dir, '400Regular', 'NotoSansJP_400Regular.ttf'));
+    fontCache = {
+      regular: fs.readFileSync(path.join(dir, '400Regular', 'NotoSansJP_400Regular.ttf')),
+      bold: fs.readFileSync(path.join(dir, '700Bold', 'NotoSansJP_700Bold.ttf')),
+    };
   }
   return fontCache;
 }
 
 const A4 = [595.28, 841.89] as const;
+// The fixed wording, in one place so the font subset is sure to hold its characters.
+const fixedText = {
+  honorific: '　様',
+  signedNote: '（職責署名による電子署名付き / digitally signed by the office holder）',
+  verifyHeading: '真正性の確認 / Verify this document',
+  codeLabel: '確認コード Verification code: ',
+  verifyHowJa: 'このPDFファイルを上記ページに提出すると、発行元と改ざんの有無を確認できます。',
+  verifyHowEn: 'Issued . Upload this file there to check who issued it and that it is unaltered.',
+  dateJoin: '（）',
+};
 const margin = 64;
 const ink = rgb(0.1, 0.1, 0.1);
 const grey = rgb(0.4, 0.4, 0.4);
+
+// Characters map one to one onto glyphs: no ligatures ("fi" came out as one glyph and a gap).
+const noShaping = { liga: false, clig: false, calt: false, rlig: false, kern: false, frac: false, numr: false, dnom: false };
+
+// fontkit guesses the script of each string; for Latin text this font's lookups replace the digits
+// with glyphs that pdf-lib spaces as if full width ("3 0 0 0" in pdftoppm output). Laying out every
+// string as Han keeps the plain glyphs, which is right for Japanese documents anyway.
+const hanScriptFontkit = {
+  create(bytes: Uint8Array, name?: string) {
+    const font = fontkit.create(bytes, name);
+    // fontkit's layout takes the script as its third argument; @pdf-lib/fontkit's types omit it.
+    const layout = font.layout.bind(font) as (text: string, features: unknown, script: string) => ReturnType<typeof font.layout>;
+    font.layout = (text: string, features?: Parameters<typeof font.layout>[1]) => layout(text, features, 'hani');
+    return font;
+  },
+} as typeof fontkit;
 
 /** Breaks text into lines that fit `width`, character by character (Japanese has no spaces). */
 export function wrap(text: string, font: PDFFont, size: number, width: number): string[] {
@@ -69,10 +100,13 @@ function textRight(page: PDFPage, text: string, y: number, font: PDFFont, size: 
 /** An unsigned PDF of the document (the signature is added by sign-pdf.ts). */
 export async function renderDocument(content: DocumentContent): Promise<PDFDocument> {
   const pdf = await PDFDocument.create();
-  pdf.registerFontkit(fontkit);
-  // One weight only: each embedded weight adds its whole font file.
-  const regular = await pdf.embedFont(japaneseFont(), { subset: false });
-  const bold = regular;
+  pdf.registerFontkit(hanScriptFontkit);
+  // Every character the page may draw: the content, the fixed wording below and printable ASCII.
+  const ascii = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join('');
+  const used = [ascii, ...Object.values(fixedText), content.municipality, content.issuerTitle, content.title, content.number, warekiDate(content.issuedAt), seirekiDate(content.issuedAt), englishDate(content.issuedAt), content.recipientName, content.statement, content.verificationCode, content.verificationUrl, ...content.fields.flatMap((f) => [f.label, f.value])].join('');
+  const fonts = japaneseFonts();
+  const regular = await pdf.embedFont(await subsetFont(fonts.regular, used, { targetFormat: 'truetype' }), { subset: false, features: noShaping });
+  const bold = await pdf.embedFont(await subsetFont(fonts.bold, used, { targetFormat: 'truetype' }), { subset: false, features: noShaping });
   pdf.setTitle(`${content.title} ${content.number}`);
   pdf.setAuthor(content.issuerTitle);
   pdf.setCreator('Tsunagu');
@@ -90,7 +124,7 @@ export async function renderDocument(content: DocumentContent): Promise<PDFDocum
   const titleSize = 22;
   page.drawText(content.title, { x: (A4[0] - bold.widthOfTextAtSize(content.title, titleSize)) / 2, y, size: titleSize, font: bold, color: ink });
   y -= 56;
-  page.drawText(`${content.recipientName}　様`, { x: margin, y, size: 14, font: regular, color: ink });
+  page.drawText(`${content.recipientName}${fixedText.honorific}`, { x: margin, y, size: 14, font: regular, color: ink });
   y -= 40;
   for (const line of wrap(content.statement, regular, 11.5, width)) {
     page.drawText(line, { x: margin, y, size: 11.5, font: regular, color: ink });
@@ -109,7 +143,7 @@ export async function renderDocument(content: DocumentContent): Promise<PDFDocum
   y -= 40;
   textRight(page, content.issuerTitle, y, bold, 15);
   y -= 18;
-  textRight(page, '（職責署名による電子署名付き / digitally signed by the office holder）', y, regular, 8.5);
+  textRight(page, fixedText.signedNote, y, regular, 8.5);
 
   // The verification box: anyone can check the document on the public page, by file or by code.
   const qr = await QRCode.toBuffer(`${content.verificationUrl}?code=${encodeURIComponent(content.verificationCode)}`, { type: 'png', margin: 1, width: 240, errorCorrectionLevel: 'M' });
@@ -118,10 +152,10 @@ export async function renderDocument(content: DocumentContent): Promise<PDFDocum
   page.drawRectangle({ x: margin, y: margin, width, height: 110, borderColor: grey, borderWidth: 0.75 });
   page.drawImage(image, { x: margin + 10, y: margin + 10, width: 90, height: 90 });
   const tx = margin + 115;
-  page.drawText('真正性の確認 / Verify this document', { x: tx, y: boxTop - 22, size: 11, font: bold, color: ink });
-  page.drawText(`確認コード Verification code: ${content.verificationCode}`, { x: tx, y: boxTop - 44, size: 10.5, font: regular, color: ink });
+  page.drawText(fixedText.verifyHeading, { x: tx, y: boxTop - 22, size: 11, font: bold, color: ink });
+  page.drawText(`${fixedText.codeLabel}${content.verificationCode}`, { x: tx, y: boxTop - 44, size: 10.5, font: regular, color: ink });
   page.drawText(content.verificationUrl, { x: tx, y: boxTop - 62, size: 10, font: regular, color: ink });
-  page.drawText('このPDFファイルを上記ページに提出すると、発行元と改ざんの有無を確認できます。', { x: tx, y: boxTop - 82, size: 8.5, font: regular, color: grey });
+  page.drawText(fixedText.verifyHowJa, { x: tx, y: boxTop - 82, size: 8.5, font: regular, color: grey });
   page.drawText(`Issued ${englishDate(content.issuedAt)}. Upload this file there to check who issued it and that it is unaltered.`, { x: tx, y: boxTop - 96, size: 7, font: regular, color: grey });
   return pdf;
 }
