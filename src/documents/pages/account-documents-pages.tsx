@@ -34,6 +34,7 @@ export async function accountDocumentsPages(app: FastifyInstance, ctx: AppContex
             rows={rows.map((r) => [{ content: <a href={`/account/documents/${r.id}`}>{r.title}</a> }, r.number, formatDateTime(r.issued_at, locale), { content: <Tag tone={r.revoked_at ? 'neutral' : 'success'}>{t(r.revoked_at ? 'documents.revoked' : 'documents.valid')}</Tag> }])} />
         )}
         <p><a href="/verify">{t('documents.verify.title')}</a></p>
+        <p class="hint">{t('documents.accountId', { id: who.accountId })}</p>
       </>
     ));
   });
