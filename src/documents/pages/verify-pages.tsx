@@ -8,6 +8,7 @@ import type { AppContext } from '../../platform/module.ts';
 import { Button } from '../../platform/ui/components/button/button.tsx';
 import { FileUpload } from '../../platform/ui/components/file-upload/file-upload.tsx';
 import { SummaryList } from '../../platform/ui/components/summary-list/summary-list.tsx';
+import { Tag } from '../../platform/ui/components/tag/tag.tsx';
 import { TextInput } from '../../platform/ui/components/text-input/text-input.tsx';
 import { formatDateTime } from '../../platform/i18n/dates.ts';
 import { sendPage } from '../../platform/ui/render.tsx';
@@ -38,8 +39,8 @@ export async function verifyPages(app: FastifyInstance, ctx: AppContext): Promis
       <>
         <h1>{t('documents.verify.title')}</h1>
         {result && (
-          <section aria-labelledby="verdict" class={good ? 'panel' : 'warning-box'} role="status">
-            <h2 id="verdict">{t(`documents.verdict.${result.verdict}`)}</h2>
+          <section aria-labelledby="verdict" class="inset-text" role="status">
+            <h2 id="verdict"><Tag tone={good ? 'success' : 'warning'}>{t(good ? 'documents.verdictTag.good' : 'documents.verdictTag.bad')}</Tag> {t(`documents.verdict.${result.verdict}`)}</h2>
             <p>{t(`documents.verdictLead.${result.verdict}`)}</p>
             {doc && (
               <SummaryList rows={[
@@ -57,7 +58,7 @@ export async function verifyPages(app: FastifyInstance, ctx: AppContext): Promis
         <p class="lead">{t('documents.verify.lead')}</p>
         <form method="post" action="/verify" enctype="multipart/form-data" novalidate>
           <FileUpload name="file" label={t('documents.verify.file')} hint={t('documents.verify.fileHint')} accept="application/pdf" errorMessage={state.error?.field === 'file' ? state.error.text : undefined} />
-          <TextInput name="code" label={t('documents.verify.code')} hint={t('documents.verify.codeHint')} width="10" value={state.code} errorMessage={state.error?.field === 'code' ? state.error.text : undefined} />
+          <TextInput name="code" label={t('documents.verify.code')} hint={t('documents.verify.codeHint')} width="20" value={state.code} errorMessage={state.error?.field === 'code' ? state.error.text : undefined} />
           <Button type="submit">{t('documents.verify.submit')}</Button>
         </form>
       </>
