@@ -1,7 +1,7 @@
 // Issuing and revoking a document: render, sign with the municipality's office-holder key,
 // record (number, hashes, recipient, signer; the PDF sealed, as it carries personal data), audit,
 // and tell the resident. Callers have checked permissions; this checks the facts.
-import { createHash, randomInt } from 'node:crypto';
+import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { appendAudit } from '../platform/audit/audit-log.ts';
 import type { AppContext } from '../platform/module.ts';
 import { notify } from '../portal/exports.ts';
@@ -79,9 +79,12 @@ export async function issueDocument(app: AppContext, input: IssueDocumentInput):
     const reading = await readSignature(pdf);
     if (!reading.ok) throw new Error(`the document just signed does not verify: ${reading.detail}`);
     const sha256 = createHash('sha256').update(pdf).digest('hex');
+    // The id is made here so the PDF is sealed bound to its row and stored in the same statement.
+    const id = randomUUID();
     const inserted = await db
       .insertInto('documents_issued')
       .values({
+        id,
         lg_code: input.lgCode,
         number,
         kind: input.kind,
@@ -91,7 +94,7 @@ export async function issueDocument(app: AppContext, input: IssueDocumentInput):
         sha256,
         signed_digest: reading.signedDigest,
         signer_fingerprint: identity.fingerprint,
-        pdf_sealed: '',
+        pdf_sealed: app.sealer.seal(pdf.toString('base64'), `documents_issued.pdf:${id}`),
         issued_by: input.issuedBy,
         issued_at: issuedAt,
       })
@@ -102,8 +105,6 @@ export async function issueDocument(app: AppContext, input: IssueDocumentInput):
       if (attempt < 5) continue;
       throw new AppError(DocumentsErrors.BUSY);
     }
-    // The sealed PDF is bound to its row id, so a copied value does not open under another row.
-    await db.updateTable('documents_issued').set({ pdf_sealed: app.sealer.seal(pdf.toString('base64'), `documents_issued.pdf:${inserted.id}`) }).where('id', '=', inserted.id).execute();
     await appendAudit(app.db, { actor: input.issuedBy, action: 'documents.issued', lgCode: input.lgCode, subject: inserted.id, ip: input.meta?.ip ?? null, requestId: input.meta?.requestId ?? null, details: { number, kind: input.kind, sha256 } });
     await notify(app, input.accountId, {
       lgCode: input.lgCode,
