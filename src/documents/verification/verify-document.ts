@@ -46,7 +46,8 @@ async function chainsToCa(signer: x509.X509Certificate, cas: x509.X509Certificat
 }
 
 export async function verifyFile(app: AppContext, file: Buffer): Promise<Verification> {
-  const reading = await readSignature(file);
+  // Whatever an uploaded file holds, the answer is a verdict, never a server error.
+  const reading = await readSignature(file).catch(() => ({ ok: false as const, problem: 'malformed_signature' as const, detail: 'the signature cannot be read' }));
   if (!reading.ok) {
     const verdict: Verdict = reading.problem === 'bad_signature' || reading.problem === 'partial_coverage' || reading.problem === 'several_signatures' ? 'altered' : 'not_signed';
     return { verdict, detail: reading.detail };
