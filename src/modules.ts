@@ -10,5 +10,6 @@ import { optinModule } from './optin/module.ts';
 import { proceduresModule } from './procedures/module.ts';
 import { portalModule } from './portal/module.ts';
 import { reservationsModule } from './reservations/module.ts';
+import { documentsModule } from './documents/module.ts';
 
-export const installedModules: TsunaguModule[] = [tenancyModule, authzModule, auditModule, identityModule, optinModule, proceduresModule, portalModule, reservationsModule, brokerModule];
+export const installedModules: TsunaguModule[] = [tenancyModule, authzModule, auditModule, identityModule, optinModule, proceduresModule, portalModule, reservationsModule, documentsModule, brokerModule];

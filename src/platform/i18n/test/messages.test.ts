@@ -62,6 +62,8 @@ const DYNAMIC_PREFIXES = [
   'portal.staff.done.', // portal/notices/staff-notice-pages.tsx: one per completed action
   'reservations.error.', // reservations/pages/reservation-pages.tsx: one per refused booking
   'reservations.status.', // reservations/pages/reservation-pages.tsx: one per booking status
+  'documents.verdict.', // documents/pages/verify-pages.tsx: one per verification verdict
+  'documents.verdictLead.', // documents/pages/verify-pages.tsx: one per verification verdict
   'ui.era.', // ui/components/date-input/date-input.tsx: one per Japanese era
   'ui.dateInput.', // ui/components/date-input/date-input.tsx: the year, month and day box labels
 ];
