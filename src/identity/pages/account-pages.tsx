@@ -63,8 +63,9 @@ export async function accountPages(app: FastifyInstance, ctx: IdentityContext): 
             { key: t('identity.account.level'), value: <><Tag tone={account.assuranceLevel === 'C' ? 'neutral' : 'success'}>{t(`identity.level.${account.assuranceLevel}`)}</Tag> <span class="hint-inline">{t(`identity.levelAbout.${account.assuranceLevel}`)}</span></> },
             ...(account.kind === 'resident'
               ? [
-                  // Applications (src/procedures/), visit bookings (src/reservations/) and the portal's notifications centre (src/portal/notifications/).
+                  // Applications (src/procedures/), issued documents (src/documents/), visit bookings (src/reservations/) and the portal's notifications centre (src/portal/notifications/).
                   { key: t('identity.account.applications'), value: t('identity.account.applicationsLead'), actions: [{ href: '/account/applications', text: t('identity.account.open'), visuallyHiddenText: t('identity.account.applications') }] },
+                  { key: t('identity.account.documents'), value: t('identity.account.documentsLead'), actions: [{ href: '/account/documents', text: t('identity.account.open'), visuallyHiddenText: t('identity.account.documents') }] },
                   { key: t('identity.account.reservations'), value: t('identity.account.reservationsLead'), actions: [{ href: '/account/reservations', text: t('identity.account.open'), visuallyHiddenText: t('identity.account.reservations') }] },
                   { key: t('identity.account.notifications'), value: t('identity.account.notificationsLead'), actions: [{ href: '/account/notifications', text: t('identity.account.open'), visuallyHiddenText: t('identity.account.notifications') }] },
                   { key: t('identity.profile.title'), value: t('identity.account.profileLead'), actions: [{ href: '/account/profile', text: t('identity.account.open'), visuallyHiddenText: t('identity.profile.title') }] },
