@@ -12,8 +12,8 @@ import { ProfileStore, type PersonalDetails } from './profile/profile.ts';
 
 export type { BasicFour } from './jpki/basic-four.ts';
 export type { PersonalDetails } from './profile/profile.ts';
-/** For pages behind login: the signed-in account, or a redirect to the (staff) login page. */
-export { requireSignedIn } from './pages/page-helpers.ts';
+/** For pages behind login: the signed-in account (any, or staff only), or a redirect to the (staff) login page. */
+export { requireSignedIn, requireStaff, signedIn } from './pages/page-helpers.ts';
 export { clientIdOf } from './oidc/token-authenticator.ts';
 
 export interface AccountSummary {

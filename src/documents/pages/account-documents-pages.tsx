@@ -13,8 +13,7 @@ import { sendPage } from '../../platform/ui/render.tsx';
 import { documentsDb } from '../db/schema.ts';
 import { DocumentsErrors } from '../errors.ts';
 import { documentPdfFor } from '../issue-document.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { isUuid } from '../../platform/uuid.ts';
 
 export async function accountDocumentsPages(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const db = documentsDb(ctx.db);
@@ -43,7 +42,7 @@ export async function accountDocumentsPages(app: FastifyInstance, ctx: AppContex
     const who = requireSignedIn(request, reply);
     if (!who) return reply;
     const { t, locale } = request;
-    const row = UUID.test(request.params.id) ? await db.selectFrom('documents_issued').select(columns).where('id', '=', request.params.id).where('account_id', '=', who.accountId).executeTakeFirst() : undefined;
+    const row = isUuid(request.params.id) ? await db.selectFrom('documents_issued').select(columns).where('id', '=', request.params.id).where('account_id', '=', who.accountId).executeTakeFirst() : undefined;
     if (!row) throw new AppError(DocumentsErrors.NOT_FOUND);
     const issuer = (await ctx.tenants.get(row.lg_code))?.name[locale] ?? row.lg_code;
     return sendPage(reply, { title: row.title, backLink: { href: '/account/documents' } }, (

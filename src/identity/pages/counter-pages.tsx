@@ -20,7 +20,7 @@ import { IDENTITY_DOCUMENTS, type IdentityDocument } from '../db/schema.ts';
 import type { IdentityContext } from '../identity-context.ts';
 import { ProfileStore } from '../profile/profile.ts';
 import { text } from './form-checks.ts';
-import { metaOf, requireSignedIn, sensitiveRateLimit } from './page-helpers.ts';
+import { metaOf, requireSignedIn, requireStaff, sensitiveRateLimit } from './page-helpers.ts';
 
 export async function counterPages(app: FastifyInstance, ctx: IdentityContext): Promise<void> {
   app.get('/account/counter-code', async (request, reply) => {
@@ -81,20 +81,14 @@ export async function counterPages(app: FastifyInstance, ctx: IdentityContext): 
     ));
   };
 
-  const staffOnly = (request: FastifyRequest, reply: FastifyReply) => {
-    const who = requireSignedIn(request, reply);
-    if (who && who.accountKind !== 'staff') throw new AppError(PlatformErrors.FORBIDDEN);
-    return who;
-  };
-
   app.get('/staff/identity-check', async (request, reply) => {
-    if (!staffOnly(request, reply)) return reply;
+    if (!requireStaff(request, reply)) return reply;
     if ((await offices(request)).length === 0) throw new AppError(PlatformErrors.FORBIDDEN);
     return codePage(request, reply, {}, {});
   });
 
   app.post('/staff/identity-check', { preHandler: app.csrfProtection, config: sensitiveRateLimit(ctx) }, async (request, reply) => {
-    if (!staffOnly(request, reply)) return reply;
+    if (!requireStaff(request, reply)) return reply;
     const values = formValues(request.body);
     const office = text(values, 'office');
     const found = await lookUpCounterCode(ctx, request.actor, office, text(values, 'code'), metaOf(request));
@@ -139,7 +133,7 @@ export async function counterPages(app: FastifyInstance, ctx: IdentityContext): 
   };
 
   app.post('/staff/identity-check/record', { preHandler: app.csrfProtection }, async (request, reply) => {
-    if (!staffOnly(request, reply)) return reply;
+    if (!requireStaff(request, reply)) return reply;
     const values = formValues(request.body);
     const { t } = request;
     const office = text(values, 'office');

@@ -2,6 +2,7 @@
 // the request a use case records, and the gate for pages that need a signed-in person.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SignedInAccount } from '../../platform/authz/actor.ts';
+import { AppError, PlatformErrors } from '../../platform/errors.ts';
 import { safeReturnPath } from '../../platform/ui/preferences-routes.tsx';
 import { allowFormActionTo } from '../../platform/ui/render.tsx';
 import type { IdentityContext, RequestMeta } from '../identity-context.ts';
@@ -51,6 +52,13 @@ export function requireSignedIn(request: FastifyRequest, reply: FastifyReply): S
     const loginPage = request.url.startsWith('/staff') ? '/staff/login' : '/login';
     void reply.redirect(`${loginPage}?return=${encodeURIComponent(request.url)}`, 303);
   }
+  return account;
+}
+
+/** For staff pages: the staff account, a redirect to the staff login, or 403 for anyone else signed in. */
+export function requireStaff(request: FastifyRequest, reply: FastifyReply): SignedInAccount | undefined {
+  const account = requireSignedIn(request, reply);
+  if (account && account.accountKind !== 'staff') throw new AppError(PlatformErrors.FORBIDDEN);
   return account;
 }
 

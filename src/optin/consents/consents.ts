@@ -9,6 +9,7 @@ import type { Database } from '../../platform/db/database.ts';
 import type { OptinDatabase } from '../db/schema.ts';
 import type { OptinContext } from '../optin-context.ts';
 import type { Localized, Provider, Service } from '../registry/registry.ts';
+import { isUuid } from '../../platform/uuid.ts';
 
 /** How long a resident has to answer a request before the service must ask again. */
 export const REQUEST_TTL_MINUTES = 30;
@@ -279,6 +280,3 @@ export class ConsentStore {
   }
 }
 
-export function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value);
-}

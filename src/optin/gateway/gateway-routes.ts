@@ -12,7 +12,7 @@
 // refused or failed — is written to their access log.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, PlatformErrors, type ErrorDefinition } from '../../platform/errors.ts';
-import { isUuid } from '../consents/consents.ts';
+import { isUuid } from '../../platform/uuid.ts';
 import type { AccessOutcome } from '../db/schema.ts';
 import { GatewayErrors, OptinErrors } from '../errors.ts';
 import type { OptinContext } from '../optin-context.ts';

@@ -3,9 +3,8 @@
 // gateway access stops at the next call), and every gateway access with a CSV export for audit.
 // Prefecture staff see every tenant's; municipal staff their own tenant's.
 //   GET /staff/gateway · POST /staff/gateway/services/{id}/status · GET /staff/gateway/access-log
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { SignedInAccount } from '../../platform/authz/actor.ts';
-import { requireSignedIn } from '../../identity/exports.ts';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { requireStaff } from '../../identity/exports.ts';
 import { AppError, PlatformErrors } from '../../platform/errors.ts';
 import { formValues } from '../../platform/ui/form-errors.ts';
 import { pageCsrfToken, sendPage } from '../../platform/ui/render.tsx';
@@ -23,13 +22,6 @@ import { AccessFilterForm, AccessTable, directory, filterQuery, readFilter, send
 
 const serviceTone = { pending: 'info', approved: 'success', rejected: 'neutral', suspended: 'error' } as const;
 
-/** Staff only: others are sent to the staff login (requireSignedIn does, for /staff paths) or refused. */
-function staffOnly(request: FastifyRequest, reply: FastifyReply): SignedInAccount | undefined {
-  const account = requireSignedIn(request, reply);
-  if (account && account.accountKind !== 'staff') throw new AppError(PlatformErrors.FORBIDDEN);
-  return account;
-}
-
 export async function governancePages(app: FastifyInstance, ctx: OptinContext): Promise<void> {
   const visible = async (request: FastifyRequest) => {
     const tenants = await ctx.app.guard.tenantsFor(request.actor, 'optin.read_governance');
@@ -39,7 +31,7 @@ export async function governancePages(app: FastifyInstance, ctx: OptinContext): 
   };
 
   app.get<{ Querystring: { done?: string } }>('/staff/gateway', async (request, reply) => {
-    if (!staffOnly(request, reply)) return reply;
+    if (!requireStaff(request, reply)) return reply;
     const { t, locale } = request;
     const { services, providers } = await visible(request);
     const summary = await ctx.consents.summary(services.map((s) => s.id));
@@ -125,7 +117,7 @@ export async function governancePages(app: FastifyInstance, ctx: OptinContext): 
   });
 
   app.post<{ Params: { id: string } }>('/staff/gateway/services/:id/status', { preHandler: app.csrfProtection }, async (request, reply) => {
-    if (!staffOnly(request, reply)) return reply;
+    if (!requireStaff(request, reply)) return reply;
     const values = formValues(request.body);
     const status = values.status;
     if (status !== 'approved' && status !== 'rejected' && status !== 'suspended') throw new AppError(PlatformErrors.BAD_REQUEST);
@@ -137,7 +129,7 @@ export async function governancePages(app: FastifyInstance, ctx: OptinContext): 
   });
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/staff/gateway/access-log', async (request, reply) => {
-    if (!staffOnly(request, reply)) return reply;
+    if (!requireStaff(request, reply)) return reply;
     const { t, locale } = request;
     const { services, providers, names } = await visible(request);
     const { filter, page, values } = readFilter(request.query, services, providers);

@@ -9,7 +9,7 @@ export function addServicesInUseSection(ctx: OptinContext): void {
   addHomeSection(ctx.app, {
     order: 20,
     async render(request) {
-      const account = request.actor.kind === 'principal' ? request.actor.account : undefined;
+      const account = ctx.identity.signedIn(request);
       if (!account || account.accountKind !== 'resident' || account.actingFor) return undefined;
       const inForce = (await ctx.consents.forAccount(account.accountId)).filter((c) => stateOf(c) === 'active');
       if (inForce.length === 0) return undefined;

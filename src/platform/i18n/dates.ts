@@ -26,3 +26,27 @@ export function formatDateTime(date: Date, locale: Locale): string {
 export function todayInJapanIso(now = new Date()): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(now);
 }
+
+/** A real calendar date written YYYY-MM-DD (not 2026-02-30). */
+export function isIsoDate(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const d = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
+}
+
+/** The instant of a Japan date and time (HH:MM). Japan has no daylight saving time. */
+export function japanInstant(date: string, time = '00:00'): Date {
+  return new Date(Date.parse(`${date}T${time}:00Z`) - 9 * 60 * 60 * 1000);
+}
+
+/** A YYYY-MM-DD date plus `days`. */
+export function addDaysIso(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** The weekday of a YYYY-MM-DD date: 0 Sunday … 6 Saturday. */
+export function weekdayOfIso(date: string): number {
+  return new Date(`${date}T00:00:00Z`).getUTCDay();
+}

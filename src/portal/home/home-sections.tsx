@@ -1,8 +1,7 @@
 // What the portal adds to the home page: for a signed-in person, their unread notifications;
 // for everyone, the notices published now — a signed-in resident's municipality and the
 // prefecture first, otherwise the most urgent and newest of all.
-import type { FastifyRequest } from 'fastify';
-import { residenceLgCodeOf } from '../../identity/exports.ts';
+import { residenceLgCodeOf, signedIn } from '../../identity/exports.ts';
 import type { AppContext } from '../../platform/module.ts';
 import { addHomeSection } from '../../platform/tenancy/home-sections.ts';
 import { portalDb } from '../db/schema.ts';
@@ -11,10 +10,6 @@ import { currentNotices } from '../notices/notice-store.ts';
 import { unreadAndTotal } from '../notifications/notifications.ts';
 
 const HOME_NOTICES = 5;
-
-function signedIn(request: FastifyRequest) {
-  return request.actor.kind === 'principal' ? request.actor.account : undefined;
-}
 
 export function addPortalHomeSections(ctx: AppContext): void {
   const db = portalDb(ctx.db);

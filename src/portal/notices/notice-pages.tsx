@@ -15,9 +15,9 @@ import { AppError, PlatformErrors } from '../../platform/errors.ts';
 import { portalDb } from '../db/schema.ts';
 import type { NoticeCategory } from '../db/schema.ts';
 import { currentNotices, findNotice, NOTICE_PAGE_SIZE, type Notice } from './notice-store.ts';
+import { isUuid } from '../../platform/uuid.ts';
 
 const tone: Record<NoticeCategory, TagTone> = { emergency: 'error', important: 'warning', info: 'info' };
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The text in the reader's language, Japanese when there is no English. */
 const text = (value: { ja: string; en: string }, locale: Locale) => (locale === 'en' && value.en ? value.en : value.ja);
@@ -83,7 +83,7 @@ export async function noticePages(app: FastifyInstance, ctx: AppContext): Promis
   app.get<{ Params: { lgCode: string; id: string } }>('/notices/:lgCode/:id', async (request, reply) => {
     const { t, locale } = request;
     const { lgCode, id } = request.params;
-    const notice = UUID.test(id) ? await findNotice(db, lgCode, id, true) : undefined;
+    const notice = isUuid(id) ? await findNotice(db, lgCode, id, true) : undefined;
     if (!notice) throw new AppError(PlatformErrors.NOT_FOUND);
     const name = await tenantNamer(ctx, locale);
     const owner = (await ctx.tenants.snapshot()).tenants.get(notice.lgCode);

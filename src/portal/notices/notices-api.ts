@@ -8,9 +8,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { appendAudit } from '../../platform/audit/audit-log.ts';
 import { actorId } from '../../platform/authz/actor.ts';
 import { AppError, PlatformErrors } from '../../platform/errors.ts';
+import { etag, expectedVersion } from '../../platform/http/versions.ts';
 import type { AppContext } from '../../platform/module.ts';
 import { portalDb } from '../db/schema.ts';
 import { allNotices, createNotice, currentNotices, deleteNotice, findNotice, NOTICE_PAGE_SIZE, updateNotice, type Notice, type NoticeInput } from './notice-store.ts';
+import { isUuid } from '../../platform/uuid.ts';
 
 const localized = (max: number, min: number) =>
   ({ type: 'object', additionalProperties: false, required: ['ja'], properties: { ja: { type: 'string', minLength: min, maxLength: max }, en: { type: 'string', maxLength: max } } }) as const;
@@ -38,9 +40,7 @@ type NoticeBody = {
   publishedUntil?: string | null;
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-export const etagOf = (notice: Notice) => `"v${notice.version}"`;
+const etagOf = (notice: Notice) => etag(notice.version);
 
 export function noticeJson(n: Notice) {
   return { lgCode: n.lgCode, id: n.id, category: n.category, title: n.title, body: n.body, publishedFrom: n.publishedFrom.toISOString(), publishedUntil: n.publishedUntil?.toISOString() ?? null, updatedAt: n.updatedAt.toISOString() };
@@ -55,14 +55,6 @@ function inputOf(body: NoticeBody): NoticeInput {
   return { category: body.category, title: { ja: body.title.ja, en: body.title.en ?? '' }, body: { ja: body.body.ja, en: body.body.en ?? '' }, publishedFrom, publishedUntil };
 }
 
-/** The version an update or deletion expects (If-Match), or the refusal. */
-function ifMatch(request: FastifyRequest, notice: Notice): number {
-  const header = request.headers['if-match'];
-  if (!header) throw new AppError(PlatformErrors.PRECONDITION_REQUIRED);
-  if (header.trim().replace(/^W\//, '') !== etagOf(notice)) throw new AppError(PlatformErrors.PRECONDITION_FAILED);
-  return notice.version;
-}
-
 export async function noticesApi(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const db = portalDb(ctx.db);
   const audit = (request: FastifyRequest, action: string, lgCode: string, subject: string, details: Record<string, unknown> = {}) =>
@@ -71,7 +63,7 @@ export async function noticesApi(app: FastifyInstance, ctx: AppContext): Promise
     if (request.actor.kind === 'anonymous') throw new AppError(PlatformErrors.UNAUTHENTICATED);
   };
   const existing = async (lgCode: string, id: string, publishedOnly: boolean) => {
-    const found = UUID.test(id) ? await findNotice(db, lgCode, id, publishedOnly) : undefined;
+    const found = isUuid(id) ? await findNotice(db, lgCode, id, publishedOnly) : undefined;
     if (!found) throw new AppError(PlatformErrors.NOT_FOUND);
     return found;
   };
@@ -117,7 +109,7 @@ export async function noticesApi(app: FastifyInstance, ctx: AppContext): Promise
     const { lgCode, id } = request.params;
     await ctx.guard.assert(request.actor, 'portal.manage_notices', lgCode);
     const current = await existing(lgCode, id, false);
-    const saved = await updateNotice(db, lgCode, id, ifMatch(request, current), inputOf(request.body));
+    const saved = await updateNotice(db, lgCode, id, expectedVersion(request, current.version)!, inputOf(request.body));
     if (!saved) throw new AppError(PlatformErrors.PRECONDITION_FAILED);
     await audit(request, 'portal.notice_updated', lgCode, id, { category: saved.category, title: saved.title.ja });
     return reply.header('etag', etagOf(saved)).send(noticeJson(saved));
@@ -127,7 +119,7 @@ export async function noticesApi(app: FastifyInstance, ctx: AppContext): Promise
     const { lgCode, id } = request.params;
     await ctx.guard.assert(request.actor, 'portal.manage_notices', lgCode);
     const current = await existing(lgCode, id, false);
-    if (!(await deleteNotice(db, lgCode, id, ifMatch(request, current)))) throw new AppError(PlatformErrors.PRECONDITION_FAILED);
+    if (!(await deleteNotice(db, lgCode, id, expectedVersion(request, current.version)!))) throw new AppError(PlatformErrors.PRECONDITION_FAILED);
     await audit(request, 'portal.notice_deleted', lgCode, id, { title: current.title.ja });
     return reply.code(204).send();
   });

@@ -3,11 +3,11 @@
 // notice's publication now. The same rules as the API (notices-api.ts), audited the same way.
 //   GET /staff/notices · POST /staff/notices · POST /staff/notices/{lgCode}/{id}/end
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { requireSignedIn } from '../../identity/exports.ts';
+import { requireStaff } from '../../identity/exports.ts';
 import { appendAudit } from '../../platform/audit/audit-log.ts';
 import { actorId } from '../../platform/authz/actor.ts';
 import { AppError, PlatformErrors } from '../../platform/errors.ts';
-import { formatDateTime } from '../../platform/i18n/dates.ts';
+import { formatDateTime, isIsoDate, japanInstant } from '../../platform/i18n/dates.ts';
 import type { AppContext } from '../../platform/module.ts';
 import { Button } from '../../platform/ui/components/button/button.tsx';
 import { NotificationBanner } from '../../platform/ui/components/notification-banner/notification-banner.tsx';
@@ -20,11 +20,10 @@ import { TextInput } from '../../platform/ui/components/text-input/text-input.ts
 import { formValues, formView, type FieldErrors, type FormValues } from '../../platform/ui/form-errors.ts';
 import { pageCsrfToken, sendPage } from '../../platform/ui/render.tsx';
 import { portalDb, type NoticeCategory } from '../db/schema.ts';
-import { japanMidnight } from './notice-dates.ts';
 import { allNotices, createNotice, findNotice, updateNotice, type Notice } from './notice-store.ts';
+import { isUuid } from '../../platform/uuid.ts';
 
 const CATEGORIES: NoticeCategory[] = ['info', 'important', 'emergency'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function stateOf(n: Notice, now = Date.now()): 'scheduled' | 'published' | 'ended' {
   if (n.publishedFrom.getTime() > now) return 'scheduled';
@@ -35,9 +34,8 @@ function stateOf(n: Notice, now = Date.now()): 'scheduled' | 'published' | 'ende
 export async function staffNoticePages(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const db = portalDb(ctx.db);
   const editable = async (request: FastifyRequest, reply: FastifyReply) => {
-    const who = requireSignedIn(request, reply);
+    const who = requireStaff(request, reply);
     if (!who) return undefined;
-    if (who.accountKind !== 'staff') throw new AppError(PlatformErrors.FORBIDDEN);
     const tenants = [...(await ctx.guard.tenantsFor(request.actor, 'portal.manage_notices'))].sort();
     if (tenants.length === 0) throw new AppError(PlatformErrors.FORBIDDEN);
     return { who, tenants };
@@ -121,6 +119,8 @@ export async function staffNoticePages(app: FastifyInstance, ctx: AppContext): P
     else if (text('bodyJa').length > 10_000) errors.bodyJa = { ja: '本文は10,000文字以内です', en: 'The text is at most 10,000 characters' };
     if (text('titleEn').length > 200) errors.titleEn = { ja: '題名は200文字以内です', en: 'The title is at most 200 characters' };
     if (text('bodyEn').length > 10_000) errors.bodyEn = { ja: '本文は10,000文字以内です', en: 'The text is at most 10,000 characters' };
+    // Dates are Japan dates: a notice starts or ends at midnight Japan time.
+    const japanMidnight = (date: string) => (isIsoDate(date) ? japanInstant(date) : undefined);
     const from = text('from') ? japanMidnight(text('from')) : new Date();
     const until = text('until') ? japanMidnight(text('until')) : null;
     if (!from) errors.from = { ja: '掲載開始日は YYYY-MM-DD の日付です', en: 'The start is a date (YYYY-MM-DD)' };
@@ -137,7 +137,7 @@ export async function staffNoticePages(app: FastifyInstance, ctx: AppContext): P
     if (!allowed) return reply;
     const { lgCode, id } = request.params;
     if (!allowed.tenants.includes(lgCode)) throw new AppError(PlatformErrors.FORBIDDEN);
-    const notice = UUID.test(id) ? await findNotice(db, lgCode, id, false) : undefined;
+    const notice = isUuid(id) ? await findNotice(db, lgCode, id, false) : undefined;
     if (!notice) throw new AppError(PlatformErrors.NOT_FOUND);
     const version = Number(formValues(request.body).version);
     if (version !== notice.version) throw new AppError(PlatformErrors.PRECONDITION_FAILED);

@@ -13,8 +13,7 @@ import { AppError, PlatformErrors } from '../../platform/errors.ts';
 import { portalDb } from '../db/schema.ts';
 import { tenantNamer } from '../notices/notice-pages.tsx';
 import { listNotifications, markAllRead, markRead, NOTIFICATIONS_PAGE_SIZE } from './notifications.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { isUuid } from '../../platform/uuid.ts';
 
 export async function notificationPages(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const db = portalDb(ctx.db);
@@ -68,7 +67,7 @@ export async function notificationPages(app: FastifyInstance, ctx: AppContext): 
   app.post<{ Params: { id: string } }>('/account/notifications/:id/open', { preHandler: app.csrfProtection }, async (request, reply) => {
     const who = requireSignedIn(request, reply);
     if (!who) return reply;
-    const found = UUID.test(request.params.id) ? await markRead(db, who.accountId, request.params.id) : undefined;
+    const found = isUuid(request.params.id) ? await markRead(db, who.accountId, request.params.id) : undefined;
     // Someone else's notification is as unknown as a made-up id.
     if (!found) throw new AppError(PlatformErrors.NOT_FOUND);
     return reply.redirect(found.link ?? '/account/notifications', 303);

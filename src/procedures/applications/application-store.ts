@@ -8,6 +8,7 @@ import type { Sealer } from '../../platform/crypto/sealer.ts';
 import type { FormValues } from '../../platform/ui/form-errors.ts';
 import type { Answers } from '../forms/answer-engine.ts';
 import type { ApplicationStatus, ProceduresDatabase } from '../db/schema.ts';
+import { isUuid } from '../../platform/uuid.ts';
 
 /** The shared section: what was typed, which answers came from the profile, and the choice. */
 export interface SharedState {
@@ -65,7 +66,6 @@ export interface Applicant {
 
 const sharedContext = (id: string) => `procedures_bulk_applications.shared:${id}`;
 const ownContext = (lgCode: string, id: string) => `procedures_applications.answers:${lgCode}/${id}`;
-export const isUuid = (value: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value);
 
 export class ApplicationStore {
   constructor(private readonly sealer: Sealer) {}

@@ -8,7 +8,7 @@
 //   POST /staff/procedures/forms/{lgCode}/{code}/preview/{page}[?version=n]   check it, then the next
 // Without `version` the draft is shown, with the dictionary applied as publishing would.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { requireSignedIn } from '../../identity/exports.ts';
+import { requireStaff } from '../../identity/exports.ts';
 import { AppError, PlatformErrors } from '../../platform/errors.ts';
 import { todayInJapanIso } from '../../platform/i18n/dates.ts';
 import { Button } from '../../platform/ui/components/button/button.tsx';
@@ -34,9 +34,7 @@ const ownsName = (page: ResolvedPage, name: string) => page.fields.some((f) => n
 
 export async function formPreviewPages(app: FastifyInstance, ctx: ProceduresContext): Promise<void> {
   const load = async (request: FastifyRequest<{ Params: Params; Querystring: Query }>, reply: FastifyReply) => {
-    const account = requireSignedIn(request, reply);
-    if (!account) return undefined;
-    if (account.accountKind !== 'staff') throw new AppError(PlatformErrors.FORBIDDEN);
+    if (!requireStaff(request, reply)) return undefined;
     const { lgCode, code } = request.params;
     if (!/^[0-9]{6}$/.test(lgCode) || !/^[a-z][a-z0-9-]{1,60}$/.test(code)) throw new AppError(ProceduresErrors.FORM_NOT_FOUND);
     await ctx.app.guard.assert(request.actor, 'procedures.read_catalog', lgCode);
@@ -59,9 +57,7 @@ export async function formPreviewPages(app: FastifyInstance, ctx: ProceduresCont
 
   // The forms of the tenants the staff member may read, each with its draft and versions.
   app.get('/staff/procedures/forms', async (request, reply) => {
-    const account = requireSignedIn(request, reply);
-    if (!account) return reply;
-    if (account.accountKind !== 'staff') throw new AppError(PlatformErrors.FORBIDDEN);
+    if (!requireStaff(request, reply)) return reply;
     const readable = await ctx.app.guard.tenantsFor(request.actor, 'procedures.read_catalog');
     if (readable.size === 0) throw new AppError(PlatformErrors.FORBIDDEN);
     const { t, locale } = request;

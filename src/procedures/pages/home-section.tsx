@@ -1,5 +1,6 @@
 // The home page section "your applications": a signed-in resident's drafts to resume and their
 // latest applications with receipt numbers and status, so the procedures they use are at hand.
+import { signedIn } from '../../identity/exports.ts';
 import { addHomeSection } from '../../platform/tenancy/home-sections.ts';
 import { Tag } from '../../platform/ui/components/tag/tag.tsx';
 import { ApplicationStore } from '../applications/application-store.ts';
@@ -15,7 +16,7 @@ export function addApplicationsSection(ctx: ProceduresContext): void {
   addHomeSection(ctx.app, {
     order: 12,
     async render(request) {
-      const account = request.actor.kind === 'principal' ? request.actor.account : undefined;
+      const account = signedIn(request);
       if (!account || account.accountKind !== 'resident') return undefined;
       // A proxy sees the applications of the person acted for, as on My page.
       const owner = account.actingFor?.accountId ?? account.accountId;

@@ -7,10 +7,11 @@ import { departmentOf } from '../../procedures/exports.ts';
 import { appendAudit } from '../../platform/audit/audit-log.ts';
 import { actorId } from '../../platform/authz/actor.ts';
 import { AppError, PlatformErrors } from '../../platform/errors.ts';
+import { etag, expectedVersion, staleWrite } from '../../platform/http/versions.ts';
 import type { AppContext } from '../../platform/module.ts';
 import { bookingsOfDay, findCalendar } from '../booking-store.ts';
 import { checkDefinition, type CalendarDefinition } from '../calendar/calendar-definition.ts';
-import { addDays, isDate, japanInstant } from '../calendar/japanese-calendar.ts';
+import { addDaysIso, isIsoDate, japanInstant } from '../../platform/i18n/dates.ts';
 import { reservationsDb } from '../db/schema.ts';
 
 const period = { type: 'object', additionalProperties: false, required: ['from', 'to'], properties: { from: { type: 'string', maxLength: 5 }, to: { type: 'string', maxLength: 5 } } } as const;
@@ -30,8 +31,6 @@ const calendarSchema = {
     },
   },
 } as const;
-
-const etag = (version: number) => `"v${version}"`;
 
 export async function reservationsApi(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const db = reservationsDb(ctx.db);
@@ -58,32 +57,24 @@ export async function reservationsApi(app: FastifyInstance, ctx: AppContext): Pr
     const problems = checkDefinition(definition);
     if (problems.length) throw new AppError(PlatformErrors.VALIDATION, { problems: problems.map((p) => ({ name: p.name, in: 'body', detail: { ja: p.ja, en: p.en } })) });
     const current = await findCalendar(db, lgCode, dept);
-    const ifMatch = request.headers['if-match']?.trim().replace(/^W\//, '');
-    let version: number;
-    if (!current) {
-      if (ifMatch) throw new AppError(PlatformErrors.PRECONDITION_FAILED);
-      const inserted = await db.insertInto('reservation_calendars').values({ lg_code: lgCode, department_code: dept, definition: JSON.stringify(definition), updated_by: actorId(request.actor) }).onConflict((oc) => oc.columns(['lg_code', 'department_code']).doNothing()).returning('version').executeTakeFirst();
-      if (!inserted) throw new AppError(PlatformErrors.CONFLICT);
-      version = inserted.version;
-    } else {
-      if (!ifMatch) throw new AppError(PlatformErrors.PRECONDITION_REQUIRED);
-      if (ifMatch !== etag(current.version)) throw new AppError(PlatformErrors.PRECONDITION_FAILED);
-      const updated = await db.updateTable('reservation_calendars').set((eb) => ({ definition: JSON.stringify(definition), updated_by: actorId(request.actor), updated_at: new Date(), version: eb('version', '+', 1) })).where('lg_code', '=', lgCode).where('department_code', '=', dept).where('version', '=', current.version).returning('version').executeTakeFirst();
-      if (!updated) throw new AppError(PlatformErrors.PRECONDITION_FAILED);
-      version = updated.version;
-    }
+    const expected = expectedVersion(request, current?.version);
+    const saved = expected === null
+      ? await db.insertInto('reservation_calendars').values({ lg_code: lgCode, department_code: dept, definition: JSON.stringify(definition), updated_by: actorId(request.actor) }).onConflict((oc) => oc.columns(['lg_code', 'department_code']).doNothing()).returning('version').executeTakeFirst()
+      : await db.updateTable('reservation_calendars').set((eb) => ({ definition: JSON.stringify(definition), updated_by: actorId(request.actor), updated_at: new Date(), version: eb('version', '+', 1) })).where('lg_code', '=', lgCode).where('department_code', '=', dept).where('version', '=', expected).returning('version').executeTakeFirst();
+    if (!saved) throw staleWrite(expected === null);
+    const version = saved.version;
     await appendAudit(ctx.db, { actor: actorId(request.actor), action: current ? 'reservations.calendar_updated' : 'reservations.calendar_created', lgCode, subject: dept, ip: request.ip, requestId: request.id, details: { slotMinutes: definition.slotMinutes, capacity: definition.capacity } });
     return reply.code(current ? 200 : 201).header('etag', etag(version)).send({ lgCode, department: dept, ...definition });
   });
 
   app.get<{ Querystring: { lgCode?: string; department?: string; date?: string } }>('/api/v1/reservations', { preValidation: requireActor }, async (request) => {
     const { lgCode, department, date } = request.query;
-    if (!lgCode || !department || !date || !isDate(date)) {
+    if (!lgCode || !department || !date || !isIsoDate(date)) {
       throw new AppError(PlatformErrors.VALIDATION, { problems: [{ name: 'lgCode,department,date', in: 'query', detail: { ja: 'lgCode、department、date（YYYY-MM-DD）を指定してください', en: 'Give lgCode, department and date (YYYY-MM-DD)' } }] });
     }
     await ctx.guard.assert(request.actor, 'reservations.read', lgCode);
     await existingDepartment(lgCode, department);
-    const bookings = await bookingsOfDay(db, lgCode, department, japanInstant(date, '00:00'), japanInstant(addDays(date, 1), '00:00'));
+    const bookings = await bookingsOfDay(db, lgCode, department, japanInstant(date, '00:00'), japanInstant(addDaysIso(date, 1), '00:00'));
     return { items: bookings.map((b) => ({ id: b.id, number: b.number, slotStart: b.slotStart.toISOString(), slotMinutes: b.slotMinutes, purpose: b.purpose, status: b.status, accountId: b.accountId, createdAt: b.createdAt.toISOString() })) };
   });
 }

@@ -1,7 +1,8 @@
 // A department's booking calendar: opening hours per weekday, the length of a slot, how many
 // people one slot takes, how far ahead one may book, and extra closed days. National holidays and
 // the year-end break are closed whatever it says (japanese-calendar.ts).
-import { addDays, closedByLaw, isDate, japanInstant, japanToday, weekday, type ClosedReason } from './japanese-calendar.ts';
+import { addDaysIso, isIsoDate, japanInstant, todayInJapanIso, weekdayOfIso } from '../../platform/i18n/dates.ts';
+import { closedByLaw, type ClosedReason } from './japanese-calendar.ts';
 
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -44,7 +45,7 @@ export function checkDefinition(d: CalendarDefinition): DefinitionProblem[] {
     });
   }
   d.closures.forEach((c, i) => {
-    if (!isDate(c.date)) problems.push({ name: `/closures/${i}/date`, ja: '日付は YYYY-MM-DD で指定してください', en: 'date is YYYY-MM-DD' });
+    if (!isIsoDate(c.date)) problems.push({ name: `/closures/${i}/date`, ja: '日付は YYYY-MM-DD で指定してください', en: 'date is YYYY-MM-DD' });
   });
   return problems;
 }
@@ -63,7 +64,7 @@ export function dayPlan(d: CalendarDefinition, date: string): DayPlan {
   if (byLaw) return { date, closed: byLaw };
   const extra = d.closures.find((c) => c.date === date);
   if (extra) return { date, closed: extra.reason };
-  const periods = d.weekly[WEEKDAYS[weekday(date)]!] ?? [];
+  const periods = d.weekly[WEEKDAYS[weekdayOfIso(date)]!] ?? [];
   if (periods.length === 0) return { date, closed: { ja: '休業日', en: 'Closed' } };
   const slots: Slot[] = [];
   for (const p of periods) {
@@ -77,8 +78,8 @@ export function dayPlan(d: CalendarDefinition, date: string): DayPlan {
 
 /** Bookable dates: from today (Japan) for horizonDays. */
 export function bookableDates(d: CalendarDefinition, now = Date.now()): string[] {
-  const today = japanToday(now);
-  return Array.from({ length: d.horizonDays }, (_, i) => addDays(today, i));
+  const today = todayInJapanIso(new Date(now));
+  return Array.from({ length: d.horizonDays }, (_, i) => addDaysIso(today, i));
 }
 
 /** A slot may be booked until an hour before it starts. */

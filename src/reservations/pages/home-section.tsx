@@ -2,6 +2,7 @@
 // the number are at hand.
 import type { AppContext } from '../../platform/module.ts';
 import { formatDateTime } from '../../platform/i18n/dates.ts';
+import { signedIn } from '../../identity/exports.ts';
 import { addHomeSection } from '../../platform/tenancy/home-sections.ts';
 import { bookingsOf } from '../booking-store.ts';
 import { reservationsDb } from '../db/schema.ts';
@@ -13,7 +14,7 @@ export function addBookingsSection(ctx: AppContext): void {
   addHomeSection(ctx, {
     order: 15,
     async render(request) {
-      const account = request.actor.kind === 'principal' ? request.actor.account : undefined;
+      const account = signedIn(request);
       if (!account || account.actingFor) return undefined;
       const now = Date.now();
       const upcoming = (await bookingsOf(db, account.accountId)).filter((b) => b.status === 'booked' && b.slotStart.getTime() > now).reverse();

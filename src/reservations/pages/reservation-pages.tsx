@@ -9,7 +9,7 @@ import { notify } from '../../portal/exports.ts';
 import { departmentOf, departmentsOf } from '../../procedures/exports.ts';
 import { appendAudit } from '../../platform/audit/audit-log.ts';
 import { AppError, PlatformErrors } from '../../platform/errors.ts';
-import { formatDateTime } from '../../platform/i18n/dates.ts';
+import { formatDateTime, isIsoDate } from '../../platform/i18n/dates.ts';
 import type { Locale } from '../../platform/i18n/i18n.ts';
 import type { AppContext } from '../../platform/module.ts';
 import { Button } from '../../platform/ui/components/button/button.tsx';
@@ -24,10 +24,8 @@ import { formValues } from '../../platform/ui/form-errors.ts';
 import { pageCsrfToken, sendPage } from '../../platform/ui/render.tsx';
 import { cancel, book, bookingsOf, calendarsOf, findBooking, findCalendar, takenBetween, type Booking } from '../booking-store.ts';
 import { bookableDates, BOOKING_CUTOFF_MS, dayPlan, type CalendarDefinition, type DayPlan } from '../calendar/calendar-definition.ts';
-import { isDate } from '../calendar/japanese-calendar.ts';
 import { reservationsDb } from '../db/schema.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { isUuid } from '../../platform/uuid.ts';
 
 /** 2026年12月4日（金） / Fri 4 Dec 2026, for a Japan date. */
 export function formatDay(date: string, locale: Locale): string {
@@ -133,7 +131,7 @@ export async function reservationPages(app: FastifyInstance, ctx: AppContext): P
   app.get<{ Params: { lgCode: string; dept: string }; Querystring: { date?: string } }>('/reservations/:lgCode/:dept', async (request, reply) => {
     const { t, locale } = request;
     if (request.query.date !== undefined) {
-      if (!isDate(request.query.date)) throw new AppError(PlatformErrors.VALIDATION, { problems: [{ name: 'date', in: 'query', detail: { ja: '日付は YYYY-MM-DD です', en: 'date is YYYY-MM-DD' } }] });
+      if (!isIsoDate(request.query.date)) throw new AppError(PlatformErrors.VALIDATION, { problems: [{ name: 'date', in: 'query', detail: { ja: '日付は YYYY-MM-DD です', en: 'date is YYYY-MM-DD' } }] });
       return dayPage(request, reply, request.query.date);
     }
     const { dept, calendar, tenant } = await department(request.params.lgCode, request.params.dept);
@@ -172,7 +170,7 @@ export async function reservationPages(app: FastifyInstance, ctx: AppContext): P
     if (!who) return reply;
     const { t } = request;
     const values = formValues(request.body);
-    const date = typeof values.date === 'string' && isDate(values.date) ? values.date : undefined;
+    const date = typeof values.date === 'string' && isIsoDate(values.date) ? values.date : undefined;
     if (!date) throw new AppError(PlatformErrors.VALIDATION, { problems: [{ name: 'date', in: 'body', detail: { ja: '日付を選び直してください', en: 'Choose the day again' } }] });
     const time = typeof values.time === 'string' ? values.time : '';
     const purpose = typeof values.purpose === 'string' ? values.purpose.trim().slice(0, 200) : '';
@@ -220,7 +218,7 @@ export async function reservationPages(app: FastifyInstance, ctx: AppContext): P
     const who = requireSignedIn(request, reply);
     if (!who) return reply;
     const { t, locale } = request;
-    const booking = UUID.test(request.params.id) ? await findBooking(db, who.accountId, request.params.id) : undefined;
+    const booking = isUuid(request.params.id) ? await findBooking(db, who.accountId, request.params.id) : undefined;
     if (!booking) throw new AppError(PlatformErrors.NOT_FOUND);
     const dept = await departmentOf(ctx, booking.lgCode, booking.departmentCode);
     const tenant = await ctx.tenants.get(booking.lgCode);
@@ -250,7 +248,7 @@ export async function reservationPages(app: FastifyInstance, ctx: AppContext): P
   app.post<{ Params: { id: string } }>('/account/reservations/:id/cancel', { preHandler: app.csrfProtection }, async (request, reply) => {
     const who = requireSignedIn(request, reply);
     if (!who) return reply;
-    const cancelled = UUID.test(request.params.id) ? await cancel(db, who.accountId, request.params.id) : undefined;
+    const cancelled = isUuid(request.params.id) ? await cancel(db, who.accountId, request.params.id) : undefined;
     if (!cancelled) throw new AppError(PlatformErrors.NOT_FOUND);
     await appendAudit(ctx.db, { actor: `account:${who.accountId}`, action: 'reservations.cancelled', lgCode: cancelled.lgCode, subject: cancelled.id, ip: request.ip, requestId: request.id, details: { number: cancelled.number } });
     await notify(ctx, who.accountId, {

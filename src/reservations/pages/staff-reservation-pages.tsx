@@ -3,7 +3,7 @@
 // the person who says their number at the counter is expected.
 //   GET /staff/reservations[?counter={lgCode}/{department}&date=YYYY-MM-DD]
 import type { FastifyInstance } from 'fastify';
-import { requireSignedIn } from '../../identity/exports.ts';
+import { requireStaff } from '../../identity/exports.ts';
 import { departmentsOf } from '../../procedures/exports.ts';
 import { AppError, PlatformErrors } from '../../platform/errors.ts';
 import type { AppContext } from '../../platform/module.ts';
@@ -14,7 +14,7 @@ import { Tag } from '../../platform/ui/components/tag/tag.tsx';
 import { TextInput } from '../../platform/ui/components/text-input/text-input.tsx';
 import { sendPage } from '../../platform/ui/render.tsx';
 import { bookingsOfDay, calendarsOf } from '../booking-store.ts';
-import { addDays, isDate, japanInstant, japanToday } from '../calendar/japanese-calendar.ts';
+import { addDaysIso, isIsoDate, japanInstant, todayInJapanIso } from '../../platform/i18n/dates.ts';
 import { reservationsDb } from '../db/schema.ts';
 import { formatDay } from './reservation-pages.tsx';
 
@@ -24,9 +24,7 @@ export async function staffReservationPages(app: FastifyInstance, ctx: AppContex
   const db = reservationsDb(ctx.db);
 
   app.get<{ Querystring: { counter?: string; date?: string } }>('/staff/reservations', async (request, reply) => {
-    const who = requireSignedIn(request, reply);
-    if (!who) return reply;
-    if (who.accountKind !== 'staff') throw new AppError(PlatformErrors.FORBIDDEN);
+    if (!requireStaff(request, reply)) return reply;
     const { t, locale } = request;
     const tenants = [...(await ctx.guard.tenantsFor(request.actor, 'reservations.read'))].sort();
     if (tenants.length === 0) throw new AppError(PlatformErrors.FORBIDDEN);
@@ -36,10 +34,10 @@ export async function staffReservationPages(app: FastifyInstance, ctx: AppContex
       const codes = await calendarsOf(db, lgCode);
       return (await departmentsOf(ctx, lgCode)).filter((d) => codes.includes(d.code)).map((d) => ({ value: `${lgCode}/${d.code}`, text: `${snapshot.tenants.get(lgCode)?.name[locale] ?? lgCode} ${d.name[locale]}` }));
     }))).flat();
-    const date = request.query.date && isDate(request.query.date) ? request.query.date : japanToday();
+    const date = request.query.date && isIsoDate(request.query.date) ? request.query.date : todayInJapanIso();
     const chosen = counters.find((c) => c.value === request.query.counter) ?? counters[0];
     if (request.query.counter && !counters.some((c) => c.value === request.query.counter)) throw new AppError(PlatformErrors.FORBIDDEN);
-    const bookings = chosen ? await bookingsOfDay(db, chosen.value.slice(0, 6), chosen.value.slice(7), japanInstant(date, '00:00'), japanInstant(addDays(date, 1), '00:00')) : [];
+    const bookings = chosen ? await bookingsOfDay(db, chosen.value.slice(0, 6), chosen.value.slice(7), japanInstant(date, '00:00'), japanInstant(addDaysIso(date, 1), '00:00')) : [];
     const booked = bookings.filter((b) => b.status === 'booked');
     return sendPage(reply, { title: t('reservations.staff.title'), backLink: { href: '/staff' } }, (
       <>

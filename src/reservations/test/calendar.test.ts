@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkDefinition, dayPlan, type CalendarDefinition } from '../calendar/calendar-definition.ts';
-import { closedByLaw, japanInstant, japanToday } from '../calendar/japanese-calendar.ts';
+import { japanInstant, todayInJapanIso } from '../../platform/i18n/dates.ts';
+import { closedByLaw } from '../calendar/japanese-calendar.ts';
 
 const weekday = [{ from: '08:30', to: '12:00' }, { from: '13:00', to: '17:00' }];
 const calendar: CalendarDefinition = { slotMinutes: 30, capacity: 2, horizonDays: 30, weekly: { mon: weekday, tue: weekday, wed: weekday, thu: weekday, fri: weekday }, closures: [{ date: '2026-12-10', reason: { ja: '庁舎の停電', en: 'Power cut' } }] };
@@ -29,7 +30,7 @@ describe('booking calendar', () => {
     assert.ok('closed' in dayPlan(calendar, '2026-12-05'), 'Saturday');
     const closure = dayPlan(calendar, '2026-12-10');
     assert.ok('closed' in closure && closure.closed.ja === '庁舎の停電');
-    assert.equal(japanToday(Date.parse('2026-12-03T15:30:00Z')), '2026-12-04', 'after 15:00 UTC it is already tomorrow in Japan');
+    assert.equal(todayInJapanIso(new Date('2026-12-03T15:30:00Z')), '2026-12-04', 'after 15:00 UTC it is already tomorrow in Japan');
     assert.equal(japanInstant('2026-12-04', '00:00').toISOString(), '2026-12-03T15:00:00.000Z');
   });
 

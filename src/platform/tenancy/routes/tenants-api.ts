@@ -6,8 +6,8 @@ import type { TenantContact } from '../../db/schema.ts';
 import { findTenantOrThrow } from '../tenant-lookup.ts';
 import { tenantJson, treeJson } from '../tenant-json.ts';
 import { updateTenantContact } from '../update-tenant-contact.ts';
+import { etag } from '../../http/versions.ts';
 
-const etag = (version: number) => `"v${version}"`;
 
 const contactSchema = {
   type: 'object',
