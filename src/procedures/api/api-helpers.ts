@@ -5,12 +5,27 @@ import { appendAudit } from '../../platform/audit/audit-log.ts';
 import { actorId } from '../../platform/authz/actor.ts';
 import { AppError, PlatformErrors } from '../../platform/errors.ts';
 import type { Database } from '../../platform/db/database.ts';
+import type { Permission } from '../../platform/authz/roles.ts';
+import type { AppContext } from '../../platform/module.ts';
+import { findTenantOrThrow } from '../../platform/tenancy/tenant-lookup.ts';
 import { etag } from '../../platform/http/versions.ts';
 
 export { etag, expectedVersion, staleWrite } from '../../platform/http/versions.ts';
 
 export async function requireActor(request: FastifyRequest): Promise<void> {
   if (request.actor.kind === 'anonymous') throw new AppError(PlatformErrors.UNAUTHENTICATED);
+}
+
+/**
+ * A preValidation hook for writes to the tenant in the path: a signed-in actor, a tenant that
+ * exists, and `permission` on it, checked before the body so a stranger learns nothing from it.
+ */
+export function mayWriteTenant(app: AppContext, permission: Permission) {
+  return async (request: FastifyRequest<{ Params: { lgCode: string } }>): Promise<void> => {
+    await requireActor(request);
+    await findTenantOrThrow(app.tenants, request.params.lgCode);
+    await app.guard.assert(request.actor, permission, request.params.lgCode);
+  };
 }
 
 export async function audit(db: Database, request: FastifyRequest, action: string, lgCode: string, subject: string, details: Record<string, unknown>): Promise<void> {

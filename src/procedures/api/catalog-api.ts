@@ -8,12 +8,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { actorId } from '../../platform/authz/actor.ts';
 import { AppError } from '../../platform/errors.ts';
-import { findTenantOrThrow } from '../../platform/tenancy/tenant-lookup.ts';
 import { findDepartment, findProcedure, listDepartments, listLifeEvents, saveDepartment, saveProcedure, searchProcedures, type Department, type Procedure, type ProcedureInput } from '../catalog/catalog-store.ts';
 import { proceduresDb, type DepartmentContact } from '../db/schema.ts';
 import { ProceduresErrors } from '../errors.ts';
 import type { ProceduresContext } from '../procedures-context.ts';
-import { audit, etag, expectedVersion, requireActor, sendSaved, staleWrite } from './api-helpers.ts';
+import { audit, etag, expectedVersion, mayWriteTenant, requireActor, sendSaved, staleWrite } from './api-helpers.ts';
 import { procedureBodySchema, procedureInputOf, type ProcedureBody } from './procedure-body.ts';
 
 const keyParams = {
@@ -84,7 +83,9 @@ export function procedureJson(p: Procedure) {
 }
 
 export async function catalogApi(app: FastifyInstance, ctx: ProceduresContext): Promise<void> {
-  const { guard, tenants } = ctx.app;
+  const { guard } = ctx.app;
+  // The tenant and the right come before the body: whatever the body holds, a stranger learns nothing.
+  const manageCatalog = mayWriteTenant(ctx.app, 'procedures.manage_catalog');
   const canRead = (request: FastifyRequest, lgCode: string) => guard.can(request.actor, 'procedures.read_catalog', lgCode);
 
   app.get('/api/v1/life-events', async () => ({ items: await listLifeEvents(ctx.db) }));
@@ -107,12 +108,7 @@ export async function catalogApi(app: FastifyInstance, ctx: ProceduresContext): 
     '/api/v1/procedure-departments/:lgCode/:code',
     {
       schema: { params: keyParams, body: departmentSchema },
-      // The tenant and the right come before the body: whatever the body holds, a stranger learns nothing.
-      preValidation: async (request) => {
-        await requireActor(request);
-        await findTenantOrThrow(tenants, request.params.lgCode);
-        await guard.assert(request.actor, 'procedures.manage_catalog', request.params.lgCode);
-      },
+      preValidation: manageCatalog,
     },
     async (request, reply) => {
       const { lgCode, code } = request.params;
@@ -152,11 +148,7 @@ export async function catalogApi(app: FastifyInstance, ctx: ProceduresContext): 
     '/api/v1/procedures/:lgCode/:code',
     {
       schema: { params: keyParams, body: procedureBodySchema },
-      preValidation: async (request) => {
-        await requireActor(request);
-        await findTenantOrThrow(tenants, request.params.lgCode);
-        await guard.assert(request.actor, 'procedures.manage_catalog', request.params.lgCode);
-      },
+      preValidation: manageCatalog,
     },
     async (request, reply) => {
       const { lgCode, code } = request.params;

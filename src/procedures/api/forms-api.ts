@@ -13,7 +13,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { actorId } from '../../platform/authz/actor.ts';
 import { AppError, PlatformErrors, type Localized } from '../../platform/errors.ts';
-import { findTenantOrThrow } from '../../platform/tenancy/tenant-lookup.ts';
 import { findProcedure } from '../catalog/catalog-store.ts';
 import { proceduresDb } from '../db/schema.ts';
 import { ProceduresErrors } from '../errors.ts';
@@ -22,7 +21,7 @@ import { checkColumns, definitionFromRows, FieldListError, fieldListCsv, parseFi
 import { formDefinitionSchema, resolveDefinition, type FormDefinition } from '../forms/form-definition.ts';
 import { findForm, findVersion, linkProcedure, listForms, listVersions, loadDictionary, publishVersion, saveDraft, type FormVersion, type StoredForm } from '../forms/form-store.ts';
 import type { ProceduresContext } from '../procedures-context.ts';
-import { audit, etag, expectedVersion, requireActor, sendSaved, staleWrite } from './api-helpers.ts';
+import { audit, etag, expectedVersion, mayWriteTenant, requireActor, sendSaved, staleWrite } from './api-helpers.ts';
 
 const keyParams = {
   type: 'object',
@@ -44,11 +43,7 @@ export async function formsApi(app: FastifyInstance, ctx: ProceduresContext): Pr
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: 512 * 1024 }, (_request, body, done) => done(null, body));
 
   /** The tenant exists and the caller may build its forms: checked before the body is read. */
-  const mayManage = async (request: FastifyRequest<{ Params: Key }>) => {
-    await requireActor(request);
-    await findTenantOrThrow(tenants, request.params.lgCode);
-    await guard.assert(request.actor, 'procedures.manage_forms', request.params.lgCode);
-  };
+  const mayManage = mayWriteTenant(ctx.app, 'procedures.manage_forms');
   const mayRead = async (request: FastifyRequest<{ Params: Key }>) => {
     await requireActor(request);
     await guard.assert(request.actor, 'procedures.read_catalog', request.params.lgCode);
@@ -221,11 +216,7 @@ export async function formsApi(app: FastifyInstance, ctx: ProceduresContext): Pr
           ],
         },
       },
-      preValidation: async (request) => {
-        await requireActor(request);
-        await findTenantOrThrow(tenants, request.params.lgCode);
-        await guard.assert(request.actor, 'procedures.manage_catalog', request.params.lgCode);
-      },
+      preValidation: mayWriteTenant(ctx.app, 'procedures.manage_catalog'),
     },
     async (request, reply) => {
       const { lgCode, code } = request.params;
