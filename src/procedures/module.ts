@@ -9,6 +9,7 @@
 import { defineModule, type AppContext } from '../platform/module.ts';
 import { catalogApi } from './api/catalog-api.ts';
 import { formsApi } from './api/forms-api.ts';
+import { monitoringApi } from './api/monitoring-api.ts';
 import { navigationsApi } from './api/navigations-api.ts';
 import { proceduresMigrations } from './db/migrations/index.ts';
 import { seedProceduresDemo } from './demo-seed.ts';
@@ -37,12 +38,13 @@ export const proceduresModule = defineModule({
   grants: {
     // Each tenant's own catalog and navigations; the guard's scope rules decide whose (a
     // prefecture-scope assignment covers the prefecture and its municipalities).
-    municipal_admin: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.manage_forms', 'procedures.read_catalog'],
+    // Monitoring figures are counts, no personal data; the standard export is personal data.
+    municipal_admin: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.manage_forms', 'procedures.read_catalog', 'procedures.read_monitoring', 'procedures.record_paper_counts', 'procedures.export_applications'],
     form_designer: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.manage_forms', 'procedures.read_catalog'],
-    auditor: ['procedures.read_catalog'],
-    reviewer: ['procedures.read_catalog'],
-    approver: ['procedures.read_catalog'],
-    counter_clerk: ['procedures.read_catalog'],
+    auditor: ['procedures.read_catalog', 'procedures.read_monitoring'],
+    reviewer: ['procedures.read_catalog', 'procedures.read_monitoring'],
+    approver: ['procedures.read_catalog', 'procedures.read_monitoring'],
+    counter_clerk: ['procedures.read_catalog', 'procedures.record_paper_counts'],
   },
   routes: async (fastify, app) => {
     const ctx = contextOf(app);
@@ -50,6 +52,7 @@ export const proceduresModule = defineModule({
     await catalogApi(fastify, ctx);
     await navigationsApi(fastify, ctx);
     await formsApi(fastify, ctx);
+    await monitoringApi(fastify, ctx);
     await catalogPages(fastify, ctx);
     await lifeEventPages(fastify, ctx);
     await formPreviewPages(fastify, ctx);
