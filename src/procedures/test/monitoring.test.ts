@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
-import { staffToken, startWorld, type ProceduresWorld } from './procedures-helpers.ts';
+import { onboardStaff } from '../../identity/test/identity-helpers.ts';
+import { CookieBrowser, hiddenField } from '../../../test/helpers/cookie-browser.ts';
+import { mainText, staffToken, startWorld, type ProceduresWorld } from './procedures-helpers.ts';
 import { seedApplication } from './seeded-applications.ts';
 
 const KORIYAMA = '072036';
@@ -138,5 +140,92 @@ describe('monitoring', () => {
     assert.ok(recorded.some((e: { details: { month: string; count: number; previous: number } }) => e.details.month === '2025-06' && e.details.count === 3 && e.details.previous === 2), JSON.stringify(recorded));
     const got = await world.api('GET', `/api/v1/monitoring/${KORIYAMA}?from=2025-06&to=2025-06&procedure=${A}`, undefined, admin);
     assert.equal(got.body.procedures[0].months[0].paper, 3, 'a correction replaces the figure');
+  });
+
+  describe('the pages', () => {
+    const signIn = async (email: string, role: string, lgCode: string) => {
+      const browser = new CookieBrowser();
+      const scope: Record<string, string> = lgCode === '070009' ? { level: 'prefecture', prefectureCode: '070009' } : { level: 'municipality', prefectureCode: '070009', lgCode };
+      browser.setCookie(world.base, 'tsn_session', (await onboardStaff(world.app, world.adminToken, email, [{ role, scope }], lgCode)).sessionToken);
+      return browser;
+    };
+    const get = async (browser: CookieBrowser, path: string) => {
+      const response = await browser.request(`${world.base}${path}`, { headers: { accept: 'text/html' } });
+      return { status: response.status, html: await response.text(), location: response.headers.get('location') };
+    };
+    let koriyamaAdmin: CookieBrowser;
+    before(async () => {
+      koriyamaAdmin = await signIn('kanri@city.koriyama.example.jp', 'municipal_admin', KORIYAMA);
+    });
+
+    it('a municipality’s staff should see the figures as charts with tables, and download the CSV', async () => {
+      const home = await get(koriyamaAdmin, '/staff');
+      assert.match(home.html, /href="\/staff\/monitoring"/);
+      const page = await get(koriyamaAdmin, '/staff/monitoring?from=2025-04&to=2025-06');
+      assert.equal(page.status, 200, page.html.slice(0, 500));
+      const text = mainText(page.html);
+      assert.match(text, /郡山市 すべての手続（2025-04 – 2025-06）/);
+      // The applications chart is an image with a title and description; the table has the same figures.
+      assert.match(page.html, /<svg role="img" aria-labelledby="chart-applications-title chart-applications-desc"/);
+      assert.match(page.html, /<desc id="chart-applications-desc">[^<]*2025-05: 8/, 'May: 4 in the system and 4 on paper');
+      const may = /<th scope="row" class="table__header">2025-05<\/th>([\s\S]*?)<\/tr>/.exec(page.html)![1]!.replace(/<[^>]+>/g, ' ').trim().split(/\s+/);
+      assert.deepEqual(may, ['4', '3', '1', '4', '37.5%', '3', '10', '18.8', '1', '33.3%', '1', '1']);
+      assert.match(page.html, /href="\/staff\/monitoring\?lgCode=072036&amp;from=2025-04&amp;to=2025-06&amp;procedure=kokuho-kanyu">国民健康保険の加入<\/a>/);
+      const csvLink = /href="(\/api\/v1\/monitoring\/072036\?[^"]+)"/.exec(page.html)![1]!.replace(/&amp;/g, '&');
+      const csv = await koriyamaAdmin.request(`${world.base}${csvLink}`);
+      assert.equal(csv.status, 200, 'the session opens the CSV too');
+      assert.deepEqual([...new Uint8Array(await csv.arrayBuffer()).subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+      // One procedure's view.
+      const one = await get(koriyamaAdmin, `/staff/monitoring?from=2025-04&to=2025-06&procedure=${B}`);
+      assert.match(mainText(one.html), /保育施設の利用申込（2025-04 – 2025-06）/);
+    });
+
+    it('should say what is wrong with a period, and show an empty state', async () => {
+      const bad = await get(koriyamaAdmin, '/staff/monitoring?from=2025-13&to=2025-06');
+      assert.equal(bad.status, 400);
+      assert.match(bad.html, /<title>エラー：/);
+      assert.match(bad.html, /href="#from"[^>]*>開始月は YYYY-MM の形で入力してください/);
+      const empty = await get(koriyamaAdmin, '/staff/monitoring?from=2024-01&to=2024-03');
+      assert.match(mainText(empty.html), /この期間に数える申請はありません/);
+    });
+
+    it('should refuse another municipality’s figures and the comparison to a municipality', async () => {
+      assert.equal((await get(koriyamaAdmin, `/staff/monitoring?lgCode=${AIZU}`)).status, 403);
+      assert.equal((await get(koriyamaAdmin, '/staff/monitoring/prefecture')).status, 403);
+      const resident = await get(new CookieBrowser(), '/staff/monitoring');
+      assert.equal(resident.status, 303, 'anonymous: to the staff login');
+    });
+
+    it('a counter clerk should record paper applications, with errors linked to the fields', async () => {
+      const clerkBrowser = await signIn('madoguchi@city.koriyama.example.jp', 'counter_clerk', KORIYAMA);
+      const page = await get(clerkBrowser, '/staff/monitoring?from=2025-04&to=2025-06');
+      assert.equal(page.status, 200);
+      assert.doesNotMatch(page.html, /id="months"/, 'no figures without read_monitoring');
+      const post = (form: Record<string, string>) => clerkBrowser.request(`${world.base}/staff/monitoring/paper-counts?from=2025-04&to=2025-06`, { form: { _csrf: hiddenField(page.html, '_csrf'), lgCode: KORIYAMA, ...form } });
+      const wrong = await post({ paperProcedure: '', paperMonth: '2025/5', paperCount: '三' });
+      assert.equal(wrong.status, 422);
+      const html = await wrong.text();
+      for (const field of ['paperProcedure', 'paperMonth', 'paperCount']) assert.match(html, new RegExp(`href="#${field}"`));
+      assert.match(html, /value="2025\/5"/, 'what was typed comes back');
+      const ok = await post({ paperProcedure: B, paperMonth: '２０２５-０６', paperCount: '７' });
+      assert.equal(ok.status, 303);
+      assert.equal(ok.headers.get('location'), '/staff/monitoring?from=2025-04&to=2025-06&lgCode=072036&done=recorded');
+      const got = await world.api('GET', `/api/v1/monitoring/${KORIYAMA}?from=2025-06&to=2025-06&procedure=${B}`, undefined, admin);
+      assert.equal(got.body.procedures[0].months[0].paper, 7, 'full-width digits read');
+      const other = await clerkBrowser.request(`${world.base}/staff/monitoring/paper-counts`, { form: { _csrf: hiddenField(page.html, '_csrf'), lgCode: AIZU, paperProcedure: B, paperMonth: '2025-06', paperCount: '1' } });
+      assert.equal(other.status, 403);
+    });
+
+    it('prefecture staff should compare the municipalities, each linking to its figures', async () => {
+      const pref = await signIn('kansa@pref.fukushima.example.jp', 'auditor', '070009');
+      const page = await get(pref, `/staff/monitoring/prefecture?from=2025-04&to=2025-06&procedure=${A}`);
+      assert.equal(page.status, 200, page.html.slice(0, 300));
+      assert.match(page.html, /<svg role="img" aria-labelledby="chart-share-title chart-share-desc"/);
+      assert.match(page.html, /<desc id="chart-share-desc">[^<]*郡山市: 33.3%/, '3 online of 5 in the system and 4 on paper');
+      assert.match(page.html, /href="\/staff\/monitoring\?lgCode=072028&amp;from=2025-04&amp;to=2025-06&amp;procedure=kokuho-kanyu">会津若松市<\/a>/);
+      const aizuView = await get(pref, `/staff/monitoring?lgCode=${AIZU}&from=2025-04&to=2025-06`);
+      assert.equal(aizuView.status, 200);
+      assert.match(mainText(aizuView.html), /会津若松市 すべての手続/);
+    });
   });
 });

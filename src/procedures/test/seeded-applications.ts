@@ -17,7 +17,7 @@ export interface SeededApplication {
   answers?: OwnState['answers'];
 }
 
-export async function seedApplication(world: ProceduresWorld, seeded: SeededApplication): Promise<{ id: string; receiptNumber: string }> {
+export async function seedApplication(world: Pick<ProceduresWorld, 'app'>, seeded: SeededApplication): Promise<{ id: string; receiptNumber: string }> {
   const db = proceduresDb(world.app.ctx.db);
   const store = new ApplicationStore(world.app.ctx.sealer);
   const procedure = await db.selectFrom('procedures_procedures').select('form_version_id').where('lg_code', '=', seeded.lgCode).where('code', '=', seeded.procedure).executeTakeFirstOrThrow();
