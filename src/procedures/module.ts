@@ -8,6 +8,7 @@
 // docs/procedures.md describes the pages, the model and the API.
 import { defineModule, type AppContext } from '../platform/module.ts';
 import { catalogApi } from './api/catalog-api.ts';
+import { exportApi } from './api/export-api.ts';
 import { formsApi } from './api/forms-api.ts';
 import { monitoringApi } from './api/monitoring-api.ts';
 import { navigationsApi } from './api/navigations-api.ts';
@@ -54,6 +55,7 @@ export const proceduresModule = defineModule({
     await navigationsApi(fastify, ctx);
     await formsApi(fastify, ctx);
     await monitoringApi(fastify, ctx);
+    await exportApi(fastify, ctx);
     await catalogPages(fastify, ctx);
     await lifeEventPages(fastify, ctx);
     await formPreviewPages(fastify, ctx);
