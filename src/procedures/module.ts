@@ -21,6 +21,7 @@ import { addApplicationsSection } from './pages/home-section.tsx';
 import { catalogPages } from './pages/catalog-pages.tsx';
 import { myApplicationsPages } from './pages/my-applications-pages.tsx';
 import { monitoringPages } from './pages/monitoring-pages.tsx';
+import { exportPages } from './pages/export-pages.tsx';
 import { formPreviewPages } from './pages/form-preview-pages.tsx';
 import { lifeEventPages } from './pages/life-event-pages.tsx';
 import { createProceduresContext, type ProceduresContext } from './procedures-context.ts';
@@ -62,6 +63,7 @@ export const proceduresModule = defineModule({
     await applicationPages(fastify, ctx);
     await myApplicationsPages(fastify, ctx);
     await monitoringPages(fastify, ctx);
+    await exportPages(fastify, ctx);
   },
   seed: async (app) => {
     if (!app.config.production) await seedProceduresDemo(contextOf(app));

@@ -227,6 +227,9 @@ export async function accountPages(app: FastifyInstance, ctx: IdentityContext): 
         {((await ctx.app.guard.tenantsFor(request.actor, 'procedures.read_monitoring')).size > 0 || (await ctx.app.guard.tenantsFor(request.actor, 'procedures.record_paper_counts')).size > 0) && (
           <p><a href="/staff/monitoring">{t('identity.staffHome.monitoring')}</a></p>
         )}
+        {(await ctx.app.guard.tenantsFor(request.actor, 'procedures.export_applications')).size > 0 && (
+          <p><a href="/staff/procedures/export">{t('identity.staffHome.export')}</a></p>
+        )}
         <p><a href="/account">{t('identity.account.title')}</a></p>
       </>
     ));

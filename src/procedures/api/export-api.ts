@@ -17,9 +17,9 @@ import { BOM } from '../monitoring/csv.ts';
 import type { ProceduresContext } from '../procedures-context.ts';
 import { audit, requireActor } from './api-helpers.ts';
 
-type Query = { format?: 'json' | 'csv'; from?: string; to?: string; status?: string };
+export type ExportQuery = { format?: 'json' | 'csv'; from?: string; to?: string; status?: string };
 
-function readFilter(lgCode: string, procedureCode: string, query: Query): ExportFilter {
+export function readFilter(lgCode: string, procedureCode: string, query: ExportQuery): ExportFilter {
   const problems: FieldProblem[] = [];
   for (const name of ['from', 'to'] as const) {
     const value = query[name];
@@ -34,7 +34,7 @@ function readFilter(lgCode: string, procedureCode: string, query: Query): Export
 }
 
 export async function exportApi(app: FastifyInstance, ctx: ProceduresContext): Promise<void> {
-  app.get<{ Params: { lgCode: string; code: string }; Querystring: Query }>(
+  app.get<{ Params: { lgCode: string; code: string }; Querystring: ExportQuery }>(
     '/api/v1/procedures/:lgCode/:code/applications/export',
     {
       schema: {

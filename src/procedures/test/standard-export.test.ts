@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
+import { onboardStaff } from '../../identity/test/identity-helpers.ts';
+import { CookieBrowser } from '../../../test/helpers/cookie-browser.ts';
 import { staffToken, startWorld, type ProceduresWorld } from './procedures-helpers.ts';
 import { seedApplication } from './seeded-applications.ts';
 
@@ -117,5 +119,32 @@ describe('standard export', () => {
     const names = got.body.applications.map((a: { answers: { fullName: string } }) => a.answers.fullName);
     assert.equal(names.length, 105);
     assert.equal(new Set(names).size, 105, 'no application twice across batches with equal submission times');
+  });
+
+  it('staff should choose a procedure, period and statuses on a page, and get the file', async () => {
+    const browser = new CookieBrowser();
+    browser.setCookie(world.base, 'tsn_session', (await onboardStaff(world.app, world.adminToken, 'kanri@city.koriyama.example.jp', [{ role: 'municipal_admin', scope: { level: 'municipality', prefectureCode: '070009', lgCode: KORIYAMA } }])).sessionToken);
+    const get = async (path: string) => {
+      const response = await browser.request(`${world.base}${path}`, { headers: { accept: 'text/html' } });
+      return { status: response.status, html: await response.text(), location: response.headers.get('location') };
+    };
+    assert.match((await get('/staff')).html, /href="\/staff\/procedures\/export"/);
+    const page = await get('/staff/procedures/export');
+    assert.equal(page.status, 200);
+    assert.match(page.html, /<option value="072036\/shussei-renraku">出生連絡票の提出（新生児訪問）<\/option>/);
+    assert.match(page.html, /個人情報が含まれます/);
+    const wrong = await get(`/staff/procedures/export?procedure=072036%2F${PROCEDURE}&from=2025-06-31&format=csv`);
+    assert.equal(wrong.status, 400);
+    assert.match(wrong.html, /href="#status"/);
+    assert.match(wrong.html, /href="#from"/);
+    const ok = await get(`/staff/procedures/export?procedure=072036%2F${PROCEDURE}&from=2025-05-01&to=2025-05-31&status=approved&status=submitted&format=csv`);
+    assert.equal(ok.status, 303);
+    assert.equal(ok.location, `${EXPORT}?format=csv&from=2025-05-01&to=2025-05-31&status=approved%2Csubmitted`);
+    const file = await browser.request(`${world.base}${ok.location}`);
+    assert.equal(file.status, 200);
+    assert.equal(parse(Buffer.from(await file.arrayBuffer()).subarray(3).toString('utf8'), { columns: true }).length, 1, 'May: the approved one');
+    const auditorBrowser = new CookieBrowser();
+    auditorBrowser.setCookie(world.base, 'tsn_session', (await onboardStaff(world.app, world.adminToken, 'kansa@city.koriyama.example.jp', [{ role: 'auditor', scope: { level: 'municipality', prefectureCode: '070009', lgCode: KORIYAMA } }])).sessionToken);
+    assert.equal((await auditorBrowser.request(`${world.base}/staff/procedures/export`, { headers: { accept: 'text/html' } })).status, 403);
   });
 });
