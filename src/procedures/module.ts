@@ -21,6 +21,7 @@ import { myApplicationsPages } from './pages/my-applications-pages.tsx';
 import { formBuilderPages } from './pages/form-builder-pages.tsx';
 import { formPreviewPages } from './pages/form-preview-pages.tsx';
 import { lifeEventPages } from './pages/life-event-pages.tsx';
+import { navigationBuilderPages } from './pages/navigation-builder-pages.tsx';
 import { createProceduresContext, type ProceduresContext } from './procedures-context.ts';
 
 const contexts = new WeakMap<AppContext, ProceduresContext>();
@@ -55,6 +56,7 @@ export const proceduresModule = defineModule({
     await lifeEventPages(fastify, ctx);
     await formPreviewPages(fastify, ctx);
     await formBuilderPages(fastify, ctx);
+    await navigationBuilderPages(fastify, ctx);
     await applicationPages(fastify, ctx);
     await myApplicationsPages(fastify, ctx);
   },

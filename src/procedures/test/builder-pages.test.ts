@@ -1,8 +1,11 @@
-// The form builder's pages against the real server: a designer of 郡山市 creates a form, adds and
+// The form and navigation builders' pages against the real server. Forms: a designer of 郡山市 creates a form, adds and
 // edits fields, is refused publishing with the problems linked to the fields, publishes, links
 // the version to a procedure; two designers saving at once (the second is told, nothing is
 // overwritten); a field list imported with line and column errors, then without; a prefecture
 // template copied from its PUBLISHED version; and another municipality's forms not found.
+// Navigations: the demo 転入 navigation opened with its walks previewed; a new one refused by the
+// check (a path with no procedure, a cycle) then accepted with an external-link procedure as a
+// leaf and saved; two designers saving at once; another municipality's not found.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { onboardStaff } from '../../identity/test/identity-helpers.ts';
@@ -12,7 +15,7 @@ import { mainText, staffToken, startWorld, type ProceduresWorld } from './proced
 const FORMS = '/staff/procedures/forms';
 const L = (ja: string, en: string) => ({ ja, en });
 
-describe('form builder pages', () => {
+describe('form and navigation builder pages', () => {
   let world: ProceduresWorld;
   let designer: CookieBrowser;
   let colleague: CookieBrowser;
@@ -230,23 +233,132 @@ describe('form builder pages', () => {
     const anonymous = await get(new CookieBrowser(), FORMS);
     assert.equal(anonymous.status, 303);
   });
+
+  const NAVS = '/staff/procedures/navigations';
+  /** Every value the navigation form would post: its inputs, selected options, checked boxes. */
+  const navForm = (html: string) => formInputs(/<form method="post" action="\/staff\/procedures\/navigations\/[^"]+"[\s\S]*?<\/form>/.exec(html)?.[0] ?? '');
+  const postNav = async (browser: CookieBrowser, path: string, values: Record<string, string>) => {
+    const response = await browser.request(`${world.base}${path}`, { form: values });
+    return { status: response.status, html: await response.text(), location: response.headers.get('location') };
+  };
+
+  it('the navigation builder should open the demo navigation with a preview of every walk', async () => {
+    const list = await get(designer, NAVS);
+    assert.equal(list.status, 200);
+    assert.match(mainText(list.html), /転入 第1版/);
+    assert.match(mainText(list.html), /結婚 未作成/);
+    const editor = await get(designer, `${NAVS}/072036/moving-in`);
+    assert.equal(editor.status, 200);
+    const text = mainText(editor.html);
+    assert.match(text, /現在は第1版です。/);
+    assert.match(text, /自動車をお持ちですか （has-car） 「はい」 → 【県】自動車税（種別割）の住所変更（オンライン）/);
+    const values = navForm(editor.html);
+    assert.equal(values.start, 'previous-address');
+    assert.equal(values.baseVersion, '1');
+    // Nothing changed, checked: no problems, nothing saved.
+    const checked = await postNav(designer, `${NAVS}/072036/moving-in`, { ...values, action: 'check' });
+    assert.equal(checked.status, 200);
+    assert.match(mainText(checked.html), /問題はありません。すべての回答の道筋が手続で終わります。/);
+    // A cycle: the last question leads back to the first.
+    const cycle: Record<string, string> = { ...values, action: 'check' };
+    const lastQuestion = Math.max(...Object.keys(values).flatMap((k) => /^q-(\d+)-id$/.exec(k) && values[k] ? [Number(/^q-(\d+)-id$/.exec(k)![1])] : []));
+    cycle[`q-${lastQuestion}-o-0-next`] = 'previous-address';
+    const refused = await postNav(designer, `${NAVS}/072036/moving-in`, cycle);
+    assert.equal(refused.status, 422);
+    assert.match(refused.html, /<a href="#q-0-id">設問が循環しています: previous-address → /);
+    assert.equal((await world.api('GET', '/api/v1/navigations/072036/moving-in', undefined, '')).body.currentVersion, 1, 'a check saves nothing');
+  });
+
+  it('a new navigation should be refused while a path ends with no procedure, then saved with an external-link leaf', async () => {
+    const path = `${NAVS}/072036/marriage`;
+    let page = await get(designer, path);
+    assert.match(mainText(page.html), /まだ作られていません。/);
+    const draft = {
+      ...navForm(page.html),
+      'q-0-id': 'name-change', 'q-0-textJa': '姓が変わりましたか', 'q-0-textEn': 'Did your surname change?',
+      'q-0-o-0-id': 'yes', 'q-0-o-0-labelJa': 'はい', 'q-0-o-0-labelEn': 'Yes', 'q-0-o-0-next': '',
+      'q-0-o-0-p-0-proc': '072036/inkan-touroku', 'q-0-o-0-p-0-whyJa': '印鑑登録の氏名を変えるため', 'q-0-o-0-p-0-whyEn': 'To change the name on the seal registration',
+      'q-0-o-1-id': 'no', 'q-0-o-1-labelJa': 'いいえ', 'q-0-o-1-labelEn': 'No', 'q-0-o-1-next': '',
+    };
+    // A reason in one language only, and a path with no procedure.
+    let answer = await postNav(designer, path, { ...draft, 'q-0-o-0-p-0-whyEn': '', action: 'save' });
+    assert.equal(answer.status, 422);
+    assert.match(answer.html, /<a href="#q-0-o-0-p-0-whyEn">この手続が必要な理由（英語）も入力してください<\/a>/);
+    assert.match(answer.html, /value="印鑑登録の氏名を変えるため"/, 'what was typed is kept');
+    answer = await postNav(designer, path, { ...draft, action: 'save' });
+    assert.equal(answer.status, 422);
+    assert.match(answer.html, /<a href="#q-0-id">手続が一つもないまま終わる回答の道筋があります: name-change › no<\/a>/);
+    assert.equal((await world.api('GET', '/api/v1/navigations/072036/marriage', undefined, '')).status, 404, 'nothing saved');
+
+    // 「いいえ」 ends with the prefecture's subsidy on jGrants (an external site): accepted and saved.
+    const fixed = { ...draft, 'q-0-o-1-p-0-proc': '070009/taiyoukou-hojo', 'q-0-o-1-p-0-whyJa': '新居に太陽光発電を設置するなら', 'q-0-o-1-p-0-whyEn': 'If you install solar power at your new home' };
+    answer = await postNav(designer, path, { ...fixed, action: 'check' });
+    assert.equal(answer.status, 200);
+    assert.match(mainText(answer.html), /「いいえ」 → 【県】住宅用太陽光発電設備の設置補助（外部サイト: jGrants（補助金の電子申請システム）） → 結果/);
+    page = await follow(designer, await postNav(designer, path, { ...fixed, action: 'save' }));
+    assert.match(mainText(page.html), /保存しました（第1版）/);
+    const saved = await world.api('GET', '/api/v1/navigations/072036/marriage', undefined, '');
+    assert.equal(saved.status, 200);
+    assert.deepEqual(saved.body.definition.questions[0].options[1].adds[0].procedure, { lgCode: '070009', code: 'taiyoukou-hojo' });
+    assert.deepEqual(saved.body.definition.questions[0].options[0].adds[0].procedure, { code: 'inkan-touroku' });
+    // Residents walk it.
+    const walk = await world.page('/life-events/marriage/072036');
+    assert.equal(walk.status, 303);
+    const audited = await world.app.ctx.db.selectFrom('platform_audit_events').select('details').where('action', '=', 'procedures.navigation_saved').where('subject', '=', 'navigation:072036/marriage').execute();
+    assert.equal(audited.length, 1);
+  });
+
+  it('when two designers save a navigation at once, the later should be told and keep what they typed', async () => {
+    const path = `${NAVS}/072036/marriage`;
+    const mine = navForm((await get(designer, path)).html);
+    const theirs = navForm((await get(colleague, path)).html);
+    await follow(colleague, await postNav(colleague, path, { ...theirs, 'q-0-textJa': '名字が変わりましたか', action: 'save' }));
+    const stale = await postNav(designer, path, { ...mine, 'q-0-textJa': '氏が変わりましたか', action: 'save' });
+    assert.equal(stale.status, 409);
+    assert.match(mainText(stale.html), /ほかの職員が先に保存しました/);
+    assert.match(stale.html, /<a href="\/staff\/procedures\/navigations\/072036\/marriage">最新の内容を読み込む<\/a>/);
+    assert.match(stale.html, /value="氏が変わりましたか"/);
+    const current = await world.api('GET', '/api/v1/navigations/072036/marriage', undefined, '');
+    assert.equal(current.body.currentVersion, 2);
+    assert.equal(current.body.definition.questions[0].text.ja, '名字が変わりましたか');
+    // The history lists both versions; an old one can be loaded to restore it.
+    const restored = await get(designer, `${path}?version=1`);
+    assert.match(mainText(restored.html), /第1版の内容を読み込みました/);
+    assert.equal(navForm(restored.html)['q-0-textJa'], '姓が変わりましたか');
+    assert.equal(navForm(restored.html).baseVersion, '2');
+  });
+
+  it('another municipality’s navigations should not be found', async () => {
+    assert.equal((await get(aizu, `${NAVS}/072036/moving-in`)).status, 404);
+    const own = await get(aizu, NAVS);
+    assert.match(mainText(own.html), /会津若松市のナビゲーション/);
+    const csrf = hiddenField(own.html, '_csrf');
+    assert.equal((await postNav(aizu, `${NAVS}/072036/moving-in`, { _csrf: csrf, action: 'save', baseVersion: '1' })).status, 404);
+    assert.equal((await get(designer, `${NAVS}/072036/no-such-event`)).status, 404);
+  });
 });
 
-/** The field page's inputs as stored (text inputs, textareas, selected options and checked radios). */
+/** The field page's inputs as stored (without the CSRF token and version, which `post` adds). */
 function fieldValues(html: string): Record<string, string> {
-  const form = /<form method="post" action="[^"]*\/fields\/[^"]+"[\s\S]*?<\/form>/.exec(html)?.[0] ?? '';
-  const unescape = (v: string) => v.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#39;/g, "'");
+  const { _csrf: _c, version: _v, ...rest } = formInputs(/<form method="post" action="[^"]*\/fields\/[^"]+"[\s\S]*?<\/form>/.exec(html)?.[0] ?? '');
+  return rest;
+}
+
+/** What a browser would post from a form: inputs, textareas, selected options, checked boxes. */
+function formInputs(form: string): Record<string, string> {
+  const unescape = (v: string) => v.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
   const out: Record<string, string> = {};
   for (const m of form.matchAll(/<input[^>]*>/g)) {
     const name = /name="([^"]+)"/.exec(m[0])?.[1];
     const type = /type="([^"]+)"/.exec(m[0])?.[1] ?? 'text';
-    if (!name || name === '_csrf' || name === 'version' || ((type === 'radio' || type === 'checkbox') && !/ checked/.test(m[0]))) continue;
+    if (!name || ((type === 'radio' || type === 'checkbox') && !/ checked/.test(m[0]))) continue;
     out[name] = unescape(/value="([^"]*)"/.exec(m[0])?.[1] ?? '');
   }
   for (const m of form.matchAll(/<textarea[^>]*name="([^"]+)"[^>]*>([\s\S]*?)<\/textarea>/g)) out[m[1]!] = unescape(m[2]!);
   for (const m of form.matchAll(/<select[^>]*name="([^"]+)"[\s\S]*?<\/select>/g)) {
-    const selected = /<option value="([^"]*)" selected/.exec(m[0])?.[1];
-    out[m[1]!] = unescape(selected ?? '');
+    // Preact writes an empty value as a bare attribute: <option value selected>.
+    const options = [...m[0].matchAll(/<option([^>]*)>/g)].map((o) => ({ value: /value="([^"]*)"/.exec(o[1]!)?.[1] ?? '', selected: / selected/.test(o[1]!) }));
+    out[m[1]!] = unescape((options.find((o) => o.selected) ?? options[0])?.value ?? '');
   }
   return out;
 }
