@@ -378,7 +378,7 @@ export async function formBuilderPages(app: FastifyInstance, ctx: ProceduresCont
         <li class="builder-field">
           <h4 id={fieldAnchor(ref)} tabindex={-1}>{label} <span class="muted">（{field.key}）</span></h4>
           <p class="muted">{fieldSummary(field)}</p>
-          <form method="post" action={`${base}/fields/move`} class="inline-form">
+          <form method="post" action={`${base}/fields/move`} class="builder-actions">
             {hidden}
             <input type="hidden" name="field" value={ref} />
             <a href={`${base}/fields/${ref}`}>{say(request, L('編集', 'Edit'))}<span class="visually-hidden">: {label}</span></a>{' '}
@@ -432,7 +432,7 @@ export async function formBuilderPages(app: FastifyInstance, ctx: ProceduresCont
             <ul class="builder-fields">
               {page.fields.map((field) => <FieldItem field={field} />)}
             </ul>
-            <form method="post" action={`${base}/pages/move`} class="inline-form">
+            <form method="post" action={`${base}/pages/move`} class="builder-actions">
               {hidden}
               <input type="hidden" name="page" value={page.id} />
               <button type="submit" class="button button--secondary button--small" name="action" value="up">{say(request, L('ページを上へ', 'Move page up'))}<span class="visually-hidden">: {page.id}</span></button>{' '}

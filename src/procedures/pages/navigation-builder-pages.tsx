@@ -16,6 +16,7 @@ import { AppError, PlatformErrors, type Localized } from '../../platform/errors.
 import { formatDateTime } from '../../platform/i18n/dates.ts';
 import { Button } from '../../platform/ui/components/button/button.tsx';
 import { Checkboxes } from '../../platform/ui/components/checkboxes/checkboxes.tsx';
+import { Details } from '../../platform/ui/components/details/details.tsx';
 import { NotificationBanner } from '../../platform/ui/components/notification-banner/notification-banner.tsx';
 import { Select } from '../../platform/ui/components/select/select.tsx';
 import { Table } from '../../platform/ui/components/table/table.tsx';
@@ -198,16 +199,20 @@ export async function navigationBuilderPages(app: FastifyInstance, ctx: Procedur
               {text(names.question(i, 'id'), say(request, L('設問ID', 'Question id')), q.id, '20')}
               {text(names.question(i, 'textJa'), say(request, L('設問の文（日本語）', 'Question (Japanese)')), q.textJa)}
               {text(names.question(i, 'textEn'), say(request, L('設問の文（英語）', 'Question (English)')), q.textEn)}
-              {text(names.question(i, 'hintJa'), say(request, L('説明（日本語、任意）', 'Help text (Japanese, optional)')), q.hintJa)}
-              {text(names.question(i, 'hintEn'), say(request, L('説明（英語、任意）', 'Help text (English, optional)')), q.hintEn)}
+              <Details summary={say(request, L('設問の説明（任意）', 'Help text for the question (optional)'))} open={Boolean(q.hintJa || q.hintEn || err(names.question(i, 'hintJa')) || err(names.question(i, 'hintEn')))}>
+                {text(names.question(i, 'hintJa'), say(request, L('説明（日本語）', 'Help text (Japanese)')), q.hintJa)}
+                {text(names.question(i, 'hintEn'), say(request, L('説明（英語）', 'Help text (English)')), q.hintEn)}
+              </Details>
               {q.options.map((o, j) => (
                 <fieldset class="fieldset builder-option">
                   <legend class="fieldset__legend fieldset__legend--s">{o.id ? say(request, L(`選択肢「${o.id}」`, `Option "${o.id}"`)) : say(request, L('新しい選択肢', 'New option'))}</legend>
                   {text(names.option(i, j, 'id'), say(request, L('選択肢ID', 'Option id')), o.id, '20')}
                   {text(names.option(i, j, 'labelJa'), say(request, L('選択肢の文（日本語）', 'Label (Japanese)')), o.labelJa)}
                   {text(names.option(i, j, 'labelEn'), say(request, L('選択肢の文（英語）', 'Label (English)')), o.labelEn)}
-                  {text(names.option(i, j, 'hintJa'), say(request, L('説明（日本語、任意）', 'Help text (Japanese, optional)')), o.hintJa)}
-                  {text(names.option(i, j, 'hintEn'), say(request, L('説明（英語、任意）', 'Help text (English, optional)')), o.hintEn)}
+                  <Details summary={say(request, L('選択肢の説明（任意）', 'Help text for the option (optional)'))} open={Boolean(o.hintJa || o.hintEn || err(names.option(i, j, 'hintJa')) || err(names.option(i, j, 'hintEn')))}>
+                    {text(names.option(i, j, 'hintJa'), say(request, L('説明（日本語）', 'Help text (Japanese)')), o.hintJa)}
+                    {text(names.option(i, j, 'hintEn'), say(request, L('説明（英語）', 'Help text (English)')), o.hintEn)}
+                  </Details>
                   <Select name={names.option(i, j, 'next')} label={say(request, L('次の設問', 'Next question'))} items={[{ value: '', text: say(request, L('ここで終わり（結果を表示）', 'End here (show the result)')) }, ...questionIds.filter((id) => id !== q.id).map((id) => ({ value: id, text: id }))]} value={o.next} errorMessage={err(names.option(i, j, 'next'))} />
                   {o.adds.map((a, k) => appliesInputs(a, (part) => names.applies(i, j, k, part), k + 1))}
                 </fieldset>
