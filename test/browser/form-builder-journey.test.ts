@@ -131,6 +131,7 @@ describe('form and navigation builder journey in Chromium', () => {
     assert.match(preview, /「はい」 → 子ども医療費助成の申請（オンライン）/);
     assert.match(preview, /外部サイト: jGrants/);
     await shot('navigation-builder-checked');
+    if (shots) await page.screenshot({ path: path.join(shots, 'navigation-builder-checked-top.png') });
     await page.getByRole('button', { name: '確認して保存する' }).click();
     assert.match((await page.textContent('main')) ?? '', /保存しました（第1版）/);
     await assertAccessible(page, 'navigation saved');

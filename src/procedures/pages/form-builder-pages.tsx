@@ -549,7 +549,8 @@ export async function formBuilderPages(app: FastifyInstance, ctx: ProceduresCont
   editorPost('/fields', async (request, reply, form, values, dictionary) => {
     const pageId = textOf(values, 'newPage');
     const groupKey = textOf(values, 'newGroup');
-    const group = groupKey ? locateField(form.draft, groupKey)?.field : undefined;
+    const found = groupKey ? locateField(form.draft, groupKey)?.field : undefined;
+    const group = found && resolveField(found, dictionary).type === 'group' ? found : undefined;
     if (groupKey && !group) return sendEditor(request, reply, form, { values, errors: { newGroup: L('繰り返しを選び直してください', 'Choose the repeating group again') } });
     const inputs: FormValues = { key: values.newKey, type: values.newType, dictionary: values.newDictionary, labelJa: values.newLabelJa, labelEn: values.newLabelEn };
     const { field, errors } = fieldFromInputs(inputs, undefined, dictionary, keysBeside(form.draft, group));

@@ -336,6 +336,21 @@ describe('form and navigation builder pages', () => {
     assert.equal((await postNav(aizu, `${NAVS}/072036/moving-in`, { _csrf: csrf, action: 'save', baseVersion: '1' })).status, 404);
     assert.equal((await get(designer, `${NAVS}/072036/no-such-event`)).status, 404);
   });
+
+  it('the builders should speak English', async () => {
+    const english = new CookieBrowser();
+    english.setCookie(world.base, 'tsn_session', designer.cookie(world.base, 'tsn_session')!);
+    english.setCookie(world.base, 'tsn_lang', 'en');
+    const editor = await get(english, `${FORMS}/072036/inu-touroku`);
+    assert.match(editor.html, /<html lang="en"/);
+    assert.match(mainText(editor.html), /Published \(version 1\)\. Changes to the draft are not seen by residents until published\./);
+    assert.match(mainText(editor.html), /Publish this draft/);
+    const field = await get(english, `${FORMS}/072036/inu-touroku/fields/bornOn`);
+    assert.match(mainText(field.html), /Date range \(residents also see the Japanese era\)/);
+    const navigation = await get(english, `${NAVS}/072036/marriage`);
+    assert.match(mainText(navigation.html), /Preview of the walks/);
+    assert.match(mainText(navigation.html), /“Yes” → /);
+  });
 });
 
 /** The field page's inputs as stored (without the CSRF token and version, which `post` adds). */
