@@ -20,10 +20,12 @@ import { applicationPages } from './pages/application-pages.tsx';
 import { addApplicationsSection } from './pages/home-section.tsx';
 import { catalogPages } from './pages/catalog-pages.tsx';
 import { myApplicationsPages } from './pages/my-applications-pages.tsx';
+import { formBuilderPages } from './pages/form-builder-pages.tsx';
 import { monitoringPages } from './pages/monitoring-pages.tsx';
 import { exportPages } from './pages/export-pages.tsx';
 import { formPreviewPages } from './pages/form-preview-pages.tsx';
 import { lifeEventPages } from './pages/life-event-pages.tsx';
+import { navigationBuilderPages } from './pages/navigation-builder-pages.tsx';
 import { createProceduresContext, type ProceduresContext } from './procedures-context.ts';
 
 const contexts = new WeakMap<AppContext, ProceduresContext>();
@@ -60,6 +62,8 @@ export const proceduresModule = defineModule({
     await catalogPages(fastify, ctx);
     await lifeEventPages(fastify, ctx);
     await formPreviewPages(fastify, ctx);
+    await formBuilderPages(fastify, ctx);
+    await navigationBuilderPages(fastify, ctx);
     await applicationPages(fastify, ctx);
     await myApplicationsPages(fastify, ctx);
     await monitoringPages(fastify, ctx);
