@@ -4,11 +4,12 @@
 // runs it, what it costs, what to attach or bring, the identity check it needs and where it is
 // done (this portal, an external system such as jGrants, or a counter). Navigations per
 // municipality and life event turn a few answers into the procedures that apply, each with why.
-// Forms and the bulk application (applications/) live here too; workflow and issuance will follow.
+// Forms, the bulk application (applications/) and the back office workflow (workflow/) live here too.
 // docs/procedures.md describes the pages, the model and the API.
 import { defineModule, type AppContext } from '../platform/module.ts';
 import { catalogApi } from './api/catalog-api.ts';
 import { formsApi } from './api/forms-api.ts';
+import { workflowApi } from './api/workflow-api.ts';
 import { navigationsApi } from './api/navigations-api.ts';
 import { proceduresMigrations } from './db/migrations/index.ts';
 import { seedProceduresDemo } from './demo-seed.ts';
@@ -37,12 +38,14 @@ export const proceduresModule = defineModule({
   grants: {
     // Each tenant's own catalog and navigations; the guard's scope rules decide whose (a
     // prefecture-scope assignment covers the prefecture and its municipalities).
-    municipal_admin: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.manage_forms', 'procedures.read_catalog'],
+    municipal_admin: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.manage_forms', 'procedures.read_catalog', 'procedures.manage_workflow', 'procedures.review_applications'],
     form_designer: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.manage_forms', 'procedures.read_catalog'],
     auditor: ['procedures.read_catalog'],
-    reviewer: ['procedures.read_catalog'],
-    approver: ['procedures.read_catalog'],
-    counter_clerk: ['procedures.read_catalog'],
+    // The back office: which applications a person sees is further limited to the departments
+    // they belong to (workflow/work-store.ts).
+    reviewer: ['procedures.read_catalog', 'procedures.review_applications'],
+    approver: ['procedures.read_catalog', 'procedures.review_applications'],
+    counter_clerk: ['procedures.read_catalog', 'procedures.review_applications'],
   },
   routes: async (fastify, app) => {
     const ctx = contextOf(app);
@@ -50,6 +53,7 @@ export const proceduresModule = defineModule({
     await catalogApi(fastify, ctx);
     await navigationsApi(fastify, ctx);
     await formsApi(fastify, ctx);
+    await workflowApi(fastify, ctx);
     await catalogPages(fastify, ctx);
     await lifeEventPages(fastify, ctx);
     await formPreviewPages(fastify, ctx);
