@@ -19,6 +19,9 @@ import { applicationPages } from './pages/application-pages.tsx';
 import { addApplicationsSection } from './pages/home-section.tsx';
 import { catalogPages } from './pages/catalog-pages.tsx';
 import { myApplicationsPages } from './pages/my-applications-pages.tsx';
+import { staffApplicationPages } from './pages/staff-application-pages.tsx';
+import { staffDepartmentPages } from './pages/staff-department-pages.tsx';
+import { addStaffQueueSection } from './pages/staff-home-section.tsx';
 import { formPreviewPages } from './pages/form-preview-pages.tsx';
 import { lifeEventPages } from './pages/life-event-pages.tsx';
 import { createProceduresContext, type ProceduresContext } from './procedures-context.ts';
@@ -50,6 +53,7 @@ export const proceduresModule = defineModule({
   routes: async (fastify, app) => {
     const ctx = contextOf(app);
     addApplicationsSection(ctx);
+    addStaffQueueSection(ctx);
     await catalogApi(fastify, ctx);
     await navigationsApi(fastify, ctx);
     await formsApi(fastify, ctx);
@@ -59,6 +63,8 @@ export const proceduresModule = defineModule({
     await formPreviewPages(fastify, ctx);
     await applicationPages(fastify, ctx);
     await myApplicationsPages(fastify, ctx);
+    await staffApplicationPages(fastify, ctx);
+    await staffDepartmentPages(fastify, ctx);
   },
   seed: async (app) => {
     if (!app.config.production) await seedProceduresDemo(contextOf(app));
