@@ -20,6 +20,7 @@ import { addApplicationsSection } from './pages/home-section.tsx';
 import { catalogPages } from './pages/catalog-pages.tsx';
 import { myApplicationsPages } from './pages/my-applications-pages.tsx';
 import { staffApplicationPages } from './pages/staff-application-pages.tsx';
+import { returnedApplicationPages } from './pages/returned-application-pages.tsx';
 import { staffDepartmentPages } from './pages/staff-department-pages.tsx';
 import { addStaffQueueSection } from './pages/staff-home-section.tsx';
 import { formPreviewPages } from './pages/form-preview-pages.tsx';
@@ -63,6 +64,7 @@ export const proceduresModule = defineModule({
     await formPreviewPages(fastify, ctx);
     await applicationPages(fastify, ctx);
     await myApplicationsPages(fastify, ctx);
+    await returnedApplicationPages(fastify, ctx);
     await staffApplicationPages(fastify, ctx);
     await staffDepartmentPages(fastify, ctx);
   },
