@@ -107,10 +107,17 @@ export async function decide(ctx: ProceduresContext, actor: Actor, scope: StaffS
     const db = proceduresDb(trx);
     const { work, application } = await loadForStaff(ctx, scope, key.lgCode, key.id, db);
     if (work.version !== expectedVersion) throw stale();
+    if (!ACTIVE.includes(application.status)) throw conflict({ ja: `この申請は「${application.status}」のため、処理できません`, en: `This application is ${application.status} and takes no decision now` });
     if (!(await mayAct(ctx.app, actor, scope, work))) throw new AppError(ProceduresErrors.NOT_YOUR_STAGE);
     if (work.waiting) throw conflict({ ja: '同時に申請された先の手続の決定を待っています', en: 'This application waits for the decision on a procedure applied for with it' });
     if (!decisionsAt(work, application.status, false).includes(decision.action)) {
       throw conflict({ ja: `この申請は「${stageName(work.stages, work.stageIndex, 'ja')}」の段階で、状況は「${application.status}」です`, en: `This application is at stage "${stageName(work.stages, work.stageIndex, 'en')}" with status "${application.status}"` });
+    }
+    // Two approval levels mean two people: whoever approved an earlier level cannot approve the next.
+    if (decision.action === 'approve') {
+      const earlier = await db.selectFrom('procedures_application_actions').select('seq').where('lg_code', '=', work.lgCode).where('application_id', '=', work.applicationId)
+        .where('action', '=', 'approved').where('actor', '=', who.id).where('stage_index', '<', work.stageIndex).executeTakeFirst();
+      if (earlier) throw new AppError(ProceduresErrors.NOT_YOUR_STAGE, { detail: { ja: '前の段階を決裁した人は、次の段階を決裁できません。別の決裁者が決裁してください', en: 'Whoever approved an earlier level cannot approve the next one; another approver must' } });
     }
     const from = application.status;
     const lastStage = work.stageIndex === work.stages.length - 1;
