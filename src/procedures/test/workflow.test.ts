@@ -183,7 +183,7 @@ describe('back office workflow', () => {
     const titles = (await portalDb(world.app.ctx.db).selectFrom('portal_notifications').select('title_ja').where('account_id', '=', resident.accountId).execute()).map((n) => n.title_ja);
     assert.ok(titles.some((t) => t.includes('承認されました')) && titles.some((t) => t.includes('発行されました')));
     assert.equal((await decideAs('approver2', key, { action: 'reject', reason: 'x' })).status, 409, 'a decided application takes no more decisions');
-    const audited = await world.app.ctx.db.selectFrom('platform_audit_log' as never).select('action' as never).where('subject' as never, '=', `application:${key}` as never).execute() as Array<{ action: string }>;
+    const audited = await world.app.ctx.db.selectFrom('platform_audit_events').select('action').where('subject', '=', `application:${key}`).orderBy('seq').execute();
     assert.deepEqual(audited.map((a) => a.action).filter((a) => a !== 'procedures.application_submitted'), ['procedures.application_received', 'procedures.application_returned', 'procedures.application_resubmitted', 'procedures.application_approved', 'procedures.application_approved']);
   });
 
