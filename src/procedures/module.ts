@@ -23,8 +23,10 @@ import { staffApplicationPages } from './pages/staff-application-pages.tsx';
 import { returnedApplicationPages } from './pages/returned-application-pages.tsx';
 import { staffDepartmentPages } from './pages/staff-department-pages.tsx';
 import { addStaffQueueSection } from './pages/staff-home-section.tsx';
+import { formBuilderPages } from './pages/form-builder-pages.tsx';
 import { formPreviewPages } from './pages/form-preview-pages.tsx';
 import { lifeEventPages } from './pages/life-event-pages.tsx';
+import { navigationBuilderPages } from './pages/navigation-builder-pages.tsx';
 import { createProceduresContext, type ProceduresContext } from './procedures-context.ts';
 
 const contexts = new WeakMap<AppContext, ProceduresContext>();
@@ -62,6 +64,8 @@ export const proceduresModule = defineModule({
     await catalogPages(fastify, ctx);
     await lifeEventPages(fastify, ctx);
     await formPreviewPages(fastify, ctx);
+    await formBuilderPages(fastify, ctx);
+    await navigationBuilderPages(fastify, ctx);
     await applicationPages(fastify, ctx);
     await myApplicationsPages(fastify, ctx);
     await returnedApplicationPages(fastify, ctx);

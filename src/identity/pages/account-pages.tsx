@@ -226,6 +226,9 @@ export async function accountPages(app: FastifyInstance, ctx: IdentityContext): 
         {(await ctx.app.guard.tenantsFor(request.actor, 'procedures.manage_forms')).size > 0 && (
           <p><a href="/staff/procedures/forms">{t('identity.staffHome.forms')}</a></p>
         )}
+        {(await ctx.app.guard.tenantsFor(request.actor, 'procedures.manage_navigation')).size > 0 && (
+          <p><a href="/staff/procedures/navigations">{t('identity.staffHome.navigations')}</a></p>
+        )}
         <p><a href="/account">{t('identity.account.title')}</a></p>
       </>
     ));
