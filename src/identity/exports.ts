@@ -9,6 +9,9 @@ import type { BasicFour } from './jpki/basic-four.ts';
 import { ClientRegistry, type ClientInput } from './oidc/client-registry.ts';
 import { loadSigningKeys } from './oidc/signing-keys.ts';
 import { ProfileStore, type PersonalDetails } from './profile/profile.ts';
+import { AccountStore } from './accounts/account-store.ts';
+import { normaliseEmail } from './accounts/email-address.ts';
+import { accountPrincipal } from './sessions/account-actor.ts';
 
 export type { BasicFour } from './jpki/basic-four.ts';
 export type { PersonalDetails } from './profile/profile.ts';
@@ -122,4 +125,11 @@ export async function signWithPlatformKey(app: AppContext, payload: Record<strin
 export async function personalDetailsOf(app: AppContext, accountId: string): Promise<(PersonalDetails & { residenceLgCode: string | null }) | undefined> {
   const profile = await new ProfileStore(app.sealer).find(identityDb(app.db), accountId);
   return profile && { ...profile.personal, residenceLgCode: profile.residenceLgCode };
+}
+
+/** An active staff account by its e-mail address (for adding staff to a department), or undefined. */
+export async function findStaffByEmail(app: AppContext, email: string): Promise<{ principalId: string; displayName: string; lgCode: string } | undefined> {
+  const account = await new AccountStore(app.sealer).findByEmail(identityDb(app.db), 'staff', normaliseEmail(email));
+  if (!account || account.status === 'disabled') return undefined;
+  return { principalId: accountPrincipal(account.id), displayName: account.displayName ?? account.email, lgCode: account.lgCode };
 }

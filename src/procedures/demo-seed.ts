@@ -19,6 +19,7 @@ import type { Applies, NavigationDefinition } from './navigation/navigation-defi
 import { findNavigation, saveNavigation } from './navigation/navigation-store.ts';
 import type { ProceduresContext } from './procedures-context.ts';
 import { seedDemoForms } from './demo-forms.ts';
+import { seedDemoRoutings } from './workflow/demo-routings.ts';
 
 const PREFECTURE = '070009';
 const CITIES = [
@@ -268,5 +269,6 @@ export async function seedProceduresDemo(ctx: ProceduresContext): Promise<void> 
     }
   }
   await seedDemoForms(ctx, PREFECTURE, CITIES.map((c) => c.lgCode));
+  await seedDemoRoutings(ctx, PREFECTURE, CITIES.map((c) => c.lgCode));
   await ctx.db.updateTable('procedures_procedures').set({ practice: true }).where('lg_code', '=', PREFECTURE).where('code', '=', 'renshu-shinsei').execute();
 }

@@ -13,4 +13,10 @@ export const ProceduresErrors = defineErrors('PROCEDURES', {
   INVALID_FORM: { status: 422, ja: '申請様式の定義に誤りがあるため公開できません', en: 'The form definition has problems and cannot be published' },
   INVALID_FIELD_LIST: { status: 400, ja: '項目一覧の内容に誤りがあります', en: 'The field list has problems' },
   FORM_PUBLISHED: { status: 409, ja: '公開した版がある申請様式は削除できません', en: 'A form with published versions cannot be deleted' },
+  INVALID_ROUTING: { status: 400, ja: '処理経路の設定に誤りがあります', en: 'The routing has problems' },
+  APPLICATION_NOT_FOUND: { status: 404, ja: 'この申請は見つかりません', en: 'This application was not found' },
+  NOT_YOUR_STAGE: { status: 403, ja: 'この申請の現在の段階を処理する担当ではありません', en: 'You are not assigned to act on this application at its current stage' },
+  ACTION_NOT_ALLOWED: { status: 409, ja: 'この申請は、今の状況ではこの操作ができません', en: 'This action is not possible for the application in its current state' },
+  INVALID_DECISION: { status: 400, ja: '処理の内容に誤りがあります', en: 'The decision has problems' },
+  STAFF_NOT_FOUND: { status: 404, ja: 'この職員は見つかりません', en: 'This staff member was not found' },
 });

@@ -4,13 +4,14 @@
 // runs it, what it costs, what to attach or bring, the identity check it needs and where it is
 // done (this portal, an external system such as jGrants, or a counter). Navigations per
 // municipality and life event turn a few answers into the procedures that apply, each with why.
-// Forms and the bulk application (applications/) live here too; workflow and issuance will follow.
+// Forms, the bulk application (applications/) and the back office workflow (workflow/) live here too.
 // docs/procedures.md describes the pages, the model and the API.
 import { defineModule, type AppContext } from '../platform/module.ts';
 import { catalogApi } from './api/catalog-api.ts';
 import { exportApi } from './api/export-api.ts';
 import { formsApi } from './api/forms-api.ts';
 import { monitoringApi } from './api/monitoring-api.ts';
+import { workflowApi } from './api/workflow-api.ts';
 import { navigationsApi } from './api/navigations-api.ts';
 import { proceduresMigrations } from './db/migrations/index.ts';
 import { seedProceduresDemo } from './demo-seed.ts';
@@ -20,6 +21,10 @@ import { applicationPages } from './pages/application-pages.tsx';
 import { addApplicationsSection } from './pages/home-section.tsx';
 import { catalogPages } from './pages/catalog-pages.tsx';
 import { myApplicationsPages } from './pages/my-applications-pages.tsx';
+import { staffApplicationPages } from './pages/staff-application-pages.tsx';
+import { returnedApplicationPages } from './pages/returned-application-pages.tsx';
+import { staffDepartmentPages } from './pages/staff-department-pages.tsx';
+import { addStaffQueueSection } from './pages/staff-home-section.tsx';
 import { formBuilderPages } from './pages/form-builder-pages.tsx';
 import { monitoringPages } from './pages/monitoring-pages.tsx';
 import { exportPages } from './pages/export-pages.tsx';
@@ -44,21 +49,25 @@ export const proceduresModule = defineModule({
     // Each tenant's own catalog and navigations; the guard's scope rules decide whose (a
     // prefecture-scope assignment covers the prefecture and its municipalities).
     // Monitoring figures are counts, no personal data; the standard export is personal data.
-    municipal_admin: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.manage_forms', 'procedures.read_catalog', 'procedures.read_monitoring', 'procedures.record_paper_counts', 'procedures.export_applications'],
+    // The back office: which applications a person sees is further limited to the departments
+    // they belong to (workflow/work-store.ts).
+    municipal_admin: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.manage_forms', 'procedures.read_catalog', 'procedures.read_monitoring', 'procedures.record_paper_counts', 'procedures.export_applications', 'procedures.manage_workflow', 'procedures.review_applications'],
     form_designer: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.manage_forms', 'procedures.read_catalog'],
     auditor: ['procedures.read_catalog', 'procedures.read_monitoring'],
-    reviewer: ['procedures.read_catalog', 'procedures.read_monitoring'],
-    approver: ['procedures.read_catalog', 'procedures.read_monitoring'],
-    counter_clerk: ['procedures.read_catalog', 'procedures.record_paper_counts'],
+    reviewer: ['procedures.read_catalog', 'procedures.read_monitoring', 'procedures.review_applications'],
+    approver: ['procedures.read_catalog', 'procedures.read_monitoring', 'procedures.review_applications'],
+    counter_clerk: ['procedures.read_catalog', 'procedures.record_paper_counts', 'procedures.review_applications'],
   },
   routes: async (fastify, app) => {
     const ctx = contextOf(app);
     addApplicationsSection(ctx);
+    addStaffQueueSection(ctx);
     await catalogApi(fastify, ctx);
     await navigationsApi(fastify, ctx);
     await formsApi(fastify, ctx);
     await monitoringApi(fastify, ctx);
     await exportApi(fastify, ctx);
+    await workflowApi(fastify, ctx);
     await catalogPages(fastify, ctx);
     await lifeEventPages(fastify, ctx);
     await formPreviewPages(fastify, ctx);
@@ -68,6 +77,9 @@ export const proceduresModule = defineModule({
     await myApplicationsPages(fastify, ctx);
     await monitoringPages(fastify, ctx);
     await exportPages(fastify, ctx);
+    await returnedApplicationPages(fastify, ctx);
+    await staffApplicationPages(fastify, ctx);
+    await staffDepartmentPages(fastify, ctx);
   },
   seed: async (app) => {
     if (!app.config.production) await seedProceduresDemo(contextOf(app));

@@ -22,6 +22,7 @@ import { checkNewPassword, text } from './form-checks.ts';
 import { requireSignedIn, sensitiveRateLimit } from './page-helpers.ts';
 import { recoveryCodesPage } from './second-factor-pages.tsx';
 import { PASSKEY_SCRIPTS } from './passkey-routes.ts';
+import { renderStaffHomeSections } from '../../platform/tenancy/home-sections.ts';
 
 /** "Chrome 156 · Linux" from a user agent string: enough to recognise one's own devices. */
 export function deviceLabel(userAgent: string | null): string {
@@ -205,6 +206,7 @@ export async function accountPages(app: FastifyInstance, ctx: IdentityContext): 
           rows={(actor?.assignments ?? []).map((a) => [a.role, a.lgCode ? (tenants.get(a.lgCode)?.name[locale] ?? a.lgCode) : a.zoneId ?? tenants.get(a.prefectureCode)?.name[locale] ?? a.prefectureCode])}
         />
         {actor?.assignments.length === 0 && <p>{t('identity.staffHome.noRoles')}</p>}
+        {await renderStaffHomeSections(ctx.app, request)}
         {(await ctx.app.guard.tenantsFor(request.actor, 'identity.verify_identity')).size > 0 && (
           <ul>
             <li><a href="/staff/identity-check">{t('identity.check.title')}</a></li>

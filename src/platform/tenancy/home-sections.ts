@@ -24,3 +24,18 @@ export async function renderHomeSections(ctx: AppContext, request: FastifyReques
   const rendered = await Promise.all((sections.get(ctx) ?? []).map((s) => s.render(request)));
   return rendered.filter((r) => r !== undefined && r !== null);
 }
+
+// The same for the staff home page (/staff): a module's work waiting for the staff member.
+const staffSections = new WeakMap<AppContext, HomeSection[]>();
+
+export function addStaffHomeSection(ctx: AppContext, section: HomeSection): void {
+  const list = staffSections.get(ctx) ?? [];
+  list.push(section);
+  list.sort((a, b) => a.order - b.order);
+  staffSections.set(ctx, list);
+}
+
+export async function renderStaffHomeSections(ctx: AppContext, request: FastifyRequest): Promise<ComponentChildren[]> {
+  const rendered = await Promise.all((staffSections.get(ctx) ?? []).map((s) => s.render(request)));
+  return rendered.filter((r) => r !== undefined && r !== null);
+}

@@ -158,6 +158,18 @@ export class ApplicationStore {
     return row && this.application(row);
   }
 
+  /** Any submitted application by its key, for the back office (which checks who may see it). */
+  async findForStaff(db: ProceduresDatabase, lgCode: string, id: string): Promise<(StoredApplication & { applicantAccountId: string }) | undefined> {
+    if (!/^[0-9]{6}$/.test(lgCode) || !isUuid(id)) return undefined;
+    const row = await db.selectFrom('procedures_applications').selectAll().where('lg_code', '=', lgCode).where('id', '=', id).where('status', '<>', 'draft').where('practice', '=', false).executeTakeFirst();
+    return row && { ...this.application(row), applicantAccountId: row.applicant_account_id };
+  }
+
+  /** Opens an application's answers read in a query of its own (the back office's lists). */
+  openOwn(lgCode: string, id: string, sealed: string): OwnState {
+    return this.sealer.openJson<OwnState>(sealed, ownContext(lgCode, id));
+  }
+
   async deleteDraft(db: ProceduresDatabase, id: string, ownerAccountId: string): Promise<boolean> {
     const deleted = await db.deleteFrom('procedures_bulk_applications').where('id', '=', id).where('applicant_account_id', '=', ownerAccountId).where('status', '=', 'draft').executeTakeFirst();
     return Number(deleted.numDeletedRows) === 1;
@@ -170,6 +182,7 @@ export class ApplicationStore {
       .set({
         status: to, updated_at: sql<Date>`now()`, version: sql<number>`version + 1`,
         ...(to === 'submitted' ? { submitted_at: sql<Date>`now()` } : {}),
+        ...(to === 'approved' || to === 'rejected' ? { decided_at: sql<Date>`now()` } : {}),
         ...(extra.receiptNumber ? { receipt_number: extra.receiptNumber } : {}),
         ...(extra.own ? { answers_sealed: this.sealer.sealJson(extra.own, ownContext(application.lgCode, application.id)) } : {}),
       })

@@ -12,6 +12,7 @@ import { proceduresDb } from '../db/schema.ts';
 import type { ProceduresContext } from '../procedures-context.ts';
 import { ApplicationStore, nextReceiptNumber } from './application-store.ts';
 import { checkStep, formValuesOf, stepsOf, type Flow, type Step } from './application-flow.ts';
+import { enterWorkflow } from '../workflow/work-store.ts';
 
 export type SubmitResult =
   | { kind: 'submitted'; receipts: Array<{ lgCode: string; procedureCode: string; receiptNumber: string }> }
@@ -54,6 +55,7 @@ export async function submitApplication(ctx: ProceduresContext, flow: Flow, subm
       const receiptNumber = await nextReceiptNumber(db, form.application, today);
       const ok = await store.transition(db, form.application, 'draft', 'submitted', meta.actor, { receiptNumber, own: { values, answers } });
       if (!ok) throw new Error(`Application ${form.application.id} was not a draft`);
+      await enterWorkflow(db, form.application, today);
       await appendAudit(trx, {
         actor: meta.actor, action: 'procedures.application_submitted', lgCode: form.application.lgCode, subject: `application:${form.application.lgCode}/${form.application.id}`, ip: meta.ip, requestId: meta.requestId,
         details: { bulkId: bulk.id, procedure: form.application.procedureCode, formVersionId: form.application.formVersionId, receiptNumber, applicant: bulk.applicantAccountId, ...(bulk.proxyAccountId ? { proxy: bulk.proxyAccountId } : {}) },

@@ -234,7 +234,88 @@ export interface ProceduresApplicationSubmissionsTable {
   created_at: Generated<Date>;
 }
 
+export type StageKind = 'receive' | 'check' | 'approve';
+export type StageRole = 'reviewer' | 'approver' | 'counter_clerk' | 'municipal_admin';
+
+/** One stage of a routing: who acts (a department and a role) and in how many working days. */
+export interface Stage {
+  kind: StageKind;
+  departmentCode: string;
+  role: StageRole;
+  days: number;
+}
+
+export interface ProcedureRef {
+  lgCode: string;
+  code: string;
+}
+
+export interface ProceduresRoutingsTable {
+  lg_code: string;
+  procedure_code: string;
+  stages: JSONColumnType<Stage[], string, string>;
+  after: JSONColumnType<ProcedureRef[], string, string>;
+  issue_document: boolean;
+  document_title: string | null;
+  version: Generated<number>;
+  updated_by: string;
+  updated_at: Timestamp;
+}
+
+export interface ProceduresStaffDepartmentsTable {
+  lg_code: string;
+  department_code: string;
+  principal_id: string;
+  display_name: string;
+  added_by: string;
+  added_at: Generated<Date>;
+}
+
+export interface ProceduresApplicationWorkTable {
+  lg_code: string;
+  application_id: string;
+  bulk_id: string;
+  procedure_code: string;
+  stages: JSONColumnType<Stage[], string, string>;
+  after: JSONColumnType<ProcedureRef[], string, string>;
+  issue_document: boolean;
+  document_title: string | null;
+  stage_index: Generated<number>;
+  department_code: string;
+  assignee: string | null;
+  assignee_name: string | null;
+  stage_started_at: Timestamp;
+  due_on: string;
+  version: Generated<number>;
+}
+
+export type WorkAction = 'received' | 'checked' | 'approved' | 'returned' | 'resubmitted' | 'rejected' | 'assigned' | 'commented' | 'issued';
+
+/** A reason for returning an application, about one field (or the whole application: field null). */
+export interface ReturnReason {
+  field: string | null;
+  reason: string;
+}
+
+export interface ProceduresApplicationActionsTable {
+  lg_code: string;
+  application_id: string;
+  seq: Generated<string>;
+  action: WorkAction;
+  stage_index: number;
+  actor: string;
+  actor_name: string;
+  note: string | null;
+  reasons: JSONColumnType<ReturnReason[], string, string> | null;
+  changes_sealed: string | null;
+  occurred_at: Generated<Date>;
+}
+
 export interface ProceduresTables {
+  procedures_routings: ProceduresRoutingsTable;
+  procedures_staff_departments: ProceduresStaffDepartmentsTable;
+  procedures_application_work: ProceduresApplicationWorkTable;
+  procedures_application_actions: ProceduresApplicationActionsTable;
   procedures_bulk_applications: ProceduresBulkApplicationsTable;
   procedures_applications: ProceduresApplicationsTable;
   procedures_application_events: ProceduresApplicationEventsTable;

@@ -22,6 +22,8 @@ import type { ApplicationStatus } from '../db/schema.ts';
 import { proceduresDb } from '../db/schema.ts';
 import type { ProceduresContext } from '../procedures-context.ts';
 import { applicantOf, requireResident, say } from './application-pages.tsx';
+import { latestReturn } from '../workflow/decisions.ts';
+import { ReturnReasons } from './returned-application-pages.tsx';
 
 export const STATUS: Record<ApplicationStatus, { ja: string; en: string }> = {
   draft: { ja: '下書き', en: 'Draft' },
@@ -46,6 +48,12 @@ export async function myApplicationsPages(app: FastifyInstance, ctx: ProceduresC
     const { locale } = request;
     const csrf = pageCsrfToken(reply);
     const title = say(request, { ja: '申請の一覧', en: 'Your applications' });
+    // A returned application says what to correct right here (差戻しの理由).
+    const returnedNote = async (a: { lgCode: string; id: string; formVersionId: string }) => {
+      const returned = await latestReturn(ctx.db, a);
+      const definition = (await findVersion(ctx.db, a.lgCode, { id: a.formVersionId }))?.definition;
+      return returned && definition ? <ReturnReasons definition={definition} reasons={returned.reasons} locale={locale} /> : undefined;
+    };
     const draftRows = await Promise.all(drafts.map(async (d) => [
       { content: <>{(await Promise.all(d.procedures.map((p) => titleOf(p.lgCode, p.code, locale)))).join('、')}{d.practice && <> <Tag tone="warning">{say(request, { ja: '練習', en: 'Practice' })}</Tag></>}</> },
       d.updatedAt.toLocaleString(locale === 'ja' ? 'ja-JP' : 'en-GB', { timeZone: 'Asia/Tokyo' }),
@@ -59,9 +67,10 @@ export async function myApplicationsPages(app: FastifyInstance, ctx: ProceduresC
     ]));
     const rows = await Promise.all(submitted.map(async (a) => [
       await titleOf(a.lgCode, a.procedureCode, locale),
-      a.receiptNumber ?? '',
-      { content: <Tag tone={a.status === 'withdrawn' || a.status === 'rejected' ? 'neutral' : a.status === 'returned' ? 'warning' : 'info'}>{STATUS[a.status][locale]}</Tag> },
+      { content: <a href={`/account/applications/${a.lgCode}/${a.id}`}>{a.receiptNumber ?? ''}</a> },
+      { content: <><Tag tone={a.status === 'withdrawn' || a.status === 'rejected' ? 'neutral' : a.status === 'returned' ? 'warning' : 'info'}>{STATUS[a.status][locale]}</Tag>{a.status === 'returned' && await returnedNote(a)}</> },
       { content: <>
+        {a.status === 'returned' && <><a href={`/account/applications/${a.lgCode}/${a.id}/correct`}>{say(request, { ja: '修正して再申請する', en: 'Correct and resubmit' })}</a>{' '}</>}
         {a.status === 'submitted' && <><a href={`/account/applications/${a.lgCode}/${a.id}/withdraw`}>{say(request, { ja: '取り下げる', en: 'Withdraw' })}</a>{' '}</>}
         <form method="post" action={`/account/applications/${a.lgCode}/${a.id}/copy`} class="inline-form">
           <input type="hidden" name="_csrf" value={csrf} />
