@@ -65,7 +65,7 @@ export interface Applicant {
 }
 
 const sharedContext = (id: string) => `procedures_bulk_applications.shared:${id}`;
-const ownContext = (lgCode: string, id: string) => `procedures_applications.answers:${lgCode}/${id}`;
+export const ownContext = (lgCode: string, id: string) => `procedures_applications.answers:${lgCode}/${id}`;
 
 export class ApplicationStore {
   constructor(private readonly sealer: Sealer) {}
