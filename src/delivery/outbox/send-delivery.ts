@@ -19,6 +19,10 @@ import { detachedJws, SIGNATURE_HEADER } from '../envelope/detached-jws.ts';
 import { DELIVERY_ATTEMPTS, type DeliveryJob } from './enqueue-deliveries.ts';
 
 const TIMEOUT_MS = 30_000;
+// The signed body of recent deliveries, so a retry against an unreachable core system does not
+// lay out and sign the PDF again each time. Bounded; a restart simply builds it again.
+const signedBodies = new Map<string, { body: string; signature: string }>();
+const SIGNED_BODIES_KEPT = 64;
 const RETRYABLE = new Set([408, 409, 425, 429]);
 
 class DeliveryFailure extends Error {
@@ -53,9 +57,16 @@ export function deliverySender(app: AppContext): JobHandler {
       if (!endpoint) throw new DeliveryFailure('no core-system endpoint is configured for this tenant', true);
       if (!endpoint.enabled) throw new DeliveryFailure('the core-system endpoint is switched off', true);
       token = endpoint.token;
-      const envelope = await buildEnvelope(app, { id: delivery.id, lgCode: delivery.lg_code, applicationId: delivery.application_id, createdAt: delivery.created_at });
-      const body = Buffer.from(JSON.stringify(envelope));
-      const signature = await detachedJws(delivery.lg_code, body, await municipalSigner(app, delivery.lg_code));
+      let signed = signedBodies.get(delivery.id);
+      if (!signed) {
+        const envelope = await buildEnvelope(app, { id: delivery.id, lgCode: delivery.lg_code, applicationId: delivery.application_id, createdAt: delivery.created_at });
+        // Sent as this exact text (UTF-8); the signature covers its bytes.
+        const body = JSON.stringify(envelope);
+        signed = { body, signature: await detachedJws(delivery.lg_code, Buffer.from(body), await municipalSigner(app, delivery.lg_code)) };
+        signedBodies.set(delivery.id, signed);
+        if (signedBodies.size > SIGNED_BODIES_KEPT) signedBodies.delete(signedBodies.keys().next().value!);
+      }
+      const { body, signature } = signed;
       const response = await app.outbound.fetch(endpoint.url, {
         method: 'POST',
         redirect: 'error',
@@ -77,6 +88,7 @@ export function deliverySender(app: AppContext): JobHandler {
         .where('id', '=', delivery.id)
         .where('status', '=', 'pending')
         .execute();
+      signedBodies.delete(delivery.id);
     } catch (error) {
       const failure = describe(error);
       const message = (token ? failure.message.replaceAll(token, '[redacted]') : failure.message).slice(0, 1000);
