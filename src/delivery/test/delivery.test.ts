@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PDFDocument } from 'pdf-lib';
 import { hiddenField } from '../../../test/helpers/cookie-browser.ts';
+import { freePort } from '../../../test/helpers/server-process.ts';
 import { createListeningTestApp, platformAdminToken, type TestApp } from '../../../test/helpers/test-database.ts';
 import { municipalSigner, municipalSigningCaPem } from '../../documents/exports.ts';
 import { onboardStaff, registerResident } from '../../identity/test/identity-helpers.ts';
@@ -199,7 +200,7 @@ describe('delivery to core systems', () => {
     const wrongToken = (await deliveriesOf(AIZU)).at(-1)!;
     assert.deepEqual([wrongToken.status, wrongToken.attempts, wrongToken.last_http_status], ['failed', 1, 401]);
     // Nobody listening: retried with backoff, failed after the last attempt.
-    const closed = `http://127.0.0.1:${new URL(receiver.url).port === '5259' ? 5258 : 5259}/deliveries`;
+    const closed = `http://127.0.0.1:${await freePort(5295, 5300)}/deliveries`;
     await setEndpoint({ url: closed, token: TOKEN });
     await applyAsNewResident();
     await runDeliveryJobs(app.ctx.db, app.ctx.queue, DELIVERY_ATTEMPTS);

@@ -31,7 +31,7 @@ describe('kill -9 of the server during submissions', () => {
   const residents: Array<{ sessionToken: string; bulkId: string; aizuApplicationId: string }> = [];
 
   const start = () =>
-    startServerProcess({ ports: [5260, 5290], env: { ...target.env, NODE_ENV: 'test', TSUNAGU_DEMO_DATA: 'false', TSUNAGU_OUTBOUND_PRIVATE: 'allow', TSUNAGU_JOB_LEASE_SECONDS: '2', TSUNAGU_RATE_LIMIT: '100000' } });
+    startServerProcess({ ports: [5270, 5290], readyTimeoutMs: 180_000, env: { ...target.env, NODE_ENV: 'test', TSUNAGU_DEMO_DATA: 'false', TSUNAGU_OUTBOUND_PRIVATE: 'allow', TSUNAGU_JOB_LEASE_SECONDS: '2', TSUNAGU_RATE_LIMIT: '100000' } });
 
   before(async () => {
     target = await createCliTarget();
@@ -42,7 +42,7 @@ describe('kill -9 of the server during submissions', () => {
     const tsunagu = await buildTsunagu({ config, database, logger: false });
     await tsunagu.seed();
     const app = { ...tsunagu, database } as TestApp;
-    receiver = await startReceiver([5230, 5260], { tokens: { '072028': TOKEN }, trustAnchor: await municipalSigningCaPem(app.ctx), args: ['--delay-ms', '200'] });
+    receiver = await startReceiver([5260, 5270], { tokens: { '072028': TOKEN }, trustAnchor: await municipalSigningCaPem(app.ctx), args: ['--delay-ms', '200'] });
     await saveEndpoint(deliveryDb(app.ctx.db), app.ctx.sealer, '072028', { url: `${receiver.url}/deliveries`, token: TOKEN, procedures: null, enabled: true }, null, 'test');
     adminHeaders = (await tokenWithRole(app.ctx, '会津若松市 管理', 'municipal_admin', { level: 'municipality', prefectureCode: '070009', lgCode: '072028' })).headers;
     await tsunagu.app.listen({ port: 5291, host: '127.0.0.1' });
