@@ -8,7 +8,9 @@
 // docs/procedures.md describes the pages, the model and the API.
 import { defineModule, type AppContext } from '../platform/module.ts';
 import { catalogApi } from './api/catalog-api.ts';
+import { exportApi } from './api/export-api.ts';
 import { formsApi } from './api/forms-api.ts';
+import { monitoringApi } from './api/monitoring-api.ts';
 import { navigationsApi } from './api/navigations-api.ts';
 import { proceduresMigrations } from './db/migrations/index.ts';
 import { seedProceduresDemo } from './demo-seed.ts';
@@ -18,8 +20,12 @@ import { applicationPages } from './pages/application-pages.tsx';
 import { addApplicationsSection } from './pages/home-section.tsx';
 import { catalogPages } from './pages/catalog-pages.tsx';
 import { myApplicationsPages } from './pages/my-applications-pages.tsx';
+import { formBuilderPages } from './pages/form-builder-pages.tsx';
+import { monitoringPages } from './pages/monitoring-pages.tsx';
+import { exportPages } from './pages/export-pages.tsx';
 import { formPreviewPages } from './pages/form-preview-pages.tsx';
 import { lifeEventPages } from './pages/life-event-pages.tsx';
+import { navigationBuilderPages } from './pages/navigation-builder-pages.tsx';
 import { createProceduresContext, type ProceduresContext } from './procedures-context.ts';
 
 const contexts = new WeakMap<AppContext, ProceduresContext>();
@@ -37,12 +43,13 @@ export const proceduresModule = defineModule({
   grants: {
     // Each tenant's own catalog and navigations; the guard's scope rules decide whose (a
     // prefecture-scope assignment covers the prefecture and its municipalities).
-    municipal_admin: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.manage_forms', 'procedures.read_catalog'],
+    // Monitoring figures are counts, no personal data; the standard export is personal data.
+    municipal_admin: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.manage_forms', 'procedures.read_catalog', 'procedures.read_monitoring', 'procedures.record_paper_counts', 'procedures.export_applications'],
     form_designer: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.manage_forms', 'procedures.read_catalog'],
-    auditor: ['procedures.read_catalog'],
-    reviewer: ['procedures.read_catalog'],
-    approver: ['procedures.read_catalog'],
-    counter_clerk: ['procedures.read_catalog'],
+    auditor: ['procedures.read_catalog', 'procedures.read_monitoring'],
+    reviewer: ['procedures.read_catalog', 'procedures.read_monitoring'],
+    approver: ['procedures.read_catalog', 'procedures.read_monitoring'],
+    counter_clerk: ['procedures.read_catalog', 'procedures.record_paper_counts'],
   },
   routes: async (fastify, app) => {
     const ctx = contextOf(app);
@@ -50,11 +57,17 @@ export const proceduresModule = defineModule({
     await catalogApi(fastify, ctx);
     await navigationsApi(fastify, ctx);
     await formsApi(fastify, ctx);
+    await monitoringApi(fastify, ctx);
+    await exportApi(fastify, ctx);
     await catalogPages(fastify, ctx);
     await lifeEventPages(fastify, ctx);
     await formPreviewPages(fastify, ctx);
+    await formBuilderPages(fastify, ctx);
+    await navigationBuilderPages(fastify, ctx);
     await applicationPages(fastify, ctx);
     await myApplicationsPages(fastify, ctx);
+    await monitoringPages(fastify, ctx);
+    await exportPages(fastify, ctx);
   },
   seed: async (app) => {
     if (!app.config.production) await seedProceduresDemo(contextOf(app));

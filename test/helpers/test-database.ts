@@ -6,6 +6,8 @@
 //   built once (under an advisory lock, as test files run in parallel); each test gets
 //   CREATE DATABASE … TEMPLATE, dropped when the test closes it.
 import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -40,16 +42,25 @@ async function prepare(database: DatabaseHandle, seeded: boolean): Promise<void>
   }
 }
 
+/** The file name of a PGlite template dump in TSUNAGU_TEST_PGLITE_TEMPLATES (see scripts/run-tests.mjs). */
+export const pgliteTemplateFile = (seeded: boolean) => (seeded ? 'seeded.tar' : 'empty.tar');
+
+/** Migrates (and seeds) a fresh in-memory PGlite and returns its dump. */
+export async function buildPgliteTemplate(seeded: boolean): Promise<Blob> {
+  const database = await openDatabase({});
+  await prepare(database, seeded);
+  const dump = await database.pglite!.dumpDataDir('none');
+  await database.close();
+  return dump;
+}
+
 async function pgliteTemplate(seeded: boolean): Promise<Blob> {
   let template = pgliteTemplates.get(seeded);
   if (!template) {
-    template = (async () => {
-      const database = await openDatabase({});
-      await prepare(database, seeded);
-      const dump = await database.pglite!.dumpDataDir('none');
-      await database.close();
-      return dump;
-    })();
+    // `npm test` builds both templates once before the test processes start, instead of once in
+    // each of them; a test file run on its own builds its own.
+    const dir = process.env.TSUNAGU_TEST_PGLITE_TEMPLATES;
+    template = dir ? readFile(path.join(dir, pgliteTemplateFile(seeded))).then((bytes) => new Blob([bytes])) : buildPgliteTemplate(seeded);
     pgliteTemplates.set(seeded, template);
   }
   return template;
@@ -61,8 +72,29 @@ function withDatabaseName(url: string, name: string): string {
   return u.toString();
 }
 
+/**
+ * Names a PostgreSQL template after the migrations and every source file, so a template left in
+ * the server by an earlier run (or another checkout) is never used once a migration or the demo
+ * seed has changed.
+ */
+function sourceFingerprint(): string {
+  const hash = createHash('sha256').update(Object.keys(allMigrations()).join('\n'));
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== 'test') walk(full);
+      } else {
+        hash.update(full).update(readFileSync(full));
+      }
+    }
+  };
+  walk(path.join(import.meta.dirname, '../../src'));
+  return hash.digest('hex').slice(0, 12);
+}
+
 async function postgresTemplate(url: string, seeded: boolean): Promise<string> {
-  const fingerprint = createHash('sha256').update(Object.keys(allMigrations()).join('\n')).digest('hex').slice(0, 12);
+  const fingerprint = sourceFingerprint();
   const name = `tsunagu_tpl_${fingerprint}_${seeded ? 'seeded' : 'empty'}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();

@@ -224,6 +224,15 @@ export async function accountPages(app: FastifyInstance, ctx: IdentityContext): 
         {(await ctx.app.guard.tenantsFor(request.actor, 'procedures.manage_forms')).size > 0 && (
           <p><a href="/staff/procedures/forms">{t('identity.staffHome.forms')}</a></p>
         )}
+        {(await ctx.app.guard.tenantsFor(request.actor, 'procedures.manage_navigation')).size > 0 && (
+          <p><a href="/staff/procedures/navigations">{t('identity.staffHome.navigations')}</a></p>
+        )}
+        {((await ctx.app.guard.tenantsFor(request.actor, 'procedures.read_monitoring')).size > 0 || (await ctx.app.guard.tenantsFor(request.actor, 'procedures.record_paper_counts')).size > 0) && (
+          <p><a href="/staff/monitoring">{t('identity.staffHome.monitoring')}</a></p>
+        )}
+        {(await ctx.app.guard.tenantsFor(request.actor, 'procedures.export_applications')).size > 0 && (
+          <p><a href="/staff/procedures/export">{t('identity.staffHome.export')}</a></p>
+        )}
         {(await ctx.app.guard.tenantsFor(request.actor, 'delivery.read')).size > 0 && (
           <p><a href="/staff/delivery">{t('delivery.staff.title')}</a></p>
         )}

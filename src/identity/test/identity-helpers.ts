@@ -15,12 +15,18 @@ export function identityOf(app: TestApp): IdentityContext {
   return createIdentityContext(app.ctx);
 }
 
-/** Runs the queued mail jobs and returns the newest message to `to`. */
+/**
+ * Runs the queued mail jobs and returns the newest message to `to`. Waits a little when another
+ * caller's runDue has claimed this job and is still delivering it (parallel sign-ups in one test).
+ */
 export async function lastMailTo(app: TestApp, to: string) {
-  await app.ctx.queue.runDue(50);
-  const mail = (await readOutbox(app.ctx.db, app.ctx.sealer, { limit: 200, offset: 0 })).find((m) => m.to === to);
-  if (!mail) throw new Error(`No mail to ${to}`);
-  return mail;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    await app.ctx.queue.runDue(50);
+    const mail = (await readOutbox(app.ctx.db, app.ctx.sealer, { limit: 200, offset: 0 })).find((m) => m.to === to);
+    if (mail) return mail;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`No mail to ${to}`);
 }
 
 export function linkToken(text: string): string {

@@ -17,9 +17,9 @@ import { findProcedure } from '../catalog/catalog-store.ts';
 import { proceduresDb } from '../db/schema.ts';
 import { ProceduresErrors } from '../errors.ts';
 import { validateDefinition } from '../forms/definition-validator.ts';
-import { checkColumns, definitionFromRows, FieldListError, fieldListCsv, parseFieldListCsv } from '../forms/field-list.ts';
+import { definitionFromRows, FieldListError, fieldListCsv, parseFieldListCsv, parseFieldListJson } from '../forms/field-list.ts';
 import { formDefinitionSchema, resolveDefinition, type FormDefinition } from '../forms/form-definition.ts';
-import { findForm, findVersion, linkProcedure, listForms, listVersions, loadDictionary, publishVersion, saveDraft, type FormVersion, type StoredForm } from '../forms/form-store.ts';
+import { copySource, findForm, findVersion, linkProcedure, listForms, listVersions, loadDictionary, publishVersion, saveDraft, type FormVersion, type StoredForm } from '../forms/form-store.ts';
 import type { ProceduresContext } from '../procedures-context.ts';
 import { audit, etag, expectedVersion, mayWriteTenant, requireActor, sendSaved, staleWrite } from './api-helpers.ts';
 
@@ -160,12 +160,9 @@ export async function formsApi(app: FastifyInstance, ctx: ProceduresContext): Pr
       try {
         if (typeof request.body === 'string') rows = parseFieldListCsv(request.body) as Array<Record<string, string>>;
         else {
-          const body = request.body as { title?: Localized; fields?: unknown };
-          if (!body || !Array.isArray(body.fields)) throw new FieldListError([{ name: '/fields', in: 'body', detail: { ja: 'fields（項目の配列）がありません', en: 'fields (an array of rows) is missing' } }]);
-          if (!body.fields.every((row) => typeof row === 'object' && row !== null && !Array.isArray(row))) throw new FieldListError([{ name: '/fields', in: 'body', detail: { ja: 'fields の各要素は項目（オブジェクト）にしてください', en: 'Each element of fields must be an object' } }]);
-          rows = body.fields as Array<Record<string, string>>;
-          checkColumns(rows.flatMap((row) => Object.keys(row)));
-          if (body.title?.ja && body.title.en) title = { ja: String(body.title.ja).slice(0, 200), en: String(body.title.en).slice(0, 200) };
+          const parsed = parseFieldListJson(request.body);
+          rows = parsed.rows as Array<Record<string, string>>;
+          if (parsed.title) title = parsed.title;
         }
         if (request.query.titleJa && request.query.titleEn) title = { ja: request.query.titleJa, en: request.query.titleEn };
         const draft = definitionFromRows(rows, title);
@@ -194,13 +191,9 @@ export async function formsApi(app: FastifyInstance, ctx: ProceduresContext): Pr
     '/api/v1/forms/:lgCode/:code/copy',
     { schema: { params: keyParams, body: { type: 'object', additionalProperties: false, required: ['from'], properties: { from: keyParams } } }, preValidation: mayManage },
     async (request, reply) => {
-      const { from } = request.body;
-      const source = await findForm(ctx.db, from.lgCode, from.code);
       const target = (await tenants.get(request.params.lgCode))!;
-      // A template of the municipality's own prefecture, or a form of the tenant itself.
-      const allowed = source && ((source.isTemplate && source.lgCode === target.prefectureCode) || source.lgCode === target.lgCode);
-      if (!allowed) throw new AppError(ProceduresErrors.FORM_NOT_FOUND, { detail: { ja: 'コピー元の申請様式（県のひな形）が見つかりません', en: 'The form to copy (a prefecture template) was not found' } });
-      return saveAndSend(request, reply, source.draft, { isTemplate: false, copiedFrom: `${source.lgCode}/${source.code}`, action: 'procedures.form_updated' });
+      const source = await copySource(ctx.db, target, request.body.from);
+      return saveAndSend(request, reply, source.definition, { isTemplate: false, copiedFrom: `${source.lgCode}/${source.formCode}@${source.version}`, action: 'procedures.form_updated' });
     },
   );
 

@@ -146,6 +146,19 @@ export interface ProceduresFormVersionsTable {
 
 export type ApplicationStatus = 'draft' | 'submitted' | 'received' | 'returned' | 'resubmitted' | 'approved' | 'rejected' | 'withdrawn';
 
+/** How an application reached the municipality: the portal, or entered by a clerk at the counter. */
+export type ApplicationChannel = 'online' | 'counter';
+
+export interface ProceduresPaperCountsTable {
+  lg_code: string;
+  procedure_code: string;
+  /** YYYY-MM, a month in Japan time. */
+  month: string;
+  count: number;
+  recorded_by: string;
+  recorded_at: Generated<Date>;
+}
+
 export interface ProceduresBulkApplicationsTable {
   id: Generated<string>;
   lg_code: string;
@@ -174,6 +187,7 @@ export interface ProceduresApplicationsTable {
   proxy_account_id: string | null;
   mandate_id: string | null;
   practice: Generated<boolean>;
+  channel: Generated<ApplicationChannel>;
   status: Generated<ApplicationStatus>;
   answers_sealed: string;
   receipt_number: string | null;
@@ -227,6 +241,7 @@ export interface ProceduresTables {
   procedures_application_submissions: ProceduresApplicationSubmissionsTable;
   procedures_receipts: ProceduresReceiptsTable;
   procedures_application_files: ProceduresApplicationFilesTable;
+  procedures_paper_counts: ProceduresPaperCountsTable;
   procedures_field_dictionary: ProceduresFieldDictionaryTable;
   procedures_forms: ProceduresFormsTable;
   procedures_form_versions: ProceduresFormVersionsTable;

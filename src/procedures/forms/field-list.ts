@@ -36,6 +36,17 @@ export function parseFieldListCsv(text: string): Row[] {
   return records;
 }
 
+/** The JSON form of a field list, `{ "title"?, "fields": [rows] }`: its rows and title. */
+export function parseFieldListJson(body: unknown): { rows: Row[]; title?: Localized } {
+  const value = body as { title?: Localized; fields?: unknown } | null;
+  if (!value || typeof value !== 'object' || !Array.isArray(value.fields)) throw new FieldListError([{ name: '/fields', in: 'body', detail: { ja: 'fields（項目の配列）がありません', en: 'fields (an array of rows) is missing' } }]);
+  if (!value.fields.every((row) => typeof row === 'object' && row !== null && !Array.isArray(row))) throw new FieldListError([{ name: '/fields', in: 'body', detail: { ja: 'fields の各要素は項目（オブジェクト）にしてください', en: 'Each element of fields must be an object' } }]);
+  const rows = value.fields as Row[];
+  checkColumns(rows.flatMap((row) => Object.keys(row)));
+  const title = value.title?.ja && value.title.en ? { ja: String(value.title.ja).slice(0, 200), en: String(value.title.en).slice(0, 200) } : undefined;
+  return { rows, ...(title ? { title } : {}) };
+}
+
 /** Refuses names that are not columns (a typo would otherwise drop a rule silently). */
 export function checkColumns(names: Iterable<string>): void {
   const unknown = [...new Set(names)].filter((c) => !(FIELD_LIST_COLUMNS as readonly string[]).includes(c));

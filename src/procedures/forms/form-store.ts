@@ -3,7 +3,8 @@
 // and return undefined when someone else saved first (the API answers 412), so two designers
 // never overwrite each other. Published versions are only ever inserted.
 import { sql } from 'kysely';
-import type { Localized } from '../../platform/errors.ts';
+import { AppError, type Localized } from '../../platform/errors.ts';
+import { ProceduresErrors } from '../errors.ts';
 import type { ProceduresDatabase } from '../db/schema.ts';
 import type { Dictionary, DictionaryEntry, FormDefinition, ResolvedDefinition } from './form-definition.ts';
 
@@ -142,4 +143,18 @@ export async function linkProcedure(trx: ProceduresDatabase, lgCode: string, pro
     .returning('version')
     .executeTakeFirst();
   return updated?.version;
+}
+
+/**
+ * What a copy starts from: the latest PUBLISHED version of a template of the tenant's own
+ * prefecture, or of one of the tenant's own forms, never a draft (a template's draft may be
+ * half-edited by the prefecture). Not found when there is no such form or nothing is published.
+ */
+export async function copySource(db: ProceduresDatabase, target: { lgCode: string; prefectureCode: string }, from: { lgCode: string; code: string }): Promise<FormVersion> {
+  const source = await findForm(db, from.lgCode, from.code);
+  const allowed = source && ((source.isTemplate && source.lgCode === target.prefectureCode) || source.lgCode === target.lgCode);
+  if (!allowed) throw new AppError(ProceduresErrors.FORM_NOT_FOUND, { detail: { ja: 'コピー元の申請様式（県のひな形）が見つかりません', en: 'The form to copy (a prefecture template) was not found' } });
+  const published = source.latestVersion ? await findVersion(db, source.lgCode, { code: source.code, version: source.latestVersion }) : undefined;
+  if (!published) throw new AppError(ProceduresErrors.FORM_VERSION_NOT_FOUND, { detail: { ja: 'コピー元の申請様式には公開した版がまだありません', en: 'The form to copy has no published version yet' } });
+  return published;
 }

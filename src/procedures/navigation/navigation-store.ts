@@ -69,3 +69,9 @@ export async function saveNavigation(trx: ProceduresDatabase, lgCode: string, li
   await trx.insertInto('procedures_navigation_versions').values({ lg_code: lgCode, life_event_code: lifeEvent, version, definition: JSON.stringify(definition), created_by: actor }).execute();
   return version;
 }
+
+/** Every saved version of a navigation, newest first (the builder's history). */
+export async function listNavigationVersions(db: ProceduresDatabase, lgCode: string, lifeEvent: string): Promise<Array<{ version: number; createdBy: string; createdAt: Date; questions: number }>> {
+  const rows = await db.selectFrom('procedures_navigation_versions').select(['version', 'created_by', 'created_at', 'definition']).where('lg_code', '=', lgCode).where('life_event_code', '=', lifeEvent).orderBy('version', 'desc').execute();
+  return rows.map((r) => ({ version: r.version, createdBy: r.created_by, createdAt: r.created_at, questions: (r.definition as NavigationDefinition).questions.length }));
+}

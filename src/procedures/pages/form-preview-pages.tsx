@@ -1,8 +1,7 @@
 // The staff preview of a form (issue 6 part 1): the form exactly as a resident will see it, one
 // page at a time, with the answer checks running on every step, in Japanese or English, without
-// JavaScript. Nothing is stored: the answers travel in the pages' own hidden fields, and every
+// JavaScript (the list of forms is the builder's, form-builder-pages.tsx). Nothing is stored: the answers travel in the pages' own hidden fields, and every
 // page says so. The last step checks the whole form and shows the normalised answers.
-//   GET  /staff/procedures/forms                                              the forms to preview
 //   GET  /staff/procedures/forms/{lgCode}/{code}/preview[?version=n]          the first page
 //   GET  /staff/procedures/forms/{lgCode}/{code}/preview/{page}[?version=n]   a page, empty
 //   POST /staff/procedures/forms/{lgCode}/{code}/preview/{page}[?version=n]   check it, then the next
@@ -18,8 +17,7 @@ import { pageCsrfToken, sendPage } from '../../platform/ui/render.tsx';
 import { validateAnswers, type Answers } from '../forms/answer-engine.ts';
 import { resolveDefinition, type ResolvedDefinition, type ResolvedPage } from '../forms/form-definition.ts';
 import { validateDefinition } from '../forms/definition-validator.ts';
-import { findForm, findVersion, listForms, listVersions, loadDictionary } from '../forms/form-store.ts';
-import { Table } from '../../platform/ui/components/table/table.tsx';
+import { findForm, findVersion, loadDictionary } from '../forms/form-store.ts';
 import { ProceduresErrors } from '../errors.ts';
 import type { ProceduresContext } from '../procedures-context.ts';
 import { AnswersList } from './form-answers-view.tsx';
@@ -54,34 +52,6 @@ export async function formPreviewPages(app: FastifyInstance, ctx: ProceduresCont
   };
 
   type Loaded = NonNullable<Awaited<ReturnType<typeof load>>>;
-
-  // The forms of the tenants the staff member may read, each with its draft and versions.
-  app.get('/staff/procedures/forms', async (request, reply) => {
-    if (!requireStaff(request, reply)) return reply;
-    const readable = await ctx.app.guard.tenantsFor(request.actor, 'procedures.read_catalog');
-    if (readable.size === 0) throw new AppError(PlatformErrors.FORBIDDEN);
-    const { t, locale } = request;
-    const forms = await listForms(ctx.db, [...readable]);
-    const rows = await Promise.all(
-      forms.map(async (f) => {
-        const versions = await listVersions(ctx.db, f.lgCode, f.code);
-        const href = `/staff/procedures/forms/${f.lgCode}/${f.code}/preview`;
-        return [
-          f.title[locale],
-          (await ctx.app.tenants.get(f.lgCode))?.name[locale] ?? f.lgCode,
-          { content: <a href={href}>{t('procedures.form.previewDraft')}</a> },
-          versions.length ? { content: <>{versions.map((v, i) => <>{i > 0 && ' '}<a href={`${href}?version=${v.version}`}>{t('procedures.form.previewVersion', { version: v.version })}</a></>)}</> } : t('procedures.form.noVersions'),
-        ];
-      }),
-    );
-    return sendPage(reply, { title: t('procedures.form.listTitle'), backLink: { href: '/staff' } }, (
-      <>
-        <h1>{t('procedures.form.listTitle')}</h1>
-        <p>{t('procedures.form.listLead')}</p>
-        <Table id="forms" caption={t('procedures.form.listTitle')} captionSize="s" head={[t('procedures.form.listForm'), t('procedures.form.listTenant'), t('procedures.form.previewDraft'), t('procedures.form.listVersions')]} rows={rows} />
-      </>
-    ));
-  });
 
   const sendFormPage = (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply, loaded: Loaded, page: ResolvedPage, values: FormValues, answers: Answers, errors: FieldErrors, previous: string | undefined) => {
     const { t, locale } = request;

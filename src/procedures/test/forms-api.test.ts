@@ -131,9 +131,20 @@ describe('forms staff API', () => {
     assert.equal((await world.api('PUT', '/api/v1/forms/072036/not-template', { isTemplate: true, definition: template.body.definition }, koriyama)).status, 400, 'only the prefecture offers templates');
     const listed = await world.api('GET', '/api/v1/forms?templates=true', undefined, aizu);
     assert.ok(listed.body.items.some((f: { code: string; isTemplate: boolean }) => f.code === 'tmpl-test-form' && f.isTemplate));
+    // Nothing published yet: there is nothing to copy (a draft is the prefecture's work in progress).
+    const early = await world.api('POST', '/api/v1/forms/072028/jidou-teate-form/copy', { from: { lgCode: '070009', code: 'tmpl-test-form' } }, aizu);
+    assert.equal(early.status, 404);
+    assert.match(early.body.detail, /公開した版がまだありません/);
+    const published = await world.api('POST', '/api/v1/forms/070009/tmpl-test-form/publish', undefined, prefecture, { 'if-match': template.headers.get('etag')! });
+    assert.equal(published.status, 201, JSON.stringify(published.body));
+    // The prefecture goes on editing its draft: a copy must still take the published version.
+    const halfEdited = { ...template.body.definition, title: L('編集中（未公開）', 'Being edited') };
+    assert.equal((await world.api('PUT', '/api/v1/forms/070009/tmpl-test-form', { definition: halfEdited }, prefecture, { 'if-match': published.headers.get('etag')! })).status, 200);
     const copied = await world.api('POST', '/api/v1/forms/072028/jidou-teate-form/copy', { from: { lgCode: '070009', code: 'tmpl-test-form' } }, aizu);
     assert.equal(copied.status, 201, JSON.stringify(copied.body));
-    assert.equal(copied.body.copiedFrom, '070009/tmpl-test-form');
+    assert.equal(copied.body.copiedFrom, '070009/tmpl-test-form@1');
+    assert.equal(copied.body.definition.title.ja, '児童手当（ひな形）');
+    assert.equal(copied.body.definition.pages[0].fields[0].dictionary, 'full-name');
     assert.equal(copied.body.isTemplate, false);
     // 会津若松市 cannot copy 郡山市's form, nor write or read it; an auditor can read but not write.
     assert.equal((await world.api('POST', '/api/v1/forms/072028/stolen/copy', { from: { lgCode: '072036', code: 'inu-touroku' } }, aizu)).status, 404);
