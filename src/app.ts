@@ -65,6 +65,7 @@ export async function buildTsunagu(options: BuildOptions): Promise<Tsunagu> {
     renderErrorPage: (error, reply) => renderErrorPage(error, reply.request, reply.generateCsrf()),
   });
   const queue = new JobQueue(database.db, {
+    leaseMs: config.jobLeaseSeconds * 1000,
     onError: (error, job) => app.log.warn({ err: error, jobId: job.id, topic: job.topic, attempt: job.attempt }, 'job failed'),
   });
   const sealer = sealerFor(config);

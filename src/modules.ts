@@ -11,5 +11,6 @@ import { proceduresModule } from './procedures/module.ts';
 import { portalModule } from './portal/module.ts';
 import { reservationsModule } from './reservations/module.ts';
 import { documentsModule } from './documents/module.ts';
+import { deliveryModule } from './delivery/module.ts';
 
-export const installedModules: TsunaguModule[] = [tenancyModule, authzModule, auditModule, identityModule, optinModule, proceduresModule, portalModule, reservationsModule, documentsModule, brokerModule];
+export const installedModules: TsunaguModule[] = [tenancyModule, authzModule, auditModule, identityModule, optinModule, proceduresModule, portalModule, reservationsModule, documentsModule, deliveryModule, brokerModule];

@@ -1,6 +1,6 @@
-// Starts the demo's processes outside the City OS: the two data providers (basePort+2, +3) and the
-// child-rearing support app (basePort+4). The City OS is on basePort and the GビズID stand-in on
-// +1. `tsunagu serve` calls this when demo data is on; close() stops them, and they also stop by
+// Starts the demo's processes outside the City OS: the two data providers (basePort+2, +3), the
+// child-rearing support app (basePort+4) and the demo cities' core system that receives their
+// applications (basePort+5). The City OS is on basePort and the GビズID stand-in on +1. `tsunagu serve` calls this when demo data is on; close() stops them, and they also stop by
 // themselves when this process dies (spawn-demo-process.ts).
 import { spawnDemoProcess, type DemoProcess } from './spawn-demo-process.ts';
 import type { ProviderId } from './providers/provider-data.ts';
@@ -22,17 +22,21 @@ export interface DemoProcessesOptions {
   providerTokens: Record<ProviderId, string>;
   /** The demo service's OIDC client at the City OS. */
   serviceClient: { id: string; secret: string };
+  /** The core-system receiver: the token per municipality, the CA it trusts, where it keeps what arrives. */
+  coreReceiver: { tokens: Record<string, string>; trustAnchor: string; storeDir: string };
   logger?: DemoLogger;
 }
 
 export interface DemoProcesses {
   providers: Array<{ id: ProviderId; url: string }>;
   service: { url: string };
+  coreReceiver: { url: string };
   close(): Promise<void>;
 }
 
 const PROVIDER_PORTS: Record<ProviderId, number> = { 'maternal-child-health': 2, 'residence-records': 3 };
 const SERVICE_PORT = 4;
+const RECEIVER_PORT = 5;
 
 export async function startDemoProcesses(options: DemoProcessesOptions): Promise<DemoProcesses> {
   const started: DemoProcess[] = [];
@@ -62,7 +66,15 @@ export async function startDemoProcesses(options: DemoProcessesOptions): Promise
       onLine: log('kosodate-app'),
     });
     started.push(service);
-    return { providers, service: { url: `http://${options.publicHost}:${servicePort}` }, close };
+    const receiverPort = options.basePort + RECEIVER_PORT;
+    const receiver = await spawnDemoProcess({
+      entry: 'core-receiver',
+      args: ['--host', options.host, '--port', String(receiverPort), '--store', options.coreReceiver.storeDir],
+      env: { TSUNAGU_RECEIVER_TOKENS: JSON.stringify(options.coreReceiver.tokens), TSUNAGU_RECEIVER_TRUST_ANCHOR: options.coreReceiver.trustAnchor },
+      onLine: log('core-receiver'),
+    });
+    started.push(receiver);
+    return { providers, service: { url: `http://${options.publicHost}:${servicePort}` }, coreReceiver: { url: `http://${options.publicHost}:${receiverPort}` }, close };
   } catch (error) {
     options.logger?.error(`the demo processes did not start: ${(error as Error).message}`);
     await close();

@@ -2,3 +2,7 @@
 // workflow calls this when an application is approved) and revoke one.
 export { issueDocument, revokeDocument, headTitleOf } from './issue-document.ts';
 export type { IssueDocumentInput, IssuedDocument } from './issue-document.ts';
+export { municipalSigner, municipalSigningCaPem } from './signing/sign-as-municipality.ts';
+export type { MunicipalSigner } from './signing/sign-as-municipality.ts';
+export { japaneseFonts, hanScriptFontkit, noShaping, wrap } from './pdf/render-document.ts';
+export { warekiDate, seirekiDate } from './pdf/japanese-dates.ts';

@@ -72,6 +72,8 @@ export interface Config {
   gbizid: GbizidSettings;
   /** Which addresses URLs named by clients may reach (platform/outbound; docs/operations.md). */
   outbound: OutboundSettings;
+  /** How long a claimed background job is its worker's before another may run it (a dead worker's jobs wait this long). */
+  jobLeaseSeconds: number;
 }
 
 export interface GbizidSettings {
@@ -209,5 +211,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jpkiCrl: env.TSUNAGU_JPKI_CRL || undefined,
     gbizid: gbizidSettings(env, production, port),
     outbound: outboundSettings(env, production),
+    jobLeaseSeconds: integer(env, 'TSUNAGU_JOB_LEASE_SECONDS', 60, 1, 3600),
   };
 }

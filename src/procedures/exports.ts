@@ -13,3 +13,8 @@ export async function departmentsOf(app: AppContext, lgCode: string): Promise<De
 export async function departmentOf(app: AppContext, lgCode: string, code: string): Promise<Department | undefined> {
   return findDepartment(proceduresDb(app.db), lgCode, code);
 }
+
+export { onApplicationsSubmitted } from './applications/submission-hooks.ts';
+export type { SubmittedApplication, SubmissionHook } from './applications/submission-hooks.ts';
+export { applicationRecord } from './applications/application-record.ts';
+export type { ApplicationRecord } from './applications/application-record.ts';

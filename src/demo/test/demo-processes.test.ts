@@ -1,25 +1,27 @@
-// The launcher `tsunagu serve` uses for the demo: three processes on fixed offsets from the
+// The launcher `tsunagu serve` uses for the demo: four processes on fixed offsets from the
 // City OS's port, each stopped by close(), and each stopping by itself if the launcher dies.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { freePort } from '../../../test/helpers/server-process.ts';
 import { startDemoProcesses } from '../demo-processes.ts';
+import { createTestCa } from '../../identity/jpki/index.ts';
 
-/** A base port whose +2, +3 and +4 are free (the launcher's offsets), in [from, to). */
+/** A base port whose +2 … +5 are free (the launcher's offsets), in [from, to). */
 async function freeBase(from: number, to: number): Promise<number> {
   for (let tries = 0; tries < 20; tries++) {
-    const base = await freePort(from, to - 4);
-    const free = await Promise.all([2, 3, 4].map((offset) => freePort(base + offset, base + offset + 1).then(() => true, () => false)));
+    const base = await freePort(from, to - 5);
+    const free = await Promise.all([2, 3, 4, 5].map((offset) => freePort(base + offset, base + offset + 1).then(() => true, () => false)));
     if (free.every(Boolean)) return base;
   }
   throw new Error('no free block of ports');
 }
 
 const tokens = { 'maternal-child-health': 'launcher-test-token-mch', 'residence-records': 'launcher-test-token-rr' };
+const receiver = async () => ({ tokens: { '072028': 'launcher-test-token-core' }, trustAnchor: (await createTestCa({ commonName: 'launcher test CA' })).certificate.toString('pem'), storeDir: `${process.env.TMPDIR ?? '/tmp'}/tsunagu-receiver-${process.pid}` });
 
 describe('startDemoProcesses', () => {
-  it('should start both providers and the service on basePort+2..+4 and stop them on close()', async () => {
+  it('should start both providers, the service and the core-system receiver on basePort+2..+5 and stop them on close()', async () => {
     const basePort = await freeBase(4400, 4500);
     const logged: string[] = [];
     const demo = await startDemoProcesses({
@@ -29,6 +31,7 @@ describe('startDemoProcesses', () => {
       issuer: `http://localhost:${basePort}`,
       providerTokens: tokens,
       serviceClient: { id: 'kosodate-app', secret: 'launcher-test-secret' },
+      coreReceiver: await receiver(),
       logger: { info: (m) => logged.push(m), error: (m) => logged.push(m) },
     });
     try {
@@ -37,6 +40,8 @@ describe('startDemoProcesses', () => {
         { id: 'residence-records', url: `http://127.0.0.1:${basePort + 3}` },
       ]);
       assert.equal(demo.service.url, `http://localhost:${basePort + 4}`);
+      assert.equal(demo.coreReceiver.url, `http://localhost:${basePort + 5}`);
+      assert.equal((await fetch(`http://127.0.0.1:${basePort + 5}/deliveries`, { method: 'POST', headers: { authorization: 'Bearer wrong-token', 'content-type': 'application/json' }, body: '{}' })).status, 401, 'the receiver wants its token');
       for (const p of demo.providers) {
         const other = p.id === 'residence-records' ? tokens['maternal-child-health'] : tokens['residence-records'];
         const record = (token: string) => fetch(`${p.url}/v1/record`, { headers: { authorization: `Bearer ${token}`, 'tsunagu-resident-id': 'nobody' } });
@@ -50,7 +55,7 @@ describe('startDemoProcesses', () => {
     } finally {
       await demo.close();
     }
-    for (const offset of [2, 3, 4]) await assert.rejects(fetch(`http://127.0.0.1:${basePort + offset}/healthz`), `port +${offset} is closed`);
+    for (const offset of [2, 3, 4, 5]) await assert.rejects(fetch(`http://127.0.0.1:${basePort + offset}/healthz`), `port +${offset} is closed`);
   });
 
   it('the processes should stop by themselves when the launcher is killed with SIGKILL', async () => {
@@ -59,7 +64,7 @@ describe('startDemoProcesses', () => {
     const script = `
       const { startDemoProcesses } = await import(${JSON.stringify(new URL('../demo-processes.ts', import.meta.url).href)});
       await startDemoProcesses({ host: '127.0.0.1', basePort: ${basePort}, publicHost: '127.0.0.1', issuer: 'http://127.0.0.1:${basePort}',
-        providerTokens: ${JSON.stringify(tokens)}, serviceClient: { id: 'x', secret: 'y' } });
+        providerTokens: ${JSON.stringify(tokens)}, serviceClient: { id: 'x', secret: 'y' }, coreReceiver: ${JSON.stringify(await receiver())} });
       console.log('started');`;
     const env = { ...process.env };
     delete env.NODE_TEST_CONTEXT;
@@ -71,7 +76,7 @@ describe('startDemoProcesses', () => {
     assert.equal((await fetch(`http://127.0.0.1:${basePort + 2}/healthz`)).status, 200);
     launcher.kill('SIGKILL');
     const deadline = Date.now() + 15_000;
-    for (const offset of [2, 3, 4]) {
+    for (const offset of [2, 3, 4, 5]) {
       for (;;) {
         const alive = await fetch(`http://127.0.0.1:${basePort + offset}/healthz`, { signal: AbortSignal.timeout(1000) }).then(() => true, () => false);
         if (!alive) break;

@@ -61,12 +61,12 @@ const ink = rgb(0.1, 0.1, 0.1);
 const grey = rgb(0.4, 0.4, 0.4);
 
 // Characters map one to one onto glyphs: no ligatures ("fi" came out as one glyph and a gap).
-const noShaping = { liga: false, clig: false, calt: false, rlig: false, kern: false, frac: false, numr: false, dnom: false };
+export const noShaping = { liga: false, clig: false, calt: false, rlig: false, kern: false, frac: false, numr: false, dnom: false };
 
 // fontkit guesses the script of each string; for Latin text this font's lookups replace the digits
 // with glyphs that pdf-lib spaces as if full width ("3 0 0 0" in pdftoppm output). Laying out every
 // string as Han keeps the plain glyphs, which is right for Japanese documents anyway.
-const hanScriptFontkit = {
+export const hanScriptFontkit = {
   create(bytes: Uint8Array, name?: string) {
     const font = fontkit.create(bytes, name);
     // fontkit's layout takes the script as its third argument; @pdf-lib/fontkit's types omit it.

@@ -235,6 +235,9 @@ export async function accountPages(app: FastifyInstance, ctx: IdentityContext): 
         {(await ctx.app.guard.tenantsFor(request.actor, 'procedures.export_applications')).size > 0 && (
           <p><a href="/staff/procedures/export">{t('identity.staffHome.export')}</a></p>
         )}
+        {(await ctx.app.guard.tenantsFor(request.actor, 'delivery.read')).size > 0 && (
+          <p><a href="/staff/delivery">{t('delivery.staff.title')}</a></p>
+        )}
         <p><a href="/account">{t('identity.account.title')}</a></p>
       </>
     ));

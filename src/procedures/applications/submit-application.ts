@@ -13,6 +13,7 @@ import type { ProceduresContext } from '../procedures-context.ts';
 import { ApplicationStore, nextReceiptNumber } from './application-store.ts';
 import { checkStep, formValuesOf, stepsOf, type Flow, type Step } from './application-flow.ts';
 import { enterWorkflow } from '../workflow/work-store.ts';
+import { runSubmissionHooks } from './submission-hooks.ts';
 
 export type SubmitResult =
   | { kind: 'submitted'; receipts: Array<{ lgCode: string; procedureCode: string; receiptNumber: string }> }
@@ -48,7 +49,7 @@ export async function submitApplication(ctx: ProceduresContext, flow: Flow, subm
 
     const moved = await db.updateTable('procedures_bulk_applications').set({ status: 'submitted', submitted_at: sql<Date>`now()`, updated_at: sql<Date>`now()` }).where('id', '=', bulk.id).where('status', '=', 'draft').executeTakeFirst();
     if (Number(moved.numUpdatedRows) !== 1) return { kind: 'already', bulkId: bulk.id, practice: false } as const;
-    const receipts = [];
+    const receipts: Array<{ lgCode: string; procedureCode: string; receiptNumber: string }> = [];
     for (const form of flow.forms) {
       const values = formValuesOf(flow, form);
       const answers = validateAnswers(form.definition, values, { today }).values;
@@ -62,6 +63,8 @@ export async function submitApplication(ctx: ProceduresContext, flow: Flow, subm
       });
       receipts.push({ lgCode: form.application.lgCode, procedureCode: form.application.procedureCode, receiptNumber });
     }
+    // Other modules' work for these applications (delivery to core systems) commits with them.
+    await runSubmissionHooks(ctx.app, trx, flow.forms.map((f, i) => ({ lgCode: f.application.lgCode, id: f.application.id, procedureCode: f.application.procedureCode, receiptNumber: receipts[i]!.receiptNumber })));
     return { kind: 'submitted', receipts } as const;
   });
 }

@@ -64,6 +64,7 @@ const DYNAMIC_PREFIXES = [
   'reservations.status.', // reservations/pages/reservation-pages.tsx: one per booking status
   'documents.verdict.', // documents/pages/verify-pages.tsx: one per verification verdict
   'documents.verdictLead.', // documents/pages/verify-pages.tsx: one per verification verdict
+  'delivery.status.', // delivery/pages/delivery-pages.tsx: one per delivery status
   'ui.era.', // ui/components/date-input/date-input.tsx: one per Japanese era
   'ui.dateInput.', // ui/components/date-input/date-input.tsx: the year, month and day box labels
 ];
