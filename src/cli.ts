@@ -18,6 +18,7 @@ import { BackupError, backupDatabase, readBackup, restoreDatabase } from './plat
 import { IdentityUsageError, runIdentityCommand } from './identity/cli-commands.ts';
 import { startDemoProcesses, type DemoProcesses } from './demo/demo-processes.ts';
 import { demoSettings } from './optin/demo-seed.ts';
+import { demoPaymentKeys } from './procedures/exports.ts';
 
 const USAGE = `Usage: tsunagu <command>
 
@@ -108,9 +109,10 @@ async function startDemo(config: Config, tsunagu: Tsunagu, log: Tsunagu['app']['
       issuer: config.publicUrl,
       providerTokens: settings.providerTokens,
       serviceClient: settings.serviceClient,
+      payment: demoPaymentKeys(tsunagu.ctx),
       logger: { info: (line) => log.debug(line), error: (line) => log.warn(line) },
     });
-    log.info(`demo service (子育て応援アプリ) at ${demo.service.url}; data providers at ${demo.providers.map((p) => p.url).join(', ')}`);
+    log.info(`demo service (子育て応援アプリ) at ${demo.service.url}; data providers at ${demo.providers.map((p) => p.url).join(', ')}${demo.payment ? `; test payment service (no real money) at ${demo.payment.url}` : ''}`);
     return demo;
   } catch (error) {
     log.warn({ err: error }, 'the demo providers and service did not start (TSUNAGU_DEMO_PROCESSES=false turns them off)');

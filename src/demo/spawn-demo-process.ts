@@ -14,6 +14,7 @@ const ROOT = path.resolve(DEMO_DIR, '..', '..');
 export const DEMO_ENTRIES = {
   provider: path.join(DEMO_DIR, 'providers', 'main.ts'),
   service: path.join(DEMO_DIR, 'service', 'main.ts'),
+  payment: path.join(DEMO_DIR, 'payment', 'main.ts'),
 } as const;
 
 export interface DemoProcess {

@@ -9,7 +9,8 @@
 // within 14 days; Fukushima's 子ども医療費助成 covers children up to the March 31 after they turn 18.
 // Example data (not checked with the cities): department names and counter places, the water
 // bureaus' addresses (the cities' home pages stand in for the bureaus' application pages),
-// the 印鑑登録証明書 fee of 300 yen (a common amount), and the prefecture's solar subsidy.
+// the 印鑑登録証明書 and 住民票の写し fee of 300 yen (a common amount), online requests for 住民票の写し
+// at level C (a real city asks for the My Number card), and the prefecture's solar subsidy.
 import { actorId, system } from '../platform/authz/actor.ts';
 import type { Localized } from '../platform/errors.ts';
 import { findProcedure, saveDepartment, saveProcedure, type ProcedureInput } from './catalog/catalog-store.ts';
@@ -96,6 +97,11 @@ function cityProcedures(city: City): Entry[] {
       counter: counter('市民課の窓口', 'Citizens Division counter'),
       fees: [{ label: L('1通', 'Per copy'), amountYen: 300 }],
       documents: [doc('印鑑登録証（カード）またはマイナンバーカード', 'Seal registration card or My Number card')],
+    },
+    {
+      code: 'juminhyo-utsushi', departmentCode: 'shimin', title: L('住民票の写しの交付請求', 'Requesting a copy of the residence certificate'), kana: 'じゅうみんひょうのうつしのこうふせいきゅう', lifeEvents: ['certificates'], assuranceLevel: 'C', channel: 'portal',
+      summary: L('住民票の写しを請求し、登録された住所に郵送で受け取ります。手数料は申請のあとにオンラインで支払えます。', 'Request a copy of your residence certificate, sent by post to your registered address. The fee can be paid online after applying.'),
+      fees: [{ label: L('1通', 'One copy'), amountYen: 300 }],
     },
     {
       code: 'suido-kaishi', departmentCode: 'suido', title: L('水道の使用開始', 'Starting the water supply'), kana: 'すいどうのしようかいし', lifeEvents: ['moving-in'], assuranceLevel: 'C', channel: 'external',

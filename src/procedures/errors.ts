@@ -12,5 +12,10 @@ export const ProceduresErrors = defineErrors('PROCEDURES', {
   FORM_VERSION_NOT_FOUND: { status: 404, ja: 'この申請様式の版は公開されていません', en: 'This form version has not been published' },
   INVALID_FORM: { status: 422, ja: '申請様式の定義に誤りがあるため公開できません', en: 'The form definition has problems and cannot be published' },
   INVALID_FIELD_LIST: { status: 400, ja: '項目一覧の内容に誤りがあります', en: 'The field list has problems' },
+  NO_FEE: { status: 409, ja: 'この申請には支払う手数料がありません', en: 'This application has no fee to pay' },
+  NOT_PAYABLE: { status: 409, ja: 'この申請の手数料は、いまは支払えません（下書き・取下げ・却下の申請は支払えません）', en: 'The fee of this application cannot be paid now (not for drafts, withdrawn or rejected applications)' },
+  PAYMENT_UNAVAILABLE: { status: 503, ja: '手数料の支払いサービスにつながりません。しばらくしてからもう一度お試しください', en: 'The payment service cannot be reached. Please try again later' },
+  PAYMENT_NOT_PAID: { status: 409, ja: 'この申請には支払い済みの手数料がないため、返金できません', en: 'This application has no paid fee to refund' },
+  WEBHOOK_REJECTED: { status: 400, ja: '決済サービスからの通知として確認できません', en: 'This is not a verifiable notification from the payment provider' },
   FORM_PUBLISHED: { status: 409, ja: '公開した版がある申請様式は削除できません', en: 'A form with published versions cannot be deleted' },
 });

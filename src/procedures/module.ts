@@ -10,6 +10,7 @@ import { defineModule, type AppContext } from '../platform/module.ts';
 import { catalogApi } from './api/catalog-api.ts';
 import { formsApi } from './api/forms-api.ts';
 import { navigationsApi } from './api/navigations-api.ts';
+import { paymentsApi } from './api/payments-api.ts';
 import { proceduresMigrations } from './db/migrations/index.ts';
 import { seedProceduresDemo } from './demo-seed.ts';
 import en from './locales/en.json' with { type: 'json' };
@@ -19,6 +20,8 @@ import { addApplicationsSection } from './pages/home-section.tsx';
 import { catalogPages } from './pages/catalog-pages.tsx';
 import { myApplicationsPages } from './pages/my-applications-pages.tsx';
 import { formPreviewPages } from './pages/form-preview-pages.tsx';
+import { paymentPages } from './pages/payment-pages.tsx';
+import { FeePayments } from './payments/fee-payments.ts';
 import { lifeEventPages } from './pages/life-event-pages.tsx';
 import { createProceduresContext, type ProceduresContext } from './procedures-context.ts';
 
@@ -37,15 +40,17 @@ export const proceduresModule = defineModule({
   grants: {
     // Each tenant's own catalog and navigations; the guard's scope rules decide whose (a
     // prefecture-scope assignment covers the prefecture and its municipalities).
-    municipal_admin: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.manage_forms', 'procedures.read_catalog'],
+    // Fee payments: seeing where an application's payment stands, and refunding it.
+    municipal_admin: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.manage_forms', 'procedures.read_catalog', 'procedures.read_payments', 'procedures.refund_payments'],
     form_designer: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.manage_forms', 'procedures.read_catalog'],
-    auditor: ['procedures.read_catalog'],
-    reviewer: ['procedures.read_catalog'],
-    approver: ['procedures.read_catalog'],
-    counter_clerk: ['procedures.read_catalog'],
+    auditor: ['procedures.read_catalog', 'procedures.read_payments'],
+    reviewer: ['procedures.read_catalog', 'procedures.read_payments'],
+    approver: ['procedures.read_catalog', 'procedures.read_payments', 'procedures.refund_payments'],
+    counter_clerk: ['procedures.read_catalog', 'procedures.read_payments'],
   },
   routes: async (fastify, app) => {
     const ctx = contextOf(app);
+    const payments = new FeePayments(app);
     addApplicationsSection(ctx);
     await catalogApi(fastify, ctx);
     await navigationsApi(fastify, ctx);
@@ -53,8 +58,10 @@ export const proceduresModule = defineModule({
     await catalogPages(fastify, ctx);
     await lifeEventPages(fastify, ctx);
     await formPreviewPages(fastify, ctx);
-    await applicationPages(fastify, ctx);
-    await myApplicationsPages(fastify, ctx);
+    await applicationPages(fastify, ctx, payments);
+    await myApplicationsPages(fastify, ctx, payments);
+    await paymentPages(fastify, ctx, payments);
+    await paymentsApi(fastify, ctx, payments);
   },
   seed: async (app) => {
     if (!app.config.production) await seedProceduresDemo(contextOf(app));

@@ -220,7 +220,37 @@ export interface ProceduresApplicationSubmissionsTable {
   created_at: Generated<Date>;
 }
 
+export type PaymentStatus = 'pending' | 'paid' | 'failed' | 'cancelled' | 'refunded';
+
+export interface ProceduresPaymentsTable {
+  lg_code: string;
+  id: Generated<string>;
+  application_id: string;
+  applicant_account_id: string;
+  amount_yen: number;
+  status: Generated<PaymentStatus>;
+  provider: string;
+  provider_payment_id: string | null;
+  checkout_url: string | null;
+  failure_code: string | null;
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  paid_at: Date | null;
+  refunded_at: Date | null;
+}
+
+export interface ProceduresPaymentWebhooksTable {
+  provider: string;
+  event_id: string;
+  event_type: string;
+  provider_payment_id: string;
+  received_at: Generated<Date>;
+}
+
 export interface ProceduresTables {
+  procedures_payments: ProceduresPaymentsTable;
+  procedures_payment_webhooks: ProceduresPaymentWebhooksTable;
   procedures_bulk_applications: ProceduresBulkApplicationsTable;
   procedures_applications: ProceduresApplicationsTable;
   procedures_application_events: ProceduresApplicationEventsTable;

@@ -36,6 +36,8 @@ import { validateAnswers } from '../forms/answer-engine.ts';
 import { proceduresDb } from '../db/schema.ts';
 import type { ProceduresContext } from '../procedures-context.ts';
 import { formatAnswer } from './form-answers-view.tsx';
+import { FeeAction, feeStatesOf } from './payment-pages.tsx';
+import type { FeePayments } from '../payments/fee-payments.ts';
 import { FormPageFields, pageHeading, visibleFields, type FormPageState } from './form-renderer.tsx';
 
 const MAX_PROCEDURES = 10;
@@ -64,7 +66,7 @@ export const PRACTICE_NOTE: Localized = {
   en: 'This is a practice procedure. Nothing you enter is sent anywhere, treated as an application or counted.',
 };
 
-export async function applicationPages(app: FastifyInstance, ctx: ProceduresContext): Promise<void> {
+export async function applicationPages(app: FastifyInstance, ctx: ProceduresContext, payments: FeePayments): Promise<void> {
   const store = new ApplicationStore(ctx.app.sealer);
 
   /** The chosen procedures from `procedure=<lg>/<code>` (each must be online with a published form). */
@@ -459,11 +461,17 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
     const { bulk } = loaded;
     if (bulk.status === 'draft') return reply.redirect(`/applications/${bulk.id}`, 303);
     const flow = await loadFlow(ctx.db, bulk);
+    const fees = await feeStatesOf(ctx, payments, flow.forms.map((f) => f.application));
+    const csrf = pageCsrfToken(reply);
     const title = say(request, { ja: '申請を受け付けました', en: 'Your application was received' });
     return sendPage(reply, { title }, (
       <>
         <Panel title={title}>{say(request, { ja: `${flow.forms.length}件の申請に、それぞれ受付番号があります`, en: `Each of the ${flow.forms.length} applications has its receipt number` })}</Panel>
-        <SummaryList rows={flow.forms.map((f) => ({ key: f.procedure.title[request.locale], value: <>{say(request, { ja: '受付番号', en: 'Receipt number' })} <strong class="receipt-number">{f.application.receiptNumber}</strong></> }))} />
+        <SummaryList rows={flow.forms.map((f) => {
+          const fee = fees.get(f.application.id);
+          return { key: f.procedure.title[request.locale], value: <>{say(request, { ja: '受付番号', en: 'Receipt number' })} <strong class="receipt-number">{f.application.receiptNumber}</strong>{fee && <><br /><FeeAction request={request} csrf={csrf} application={f.application} state={fee} /></>}</> };
+        })} />
+        {fees.size > 0 && <p>{request.t('procedures.payment.doneNote')}</p>}
         <p>{say(request, { ja: '受付の知らせを通知に送りました。担当課が確認すると、状況が申請の一覧に表示されます。', en: 'We have sent you a notification. When each department checks your application, its status is shown in your applications.' })}</p>
         <p><a href="/account/applications">{say(request, { ja: '申請の一覧へ', en: 'Your applications' })}</a></p>
       </>

@@ -22,6 +22,8 @@ import type { ApplicationStatus } from '../db/schema.ts';
 import { proceduresDb } from '../db/schema.ts';
 import type { ProceduresContext } from '../procedures-context.ts';
 import { applicantOf, requireResident, say } from './application-pages.tsx';
+import { FeeAction, feeStatesOf } from './payment-pages.tsx';
+import type { FeePayments } from '../payments/fee-payments.ts';
 
 export const STATUS: Record<ApplicationStatus, { ja: string; en: string }> = {
   draft: { ja: '下書き', en: 'Draft' },
@@ -34,7 +36,7 @@ export const STATUS: Record<ApplicationStatus, { ja: string; en: string }> = {
   withdrawn: { ja: '取下げ', en: 'Withdrawn' },
 };
 
-export async function myApplicationsPages(app: FastifyInstance, ctx: ProceduresContext): Promise<void> {
+export async function myApplicationsPages(app: FastifyInstance, ctx: ProceduresContext, payments: FeePayments): Promise<void> {
   const store = new ApplicationStore(ctx.app.sealer);
   const titleOf = async (lgCode: string, code: string, locale: 'ja' | 'en') => (await findProcedure(ctx.db, lgCode, code))?.title[locale] ?? code;
 
@@ -57,10 +59,12 @@ export async function myApplicationsPages(app: FastifyInstance, ctx: ProceduresC
         </form>
       </> },
     ]));
+    const fees = await feeStatesOf(ctx, payments, submitted);
     const rows = await Promise.all(submitted.map(async (a) => [
       await titleOf(a.lgCode, a.procedureCode, locale),
       a.receiptNumber ?? '',
       { content: <Tag tone={a.status === 'withdrawn' || a.status === 'rejected' ? 'neutral' : a.status === 'returned' ? 'warning' : 'info'}>{STATUS[a.status][locale]}</Tag> },
+      { content: fees.get(a.id) ? <FeeAction request={request} csrf={csrf} application={a} state={fees.get(a.id)!} /> : request.t('procedures.payment.none') },
       { content: <>
         {a.status === 'submitted' && <><a href={`/account/applications/${a.lgCode}/${a.id}/withdraw`}>{say(request, { ja: '取り下げる', en: 'Withdraw' })}</a>{' '}</>}
         <form method="post" action={`/account/applications/${a.lgCode}/${a.id}/copy`} class="inline-form">
@@ -75,7 +79,7 @@ export async function myApplicationsPages(app: FastifyInstance, ctx: ProceduresC
         <h2>{say(request, { ja: '下書き', en: 'Drafts' })}</h2>
         {draftRows.length ? <Table id="drafts" caption={say(request, { ja: '続きから入力できる下書き', en: 'Drafts you can continue' })} captionSize="s" head={[say(request, { ja: '手続', en: 'Procedures' }), say(request, { ja: '最後に保存した日時', en: 'Last saved' }), say(request, { ja: '操作', en: 'Actions' })]} rows={draftRows} /> : <p>{say(request, { ja: '下書きはありません。', en: 'You have no drafts.' })}</p>}
         <h2>{say(request, { ja: '申請した手続', en: 'Submitted applications' })}</h2>
-        {rows.length ? <Table id="submitted" caption={say(request, { ja: '受付番号と状況', en: 'Receipt numbers and status' })} captionSize="s" head={[say(request, { ja: '手続', en: 'Procedure' }), say(request, { ja: '受付番号', en: 'Receipt number' }), say(request, { ja: '状況', en: 'Status' }), say(request, { ja: '操作', en: 'Actions' })]} rows={rows} /> : <p>{say(request, { ja: '申請した手続はまだありません。', en: 'You have not applied for anything yet.' })}</p>}
+        {rows.length ? <Table id="submitted" caption={say(request, { ja: '受付番号と状況', en: 'Receipt numbers and status' })} captionSize="s" head={[say(request, { ja: '手続', en: 'Procedure' }), say(request, { ja: '受付番号', en: 'Receipt number' }), say(request, { ja: '状況', en: 'Status' }), request.t('procedures.payment.column'), say(request, { ja: '操作', en: 'Actions' })]} rows={rows} /> : <p>{say(request, { ja: '申請した手続はまだありません。', en: 'You have not applied for anything yet.' })}</p>}
         <h2>{say(request, { ja: '申請の練習', en: 'Practise applying' })}</h2>
         <p>{say(request, { ja: 'オンライン申請が初めての方は、どこにも送られない練習用の手続で試せます。', en: 'New to applying online? Try the practice procedure: nothing is sent anywhere.' })}</p>
         <p><a href={`/applications/new?procedure=${encodeURIComponent(PRACTICE_PROCEDURE)}`}>{say(request, { ja: '練習用の手続で試す', en: 'Try the practice procedure' })}</a></p>
