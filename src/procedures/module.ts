@@ -21,6 +21,7 @@ import { catalogPages } from './pages/catalog-pages.tsx';
 import { myApplicationsPages } from './pages/my-applications-pages.tsx';
 import { formPreviewPages } from './pages/form-preview-pages.tsx';
 import { paymentPages } from './pages/payment-pages.tsx';
+import { genericFormPages } from './pages/generic-form-pages.tsx';
 import { FeePayments } from './payments/fee-payments.ts';
 import { lifeEventPages } from './pages/life-event-pages.tsx';
 import { createProceduresContext, type ProceduresContext } from './procedures-context.ts';
@@ -61,6 +62,7 @@ export const proceduresModule = defineModule({
     await applicationPages(fastify, ctx, payments);
     await myApplicationsPages(fastify, ctx, payments);
     await paymentPages(fastify, ctx, payments);
+    await genericFormPages(fastify, ctx);
     await paymentsApi(fastify, ctx, payments);
   },
   seed: async (app) => {

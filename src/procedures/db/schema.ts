@@ -58,6 +58,7 @@ export interface ProceduresProceduresTable {
   status: Generated<ProcedureStatus>;
   form_version_id: string | null;
   practice: Generated<boolean>;
+  accepts_generic_form: Generated<boolean>;
   sort_order: Generated<number>;
   version: Generated<number>;
   created_by: string;
@@ -248,7 +249,15 @@ export interface ProceduresPaymentWebhooksTable {
   received_at: Generated<Date>;
 }
 
+export interface ProceduresGenericApplicationsTable {
+  lg_code: string;
+  application_id: string;
+  department_code: string;
+  title: string | null;
+}
+
 export interface ProceduresTables {
+  procedures_generic_applications: ProceduresGenericApplicationsTable;
   procedures_payments: ProceduresPaymentsTable;
   procedures_payment_webhooks: ProceduresPaymentWebhooksTable;
   procedures_bulk_applications: ProceduresBulkApplicationsTable;

@@ -411,7 +411,7 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
     if (bulk.status === 'draft' && key !== bulk.submissionKey) throw new AppError(PlatformErrors.BAD_REQUEST, { detail: { ja: '「submissionKey」がこの申請のものではありません', en: '"submissionKey" does not belong to this application' } });
     const flow = await loadFlow(ctx.db, bulk);
     // A procedure taken offline since the draft began can no longer be applied for here.
-    const closed = flow.forms.filter((f) => f.procedure.status !== 'published' || f.procedure.channel !== 'portal');
+    const closed = flow.forms.filter((f) => f.procedure.status !== 'published' || (f.procedure.channel !== 'portal' && !f.procedure.acceptsGenericForm));
     if (bulk.status === 'draft' && closed.length)
       throw new AppError(PlatformErrors.CONFLICT, { detail: { ja: `「${closed.map((f) => f.procedure.title.ja).join('、')}」は、いまはこのポータルで申請できません。下書きから削除するか、担当課にお問い合わせください`, en: `"${closed.map((f) => f.procedure.title.en).join(', ')}" can no longer be applied for on this portal. Delete the draft or contact the department` } });
     if (bulk.status === 'draft' && levelGap(account, flow.forms.map((f) => f.procedure))) return sendReview(request, reply, account, flow, undefined, 403);

@@ -80,6 +80,8 @@ export async function myApplicationsPages(app: FastifyInstance, ctx: ProceduresC
         {draftRows.length ? <Table id="drafts" caption={say(request, { ja: '続きから入力できる下書き', en: 'Drafts you can continue' })} captionSize="s" head={[say(request, { ja: '手続', en: 'Procedures' }), say(request, { ja: '最後に保存した日時', en: 'Last saved' }), say(request, { ja: '操作', en: 'Actions' })]} rows={draftRows} /> : <p>{say(request, { ja: '下書きはありません。', en: 'You have no drafts.' })}</p>}
         <h2>{say(request, { ja: '申請した手続', en: 'Submitted applications' })}</h2>
         {rows.length ? <Table id="submitted" caption={say(request, { ja: '受付番号と状況', en: 'Receipt numbers and status' })} captionSize="s" head={[say(request, { ja: '手続', en: 'Procedure' }), say(request, { ja: '受付番号', en: 'Receipt number' }), say(request, { ja: '状況', en: 'Status' }), request.t('procedures.payment.column'), say(request, { ja: '操作', en: 'Actions' })]} rows={rows} /> : <p>{say(request, { ja: '申請した手続はまだありません。', en: 'You have not applied for anything yet.' })}</p>}
+        <h2>{request.t('procedures.generic.title')}</h2>
+        <p>{request.t('procedures.generic.myPage')} <a href="/applications/generic">{request.t('procedures.generic.myPageLink')}</a></p>
         <h2>{say(request, { ja: '申請の練習', en: 'Practise applying' })}</h2>
         <p>{say(request, { ja: 'オンライン申請が初めての方は、どこにも送られない練習用の手続で試せます。', en: 'New to applying online? Try the practice procedure: nothing is sent anywhere.' })}</p>
         <p><a href={`/applications/new?procedure=${encodeURIComponent(PRACTICE_PROCEDURE)}`}>{say(request, { ja: '練習用の手続で試す', en: 'Try the practice procedure' })}</a></p>

@@ -4,10 +4,12 @@ import * as catalog from './2026-12-03T1500-procedures-catalog.ts';
 import * as forms from './2026-12-03T1700-procedures-forms.ts';
 import * as applications from './2026-12-03T2000-procedures-applications.ts';
 import * as payments from './2026-12-05T0900-procedures-payments.ts';
+import * as genericForm from './2026-12-05T0910-procedures-generic-form.ts';
 
 export const proceduresMigrations: Record<string, Migration> = {
   '2026-12-03T1500-procedures-catalog': catalog,
   '2026-12-03T1700-procedures-forms': forms,
   '2026-12-03T2000-procedures-applications': applications,
   '2026-12-05T0900-procedures-payments': payments,
+  '2026-12-05T0910-procedures-generic-form': genericForm,
 };
