@@ -11,6 +11,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { FONT_STYLESHEET, fontRoutes } from '../../platform/ui/assets-routes.ts';
 
 export interface TestPayOptions {
   apiKey: string;
@@ -58,6 +59,8 @@ export function buildTestPayApp(options: TestPayOptions): FastifyInstance {
   const log = options.log ?? ((line: string) => console.log(line));
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
   app.register(formbody);
+  // Japanese text needs a Japanese font even on a machine without one (and without internet).
+  fontRoutes(app);
   const payments = new Map<string, Payment>();
   const byKey = new Map<string, Payment>();
   const refundKeys = new Set<string>();
@@ -132,10 +135,12 @@ export function buildTestPayApp(options: TestPayOptions): FastifyInstance {
   const page = (reply: FastifyReply, status: number, title: string, body: string) =>
     reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(`<!doctype html>
 <html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escape(title)} - テスト決済サービス</title>
-<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;line-height:1.7;color:#1a1a1c}
+<link rel="stylesheet" href="${FONT_STYLESHEET}">
+<style>body{font-family:'Noto Sans JP',system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;line-height:1.7;color:#1a1a1c}
 .banner{background:#fff3c4;border:3px solid #b78f00;padding:.75rem 1rem;font-weight:bold}
 .amount{font-size:2rem;font-weight:bold}label{display:block;font-weight:bold;margin-top:1rem}
 input{font-size:1.2rem;padding:.4rem;width:100%;box-sizing:border-box;border:2px solid #1a1a1c}
+button,input{font-family:inherit}
 button{font-size:1.1rem;padding:.6rem 1.2rem;margin:1rem .5rem 0 0;border:2px solid #1a1a1c;cursor:pointer}
 .pay{background:#00703c;color:#fff;border-color:#00703c}.error{color:#b00;font-weight:bold}
 button:focus,input:focus{outline:3px solid #ffbf47;outline-offset:0}code{font-size:1.05rem}</style></head>

@@ -64,7 +64,7 @@ export async function myApplicationsPages(app: FastifyInstance, ctx: ProceduresC
       await titleOf(a.lgCode, a.procedureCode, locale),
       a.receiptNumber ?? '',
       { content: <Tag tone={a.status === 'withdrawn' || a.status === 'rejected' ? 'neutral' : a.status === 'returned' ? 'warning' : 'info'}>{STATUS[a.status][locale]}</Tag> },
-      { content: fees.get(a.id) ? <FeeAction request={request} csrf={csrf} application={a} state={fees.get(a.id)!} /> : request.t('procedures.payment.none') },
+      { content: fees.get(a.id) ? <FeeAction request={request} csrf={csrf} application={a} state={fees.get(a.id)!} inFeeColumn /> : request.t('procedures.payment.none') },
       { content: <>
         {a.status === 'submitted' && <><a href={`/account/applications/${a.lgCode}/${a.id}/withdraw`}>{say(request, { ja: '取り下げる', en: 'Withdraw' })}</a>{' '}</>}
         <form method="post" action={`/account/applications/${a.lgCode}/${a.id}/copy`} class="inline-form">

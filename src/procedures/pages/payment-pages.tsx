@@ -50,13 +50,13 @@ export async function feeStatesOf(ctx: ProceduresContext, payments: FeePayments,
 }
 
 /** The fee of one application: its status, the receipt when paid, or 「手数料を支払う」. */
-export function FeeAction(props: { request: FastifyRequest; csrf: string; application: Pick<StoredApplication, 'lgCode' | 'id'>; state: FeeState }) {
+export function FeeAction(props: { request: FastifyRequest; csrf: string; application: Pick<StoredApplication, 'lgCode' | 'id'>; state: FeeState; inFeeColumn?: boolean }) {
   const { request, csrf, application, state } = props;
   const { payment } = state;
   const canPay = state.payable && (!payment || payment.status === 'pending' || payment.status === 'failed' || payment.status === 'cancelled');
   return (
     <span class="fee-action">
-      {request.t('procedures.payment.fee')} {yen(request, payment?.amountYen ?? state.feeYen)}{' '}
+      {!props.inFeeColumn && `${request.t('procedures.payment.fee')} `}{yen(request, payment?.amountYen ?? state.feeYen)}{' '}
       {payment && <Tag tone={TONE[payment.status]}>{request.t(`procedures.payment.status.${payment.status}`)}</Tag>}
       {payment && (payment.status === 'paid' || payment.status === 'refunded') && <> <a href={`/account/payments/${payment.lgCode}/${payment.id}/receipt`}>{request.t('procedures.payment.receiptLink')}</a></>}
       {canPay && (
@@ -98,8 +98,7 @@ export async function paymentPages(app: FastifyInstance, ctx: ProceduresContext,
         webhookUrl: `${base}/payments/webhooks/${payments.provider.name}`,
       }, { actor: actorId(request.actor), ip: request.ip, requestId: request.id })
       .catch(unavailable(request));
-    if (started.kind === 'checkout') request.log.info({ paymentId: started.payment.id }, 'to the payment provider’s checkout');
-    return reply.redirect(started.kind === 'checkout' ? started.url : `/account/payments/${started.payment.lgCode}/${started.payment.id}`, 303);
+    return reply.redirect(`/account/payments/${started.payment.lgCode}/${started.payment.id}${started.kind === 'checkout' ? '/checkout' : ''}`, 303);
   });
 
   const loadPayment = async (request: FastifyRequest<{ Params: { lgCode: string; paymentId: string } }>, reply: FastifyReply) => {
@@ -112,6 +111,27 @@ export async function paymentPages(app: FastifyInstance, ctx: ProceduresContext,
     if (!payment || !application || !procedure) throw new AppError(PlatformErrors.NOT_FOUND);
     return { payment, application, procedure };
   };
+
+  // Leaving for the provider's checkout is a link the resident follows, not a redirect: the
+  // page's form-action 'self' would stop a form post from leading to another site, and the
+  // resident should know they are going to the payment service.
+  app.get<{ Params: { lgCode: string; paymentId: string } }>('/account/payments/:lgCode/:paymentId/checkout', async (request, reply) => {
+    const loaded = await loadPayment(request, reply);
+    if (!loaded) return reply;
+    const { payment, procedure } = loaded;
+    if (payment.status !== 'pending' || !payment.checkoutUrl) return reply.redirect(`/account/payments/${payment.lgCode}/${payment.id}`, 303);
+    const t = request.t;
+    const title = t('procedures.payment.checkout.title');
+    return sendPage(reply, { title, backLink: { href: '/account/applications' } }, (
+      <>
+        <h1>{title}</h1>
+        <p class="receipt-amount">{procedure.title[request.locale]} {t('procedures.payment.fee')} <strong>{yen(request, payment.amountYen)}</strong></p>
+        <p>{t('procedures.payment.checkout.body', { provider: t(`procedures.payment.provider.${payment.provider}`) })}</p>
+        <p><Button href={payment.checkoutUrl}>{t('procedures.payment.checkout.go')}</Button></p>
+        <p>{t('procedures.payment.checkout.after')}</p>
+      </>
+    ));
+  });
 
   // The browser back from the provider: ask the provider, then show what it said.
   app.get<{ Params: { lgCode: string; paymentId: string } }>('/payments/:lgCode/:paymentId/return', async (request, reply) => {

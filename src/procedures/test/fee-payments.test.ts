@@ -69,10 +69,14 @@ describe('fee payments', () => {
     const application = await proceduresDb(app.ctx.db).selectFrom('procedures_applications').select(['lg_code', 'id', 'receipt_number']).where('bulk_id', '=', bulkId).executeTakeFirstOrThrow();
     return { lgCode: application.lg_code, id: application.id, receiptNumber: application.receipt_number!, done };
   };
-  /** Presses 「手数料を支払う」 and returns where it leads (the provider's checkout). */
+  /** Presses 「手数料を支払う」; `location` is the provider's checkout (from the page that leads there) or the City OS page it led to. */
   const pay = async (who: Person, application: { lgCode: string; id: string }) => {
     const csrf = hiddenField((await who.get('/account/applications')).text, '_csrf');
-    return who.post(`/account/applications/${application.lgCode}/${application.id}/pay`, csrf, {});
+    const pressed = await who.post(`/account/applications/${application.lgCode}/${application.id}/pay`, csrf, {});
+    if (pressed.status !== 303 || !pressed.location!.endsWith('/checkout')) return pressed;
+    const leaving = await who.get(pressed.location!);
+    assert.match(mainText(leaving.text), /決済サービスでお支払いください/);
+    return { ...pressed, location: /<a href="([^"]+)" class="button"/.exec(leaving.text)![1]!.replaceAll('&amp;', '&') };
   };
   /** The tester's choice on the checkout page; returns the City OS page the browser ends on. */
   const checkout = async (who: Person, checkoutUrl: string, form: Record<string, string>) => {
@@ -224,7 +228,9 @@ describe('fee payments', () => {
     const csrf = hiddenField((await shiro.get('/account/applications')).text, '_csrf');
     const clicks = await Promise.all([1, 2, 3].map(() => shiro.post(`/account/applications/072028/${application.id}/pay`, csrf, {})));
     assert.deepEqual(clicks.map((c) => c.status), [303, 303, 303]);
-    assert.equal(new Set(clicks.map((c) => c.location)).size, 1, 'every click goes to the same checkout');
+    assert.equal(new Set(clicks.map((c) => c.location)).size, 1, 'every click goes to the same payment');
+    assert.match(clicks[0]!.location!, /\/checkout$/);
+    assert.match((await shiro.get(clicks[0]!.location!)).text, new RegExp(`href="${provider.url}/checkout/tp_`));
     const rows = await paymentsOf(application.id);
     assert.equal(rows.length, 1);
     assert.equal(await auditCount('procedures.payment_started', `application:072028/${application.id}`), 1);
