@@ -20,7 +20,7 @@ export interface Config {
   demoData: boolean;
   /**
    * Start the demo's own processes beside the server (two data providers and a service on
-   * PORT+2…+4, src/demo/). Default: with demo data, outside production.
+   * PORT+2…+4, the test payment service on PORT+6, src/demo/). Default: with demo data, outside production.
    */
   demoProcesses: boolean;
   /** Public base URL, used in links that leave the site (e-mails, receipts). */
