@@ -149,13 +149,13 @@ export async function paymentPages(app: FastifyInstance, ctx: ProceduresContext,
     // Still pending: perhaps the webhook is late; the provider knows.
     if (payment.status === 'pending') payment = await payments.sync(payment).catch(() => payment);
     const t = request.t;
-    const title = t(`procedures.payment.result.${payment.status}.title`);
+    const title = t(`procedures.payment.resultTitle.${payment.status}`);
     const csrf = pageCsrfToken(reply);
     const payAgain = PAYABLE.includes(application.status) && (payment.status === 'failed' || payment.status === 'cancelled' || payment.status === 'pending');
     return sendPage(reply, { title, backLink: { href: '/account/applications' } }, (
       <>
         {payment.status === 'paid' ? <Panel title={title}>{yen(request, payment.amountYen)}</Panel> : <h1>{title}</h1>}
-        <p>{t(`procedures.payment.result.${payment.status}.body`)}</p>
+        <p>{t(`procedures.payment.resultBody.${payment.status}`)}</p>
         <PaymentSummary request={request} payment={payment} application={application} procedure={procedure} />
         {payAgain && (
           <form method="post" action={`/account/applications/${application.lgCode}/${application.id}/pay`}>
