@@ -20,6 +20,7 @@ import { startDemoProcesses, type DemoProcesses } from './demo/demo-processes.ts
 import { demoSettings } from './optin/demo-seed.ts';
 import { receiverSettings } from './delivery/exports.ts';
 import { municipalSigningCaPem } from './documents/exports.ts';
+import { demoPaymentKeys } from './procedures/exports.ts';
 
 const USAGE = `Usage: tsunagu <command>
 
@@ -111,9 +112,10 @@ async function startDemo(config: Config, tsunagu: Tsunagu, log: Tsunagu['app']['
       providerTokens: settings.providerTokens,
       serviceClient: settings.serviceClient,
       coreReceiver: { tokens: receiverSettings(tsunagu.ctx).tokens, trustAnchor: await municipalSigningCaPem(tsunagu.ctx), storeDir: path.join(config.dataDir, 'demo-core-receiver') },
+      payment: demoPaymentKeys(tsunagu.ctx),
       logger: { info: (line) => log.debug(line), error: (line) => log.warn(line) },
     });
-    log.info(`demo service (子育て応援アプリ) at ${demo.service.url}; data providers at ${demo.providers.map((p) => p.url).join(', ')}; core system (基幹システム) receiving applications at ${demo.coreReceiver.url}`);
+    log.info(`demo service (子育て応援アプリ) at ${demo.service.url}; data providers at ${demo.providers.map((p) => p.url).join(', ')}; core system (基幹システム) receiving applications at ${demo.coreReceiver.url}${demo.payment ? `; test payment service (no real money) at ${demo.payment.url}` : ''}`);
     return demo;
   } catch (error) {
     log.warn({ err: error }, 'the demo providers and service did not start (TSUNAGU_DEMO_PROCESSES=false turns them off)');

@@ -1,6 +1,7 @@
 // Starts the demo's processes outside the City OS: the two data providers (basePort+2, +3), the
-// child-rearing support app (basePort+4) and the demo cities' core system that receives their
-// applications (basePort+5). The City OS is on basePort and the GビズID stand-in on +1. `tsunagu serve` calls this when demo data is on; close() stops them, and they also stop by
+// child-rearing support app (basePort+4), the demo cities' core system that receives their
+// applications (basePort+5) and the test payment service for procedure fees (basePort+6). The
+// City OS is on basePort and the GビズID stand-in on +1. `tsunagu serve` calls this when demo data is on; close() stops them, and they also stop by
 // themselves when this process dies (spawn-demo-process.ts).
 import { spawnDemoProcess, type DemoProcess } from './spawn-demo-process.ts';
 import type { ProviderId } from './providers/provider-data.ts';
@@ -24,6 +25,8 @@ export interface DemoProcessesOptions {
   serviceClient: { id: string; secret: string };
   /** The core-system receiver: the token per municipality, the CA it trusts, where it keeps what arrives. */
   coreReceiver: { tokens: Record<string, string>; trustAnchor: string; storeDir: string };
+  /** The test payment service's keys; the City OS uses the same (procedures' paymentSettingsOf). */
+  payment?: { apiKey: string; webhookSecret: string };
   logger?: DemoLogger;
 }
 
@@ -31,12 +34,14 @@ export interface DemoProcesses {
   providers: Array<{ id: ProviderId; url: string }>;
   service: { url: string };
   coreReceiver: { url: string };
+  payment?: { url: string };
   close(): Promise<void>;
 }
 
 const PROVIDER_PORTS: Record<ProviderId, number> = { 'maternal-child-health': 2, 'residence-records': 3 };
 const SERVICE_PORT = 4;
 const RECEIVER_PORT = 5;
+export const PAYMENT_PORT = 6;
 
 export async function startDemoProcesses(options: DemoProcessesOptions): Promise<DemoProcesses> {
   const started: DemoProcess[] = [];
@@ -74,7 +79,20 @@ export async function startDemoProcesses(options: DemoProcessesOptions): Promise
       onLine: log('core-receiver'),
     });
     started.push(receiver);
-    return { providers, service: { url: `http://${options.publicHost}:${servicePort}` }, coreReceiver: { url: `http://${options.publicHost}:${receiverPort}` }, close };
+    let payment: DemoProcesses['payment'];
+    if (options.payment) {
+      const paymentPort = options.basePort + PAYMENT_PORT;
+      const publicUrl = `http://${options.publicHost}:${paymentPort}`;
+      const paymentProcess = await spawnDemoProcess({
+        entry: 'payment',
+        args: ['--host', options.host, '--port', String(paymentPort), '--public-url', publicUrl],
+        env: { TESTPAY_API_KEY: options.payment.apiKey, TESTPAY_WEBHOOK_SECRET: options.payment.webhookSecret },
+        onLine: log('test-payment'),
+      });
+      started.push(paymentProcess);
+      payment = { url: publicUrl };
+    }
+    return { providers, service: { url: `http://${options.publicHost}:${servicePort}` }, coreReceiver: { url: `http://${options.publicHost}:${receiverPort}` }, ...(payment ? { payment } : {}), close };
   } catch (error) {
     options.logger?.error(`the demo processes did not start: ${(error as Error).message}`);
     await close();

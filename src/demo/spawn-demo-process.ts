@@ -15,6 +15,7 @@ export const DEMO_ENTRIES = {
   provider: path.join(DEMO_DIR, 'providers', 'main.ts'),
   service: path.join(DEMO_DIR, 'service', 'main.ts'),
   'core-receiver': path.join(DEMO_DIR, 'core-receiver', 'main.ts'),
+  payment: path.join(DEMO_DIR, 'payment', 'main.ts'),
 } as const;
 
 export interface DemoProcess {

@@ -20,7 +20,7 @@ export interface Config {
   demoData: boolean;
   /**
    * Start the demo's own processes beside the server (two data providers and a service on
-   * PORT+2…+4, src/demo/). Default: with demo data, outside production.
+   * PORT+2…+4, the test payment service on PORT+6, src/demo/). Default: with demo data, outside production.
    */
   demoProcesses: boolean;
   /** Public base URL, used in links that leave the site (e-mails, receipts). */
@@ -74,6 +74,20 @@ export interface Config {
   outbound: OutboundSettings;
   /** How long a claimed background job is its worker's before another may run it (a dead worker's jobs wait this long). */
   jobLeaseSeconds: number;
+  /**
+   * The payment provider for procedure fees (procedures module; docs/procedures.md). Unset:
+   * outside production the demo's test payment service on PORT+6, in production no payment.
+   */
+  payment: PaymentSettings | undefined;
+}
+
+export interface PaymentSettings {
+  /** The provider's API base URL, e.g. https://pay.example.jp. */
+  url: string;
+  /** The bearer key the City OS calls the provider with. */
+  apiKey: string;
+  /** The key of the HMAC signatures on the provider's webhooks. */
+  webhookSecret: string;
 }
 
 export interface GbizidSettings {
@@ -136,6 +150,20 @@ function gbizidSettings(env: NodeJS.ProcessEnv, production: boolean, port: numbe
   if (standin && issuer) throw new ConfigError('TSUNAGU_GBIZID_STANDIN and TSUNAGU_GBIZID_ISSUER exclude each other: choose the stand-in or a real issuer');
   const standinPort = integer(env, 'TSUNAGU_GBIZID_STANDIN_PORT', port < 65535 ? port + 1 : port - 1, 1, 65535);
   return { issuer, clientId, clientSecret, timeoutSeconds: integer(env, 'TSUNAGU_GBIZID_TIMEOUT', 10, 1, 120), standin, standinPort };
+}
+
+function paymentSettings(env: NodeJS.ProcessEnv): PaymentSettings | undefined {
+  const url = env.TSUNAGU_PAYMENT_URL || undefined;
+  if (!url) return undefined;
+  try {
+    new URL(url);
+  } catch {
+    throw new ConfigError(`TSUNAGU_PAYMENT_URL must be an absolute URL, got "${url}"`);
+  }
+  const apiKey = env.TSUNAGU_PAYMENT_API_KEY ?? '';
+  const webhookSecret = env.TSUNAGU_PAYMENT_WEBHOOK_SECRET ?? '';
+  if (apiKey.length < 16 || webhookSecret.length < 32) throw new ConfigError('TSUNAGU_PAYMENT_URL needs TSUNAGU_PAYMENT_API_KEY (16 characters or more) and TSUNAGU_PAYMENT_WEBHOOK_SECRET (32 or more)');
+  return { url: url.replace(/\/$/, ''), apiKey, webhookSecret };
 }
 
 // Production refuses loopback, private and link-local addresses in URLs that clients name;
@@ -212,5 +240,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gbizid: gbizidSettings(env, production, port),
     outbound: outboundSettings(env, production),
     jobLeaseSeconds: integer(env, 'TSUNAGU_JOB_LEASE_SECONDS', 60, 1, 3600),
+    payment: paymentSettings(env),
   };
 }

@@ -162,6 +162,25 @@ export const jidoushazeiForm: FormDefinition = {
   ],
 };
 
+export const juminhyoForm: FormDefinition = {
+  title: L('住民票の写し 交付請求書', 'Request for a copy of the residence certificate'),
+  intro: L('1通を登録された住所に郵送します。手数料300円は、申請のあとにオンラインで支払えます。', 'One copy is posted to your registered address. The fee of 300 yen can be paid online after applying.'),
+  pages: [
+    ...applicantPages(),
+    {
+      id: 'contents',
+      fields: [
+        {
+          key: 'contents', type: 'checkbox', label: L('記載する事項を選んでください', 'What should the copy show?'), hint: L('必要なものだけを選んでください', 'Choose only what you need'),
+          options: [{ value: 'household', label: L('世帯全員', 'Everyone in the household') }, { value: 'honseki', label: L('本籍・筆頭者', 'Registered domicile and head of the family register') }, { value: 'relationship', label: L('続柄', 'Relationships') }],
+        },
+      ],
+    },
+    { id: 'purpose', fields: [{ key: 'purpose', type: 'radio', label: L('使い道を選んでください', 'What is it for?'), required: true, options: [{ value: 'work', label: L('就職・勤務先への提出', 'For an employer') }, { value: 'procedure', label: L('各種の手続', 'For another procedure') }, { value: 'other', label: L('その他', 'Other') }] }] },
+    declaration(...TRUE_DECLARATION),
+  ],
+};
+
 export const practiceForm: FormDefinition = {
   title: L('練習用の申請書', 'Practice form'),
   intro: L('練習用です。入力した内容はどこにも送られません。', 'For practice only: nothing is sent anywhere.'),
@@ -178,6 +197,7 @@ const CITY_FORMS: Array<[string, FormDefinition]> = [
   ['kodomo-iryouhi', kodomoIryouhiForm],
   ['hoiku-moushikomi', hoikuForm],
   ['shussei-renraku', shusseiRenrakuForm],
+  ['juminhyo-utsushi', juminhyoForm],
 ];
 
 /** Publishes a form (when missing) and links the procedure of the same code (when unlinked). */

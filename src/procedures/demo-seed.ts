@@ -9,7 +9,9 @@
 // within 14 days; Fukushima's 子ども医療費助成 covers children up to the March 31 after they turn 18.
 // Example data (not checked with the cities): department names and counter places, the water
 // bureaus' addresses (the cities' home pages stand in for the bureaus' application pages),
-// the 印鑑登録証明書 fee of 300 yen (a common amount), and the prefecture's solar subsidy.
+// the 印鑑登録証明書 and 住民票の写し fee of 300 yen (a common amount), online requests for 住民票の写し
+// at level C (a real city asks for the My Number card), which procedures accept the generic form
+// (汎用様式), and the prefecture's solar subsidy.
 import { actorId, system } from '../platform/authz/actor.ts';
 import type { Localized } from '../platform/errors.ts';
 import { findProcedure, saveDepartment, saveProcedure, type ProcedureInput } from './catalog/catalog-store.ts';
@@ -97,6 +99,21 @@ function cityProcedures(city: City): Entry[] {
       counter: counter('市民課の窓口', 'Citizens Division counter'),
       fees: [{ label: L('1通', 'Per copy'), amountYen: 300 }],
       documents: [doc('印鑑登録証（カード）またはマイナンバーカード', 'Seal registration card or My Number card')],
+    },
+    {
+      code: 'juminhyo-utsushi', departmentCode: 'shimin', title: L('住民票の写しの交付請求', 'Requesting a copy of the residence certificate'), kana: 'じゅうみんひょうのうつしのこうふせいきゅう', lifeEvents: ['certificates'], assuranceLevel: 'C', channel: 'portal',
+      summary: L('住民票の写しを請求し、登録された住所に郵送で受け取ります。手数料は申請のあとにオンラインで支払えます。', 'Request a copy of your residence certificate, sent by post to your registered address. The fee can be paid online after applying.'),
+      fees: [{ label: L('1通', 'One copy'), amountYen: 300 }],
+    },
+    {
+      code: 'mijukuji-iryou', departmentCode: 'kenko', title: L('未熟児養育医療の給付申請', 'Medical care for a premature baby'), kana: 'みじゅくじよういくいりょうのきゅうふしんせい', lifeEvents: ['birth'], assuranceLevel: 'C', channel: 'counter', acceptsGenericForm: true,
+      summary: L('入院して養育が必要な未熟児の医療費を給付します。申請書と医師の意見書は、窓口のほか、汎用様式でオンラインでも提出できます。', 'Covers the medical costs of a premature baby who needs hospital care. The application and the doctor’s opinion can be handed in at the counter or online with the generic form.'),
+      counter: counter('健康増進課の窓口', 'Health Promotion Division counter'),
+      documents: [doc('養育医療給付申請書', 'Application form for medical care'), doc('養育医療意見書（医師が記入したもの）', 'Doctor’s opinion form')],
+    },
+    {
+      code: 'hanyou-shinsei', departmentCode: 'shimin', title: L('その他の手続の申請（汎用様式）', 'Other procedures (generic form)'), kana: 'そのほかのてつづきのしんせい', lifeEvents: [], assuranceLevel: 'C', channel: 'portal', acceptsGenericForm: true,
+      summary: L('オンラインの申請書がない手続は、市の様式に記入したファイルを添付し、提出先の課を選んで申請できます。', 'For a procedure without an online form, attach the city’s form filled in as a file and choose the division it goes to.'),
     },
     {
       code: 'suido-kaishi', departmentCode: 'suido', title: L('水道の使用開始', 'Starting the water supply'), kana: 'すいどうのしようかいし', lifeEvents: ['moving-in'], assuranceLevel: 'C', channel: 'external',

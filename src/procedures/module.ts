@@ -13,6 +13,7 @@ import { formsApi } from './api/forms-api.ts';
 import { monitoringApi } from './api/monitoring-api.ts';
 import { workflowApi } from './api/workflow-api.ts';
 import { navigationsApi } from './api/navigations-api.ts';
+import { paymentsApi } from './api/payments-api.ts';
 import { proceduresMigrations } from './db/migrations/index.ts';
 import { seedProceduresDemo } from './demo-seed.ts';
 import en from './locales/en.json' with { type: 'json' };
@@ -29,6 +30,9 @@ import { formBuilderPages } from './pages/form-builder-pages.tsx';
 import { monitoringPages } from './pages/monitoring-pages.tsx';
 import { exportPages } from './pages/export-pages.tsx';
 import { formPreviewPages } from './pages/form-preview-pages.tsx';
+import { paymentPages } from './pages/payment-pages.tsx';
+import { genericFormPages } from './pages/generic-form-pages.tsx';
+import { FeePayments } from './payments/fee-payments.ts';
 import { lifeEventPages } from './pages/life-event-pages.tsx';
 import { navigationBuilderPages } from './pages/navigation-builder-pages.tsx';
 import { createProceduresContext, type ProceduresContext } from './procedures-context.ts';
@@ -50,16 +54,18 @@ export const proceduresModule = defineModule({
     // prefecture-scope assignment covers the prefecture and its municipalities).
     // Monitoring figures are counts, no personal data; the standard export is personal data.
     // The back office: which applications a person sees is further limited to the departments
-    // they belong to (workflow/work-store.ts).
-    municipal_admin: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.manage_forms', 'procedures.read_catalog', 'procedures.read_monitoring', 'procedures.record_paper_counts', 'procedures.export_applications', 'procedures.manage_workflow', 'procedures.review_applications'],
+    // they belong to (workflow/work-store.ts). Fee payments: seeing where an application's
+    // payment stands, and refunding it.
+    municipal_admin: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.manage_forms', 'procedures.read_catalog', 'procedures.read_monitoring', 'procedures.record_paper_counts', 'procedures.export_applications', 'procedures.manage_workflow', 'procedures.review_applications', 'procedures.read_payments', 'procedures.refund_payments'],
     form_designer: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.manage_forms', 'procedures.read_catalog'],
-    auditor: ['procedures.read_catalog', 'procedures.read_monitoring'],
-    reviewer: ['procedures.read_catalog', 'procedures.read_monitoring', 'procedures.review_applications'],
-    approver: ['procedures.read_catalog', 'procedures.read_monitoring', 'procedures.review_applications'],
-    counter_clerk: ['procedures.read_catalog', 'procedures.record_paper_counts', 'procedures.review_applications'],
+    auditor: ['procedures.read_catalog', 'procedures.read_monitoring', 'procedures.read_payments'],
+    reviewer: ['procedures.read_catalog', 'procedures.read_monitoring', 'procedures.review_applications', 'procedures.read_payments'],
+    approver: ['procedures.read_catalog', 'procedures.read_monitoring', 'procedures.review_applications', 'procedures.read_payments', 'procedures.refund_payments'],
+    counter_clerk: ['procedures.read_catalog', 'procedures.record_paper_counts', 'procedures.review_applications', 'procedures.read_payments'],
   },
   routes: async (fastify, app) => {
     const ctx = contextOf(app);
+    const payments = new FeePayments(app);
     addApplicationsSection(ctx);
     addStaffQueueSection(ctx);
     await catalogApi(fastify, ctx);
@@ -73,8 +79,11 @@ export const proceduresModule = defineModule({
     await formPreviewPages(fastify, ctx);
     await formBuilderPages(fastify, ctx);
     await navigationBuilderPages(fastify, ctx);
-    await applicationPages(fastify, ctx);
-    await myApplicationsPages(fastify, ctx);
+    await applicationPages(fastify, ctx, payments);
+    await myApplicationsPages(fastify, ctx, payments);
+    await paymentPages(fastify, ctx, payments);
+    await genericFormPages(fastify, ctx);
+    await paymentsApi(fastify, ctx, payments);
     await monitoringPages(fastify, ctx);
     await exportPages(fastify, ctx);
     await returnedApplicationPages(fastify, ctx);

@@ -76,6 +76,7 @@ export function procedureJson(p: Procedure) {
     external: p.external,
     counter: p.counter,
     formVersionId: p.formVersionId,
+    acceptsGenericForm: p.acceptsGenericForm ?? false,
     sortOrder: p.sortOrder,
     version: p.version,
     updatedAt: p.updatedAt.toISOString(),

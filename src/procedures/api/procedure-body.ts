@@ -39,6 +39,7 @@ export const procedureBodySchema = {
     counter: { type: 'object', additionalProperties: false, required: ['place'], properties: { place: text(500) } },
     status: { type: 'string', enum: ['draft', 'published'] },
     sortOrder: { type: 'integer', minimum: 0, maximum: 100_000 },
+    acceptsGenericForm: { type: 'boolean' },
   },
 } as const;
 
@@ -56,6 +57,7 @@ export interface ProcedureBody {
   counter?: { place: Localized };
   status: ProcedureStatus;
   sortOrder?: number;
+  acceptsGenericForm?: boolean;
 }
 
 const KANA = /^[\p{Script=Hiragana}\p{Script=Katakana}ー・ 　]*$/u;
@@ -113,5 +115,6 @@ export async function procedureInputOf(ctx: ProceduresContext, lgCode: string, c
     status: body.status,
     formVersionId,
     sortOrder: body.sortOrder ?? 0,
+    acceptsGenericForm: body.acceptsGenericForm ?? false,
   };
 }

@@ -50,6 +50,8 @@ export interface ProcedureInput {
   status: ProcedureStatus;
   formVersionId: string | null;
   sortOrder: number;
+  /** Accepts the generic form (汎用様式): its existing form file attached online (default false). */
+  acceptsGenericForm?: boolean;
 }
 
 export interface Procedure extends ProcedureInput {
@@ -184,6 +186,7 @@ export async function findProcedure(db: ProceduresDatabase, lgCode: string, code
     status: row.status,
     formVersionId: row.form_version_id,
     practice: row.practice,
+    acceptsGenericForm: row.accepts_generic_form,
     sortOrder: row.sort_order,
     version: row.version,
     updatedAt: row.updated_at,
@@ -222,6 +225,7 @@ function procedureRow(input: ProcedureInput, actor: string) {
     counter_place_en: input.channel === 'counter' ? input.counter?.place.en ?? null : null,
     status: input.status,
     form_version_id: input.formVersionId,
+    accepts_generic_form: input.acceptsGenericForm ?? false,
     sort_order: input.sortOrder,
     updated_by: actor,
   };

@@ -58,6 +58,7 @@ export interface ProceduresProceduresTable {
   status: Generated<ProcedureStatus>;
   form_version_id: string | null;
   practice: Generated<boolean>;
+  accepts_generic_form: Generated<boolean>;
   sort_order: Generated<number>;
   version: Generated<number>;
   created_by: string;
@@ -311,11 +312,49 @@ export interface ProceduresApplicationActionsTable {
   occurred_at: Generated<Date>;
 }
 
+export type PaymentStatus = 'pending' | 'paid' | 'failed' | 'cancelled' | 'refunded';
+
+export interface ProceduresPaymentsTable {
+  lg_code: string;
+  id: Generated<string>;
+  application_id: string;
+  applicant_account_id: string;
+  amount_yen: number;
+  status: Generated<PaymentStatus>;
+  provider: string;
+  provider_payment_id: string | null;
+  checkout_url: string | null;
+  failure_code: string | null;
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  paid_at: Date | null;
+  refunded_at: Date | null;
+}
+
+export interface ProceduresPaymentWebhooksTable {
+  provider: string;
+  event_id: string;
+  event_type: string;
+  provider_payment_id: string;
+  received_at: Generated<Date>;
+}
+
+export interface ProceduresGenericApplicationsTable {
+  lg_code: string;
+  application_id: string;
+  department_code: string;
+  title: string | null;
+}
+
 export interface ProceduresTables {
   procedures_routings: ProceduresRoutingsTable;
   procedures_staff_departments: ProceduresStaffDepartmentsTable;
   procedures_application_work: ProceduresApplicationWorkTable;
   procedures_application_actions: ProceduresApplicationActionsTable;
+  procedures_generic_applications: ProceduresGenericApplicationsTable;
+  procedures_payments: ProceduresPaymentsTable;
+  procedures_payment_webhooks: ProceduresPaymentWebhooksTable;
   procedures_bulk_applications: ProceduresBulkApplicationsTable;
   procedures_applications: ProceduresApplicationsTable;
   procedures_application_events: ProceduresApplicationEventsTable;

@@ -36,6 +36,8 @@ import { validateAnswers } from '../forms/answer-engine.ts';
 import { proceduresDb } from '../db/schema.ts';
 import type { ProceduresContext } from '../procedures-context.ts';
 import { formatAnswer } from './form-answers-view.tsx';
+import { FeeAction, feeStatesOf } from './payment-pages.tsx';
+import type { FeePayments } from '../payments/fee-payments.ts';
 import { FormPageFields, pageHeading, visibleFields, type FormPageState } from './form-renderer.tsx';
 
 const MAX_PROCEDURES = 10;
@@ -59,12 +61,7 @@ function levelGap(account: SignedInAccount, procedures: Procedure[]): 'A' | 'B' 
   return undefined;
 }
 
-export const PRACTICE_NOTE: Localized = {
-  ja: 'これは練習用の手続です。入力した内容はどこにも送られず、申請として扱われることも、件数に数えられることもありません。',
-  en: 'This is a practice procedure. Nothing you enter is sent anywhere, treated as an application or counted.',
-};
-
-export async function applicationPages(app: FastifyInstance, ctx: ProceduresContext): Promise<void> {
+export async function applicationPages(app: FastifyInstance, ctx: ProceduresContext, payments: FeePayments): Promise<void> {
   const store = new ApplicationStore(ctx.app.sealer);
 
   /** The chosen procedures from `procedure=<lg>/<code>` (each must be online with a published form). */
@@ -91,7 +88,7 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
     return { account, bulk };
   };
 
-  const header = (request: FastifyRequest, bulk: Pick<StoredBulk, 'practice'>) => (bulk.practice ? <WarningText>{say(request, PRACTICE_NOTE)}</WarningText> : null);
+  const header = (request: FastifyRequest, bulk: Pick<StoredBulk, 'practice'>) => (bulk.practice ? <WarningText>{request.t('procedures.apply.practiceNote')}</WarningText> : null);
 
   // What will be applied for, with the identity check each needs; the button starts the draft.
   /** The life event a navigation started from (kept for the back office's figures), if well formed. */
@@ -102,12 +99,12 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
     if (!account) return reply;
     const procedures = await chosen(request.query.procedure);
     const gap = levelGap(account, procedures);
-    const title = say(request, { ja: 'まとめて申請する手続', en: 'Procedures to apply for together' });
+    const title = request.t('procedures.apply.proceduresToApplyForTogether');
     return sendPage(reply, { title, backLink: { href: procedures.length === 1 ? `/procedures/${procedures[0]!.lgCode}/${procedures[0]!.code}` : '/life-events' } }, (
       <>
         {header(request, { practice: procedures.some((p) => p.practice) })}
         <h1>{title}</h1>
-        <p>{say(request, { ja: '次の手続を一度に申請します。氏名や住所など共通の項目は一度だけ入力すれば、すべての申請書に写されます。', en: 'You will apply for these together. Shared details such as your name and address are entered once and copied into every form.' })}</p>
+        <p>{request.t('procedures.apply.youWillApplyForThese')}</p>
         <ul class="list list--bullet">
           {procedures.map((p) => (
             <li>{p.title[request.locale]}（{request.t(`procedures.level.${p.assuranceLevel}`)}）</li>
@@ -118,7 +115,7 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
           <input type="hidden" name="_csrf" value={pageCsrfToken(reply)} />
           {procedures.map((p) => <input type="hidden" name="procedure" value={`${p.lgCode}/${p.code}`} />)}
           {lifeEventOf(request.query.lifeEvent) && <input type="hidden" name="lifeEvent" value={lifeEventOf(request.query.lifeEvent)!} />}
-          <Button>{say(request, { ja: '申請を始める', en: 'Start the application' })}</Button>
+          <Button>{request.t('procedures.apply.startTheApplication')}</Button>
         </form>
       </>
     ));
@@ -150,7 +147,7 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
 
   // Prefill from the profile only when the person says so; what was filled is marked on every step.
   const prefillPage = (request: FastifyRequest, reply: FastifyReply, bulk: StoredBulk, error?: Localized) => {
-    const title = say(request, { ja: 'プロフィールの内容を入力に使いますか', en: 'Shall we fill in your details from your profile?' });
+    const title = request.t('procedures.apply.shallWeFillInYour');
     const errors: FieldErrors = error ? { prefill: error } : {};
     const view = formView({ values: {}, errors }, request.locale);
     return sendPage(reply, { title, status: error ? 422 : 200, errorSummary: view.errorSummary, backLink: { href: '/account/applications' } }, (
@@ -162,14 +159,14 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
             name="prefill"
             legend={title}
             isPageHeading
-            hint={say(request, { ja: '氏名、フリガナ、生年月日、住所、電話番号を、あなたが登録したプロフィールから入力します。入力した内容はあとで確認し、直すことができます。', en: 'Your name, its katakana, date of birth, address and phone number are copied from your profile. You can check and change them afterwards.' })}
+            hint={request.t('procedures.apply.yourNameItsKatakanaDate')}
             errorMessage={view.error('prefill')}
             items={[
-              { value: 'yes', text: say(request, { ja: 'はい、プロフィールから入力する', en: 'Yes, fill them in from my profile' }) },
-              { value: 'no', text: say(request, { ja: 'いいえ、自分で入力する', en: 'No, I will type them' }) },
+              { value: 'yes', text: request.t('procedures.apply.yesFillThemInFrom') },
+              { value: 'no', text: request.t('procedures.apply.noIWillTypeThem') },
             ]}
           />
-          <Button>{say(request, { ja: '次へ進む', en: 'Continue' })}</Button>
+          <Button>{request.t('procedures.apply.continue')}</Button>
         </form>
       </>
     ));
@@ -212,7 +209,7 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
     return step;
   };
   const sectionTitle = (request: FastifyRequest, flow: Flow, section: string) =>
-    section === 'shared' ? say(request, { ja: '共通の項目（すべての申請に使います）', en: 'Shared details (used in every application)' }) : flow.forms.find((f) => f.application.id === section)!.procedure.title[request.locale];
+    section === 'shared' ? request.t('procedures.apply.sharedDetailsUsedInEvery') : flow.forms.find((f) => f.application.id === section)!.procedure.title[request.locale];
 
   const sendStep = async (request: FastifyRequest, reply: FastifyReply, flow: Flow, steps: Step[], step: Step, values: FormValues, errors: FieldErrors, review: boolean) => {
     const fileFields = step.page.fields.filter((f) => f.type === 'file');
@@ -230,17 +227,17 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
       <>
         {header(request, flow.bulk)}
         <p class="caption">{sectionTitle(request, flow, step.section)}（{index + 1} / {steps.length}）</p>
-        {prefilled && <InsetText><Tag tone="info">{say(request, { ja: 'プロフィールから入力', en: 'From your profile' })}</Tag> {say(request, { ja: 'この項目はプロフィールから入力しました。違っていれば直してください。', en: 'We filled this in from your profile. Correct it if it is wrong.' })}</InsetText>}
+        {prefilled && <InsetText><Tag tone="info">{request.t('procedures.apply.fromYourProfile')}</Tag> {request.t('procedures.apply.weFilledThisInFrom')}</InsetText>}
         {fileFields.filter((f) => attached.has(f.key)).map((f) => (
-          <InsetText>{say(request, { ja: `「${f.label.ja}」に添付済み：`, en: `Attached for "${f.label.en}": ` })}<strong>{attached.get(f.key)!.filename}</strong>{say(request, { ja: '（差し替えるときだけ、ファイルを選び直してください）', en: ' (choose a file only to replace it)' })}</InsetText>
+          <InsetText>{request.t('procedures.apply.attachedFor', { label: f.label[request.locale] })}<strong>{attached.get(f.key)!.filename}</strong>{request.t('procedures.apply.chooseAFileOnlyTo')}</InsetText>
         ))}
         <form method="post" action={`${stepHref(flow.bulk.id, step)}${review ? '?review=1' : ''}`} novalidate {...(fileFields.length ? { enctype: 'multipart/form-data' } : {})}>
           <input type="hidden" name="_csrf" value={pageCsrfToken(reply)} />
           <button type="submit" class="visually-hidden" tabindex={-1} aria-hidden="true">{request.t('procedures.form.continue')}</button>
           <FormPageFields state={state} />
-          <Button>{say(request, { ja: '保存して次へ進む', en: 'Save and continue' })}</Button>
+          <Button>{request.t('procedures.apply.saveAndContinue')}</Button>
         </form>
-        <p><a href="/account/applications">{say(request, { ja: '保存して、あとで続ける', en: 'Come back later (your answers are saved)' })}</a></p>
+        <p><a href="/account/applications">{request.t('procedures.apply.comeBackLaterYourAnswers')}</a></p>
       </>
     ));
   };
@@ -345,20 +342,20 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
             const fromProfile = section === 'shared' && bulk.shared.prefilled.includes(field.key);
             return {
               key: field.label[request.locale],
-              value: <>{file ? <a href={file}>{lines[0]}</a> : lines.map((line, i) => (i === 0 ? line : <><br />{line}</>))}{fromProfile && <> <Tag tone="info">{say(request, { ja: 'プロフィールから入力', en: 'From your profile' })}</Tag></>}</>,
+              value: <>{file ? <a href={file}>{lines[0]}</a> : lines.map((line, i) => (i === 0 ? line : <><br />{line}</>))}{fromProfile && <> <Tag tone="info">{request.t('procedures.apply.fromYourProfile')}</Tag></>}</>,
               actions: [{ href: `${stepHref(bulk.id, s)}?review=1`, text: request.t('procedures.result.change'), visuallyHiddenText: field.label[request.locale] }],
             };
           });
         });
-    const title = say(request, { ja: '申請内容の確認', en: 'Check your answers' });
-    const summary = missing.map((s) => ({ text: `${sectionTitle(request, flow, s.section)}: ${pageHeading({ definition: s.definition, page: s.page, answers: {}, locale: request.locale }).text} — ${say(request, { ja: '未入力または誤りがあります', en: 'missing or wrong' })}`, href: stepHref(bulk.id, s) }));
+    const title = request.t('procedures.apply.checkYourAnswers');
+    const summary = missing.map((s) => ({ text: `${sectionTitle(request, flow, s.section)}: ${pageHeading({ definition: s.definition, page: s.page, answers: {}, locale: request.locale }).text} — ${request.t('procedures.apply.missingOrWrong')}`, href: stepHref(bulk.id, s) }));
     return sendPage(reply, { title, status: status ?? (problems ? 422 : 200), errorSummary: problems ? summary : undefined, backLink: { href: '/account/applications' } }, (
       <>
         {header(request, bulk)}
         <h1>{title}</h1>
         {!problems && missing.length > 0 && (
           <InsetText>
-            <p>{say(request, { ja: 'まだ入力が終わっていない項目があります。', en: 'Some answers are still missing.' })}</p>
+            <p>{request.t('procedures.apply.someAnswersAreStillMissing')}</p>
             <ul>{summary.map((s) => <li><a href={s.href}>{s.text}</a></li>)}</ul>
           </InsetText>
         )}
@@ -380,8 +377,8 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
           <form method="post" action={`/applications/${bulk.id}/submit`}>
             <input type="hidden" name="_csrf" value={pageCsrfToken(reply)} />
             <input type="hidden" name="submissionKey" value={bulk.submissionKey} />
-            <p>{bulk.practice ? say(request, PRACTICE_NOTE) : say(request, { ja: `「申請する」を押すと、${flow.forms.length}件の申請がそれぞれの担当課に送られます。`, en: `Pressing "Apply" sends ${flow.forms.length} application(s) to their departments.` })}</p>
-            <Button>{bulk.practice ? say(request, { ja: '申請する（練習）', en: 'Apply (practice)' }) : say(request, { ja: '申請する', en: 'Apply' })}</Button>
+            <p>{bulk.practice ? request.t('procedures.apply.practiceNote') : request.t('procedures.apply.pressingApplySends', { count: flow.forms.length })}</p>
+            <Button>{bulk.practice ? request.t('procedures.apply.applyPractice') : request.t('procedures.apply.apply')}</Button>
           </form>
         )}
       </>
@@ -409,7 +406,7 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
     if (bulk.status === 'draft' && key !== bulk.submissionKey) throw new AppError(PlatformErrors.BAD_REQUEST, { detail: { ja: '「submissionKey」がこの申請のものではありません', en: '"submissionKey" does not belong to this application' } });
     const flow = await loadFlow(ctx.db, bulk);
     // A procedure taken offline since the draft began can no longer be applied for here.
-    const closed = flow.forms.filter((f) => f.procedure.status !== 'published' || f.procedure.channel !== 'portal');
+    const closed = flow.forms.filter((f) => f.procedure.status !== 'published' || (f.procedure.channel !== 'portal' && !f.procedure.acceptsGenericForm));
     if (bulk.status === 'draft' && closed.length)
       throw new AppError(PlatformErrors.CONFLICT, { detail: { ja: `「${closed.map((f) => f.procedure.title.ja).join('、')}」は、いまはこのポータルで申請できません。下書きから削除するか、担当課にお問い合わせください`, en: `"${closed.map((f) => f.procedure.title.en).join(', ')}" can no longer be applied for on this portal. Delete the draft or contact the department` } });
     if (bulk.status === 'draft' && levelGap(account, flow.forms.map((f) => f.procedure))) return sendReview(request, reply, account, flow, undefined, 403);
@@ -444,13 +441,13 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
   app.get<{ Params: { id: string } }>('/applications/:id/done', async (request, reply) => {
     if (request.params.id === 'practice') {
       if (!requireResident(request, reply)) return reply;
-      const title = say(request, { ja: '練習の申請が終わりました', en: 'Your practice application is complete' });
+      const title = request.t('procedures.apply.yourPracticeApplicationIsComplete');
       return sendPage(reply, { title }, (
         <>
-          <Panel title={title}>{say(request, { ja: '練習用のため、受付番号はありません', en: 'Practice only: there is no receipt number' })}</Panel>
-          <WarningText>{say(request, PRACTICE_NOTE)}</WarningText>
-          <p>{say(request, { ja: '本番の申請も、同じ手順で進みます。何度でも練習できます。', en: 'A real application goes the same way. You can practise as often as you like.' })}</p>
-          <p><a href="/account/applications">{say(request, { ja: '申請の一覧へ', en: 'Your applications' })}</a></p>
+          <Panel title={title}>{request.t('procedures.apply.practiceOnlyThereIsNo')}</Panel>
+          <WarningText>{request.t('procedures.apply.practiceNote')}</WarningText>
+          <p>{request.t('procedures.apply.aRealApplicationGoesThe')}</p>
+          <p><a href="/account/applications">{request.t('procedures.apply.yourApplications')}</a></p>
         </>
       ));
     }
@@ -459,13 +456,19 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
     const { bulk } = loaded;
     if (bulk.status === 'draft') return reply.redirect(`/applications/${bulk.id}`, 303);
     const flow = await loadFlow(ctx.db, bulk);
-    const title = say(request, { ja: '申請を受け付けました', en: 'Your application was received' });
+    const fees = await feeStatesOf(ctx, payments, flow.forms.map((f) => f.application));
+    const csrf = pageCsrfToken(reply);
+    const title = request.t('procedures.apply.yourApplicationWasReceived');
     return sendPage(reply, { title }, (
       <>
-        <Panel title={title}>{say(request, { ja: `${flow.forms.length}件の申請に、それぞれ受付番号があります`, en: `Each of the ${flow.forms.length} applications has its receipt number` })}</Panel>
-        <SummaryList rows={flow.forms.map((f) => ({ key: f.procedure.title[request.locale], value: <>{say(request, { ja: '受付番号', en: 'Receipt number' })} <strong class="receipt-number">{f.application.receiptNumber}</strong></> }))} />
-        <p>{say(request, { ja: '受付の知らせを通知に送りました。担当課が確認すると、状況が申請の一覧に表示されます。', en: 'We have sent you a notification. When each department checks your application, its status is shown in your applications.' })}</p>
-        <p><a href="/account/applications">{say(request, { ja: '申請の一覧へ', en: 'Your applications' })}</a></p>
+        <Panel title={title}>{request.t('procedures.apply.eachHasReceipt', { count: flow.forms.length })}</Panel>
+        <SummaryList rows={flow.forms.map((f) => {
+          const fee = fees.get(f.application.id);
+          return { key: f.procedure.title[request.locale], value: <>{request.t('procedures.apply.receiptNumber')} <strong class="receipt-number">{f.application.receiptNumber}</strong>{fee && <><br /><FeeAction request={request} csrf={csrf} application={f.application} state={fee} /></>}</> };
+        })} />
+        {fees.size > 0 && <p>{request.t('procedures.payment.doneNote')}</p>}
+        <p>{request.t('procedures.apply.weHaveSentYouA')}</p>
+        <p><a href="/account/applications">{request.t('procedures.apply.yourApplications')}</a></p>
       </>
     ));
   });
@@ -476,9 +479,9 @@ export function LevelNotice(props: { request: FastifyRequest; gap: 'A' | 'B'; ba
   return (
     <WarningText>
       {gap === 'A'
-        ? say(request, { ja: 'この申請には、マイナンバーカードによる本人確認（レベルA）が必要です。申請する前に、カードで本人確認をしてください。', en: 'This application needs an identity check with your My Number card (level A). Check your identity with the card before applying.' })
-        : say(request, { ja: 'この申請には、本人確認書類による確認（レベルB）が必要です。', en: 'This application needs an identity check with an identity document (level B).' })}{' '}
-      <a href={`/login/step-up?level=${gap}&return=${encodeURIComponent(back)}`}>{gap === 'A' ? say(request, { ja: 'マイナンバーカードで本人確認をする', en: 'Check my identity with the My Number card' }) : say(request, { ja: '本人確認の方法を見る', en: 'How to have your identity checked' })}</a>
+        ? request.t('procedures.apply.levelANeeded')
+        : request.t('procedures.apply.levelBNeeded')}{' '}
+      <a href={`/login/step-up?level=${gap}&return=${encodeURIComponent(back)}`}>{gap === 'A' ? request.t('procedures.apply.checkMyIdentityWithThe') : request.t('procedures.apply.howToHaveYourIdentity')}</a>
     </WarningText>
   );
 }

@@ -24,6 +24,8 @@ import type { ProceduresContext } from '../procedures-context.ts';
 import { applicantOf, requireResident, say } from './application-pages.tsx';
 import { latestReturn } from '../workflow/decisions.ts';
 import { ReturnReasons } from './returned-application-pages.tsx';
+import { FeeAction, feeStatesOf } from './payment-pages.tsx';
+import type { FeePayments } from '../payments/fee-payments.ts';
 
 export const STATUS: Record<ApplicationStatus, { ja: string; en: string }> = {
   draft: { ja: '下書き', en: 'Draft' },
@@ -36,7 +38,7 @@ export const STATUS: Record<ApplicationStatus, { ja: string; en: string }> = {
   withdrawn: { ja: '取下げ', en: 'Withdrawn' },
 };
 
-export async function myApplicationsPages(app: FastifyInstance, ctx: ProceduresContext): Promise<void> {
+export async function myApplicationsPages(app: FastifyInstance, ctx: ProceduresContext, payments: FeePayments): Promise<void> {
   const store = new ApplicationStore(ctx.app.sealer);
   const titleOf = async (lgCode: string, code: string, locale: 'ja' | 'en') => (await findProcedure(ctx.db, lgCode, code))?.title[locale] ?? code;
 
@@ -47,7 +49,7 @@ export async function myApplicationsPages(app: FastifyInstance, ctx: ProceduresC
     const [drafts, submitted] = await Promise.all([store.listDrafts(ctx.db, owner), store.listSubmitted(ctx.db, owner)]);
     const { locale } = request;
     const csrf = pageCsrfToken(reply);
-    const title = say(request, { ja: '申請の一覧', en: 'Your applications' });
+    const title = request.t('procedures.mine.yourApplications');
     // A returned application says what to correct right here (差戻しの理由).
     const returnedNote = async (a: { lgCode: string; id: string; formVersionId: string }) => {
       const returned = await latestReturn(ctx.db, a);
@@ -55,39 +57,43 @@ export async function myApplicationsPages(app: FastifyInstance, ctx: ProceduresC
       return returned && definition ? <ReturnReasons definition={definition} reasons={returned.reasons} locale={locale} /> : undefined;
     };
     const draftRows = await Promise.all(drafts.map(async (d) => [
-      { content: <>{(await Promise.all(d.procedures.map((p) => titleOf(p.lgCode, p.code, locale)))).join('、')}{d.practice && <> <Tag tone="warning">{say(request, { ja: '練習', en: 'Practice' })}</Tag></>}</> },
+      { content: <>{(await Promise.all(d.procedures.map((p) => titleOf(p.lgCode, p.code, locale)))).join('、')}{d.practice && <> <Tag tone="warning">{request.t('procedures.mine.practice')}</Tag></>}</> },
       d.updatedAt.toLocaleString(locale === 'ja' ? 'ja-JP' : 'en-GB', { timeZone: 'Asia/Tokyo' }),
       { content: <>
-        <a href={`/applications/${d.id}`}>{say(request, { ja: '続ける', en: 'Continue' })}</a>
+        <a href={`/applications/${d.id}`}>{request.t('procedures.mine.continue')}</a>
         <form method="post" action={`/applications/${d.id}/delete`} class="inline-form">
           <input type="hidden" name="_csrf" value={csrf} />
-          <Button variant="secondary">{say(request, { ja: '下書きを削除', en: 'Delete draft' })}</Button>
+          <Button variant="secondary">{request.t('procedures.mine.deleteDraft')}</Button>
         </form>
       </> },
     ]));
+    const fees = await feeStatesOf(ctx, payments, submitted);
     const rows = await Promise.all(submitted.map(async (a) => [
       await titleOf(a.lgCode, a.procedureCode, locale),
       { content: <a href={`/account/applications/${a.lgCode}/${a.id}`}>{a.receiptNumber ?? ''}</a> },
       { content: <><Tag tone={a.status === 'withdrawn' || a.status === 'rejected' ? 'neutral' : a.status === 'returned' ? 'warning' : 'info'}>{STATUS[a.status][locale]}</Tag>{a.status === 'returned' && await returnedNote(a)}</> },
+      { content: fees.get(a.id) ? <FeeAction request={request} csrf={csrf} application={a} state={fees.get(a.id)!} inFeeColumn /> : request.t('procedures.payment.none') },
       { content: <>
         {a.status === 'returned' && <><a href={`/account/applications/${a.lgCode}/${a.id}/correct`}>{say(request, { ja: '修正して再申請する', en: 'Correct and resubmit' })}</a>{' '}</>}
-        {a.status === 'submitted' && <><a href={`/account/applications/${a.lgCode}/${a.id}/withdraw`}>{say(request, { ja: '取り下げる', en: 'Withdraw' })}</a>{' '}</>}
+        {a.status === 'submitted' && <><a href={`/account/applications/${a.lgCode}/${a.id}/withdraw`}>{request.t('procedures.mine.withdraw')}</a>{' '}</>}
         <form method="post" action={`/account/applications/${a.lgCode}/${a.id}/copy`} class="inline-form">
           <input type="hidden" name="_csrf" value={csrf} />
-          <Button variant="secondary">{say(request, { ja: 'コピーして新しく申請', en: 'Copy into a new application' })}</Button>
+          <Button variant="secondary">{request.t('procedures.mine.copyIntoANewApplication')}</Button>
         </form>
       </> },
     ]));
     return sendPage(reply, { title, backLink: { href: '/account' } }, (
       <>
         <h1>{title}</h1>
-        <h2>{say(request, { ja: '下書き', en: 'Drafts' })}</h2>
-        {draftRows.length ? <Table id="drafts" caption={say(request, { ja: '続きから入力できる下書き', en: 'Drafts you can continue' })} captionSize="s" head={[say(request, { ja: '手続', en: 'Procedures' }), say(request, { ja: '最後に保存した日時', en: 'Last saved' }), say(request, { ja: '操作', en: 'Actions' })]} rows={draftRows} /> : <p>{say(request, { ja: '下書きはありません。', en: 'You have no drafts.' })}</p>}
-        <h2>{say(request, { ja: '申請した手続', en: 'Submitted applications' })}</h2>
-        {rows.length ? <Table id="submitted" caption={say(request, { ja: '受付番号と状況', en: 'Receipt numbers and status' })} captionSize="s" head={[say(request, { ja: '手続', en: 'Procedure' }), say(request, { ja: '受付番号', en: 'Receipt number' }), say(request, { ja: '状況', en: 'Status' }), say(request, { ja: '操作', en: 'Actions' })]} rows={rows} /> : <p>{say(request, { ja: '申請した手続はまだありません。', en: 'You have not applied for anything yet.' })}</p>}
-        <h2>{say(request, { ja: '申請の練習', en: 'Practise applying' })}</h2>
-        <p>{say(request, { ja: 'オンライン申請が初めての方は、どこにも送られない練習用の手続で試せます。', en: 'New to applying online? Try the practice procedure: nothing is sent anywhere.' })}</p>
-        <p><a href={`/applications/new?procedure=${encodeURIComponent(PRACTICE_PROCEDURE)}`}>{say(request, { ja: '練習用の手続で試す', en: 'Try the practice procedure' })}</a></p>
+        <h2>{request.t('procedures.mine.drafts')}</h2>
+        {draftRows.length ? <Table id="drafts" caption={request.t('procedures.mine.draftsYouCanContinue')} captionSize="s" head={[request.t('procedures.mine.procedures'), request.t('procedures.mine.lastSaved'), request.t('procedures.mine.actions')]} rows={draftRows} /> : <p>{request.t('procedures.mine.youHaveNoDrafts')}</p>}
+        <h2>{request.t('procedures.mine.submittedApplications')}</h2>
+        {rows.length ? <Table id="submitted" caption={request.t('procedures.mine.receiptNumbersAndStatus')} captionSize="s" head={[request.t('procedures.mine.procedure'), request.t('procedures.mine.receiptNumber'), request.t('procedures.mine.status'), request.t('procedures.payment.column'), request.t('procedures.mine.actions')]} rows={rows} /> : <p>{request.t('procedures.mine.youHaveNotAppliedFor')}</p>}
+        <h2>{request.t('procedures.generic.title')}</h2>
+        <p>{request.t('procedures.generic.myPage')} <a href="/applications/generic">{request.t('procedures.generic.myPageLink')}</a></p>
+        <h2>{request.t('procedures.mine.practiseApplying')}</h2>
+        <p>{request.t('procedures.mine.newToApplyingOnlineTry')}</p>
+        <p><a href={`/applications/new?procedure=${encodeURIComponent(PRACTICE_PROCEDURE)}`}>{request.t('procedures.mine.tryThePracticeProcedure')}</a></p>
       </>
     ));
   });
@@ -105,19 +111,19 @@ export async function myApplicationsPages(app: FastifyInstance, ctx: ProceduresC
     if (!account) return reply;
     const found = await store.findApplication(ctx.db, request.params.lgCode, request.params.id, applicantOf(account).accountId);
     if (!found || found.practice) throw new AppError(PlatformErrors.NOT_FOUND);
-    const title = say(request, { ja: 'この申請を取り下げますか', en: 'Withdraw this application?' });
+    const title = request.t('procedures.mine.withdrawThisApplication');
     return sendPage(reply, { title, backLink: { href: '/account/applications' } }, (
       <>
         <h1>{title}</h1>
-        <p>{await titleOf(found.lgCode, found.procedureCode, request.locale)}（{say(request, { ja: '受付番号', en: 'Receipt number' })} {found.receiptNumber}）</p>
+        <p>{await titleOf(found.lgCode, found.procedureCode, request.locale)}（{request.t('procedures.mine.receiptNumber')} {found.receiptNumber}）</p>
         {found.status === 'submitted' ? (
           <form method="post" action={request.url}>
             <input type="hidden" name="_csrf" value={pageCsrfToken(reply)} />
-            <p>{say(request, { ja: '取り下げると、この申請は審査されません。元に戻すことはできません。', en: 'A withdrawn application is not processed. This cannot be undone.' })}</p>
-            <Button variant="warning">{say(request, { ja: '取り下げる', en: 'Withdraw' })}</Button>
+            <p>{request.t('procedures.mine.aWithdrawnApplicationIsNot')}</p>
+            <Button variant="warning">{request.t('procedures.mine.withdraw')}</Button>
           </form>
         ) : (
-          <p>{say(request, { ja: '担当課が受け付けたため、この画面からは取り下げられません。担当課にご連絡ください。', en: 'The department has received it, so it can no longer be withdrawn here. Please contact the department.' })}</p>
+          <p>{request.t('procedures.mine.theDepartmentHasReceivedIt')}</p>
         )}
       </>
     ));

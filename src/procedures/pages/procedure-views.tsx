@@ -54,6 +54,22 @@ export function Documents({ request, documents }: { request: FastifyRequest; doc
 
 /** How to do it: online here, on an external site (clearly marked as leaving), or at a counter. */
 export function HowToApply({ request, procedure }: { request: FastifyRequest; procedure: Procedure }) {
+  const { t } = request;
+  // A procedure without a built form may still take its existing form file online (汎用様式).
+  const generic = procedure.acceptsGenericForm && (
+    <p>
+      {t('procedures.generic.procedurePage')} <a href={`/applications/generic?procedure=${procedure.lgCode}/${procedure.code}`}>{t('procedures.generic.applyWith')}</a>
+    </p>
+  );
+  return (
+    <>
+      <ChannelHowTo request={request} procedure={procedure} />
+      {generic}
+    </>
+  );
+}
+
+function ChannelHowTo({ request, procedure }: { request: FastifyRequest; procedure: Procedure }) {
   const { t, locale } = request;
   if (procedure.channel === 'external' && procedure.external) {
     const name = procedure.external.name[locale];
@@ -91,7 +107,7 @@ export function HowToApply({ request, procedure }: { request: FastifyRequest; pr
         <Button>{locale === 'en' ? 'Apply online' : 'オンラインで申請する'}</Button>
       </form>
     </>
-  ) : (
+  ) : procedure.acceptsGenericForm ? null : (
     <p>{t('procedures.portal.notYet')}</p>
   );
 }

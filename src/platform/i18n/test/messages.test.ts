@@ -57,6 +57,10 @@ const DYNAMIC_PREFIXES = [
   'procedures.result.group.', // procedures/pages/navigation-result.tsx: one per channel
   'procedures.search.count.', // procedures/pages/catalog-pages.tsx: one per plural category
   'procedures.result.lead.', // procedures/pages/navigation-result.tsx: one per plural category
+  'procedures.payment.status.', // procedures/pages/payment-pages.tsx: one per payment status
+  'procedures.payment.resultTitle.', // procedures/pages/payment-pages.tsx: the result page, one per payment status
+  'procedures.payment.resultBody.', // procedures/pages/payment-pages.tsx: the result page, one per payment status
+  'procedures.payment.provider.', // procedures/pages/payment-pages.tsx: one per payment provider
   'portal.notices.category.', // portal/notices/notice-pages.tsx: one per notice category
   'portal.staff.state.', // portal/notices/staff-notice-pages.tsx: one per publication state
   'portal.staff.done.', // portal/notices/staff-notice-pages.tsx: one per completed action

@@ -5,6 +5,8 @@ import * as forms from './2026-12-03T1700-procedures-forms.ts';
 import * as applications from './2026-12-03T2000-procedures-applications.ts';
 import * as monitoring from './2026-12-05T0900-procedures-monitoring.ts';
 import * as workflow from './2026-12-05T0900-procedures-workflow.ts';
+import * as payments from './2026-12-05T0900-procedures-payments.ts';
+import * as genericForm from './2026-12-05T0910-procedures-generic-form.ts';
 
 export const proceduresMigrations: Record<string, Migration> = {
   '2026-12-03T1500-procedures-catalog': catalog,
@@ -12,4 +14,6 @@ export const proceduresMigrations: Record<string, Migration> = {
   '2026-12-03T2000-procedures-applications': applications,
   '2026-12-05T0900-procedures-monitoring': monitoring,
   '2026-12-05T0900-procedures-workflow': workflow,
+  '2026-12-05T0900-procedures-payments': payments,
+  '2026-12-05T0910-procedures-generic-form': genericForm,
 };
