@@ -18,6 +18,7 @@ import { applicationPages } from './pages/application-pages.tsx';
 import { addApplicationsSection } from './pages/home-section.tsx';
 import { catalogPages } from './pages/catalog-pages.tsx';
 import { myApplicationsPages } from './pages/my-applications-pages.tsx';
+import { signingPages } from './pages/signing-pages.tsx';
 import { formBuilderPages } from './pages/form-builder-pages.tsx';
 import { formPreviewPages } from './pages/form-preview-pages.tsx';
 import { lifeEventPages } from './pages/life-event-pages.tsx';
@@ -58,6 +59,7 @@ export const proceduresModule = defineModule({
     await formBuilderPages(fastify, ctx);
     await navigationBuilderPages(fastify, ctx);
     await applicationPages(fastify, ctx);
+    await signingPages(fastify, ctx);
     await myApplicationsPages(fastify, ctx);
   },
   seed: async (app) => {

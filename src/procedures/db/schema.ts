@@ -220,7 +220,19 @@ export interface ProceduresApplicationSubmissionsTable {
   created_at: Generated<Date>;
 }
 
+/** A My Number card signature over an application's content (level A), see application-signatures.ts. */
+export interface ProceduresApplicationSignaturesTable {
+  lg_code: string;
+  application_id: string;
+  manifest: string;
+  signature: string;
+  certificate_sealed: string;
+  certificate_fingerprint: string;
+  signed_at: Generated<Date>;
+}
+
 export interface ProceduresTables {
+  procedures_application_signatures: ProceduresApplicationSignaturesTable;
   procedures_bulk_applications: ProceduresBulkApplicationsTable;
   procedures_applications: ProceduresApplicationsTable;
   procedures_application_events: ProceduresApplicationEventsTable;

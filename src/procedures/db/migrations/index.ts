@@ -3,9 +3,11 @@ import type { Migration } from 'kysely';
 import * as catalog from './2026-12-03T1500-procedures-catalog.ts';
 import * as forms from './2026-12-03T1700-procedures-forms.ts';
 import * as applications from './2026-12-03T2000-procedures-applications.ts';
+import * as signatures from './2026-12-05T0900-procedures-signatures.ts';
 
 export const proceduresMigrations: Record<string, Migration> = {
   '2026-12-03T1500-procedures-catalog': catalog,
   '2026-12-03T1700-procedures-forms': forms,
   '2026-12-03T2000-procedures-applications': applications,
+  '2026-12-05T0900-procedures-signatures': signatures,
 };
