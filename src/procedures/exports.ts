@@ -13,3 +13,7 @@ export async function departmentsOf(app: AppContext, lgCode: string): Promise<De
 export async function departmentOf(app: AppContext, lgCode: string, code: string): Promise<Department | undefined> {
   return findDepartment(proceduresDb(app.db), lgCode, code);
 }
+
+/** A level A application's My Number card signature, verified again (application-signatures.ts). */
+export { signatureOf } from './applications/application-signatures.ts';
+export type { ApplicationSignature } from './applications/application-signatures.ts';
