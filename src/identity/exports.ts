@@ -6,6 +6,8 @@ import { sql } from 'kysely';
 import type { AppContext } from '../platform/module.ts';
 import { identityDb, type AccountKind, type AssuranceLevel } from './db/schema.ts';
 import type { BasicFour } from './jpki/basic-four.ts';
+import { verifyCardSignature } from './jpki/verify-signature.ts';
+import { jpkiTrustFor } from './assurance/jpki-trust.ts';
 import { ClientRegistry, type ClientInput } from './oidc/client-registry.ts';
 import { loadSigningKeys } from './oidc/signing-keys.ts';
 import { ProfileStore, type PersonalDetails } from './profile/profile.ts';
@@ -133,3 +135,40 @@ export async function findStaffByEmail(app: AppContext, email: string): Promise<
   if (!account || account.status === 'disabled') return undefined;
   return { principalId: accountPrincipal(account.id), displayName: account.displayName ?? account.email, lgCode: account.lgCode };
 }
+export type ApplicantCardCheck =
+  | { ok: true; signerName: string; fingerprint: string; serialNumber: string; notAfter: Date }
+  | { ok: false; code: string; status: 403 | 422 | 503; message: { ja: string; en: string } };
+
+/**
+ * Verifies a My Number card's signature over `data` (chain, validity, CRL, signature: the level A
+ * check of jpki/) and that the card is the account's own: its name, date of birth and sex must be
+ * those of the card the account was confirmed with. The address is not compared, because a move
+ * (転入) changes it on the card. An account never confirmed by card is refused.
+ */
+export async function verifyApplicantCard(app: AppContext, accountId: string, input: { certificate: string; signature: string; data: Uint8Array }, now = new Date()): Promise<ApplicantCardCheck> {
+  let trust;
+  try {
+    trust = (await jpkiTrustFor(app.config)).trust;
+  } catch {
+    return { ok: false, code: 'card_unavailable', status: 503, message: { ja: 'マイナンバーカードによる確認は、いま利用できません。', en: 'The My Number card check is not available now.' } };
+  }
+  const result = await verifyCardSignature({ certificate: input.certificate, signature: input.signature, challenge: input.data }, trust, now);
+  if (!result.ok) return { ok: false, code: result.code, status: result.kind === 'service' ? 503 : 422, message: result.message };
+  const own = await verifiedBasicFour(app, accountId);
+  const card = result.card.basicFour;
+  if (!own || own.name !== card.name || own.dateOfBirth !== card.dateOfBirth || own.sex !== card.sex) {
+    return { ok: false, code: 'not_the_applicant', status: 403, message: { ja: 'このマイナンバーカードは、申請者ご本人のカードではありません（氏名・生年月日・性別が、本人確認したカードと異なります）。', en: "This My Number card is not the applicant's own (its name, date of birth or sex differ from the card the account was confirmed with)." } };
+  }
+  return { ok: true, signerName: card.name, fingerprint: result.card.fingerprint, serialNumber: result.card.serialNumber, notAfter: result.card.notAfter };
+}
+
+/** The card simulator's demo cards (development TEST CA only), for a page that has the card sign something; undefined with a real CA. */
+export async function simulatorCards(app: AppContext): Promise<Array<{ id: string; label: { ja: string; en: string } }> | undefined> {
+  if (app.config.production) return undefined;
+  const loaded = await jpkiTrustFor(app.config).catch(() => undefined);
+  return loaded?.mode === 'development-test-ca' ? loaded.development.demoCards.map((c) => ({ id: c.id, label: c.label })) : undefined;
+}
+
+/** The card simulator's scripts (post-json.js first), for such a page. */
+export { CARD_SCRIPT } from './pages/card-pages.tsx';
+export { POST_JSON_SCRIPT } from './pages/passkey-routes.ts';

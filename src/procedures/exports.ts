@@ -51,3 +51,7 @@ export function demoPaymentKeys(app: AppContext): { apiKey: string; webhookSecre
   const settings = paymentSettingsOf(app);
   return settings && { apiKey: settings.apiKey, webhookSecret: settings.webhookSecret };
 }
+
+/** A level A application's My Number card signature, verified again (application-signatures.ts). */
+export { signatureOf } from './applications/application-signatures.ts';
+export type { ApplicationSignature } from './applications/application-signatures.ts';

@@ -26,6 +26,7 @@ import { staffApplicationPages } from './pages/staff-application-pages.tsx';
 import { returnedApplicationPages } from './pages/returned-application-pages.tsx';
 import { staffDepartmentPages } from './pages/staff-department-pages.tsx';
 import { addStaffQueueSection } from './pages/staff-home-section.tsx';
+import { signingPages } from './pages/signing-pages.tsx';
 import { formBuilderPages } from './pages/form-builder-pages.tsx';
 import { monitoringPages } from './pages/monitoring-pages.tsx';
 import { exportPages } from './pages/export-pages.tsx';
@@ -80,6 +81,7 @@ export const proceduresModule = defineModule({
     await formBuilderPages(fastify, ctx);
     await navigationBuilderPages(fastify, ctx);
     await applicationPages(fastify, ctx, payments);
+    await signingPages(fastify, ctx);
     await myApplicationsPages(fastify, ctx, payments);
     await paymentPages(fastify, ctx, payments);
     await genericFormPages(fastify, ctx);

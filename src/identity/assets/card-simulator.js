@@ -39,7 +39,11 @@
     // One signature at a time; the button comes back if the card is refused.
     var button = form.querySelector('button[type="submit"]');
     button.disabled = true;
-    Promise.all([fetch('/login/card/demo-cards', { credentials: 'same-origin', headers: { accept: 'application/json' } }).then(function (r) { return r.json(); }), post('/login/card/challenge', {})])
+    // A page that signs a document (an application) gives the bytes to sign and where to post them;
+    // the login check asks the server for a challenge.
+    var signData = form.getAttribute('data-sign-data');
+    var started = signData ? Promise.resolve({ challenge: signData }) : post('/login/card/challenge', {});
+    Promise.all([fetch('/login/card/demo-cards', { credentials: 'same-origin', headers: { accept: 'application/json' } }).then(function (r) { return r.json(); }), started])
       .then(function (both) {
         var card = both[0].filter(function (c) { return c.id === chosen.value; })[0];
         var started = both[1];
@@ -47,6 +51,7 @@
           .importKey('pkcs8', bytes(card.privateKey), { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign'])
           .then(function (key) { return crypto.subtle.sign('RSASSA-PKCS1-v1_5', key, bytes(started.challenge)); })
           .then(function (signature) {
+            if (signData) return post(form.getAttribute('data-action'), { certificate: card.certificate, signature: base64(signature) });
             return post('/login/card', { challengeId: started.challengeId, certificate: card.certificate, signature: base64(signature), return: form.getAttribute('data-return') || '/account' });
           });
       })

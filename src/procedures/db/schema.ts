@@ -347,6 +347,17 @@ export interface ProceduresGenericApplicationsTable {
   title: string | null;
 }
 
+/** A My Number card signature over an application's content (level A), see application-signatures.ts. */
+export interface ProceduresApplicationSignaturesTable {
+  lg_code: string;
+  application_id: string;
+  manifest: string;
+  signature: string;
+  certificate_sealed: string;
+  certificate_fingerprint: string;
+  signed_at: Generated<Date>;
+}
+
 export interface ProceduresTables {
   procedures_routings: ProceduresRoutingsTable;
   procedures_staff_departments: ProceduresStaffDepartmentsTable;
@@ -355,6 +366,7 @@ export interface ProceduresTables {
   procedures_generic_applications: ProceduresGenericApplicationsTable;
   procedures_payments: ProceduresPaymentsTable;
   procedures_payment_webhooks: ProceduresPaymentWebhooksTable;
+  procedures_application_signatures: ProceduresApplicationSignaturesTable;
   procedures_bulk_applications: ProceduresBulkApplicationsTable;
   procedures_applications: ProceduresApplicationsTable;
   procedures_application_events: ProceduresApplicationEventsTable;

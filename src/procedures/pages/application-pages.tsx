@@ -29,6 +29,7 @@ import { checkStep, loadFlow, stepHref, stepsOf, type Flow, type Step } from '..
 import { replacePage, valuesOfPage } from '../applications/bulk-application.ts';
 import { profilePrefill } from '../applications/profile-prefill.ts';
 import { submitApplication } from '../applications/submit-application.ts';
+import { signatureProblems, type SignatureProblem } from '../applications/application-signatures.ts';
 import { checkUpload, listAttachments, openAttachment, saveAttachment, type Upload } from '../applications/attachments.ts';
 import { LIMITS } from '../forms/form-definition.ts';
 import { findProcedure, type Procedure } from '../catalog/catalog-store.ts';
@@ -331,6 +332,7 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
     const steps = stepsOf(flow, today);
     const missing = problems ?? steps.filter((s) => Object.keys(checkStep(s, today).errors).length > 0);
     const gap = levelGap(account, flow.forms.map((f) => f.procedure));
+    const unsigned = gap ? [] : await signatureProblems(ctx, flow, today);
     const rowsOf = (section: string) =>
       steps
         .filter((s) => s.section === section)
@@ -373,6 +375,8 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
         ))}
         {gap ? (
           <LevelNotice request={request} gap={gap} back={`/applications/${bulk.id}/review`} />
+        ) : unsigned.length ? (
+          <SignNotice request={request} bulkId={bulk.id} problems={unsigned} />
         ) : (
           <form method="post" action={`/applications/${bulk.id}/submit`}>
             <input type="hidden" name="_csrf" value={pageCsrfToken(reply)} />
@@ -410,6 +414,8 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
     if (bulk.status === 'draft' && closed.length)
       throw new AppError(PlatformErrors.CONFLICT, { detail: { ja: `「${closed.map((f) => f.procedure.title.ja).join('、')}」は、いまはこのポータルで申請できません。下書きから削除するか、担当課にお問い合わせください`, en: `"${closed.map((f) => f.procedure.title.en).join(', ')}" can no longer be applied for on this portal. Delete the draft or contact the department` } });
     if (bulk.status === 'draft' && levelGap(account, flow.forms.map((f) => f.procedure))) return sendReview(request, reply, account, flow, undefined, 403);
+    // Level A: a valid card signature over exactly the content being submitted (application-signatures.ts).
+    if (bulk.status === 'draft' && (await signatureProblems(ctx, flow, todayInJapanIso())).length) return sendReview(request, reply, account, flow, undefined, 403);
     const result = await submitApplication(ctx, flow, key, todayInJapanIso(), { actor: actorId(request.actor), ip: request.ip, requestId: request.id });
     if (result.kind === 'incomplete') return sendReview(request, reply, account, flow, result.steps);
     if (result.kind === 'practice' || (result.kind === 'already' && result.practice)) return reply.redirect('/applications/practice/done', 303);
@@ -472,6 +478,27 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
       </>
     ));
   });
+}
+
+/** Why the level A applications cannot be submitted yet, with the way to sign them. */
+function SignNotice(props: { request: FastifyRequest; bulkId: string; problems: SignatureProblem[] }) {
+  const { request, problems } = props;
+  return (
+    <InsetText>
+      <p>{say(request, { ja: 'マイナンバーカードによる電子署名が必要な申請があります。署名してから申請してください。', en: 'Some applications need an electronic signature with your My Number card. Sign them before applying.' })}</p>
+      <ul>
+        {problems.map((p) => (
+          <li>
+            {p.form.procedure.title[request.locale]}：
+            {p.reason === 'unsigned' ? say(request, { ja: 'まだ署名していません', en: 'not signed yet' })
+              : p.reason === 'changed' ? say(request, { ja: '署名した後に内容が変わりました。もう一度署名してください', en: 'changed after signing: sign again' })
+                : say(request, p.message ?? { ja: '署名を確認できません', en: 'the signature cannot be verified' })}
+          </li>
+        ))}
+      </ul>
+      <Button href={`/applications/${props.bulkId}/sign`}>{say(request, { ja: 'マイナンバーカードで署名する', en: 'Sign with my My Number card' })}</Button>
+    </InsetText>
+  );
 }
 
 export function LevelNotice(props: { request: FastifyRequest; gap: 'A' | 'B'; back: string }) {
