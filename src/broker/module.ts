@@ -19,6 +19,8 @@ import { SubscriptionMatcher } from './subscriptions/subscription-matcher.ts';
 import { subscriptionsRoutes } from './subscriptions/subscriptions-routes.ts';
 import { registrationRoutes } from './registrations/routes.ts';
 import { PersonalTypes } from './personal/personal-types.ts';
+import { OpenDataTypes } from './open-data/open-data-types.ts';
+import { openDataRoutes } from './open-data/open-data-routes.ts';
 import { brokerServices } from './exports.ts';
 import { recordHistory } from './temporal/history-recorder.ts';
 import { temporalRoutes } from './temporal/temporal-routes.ts';
@@ -39,6 +41,7 @@ async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void
     access: new BrokerAccess(ctx),
     resolver,
     personal: new PersonalTypes(),
+    openData: new OpenDataTypes(),
     wakeNotifier: () => notifier.wake(),
   };
   brokerServices.set(ctx, services);
@@ -61,6 +64,7 @@ async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void
   await subscriptionsRoutes(app, services);
   await registrationRoutes(app, services);
   await temporalRoutes(app, services);
+  await openDataRoutes(app, services);
   await contextRoutes(app);
 }
 
