@@ -47,7 +47,8 @@ async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void
   brokerServices.set(ctx, services);
   // Subscriptions: matches are written to the outbox inside each write's transaction; the
   // notifier delivers them (in processes that run the worker) and is woken after each commit.
-  store.onChange(new SubscriptionMatcher(resolver, services.personal).listener);
+  const matcher = new SubscriptionMatcher(resolver, services.personal);
+  store.onChange(matcher.listener);
   store.onCommit(() => notifier.wake());
   if (ctx.config.runWorker) {
     app.addHook('onReady', async () => notifier.start());
@@ -61,7 +62,7 @@ async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void
   await entitiesRoutes(app, services);
   await batchRoutes(app, services);
   await discoveryRoutes(app, services);
-  await subscriptionsRoutes(app, services);
+  await subscriptionsRoutes(app, services, matcher);
   await registrationRoutes(app, services);
   await temporalRoutes(app, services);
   await openDataRoutes(app, services);

@@ -119,7 +119,7 @@ export function linkedContext(header: string | null): string | undefined {
   return undefined;
 }
 
-function formatSelector(selector: TypeSelector, compact: (iri: string) => string, nested = false): string {
+export function formatSelector(selector: TypeSelector, compact: (iri: string) => string, nested = false): string {
   if (selector.kind === 'type') return compact(selector.name);
   const text = selector.items.map((s) => formatSelector(s, compact, true)).join(selector.kind === 'and' ? ';' : ',');
   return nested ? `(${text})` : text;

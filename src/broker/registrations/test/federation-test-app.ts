@@ -16,13 +16,17 @@ export interface SourceBroker {
   close(): Promise<void>;
 }
 
-/** `ports`: the range to start in (each test file keeps to its own). */
-export async function startSourceBroker(ports: [number, number] = SOURCE_PORTS): Promise<SourceBroker> {
+/**
+ * `ports`: the range to start in (each test file keeps to its own); `env` overrides the
+ * defaults; `readyTimeoutMs` as startServerProcess takes it.
+ */
+export async function startSourceBroker(ports: [number, number] = SOURCE_PORTS, env: Record<string, string> = {}, readyTimeoutMs?: number): Promise<SourceBroker> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tsunagu-source-'));
   try {
     const server = await startServerProcess({
       ports,
-      env: { TSUNAGU_DATA_DIR: dataDir, TSUNAGU_BROKER_AUTH: 'off', TSUNAGU_DEMO_DATA: 'true', TSUNAGU_WORKER: 'false', NODE_ENV: 'development' },
+      ...(readyTimeoutMs ? { readyTimeoutMs } : {}),
+      env: { TSUNAGU_DATA_DIR: dataDir, TSUNAGU_BROKER_AUTH: 'off', TSUNAGU_DEMO_DATA: 'true', TSUNAGU_WORKER: 'false', NODE_ENV: 'development', ...env },
     });
     return {
       url: server.url,
