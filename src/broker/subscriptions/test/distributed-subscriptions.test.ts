@@ -29,8 +29,7 @@ describe('Distributed subscriptions (clause 5.8.1.4)', () => {
   before(async () => {
     [prefecture, source, rx] = await Promise.all([
       createListeningTestApp([5150, 5170], { brokerAuth: false, runWorker: true }),
-      // A fresh process migrates and seeds its own database: slow on a busy machine.
-      startSourceBroker([5170, 5190], { TSUNAGU_WORKER: 'true' }, 240_000),
+      startSourceBroker([5170, 5190], { TSUNAGU_WORKER: 'true' }),
       notificationReceiver([5190, 5200]),
     ]);
     assert.equal((await send(`${source.url}${E}`, 'POST', { id: 'urn:ngsi-ld:Shelter:aizu-1', type: 'Shelter', capacity: { type: 'Property', value: 100 } })).status, 201);
