@@ -91,14 +91,21 @@ export class BrokerAccess {
   }
 
   async assert(actor: Actor, permission: BrokerPermission, tenant: BrokerTenant): Promise<void> {
-    if (this.open) return;
+    const refusal = await this.refusal(actor, permission, tenant);
+    if (refusal) throw refusal;
+  }
+
+  /** Why `actor` may not do this (401 without credentials, 403 without the role), or undefined. */
+  async refusal(actor: Actor, permission: BrokerPermission, tenant: BrokerTenant): Promise<NgsiError | undefined> {
+    if (this.open) return undefined;
     if (actor.kind === 'anonymous') {
-      throw new NgsiError('Unauthorized', 'The NGSI-LD API needs credentials: send Authorization: Bearer <token>', {
+      return new NgsiError('Unauthorized', 'The NGSI-LD API needs credentials: send Authorization: Bearer <token>', {
         headers: { 'www-authenticate': 'Bearer realm="tsunagu"' },
       });
     }
     if (!(await this.ctx.guard.can(actor, permission, tenant.owner))) {
-      throw new NgsiError('Forbidden', `You do not have "${permission}" on the data of tenant ${tenant.name}`);
+      return new NgsiError('Forbidden', `You do not have "${permission}" on the data of tenant ${tenant.name}`);
     }
+    return undefined;
   }
 }

@@ -19,6 +19,8 @@ import { SubscriptionMatcher } from './subscriptions/subscription-matcher.ts';
 import { subscriptionsRoutes } from './subscriptions/subscriptions-routes.ts';
 import { registrationRoutes } from './registrations/routes.ts';
 import { PersonalTypes } from './personal/personal-types.ts';
+import { OpenDataTypes } from './open-data/open-data-types.ts';
+import { openDataRoutes } from './open-data/open-data-routes.ts';
 import { brokerServices } from './exports.ts';
 import { recordHistory } from './temporal/history-recorder.ts';
 import { temporalRoutes } from './temporal/temporal-routes.ts';
@@ -39,12 +41,14 @@ async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void
     access: new BrokerAccess(ctx),
     resolver,
     personal: new PersonalTypes(),
+    openData: new OpenDataTypes(),
     wakeNotifier: () => notifier.wake(),
   };
   brokerServices.set(ctx, services);
   // Subscriptions: matches are written to the outbox inside each write's transaction; the
   // notifier delivers them (in processes that run the worker) and is woken after each commit.
-  store.onChange(new SubscriptionMatcher(resolver, services.personal).listener);
+  const matcher = new SubscriptionMatcher(resolver, services.personal);
+  store.onChange(matcher.listener);
   store.onCommit(() => notifier.wake());
   if (ctx.config.runWorker) {
     app.addHook('onReady', async () => notifier.start());
@@ -58,9 +62,10 @@ async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void
   await entitiesRoutes(app, services);
   await batchRoutes(app, services);
   await discoveryRoutes(app, services);
-  await subscriptionsRoutes(app, services);
+  await subscriptionsRoutes(app, services, matcher);
   await registrationRoutes(app, services);
   await temporalRoutes(app, services);
+  await openDataRoutes(app, services);
   await contextRoutes(app);
 }
 

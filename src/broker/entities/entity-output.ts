@@ -17,6 +17,8 @@ export interface RenderOptions {
   omit?: Set<string> | undefined;
   /** Language preference from `lang` (e.g. ["ja", "en"], or ["*"] for all). */
   lang?: string[] | undefined;
+  /** `datasetId` (clause 4.5.5): only these instances ('' is the default one); an attribute left without any is not shown. */
+  datasetIds?: string[] | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -31,8 +33,10 @@ export function renderEntity(entity: StoredEntity, options: RenderOptions): Json
     if (options.pick && !options.pick.has(iri)) continue;
     if (options.omit?.has(iri)) continue;
     const name = terms.compactIri(iri);
+    const selected = options.datasetIds ? instances.filter((i) => options.datasetIds!.includes(i.datasetId ?? '')) : instances;
+    if (selected.length === 0) continue;
     // A multi-attribute (several datasetIds) is an array of its instances, in every representation.
-    const rendered = instances.map((instance) => renderInstance(instance, options));
+    const rendered = selected.map((instance) => renderInstance(instance, options));
     out[name] = rendered.length === 1 ? rendered[0] : rendered;
   }
   if (options.sysAttrs && options.representation !== 'simplified') {
@@ -147,6 +151,8 @@ export function parseLang(value: string | undefined): string[] | undefined {
 /** GeoJSON Feature for one entity (clause 4.5.16): geometry from the chosen GeoProperty. */
 export function renderFeature(entity: StoredEntity, options: RenderOptions, geometryIri: string, rendered: Json = renderEntity(entity, options)): Json {
   const { id, ...properties } = rendered;
-  const geo = entity.attrs[geometryIri]?.find((i) => i.type === 'GeoProperty' && !i.datasetId) ?? entity.attrs[geometryIri]?.[0];
+  // The default instance, or with `datasetId` the first selected one (clause 5.2.29).
+  const wanted = options.datasetIds ?? [''];
+  const geo = entity.attrs[geometryIri]?.find((i) => i.type === 'GeoProperty' && wanted.includes(i.datasetId ?? '')) ?? (options.datasetIds ? undefined : entity.attrs[geometryIri]?.[0]);
   return { id, type: 'Feature', geometry: geo?.type === 'GeoProperty' ? geo.value ?? null : null, properties };
 }

@@ -13,6 +13,7 @@ import type { QExpression } from '../query/q-language.ts';
 import { compileScopeQuery, type ScopeQuery } from '../query/scope-query.ts';
 import { rowToEntity } from './entity-store.ts';
 import type { StoredEntity } from './stored-entity.ts';
+import type { Csf } from '../registrations/csf.ts';
 import { typeSelectorSql, type TypeSelector } from './type-selector.ts';
 
 /** Largest page (documented in docs/broker.md); beyond it the answer is TooManyResults. */
@@ -37,6 +38,10 @@ export interface EntityQuery {
   expand: (term: string) => string;
   /** Types never served by this query: the tenant's personal types (personal-types.ts). */
   excludeTypes?: string[] | undefined;
+  /** The only types served (an anonymous open-data read, open-data-types.ts), when given. */
+  onlyTypes?: string[] | undefined;
+  /** Which registered sources the query is forwarded to (clause 4.9, registrations/csf.ts). */
+  csf?: Csf | undefined;
 }
 
 export interface QueryResult {
@@ -69,11 +74,12 @@ function conditions(query: EntityQuery, indexed: RawBuilder<boolean> | undefined
   if (query.idPattern) where.push(sql<boolean>`e.id ~ ${query.idPattern}`);
   if (query.types) where.push(typeSelectorSql(query.types));
   if (query.excludeTypes?.length) where.push(sql<boolean>`not (e.types && ${sql.val(query.excludeTypes)}::text[])`);
+  if (query.onlyTypes) where.push(sql<boolean>`e.types && ${sql.val(query.onlyTypes)}::text[]`);
   if (query.attrs?.length) where.push(sql<boolean>`e.attrs ?| ${sql.val(query.attrs)}::text[]`);
   if (query.q) {
     // The exact predicate, and for equality terms a condition the attrs GIN index answers.
     if (indexed) where.push(indexed);
-    where.push(compileQ(query.q, { attrs: 'e.attrs', tenant: 'e.tenant', expand: query.expand }));
+    where.push(compileQ(query.q, { attrs: 'e.attrs', tenant: 'e.tenant', expand: query.expand, linkedTypes: query.onlyTypes }));
   }
   if (query.scopeQ) where.push(compileScopeQuery(query.scopeQ, 'e.scopes'));
   if (query.geo) {

@@ -62,7 +62,7 @@ function linksOf(entity: StoredEntity, render: RenderOptions): string[] {
  * The linked entities of `roots` up to the join level, in the order they are reached (breadth
  * first), read from the tenant with one query per level.
  */
-export async function loadLinked(db: Kysely<any>, tenant: string, roots: StoredEntity[], join: JoinRequest, render: RenderOptions): Promise<Map<string, StoredEntity>> {
+export async function loadLinked(db: Kysely<any>, tenant: string, roots: StoredEntity[], join: JoinRequest, render: RenderOptions, onlyTypes?: string[]): Promise<Map<string, StoredEntity>> {
   const seen = new Set([...join.containedBy, ...roots.map((e) => e.id)]);
   const linked = new Map<string, StoredEntity>();
   let frontier = roots;
@@ -74,7 +74,7 @@ export async function loadLinked(db: Kysely<any>, tenant: string, roots: StoredE
     if (wanted.length > MAX_LINKED_ENTITIES * 10) throw tooMany();
     // Personal entities are never reached this way: only the opt-in gateway serves them.
     const rows = (await sql`select * from broker_entities e where e.tenant = ${tenant} and e.id = any(${sql.val(wanted)}::text[])
-      and not ${personalEntitySql('e')}`.execute(db)).rows;
+      and not ${personalEntitySql('e')} ${onlyTypes ? sql`and e.types && ${sql.val(onlyTypes)}::text[]` : sql``}`.execute(db)).rows;
     const found = new Map(rows.map((r) => [(r as { id: string }).id, rowToEntity(r as never)]));
     frontier = wanted.flatMap((id) => (found.has(id) ? [found.get(id)!] : []));
     for (const entity of frontier) linked.set(entity.id, entity);

@@ -8,8 +8,8 @@ import { NgsiError } from '../errors.ts';
 import { assertEntityId, convertEntity, type EntityInput } from '../entities/entity-input.ts';
 import { Federation } from '../registrations/federation.ts';
 import type { BatchError, BatchResult } from '../entities/entity-service.ts';
-import { begin, type BrokerServices } from './broker-services.ts';
-import { buildEntityQuery, renderJoined } from './entities-routes.ts';
+import { begin, beginRead, type BrokerServices } from './broker-services.ts';
+import { buildEntityQuery, readableQuery, renderJoined } from './entities-routes.ts';
 import { parseJoin } from '../entities/linked-entities.ts';
 import { queryBodyToParams } from './query-body.ts';
 import { negotiate, sendNgsi, type ResolvedTerms } from './ngsi-http.ts';
@@ -169,13 +169,13 @@ export async function batchRoutes(app: FastifyInstance, services: BrokerServices
   app.post(`${BASE}/query`, async (request, reply) => {
     const answer = negotiate(request);
     const asQuery = queryBodyToParams(request.body, request.query as Query, { temporal: false });
-    const { tenant, terms } = await begin(services, request, 'broker.read', { bodies: [request.body] });
-    const entityQuery = { ...buildEntityQuery(tenant.name, asQuery, terms), excludeTypes: await services.personal.typesOf(services.ctx.db, tenant.name) };
+    const { tenant, terms, openOnly } = await beginRead(services, request, { bodies: [request.body] });
+    const entityQuery = await readableQuery(services, buildEntityQuery(tenant.name, asQuery, terms), openOnly, terms);
     const result = await federation.queryEntities(entityQuery, terms, request);
     if (result.total !== undefined) reply.header('ngsild-results-count', String(result.total));
     const render = renderOptions(asQuery, terms);
     // join, joinLevel and containedBy (clause 4.5.23) are URL parameters, as on GET.
-    const rendered = await renderJoined(services, tenant.name, result.entities, render, parseJoin(asQuery));
+    const rendered = await renderJoined(services, tenant.name, result.entities, render, parseJoin(asQuery), openOnly);
     return sendNgsi(reply, 200, rendered.map((r) => r.json), terms, answer);
   });
 }

@@ -13,8 +13,11 @@ import { parseQ } from '../query/q-language.ts';
 import { parseScopeQuery } from '../query/scope-query.ts';
 import { isPersonal, personalDataRefusal } from '../personal/personal-types.ts';
 import { Federation } from '../registrations/federation.ts';
+import { parseCsf } from '../registrations/csf.ts';
 import { DistributedWrites, renameBody, type WriteOutcome } from '../registrations/distributed-writes.ts';
-import { begin, type BrokerServices } from './broker-services.ts';
+import { begin, beginRead, notOpen, openSelector, type BrokerServices, type OpenDataScope } from './broker-services.ts';
+import { isOpen } from '../open-data/open-data-types.ts';
+import type { TypeSelector } from '../entities/type-selector.ts';
 import { negotiate, sendNgsi, type ResolvedTerms } from './ngsi-http.ts';
 import { bodyObject, checkBodyId, deleteAttributeParams, list, options, paging, param, renderOptions, type Query } from './request-options.ts';
 
@@ -40,6 +43,7 @@ export function buildEntityQuery(tenant: string, query: Query, terms: ResolvedTe
   const geometry = param(query, 'geometry');
   const coordinates = param(query, 'coordinates');
   const geoproperty = param(query, 'geoproperty');
+  const csf = param(query, 'csf');
   const hasGeo = georel !== undefined || geometry !== undefined || coordinates !== undefined;
   if (!ids && !type && !attrs && !q && !scopeQ && !idPattern && !hasGeo && param(query, 'local') !== 'true') {
     throw new NgsiError('BadRequestData', 'Query Entities needs at least one of type, id, idPattern, attrs, q, scopeQ or a geo-query (georel, geometry, coordinates)');
@@ -57,15 +61,33 @@ export function buildEntityQuery(tenant: string, query: Query, terms: ResolvedTe
     q: q ? parseQ(q) : undefined,
     scopeQ: scopeQ ? parseScopeQuery(scopeQ) : undefined,
     geo: geo ? { ...geo, geoproperty: terms.expandTerm(geo.geoproperty ?? 'location') } : undefined,
+    csf: csf ? parseCsf(csf, (t) => terms.expandTerm(t)) : undefined,
     ...paging(query),
     expand: (t) => terms.expandTerm(t),
   };
 }
 
+/**
+ * A query as the caller may run it: personal types left out, and for an open-data read only the
+ * open types (the requested ones among them, forwarded to sources so too).
+ */
+export async function readableQuery<Q extends { tenant: string; types?: TypeSelector | undefined }>(services: BrokerServices, query: Q, openOnly: OpenDataScope | undefined, terms: ResolvedTerms) {
+  const excludeTypes = await services.personal.typesOf(services.ctx.db, query.tenant);
+  if (!openOnly) return { ...query, excludeTypes };
+  return { ...query, excludeTypes, types: openSelector(openOnly, query.types, (iri) => terms.compactIri(iri)), onlyTypes: openOnly.types };
+}
+
+/** The refusal of a retrieve by an open-data reader, unless the entity is of an open type. */
+export function assertOpen(openOnly: OpenDataScope | undefined, id: string, entity: { types: string[] } | undefined): void {
+  if (openOnly && !(entity && isOpen(openOnly.types, entity.types))) {
+    throw notOpen(openOnly, `Entity ${id} is not open data of this tenant, or does not exist (公開データではありません)`);
+  }
+}
+
 /** The answer's entities rendered, with their linked entities when `join` asks (4.5.23). */
-export async function renderJoined(services: BrokerServices, tenant: string, entities: StoredEntity[], render: RenderOptions, join: ReturnType<typeof parseJoin>) {
+export async function renderJoined(services: BrokerServices, tenant: string, entities: StoredEntity[], render: RenderOptions, join: ReturnType<typeof parseJoin>, openOnly?: OpenDataScope) {
   if (!join) return entities.map((entity) => ({ entity, json: renderEntity(entity, render) }));
-  const linked = await loadLinked(services.store.kysely, tenant, entities, join, render);
+  const linked = await loadLinked(services.store.kysely, tenant, entities, join, render, openOnly?.types);
   if (join.mode === 'inline') {
     const json = renderInline(entities, linked, join, render);
     return entities.map((entity, i) => ({ entity, json: json[i]! }));
@@ -118,15 +140,15 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
   // 6.4.3.2 Query Entities
   app.get(BASE, async (request, reply) => {
     const answer = negotiate(request, true);
-    const { tenant, terms } = await begin(services, request, 'broker.read');
+    const { tenant, terms, openOnly } = await beginRead(services, request);
     const query = request.query as Query;
-    const entityQuery = { ...buildEntityQuery(tenant.name, query, terms), excludeTypes: await services.personal.typesOf(services.ctx.db, tenant.name) };
+    const entityQuery = await readableQuery(services, buildEntityQuery(tenant.name, query, terms), openOnly, terms);
     const render = renderOptions(query, terms);
     const join = parseJoin(query);
     const result = await federation.queryEntities(entityQuery, terms, request);
     if (result.warnings.length) reply.header('ngsild-warning', result.warnings.map((w) => `199 - "${w.replaceAll('"', "'")}"`).join(', '));
     if (result.total !== undefined) reply.header('ngsild-results-count', String(result.total));
-    const rendered = await renderJoined(services, tenant.name, result.entities, render, join);
+    const rendered = await renderJoined(services, tenant.name, result.entities, render, join, openOnly);
     if (answer === 'application/geo+json') {
       const geometryIri = terms.expandTerm(param(query, 'geometryProperty') ?? 'location');
       return sendNgsi(reply, 200, { type: 'FeatureCollection', features: rendered.map(({ entity, json }) => renderFeature(entity, render, geometryIri, json)) }, terms, answer);
@@ -138,9 +160,10 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
   app.get<{ Params: IdParams }>(`${BASE}/:entityId`, async (request, reply) => {
     const answer = negotiate(request, true);
     const id = assertEntityId(request.params.entityId, 'entityId');
-    const { tenant, terms } = await begin(services, request, 'broker.read');
+    const { tenant, terms, openOnly } = await beginRead(services, request);
     const query = request.query as Query;
     const { entity, version } = await federation.retrieve(tenant.name, id, terms, request);
+    assertOpen(openOnly, id, entity);
     if (!entity) throw new NgsiError('ResourceNotFound', `Entity ${id} does not exist`);
     if (isPersonal(await services.personal.typesOf(services.ctx.db, tenant.name, version), entity.types)) throw personalDataRefusal(id);
     const type = param(query, 'type');
@@ -150,7 +173,7 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
     }
     const render = renderOptions(query, terms);
     const join = parseJoin(query);
-    const rendered = await renderJoined(services, tenant.name, [entity], render, join);
+    const rendered = await renderJoined(services, tenant.name, [entity], render, join, openOnly);
     const geometryIri = terms.expandTerm(param(query, 'geometryProperty') ?? 'location');
     // join=flat answers an array (a FeatureCollection in GeoJSON), clause 5.7.1.5.
     if (join?.mode === 'flat') {

@@ -45,7 +45,10 @@ export function queryBodyToParams(body: unknown, url: Query, options: { temporal
   set('q', text(body.q, 'q'));
   set('scopeQ', text(body.scopeQ, 'scopeQ'));
   set('lang', text(body.lang, 'lang'));
-  if (body.csf !== undefined) throw new NgsiError('OperationNotSupported', 'csf: context source filters are not supported');
+  if (body.csf !== undefined && options.temporal) {
+    throw new NgsiError('OperationNotSupported', 'csf: temporal queries are not forwarded to context sources here, so a context source filter cannot apply');
+  }
+  set('csf', text(body.csf, 'csf'));
   if (body.geoQ !== undefined) {
     if (!isObject(body.geoQ)) throw new NgsiError('BadRequestData', 'geoQ: must be a GeoQuery object');
     const geoQ = body.geoQ;

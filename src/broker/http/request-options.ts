@@ -68,7 +68,17 @@ export function renderOptions(query: Query, terms: ResolvedTerms): RenderOptions
     pick: picked,
     omit: expandAll(omit, 'omit'),
     lang: parseLang(param(query, 'lang')),
+    datasetIds: datasetIds(query),
   };
+}
+
+/** The `datasetId` selection (clause 4.5.5): URIs, `@none` (the default instance) as ''. */
+export function datasetIds(query: Query): string[] | undefined {
+  return list(query, 'datasetId')?.map((d) => {
+    if (d === '@none') return '';
+    if (!isUri(d)) throw new NgsiError('BadRequestData', `datasetId: "${d}" is not a URI (or @none)`);
+    return d;
+  });
 }
 
 function integer(query: Query, name: string, fallback: number, min: number): number {

@@ -8,6 +8,8 @@ import * as subscriptions from './2026-11-23T1304-broker-subscriptions.ts';
 import * as tenantVersions from './2026-12-03T0200-broker-tenant-versions.ts';
 import * as personalTypes from './2026-12-03T1600-broker-personal-types.ts';
 import * as csourceSubscriptions from './2026-12-04T0100-broker-csource-subscriptions.ts';
+import * as openTypes from './2026-12-05T0900-broker-open-types.ts';
+import * as remoteSubscriptions from './2026-12-05T0901-broker-remote-subscriptions.ts';
 
 export const brokerMigrations: Record<string, Migration> = {
   ...jsonldMigrations,
@@ -18,4 +20,6 @@ export const brokerMigrations: Record<string, Migration> = {
   '2026-12-03T0200-broker-tenant-versions': tenantVersions,
   '2026-12-03T1600-broker-personal-types': personalTypes,
   '2026-12-04T0100-broker-csource-subscriptions': csourceSubscriptions,
+  '2026-12-05T0900-broker-open-types': openTypes,
+  '2026-12-05T0901-broker-remote-subscriptions': remoteSubscriptions,
 };

@@ -53,6 +53,8 @@ export interface CompileQOptions {
   expandValues?: readonly string[] | undefined;
   /** The entity's tenant (e.g. 'e.tenant'), for linked-entity terms; without it they are refused. */
   tenant?: RawBuilder<unknown> | string | undefined;
+  /** Linked entities must have one of these types (an anonymous open-data read), when given. */
+  linkedTypes?: readonly string[] | undefined;
 }
 
 export interface QJsonPath {
@@ -314,9 +316,10 @@ function compileLinked(ast: QExpression, options: CompileQOptions, depth: number
   const targets = sql`select jsonb_path_query(${attrs}, ${`${relationship}.object[*]`}::jsonpath) #>> '{}'
     union all select jsonb_path_query(${attrs}, ${`${relationship}.objectList[*]`}::jsonpath) #>> '{}'`;
   const types = link.types ? sql`and ${sql.ref(`${alias}.types`)} && ${sql.val(link.types.map(options.expand))}::text[]` : sql``;
+  const open = options.linkedTypes ? sql`and ${sql.ref(`${alias}.types`)} && ${sql.val([...options.linkedTypes])}::text[]` : sql``;
   const inner = compileLinked({ ...ast, path: link.path }, { ...options, attrs: `${alias}.attrs`, tenant: `${alias}.tenant` }, depth + 1);
   return sql<boolean>`exists (select 1 from broker_entities ${sql.raw(alias)}
-    where ${sql.ref(`${alias}.tenant`)} = ${column(options.tenant!)} and ${sql.ref(`${alias}.id`)} in (${targets}) ${types}
+    where ${sql.ref(`${alias}.tenant`)} = ${column(options.tenant!)} and ${sql.ref(`${alias}.id`)} in (${targets}) ${types} ${open}
       and not ${personalEntitySql(alias)} and ${inner})`;
 }
 

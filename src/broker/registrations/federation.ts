@@ -57,7 +57,10 @@ import {
   type StoredRegistrationInfo,
 } from './registration.ts';
 import { RegistrationStore } from './registration-store.ts';
+import { filterByCsf } from './csf.ts';
+import type { Kysely } from 'kysely';
 import { isPersonal } from '../personal/personal-types.ts';
+import { isOpen } from '../open-data/open-data-types.ts';
 import { tenantVersion, VersionedCache } from '../tenant-state.ts';
 import { readLimited } from '../../platform/http/read-limited.ts';
 
@@ -116,7 +119,7 @@ export function linkedContext(header: string | null): string | undefined {
   return undefined;
 }
 
-function formatSelector(selector: TypeSelector, compact: (iri: string) => string, nested = false): string {
+export function formatSelector(selector: TypeSelector, compact: (iri: string) => string, nested = false): string {
   if (selector.kind === 'type') return compact(selector.name);
   const text = selector.items.map((s) => formatSelector(s, compact, true)).join(selector.kind === 'and' ? ';' : ',');
   return nested ? `(${text})` : text;
@@ -171,7 +174,7 @@ export function queryFilter(query: EntityQuery): RegistrationFilter {
   const attrs = [...(query.attrs ?? [])];
   if (query.q) attrs.push(...qAttributes(query.q).map((a) => query.expand(a)));
   if (query.geo) attrs.push(query.geo.geoproperty);
-  return { selector: query.types, ids: query.ids, idPattern: query.idPattern, attrs: attrs.length ? [...new Set(attrs)] : undefined };
+  return { selector: query.types, ids: query.ids, idPattern: query.idPattern, attrs: attrs.length ? [...new Set(attrs)] : undefined, csf: query.csf };
 }
 
 export class Federation {
@@ -213,8 +216,10 @@ export class Federation {
       this.query(query.tenant, query, terms, request, targets, window),
     ]);
     // A source's entities of a type this tenant holds as personal are left out like local ones.
+    // An anonymous open-data read gets only the open types, from sources too.
     const excluded = query.excludeTypes ?? [];
-    const merged = mergeEntities(local.entities, excluded.length ? remote.entities.filter((r) => !isPersonal(excluded, r.entity.types)) : remote.entities);
+    const only = query.onlyTypes;
+    const merged = mergeEntities(local.entities, remote.entities.filter((r) => !isPersonal(excluded, r.entity.types) && (!only || isOpen(only, r.entity.types))));
     const result: FederatedResult = { entities: merged.slice(query.offset, query.offset + query.limit), warnings: remote.warnings };
     if (query.count) {
       const localIds = new Set(local.entities.map((e) => e.id));
@@ -304,10 +309,11 @@ export class Federation {
     if (!(await this.#hasAny(tenant, version ?? (await tenantVersion(this.services.ctx.db, tenant))))) return [];
     const now = Date.now();
     const active = await this.registrations.active(tenant, new Date(now));
-    return active
+    const targets = active
       .filter((r) => !isTemporal(r.body) && offers(r.body, operation) && !this.#coolingDown(r, now) && !this.#isSelf(r.body.endpoint))
       .map((r) => ({ reg: r.body, info: matchingInformation(r.body, filter) }))
       .filter((t) => t.info.length > 0);
+    return filter.csf ? filterByCsf(this.services.ctx.db as unknown as Kysely<any>, filter.csf, targets, (t) => t.reg) : targets;
   }
 
   /**

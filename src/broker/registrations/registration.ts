@@ -16,6 +16,7 @@
 // - Unknown members are kept as registration properties (names expanded, values verbatim), as a
 //   registration may carry Context Source properties (clause 5.2.9, used by csf).
 import { NgsiError } from '../errors.ts';
+import type { Csf } from './csf.ts';
 import { assertName, isUri, type TermMap } from '../entities/entity-input.ts';
 import { typesMatch, type TypeSelector } from '../entities/type-selector.ts';
 import { validateGeometry } from '../geo/geometry.ts';
@@ -568,6 +569,8 @@ export interface RegistrationFilter {
   idPattern?: string | undefined;
   /** Attributes named by attrs, q and the geo-query; matched against the registered names. */
   attrs?: string[] | undefined;
+  /** A context source filter (csf.ts): checked by the callers, against Context Source properties. */
+  csf?: Csf | undefined;
 }
 
 function safeRegex(pattern: string): RegExp | undefined {

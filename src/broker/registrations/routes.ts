@@ -29,6 +29,7 @@ import {
   type StoredRegistration,
 } from './registration.ts';
 import { RegistrationStore } from './registration-store.ts';
+import { filterByCsf, parseCsf } from './csf.ts';
 import { queueRegistrationChange } from '../subscriptions/csource-notifications.ts';
 import type { Kysely } from 'kysely';
 
@@ -87,15 +88,18 @@ export async function registrationRoutes(app: FastifyInstance, services: BrokerS
       idPattern,
       attrs: attrs.length ? attrs : undefined,
     };
+    const csf = param(query, 'csf');
     const filtered = Boolean(filter.selector || ids || idPattern || filter.attrs);
     const page = paging(query);
     if (page.limit > MAX_LIMIT) throw new NgsiError('TooManyResults', `limit: at most ${MAX_LIMIT} registrations per page`);
     const sysAttrs = options(query).has('sysAttrs');
     // Without any filter, every registration of the tenant is listed (an extension: the spec asks
     // for at least one of type, attrs, q or georel, which makes registrations hard to manage).
-    const matches = (await registrations.list(tenant.name))
+    let matches = (await registrations.list(tenant.name))
       .map((reg) => ({ reg, info: filtered ? matchingInformation(reg.body, filter) : reg.body.information }))
       .filter((m) => m.info.length > 0);
+    // 5.10.2.4: the context source filter on the registrations' Context Source properties.
+    if (csf) matches = await filterByCsf(services.ctx.db as unknown as Kysely<any>, parseCsf(csf, (t) => terms.expandTerm(t)), matches, (m) => m.reg.body);
     if (page.count) reply.header('ngsild-results-count', String(matches.length));
     const body = matches
       .slice(page.offset, page.offset + page.limit)

@@ -73,7 +73,7 @@ export function triggerFor(sub: StoredSubscription, summary: ChangeSummary): Tri
   return null;
 }
 
-function selects(sub: StoredSubscription, entity: StoredEntity): boolean {
+export function selects(sub: StoredSubscription, entity: StoredEntity): boolean {
   if (!sub.entities) return true;
   return sub.entities.some((selector) => {
     if (selector.id && selector.id !== entity.id) return false;
@@ -110,12 +110,7 @@ export class SubscriptionMatcher {
         if (!selects(sub, entity)) continue;
         const trigger = triggerFor(sub, summary);
         if (!trigger) continue;
-        if (sub.scopeQ && !matchesScopeQuery(parseScopeQuery(sub.scopeQ), entity.scopes)) continue;
-        if (sub.geoQ) {
-          const geo = entity.attrs[sub.geoQ.geoproperty] ?? [];
-          if (!geo.some((i) => i.type === 'GeoProperty' && matchesGeoQuery(sub.geoQ!, i.value as Geometry))) continue;
-        }
-        if (sub.q && !(await this.#matchesQ(trx, sub, entity))) continue;
+        if (!(await this.matchesConditions(trx, sub, entity))) continue;
         const payload = change.after ? entity : { ...entity, attrs: {}, deletedAt: new Date().toISOString() };
         rows.push({ subscription_id: id, trigger, entity: payload });
       }
@@ -126,6 +121,16 @@ export class SubscriptionMatcher {
       select ${tenant}, r->>'subscription_id', r->>'trigger', r->'entity'
       from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) with ordinality as u(r, n) order by u.n`];
   };
+
+  /** The subscription's scopeQ, geoQ and q on one entity (its entities and trigger checked before). */
+  async matchesConditions(trx: BrokerTrx, sub: StoredSubscription, entity: StoredEntity): Promise<boolean> {
+    if (sub.scopeQ && !matchesScopeQuery(parseScopeQuery(sub.scopeQ), entity.scopes)) return false;
+    if (sub.geoQ) {
+      const geo = entity.attrs[sub.geoQ.geoproperty] ?? [];
+      if (!geo.some((i) => i.type === 'GeoProperty' && matchesGeoQuery(sub.geoQ!, i.value as Geometry))) return false;
+    }
+    return !sub.q || this.#matchesQ(trx, sub, entity);
+  }
 
   /** Evaluates the subscription's q on one entity with the same SQL/JSON path as queries use. */
   async #matchesQ(trx: BrokerTrx, sub: StoredSubscription, entity: StoredEntity): Promise<boolean> {

@@ -4,14 +4,17 @@
 // broker_subscriptions (column kind) and each API sees only its own kind.
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { BrokerPermission } from '../broker-tenants.ts';
 import { NgsiError } from '../errors.ts';
 import { assertEntityId } from '../entities/entity-input.ts';
 import { MAX_LIMIT } from '../entities/entity-query.ts';
 import { begin, type BrokerServices } from '../http/broker-services.ts';
 import { assertContactable } from '../http/outbound-check.ts';
-import { contextLink, negotiate, sendNgsi } from '../http/ngsi-http.ts';
+import { contextLink, negotiate, requestTerms, sendNgsi } from '../http/ngsi-http.ts';
+import { Federation } from '../registrations/federation.ts';
+import { DistributedSubscriptions, REMOTE_NOTIFICATIONS } from './distributed-subscriptions.ts';
+import type { SubscriptionMatcher } from './subscription-matcher.ts';
 import { options, paging, type Query } from '../http/request-options.ts';
 import { assertNoPersonalSelector } from '../personal/personal-types.ts';
 import { applyFragment, parseSubscription, renderSubscription, type StoredSubscription, type SubscriptionStatus } from './subscription.ts';
@@ -92,12 +95,28 @@ function columns(sub: StoredSubscription) {
   };
 }
 
-export async function subscriptionsRoutes(app: FastifyInstance, services: BrokerServices): Promise<void> {
-  await subscriptionApi(app, services, ENTITY_API);
+export async function subscriptionsRoutes(app: FastifyInstance, services: BrokerServices, matcher: SubscriptionMatcher): Promise<void> {
+  const distributed = new DistributedSubscriptions(services, new Federation(services), matcher);
+  await subscriptionApi(app, services, ENTITY_API, distributed);
   await subscriptionApi(app, services, CSOURCE_API);
+
+  // Notifications from context sources for the remote parts of distributed subscriptions: the
+  // token in the path is the source's credential (distributed-subscriptions.ts).
+  app.post<{ Params: { token: string } }>(`${REMOTE_NOTIFICATIONS}/:token`, async (request, reply) => {
+    const terms = await requestTerms(request, services.resolver, [request.body]);
+    if (!(await distributed.receive(request.params.token, request.body, terms))) {
+      throw new NgsiError('ResourceNotFound', 'No distributed subscription is notified at this address (it was deleted or replaced)');
+    }
+    return reply.code(204).send();
+  });
 }
 
-async function subscriptionApi(app: FastifyInstance, services: BrokerServices, api: SubscriptionApi): Promise<void> {
+/** Sources that could not take their part of a distributed subscription, as NGSILD-Warning. */
+function warn(reply: FastifyReply, warnings: string[]): void {
+  if (warnings.length) reply.header('ngsild-warning', warnings.map((w) => `199 - "${w.replaceAll('"', "'")}"`).join(', '));
+}
+
+async function subscriptionApi(app: FastifyInstance, services: BrokerServices, api: SubscriptionApi, distributed?: DistributedSubscriptions): Promise<void> {
   const db = services.store.kysely;
   const { base: BASE, kind } = api;
 
@@ -120,6 +139,7 @@ async function subscriptionApi(app: FastifyInstance, services: BrokerServices, a
       await api.stored?.(trx, tenant.name, sub);
     });
     services.wakeNotifier();
+    if (distributed) warn(reply, await distributed.subscribe(tenant.name, sub, request));
     return reply.code(201).header('location', `${BASE}/${encodeURIComponent(sub.id)}`).send();
   });
 
@@ -162,7 +182,7 @@ async function subscriptionApi(app: FastifyInstance, services: BrokerServices, a
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new NgsiError('BadRequestData', 'The body must be a JSON object with the members to change');
     const { tenant, terms } = await begin(services, request, api.write, { bodies: [body] });
     api.check?.(body as Record<string, unknown>);
-    await db.transaction().execute(async (trx) => {
+    const changed = await db.transaction().execute(async (trx) => {
       const row = (await sql<SubscriptionRow>`select * from broker_subscriptions where tenant = ${tenant.name} and id = ${id} and kind = ${kind} for update`.execute(trx)).rows[0];
       if (!row) throw new NgsiError('ResourceNotFound', `Subscription ${id} does not exist`);
       const { sub } = fromRow(row);
@@ -179,8 +199,14 @@ async function subscriptionApi(app: FastifyInstance, services: BrokerServices, a
         .where('id', '=', id)
         .execute();
       await api.stored?.(trx, tenant.name, changed);
+      return changed;
     });
     services.wakeNotifier();
+    if (distributed) {
+      // The sources get the subscription as it now is: the old remote ones are replaced.
+      await distributed.unsubscribe(tenant.name, id, request);
+      warn(reply, await distributed.subscribe(tenant.name, changed, request));
+    }
     return reply.code(204).send();
   });
 
@@ -190,6 +216,7 @@ async function subscriptionApi(app: FastifyInstance, services: BrokerServices, a
     // Pending notifications go with it (on delete cascade): a deleted subscription never fires.
     const deleted = await db.deleteFrom('broker_subscriptions').where('tenant', '=', tenant.name).where('id', '=', id).where('kind', '=', kind).executeTakeFirst();
     if (Number(deleted.numDeletedRows) === 0) throw new NgsiError('ResourceNotFound', `Subscription ${id} does not exist`);
+    await distributed?.unsubscribe(tenant.name, id, request);
     return reply.code(204).send();
   });
 }

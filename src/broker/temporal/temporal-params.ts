@@ -4,10 +4,10 @@
 // projection (attrs, pick, omit), datasetId and lang. Every bad value is a BadRequestData that
 // names the parameter.
 import { NgsiError } from '../errors.ts';
-import { assertName, isDateTime, isUri } from '../entities/entity-input.ts';
+import { assertName, isDateTime } from '../entities/entity-input.ts';
 import { parseLang } from '../entities/entity-output.ts';
 import type { ResolvedTerms } from '../http/ngsi-http.ts';
-import { list, param, type Query } from '../http/request-options.ts';
+import { datasetIds as datasetIdSelection, list, param, type Query } from '../http/request-options.ts';
 import type { TimeProperty, TimeQuery, TimeRel } from './temporal-store.ts';
 
 export type TemporalFormat = 'normalized' | 'concise' | 'temporalValues' | 'aggregatedValues';
@@ -178,11 +178,7 @@ export function parseTemporalParams(query: Query, terms: ResolvedTerms, requireT
     type: pick ? pick.includes('type') : !omit?.includes('type'),
     scope: pick ? pick.includes('scope') : !omit?.includes('scope'),
   };
-  const datasetIds = list(query, 'datasetId')?.map((d) => {
-    if (d === '@none') return '';
-    if (!isUri(d)) throw new NgsiError('BadRequestData', `datasetId: "${d}" is not a URI (or @none)`);
-    return d;
-  });
+  const datasetIds = datasetIdSelection(query);
   const omitted = attributeNames(omit);
   return {
     time,

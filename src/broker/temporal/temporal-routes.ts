@@ -15,7 +15,6 @@
 // history only (broker_entities is untouched), and deleting an entity keeps its history until
 // DELETE /temporal/entities/{id}.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { BrokerTenant } from '../broker-tenants.ts';
 import { queryBodyToParams } from '../http/query-body.ts';
 import type { Kysely } from 'kysely';
 import { NgsiError } from '../errors.ts';
@@ -23,7 +22,8 @@ import { assertEntityId, assertName, convertAttributes, expandTypes, isUri, pars
 import type { StoredAttribute } from '../entities/stored-entity.ts';
 import { expandTypeSelector, parseTypeSelector } from '../entities/type-selector.ts';
 import { MAX_LIMIT } from '../entities/entity-query.ts';
-import { begin, type BrokerServices } from '../http/broker-services.ts';
+import { begin, beginRead, type BegunRead, type BrokerServices } from '../http/broker-services.ts';
+import { assertOpen, readableQuery } from '../http/entities-routes.ts';
 import { negotiate, sendNgsi, type ResolvedTerms } from '../http/ngsi-http.ts';
 import { bodyObject, checkBodyId, deleteAttributeParams, list, paging, param, type Query } from '../http/request-options.ts';
 import { parseQ, qHasLinks } from '../query/q-language.ts';
@@ -87,7 +87,7 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
   };
 
   /** Query Temporal Evolution of Entities (clause 5.7.4) with its parameters in `query`. */
-  const queryTemporal = async (request: FastifyRequest, reply: FastifyReply, query: Query, tenant: BrokerTenant, terms: ResolvedTerms) => {
+  const queryTemporal = async (request: FastifyRequest, reply: FastifyReply, query: Query, { tenant, terms, openOnly }: BegunRead) => {
     const answer = negotiate(request);
     const params = parseTemporalParams(query, terms, true);
     const ids = list(query, 'id');
@@ -105,7 +105,7 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
     if (qAst && qHasLinks(qAst)) throw new NgsiError('BadRequestData', 'q: linked entity paths (rel{attr}) cannot be used on the temporal API');
     const page = paging(query);
     if (page.limit > MAX_LIMIT) throw new NgsiError('TooManyResults', `limit: at most ${MAX_LIMIT} entities per page; use offset to page through more`);
-    const result = await temporal.query({
+    const result = await temporal.query(await readableQuery(services, {
       tenant: tenant.name,
       ids,
       idPattern,
@@ -116,24 +116,21 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
       instances: timeFilter(params),
       ...page,
       expand: (t) => terms.expandTerm(t),
-      excludeTypes: await services.personal.typesOf(services.ctx.db, tenant.name),
-    });
+    }, openOnly, terms));
     if (result.total !== undefined) reply.header('ngsild-results-count', String(result.total));
     return sendNgsi(reply, 200, await render(tenant.name, result.entities, params, terms), terms, answer);
   };
 
   // 6.18.3.2 Query Temporal Evolution of Entities
   app.get(BASE, async (request, reply) => {
-    const { tenant, terms } = await begin(services, request, 'broker.read');
-    return queryTemporal(request, reply, request.query as Query, tenant, terms);
+    return queryTemporal(request, reply, request.query as Query, await beginRead(services, request));
   });
 
   // 6.24.3.1 Query Temporal Evolution of Entities via POST: the Query data type (clause 5.2.23)
   // in the body, its temporalQ (clause 5.2.21) and geoQ included; URL parameters as on GET.
   app.post('/ngsi-ld/v1/temporal/entityOperations/query', async (request, reply) => {
     const query = queryBodyToParams(request.body, request.query as Query, { temporal: true });
-    const { tenant, terms } = await begin(services, request, 'broker.read', { bodies: [request.body] });
-    return queryTemporal(request, reply, query, tenant, terms);
+    return queryTemporal(request, reply, query, await beginRead(services, request, { bodies: [request.body] }));
   });
 
   // 6.18.3.1 Create or Update Temporal Evolution of an Entity
@@ -153,10 +150,11 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
   app.get<{ Params: IdParams }>(`${BASE}/:entityId`, async (request, reply) => {
     const answer = negotiate(request);
     const id = assertEntityId(request.params.entityId, 'entityId');
-    const { tenant, terms } = await begin(services, request, 'broker.read');
+    const { tenant, terms, openOnly } = await beginRead(services, request);
     const query = request.query as Query;
     const params = parseTemporalParams(query, terms, false);
     const entity = await temporal.get(tenant.name, id);
+    assertOpen(openOnly, id, entity);
     if (!entity) throw new NgsiError('ResourceNotFound', `Entity ${id} has no temporal evolution`);
     if (isPersonal(await services.personal.typesOf(services.ctx.db, tenant.name), entity.types)) throw personalDataRefusal(id);
     const type = param(query, 'type');

@@ -58,6 +58,8 @@ export interface TemporalEntityQuery {
   expand: (term: string) => string;
   /** Types never served: the tenant's personal types (personal/personal-types.ts). */
   excludeTypes?: string[] | undefined;
+  /** The only types served (an anonymous open-data read, open-data-types.ts), when given. */
+  onlyTypes?: string[] | undefined;
 }
 
 /** Most instances one answer may carry; beyond it the answer is TooManyResults. */
@@ -141,6 +143,7 @@ export class TemporalStore {
     }
     if (query.types) where.push(typeSelectorSql(query.types, sql.ref('t.types')));
     if (query.excludeTypes?.length) where.push(sql<boolean>`not (t.types && ${sql.val(query.excludeTypes)}::text[])`);
+    if (query.onlyTypes) where.push(sql<boolean>`t.types && ${sql.val(query.onlyTypes)}::text[]`);
     if (query.scopeQ) where.push(compileScopeQuery(query.scopeQ, 't.scopes'));
     const owned = sql<boolean>`h.tenant = t.tenant and h.entity_id = t.id`;
     where.push(sql<boolean>`exists (select 1 from broker_attribute_instances h where ${owned} and ${and(instanceConditions(query.instances))})`);

@@ -16,13 +16,15 @@ export interface SourceBroker {
   close(): Promise<void>;
 }
 
-/** `ports`: the range to start in (each test file keeps to its own). */
-export async function startSourceBroker(ports: [number, number] = SOURCE_PORTS): Promise<SourceBroker> {
+/** `ports`: the range to start in (each test file keeps to its own); `env` overrides the defaults. */
+export async function startSourceBroker(ports: [number, number] = SOURCE_PORTS, env: Record<string, string> = {}): Promise<SourceBroker> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tsunagu-source-'));
   try {
     const server = await startServerProcess({
       ports,
-      env: { TSUNAGU_DATA_DIR: dataDir, TSUNAGU_BROKER_AUTH: 'off', TSUNAGU_DEMO_DATA: 'true', TSUNAGU_WORKER: 'false', NODE_ENV: 'development' },
+      // A fresh process migrates and seeds its own database: slow when test files run in parallel.
+      readyTimeoutMs: 240_000,
+      env: { TSUNAGU_DATA_DIR: dataDir, TSUNAGU_BROKER_AUTH: 'off', TSUNAGU_DEMO_DATA: 'true', TSUNAGU_WORKER: 'false', NODE_ENV: 'development', ...env },
     });
     return {
       url: server.url,
