@@ -37,8 +37,11 @@ describe('back office journey in Chromium', () => {
   /** Tabs to a button and presses Enter, as a keyboard user does. */
   const pressButton = async (page: Page, name: string) => {
     await page.getByRole('button', { name, exact: true }).focus();
+    // Wait for the form's own navigation: waitForLoadState alone returns at once on the page
+    // that is still showing, before the post has even left.
+    const navigated = page.waitForNavigation({ waitUntil: 'load' });
     await page.keyboard.press('Enter');
-    await page.waitForLoadState('load');
+    await navigated;
   };
 
   before(async () => {
