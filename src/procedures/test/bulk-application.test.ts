@@ -11,7 +11,7 @@ import { identityDb } from '../../identity/db/schema.ts';
 import { ProfileStore } from '../../identity/profile/profile.ts';
 import { registerResident } from '../../identity/test/identity-helpers.ts';
 import { proceduresDb } from '../db/schema.ts';
-import { mainText } from './procedures-helpers.ts';
+import { mainText, signedInResident } from './procedures-helpers.ts';
 
 // Everything a step might ask; each step keeps only the names its own fields post.
 const ANSWERS: Record<string, string> = {
@@ -29,24 +29,7 @@ describe('bulk application', () => {
   let app: TestApp;
   let base: string;
 
-  const page = async (path: string, cookie: string, form?: Record<string, string | string[]>) => {
-    const body = form ? new URLSearchParams(Object.entries(form).flatMap(([k, v]) => [v].flat().map((x) => [k, x]))).toString() : undefined;
-    const response = await fetch(new URL(path, base), { method: form ? 'POST' : 'GET', redirect: 'manual', headers: { accept: 'text/html', cookie, ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) }, body });
-    return { status: response.status, text: await response.text(), location: response.headers.get('location'), cookies: response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ') };
-  };
-  const person = async (email: string) => {
-    const { accountId, sessionToken } = await registerResident(app, email);
-    let cookie = `tsn_session=${sessionToken}`;
-    const get = async (path: string) => {
-      const got = await page(path, cookie);
-      if (got.cookies) cookie = `${cookie}; ${got.cookies}`;
-      return got;
-    };
-    const post = (path: string, csrf: string, form: Record<string, string | string[]>) => page(path, cookie, { _csrf: csrf, ...form });
-    /** GET a page and post its form back with `form` (the page's CSRF token). */
-    const submitOn = async (path: string, action: string, form: Record<string, string | string[]>) => post(action, hiddenField((await get(path)).text, '_csrf'), form);
-    return { accountId, get, post, submitOn };
-  };
+  const person = (email: string) => signedInResident(app, base, email);
   type Person = Awaited<ReturnType<typeof person>>;
 
   /** Starts a bulk application and returns its id. */

@@ -11,13 +11,12 @@ import { freePort } from '../../../test/helpers/server-process.ts';
 import { createListeningTestApp, type TestApp } from '../../../test/helpers/test-database.ts';
 import { spawnDemoProcess, type DemoProcess } from '../../demo/spawn-demo-process.ts';
 import { signWebhook } from '../../demo/payment/test-pay-app.ts';
-import { registerResident } from '../../identity/test/identity-helpers.ts';
 import { issueApiToken } from '../../platform/authz/api-tokens.ts';
 import { grantRole } from '../../platform/authz/role-assignments.ts';
 import { system } from '../../platform/authz/actor.ts';
 import { proceduresDb } from '../db/schema.ts';
 import { paymentStateOf } from '../exports.ts';
-import { mainText } from './procedures-helpers.ts';
+import { mainText, signedInResident } from './procedures-helpers.ts';
 
 const ANSWERS: Record<string, string | string[]> = {
   fullName: '会津 花子', fullNameKana: 'あいづ はなこ',
@@ -32,23 +31,7 @@ describe('fee payments', () => {
   let base: string;
   let provider: DemoProcess;
 
-  const page = async (url: string, cookie: string, form?: Record<string, string | string[]>) => {
-    const body = form ? new URLSearchParams(Object.entries(form).flatMap(([k, v]) => [v].flat().map((x) => [k, x]))).toString() : undefined;
-    const response = await fetch(new URL(url, base), { method: form ? 'POST' : 'GET', redirect: 'manual', headers: { accept: 'text/html', cookie, ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) }, body });
-    return { status: response.status, text: await response.text(), location: response.headers.get('location'), cookies: response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ') };
-  };
-  const person = async (email: string) => {
-    const { accountId, sessionToken } = await registerResident(app, email);
-    let cookie = `tsn_session=${sessionToken}`;
-    const get = async (path: string) => {
-      const got = await page(path, cookie);
-      if (got.cookies) cookie = `${cookie}; ${got.cookies}`;
-      return got;
-    };
-    const post = (path: string, csrf: string, form: Record<string, string | string[]>) => page(path, cookie, { _csrf: csrf, ...form });
-    const submitOn = async (path: string, action: string, form: Record<string, string | string[]>) => post(action, hiddenField((await get(path)).text, '_csrf'), form);
-    return { accountId, get, post, submitOn };
-  };
+  const person = (email: string) => signedInResident(app, base, email);
   type Person = Awaited<ReturnType<typeof person>>;
 
   /** Applies for 住民票の写し and returns the application (lgCode, id) and its done page. */

@@ -4,7 +4,9 @@
 import { issueApiToken } from '../../platform/authz/api-tokens.ts';
 import { grantRole } from '../../platform/authz/role-assignments.ts';
 import { system } from '../../platform/authz/actor.ts';
+import { hiddenField } from '../../../test/helpers/cookie-browser.ts';
 import { createListeningTestApp, platformAdminToken, type TestApp } from '../../../test/helpers/test-database.ts';
+import { registerResident } from '../../identity/test/identity-helpers.ts';
 
 export interface ProceduresWorld {
   app: TestApp;
@@ -55,3 +57,27 @@ export function mainText(html: string): string {
 }
 
 export const count = (html: string, pattern: RegExp) => [...html.matchAll(new RegExp(pattern.source, 'g'))].length;
+
+type Form = Record<string, string | string[]>;
+
+/** A page of the server at `base` over real HTTP: status, HTML, redirect and the cookies it set. */
+export async function htmlPage(base: string, path: string, cookie: string, form?: Form) {
+  const body = form ? new URLSearchParams(Object.entries(form).flatMap(([k, v]) => [v].flat().map((x) => [k, x]))).toString() : undefined;
+  const response = await fetch(new URL(path, base), { method: form ? 'POST' : 'GET', redirect: 'manual', headers: { accept: 'text/html', cookie, ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) }, body });
+  return { status: response.status, text: await response.text(), location: response.headers.get('location'), cookies: response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ') };
+}
+
+/** A resident who signed up, with their cookie jar (session and CSRF secret) and ways to post forms. */
+export async function signedInResident(app: TestApp, base: string, email: string) {
+  const { accountId, sessionToken } = await registerResident(app, email);
+  let cookie = `tsn_session=${sessionToken}`;
+  const get = async (path: string) => {
+    const got = await htmlPage(base, path, cookie);
+    if (got.cookies) cookie = `${cookie}; ${got.cookies}`;
+    return got;
+  };
+  const post = (path: string, csrf: string, form: Form) => htmlPage(base, path, cookie, { _csrf: csrf, ...form });
+  /** GET a page and post its form back with `form` (the page's CSRF token). */
+  const submitOn = async (path: string, action: string, form: Form) => post(action, hiddenField((await get(path)).text, '_csrf'), form);
+  return { accountId, get, post, submitOn };
+}
