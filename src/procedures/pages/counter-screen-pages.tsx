@@ -94,6 +94,7 @@ export async function counterScreenPages(app: FastifyInstance, ctx: ProceduresCo
             {unsigned.length === 0 ? <p><Tag tone="success">{ja('procedures.assist.screenSigned')}</Tag> <span lang="en">{en('procedures.assist.screenSigned')}</span></p> : (
               <>
                 <p><Both k="procedures.assist.screenSignLead" /></p>
+                {unsigned.some((u) => u.reason !== 'unsigned') && <WarningText><Both k="procedures.assist.unsigned" /></WarningText>}
                 <ul>{signing.map((f) => <li>{f.procedure.title.ja}</li>)}</ul>
                 {cards ? (
                   <form id="card-simulator" data-module="card-simulator" data-sign-data={Buffer.from(bytes!).toString('base64url')} data-action={`${counterHref(bulk.id)}/sign`} data-pin-message={request.t('identity.card.pinInvalid')} novalidate>

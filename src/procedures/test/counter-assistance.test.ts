@@ -6,11 +6,15 @@
 // A clerk of 郡山市 cannot see or continue it; other staff and residents cannot use the pages;
 // a draft left at the counter is cancelled.
 import assert from 'node:assert/strict';
+import { webcrypto } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { CookieBrowser, hiddenField } from '../../../test/helpers/cookie-browser.ts';
+import { CookieBrowser, hiddenField, metaCsrf } from '../../../test/helpers/cookie-browser.ts';
+import { jpkiTrustFor } from '../../identity/assurance/jpki-trust.ts';
+import type { DemoCard } from '../../identity/jpki/demo-cards.ts';
+import { signatureOf } from '../applications/application-signatures.ts';
 import { identityDb } from '../../identity/db/schema.ts';
 import { ProfileStore } from '../../identity/profile/profile.ts';
-import { onboardStaff } from '../../identity/test/identity-helpers.ts';
+import { onboardStaff, registerResident } from '../../identity/test/identity-helpers.ts';
 import { proceduresDb } from '../db/schema.ts';
 import { mainText, signedInResident, startWorld, staffToken, type ProceduresWorld } from './procedures-helpers.ts';
 import { ANSWERS } from './workflow-helpers.ts';
@@ -18,6 +22,13 @@ import { ANSWERS } from './workflow-helpers.ts';
 const AIZU = '072028';
 const KORIYAMA = '072036';
 const PROCEDURE = `${AIZU}/shussei-renraku`;
+/** What 国民健康保険の加入 (level A) asks, as the resident signing test answers it. */
+const LEVEL_A_ANSWERS: Record<string, string> = {
+  fullName: '髙橋　𠮷男', fullNameKana: 'たかはし よしお', 'birthDate-year': '昭和60', 'birthDate-month': '1', 'birthDate-day': '1',
+  'address-postcode': '965-0872', 'address-address': '福島県会津若松市東栄町3-46', phone: '0242-39-1111', email: 'takahashi@example.jp',
+  reason: 'moved-in', civilServant: 'no', 'moveInDate-year': '2026', 'moveInDate-month': '11', 'moveInDate-day': '20', declaration: 'yes',
+  'members-count': '1', 'members-0-fullName': '髙橋　𠮷男', 'members-0-fullNameKana': 'タカハシ ヨシオ', 'members-0-birthDate-year': '1985', 'members-0-birthDate-month': '1', 'members-0-birthDate-day': '1', 'members-0-relationship': 'self',
+};
 
 describe('counter assistance (書かない窓口)', () => {
   let world: ProceduresWorld;
@@ -39,9 +50,22 @@ describe('counter assistance (書かない窓口)', () => {
     const response = await browser.request(`${world.base}${path}`, { form: { _csrf: csrf, ...form } });
     return { status: response.status, html: await response.text(), location: response.headers.get('location') };
   };
-  /** A fresh counter code from the resident's My page (each lookup uses one up). */
-  const counterCode = async () => {
-    const page = await resident.submitOn('/account/counter-code', '/account/counter-code', {});
+  /** Fills in every step the clerk is sent to, then is at the check page. */
+  const fillIn = async (id: string, answers: Record<string, string>) => {
+    for (let i = 0; i < 20; i++) {
+      const next = (await get(aizuClerk, `/staff/counter/${id}`)).location!;
+      if (next.endsWith('/check')) return;
+      const step = await get(aizuClerk, next);
+      assert.equal(step.status, 200);
+      assert.match(step.html, /窓口申請：職員が入力しています/);
+      const saved = await post(aizuClerk, next, answers, next);
+      assert.equal(saved.status, 303, `${next}: ${mainText(saved.html).slice(0, 300)}`);
+    }
+    assert.fail('the steps did not end');
+  };
+  /** A fresh counter code from a resident's My page (each lookup uses one up). */
+  const counterCode = async (who: { submitOn: typeof resident.submitOn } = resident) => {
+    const page = await who.submitOn('/account/counter-code', '/account/counter-code', {});
     return /class="counter-code"[^>]*>(\d{4}) (\d{4})</.exec(page.text)!.slice(1).join('');
   };
   const audits = (subject: string) => world.app.ctx.db.selectFrom('platform_audit_events').select(['action', 'actor', 'details']).where('subject', '=', subject).orderBy('seq').execute();
@@ -72,15 +96,7 @@ describe('counter assistance (書かない窓口)', () => {
     bulkId = /^\/staff\/counter\/([0-9a-f-]{36})$/.exec(started.location!)![1]!;
 
     // The clerk fills in what is missing, asking the resident; the prefilled answers are not asked again.
-    for (let i = 0; i < 20; i++) {
-      const next = (await get(aizuClerk, `/staff/counter/${bulkId}`)).location!;
-      if (next.endsWith('/check')) break;
-      const step = await get(aizuClerk, next);
-      assert.equal(step.status, 200);
-      assert.match(step.html, /窓口申請：職員が入力しています/);
-      const saved = await post(aizuClerk, next, ANSWERS, next);
-      assert.equal(saved.status, 303, `${next}: ${mainText(saved.html).slice(0, 300)}`);
-    }
+    await fillIn(bulkId, ANSWERS);
     const check = await get(aizuClerk, `/staff/counter/${bulkId}/check`);
     assert.equal(check.status, 200);
     assert.match(mainText(check.html), /會津.花子 登録内容から/, 'the name came from the profile, marked');
@@ -193,5 +209,54 @@ describe('counter assistance (書かない窓口)', () => {
     assert.equal(await proceduresDb(world.app.ctx.db).selectFrom('procedures_bulk_applications').select('id').where('id', '=', id).executeTakeFirst(), undefined);
     assert.deepEqual((await audits(`bulk:${id}`)).map((e) => e.action), ['procedures.counter_started', 'procedures.counter_cancelled']);
     assert.equal((await post(aizuClerk, `/staff/counter/${bulkId}/cancel`, {})).status, 409, 'a submitted one cannot be cancelled');
+  });
+
+  it('a level A procedure should be signed with the resident’s own My Number card on the counter screen', async () => {
+    const loaded = await jpkiTrustFor(world.app.ctx.config);
+    const cards: DemoCard[] = loaded.mode === 'development-test-ca' ? loaded.development.demoCards : [];
+    const signWith = async (id: string, data: Uint8Array) => {
+      const c = cards.find((x) => x.id === id)!;
+      const key = await webcrypto.subtle.importKey('pkcs8', Buffer.from(c.privateKey, 'base64'), { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
+      return { certificate: c.certificate, signature: Buffer.from(await webcrypto.subtle.sign('RSASSA-PKCS1-v1_5', key, data)).toString('base64') };
+    };
+    const json = async (b: CookieBrowser, path: string, body: unknown, csrf: string) => {
+      const response = await b.request(`${world.base}${path}`, { json: body, headers: { 'x-csrf-token': csrf } });
+      return { status: response.status, body: await response.json() as Record<string, string> };
+    };
+    // The resident confirmed their account with the card once (level A), as on /login/card.
+    const takahashi = new CookieBrowser();
+    takahashi.setCookie(world.base, 'tsn_session', (await registerResident(world.app, 'takahashi.counter@example.jp')).sessionToken);
+    const csrf = metaCsrf((await get(takahashi, '/login/card')).html);
+    const challenge = (await json(takahashi, '/login/card/challenge', {}, csrf)).body;
+    assert.equal((await json(takahashi, '/login/card', { challengeId: challenge.challengeId, ...(await signWith('takahashi', Buffer.from(challenge.challenge!, 'base64url'))) }, csrf)).status, 200);
+    const codePage = await takahashi.request(`${world.base}/account/counter-code`, { form: { _csrf: hiddenField((await get(takahashi, '/account/counter-code')).html, '_csrf') } });
+    const code = /class="counter-code"[^>]*>(\d{4}) (\d{4})</.exec(await codePage.text())!.slice(1).join('');
+
+    const started = await post(aizuClerk, '/staff/counter', { office: AIZU, code, procedure: `${AIZU}/kokuho-kanyu` });
+    assert.equal(started.status, 303, mainText(started.html).slice(0, 300));
+    const id = started.location!.split('/').pop()!;
+    await fillIn(id, LEVEL_A_ANSWERS);
+    const screen = await get(aizuClerk, `/staff/counter/${id}/screen`);
+    assert.equal(screen.status, 200);
+    assert.match(mainText(screen.html), /マイナンバーカードでの署名 Signing with the My Number card/);
+    assert.doesNotMatch(screen.html, /name="declare"/, 'no confirmation before the card has signed');
+    const data = Buffer.from(/data-sign-data="([A-Za-z0-9_-]+)"/.exec(screen.html)![1]!, 'base64url');
+    assert.equal(/data-action="([^"]+)"/.exec(screen.html)![1], `/staff/counter/${id}/sign`);
+
+    const other = await json(aizuClerk, `/staff/counter/${id}/sign`, await signWith('yamazaki', data), metaCsrf(screen.html));
+    assert.equal(other.status, 403, 'another person’s card');
+    assert.match(other.body.message!, /申請者ご本人のカードではありません/);
+    const signed = await json(aizuClerk, `/staff/counter/${id}/sign`, await signWith('takahashi', data), metaCsrf(screen.html));
+    assert.equal(signed.status, 200, JSON.stringify(signed.body));
+    assert.equal(signed.body.redirect, `/staff/counter/${id}/screen`);
+
+    const ready = await get(aizuClerk, `/staff/counter/${id}/screen`);
+    assert.match(mainText(ready.html), /署名済みです。/);
+    const confirmed = await post(aizuClerk, `/staff/counter/${id}/confirm`, { digest: hiddenField(ready.html, 'digest'), declare: 'yes' }, `/staff/counter/${id}/screen`);
+    assert.equal(confirmed.status, 303, mainText(confirmed.html).slice(0, 300));
+    const application = await proceduresDb(world.app.ctx.db).selectFrom('procedures_applications').select(['lg_code', 'id', 'status', 'channel']).where('bulk_id', '=', id).executeTakeFirstOrThrow();
+    assert.deepEqual([application.status, application.channel], ['submitted', 'counter']);
+    assert.equal((await signatureOf(world.app.ctx, application.lg_code, application.id))?.verified, true, 'the back office verifies the resident’s signature');
+    assert.deepEqual((await audits(`bulk:${id}`)).map((e) => e.action), ['procedures.counter_started', 'procedures.counter_signed', 'procedures.counter_confirmed']);
   });
 });
