@@ -17,7 +17,7 @@ import type { ProceduresContext } from '../procedures-context.ts';
 import { ApplicationStore, type StoredBulk } from './application-store.ts';
 import { formValuesOf, loadFlow, type Flow } from './application-flow.ts';
 import { canonicalJson } from './application-signatures.ts';
-import { listAttachments } from './attachments.ts';
+import { listAttachments, openAttachment } from './attachments.ts';
 import { profilePrefill } from './profile-prefill.ts';
 
 export const PERMISSION = 'procedures.assist_at_counter';
@@ -108,14 +108,15 @@ export async function openCounterDrafts(ctx: ProceduresContext, offices: string[
 
 /**
  * The SHA-256 of everything the counter screen shows: each application's normalised answers and
- * attached files' names. The screen carries it, and the confirmation must name the same digest, so
+ * attached files (name and content). The screen carries it, and the confirmation must name the same digest, so
  * what the resident confirmed is exactly what is submitted (a change in between: check again).
  */
 export async function contentDigestOf(ctx: ProceduresContext, flow: Flow, today: string): Promise<string> {
   const forms = [];
   for (const form of flow.forms) {
     const answers = validateAnswers(form.definition, formValuesOf(flow, form), { today }).values;
-    const files = Object.fromEntries([...(await listAttachments(ctx.db, form.application)).entries()].map(([k, v]) => [k, v.filename]));
+    const files: Record<string, string> = {};
+    for (const [key, meta] of await listAttachments(ctx.db, form.application)) files[key] = `${meta.filename}:${createHash('sha256').update((await openAttachment(ctx.db, ctx.app.sealer, form.application, key)) ?? Buffer.alloc(0)).digest('hex')}`;
     forms.push({ lgCode: form.application.lgCode, application: form.application.id, procedure: form.application.procedureCode, answers, files });
   }
   return createHash('sha256').update(canonicalJson({ bulk: flow.bulk.id, forms }), 'utf8').digest('hex');

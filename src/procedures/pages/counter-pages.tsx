@@ -6,6 +6,7 @@
 //   POST /staff/counter/{id}/cancel                         a draft left at the counter is deleted
 // The counter screen the resident reads and confirms is counter-screen-pages.tsx. Anything not of
 // the clerk's offices is answered 404, as if it did not exist.
+import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireStaff, residentByCounterCode } from '../../identity/exports.ts';
 import { AppError, PlatformErrors } from '../../platform/errors.ts';
@@ -25,7 +26,9 @@ import { ApplicationStore } from '../applications/application-store.ts';
 import { checkStep, loadFlow, stepsOf, type Flow, type Step } from '../applications/application-flow.ts';
 import { replacePage, valuesOfPage } from '../applications/bulk-application.ts';
 import { cancelCounterApplication, findCounterApplication, openCounterDrafts, PERMISSION, startCounterApplication, type CounterApplication } from '../applications/counter-applications.ts';
+import { checkUpload, listAttachments, saveAttachment, type Upload } from '../applications/attachments.ts';
 import { findProcedure, type Procedure } from '../catalog/catalog-store.ts';
+import { LIMITS } from '../forms/form-definition.ts';
 import { validateAnswers } from '../forms/answer-engine.ts';
 import type { ProceduresContext } from '../procedures-context.ts';
 import { addStaffHomeSection } from '../../platform/tenancy/home-sections.ts';
@@ -167,7 +170,10 @@ export async function counterPages(app: FastifyInstance, ctx: ProceduresContext)
   const sectionTitle = (request: FastifyRequest, flow: Flow, section: string) =>
     section === 'shared' ? request.t('procedures.apply.sharedDetailsUsedInEvery') : flow.forms.find((f) => f.application.id === section)!.procedure.title[request.locale];
 
-  const sendStep = (request: FastifyRequest, reply: FastifyReply, flow: Flow, steps: Step[], step: Step, errors: FieldErrors) => {
+  const sendStep = async (request: FastifyRequest, reply: FastifyReply, flow: Flow, steps: Step[], step: Step, errors: FieldErrors) => {
+    const fileFields = step.page.fields.filter((f) => f.type === 'file');
+    const application = flow.bulk.applications.find((a) => a.id === step.section);
+    const attached = fileFields.length && application ? await listAttachments(ctx.db, application) : new Map<string, { filename: string }>();
     const answers = validateAnswers(step.definition, step.values, { today: todayInJapanIso(), pages: [] }).values;
     const state: FormPageState = { definition: step.definition, page: step.page, values: step.values, answers, errors, locale: request.locale, t: request.t };
     const view = formView({ values: step.values, errors }, request.locale);
@@ -177,7 +183,10 @@ export async function counterPages(app: FastifyInstance, ctx: ProceduresContext)
       <>
         <p class="caption">{request.t('procedures.assist.caption')}・{sectionTitle(request, flow, step.section)}（{index + 1} / {steps.length}）</p>
         {prefilled && <InsetText><Tag tone="info">{request.t('procedures.assist.prefilled')}</Tag> {request.t('procedures.assist.prefilledNote')}</InsetText>}
-        <form method="post" action={stepHref(flow.bulk.id, step)} novalidate>
+        {fileFields.filter((f) => attached.has(f.key)).map((f) => (
+          <InsetText>{request.t('procedures.apply.attachedFor', { label: f.label[request.locale] })}<strong>{attached.get(f.key)!.filename}</strong>{request.t('procedures.apply.chooseAFileOnlyTo')}</InsetText>
+        ))}
+        <form method="post" action={stepHref(flow.bulk.id, step)} novalidate {...(fileFields.length ? { enctype: 'multipart/form-data' } : {})}>
           <input type="hidden" name="_csrf" value={pageCsrfToken(reply)} />
           <FormPageFields state={state} />
           <Button>{request.t('procedures.apply.saveAndContinue')}</Button>
@@ -196,9 +205,20 @@ export async function counterPages(app: FastifyInstance, ctx: ProceduresContext)
     return sendStep(request, reply, flow, steps, findStep(steps, request.params), {});
   });
 
-  // Saves what was typed, right or wrong (as the resident's pages do); files are not taken at the
-  // counter: the resident shows the paper and the clerk notes it, or attaches later online.
-  app.post<{ Params: StepParams }>('/staff/counter/:id/steps/:section/:page', { preHandler: app.csrfProtection }, async (request, reply) => {
+  // Saves what was typed, right or wrong (as the resident's pages do). A paper the resident brings
+  // for a file field is scanned and attached: multipart parsed only here, files in memory up to the
+  // largest size a form may allow (what is over it is cut and refused by checkUpload).
+  await app.register(async (scoped) => {
+  await scoped.register(multipart, {
+    attachFieldsToBody: 'keyValues',
+    throwFileSizeLimit: false,
+    limits: { fileSize: LIMITS.fileBytes, files: 10, fields: 1000, fieldSize: 100_000, parts: 1010 },
+    onFile: async (part) => {
+      const data = await part.toBuffer();
+      (part as unknown as { value: Upload }).value = { filename: part.filename, data, truncated: part.file.truncated };
+    },
+  });
+  scoped.post<{ Params: StepParams }>('/staff/counter/:id/steps/:section/:page', { preHandler: app.csrfProtection }, async (request, reply) => {
     const counter = await counterOf(ctx, request, reply);
     if (!counter) return reply;
     const { bulk } = counter;
@@ -206,9 +226,11 @@ export async function counterPages(app: FastifyInstance, ctx: ProceduresContext)
     const today = todayInJapanIso();
     let flow = await loadFlow(ctx.db, bulk);
     const step = findStep(stepsOf(flow, today), request.params);
-    const posted = formValues(request.body);
-    for (const field of step.page.fields.filter((f) => f.type === 'file')) delete posted[field.key];
     const body = (request.body ?? {}) as Record<string, unknown>;
+    const posted = formValues(body);
+    // A file field's answer is only ever the name of a stored attachment, never posted text.
+    const uploadErrors: FieldErrors = {};
+    for (const field of step.page.fields.filter((f) => f.type === 'file')) delete posted[field.key];
     const group = step.page.fields.find((f) => f.type === 'group' && (body._add === f.key || body._remove === f.key));
     if (group) posted[`${group.key}-count`] = String(Math.max(1, (Number.parseInt(String(posted[`${group.key}-count`] ?? '1'), 10) || 1) + (body._add === group.key ? 1 : -1)));
     if (step.section === 'shared') {
@@ -219,17 +241,32 @@ export async function counterPages(app: FastifyInstance, ctx: ProceduresContext)
       await store.saveShared(ctx.db, bulk.id, bulk.shared);
     } else {
       const application = bulk.applications.find((a) => a.id === step.section)!;
-      application.own = { values: replacePage(step.page, application.own.values, posted) };
+      const kept = replacePage(step.page, application.own.values, posted);
+      for (const field of step.page.fields.filter((f) => f.type === 'file')) {
+        const upload = body[field.key] as Upload | undefined;
+        if (upload && typeof upload === 'object' && Buffer.isBuffer(upload.data) && (upload.filename || upload.data.length)) {
+          const checked = checkUpload(field, upload);
+          if ('error' in checked) uploadErrors[field.key] = checked.error;
+          else {
+            await saveAttachment(ctx.db, ctx.app.sealer, application, field.key, { filename: checked.filename, contentType: checked.contentType, data: upload.data });
+            kept[field.key] = checked.filename;
+            continue;
+          }
+        }
+        if (application.own.values[field.key] !== undefined) kept[field.key] = application.own.values[field.key];
+      }
+      application.own = { values: kept };
       await store.saveOwn(ctx.db, application, application.own);
     }
     flow = await loadFlow(ctx.db, bulk);
     const steps = stepsOf(flow, today);
     const saved = findStep(steps, request.params);
     if (group) return sendStep(request, reply, flow, steps, saved, {});
-    const errors = checkStep(saved, today).errors;
+    const errors = { ...checkStep(saved, today).errors, ...uploadErrors };
     if (Object.keys(errors).length) return sendStep(request, reply, flow, steps, saved, errors);
     const next = steps[steps.indexOf(saved) + 1];
     return reply.redirect(next ? stepHref(bulk.id, next) : `${counterHref(bulk.id)}/check`, 303);
+  });
   });
 
   app.get<{ Params: { id: string } }>('/staff/counter/:id/check', async (request, reply) => {

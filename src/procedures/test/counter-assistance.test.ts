@@ -51,17 +51,26 @@ describe('counter assistance (書かない窓口)', () => {
     return { status: response.status, html: await response.text(), location: response.headers.get('location') };
   };
   /** Fills in every step the clerk is sent to, then is at the check page. */
-  const fillIn = async (id: string, answers: Record<string, string>) => {
+  const fillIn = async (id: string, answers: Record<string, string>, files: Record<string, Blob> = {}) => {
     for (let i = 0; i < 20; i++) {
       const next = (await get(aizuClerk, `/staff/counter/${id}`)).location!;
       if (next.endsWith('/check')) return;
       const step = await get(aizuClerk, next);
       assert.equal(step.status, 200);
       assert.match(step.html, /窓口申請：職員が入力しています/);
-      const saved = await post(aizuClerk, next, answers, next);
+      const saved = step.html.includes('enctype="multipart/form-data"') ? await upload(next, step.html, answers, files) : await post(aizuClerk, next, answers, next);
       assert.equal(saved.status, 303, `${next}: ${mainText(saved.html).slice(0, 300)}`);
     }
     assert.fail('the steps did not end');
+  };
+  /** Posts a step with a file field as the browser does (multipart), with the scanned paper. */
+  const upload = async (path: string, page: string, answers: Record<string, string>, files: Record<string, Blob>) => {
+    const form = new FormData();
+    form.set('_csrf', hiddenField(page, '_csrf'));
+    for (const [k, v] of Object.entries(answers)) form.set(k, v);
+    for (const [k, v] of Object.entries(files)) form.set(k, v, 'scan.pdf');
+    const response = await aizuClerk.request(`${world.base}${path}`, { multipart: form });
+    return { status: response.status, html: await response.text(), location: response.headers.get('location') };
   };
   /** A fresh counter code from a resident's My page (each lookup uses one up). */
   const counterCode = async (who: { submitOn: typeof resident.submitOn } = resident) => {
@@ -258,5 +267,25 @@ describe('counter assistance (書かない窓口)', () => {
     assert.deepEqual([application.status, application.channel], ['submitted', 'counter']);
     assert.equal((await signatureOf(world.app.ctx, application.lg_code, application.id))?.verified, true, 'the back office verifies the resident’s signature');
     assert.deepEqual((await audits(`bulk:${id}`)).map((e) => e.action), ['procedures.counter_started', 'procedures.counter_signed', 'procedures.counter_confirmed']);
+  });
+
+  it('a paper the resident brings should be scanned and attached at the counter', async () => {
+    const started = await post(aizuClerk, '/staff/counter', { office: AIZU, code: await counterCode(), procedure: `${AIZU}/kodomo-iryouhi` });
+    const id = started.location!.split('/').pop()!;
+    const application = await proceduresDb(world.app.ctx.db).selectFrom('procedures_applications').select(['id', 'lg_code']).where('bulk_id', '=', id).executeTakeFirstOrThrow();
+    const cardStep = `/staff/counter/${id}/steps/${application.id}/insurance-card`;
+    const page = await get(aizuClerk, cardStep);
+    const wrong = await upload(cardStep, page.html, {}, { insuranceCard: new Blob(['not really a pdf']) });
+    assert.equal(wrong.status, 422);
+    assert.match(wrong.html, /href="#insuranceCard"/);
+    const answers = { ...ANSWERS, 'children-count': '1', 'children-0-fullName': '會津　太郎', 'children-0-fullNameKana': 'アイヅ タロウ', 'children-0-birthDate-year': '2020', 'children-0-birthDate-month': '5', 'children-0-birthDate-day': '5', 'children-0-relationship': 'child', insurance: 'kokuho' };
+    await fillIn(id, answers, { insuranceCard: new Blob(['%PDF-1.4\n資格確認書\n%%EOF']) });
+    const screen = await get(aizuClerk, `/staff/counter/${id}/screen`);
+    assert.equal(screen.status, 200);
+    assert.match(mainText(screen.html), /scan\.pdf/, 'the attached paper is on the screen');
+    const confirmed = await post(aizuClerk, `/staff/counter/${id}/confirm`, { digest: hiddenField(screen.html, 'digest'), declare: 'yes' }, `/staff/counter/${id}/screen`);
+    assert.equal(confirmed.status, 303, mainText(confirmed.html).slice(0, 300));
+    const file = await proceduresDb(world.app.ctx.db).selectFrom('procedures_application_files').select(['filename', 'content_type']).where('application_id', '=', application.id).executeTakeFirstOrThrow();
+    assert.deepEqual([file.filename, file.content_type], ['scan.pdf', 'application/pdf']);
   });
 });
