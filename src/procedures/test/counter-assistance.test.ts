@@ -34,6 +34,8 @@ describe('counter assistance (書かない窓口)', () => {
   let world: ProceduresWorld;
   let aizuClerk: CookieBrowser;
   let koriyamaClerk: CookieBrowser;
+  /** A reviewer of 会津若松市's 健康課, which receives 出生連絡票 (no counter permission). */
+  let reviewer: CookieBrowser;
   let resident: Awaited<ReturnType<typeof signedInResident>>;
 
   const signIn = async (email: string, role: string, lgCode: string) => {
@@ -83,6 +85,9 @@ describe('counter assistance (書かない窓口)', () => {
     world = await startWorld([5800, 5819]);
     aizuClerk = await signIn('madoguchi@city.aizuwakamatsu.example.jp', 'counter_clerk', AIZU);
     koriyamaClerk = await signIn('madoguchi@city.koriyama.example.jp', 'counter_clerk', KORIYAMA);
+    reviewer = await signIn('shinsa@city.aizuwakamatsu.example.jp', 'reviewer', AIZU);
+    const joined = await world.api('POST', `/api/v1/procedure-departments/${AIZU}/kenko/members`, { email: 'shinsa@city.aizuwakamatsu.example.jp' }, await staffToken(world, 'municipal_admin', AIZU));
+    assert.equal(joined.status, 201, JSON.stringify(joined.body));
     resident = await signedInResident(world.app, world.base, 'hanako.counter@example.jp');
     await new ProfileStore(world.app.ctx.sealer).save(identityDb(world.app.ctx.db), resident.accountId, {
       personal: { familyName: '會津', givenName: '花子', familyNameKana: 'アイヅ', givenNameKana: 'ハナコ', birthDate: '1990-04-01', postalCode: '965-0872', addressLine: '東栄町3-46', phone: '0242391111', household: [] },
@@ -126,7 +131,6 @@ describe('counter assistance (書かない窓口)', () => {
     assert.equal((await post(koriyamaClerk, `/staff/counter/${bulkId}/confirm`, { declare: 'yes', digest: 'x' })).status, 404);
     assert.equal((await post(koriyamaClerk, '/staff/counter', { office: AIZU, code: '12345678', procedure: PROCEDURE })).status, 403, 'not at another office');
     assert.doesNotMatch((await get(koriyamaClerk, '/staff/counter')).html, new RegExp(bulkId), 'not in its list of open drafts');
-    const reviewer = await signIn('shinsa@city.aizuwakamatsu.example.jp', 'reviewer', AIZU);
     assert.equal((await get(reviewer, '/staff/counter')).status, 403);
     assert.equal((await get(reviewer, `/staff/counter/${bulkId}/screen`)).status, 404);
     assert.equal((await resident.get('/staff/counter')).status, 403);
@@ -188,7 +192,8 @@ describe('counter assistance (書かない窓口)', () => {
     const db = proceduresDb(world.app.ctx.db);
     const application = await db.selectFrom('procedures_applications').selectAll().where('bulk_id', '=', bulkId).executeTakeFirstOrThrow();
     assert.deepEqual([application.status, application.channel, application.applicant_account_id], ['submitted', 'counter', resident.accountId]);
-    assert.ok(await db.selectFrom('procedures_application_work').select('department_code').where('application_id', '=', application.id).executeTakeFirst(), 'in the department’s queue');
+    assert.match(mainText((await get(reviewer, '/staff/applications')).html), new RegExp(receipt), 'in the department’s queue');
+    assert.match(mainText((await get(reviewer, `/staff/applications/${AIZU}/${application.id}`)).html), /申請の方法 窓口で申請（書かない窓口）/);
     const month = new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 7);
     const figures = await world.api('GET', `/api/v1/monitoring/${AIZU}?from=${month}&to=${month}&procedure=shussei-renraku`, undefined, await staffToken(world, 'auditor', AIZU));
     assert.deepEqual([figures.body.procedures[0].months[0].counter, figures.body.procedures[0].months[0].online], [1, 0]);
