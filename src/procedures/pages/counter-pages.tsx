@@ -126,7 +126,8 @@ export async function counterPages(app: FastifyInstance, ctx: ProceduresContext)
     return startPage(request, reply, {}, {});
   });
 
-  app.post('/staff/counter', { preHandler: app.csrfProtection }, async (request, reply) => {
+  // The code lookup is limited like the identity check's, so codes cannot be tried in bulk.
+  app.post('/staff/counter', { preHandler: app.csrfProtection, config: { rateLimit: { max: ctx.app.config.loginRateLimitPerMinute, timeWindow: 60_000 } } }, async (request, reply) => {
     if (!requireStaff(request, reply)) return reply;
     const values = formValues(request.body);
     const office = typeof values.office === 'string' ? values.office : '';
