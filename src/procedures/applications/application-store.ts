@@ -175,6 +175,11 @@ export class ApplicationStore {
     return row && { ...this.application(row), applicantAccountId: row.applicant_account_id };
   }
 
+  /** Opens a bulk application's shared answers read in a query of its own (the counter's list of drafts). */
+  openShared(id: string, sealed: string): SharedState {
+    return this.sealer.openJson<SharedState>(sealed, sharedContext(id));
+  }
+
   /** Opens an application's answers read in a query of its own (the back office's lists). */
   openOwn(lgCode: string, id: string, sealed: string): OwnState {
     return this.sealer.openJson<OwnState>(sealed, ownContext(lgCode, id));

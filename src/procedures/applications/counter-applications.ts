@@ -83,23 +83,30 @@ export async function findCounterApplication(ctx: ProceduresContext, clerk: Acto
   return bulk && { officeLgCode: row.lg_code, startedBy: row.started_by, startedByName: row.started_by_name, startedAt: row.started_at, confirmedAt: row.confirmed_at, bulk };
 }
 
-/** The drafts started at these offices and not yet confirmed or cancelled, oldest first (left at the counter). */
-export async function openCounterDrafts(ctx: ProceduresContext, offices: string[]): Promise<Array<{ bulkId: string; officeLgCode: string; startedByName: string; startedAt: Date; procedures: Array<{ lgCode: string; code: string }> }>> {
+interface OpenDraft { bulkId: string; officeLgCode: string; residentName: string; startedByName: string; startedAt: Date; procedures: Array<{ lgCode: string; code: string }> }
+
+/**
+ * The drafts started at these offices and not yet submitted or cancelled, oldest first, with the
+ * name as entered (so the clerk knows whose is whose when several wait).
+ */
+export async function openCounterDrafts(ctx: ProceduresContext, offices: string[]): Promise<OpenDraft[]> {
   if (offices.length === 0) return [];
   const rows = await ctx.db
     .selectFrom('procedures_counter_applications as c')
     .innerJoin('procedures_bulk_applications as b', 'b.id', 'c.bulk_id')
     .innerJoin('procedures_applications as a', 'a.bulk_id', 'b.id')
-    .select(['c.bulk_id', 'c.lg_code', 'c.started_by_name', 'c.started_at', 'a.lg_code as app_lg_code', 'a.procedure_code'])
+    .select(['c.bulk_id', 'c.lg_code', 'c.started_by_name', 'c.started_at', 'b.shared_sealed', 'a.lg_code as app_lg_code', 'a.procedure_code'])
     .where('c.lg_code', 'in', offices)
     .where('b.status', '=', 'draft')
     .orderBy('c.started_at')
     .orderBy('a.position')
     .limit(500)
     .execute();
-  const byId = new Map<string, { bulkId: string; officeLgCode: string; startedByName: string; startedAt: Date; procedures: Array<{ lgCode: string; code: string }> }>();
+  const store = new ApplicationStore(ctx.app.sealer);
+  const byId = new Map<string, OpenDraft>();
   for (const r of rows) {
-    const found = byId.get(r.bulk_id) ?? { bulkId: r.bulk_id, officeLgCode: r.lg_code, startedByName: r.started_by_name, startedAt: r.started_at, procedures: [] };
+    const name = () => store.openShared(r.bulk_id, r.shared_sealed).values.fullName;
+    const found = byId.get(r.bulk_id) ?? { bulkId: r.bulk_id, officeLgCode: r.lg_code, residentName: String(name() ?? ''), startedByName: r.started_by_name, startedAt: r.started_at, procedures: [] };
     found.procedures.push({ lgCode: r.app_lg_code, code: r.procedure_code });
     byId.set(r.bulk_id, found);
   }

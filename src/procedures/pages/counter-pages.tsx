@@ -107,7 +107,7 @@ export async function counterPages(app: FastifyInstance, ctx: ProceduresContext)
             <ul class="list">
               {drafts.map((d) => (
                 <li>
-                  <a href={counterHref(d.bulkId)}>{d.procedures.map((p) => titles.get(`${p.lgCode}/${p.code}`)).join('、')}</a>（{t('procedures.assist.startedBy', { name: d.startedByName, time: formatDateTime(d.startedAt, locale) })}）
+                  {d.residentName && <>{d.residentName}：</>}<a href={counterHref(d.bulkId)}>{d.procedures.map((p) => titles.get(`${p.lgCode}/${p.code}`)).join('、')}</a>（{t('procedures.assist.startedBy', { name: d.startedByName, time: formatDateTime(d.startedAt, locale) })}）
                   <form method="post" action={`${counterHref(d.bulkId)}/cancel`} class="inline-form">
                     <input type="hidden" name="_csrf" value={csrf} />
                     <Button variant="secondary">{t('procedures.assist.cancel')}</Button>

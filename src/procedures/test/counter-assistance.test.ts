@@ -215,6 +215,7 @@ describe('counter assistance (書かない窓口)', () => {
     const id = started.location!.split('/').pop()!;
     const list = await get(aizuClerk, '/staff/counter');
     assert.match(list.html, new RegExp(`action="/staff/counter/${id}/cancel"`), 'listed as in progress');
+    assert.match(mainText(list.html), /會津.花子： 出生連絡票の提出（新生児訪問）/, 'with the name as entered');
     assert.doesNotMatch(list.html, new RegExp(`/staff/counter/${bulkId}"`), 'a submitted one is not');
     const cancelled = await post(aizuClerk, `/staff/counter/${id}/cancel`, {});
     assert.equal(cancelled.status, 200);
