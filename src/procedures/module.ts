@@ -6,7 +6,9 @@
 // municipality and life event turn a few answers into the procedures that apply, each with why.
 // Forms, the bulk application (applications/) and the back office workflow (workflow/) live here too.
 // docs/procedures.md describes the pages, the model and the API.
+import { provideProcedureCatalogue } from '../identity/exports.ts';
 import { defineModule, type AppContext } from '../platform/module.ts';
+import { mandatableProcedures } from './catalog/mandatable-procedures.ts';
 import { catalogApi } from './api/catalog-api.ts';
 import { exportApi } from './api/export-api.ts';
 import { formsApi } from './api/forms-api.ts';
@@ -67,6 +69,7 @@ export const proceduresModule = defineModule({
   routes: async (fastify, app) => {
     const ctx = contextOf(app);
     const payments = new FeePayments(app);
+    provideProcedureCatalogue(app, mandatableProcedures(ctx));
     addApplicationsSection(ctx);
     addStaffQueueSection(ctx);
     await catalogApi(fastify, ctx);

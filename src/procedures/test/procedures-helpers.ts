@@ -79,5 +79,5 @@ export async function signedInResident(app: TestApp, base: string, email: string
   const post = (path: string, csrf: string, form: Form) => htmlPage(base, path, cookie, { _csrf: csrf, ...form });
   /** GET a page and post its form back with `form` (the page's CSRF token). */
   const submitOn = async (path: string, action: string, form: Form) => post(action, hiddenField((await get(path)).text, '_csrf'), form);
-  return { accountId, get, post, submitOn };
+  return { accountId, sessionToken, get, post, submitOn };
 }
