@@ -36,6 +36,7 @@ import { formPreviewPages } from './pages/form-preview-pages.tsx';
 import { paymentPages } from './pages/payment-pages.tsx';
 import { genericFormPages } from './pages/generic-form-pages.tsx';
 import { FeePayments } from './payments/fee-payments.ts';
+import { reconciliationJob, RECONCILE_TOPIC, scheduleReconciliation } from './payments/payment-reconciliation.ts';
 import { lifeEventPages } from './pages/life-event-pages.tsx';
 import { navigationBuilderPages } from './pages/navigation-builder-pages.tsx';
 import { createProceduresContext, type ProceduresContext } from './procedures-context.ts';
@@ -70,6 +71,9 @@ export const proceduresModule = defineModule({
     const ctx = contextOf(app);
     const payments = new FeePayments(app);
     provideProcedureCatalogue(app, mandatableProcedures(ctx));
+    // Pending payments are reconciled periodically; the process that runs the worker keeps the chain going.
+    app.queue.handle(RECONCILE_TOPIC, reconciliationJob(app, payments));
+    if (app.config.runWorker && payments.provider) await scheduleReconciliation(app);
     addApplicationsSection(ctx);
     addStaffQueueSection(ctx);
     await catalogApi(fastify, ctx);
