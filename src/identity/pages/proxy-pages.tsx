@@ -60,7 +60,7 @@ export function MandateFields(props: { view: ReturnType<typeof formView>; t: Fas
   const listed = (
     <>
       {choices.length === 0 ? (
-        <p id="procedures">{t('identity.proxy.noChoices', { tenant: props.where })}</p>
+        <p id="procedures">{props.where ? t('identity.proxy.noChoices', { tenant: props.where }) : t('identity.proxy.chooseMunicipalityFirst')}</p>
       ) : (
         <Checkboxes legend={t('identity.proxy.procedures')} hint={t('identity.proxy.proceduresHint', { tenant: props.where })} small items={choices.map((c) => ({ value: refKey(c), text: c.title[locale] }))} {...view.choices('procedures')} />
       )}

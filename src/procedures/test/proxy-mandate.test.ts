@@ -38,6 +38,8 @@ describe('proxy applications within the mandate (委任の範囲)', () => {
     const mother = await signedInResident(app, base, 'mandate-mother@example.jp');
     const son = await signedInResident(app, base, 'mandate-son@example.jp');
 
+    // No residence in her profile: she chooses the municipality first.
+    assert.match(mainText((await mother.get('/account/proxies/new')).text), /上で市町村を選んで/);
     const form = await mother.get('/account/proxies/new?lgCode=072028');
     assert.match(form.text, /value="072028\/kodomo-iryouhi"/, 'the catalogue procedures of 会津若松市 are offered');
     assert.match(form.text, /value="070009\/jidoushazei-jusho"/, 'and the prefecture’s');
