@@ -166,7 +166,9 @@ export class FeePayments {
         await appendAudit(trx, { ...meta, action: 'procedures.payment_cancelled', lgCode: payment.lgCode, subject: `application:${payment.lgCode}/${payment.applicationId}`, details: { paymentId: payment.id, amountYen: payment.amountYen, provider: payment.provider, providerPaymentId: null, source: 'reconciliation', failureCode: 'expired' } });
         return true;
       });
-      return expired ? 'expired' : 'unchanged';
+      if (!expired) return 'unchanged';
+      await this.notifyChange(await this.reload(payment));
+      return 'expired';
     }
     let verified = await this.provider.status(payment.providerPaymentId);
     let outcome: 'settled' | 'expired' = 'settled';
@@ -240,11 +242,12 @@ export class FeePayments {
     return { kind: 'refunded', payment: now };
   }
 
-  /** Tells the resident that their fee was paid or refunded (the other outcomes they saw themselves). */
+  /** Tells the resident that their fee was paid, refunded or left unpaid too long (the other outcomes they saw themselves). */
   private async notifyChange(payment: StoredPayment): Promise<void> {
     const link = `/account/payments/${payment.lgCode}/${payment.id}`;
     const amount = payment.amountYen.toLocaleString('ja-JP');
     if (payment.status === 'paid') await notify(this.app, payment.applicantAccountId, { lgCode: payment.lgCode, title: { ja: '手数料のお支払いを確認しました', en: 'Your fee payment was received' }, body: { ja: `${amount}円。領収書は申請の一覧から表示できます。`, en: `${amount} yen. Your receipt is in your applications.` }, link });
+    if (payment.status === 'cancelled' && payment.failureCode === 'expired') await notify(this.app, payment.applicantAccountId, { lgCode: payment.lgCode, title: { ja: '手数料のお支払いの期限が切れました', en: 'Your fee payment expired' }, body: { ja: `${amount}円のお支払いが完了しないまま時間がたったため、取り消しました。お金は引き落とされていません。申請の一覧の「もう一度支払う」から支払えます。`, en: `The ${amount} yen payment was not completed in time, so it was cancelled. Nothing was charged. Pay again from your applications.` }, link });
     if (payment.status === 'refunded') await notify(this.app, payment.applicantAccountId, { lgCode: payment.lgCode, title: { ja: '手数料を返金しました', en: 'Your fee was refunded' }, body: { ja: `${amount}円を返金しました。`, en: `${amount} yen was refunded.` }, link });
   }
 }

@@ -91,6 +91,9 @@ describe('reconciling pending fee payments (未確定の支払いの確認)', ()
     assert.deepEqual([(await paymentOf(unstarted.payment.id)).status, (await paymentOf(unstarted.payment.id)).failure_code], ['cancelled', 'expired']);
     assert.equal((await audited('procedures.payment_cancelled', unstarted.payment.id)).length, 1);
     assert.equal((await paymentOf(recent.payment.id)).status, 'pending', 'a recent checkout is left alone');
+    const notices = mainText((await hanako.get('/account/notifications')).text);
+    assert.match(notices, /手数料のお支払いを確認しました/);
+    assert.match(notices, /手数料のお支払いの期限が切れました/);
     assert.equal((await paymentOf(unknown.payment.id)).status, 'pending');
 
     const jobs = await app.ctx.db.selectFrom('platform_jobs').select(['status', 'run_at', 'last_error']).where('topic', '=', RECONCILE_TOPIC).orderBy('id').execute();
