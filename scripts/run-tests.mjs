@@ -3,6 +3,7 @@
 //   node scripts/run-tests.mjs            unit and integration tests (src/**/test, test/*)
 //   node scripts/run-tests.mjs --browser  browser journeys (test/browser) in Debian's Chromium
 //   extra arguments are file filters:     npm test -- audit
+//   --isolate                             every test file in a process of its own
 // With DATABASE_URL set, the same tests run against PostgreSQL instead of PGlite.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -53,13 +54,43 @@ if (!process.env.DATABASE_URL && files.length > 1) {
   env.TSUNAGU_TEST_PGLITE_TEMPLATES = templates;
 }
 
-const concurrency = browser ? 1 : Math.max(1, Math.min(4, os.availableParallelism()));
+// Starting a test process costs seconds (loading the app through tsx), so test files that need
+// nothing of a process of their own share one: a generated entry file imports a group of them,
+// and their suites run one after another in it. Files that start processes or servers, or
+// declare hooks outside a suite (which would apply to the whole group), keep their own process,
+// and they run beside the groups while they wait on their children.
+const ALONE = /child_process|helpers\/cli|server-process|smtp-sink-process|startDemoProcesses|^(?:before|after|beforeEach|afterEach)\(/m;
+const GROUPS = 6;
+let entries = files;
+let groupDir;
+if (!browser && !args.includes('--isolate') && files.length > GROUPS * 2) {
+  const alone = files.filter((f) => ALONE.test(fs.readFileSync(f, 'utf8')));
+  const shared = files.filter((f) => !alone.includes(f));
+  groupDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsunagu-test-groups-'));
+  const groups = Array.from({ length: GROUPS }, () => []);
+  shared.forEach((f, i) => groups[i % GROUPS].push(f));
+  entries = [
+    ...alone,
+    ...groups.map((group, i) => {
+      const entry = path.join(groupDir, `group-${i + 1}-of-${GROUPS}.test.mjs`);
+      fs.writeFileSync(entry, group.map((f) => `import ${JSON.stringify(path.resolve(f))};\n`).join(''));
+      return entry;
+    }),
+  ];
+  console.log(`${alone.length} file(s) in processes of their own, ${shared.length} in ${GROUPS} shared processes.`);
+}
+
+// Two journeys at a time: each waits on its server and its browser for much of its run, and
+// every journey keeps to ports of its own.
+const concurrency = browser ? 2 : Math.max(1, Math.min(4, os.availableParallelism()));
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...entries],
   { stdio: 'inherit', env },
 );
-const cleanUp = () => templates && fs.rmSync(templates, { recursive: true, force: true });
+const cleanUp = () => {
+  for (const dir of [templates, groupDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+};
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => {
   cleanUp();

@@ -172,17 +172,26 @@ async function readInput(file: string): Promise<string> {
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** Where a command reads its configuration and writes its output: the process, or a test's capture. */
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const processIo: CliIo = { env: process.env, out: (text) => console.log(text), err: (text) => console.error(text) };
+
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    const config = loadConfig();
+    const config = loadConfig(io.env);
     switch (command) {
       case 'serve':
         return await serve(config);
       case 'migrate':
         return await withDatabase(config, async ({ db }) => {
           const applied = await migrateToLatest(db, allMigrations());
-          console.log(applied.length ? `Applied ${applied.length} migration(s):\n  ${applied.join('\n  ')}` : 'The database is up to date.');
+          io.out(applied.length ? `Applied ${applied.length} migration(s):\n  ${applied.join('\n  ')}` : 'The database is up to date.');
           return 0;
         });
       case 'seed':
@@ -190,7 +199,7 @@ export async function main(argv: string[]): Promise<number> {
           const tsunagu = await buildTsunagu({ config, database, logger: false });
           await tsunagu.seed();
           await tsunagu.close();
-          console.log('Demo data loaded.');
+          io.out('Demo data loaded.');
           return 0;
         });
       case 'tenants': {
@@ -205,7 +214,7 @@ export async function main(argv: string[]): Promise<number> {
             await appendAudit(trx, { actor: 'system', action: 'tenancy.import', details: { file: path.basename(file), ...result } });
             return result;
           });
-          console.log(`Imported ${summary.municipalities} municipalities in ${summary.zones} living zone(s) of prefecture ${summary.prefectures.join(', ')}.`);
+          io.out(`Imported ${summary.municipalities} municipalities in ${summary.zones} living zone(s) of prefecture ${summary.prefectures.join(', ')}.`);
           return 0;
         });
       }
@@ -215,10 +224,10 @@ export async function main(argv: string[]): Promise<number> {
           await requireMigrated(db, '2026-11-23T1202-platform-audit');
           const result = await verifyAuditChain(db);
           if (result.ok) {
-            console.log(`The audit log is intact: ${result.count} record(s), last hash ${result.lastHash}.`);
+            io.out(`The audit log is intact: ${result.count} record(s), last hash ${result.lastHash}.`);
             return 0;
           }
-          console.error(`The audit log is broken at record ${result.brokenAt}: ${result.reason}. ${result.count} record(s) before it are intact.`);
+          io.err(`The audit log is broken at record ${result.brokenAt}: ${result.reason}. ${result.count} record(s) before it are intact.`);
           return 1;
         });
       }
@@ -248,7 +257,7 @@ export async function main(argv: string[]): Promise<number> {
             }
           }
           await tsunagu.close();
-          console.log(`Token for "${values.name}" (principal ${issued.principalId}, valid ${days} days). It is shown only now:\n${issued.token}`);
+          io.out(`Token for "${values.name}" (principal ${issued.principalId}, valid ${days} days). It is shown only now:\n${issued.token}`);
           return 0;
         });
       }
@@ -257,7 +266,7 @@ export async function main(argv: string[]): Promise<number> {
         return await withDatabase(config, async (database) => {
           const tsunagu = await buildTsunagu({ config, database, logger: false });
           try {
-            console.log(await runIdentityCommand(command, rest, tsunagu.ctx));
+            io.out(await runIdentityCommand(command, rest, tsunagu.ctx));
             return 0;
           } catch (error) {
             if (error instanceof IdentityUsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) throw new UsageError((error as Error).message);
@@ -272,7 +281,7 @@ export async function main(argv: string[]): Promise<number> {
         return await withDatabase(config, async ({ db }) => {
           await requireMigrated(db, '2026-11-23T1200-platform-tenancy');
           const summary = await backupDatabase(db, file);
-          console.log(`Backed up ${summary.rows} row(s) from ${summary.tables} table(s) to ${file}.`);
+          io.out(`Backed up ${summary.rows} row(s) from ${summary.tables} table(s) to ${file}.`);
           return 0;
         });
       }
@@ -282,27 +291,27 @@ export async function main(argv: string[]): Promise<number> {
         const backup = await readBackup(file); // a bad file is refused before the database is opened
         return await withDatabase(config, async ({ db }) => {
           const summary = await restoreDatabase(db, backup, allMigrations());
-          console.log(`Restored ${summary.rows} row(s) into ${summary.tables} table(s) from ${file}.`);
+          io.out(`Restored ${summary.rows} row(s) into ${summary.tables} table(s) from ${file}.`);
           return 0;
         });
       }
       case 'jpki': {
         // Loaded on demand: the PKI library is not needed by any other command.
         const { runJpkiCommand } = await import('./identity/jpki/jpki-cli.ts');
-        return await runJpkiCommand(rest, config);
+        return await runJpkiCommand(rest, config, io);
       }
       case undefined:
       case 'help':
       case '--help':
       case '-h':
-        console.log(USAGE);
+        io.out(USAGE);
         return command ? 0 : 2;
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      console.error(`tsunagu: ${error.message}\n\n${USAGE}`);
+      io.err(`tsunagu: ${error.message}\n\n${USAGE}`);
       return 2;
     }
     if (
@@ -312,11 +321,11 @@ export async function main(argv: string[]): Promise<number> {
       error instanceof DataDirInUseError ||
       error instanceof BackupError
     ) {
-      console.error(`tsunagu: ${error.message}`);
+      io.err(`tsunagu: ${error.message}`);
       return 2;
     }
     if (error instanceof AppError) {
-      console.error(`tsunagu: ${error.definition.code}: ${error.message}`);
+      io.err(`tsunagu: ${error.definition.code}: ${error.message}`);
       return 2;
     }
     throw error;

@@ -14,6 +14,9 @@ import { ProfileStore, type PersonalDetails } from './profile/profile.ts';
 import { AccountStore } from './accounts/account-store.ts';
 import { normaliseEmail } from './accounts/email-address.ts';
 import { accountPrincipal } from './sessions/account-actor.ts';
+import { lookUpCounterCode } from './assurance/counter-check.ts';
+import { createIdentityContext, type RequestMeta } from './identity-context.ts';
+import type { Actor } from '../platform/authz/actor.ts';
 
 export type { BasicFour } from './jpki/basic-four.ts';
 export type { PersonalDetails } from './profile/profile.ts';
@@ -175,3 +178,14 @@ export async function simulatorCards(app: AppContext): Promise<Array<{ id: strin
 /** The card simulator's scripts (post-json.js first), for such a page. */
 export { CARD_SCRIPT } from './pages/card-pages.tsx';
 export { POST_JSON_SCRIPT } from './pages/passkey-routes.ts';
+
+/**
+ * The resident whose counter code (from their /account/counter-code page) a clerk typed at the
+ * office `officeLgCode`, so staff never search residents by name: the code is used up and the
+ * lookup audited (identity.counter_lookup). Needs identity.verify_identity at that office (403
+ * otherwise). Undefined when the code is wrong, expired or already used.
+ */
+export async function residentByCounterCode(app: AppContext, clerk: Actor, officeLgCode: string, code: string, meta: RequestMeta): Promise<{ accountId: string; assuranceLevel: AssuranceLevel } | undefined> {
+  const found = await lookUpCounterCode(createIdentityContext(app), clerk, officeLgCode, code, meta);
+  return found && { accountId: found.accountId, assuranceLevel: found.assuranceLevel };
+}

@@ -29,6 +29,8 @@ import { returnedApplicationPages } from './pages/returned-application-pages.tsx
 import { staffDepartmentPages } from './pages/staff-department-pages.tsx';
 import { addStaffQueueSection } from './pages/staff-home-section.tsx';
 import { signingPages } from './pages/signing-pages.tsx';
+import { counterPages } from './pages/counter-pages.tsx';
+import { counterScreenPages } from './pages/counter-screen-pages.tsx';
 import { formBuilderPages } from './pages/form-builder-pages.tsx';
 import { monitoringPages } from './pages/monitoring-pages.tsx';
 import { exportPages } from './pages/export-pages.tsx';
@@ -60,12 +62,13 @@ export const proceduresModule = defineModule({
     // The back office: which applications a person sees is further limited to the departments
     // they belong to (workflow/work-store.ts). Fee payments: seeing where an application's
     // payment stands, and refunding it.
-    municipal_admin: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.manage_forms', 'procedures.read_catalog', 'procedures.read_monitoring', 'procedures.record_paper_counts', 'procedures.export_applications', 'procedures.manage_workflow', 'procedures.review_applications', 'procedures.read_payments', 'procedures.refund_payments'],
+    // Counter assistance (書かない窓口): starting an application for a resident at the counter.
+    municipal_admin: ['procedures.assist_at_counter', 'procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.manage_forms', 'procedures.read_catalog', 'procedures.read_monitoring', 'procedures.record_paper_counts', 'procedures.export_applications', 'procedures.manage_workflow', 'procedures.review_applications', 'procedures.read_payments', 'procedures.refund_payments'],
     form_designer: ['procedures.manage_catalog', 'procedures.manage_navigation', 'procedures.manage_forms', 'procedures.read_catalog'],
     auditor: ['procedures.read_catalog', 'procedures.read_monitoring', 'procedures.read_payments'],
     reviewer: ['procedures.read_catalog', 'procedures.read_monitoring', 'procedures.review_applications', 'procedures.read_payments'],
     approver: ['procedures.read_catalog', 'procedures.read_monitoring', 'procedures.review_applications', 'procedures.read_payments', 'procedures.refund_payments'],
-    counter_clerk: ['procedures.read_catalog', 'procedures.record_paper_counts', 'procedures.review_applications', 'procedures.read_payments'],
+    counter_clerk: ['procedures.assist_at_counter', 'procedures.read_catalog', 'procedures.record_paper_counts', 'procedures.review_applications', 'procedures.read_payments'],
   },
   routes: async (fastify, app) => {
     const ctx = contextOf(app);
@@ -98,6 +101,8 @@ export const proceduresModule = defineModule({
     await returnedApplicationPages(fastify, ctx);
     await staffApplicationPages(fastify, ctx);
     await staffDepartmentPages(fastify, ctx);
+    await counterPages(fastify, ctx);
+    await counterScreenPages(fastify, ctx);
   },
   seed: async (app) => {
     if (!app.config.production) await seedProceduresDemo(contextOf(app));

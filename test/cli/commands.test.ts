@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { buildTsunagu } from '../../src/app.ts';
 import { testConfig } from '../helpers/test-database.ts';
-import { createCliTarget, runCli, type CliTarget } from '../helpers/cli.ts';
+import { createCliTarget, runCli, runCliProcess, type CliTarget } from '../helpers/cli.ts';
 
 describe('tsunagu commands', () => {
   let target: CliTarget;
@@ -11,14 +11,15 @@ describe('tsunagu commands', () => {
   });
   after(() => target.cleanup());
 
+  // The real binary, as an operator runs it: exit codes and output of the process itself.
   it('migrate should list the migrations it applied, then say the database is up to date', async () => {
     // Before it: reading commands ask for a migration rather than failing with a stack trace.
     for (const args of [['audit', 'verify'], ['backup', `${target.workDir}/early.gz`]]) {
-      const early = await runCli(target, args);
+      const early = await runCliProcess(target, args);
       assert.equal(early.code, 2, args.join(' '));
       assert.equal(early.stderr, 'tsunagu: the database has not been set up yet; run "tsunagu migrate" first\n');
     }
-    const first = await runCli(target, ['migrate']);
+    const first = await runCliProcess(target, ['migrate']);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, /^Applied \d+ migration\(s\):\n {2}2026-11-23T1200-platform-tenancy\n/);
     assert.match(first.stdout, /2026-11-23T1203-platform-jobs/);
@@ -34,7 +35,7 @@ describe('tsunagu commands', () => {
       assert.match(result.stderr, /^tsunagu: .+\n\nUsage: tsunagu <command>/, args.join(' '));
       assert.doesNotMatch(result.stderr, /\n\s+at /, `${args.join(' ')}: no stack trace`);
     }
-    const none = await runCli(target, []);
+    const none = await runCliProcess(target, []);
     assert.equal(none.code, 2);
     assert.match(none.stdout, /^Usage: tsunagu <command>/);
     const help = await runCli(target, ['help']);

@@ -1,9 +1,9 @@
-// Runs the real `tsunagu` command (bin/tsunagu.mjs) as a child process against a database of its
-// own: a fresh PGlite data directory, or, when the suite runs with DATABASE_URL, a fresh
-// PostgreSQL database created from that URL and dropped by cleanup().
+// Runs the `tsunagu` command (its main(), or bin/tsunagu.mjs as a child process) against a
+// database of its own: a fresh PGlite data directory, or, when the suite runs with DATABASE_URL,
+// a fresh PostgreSQL database created from that URL and dropped by cleanup().
 //
-// PGlite is single-process: open the data directory in the test (open()) only while no CLI
-// process is running, and close it before the next runCli().
+// PGlite is single-process: open the data directory in the test (open()) only while no command
+// is running, and close it before the next runCli().
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -133,14 +133,36 @@ export async function createCliTarget(options: { kind?: 'pglite' | 'postgres' } 
   };
 }
 
-/** Runs `node bin/tsunagu.mjs ...args` with the target's database; never rejects on exit codes. */
-export function runCli(target: Pick<CliTarget, 'env'>, args: string[], timeoutMs = 60_000): Promise<CliResult> {
+function cliEnv(target: Pick<CliTarget, 'env'>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test', TSUNAGU_DEMO_DATA: 'false', TSUNAGU_WORKER: 'false', LOG_LEVEL: 'silent' };
   delete env.DATABASE_URL;
   delete env.TSUNAGU_DATA_DIR;
-  Object.assign(env, target.env);
+  return Object.assign(env, target.env);
+}
+
+/**
+ * Runs the `tsunagu` command's main() with the target's database and captures what it prints.
+ * It is the same code the binary runs, in this process: a new Node process per command costs
+ * seconds, and the CLI tests run dozens. `runCliProcess` runs the real binary where the process
+ * itself is what is tested (exit codes, the bin script). Never rejects on exit codes; an
+ * exception main() does not handle becomes exit 1 with its stack, as in a process.
+ */
+export async function runCli(target: Pick<CliTarget, 'env'>, args: string[]): Promise<CliResult> {
+  const { main } = await import('../../src/cli.ts');
+  let stdout = '';
+  let stderr = '';
+  try {
+    const code = await main(args, { env: cliEnv(target), out: (text) => (stdout += `${text}\n`), err: (text) => (stderr += `${text}\n`) });
+    return { code, stdout, stderr };
+  } catch (error) {
+    return { code: 1, stdout, stderr: stderr + `${(error as Error).stack}\n` };
+  }
+}
+
+/** Runs `node bin/tsunagu.mjs ...args` as a child process; never rejects on exit codes. */
+export function runCliProcess(target: Pick<CliTarget, 'env'>, args: string[], timeoutMs = 60_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env: cliEnv(target), timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') {
         reject(new Error(`tsunagu ${args.join(' ')} did not finish: ${error.message}\n${stderr}`));
         return;

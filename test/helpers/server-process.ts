@@ -8,6 +8,13 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+// Ports fetch() refuses to connect to ("bad ports" in the Fetch standard): never hand one out.
+const FETCH_BAD_PORTS = new Set([
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143,
+  161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045,
+  4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+]);
+
 /** A port P in [from, to) with P … P+size-1 all free (a server and the ports it derives from its own). */
 export async function freePortBlock(from: number, to: number, size: number): Promise<number> {
   for (let p = from; p + size <= to; p += size) {
@@ -23,6 +30,7 @@ export async function freePort(from: number, to: number): Promise<number> {
   const start = Math.floor(Math.random() * size);
   for (let i = 0; i < size; i++) {
     const port = from + ((start + i) % size);
+    if (FETCH_BAD_PORTS.has(port)) continue;
     const free = await new Promise<boolean>((resolve) => {
       const server = net.createServer();
       server.once('error', () => resolve(false));

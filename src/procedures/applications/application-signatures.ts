@@ -18,7 +18,7 @@ const PURPOSE = 'tsunagu.application-signature.v1';
 const certificateContext = (lgCode: string, id: string) => `procedures_application_signatures.certificate:${lgCode}/${id}`;
 
 /** JSON with object keys sorted at every level: the same content always gives the same bytes. */
-function canonicalJson(value: unknown): string {
+export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
     return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;

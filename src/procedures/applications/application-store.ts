@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import type { Sealer } from '../../platform/crypto/sealer.ts';
 import type { FormValues } from '../../platform/ui/form-errors.ts';
 import type { Answers } from '../forms/answer-engine.ts';
-import type { ApplicationStatus, ProceduresDatabase } from '../db/schema.ts';
+import type { ApplicationChannel, ApplicationStatus, ProceduresDatabase } from '../db/schema.ts';
 import { isUuid } from '../../platform/uuid.ts';
 
 /** The shared section: what was typed, which answers came from the profile, and the choice. */
@@ -36,6 +36,7 @@ export interface StoredApplication {
   practice: boolean;
   receiptNumber: string | null;
   proxyAccountId: string | null;
+  channel: ApplicationChannel;
   submittedAt: Date | null;
   updatedAt: Date;
   own: OwnState;
@@ -49,6 +50,8 @@ export interface StoredBulk {
   lifeEventCode: string | null;
   practice: boolean;
   status: 'draft' | 'submitted';
+  /** 'counter' when a clerk started it at the counter (書かない窓口, counter/counter-applications.ts). */
+  channel: ApplicationChannel;
   submissionKey: string;
   createdAt: Date;
   updatedAt: Date;
@@ -72,7 +75,7 @@ export class ApplicationStore {
 
   async createBulk(
     db: ProceduresDatabase,
-    input: { lgCode: string; applicant: Applicant; lifeEventCode: string | null; practice: boolean; shared?: SharedState; procedures: Array<{ lgCode: string; code: string; formVersionId: string; own?: FormValues; copiedFrom?: string }> },
+    input: { lgCode: string; applicant: Applicant; lifeEventCode: string | null; practice: boolean; channel?: ApplicationChannel; shared?: SharedState; procedures: Array<{ lgCode: string; code: string; formVersionId: string; own?: FormValues; copiedFrom?: string }> },
   ): Promise<string> {
     const id = randomUUID();
     const shared: SharedState = input.shared ?? { values: {}, prefilled: [], prefill: null };
@@ -87,31 +90,37 @@ export class ApplicationStore {
         .values({
           lg_code: p.lgCode, id: appId, bulk_id: id, position, procedure_code: p.code, form_version_id: p.formVersionId,
           applicant_account_id: input.applicant.accountId, proxy_account_id: input.applicant.proxyAccountId, mandate_id: input.applicant.mandateId,
-          practice: input.practice, answers_sealed: this.sealer.sealJson({ values: p.own ?? {} } satisfies OwnState, ownContext(p.lgCode, appId)), copied_from: p.copiedFrom ?? null,
+          practice: input.practice, channel: input.channel ?? 'online', answers_sealed: this.sealer.sealJson({ values: p.own ?? {} } satisfies OwnState, ownContext(p.lgCode, appId)), copied_from: p.copiedFrom ?? null,
         })
         .execute();
     }
     return id;
   }
 
-  /** A bulk application of this person, with its applications, or undefined. */
-  async findBulk(db: ProceduresDatabase, id: string, ownerAccountId: string): Promise<StoredBulk | undefined> {
+  /**
+   * A bulk application of this person, with its applications, or undefined. A draft started at the
+   * counter is the clerk's work until the resident confirms it there: only `{ counter: true }`
+   * (the counter pages, which check the clerk's office) finds it, and only that finds counter ones.
+   */
+  async findBulk(db: ProceduresDatabase, id: string, ownerAccountId: string, options: { counter?: boolean } = {}): Promise<StoredBulk | undefined> {
     if (!isUuid(id)) return undefined;
     const row = await db.selectFrom('procedures_bulk_applications').selectAll().where('id', '=', id).where('applicant_account_id', '=', ownerAccountId).executeTakeFirst();
     if (!row) return undefined;
     const apps = await db.selectFrom('procedures_applications').selectAll().where('bulk_id', '=', id).orderBy('position').execute();
+    const channel = apps[0]?.channel ?? 'online';
+    if (options.counter ? channel !== 'counter' : channel === 'counter' && row.status === 'draft') return undefined;
     return {
       id: row.id, lgCode: row.lg_code, applicantAccountId: row.applicant_account_id, proxyAccountId: row.proxy_account_id, lifeEventCode: row.life_event_code,
-      practice: row.practice, status: row.status, submissionKey: row.submission_key, createdAt: row.created_at, updatedAt: row.updated_at, submittedAt: row.submitted_at,
+      practice: row.practice, status: row.status, channel, submissionKey: row.submission_key, createdAt: row.created_at, updatedAt: row.updated_at, submittedAt: row.submitted_at,
       shared: this.sealer.openJson<SharedState>(row.shared_sealed, sharedContext(row.id)),
       applications: apps.map((a) => this.application(a)),
     };
   }
 
-  private application(a: { lg_code: string; id: string; bulk_id: string; position: number; procedure_code: string; form_version_id: string; status: ApplicationStatus; practice: boolean; receipt_number: string | null; proxy_account_id: string | null; submitted_at: Date | null; updated_at: Date; answers_sealed: string }): StoredApplication {
+  private application(a: { lg_code: string; id: string; bulk_id: string; position: number; procedure_code: string; form_version_id: string; status: ApplicationStatus; practice: boolean; receipt_number: string | null; proxy_account_id: string | null; channel: ApplicationChannel; submitted_at: Date | null; updated_at: Date; answers_sealed: string }): StoredApplication {
     return {
       lgCode: a.lg_code, id: a.id, bulkId: a.bulk_id, position: a.position, procedureCode: a.procedure_code, formVersionId: a.form_version_id, status: a.status, practice: a.practice,
-      receiptNumber: a.receipt_number, proxyAccountId: a.proxy_account_id, submittedAt: a.submitted_at, updatedAt: a.updated_at,
+      receiptNumber: a.receipt_number, proxyAccountId: a.proxy_account_id, channel: a.channel, submittedAt: a.submitted_at, updatedAt: a.updated_at,
       own: this.sealer.openJson<OwnState>(a.answers_sealed, ownContext(a.lg_code, a.id)),
     };
   }
@@ -131,7 +140,7 @@ export class ApplicationStore {
     return rows.map((a) => this.application(a));
   }
 
-  /** This person's draft bulk applications, most recently changed first. */
+  /** This person's draft bulk applications, most recently changed first (not a clerk's counter drafts). */
   async listDrafts(db: ProceduresDatabase, ownerAccountId: string): Promise<Array<{ id: string; practice: boolean; updatedAt: Date; procedures: Array<{ lgCode: string; code: string }> }>> {
     const rows = await db
       .selectFrom('procedures_bulk_applications as b')
@@ -139,6 +148,7 @@ export class ApplicationStore {
       .select(['b.id', 'b.practice', 'b.updated_at', 'a.lg_code', 'a.procedure_code', 'a.position'])
       .where('b.applicant_account_id', '=', ownerAccountId)
       .where('b.status', '=', 'draft')
+      .where('a.channel', '=', 'online')
       .orderBy('b.updated_at', 'desc')
       .orderBy('a.position')
       .limit(500)
@@ -165,12 +175,18 @@ export class ApplicationStore {
     return row && { ...this.application(row), applicantAccountId: row.applicant_account_id };
   }
 
+  /** Opens a bulk application's shared answers read in a query of its own (the counter's list of drafts). */
+  openShared(id: string, sealed: string): SharedState {
+    return this.sealer.openJson<SharedState>(sealed, sharedContext(id));
+  }
+
   /** Opens an application's answers read in a query of its own (the back office's lists). */
   openOwn(lgCode: string, id: string, sealed: string): OwnState {
     return this.sealer.openJson<OwnState>(sealed, ownContext(lgCode, id));
   }
 
   async deleteDraft(db: ProceduresDatabase, id: string, ownerAccountId: string): Promise<boolean> {
+    if (!(await this.findBulk(db, id, ownerAccountId))) return false;
     const deleted = await db.deleteFrom('procedures_bulk_applications').where('id', '=', id).where('applicant_account_id', '=', ownerAccountId).where('status', '=', 'draft').executeTakeFirst();
     return Number(deleted.numDeletedRows) === 1;
   }

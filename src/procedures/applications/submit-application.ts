@@ -27,7 +27,12 @@ export interface SubmitRequest {
   requestId: string | null;
 }
 
-export async function submitApplication(ctx: ProceduresContext, flow: Flow, submissionKey: string, today: string, meta: SubmitRequest): Promise<SubmitResult> {
+/**
+ * `beforeSubmit` runs in the submission's transaction once the bulk application is known to move
+ * (not for a repeat or a practice one): the counter records the resident's confirmation there, so
+ * there is never a confirmation without a submission or the other way round.
+ */
+export async function submitApplication(ctx: ProceduresContext, flow: Flow, submissionKey: string, today: string, meta: SubmitRequest, beforeSubmit?: (trx: Database) => Promise<void>): Promise<SubmitResult> {
   const { bulk } = flow;
   const incomplete = stepsOf(flow, today).filter((step) => Object.keys(checkStep(step, today).errors).length > 0);
   const store = new ApplicationStore(ctx.app.sealer);
@@ -49,6 +54,7 @@ export async function submitApplication(ctx: ProceduresContext, flow: Flow, subm
 
     const moved = await db.updateTable('procedures_bulk_applications').set({ status: 'submitted', submitted_at: sql<Date>`now()`, updated_at: sql<Date>`now()` }).where('id', '=', bulk.id).where('status', '=', 'draft').executeTakeFirst();
     if (Number(moved.numUpdatedRows) !== 1) return { kind: 'already', bulkId: bulk.id, practice: false } as const;
+    await beforeSubmit?.(trx);
     const receipts: Array<{ lgCode: string; procedureCode: string; receiptNumber: string }> = [];
     for (const form of flow.forms) {
       const values = formValuesOf(flow, form);
@@ -59,7 +65,7 @@ export async function submitApplication(ctx: ProceduresContext, flow: Flow, subm
       await enterWorkflow(db, form.application, today);
       await appendAudit(trx, {
         actor: meta.actor, action: 'procedures.application_submitted', lgCode: form.application.lgCode, subject: `application:${form.application.lgCode}/${form.application.id}`, ip: meta.ip, requestId: meta.requestId,
-        details: { bulkId: bulk.id, procedure: form.application.procedureCode, formVersionId: form.application.formVersionId, receiptNumber, applicant: bulk.applicantAccountId, ...(bulk.proxyAccountId ? { proxy: bulk.proxyAccountId } : {}) },
+        details: { bulkId: bulk.id, procedure: form.application.procedureCode, formVersionId: form.application.formVersionId, receiptNumber, applicant: bulk.applicantAccountId, channel: bulk.channel, ...(bulk.proxyAccountId ? { proxy: bulk.proxyAccountId } : {}) },
       });
       receipts.push({ lgCode: form.application.lgCode, procedureCode: form.application.procedureCode, receiptNumber });
     }

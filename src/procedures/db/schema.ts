@@ -358,7 +358,20 @@ export interface ProceduresApplicationSignaturesTable {
   signed_at: Generated<Date>;
 }
 
+/** A bulk application a clerk started at the counter (書かない窓口), see counter/counter-applications.ts. */
+export interface ProceduresCounterApplicationsTable {
+  bulk_id: string;
+  lg_code: string;
+  started_by: string;
+  started_by_name: string;
+  started_at: Generated<Date>;
+  confirmed_at: Date | null;
+  confirmed_by: string | null;
+  confirmed_digest: string | null;
+}
+
 export interface ProceduresTables {
+  procedures_counter_applications: ProceduresCounterApplicationsTable;
   procedures_routings: ProceduresRoutingsTable;
   procedures_staff_departments: ProceduresStaffDepartmentsTable;
   procedures_application_work: ProceduresApplicationWorkTable;

@@ -70,7 +70,7 @@ export async function myApplicationsPages(app: FastifyInstance, ctx: ProceduresC
     ]));
     const fees = await feeStatesOf(ctx, payments, submitted);
     const rows = await Promise.all(submitted.map(async (a) => [
-      await titleOf(a.lgCode, a.procedureCode, locale),
+      a.channel === 'counter' ? { content: <>{await titleOf(a.lgCode, a.procedureCode, locale)} <Tag tone="neutral">{request.t('procedures.assist.channel')}</Tag></> } : await titleOf(a.lgCode, a.procedureCode, locale),
       { content: <a href={`/account/applications/${a.lgCode}/${a.id}`}>{a.receiptNumber ?? ''}</a> },
       { content: <><Tag tone={a.status === 'withdrawn' || a.status === 'rejected' ? 'neutral' : a.status === 'returned' ? 'warning' : 'info'}>{STATUS[a.status][locale]}</Tag>{a.status === 'returned' && await returnedNote(a)}</> },
       { content: fees.get(a.id) ? <FeeAction request={request} csrf={csrf} application={a} state={fees.get(a.id)!} inFeeColumn /> : request.t('procedures.payment.none') },

@@ -211,8 +211,9 @@ export async function staffApplicationPages(app: FastifyInstance, ctx: Procedure
         </nav>
         <SummaryList rows={[
           { key: say(request, { ja: '状況', en: 'Status' }), value: <><Tag tone={statusTone(application.status)}>{STATUS[application.status][locale]}</Tag>{overdue && <> <Tag tone="error">{say(request, { ja: '期限超過', en: 'Overdue' })}</Tag></>}</> },
-          { key: say(request, { ja: '申請者', en: 'Applicant' }), value: applicantNameOf(application.own) || '—' },
+          { key: say(request, { ja: '申請者', en: 'Applicant' }), value: applicantNameOf(application.own, definition) || '—' },
           { key: say(request, { ja: '申請日時', en: 'Submitted' }), value: application.submittedAt ? formatDateTime(application.submittedAt, locale) : '—' },
+          { key: t('procedures.assist.channelLabel'), value: application.channel === 'counter' ? t('procedures.assist.channel') : t('procedures.channel.portal') },
           { key: say(request, { ja: '段階', en: 'Stage' }), value: `${stageName(work.stages, work.stageIndex, locale)}${stage ? `（${await departmentName(work.lgCode, stage.departmentCode, locale)}）` : ''}` },
           { key: say(request, { ja: 'この段階の期限', en: 'Due at this stage' }), value: stage ? formatDate(new Date(`${work.dueOn}T00:00:00+09:00`), locale) : '—' },
           { key: say(request, { ja: '担当者', en: 'Assigned to' }), value: work.assigneeName ?? say(request, { ja: '未割当', en: 'Unassigned' }) },

@@ -19,6 +19,7 @@ import { findProcedure } from '../catalog/catalog-store.ts';
 import { proceduresDb, type ApplicationStatus, type ProceduresDatabase, type ReturnReason, type WorkAction } from '../db/schema.ts';
 import { ProceduresErrors } from '../errors.ts';
 import type { ProceduresContext } from '../procedures-context.ts';
+import { findVersion } from '../forms/form-store.ts';
 import { ACTIVE, applicantNameOf, findWork, mayAct, maySee, memberOf, workOf, type StaffScope, type Work } from './work-store.ts';
 import { stageName } from './routing.ts';
 import { addWorkingDays } from './working-days.ts';
@@ -171,9 +172,9 @@ export async function decide(ctx: ProceduresContext, actor: Actor, scope: StaffS
 }
 
 /** The signed decision document (決定通知書) on the final approval; recorded as an action. */
-async function issueFor(ctx: ProceduresContext, work: Work, application: { receiptNumber: string | null; applicantAccountId: string; submittedAt: Date | null; own: OwnState }, who: { id: string; name: string }, title: Localized, meta: RequestMeta) {
+async function issueFor(ctx: ProceduresContext, work: Work, application: { receiptNumber: string | null; applicantAccountId: string; submittedAt: Date | null; formVersionId: string; own: OwnState }, who: { id: string; name: string }, title: Localized, meta: RequestMeta) {
   const documentTitle = work.documentTitle ?? `${title.ja}の決定通知書`;
-  const name = applicantNameOf(application.own);
+  const name = applicantNameOf(application.own, (await findVersion(ctx.db, work.lgCode, { id: application.formVersionId }))?.definition);
   const issued = await issueDocument(ctx.app, {
     lgCode: work.lgCode, accountId: application.applicantAccountId, kind: 'procedure-decision', title: documentTitle,
     statement: `${title.ja}について、次のとおり申請を承認したことを通知します。`,

@@ -6,6 +6,8 @@
 import { sql } from 'kysely';
 import type { ApplicationStatus, ProceduresDatabase, Stage } from '../db/schema.ts';
 import type { ApplicationStore } from '../applications/application-store.ts';
+import { findVersion } from '../forms/form-store.ts';
+import type { ResolvedDefinition } from '../forms/form-definition.ts';
 import { ACTIVE, applicantKanaOf, applicantNameOf, waitingSql, type StaffScope } from './work-store.ts';
 
 export const QUEUE_STATUSES = ['active', 'returned', 'approved', 'rejected', 'withdrawn', 'all'] as const;
@@ -66,7 +68,7 @@ export async function listQueue(db: ProceduresDatabase, store: ApplicationStore,
   const byNumber = q !== undefined && q !== '' && /^[0-9-]+$/.test(q);
   if (byNumber) query = query.where(sql<boolean>`strpos(a.receipt_number, ${q}) > 0`);
   const selected = query
-    .select(['w.lg_code', 'w.application_id', 'w.procedure_code', 'w.stages', 'w.stage_index', 'w.department_code', 'w.assignee', 'w.assignee_name', 'w.due_on', 'w.version', 'a.status', 'a.receipt_number', 'a.submitted_at', 'a.answers_sealed'])
+    .select(['w.lg_code', 'w.application_id', 'w.procedure_code', 'w.stages', 'w.stage_index', 'w.department_code', 'w.assignee', 'w.assignee_name', 'w.due_on', 'w.version', 'a.status', 'a.receipt_number', 'a.submitted_at', 'a.answers_sealed', 'a.form_version_id'])
     .select(waitingSql('w').as('waiting'))
     .orderBy('w.due_on').orderBy('a.submitted_at').orderBy('w.application_id');
   const toRow = (r: Awaited<ReturnType<typeof selected.execute>>[number], applicantName: string): QueueRow => ({
@@ -74,22 +76,31 @@ export async function listQueue(db: ProceduresDatabase, store: ApplicationStore,
     departmentCode: r.department_code, assignee: r.assignee, assigneeName: r.assignee_name, dueOn: r.due_on, waiting: Boolean(r.waiting), submittedAt: r.submitted_at ?? new Date(0),
     overdue: ACTIVE.includes(r.status) && r.due_on < today && !r.waiting, applicantName, version: r.version,
   });
+  // Which answer is the name depends on the form version (its field keys): read each version once.
+  const versions = new Map<string, Promise<ResolvedDefinition | undefined>>();
+  const definitionOf = (r: { lg_code: string; form_version_id: string }) => {
+    if (!versions.has(r.form_version_id)) versions.set(r.form_version_id, findVersion(db, r.lg_code, { id: r.form_version_id }).then((v) => v?.definition));
+    return versions.get(r.form_version_id)!;
+  };
   const offset = (filter.page - 1) * filter.pageSize;
   if (q && !byNumber) {
     const wanted = fold(q);
     const candidates = await selected.limit(NAME_SEARCH_LIMIT).execute();
-    const matching = candidates.flatMap((r) => {
+    const matching: QueueRow[] = [];
+    for (const r of candidates) {
       const own = store.openOwn(r.lg_code, r.application_id, r.answers_sealed);
-      const name = applicantNameOf(own);
-      return fold(name).includes(wanted) || fold(applicantKanaOf(own)).includes(wanted) ? [toRow(r, name)] : [];
-    });
+      const definition = await definitionOf(r);
+      const name = applicantNameOf(own, definition);
+      if (fold(name).includes(wanted) || fold(applicantKanaOf(own, definition)).includes(wanted)) matching.push(toRow(r, name));
+    }
     return { rows: matching.slice(offset, offset + filter.pageSize), total: matching.length };
   }
   const [rows, counted] = await Promise.all([
     selected.limit(filter.pageSize).offset(offset).execute(),
     query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ]);
-  return { rows: rows.map((r) => toRow(r, applicantNameOf(store.openOwn(r.lg_code, r.application_id, r.answers_sealed)))), total: Number(counted.n) };
+  const named = await Promise.all(rows.map(async (r) => toRow(r, applicantNameOf(store.openOwn(r.lg_code, r.application_id, r.answers_sealed), await definitionOf(r)))));
+  return { rows: named, total: Number(counted.n) };
 }
 
 /** Per department of the staff member: applications whose turn has come and nobody has taken yet. */

@@ -11,6 +11,8 @@ import type { AppContext } from '../../platform/module.ts';
 import { isUuid } from '../../platform/uuid.ts';
 import type { ApplicationStatus, ProcedureRef, ProceduresDatabase, Stage } from '../db/schema.ts';
 import type { OwnState } from '../applications/application-store.ts';
+import { sharedKeyOf } from '../applications/bulk-application.ts';
+import type { ResolvedDefinition } from '../forms/form-definition.ts';
 import { routingFor } from './routing.ts';
 import { addWorkingDays } from './working-days.ts';
 import { departmentsOfPrincipal } from './memberships.ts';
@@ -105,14 +107,19 @@ export async function mayAct(app: AppContext, actor: Actor, scope: StaffScope, w
   return Boolean(tenant && actor.assignments.some((a) => a.role === stage.role && covers(a, tenant)));
 }
 
-/** The applicant's name as answered (氏名 from the common field dictionary), for staff lists. */
-export function applicantNameOf(own: OwnState): string {
+/**
+ * An answer the form links to a common field dictionary entry (氏名 is `full-name`), whatever key
+ * the form gave the field: an imported paper form may call it `name`. Without the definition (or
+ * without such a field) the dictionary's own name for it is tried.
+ */
+function dictionaryAnswer(own: OwnState, definition: ResolvedDefinition | undefined, entry: string): string {
   const answers = own.answers ?? {};
-  const name = answers['fullName'] ?? own.values['fullName'];
-  return typeof name === 'string' ? name : '';
+  const field = definition?.pages.flatMap((p) => p.fields).find((f) => f.dictionary === entry);
+  const value = (field ? answers[field.key] ?? own.values[field.key] : undefined) ?? answers[sharedKeyOf(entry)] ?? own.values[sharedKeyOf(entry)];
+  return typeof value === 'string' ? value : '';
 }
 
-export function applicantKanaOf(own: OwnState): string {
-  const kana = (own.answers ?? {})['fullNameKana'];
-  return typeof kana === 'string' ? kana : '';
-}
+/** The applicant's name as answered (氏名 from the common field dictionary), for staff lists and documents. */
+export const applicantNameOf = (own: OwnState, definition?: ResolvedDefinition) => dictionaryAnswer(own, definition, 'full-name');
+
+export const applicantKanaOf = (own: OwnState, definition?: ResolvedDefinition) => dictionaryAnswer(own, definition, 'full-name-kana');

@@ -8,6 +8,7 @@ import * as workflow from './2026-12-05T0900-procedures-workflow.ts';
 import * as payments from './2026-12-05T0900-procedures-payments.ts';
 import * as genericForm from './2026-12-05T0910-procedures-generic-form.ts';
 import * as signatures from './2026-12-05T0900-procedures-signatures.ts';
+import * as counter from './2026-12-06T0900-procedures-counter.ts';
 
 export const proceduresMigrations: Record<string, Migration> = {
   '2026-12-03T1500-procedures-catalog': catalog,
@@ -18,4 +19,5 @@ export const proceduresMigrations: Record<string, Migration> = {
   '2026-12-05T0900-procedures-payments': payments,
   '2026-12-05T0910-procedures-generic-form': genericForm,
   '2026-12-05T0900-procedures-signatures': signatures,
+  '2026-12-06T0900-procedures-counter': counter,
 };
