@@ -129,7 +129,11 @@ export class FeePayments {
       // Resumed: the provider may know more than we do (a webhook that never arrived).
       payment = await this.sync(payment);
       if (payment.status !== 'pending') return { kind: 'settled', payment };
-      if (payment.checkoutUrl) return { kind: 'checkout', payment, url: payment.checkoutUrl };
+      if (payment.checkoutUrl) {
+        // Back at the checkout: the time reconciliation counts from starts again (payment-reconciliation.ts).
+        await this.db.updateTable('procedures_payments').set({ updated_at: sql<Date>`now()` }).where('lg_code', '=', payment.lgCode).where('id', '=', payment.id).where('status', '=', 'pending').execute();
+        return { kind: 'checkout', payment, url: payment.checkoutUrl };
+      }
     }
     const created = await provider.create({ idempotencyKey: payment.id, amountYen: payment.amountYen, reference: application.receiptNumber, description: `${procedure.title.ja} 手数料`.slice(0, 200), returnUrl: urls.returnUrl(payment.id), webhookUrl: urls.webhookUrl });
     if (created.amountYen !== payment.amountYen) throw new Error(`The provider created payment ${created.providerPaymentId} for ${created.amountYen} yen, not ${payment.amountYen}`);

@@ -1,9 +1,10 @@
 // Reconciling fee payments left pending, with the test payment service in this process and the
 // City OS's public address unreachable, so no webhook ever arrives: a fee paid at the provider is
 // recorded as paid (receipt available), a checkout left open is cancelled at the provider and
-// expires, an attempt that never got a checkout expires, a recent one is left alone, and one the
-// provider cannot answer for fails the run (kept on the job for operators) without holding up the
-// others. It all runs as a job on the durable queue, which schedules its next run.
+// expires, an attempt that never got a checkout expires, one the resident just went back to is
+// left alone, and one the provider cannot answer for fails the run (kept on the job for
+// operators) without holding up the others. It all runs as a job on the durable queue, which
+// schedules its next run.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -68,14 +69,16 @@ describe('reconciling pending fee payments (未確定の支払いの確認)', ()
     const checkout = await fetch(paid.payment.checkout_url!, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ card: TEST_CARDS.success }).toString() });
     assert.equal(checkout.status, 303);
     assert.equal((await paymentOf(paid.payment.id)).status, 'pending', 'no webhook arrived');
-    // A checkout left open; one left open just now; an attempt the City OS never recorded a checkout for; one the provider does not know.
+    // A checkout left open; one the resident goes back to; an attempt the City OS never recorded a checkout for; one the provider does not know.
     const left = await applyAndPay(hanako);
     const recent = await applyAndPay(hanako);
     const unstarted = await applyAndPay(hanako);
     await db().updateTable('procedures_payments').set({ provider_payment_id: null, checkout_url: null }).where('id', '=', unstarted.payment.id).execute();
     const unknown = await applyAndPay(hanako);
     await db().updateTable('procedures_payments').set({ provider_payment_id: 'tp_nosuchpayment' }).where('id', '=', unknown.payment.id).execute();
-    for (const p of [paid, left, unstarted, unknown]) await aged(p.payment.id);
+    for (const p of [paid, left, recent, unstarted, unknown]) await aged(p.payment.id);
+    // Back at the checkout of an old attempt: it counts as recent again.
+    assert.equal((await hanako.submitOn('/account/applications', `/account/applications/072028/${recent.id}/pay`, {})).status, 303);
 
     // As scheduled an hour ago by a running worker, so its time has come.
     await scheduleReconciliation(app.ctx, app.ctx.db, new Date(Date.now() - 3_600_000));
@@ -90,7 +93,7 @@ describe('reconciling pending fee payments (未確定の支払いの確認)', ()
     assert.equal((await audited('procedures.payment_cancelled', left.payment.id)).length, 1);
     assert.deepEqual([(await paymentOf(unstarted.payment.id)).status, (await paymentOf(unstarted.payment.id)).failure_code], ['cancelled', 'expired']);
     assert.equal((await audited('procedures.payment_cancelled', unstarted.payment.id)).length, 1);
-    assert.equal((await paymentOf(recent.payment.id)).status, 'pending', 'a recent checkout is left alone');
+    assert.equal((await paymentOf(recent.payment.id)).status, 'pending', 'a checkout the resident went back to just now is left alone');
     const notices = mainText((await hanako.get('/account/notifications')).text);
     assert.match(notices, /手数料のお支払いを確認しました/);
     assert.match(notices, /手数料のお支払いの期限が切れました/);
