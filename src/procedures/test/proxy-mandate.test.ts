@@ -1,14 +1,20 @@
 // A proxy (代理人) under a mandate for listed procedures, over real HTTP: the resident chooses the
 // procedures from the catalogue when giving the mandate and sees them by name; the proxy may
 // start and submit those, and is refused anything else when starting (Japanese and English) and
-// again at submit (a draft the resident began herself); a mandate from before the catalogue,
-// whose procedures are only words, allows nothing online and says so.
+// again at submit (a draft the resident began herself) and at resubmitting a returned one; a
+// mandate from before the catalogue, whose procedures are only words, allows nothing online and
+// says so.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { hiddenField } from '../../../test/helpers/cookie-browser.ts';
 import { createListeningTestApp, type TestApp } from '../../../test/helpers/test-database.ts';
 import { identityOf, meta } from '../../identity/test/identity-helpers.ts';
 import { proceduresDb } from '../db/schema.ts';
+import { addMember } from '../workflow/memberships.ts';
+import { issueApiToken } from '../../platform/authz/api-tokens.ts';
+import { grantRole } from '../../platform/authz/role-assignments.ts';
+import { system } from '../../platform/authz/actor.ts';
+import { submitApplications } from './workflow-helpers.ts';
 import { MandateStore, todayInJapan } from '../../identity/proxies/mandates.ts';
 import { PREFERENCE_COOKIES } from '../../platform/http/request-context.ts';
 import { mainText, signedInResident } from './procedures-helpers.ts';
@@ -83,6 +89,21 @@ describe('proxy applications within the mandate (委任の範囲)', () => {
     assert.match(mainText(submitted.text), /出生連絡票の提出（新生児訪問）/);
     const still = await proceduresDb(app.ctx.db).selectFrom('procedures_bulk_applications').select('status').where('id', '=', draftId).executeTakeFirst();
     assert.equal(still?.status, 'draft', 'nothing was submitted');
+
+    // Her own application, returned for correction (差戻し): the son cannot resubmit it for her.
+    const [key] = await submitApplications(app, mother.accountId, ['072028/shussei-renraku']);
+    const reviewer = await issueApiToken(app.ctx.db, { name: 'kenko reviewer', createdBy: 'system' });
+    await grantRole(app.ctx, system, { principalId: reviewer.principalId, role: 'reviewer', scope: { level: 'municipality', prefectureCode: '070009', lgCode: '072028' } }, { ip: null, requestId: null });
+    await addMember(proceduresDb(app.ctx.db), { lgCode: '072028', departmentCode: 'kenko', principalId: reviewer.principalId, displayName: 'kenko', addedBy: 'system' });
+    const staffApi = (method: string, path: string, body?: unknown, etag?: string) => fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${reviewer.token}`, accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}), ...(etag ? { 'if-match': etag } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    const seen = await staffApi('GET', `/api/v1/applications/${key}`);
+    const returned = await staffApi('POST', `/api/v1/applications/${key}/decisions`, { action: 'return', reasons: [{ field: 'birthWeight', reason: '出生体重を確かめてください' }] }, seen.headers.get('etag')!);
+    assert.equal(returned.status, 200, await returned.text());
+    const correction = await son.get(`/account/applications/${key}/correct`);
+    assert.equal(correction.status, 200, 'he may see it');
+    const resubmitted = await son.post(`/account/applications/${key}/correct`, hiddenField(correction.text, '_csrf'), { birthWeight: '3012' });
+    assert.equal(resubmitted.status, 403);
+    assert.match(mainText(resubmitted.text), /出生連絡票の提出（新生児訪問）/);
   });
 
   it('a mandate whose procedures are only described in words should allow no online application, and say why', async () => {
