@@ -15,6 +15,8 @@ export interface SharedState {
   values: FormValues;
   /** Shared keys prefilled from the profile (shown as such until changed). */
   prefilled: string[];
+  /** Of those, the keys whose value the My Number card verified (counter assistance; shown as such). */
+  verified?: string[];
   /** Whether the person allowed prefilling from their profile (null: not asked yet). */
   prefill: 'yes' | 'no' | null;
 }

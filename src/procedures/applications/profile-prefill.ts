@@ -1,9 +1,30 @@
 // Prefilling the shared questions from the person's profile, once they have said yes: names,
 // kana, date of birth, address and phone, as the renderer names their inputs. Names and
 // addresses are copied exactly (never normalised: rare kanji must come back as typed).
-import type { PersonalDetails } from '../../identity/exports.ts';
+import type { BasicFour, PersonalDetails } from '../../identity/exports.ts';
 import type { FormValues } from '../../platform/ui/form-errors.ts';
 import type { SharedField } from './bulk-application.ts';
+
+/**
+ * The answers the My Number card verified (基本4情報), for counter assistance: 氏名, date of birth
+ * and address as the card holds them, in place of what the profile says. The card has no postal
+ * code: the profile's is kept when there is one, else the clerk asks.
+ */
+export function cardPrefill(card: BasicFour, shared: SharedField[], postalCode: string | undefined): { values: FormValues; keys: string[] } {
+  const values: FormValues = {};
+  const keys: string[] = [];
+  for (const s of shared) {
+    const k = s.key;
+    if (s.dictionary === 'full-name' && card.name) values[k] = card.name;
+    else if (s.dictionary === 'birth-date' && card.dateOfBirth && /^\d{4}-\d{2}-\d{2}$/.test(card.dateOfBirth)) {
+      const [y, m, d] = card.dateOfBirth.split('-');
+      Object.assign(values, { [`${k}-year`]: y!, [`${k}-month`]: String(Number(m)), [`${k}-day`]: String(Number(d)) });
+    } else if (s.dictionary === 'address' && card.address) Object.assign(values, { [`${k}-postcode`]: postalCode ?? '', [`${k}-address`]: card.address });
+    else continue;
+    keys.push(k);
+  }
+  return { values, keys };
+}
 
 export function profilePrefill(details: PersonalDetails, shared: SharedField[], municipality: string): { values: FormValues; keys: string[] } {
   const values: FormValues = {};

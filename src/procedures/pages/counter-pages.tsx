@@ -22,7 +22,7 @@ import { TextInput } from '../../platform/ui/components/text-input/text-input.ts
 import { WarningText } from '../../platform/ui/components/warning-text/warning-text.tsx';
 import { formValues, formView, messageOf, type FieldErrors, type FormValues } from '../../platform/ui/form-errors.ts';
 import { pageCsrfToken, sendPage } from '../../platform/ui/render.tsx';
-import { ApplicationStore } from '../applications/application-store.ts';
+import { ApplicationStore, type SharedState } from '../applications/application-store.ts';
 import { checkStep, loadFlow, stepsOf, type Flow, type Step } from '../applications/application-flow.ts';
 import { replacePage, valuesOfPage } from '../applications/bulk-application.ts';
 import { cancelCounterApplication, findCounterApplication, openCounterDrafts, PERMISSION, startCounterApplication, type CounterApplication } from '../applications/counter-applications.ts';
@@ -36,6 +36,13 @@ import { formatAnswer } from './form-answers-view.tsx';
 import { FormPageFields, pageHeading, visibleFields, type FormPageState } from './form-renderer.tsx';
 
 const MAX_PROCEDURES = 10;
+
+/** The mark on a prefilled shared answer: verified by the My Number card, or from the profile; none once changed. */
+export function prefillTag(shared: SharedState, key: string, t: (key: string) => string, before = '') {
+  if (!shared.prefilled.includes(key)) return null;
+  return <>{before}<Tag tone={shared.verified?.includes(key) ? 'success' : 'info'}>{t(shared.verified?.includes(key) ? 'procedures.assist.verified' : 'procedures.assist.prefilled')}</Tag></>;
+}
+
 export const counterHref = (id: string) => `/staff/counter/${id}`;
 const stepHref = (id: string, step: Pick<Step, 'section' | 'page'>) => `${counterHref(id)}/steps/${step.section}/${step.page.id}`;
 export const metaOf = (request: FastifyRequest) => ({ ip: request.ip, requestId: request.id, locale: request.locale });
@@ -183,7 +190,7 @@ export async function counterPages(app: FastifyInstance, ctx: ProceduresContext)
     return sendPage(reply, { title: pageHeading(state).text, status: view.hasErrors ? 422 : 200, errorSummary: view.errorSummary, backLink: { href: index > 0 ? stepHref(flow.bulk.id, steps[index - 1]!) : '/staff/counter' } }, (
       <>
         <p class="caption">{request.t('procedures.assist.caption')}・{sectionTitle(request, flow, step.section)}（{index + 1} / {steps.length}）</p>
-        {prefilled && <InsetText><Tag tone="info">{request.t('procedures.assist.prefilled')}</Tag> {request.t('procedures.assist.prefilledNote')}</InsetText>}
+        {prefilled && <InsetText>{step.page.fields.map((f) => prefillTag(flow.bulk.shared, f.key, request.t)).find(Boolean)} {request.t(step.page.fields.some((f) => flow.bulk.shared.verified?.includes(f.key)) ? 'procedures.assist.verifiedNote' : 'procedures.assist.prefilledNote')}</InsetText>}
         {fileFields.filter((f) => attached.has(f.key)).map((f) => (
           <InsetText>{request.t('procedures.apply.attachedFor', { label: f.label[request.locale] })}<strong>{attached.get(f.key)!.filename}</strong>{request.t('procedures.apply.chooseAFileOnlyTo')}</InsetText>
         ))}
@@ -238,7 +245,7 @@ export async function counterPages(app: FastifyInstance, ctx: ProceduresContext)
       const values = replacePage(step.page, bulk.shared.values, posted);
       // An answer the clerk changed is no longer the resident's recorded one.
       const changed = step.page.fields.filter((f) => JSON.stringify(valuesOfPage({ ...step.page, fields: [f] }, bulk.shared.values)) !== JSON.stringify(valuesOfPage({ ...step.page, fields: [f] }, values))).map((f) => f.key);
-      bulk.shared = { ...bulk.shared, values, prefilled: bulk.shared.prefilled.filter((k) => !changed.includes(k)) };
+      bulk.shared = { ...bulk.shared, values, prefilled: bulk.shared.prefilled.filter((k) => !changed.includes(k)), verified: (bulk.shared.verified ?? []).filter((k) => !changed.includes(k)) };
       await store.saveShared(ctx.db, bulk.id, bulk.shared);
     } else {
       const application = bulk.applications.find((a) => a.id === step.section)!;
@@ -283,7 +290,7 @@ export async function counterPages(app: FastifyInstance, ctx: ProceduresContext)
       const answers = validateAnswers(s.definition, s.values, { today }).values;
       return visibleFields(s.page, answers).map((field): SummaryListRow => ({
         key: field.label[request.locale],
-        value: <>{formatAnswer(field, answers[field.key], request.locale, request.t)}{section === 'shared' && bulk.shared.prefilled.includes(field.key) && <> <Tag tone="info">{request.t('procedures.assist.prefilled')}</Tag></>}</>,
+        value: <>{formatAnswer(field, answers[field.key], request.locale, request.t)}{section === 'shared' && prefillTag(bulk.shared, field.key, request.t, ' ')}</>,
         actions: [{ href: stepHref(bulk.id, s), text: request.t('procedures.result.change'), visuallyHiddenText: field.label[request.locale] }],
       }));
     });

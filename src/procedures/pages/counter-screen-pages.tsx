@@ -32,7 +32,7 @@ import { contentDigestOf, recordConfirmation, type CounterApplication } from '..
 import { submitApplication } from '../applications/submit-application.ts';
 import { validateAnswers } from '../forms/answer-engine.ts';
 import type { ProceduresContext } from '../procedures-context.ts';
-import { counterHref, counterOf, metaOf } from './counter-pages.tsx';
+import { counterHref, counterOf, metaOf, prefillTag } from './counter-pages.tsx';
 import { formatAnswer } from './form-answers-view.tsx';
 import { visibleFields } from './form-renderer.tsx';
 
@@ -62,7 +62,7 @@ export async function counterScreenPages(app: FastifyInstance, ctx: ProceduresCo
       const answers = validateAnswers(s.definition, s.values, { today }).values;
       return visibleFields(s.page, answers).map((field): SummaryListRow => ({
         key: <>{field.label.ja}<span lang="en" class="counter-screen__en">{field.label.en}</span></>,
-        value: <>{formatAnswer(field, answers[field.key], 'ja', ja).split('\n').map((line, i) => (i ? <><br />{line}</> : line))}{section === 'shared' && bulk.shared.prefilled.includes(field.key) && <> <Tag tone="info">{ja('procedures.assist.prefilled')}</Tag></>}</>,
+        value: <>{formatAnswer(field, answers[field.key], 'ja', ja).split('\n').map((line, i) => (i ? <><br />{line}</> : line))}{section === 'shared' && prefillTag(bulk.shared, field.key, ja, ' ')}</>,
       }));
     });
     const signing = needsSignature(flow);

@@ -250,7 +250,12 @@ describe('counter assistance (書かない窓口)', () => {
     const started = await post(aizuClerk, '/staff/counter', { office: AIZU, code, procedure: `${AIZU}/kokuho-kanyu` });
     assert.equal(started.status, 303, mainText(started.html).slice(0, 300));
     const id = started.location!.split('/').pop()!;
+    // The card's verified name is prefilled and marked so (this resident has no profile at all).
     await fillIn(id, LEVEL_A_ANSWERS);
+    const check = mainText((await get(aizuClerk, `/staff/counter/${id}/check`)).html);
+    assert.match(check, /氏名 髙橋\s𠮷男 マイナンバーカードで確認済み/, check.slice(0, 400));
+    assert.match(check, /生年月日 1985年4月12日（昭和60年） マイナンバーカードで確認済み/, 'the card’s date of birth');
+    assert.match(check, /住所 〒965-0872 福島県会津若松市東栄町3-46 変更/, 'the address the clerk changed is no longer marked');
     const screen = await get(aizuClerk, `/staff/counter/${id}/screen`);
     assert.equal(screen.status, 200);
     assert.match(mainText(screen.html), /マイナンバーカードでの署名 Signing with the My Number card/);
