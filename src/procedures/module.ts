@@ -38,6 +38,8 @@ import { genericFormPages } from './pages/generic-form-pages.tsx';
 import { FeePayments } from './payments/fee-payments.ts';
 import { lifeEventPages } from './pages/life-event-pages.tsx';
 import { navigationBuilderPages } from './pages/navigation-builder-pages.tsx';
+import { staffNotificationPages } from './pages/staff-notification-pages.tsx';
+import { ARRIVAL_TOPIC, arrivalMailer } from './workflow/arrival-mail.ts';
 import { createProceduresContext, type ProceduresContext } from './procedures-context.ts';
 
 const contexts = new WeakMap<AppContext, ProceduresContext>();
@@ -72,6 +74,8 @@ export const proceduresModule = defineModule({
     const payments = new FeePayments(app);
     addApplicationsSection(ctx);
     addStaffQueueSection(ctx);
+    // The job handler needs the running application's context, which this step is the first to get.
+    app.queue.handle(ARRIVAL_TOPIC, arrivalMailer(ctx));
     await catalogApi(fastify, ctx);
     await navigationsApi(fastify, ctx);
     await formsApi(fastify, ctx);
@@ -94,6 +98,7 @@ export const proceduresModule = defineModule({
     await returnedApplicationPages(fastify, ctx);
     await staffApplicationPages(fastify, ctx);
     await staffDepartmentPages(fastify, ctx);
+    await staffNotificationPages(fastify, ctx);
     await counterPages(fastify, ctx);
     await counterScreenPages(fastify, ctx);
   },

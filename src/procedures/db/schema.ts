@@ -272,6 +272,12 @@ export interface ProceduresStaffDepartmentsTable {
   added_at: Generated<Date>;
 }
 
+export interface ProceduresStaffNotificationSettingsTable {
+  principal_id: string;
+  arrival_mail: boolean;
+  updated_at: Generated<Date>;
+}
+
 export interface ProceduresApplicationWorkTable {
   lg_code: string;
   application_id: string;
@@ -374,6 +380,7 @@ export interface ProceduresTables {
   procedures_counter_applications: ProceduresCounterApplicationsTable;
   procedures_routings: ProceduresRoutingsTable;
   procedures_staff_departments: ProceduresStaffDepartmentsTable;
+  procedures_staff_notification_settings: ProceduresStaffNotificationSettingsTable;
   procedures_application_work: ProceduresApplicationWorkTable;
   procedures_application_actions: ProceduresApplicationActionsTable;
   procedures_generic_applications: ProceduresGenericApplicationsTable;

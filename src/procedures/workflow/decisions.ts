@@ -23,6 +23,7 @@ import { findVersion } from '../forms/form-store.ts';
 import { ACTIVE, applicantNameOf, findWork, mayAct, maySee, memberOf, workOf, type StaffScope, type Work } from './work-store.ts';
 import { stageName } from './routing.ts';
 import { addWorkingDays } from './working-days.ts';
+import { queueArrival } from './arrival-mail.ts';
 
 export type Decision =
   | { action: 'receive' }
@@ -134,6 +135,9 @@ export async function decide(ctx: ProceduresContext, actor: Actor, scope: StaffS
     }
     if (!(await moveWork(db, work, stageIndex, today))) throw stale();
     if (to !== from && !(await store.transition(db, application, from, to, who.id))) throw stale();
+    if (stageIndex !== work.stageIndex && stageIndex < work.stages.length) {
+      await queueArrival(ctx.app, trx, { lgCode: work.lgCode, applicationId: work.applicationId, stageIndex, kind: 'advanced', actor: who.id });
+    }
     const reasons = decision.action === 'return' ? decision.reasons.map((r) => ({ field: r.field, reason: r.reason.trim() })) : undefined;
     const note = decision.action === 'reject' ? decision.reason.trim() : null;
     await record(db, work, action, who, { note, ...(reasons ? { reasons } : {}) });
@@ -148,6 +152,7 @@ export async function decide(ctx: ProceduresContext, actor: Actor, scope: StaffS
       for (const w of waited) {
         await db.updateTable('procedures_application_work').set({ stage_started_at: sql<Date>`now()`, due_on: addWorkingDays(today, w.stages[0]!.days), version: sql<number>`version + 1` })
           .where('lg_code', '=', w.lg_code).where('application_id', '=', w.application_id).execute();
+        await queueArrival(ctx.app, trx, { lgCode: w.lg_code, applicationId: w.application_id, stageIndex: 0, kind: 'released' });
       }
     }
     return { work, application, from, to, stageIndex, reasons, note };
@@ -282,6 +287,7 @@ export async function resubmit(ctx: ProceduresContext, application: { lgCode: st
     const stage = current.stages[current.stageIndex];
     await db.updateTable('procedures_application_work').set({ stage_started_at: sql<Date>`now()`, due_on: addWorkingDays(todayInJapanIso(), stage?.days ?? 1), version: sql<number>`version + 1` })
       .where('lg_code', '=', application.lgCode).where('application_id', '=', application.id).execute();
+    await queueArrival(ctx.app, trx, { lgCode: application.lgCode, applicationId: application.id, stageIndex: current.stageIndex, kind: 'resubmitted' });
     await record(db, current, 'resubmitted', { id: actor, name: '申請者' }, { note: `${changes.length}`, changesSealed: ctx.app.sealer.sealJson(changes, changesContext(application.lgCode, application.id)) });
     await appendAudit(trx, { actor, action: 'procedures.application_resubmitted', lgCode: application.lgCode, subject: `application:${application.lgCode}/${application.id}`, ip: meta.ip, requestId: meta.requestId, details: { receiptNumber: application.receiptNumber, changedFields: changes.map((c) => c.field) } });
     return true;
