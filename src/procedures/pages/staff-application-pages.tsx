@@ -5,6 +5,7 @@
 //   POST /staff/applications/{lgCode}/{id}/assign          to a member of the stage's department
 //   POST /staff/applications/{lgCode}/{id}/comment         a note for colleagues
 //   GET  /staff/applications/{lgCode}/{id}/files/{key}     an attachment, as a download
+//   GET  /staff/applications/{lgCode}/{id}/replaced-files/{seq}   an attachment replaced on a correction
 // Every form carries the CSRF token and the version the page showed: a decision someone else
 // made first is reported on the page (409), never applied on top. No JavaScript needed.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -24,7 +25,7 @@ import { TextInput } from '../../platform/ui/components/text-input/text-input.ts
 import { WarningText } from '../../platform/ui/components/warning-text/warning-text.tsx';
 import { formView, type FieldErrors, type FormValues } from '../../platform/ui/form-errors.ts';
 import { pageCsrfToken, sendPage } from '../../platform/ui/render.tsx';
-import { listAttachments, openAttachment } from '../applications/attachments.ts';
+import { listAttachments, listReplacedAttachments, openAttachment, openReplacedAttachment } from '../applications/attachments.ts';
 import { ApplicationStore } from '../applications/application-store.ts';
 import { findDepartment, findProcedure } from '../catalog/catalog-store.ts';
 import type { ApplicationStatus, WorkAction } from '../db/schema.ts';
@@ -173,6 +174,7 @@ export async function staffApplicationPages(app: FastifyInstance, ctx: Procedure
     const history = await historyOf(ctx, work);
     const lastChanges = [...history].reverse().find((h) => h.action === 'resubmitted')?.changes;
     const files = await listAttachments(ctx.db, application);
+    const earlierFiles = await listReplacedAttachments(ctx.db, application);
     const stage = work.stages[work.stageIndex];
     const members = stage ? await listMembers(ctx.db, work.lgCode, stage.departmentCode) : [];
     const events = await ctx.db.selectFrom('procedures_application_events').select(['from_status', 'to_status', 'occurred_at']).where('lg_code', '=', work.lgCode).where('application_id', '=', work.applicationId).orderBy('seq').execute();
@@ -276,6 +278,12 @@ export async function staffApplicationPages(app: FastifyInstance, ctx: Procedure
             <ul>{[...files.entries()].map(([key, f]) => <li><a href={`${base}/files/${key}`} download>{f.filename}</a>（{Math.ceil(f.bytes / 1024)} KB）</li>)}</ul>
           </>
         )}
+        {earlierFiles.length > 0 && (
+          <>
+            <h3>{t('procedures.staffFiles.earlier')}</h3>
+            <ul>{earlierFiles.map((f) => <li><a href={`${base}/replaced-files/${f.seq}`} download>{f.filename}</a>（{Math.ceil(f.bytes / 1024)} KB）{t('procedures.staffFiles.earlierItem', { field: fieldLabel(definition, f.fieldKey, locale), date: formatDateTime(f.replacedAt, locale) })}</li>)}</ul>
+          </>
+        )}
 
         <h2 id="history">{say(request, { ja: '履歴', en: 'History' })}</h2>
         <Table id="history-table" caption={say(request, { ja: '状況の変更と処理（古い順）', en: 'Status changes and actions, oldest first' })} captionSize="s" head={[say(request, { ja: '日時', en: 'When' }), say(request, { ja: '内容', en: 'What' }), say(request, { ja: '詳細', en: 'Details' }), say(request, { ja: '職員', en: 'By' })]} rows={historyRows} />
@@ -356,6 +364,15 @@ export async function staffApplicationPages(app: FastifyInstance, ctx: Procedure
     return 'commented';
   }));
 
+  app.get<{ Params: Key & { seq: string } }>('/staff/applications/:lgCode/:id/replaced-files/:seq', async (request, reply) => {
+    const scope = await scopeFor(request, reply);
+    if (!scope) return reply;
+    const { application } = await loadForStaff(ctx, scope, request.params.lgCode, request.params.id);
+    const file = /^[0-9]{1,9}$/.test(request.params.seq) ? await openReplacedAttachment(ctx.db, ctx.app.sealer, application, Number(request.params.seq)) : undefined;
+    if (!file) throw new AppError(PlatformErrors.NOT_FOUND);
+    return sendFile(reply, file, file.data);
+  });
+
   app.get<{ Params: Key & { key: string } }>('/staff/applications/:lgCode/:id/files/:key', async (request, reply) => {
     const scope = await scopeFor(request, reply);
     if (!scope) return reply;
@@ -363,12 +380,17 @@ export async function staffApplicationPages(app: FastifyInstance, ctx: Procedure
     const meta = /^[a-z][a-zA-Z0-9]{0,40}$/.test(request.params.key) ? (await listAttachments(ctx.db, application)).get(request.params.key) : undefined;
     const data = meta ? await openAttachment(ctx.db, ctx.app.sealer, application, request.params.key) : undefined;
     if (!meta || !data) throw new AppError(PlatformErrors.NOT_FOUND);
-    return reply
-      .header('content-type', meta.contentType)
-      .header('content-disposition', `attachment; filename="file.${meta.contentType === 'application/pdf' ? 'pdf' : meta.contentType === 'image/png' ? 'png' : 'jpg'}"; filename*=UTF-8''${encodeURIComponent(meta.filename)}`)
-      .header('cache-control', 'private, no-store')
-      .send(data);
+    return sendFile(reply, meta, data);
   });
+}
+
+/** An attachment as a download, never shown inline (its name only in the RFC 5987 form). */
+function sendFile(reply: FastifyReply, meta: { contentType: string; filename: string }, data: Buffer) {
+  return reply
+    .header('content-type', meta.contentType)
+    .header('content-disposition', `attachment; filename="file.${meta.contentType === 'application/pdf' ? 'pdf' : meta.contentType === 'image/png' ? 'png' : 'jpg'}"; filename*=UTF-8''${encodeURIComponent(meta.filename)}`)
+    .header('cache-control', 'private, no-store')
+    .send(data);
 }
 
 function fieldOf(definition: ResolvedDefinition, key: string): ResolvedField | undefined {
@@ -383,5 +405,5 @@ export function fieldLabel(definition: ResolvedDefinition, key: string | null, l
 function changeRow(definition: ResolvedDefinition, change: Change, locale: 'ja' | 'en', t: Parameters<typeof formatAnswer>[3]) {
   const field = fieldOf(definition, change.field);
   const show = (value: unknown) => (field ? formatAnswer(field, (value ?? undefined) as AnswerValue | undefined, locale, t) : JSON.stringify(value));
-  return [field?.label[locale] ?? change.field, show(change.before), show(change.after)];
+  return [field?.label[locale] ?? change.field, show(change.before), `${show(change.after)}${change.replaced ? t('procedures.staffFiles.replaced') : ''}`];
 }
