@@ -23,6 +23,9 @@ export type { PersonalDetails } from './profile/profile.ts';
 /** For pages behind login: the signed-in account (any, or staff only), or a redirect to the (staff) login page. */
 export { requireSignedIn, requireStaff, signedIn } from './pages/page-helpers.ts';
 export { clientIdOf } from './oidc/token-authenticator.ts';
+/** The procedures module gives the mandate pages its catalogue through this (identity cannot import it). */
+export { provideProcedureCatalogue } from './proxies/procedure-catalogue.ts';
+export type { ProcedureCatalogue, MandatableProcedure, ProcedureRef } from './proxies/procedure-catalogue.ts';
 
 export interface AccountSummary {
   id: string;

@@ -79,6 +79,11 @@ export interface Config {
    * outside production the demo's test payment service on PORT+6, in production no payment.
    */
   payment: PaymentSettings | undefined;
+  /**
+   * Fee payments still pending after `pendingMinutes` (a webhook that never came, a checkout left
+   * open) are settled or expired by asking the provider, every `everyMinutes` (procedures module).
+   */
+  paymentReconciliation: { pendingMinutes: number; everyMinutes: number };
 }
 
 export interface PaymentSettings {
@@ -241,5 +246,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outbound: outboundSettings(env, production),
     jobLeaseSeconds: integer(env, 'TSUNAGU_JOB_LEASE_SECONDS', 60, 1, 3600),
     payment: paymentSettings(env),
+    paymentReconciliation: { pendingMinutes: integer(env, 'TSUNAGU_PAYMENT_PENDING_MINUTES', 60, 5, 10_080), everyMinutes: integer(env, 'TSUNAGU_PAYMENT_RECONCILE_MINUTES', 10, 1, 1440) },
   };
 }

@@ -24,4 +24,5 @@ export const ProceduresErrors = defineErrors('PROCEDURES', {
   ACTION_NOT_ALLOWED: { status: 409, ja: 'この申請は、今の状況ではこの操作ができません', en: 'This action is not possible for the application in its current state' },
   INVALID_DECISION: { status: 400, ja: '処理の内容に誤りがあります', en: 'The decision has problems' },
   STAFF_NOT_FOUND: { status: 404, ja: 'この職員は見つかりません', en: 'This staff member was not found' },
+  OUTSIDE_MANDATE: { status: 403, ja: '委任された範囲にない手続のため、代理で申請できません', en: 'This procedure is outside the mandate: a proxy cannot apply for it' },
 });

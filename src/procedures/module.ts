@@ -6,7 +6,9 @@
 // municipality and life event turn a few answers into the procedures that apply, each with why.
 // Forms, the bulk application (applications/) and the back office workflow (workflow/) live here too.
 // docs/procedures.md describes the pages, the model and the API.
+import { provideProcedureCatalogue } from '../identity/exports.ts';
 import { defineModule, type AppContext } from '../platform/module.ts';
+import { mandatableProcedures } from './catalog/mandatable-procedures.ts';
 import { catalogApi } from './api/catalog-api.ts';
 import { exportApi } from './api/export-api.ts';
 import { formsApi } from './api/forms-api.ts';
@@ -36,6 +38,7 @@ import { formPreviewPages } from './pages/form-preview-pages.tsx';
 import { paymentPages } from './pages/payment-pages.tsx';
 import { genericFormPages } from './pages/generic-form-pages.tsx';
 import { FeePayments } from './payments/fee-payments.ts';
+import { reconciliationJob, RECONCILE_TOPIC, scheduleReconciliation } from './payments/payment-reconciliation.ts';
 import { lifeEventPages } from './pages/life-event-pages.tsx';
 import { navigationBuilderPages } from './pages/navigation-builder-pages.tsx';
 import { staffNotificationPages } from './pages/staff-notification-pages.tsx';
@@ -72,6 +75,10 @@ export const proceduresModule = defineModule({
   routes: async (fastify, app) => {
     const ctx = contextOf(app);
     const payments = new FeePayments(app);
+    provideProcedureCatalogue(app, mandatableProcedures(ctx));
+    // Pending payments are reconciled periodically; the process that runs the worker keeps the chain going.
+    app.queue.handle(RECONCILE_TOPIC, reconciliationJob(app, payments));
+    if (app.config.runWorker && payments.provider) await scheduleReconciliation(app);
     addApplicationsSection(ctx);
     addStaffQueueSection(ctx);
     // The job handler needs the running application's context, which this step is the first to get.

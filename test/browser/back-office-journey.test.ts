@@ -64,7 +64,7 @@ describe('back office journey in Chromium (郡山市, from the field list to the
     downloads = fs.mkdtempSync(path.join(os.tmpdir(), 'tsunagu-back-office-'));
     const admin = await platformAdminToken(app);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    const staff: Array<[string, string]> = [['designer', 'form_designer'], ['reviewer', 'reviewer'], ['approver1', 'approver'], ['approver2', 'approver'], ['kanri', 'municipal_admin']];
+    const staff: Array<[string, string]> = [['designer', 'form_designer'], ['reviewer', 'reviewer'], ['approver1', 'approver'], ['approver2', 'approver'], ['clerk', 'counter_clerk'], ['kanri', 'municipal_admin']];
     for (const [who, role] of staff) {
       const email = `${who}@city.koriyama.example.jp`;
       const { sessionToken } = await onboardStaff(app, admin, email, [{ role, scope: KORIYAMA }], '072036');
@@ -244,6 +244,47 @@ describe('back office journey in Chromium (郡山市, from the field list to the
     await shot(approver2, 'back-office-approved');
   });
 
+  it('at the counter (書かない窓口), a clerk fills in the form for the resident, who confirms on the counter screen', async () => {
+    const resident = pages['resident']!;
+    await resident.goto(`${base}/account/counter-code`);
+    await resident.getByRole('button', { name: '確認コードを表示する' }).click();
+    const code = ((await resident.locator('.counter-code').textContent()) ?? '').replace(/\D/g, '');
+    assert.match(code, /^\d{8}$/);
+
+    const clerk = pages['clerk']!;
+    await clerk.goto(`${base}/staff`);
+    await clerk.getByRole('link', { name: '来庁された住民の方の申請書を、職員が入力します。' }).click();
+    await assertAccessible(clerk, 'counter start');
+    await clerk.getByLabel('確認コード').fill(code);
+    await clerk.getByLabel('子ども医療費助成の申請').check();
+    await clerk.getByRole('button', { name: '申請を始める' }).click();
+    const next = () => clerk.getByRole('button', { name: '保存して次へ進む', exact: true }).click();
+    await clerk.getByLabel('氏名', { exact: true }).fill('郡山　花子');
+    await next();
+    await clerk.getByLabel('氏名（フリガナ）').fill('こおりやま はなこ');
+    await next();
+    await clerk.getByLabel('お子さんの氏名').fill('郡山二郎');
+    await next();
+    await clerk.getByLabel('小学校').check();
+    await next();
+    await assertAccessible(clerk, 'counter check');
+    await clerk.getByRole('link', { name: '住民の方の確認画面を表示する' }).click();
+
+    // The resident reads the counter screen and confirms; nothing is submitted before that.
+    assert.match(await text(clerk, 'h1'), /^申請内容のご確認/);
+    assert.match(await text(clerk), /郡山二郎/);
+    await assertAccessible(clerk, 'counter screen');
+    await shot(clerk, 'back-office-counter-screen');
+    await clerk.getByRole('button', { name: '確認して申請する' }).click();
+    assert.match(await clerk.title(), /^エラー：/, 'the declaration must be ticked');
+    await clerk.getByLabel('上の内容を確認しました。間違いはありません。この内容で申請します。').check();
+    await clerk.getByRole('button', { name: '確認して申請する' }).click();
+    assert.match(await text(clerk, 'h1'), /^申請を受け付けました/);
+    const number = (await text(clerk)).match(/072036-\d{8}-\d{6}/)![0];
+    await resident.goto(`${base}/account/applications`);
+    assert.match(await text(resident), new RegExp(`${number}[\\s\\S]*窓口で申請|窓口で申請[\\s\\S]*${number}`));
+  });
+
   it('the resident downloads the decision, the public page says it is genuine, and monitoring counts it', async () => {
     const resident = pages['resident']!;
     await resident.goto(`${base}/account/documents`);
@@ -266,9 +307,9 @@ describe('back office journey in Chromium (郡山市, from the field list to the
     await kanri.getByLabel('開始月').fill(month);
     await kanri.getByLabel('終了月').fill(month);
     await kanri.getByRole('button', { name: '表示する' }).click();
-    // One application, online, decided, returned once.
+    // Two applications: one online, decided after one return; one at the counter, not yet decided.
     const row = (await kanri.locator('tr', { hasText: '子ども医療費助成の申請' }).innerText()).split(/\s+/).join(' ');
-    assert.match(row, /^子ども医療費助成の申請 1 1 0 0 100% 1 \d+ \d+ 1 100% 0 0$/, row);
+    assert.match(row, /^子ども医療費助成の申請 2 1 1 0 50% 1 \d+ \d+ 1 \d+% 1 0$/, row);
     await shot(kanri, 'back-office-monitoring');
     assert.deepEqual(pageErrors, []);
   });

@@ -4,6 +4,8 @@
 //   POST /v1/payments               create a payment (Idempotency-Key; the same key gives the same payment)
 //   GET  /v1/payments/{id}          its status, for the City OS's server-to-server check
 //   POST /v1/payments/{id}/refunds  refund a succeeded payment (idempotent)
+//   POST /v1/payments/{id}/cancel   cancel a pending payment nobody paid (its checkout closes);
+//                                   one already settled is answered as it is, unchanged
 //   GET|POST /checkout/{id}         the tester's checkout page: pay with a test card, or cancel
 // and, on every change, a webhook to the payment's webhookUrl signed with HMAC-SHA256 over
 // "<unix time>.<body>" (header TestPay-Signature: t=…,v1=…). The API trusts one caller by a bearer
@@ -129,6 +131,17 @@ export function buildTestPayApp(options: TestPayOptions): FastifyInstance {
     refundKeys.add(key);
     log(`payment ${payment.id} refunded`);
     await sendWebhook(payment, 'payment.refunded');
+    return view(payment);
+  });
+
+  app.post<{ Params: { id: string } }>('/v1/payments/:id/cancel', async (request, reply) => {
+    const payment = payments.get(request.params.id);
+    if (!payment) return problem(reply, 404, 'No such payment');
+    // Only a pending payment can be cancelled; a paid one stays paid (the caller learns it here).
+    if (payment.status !== 'pending') return view(payment);
+    payment.status = 'cancelled';
+    log(`payment ${payment.id} cancelled by the merchant`);
+    await sendWebhook(payment, 'payment.cancelled');
     return view(payment);
   });
 

@@ -219,6 +219,12 @@ export interface IdentityMandatesTable {
   created_at: Generated<Date>;
 }
 
+export interface IdentityMandateProceduresTable {
+  mandate_id: string;
+  lg_code: string;
+  procedure_code: string;
+}
+
 export interface IdentityMandateDocumentsTable {
   mandate_id: string;
   filename: string;
@@ -243,6 +249,7 @@ export interface IdentityTables {
   identity_email_changes: IdentityEmailChangesTable;
   identity_mandates: IdentityMandatesTable;
   identity_mandate_documents: IdentityMandateDocumentsTable;
+  identity_mandate_procedures: IdentityMandateProceduresTable;
   identity_identity_checks: IdentityIdentityChecksTable;
   identity_gbizid_links: IdentityGbizidLinksTable;
   identity_gbizid_pending: IdentityGbizidPendingTable;

@@ -18,6 +18,7 @@ import { MandateStore } from '../proxies/mandates.ts';
 import { text } from './form-checks.ts';
 import { metaOf, requireSignedIn } from './page-helpers.ts';
 import { MandateFields, readMandateForm } from './proxy-pages.tsx';
+import { procedureCatalogueOf, refKey } from '../proxies/procedure-catalogue.ts';
 
 export const DOCUMENT_LIMIT = 5 * 1024 * 1024;
 
@@ -31,6 +32,7 @@ export function documentKind(bytes: Buffer): 'application/pdf' | 'image/jpeg' | 
 
 export async function counterMandatePages(app: FastifyInstance, ctx: IdentityContext): Promise<void> {
   const mandates = new MandateStore(ctx);
+  const catalogue = procedureCatalogueOf(ctx.app);
   const offices = async (request: FastifyRequest) => {
     const allowed = await ctx.app.guard.tenantsFor(request.actor, 'identity.verify_identity');
     const { tenants } = await ctx.app.tenants.snapshot();
@@ -42,6 +44,8 @@ export async function counterMandatePages(app: FastifyInstance, ctx: IdentityCon
     const view = formView({ values, errors }, locale);
     const list = await offices(request);
     if (list.length === 0) throw new AppError(PlatformErrors.FORBIDDEN);
+    // What a power of attorney at this counter names: the office's procedures and its prefecture's.
+    const choices = [...new Map((await Promise.all(list.map((o) => catalogue.choicesFor(o.lgCode)))).flat().map((c) => [refKey(c), c])).values()];
     return sendPage(reply, { title: t('identity.counterMandate.title'), status: view.hasErrors ? 422 : 200, errorSummary: view.errorSummary, backLink: { href: '/staff' } }, (
       <form method="post" action="/staff/mandates/new" enctype="multipart/form-data" novalidate>
         <input type="hidden" name="_csrf" value={pageCsrfToken(reply)} />
@@ -50,7 +54,7 @@ export async function counterMandatePages(app: FastifyInstance, ctx: IdentityCon
         {list.length === 1 ? <input type="hidden" name="office" value={list[0]!.lgCode} /> : <Select label={t('identity.check.office')} items={list.map((o) => ({ value: o.lgCode, text: o.name[locale] }))} {...view.field('office')} />}
         <TextInput label={t('identity.counterMandate.grantorCode')} hint={t('identity.check.codeHint')} inputmode="numeric" autocomplete="off" spellcheck={false} width="10" {...view.field('grantorCode')} />
         <TextInput label={t('identity.counterMandate.proxyCode')} hint={t('identity.check.codeHint')} inputmode="numeric" autocomplete="off" spellcheck={false} width="10" {...view.field('proxyCode')} />
-        <MandateFields view={view} t={t} />
+        <MandateFields view={view} t={t} locale={locale} choices={choices} where={list.map((o) => o.name[locale]).join(locale === 'ja' ? '・' : ', ')} />
         <FileUpload label={t('identity.counterMandate.document')} hint={t('identity.counterMandate.documentHint')} accept="application/pdf,image/jpeg,image/png" {...view.field('document')} />
         <Button preventDoubleClick>{t('identity.counterMandate.submit')}</Button>
       </form>
@@ -72,7 +76,8 @@ export async function counterMandatePages(app: FastifyInstance, ctx: IdentityCon
       if (!who) return reply;
       if (who.accountKind !== 'staff') throw new AppError(PlatformErrors.FORBIDDEN);
       const body = (request.body ?? {}) as Record<string, unknown>;
-      const values: FormValues = Object.fromEntries(Object.entries(body).filter(([k, v]) => typeof v === 'string' && k !== '_csrf')) as FormValues;
+      // Several checked procedures arrive as an array of strings.
+      const values: FormValues = Object.fromEntries(Object.entries(body).filter(([k, v]) => k !== '_csrf' && (typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'))))) as FormValues;
       const errors: FieldErrors = {};
       const office = text(values, 'office');
       const meta = metaOf(request);
@@ -80,7 +85,7 @@ export async function counterMandatePages(app: FastifyInstance, ctx: IdentityCon
       if (!grantor) errors.grantorCode = messageOf('identity.check.notFound');
       const proxy = await lookUpCounterCode(ctx, request.actor, office, text(values, 'proxyCode'), meta);
       if (!proxy) errors.proxyCode = messageOf('identity.check.notFound');
-      const input = readMandateForm(values, errors);
+      const input = await readMandateForm(values, errors, catalogue);
       const file = body.document;
       const bytes = Buffer.isBuffer(file) ? file : undefined;
       const kind = bytes && bytes.length > 0 ? documentKind(bytes) : undefined;

@@ -14,22 +14,34 @@ import { Radios } from '../../platform/ui/components/radios/radios.tsx';
 import { Tag } from '../../platform/ui/components/tag/tag.tsx';
 import { TextInput } from '../../platform/ui/components/text-input/text-input.tsx';
 import { Textarea } from '../../platform/ui/components/textarea/textarea.tsx';
+import { Checkboxes } from '../../platform/ui/components/checkboxes/checkboxes.tsx';
+import { Select } from '../../platform/ui/components/select/select.tsx';
 import { WarningText } from '../../platform/ui/components/warning-text/warning-text.tsx';
 import type { IdentityContext } from '../identity-context.ts';
 import { ProfileStore } from '../profile/profile.ts';
-import { MandateStore, MAX_VALIDITY_DAYS, todayInJapan, type Mandate, type MandateInput } from '../proxies/mandates.ts';
+import { MandateStore, MAX_LISTED_PROCEDURES, MAX_VALIDITY_DAYS, todayInJapan, type Mandate, type MandateInput } from '../proxies/mandates.ts';
+import { parseRef, procedureCatalogueOf, refKey, type MandatableProcedure, type ProcedureCatalogue, type ProcedureRef } from '../proxies/procedure-catalogue.ts';
 import { text } from './form-checks.ts';
 import { metaOf, requireSignedIn } from './page-helpers.ts';
 
 const DONE = ['offered', 'accepted', 'revoked', 'acting', 'stopped'];
 
-/** The mandate form's checks; shared with the counter's registration form. */
-export function readMandateForm(values: FormValues, errors: FieldErrors): MandateInput | undefined {
+/** The mandate form's checks; shared with the counter's registration form. Listed procedures must be in the catalogue. */
+export async function readMandateForm(values: FormValues, errors: FieldErrors, catalogue: ProcedureCatalogue): Promise<MandateInput | undefined> {
   const scope = text(values, 'scope');
   if (scope !== 'all' && scope !== 'listed') errors.scope = messageOf('identity.proxy.scopeMissing');
   const description = text(values, 'description').trim();
-  if (scope === 'listed' && !description) errors.description = messageOf('identity.proxy.descriptionMissing');
   if ([...description].length > 500) errors.description = messageOf('identity.proxy.descriptionTooLong');
+  let procedures: ProcedureRef[] = [];
+  if (scope === 'listed') {
+    const raw = [values.procedures ?? []].flat();
+    const refs = raw.map(parseRef);
+    const known = refs.every(Boolean) ? await catalogue.named(refs as ProcedureRef[]) : [];
+    if (raw.length === 0) errors.procedures = messageOf('identity.proxy.proceduresMissing');
+    else if (raw.length > MAX_LISTED_PROCEDURES) errors.procedures = messageOf('identity.proxy.proceduresTooMany', { max: MAX_LISTED_PROCEDURES });
+    else if (known.length !== new Set(raw).size) errors.procedures = messageOf('identity.proxy.proceduresUnknown');
+    else procedures = known.map((p) => ({ lgCode: p.lgCode, code: p.code }));
+  }
   const reading = readDateInput({ year: text(values, 'validUntil-year'), month: text(values, 'validUntil-month'), day: text(values, 'validUntil-day') });
   let validUntil = '';
   if (reading.kind !== 'date') errors.validUntil = { message: messageOf('identity.proxy.dateMissing'), parts: reading.kind === 'missing' ? ['year', 'month', 'day'] : reading.parts };
@@ -40,24 +52,45 @@ export function readMandateForm(values: FormValues, errors: FieldErrors): Mandat
     if (validUntil < todayInJapan() || validUntil > latest) errors.validUntil = { message: messageOf('identity.proxy.dateRange'), parts: ['year', 'month', 'day'] };
   }
   if (Object.keys(errors).length > 0) return undefined;
-  return { scope: scope as 'all' | 'listed', description: scope === 'listed' ? description : null, validUntil };
+  return { scope: scope as 'all' | 'listed', procedures, description: scope === 'listed' && description ? description : null, validUntil };
 }
 
-export function MandateFields(props: { view: ReturnType<typeof formView>; t: FastifyRequest['t'] }) {
-  const { view, t } = props;
+export function MandateFields(props: { view: ReturnType<typeof formView>; t: FastifyRequest['t']; locale: 'ja' | 'en'; choices: MandatableProcedure[]; where: string }) {
+  const { view, t, locale, choices } = props;
+  const listed = (
+    <>
+      {choices.length === 0 ? (
+        <p id="procedures">{props.where ? t('identity.proxy.noChoices', { tenant: props.where }) : t('identity.proxy.chooseMunicipalityFirst')}</p>
+      ) : (
+        <Checkboxes legend={t('identity.proxy.procedures')} hint={t('identity.proxy.proceduresHint', { tenant: props.where })} small items={choices.map((c) => ({ value: refKey(c), text: c.title[locale] }))} {...view.choices('procedures')} />
+      )}
+      <Textarea label={t('identity.proxy.description')} hint={t('identity.proxy.descriptionHint')} maxLength={500} {...view.field('description')} />
+    </>
+  );
   return (
     <>
       <Radios
         legend={t('identity.proxy.scope')}
         items={[
           { value: 'all', text: t('identity.proxy.scopeAll') },
-          { value: 'listed', text: t('identity.proxy.scopeListed'), conditional: <Textarea label={t('identity.proxy.description')} hint={t('identity.proxy.descriptionHint')} maxLength={500} {...view.field('description')} /> },
+          { value: 'listed', text: t('identity.proxy.scopeListed'), conditional: listed },
         ]}
         {...view.field('scope')}
       />
       <DateInput legend={t('identity.proxy.validUntil')} hint={t('identity.proxy.validUntilHint')} {...view.date('validUntil')} />
     </>
   );
+}
+
+/** What a mandate allows, in words: all, the procedures by name and municipality, or (given before the catalogue) the grantor's note, marked as not usable online. */
+export async function scopeText(ctx: IdentityContext, m: Pick<Mandate, 'scope' | 'procedures' | 'description'>, request: FastifyRequest): Promise<string> {
+  const { t, locale } = request;
+  if (m.scope === 'all') return t('identity.proxy.scopeAll');
+  if (m.procedures.length === 0) return t('identity.proxy.legacyNote', { text: m.description ?? '' });
+  const named = await procedureCatalogueOf(ctx.app).named(m.procedures);
+  const names = await Promise.all(named.map(async (p) => `${p.title[locale]}（${(await ctx.app.tenants.get(p.lgCode))?.name[locale] ?? p.lgCode}）`));
+  const gone = m.procedures.length - named.length;
+  return [t('identity.proxy.listedNames', { names: names.join(locale === 'ja' ? '、' : ', ') }), gone > 0 ? t('identity.proxy.listedGone', { count: gone }) : '', m.description ? t('identity.proxy.note', { text: m.description }) : ''].filter(Boolean).join(' ');
 }
 
 export async function proxyPages(app: FastifyInstance, ctx: IdentityContext): Promise<void> {
@@ -84,7 +117,7 @@ export async function proxyPages(app: FastifyInstance, ctx: IdentityContext): Pr
           <Tag tone={m.status === 'active' ? 'success' : m.status === 'pending' ? 'info' : 'neutral'}>{t(`identity.proxy.status.${m.status}`)}</Tag>
         </p>
         <p>
-          {m.scope === 'all' ? t('identity.proxy.scopeAll') : m.description} · {t('identity.proxy.until', { date: m.validUntil })}
+          {await scopeText(ctx, m, request)} · {t('identity.proxy.until', { date: m.validUntil })}
           {m.source === 'counter' ? ` · ${t('identity.proxy.fromCounter')}` : ''}
         </p>
         <div class="button-row">
@@ -119,27 +152,49 @@ export async function proxyPages(app: FastifyInstance, ctx: IdentityContext): Pr
     ));
   });
 
-  const newPage = (request: FastifyRequest, reply: FastifyReply, values: FormValues, errors: FieldErrors) => {
-    const { t } = request;
-    const view = formView({ values, errors }, request.locale);
+  const catalogue = procedureCatalogueOf(ctx.app);
+  // The procedures offered: the chosen municipality's (by default where the person lives) and its prefecture's.
+  const municipalityOf = async (accountId: string, raw: unknown) => {
+    const asked = typeof raw === 'string' && /^[0-9]{6}$/.test(raw) ? await ctx.app.tenants.get(raw) : undefined;
+    if (asked) return asked;
+    const residence = (await profiles.find(ctx.db, accountId))?.residenceLgCode;
+    return residence ? ctx.app.tenants.get(residence) : undefined;
+  };
+  const newPage = async (request: FastifyRequest, reply: FastifyReply, accountId: string, values: FormValues, errors: FieldErrors) => {
+    const { t, locale } = request;
+    const view = formView({ values, errors }, locale);
+    const tenant = await municipalityOf(accountId, values.lgCode);
+    const choices = tenant ? await catalogue.choicesFor(tenant.lgCode) : [];
+    const { tenants } = await ctx.app.tenants.snapshot();
+    const all = [...tenants.values()].sort((a, b) => (a.level === b.level ? a.sortOrder - b.sortOrder : a.level === 'prefecture' ? -1 : 1));
     return sendPage(reply, { title: t('identity.proxy.new'), status: view.hasErrors ? 422 : 200, errorSummary: view.errorSummary, backLink: { href: '/account/proxies' } }, (
-      <form method="post" action="/account/proxies/new" novalidate>
-        <input type="hidden" name="_csrf" value={pageCsrfToken(reply)} />
+      <>
         <h1>{t('identity.proxy.new')}</h1>
         <p>{t('identity.proxy.newLead')}</p>
-        <MandateFields view={view} t={t} />
-        <Button preventDoubleClick>{t('identity.proxy.create')}</Button>
-      </form>
+        <form method="get" action="/account/proxies/new">
+          <Select name="lgCode" id="lgCode" label={t('identity.proxy.municipality')} value={tenant?.lgCode} items={[...(tenant ? [] : [{ value: '', text: t('identity.proxy.chooseMunicipality') }]), ...all.map((m) => ({ value: m.lgCode, text: m.name[locale] }))]} />
+          <Button variant="secondary">{t('identity.proxy.showMunicipality')}</Button>
+        </form>
+        <form method="post" action="/account/proxies/new" novalidate>
+          <input type="hidden" name="_csrf" value={pageCsrfToken(reply)} />
+          {tenant && <input type="hidden" name="lgCode" value={tenant.lgCode} />}
+          <MandateFields view={view} t={t} locale={locale} choices={choices} where={tenant?.name[locale] ?? ''} />
+          <Button preventDoubleClick>{t('identity.proxy.create')}</Button>
+        </form>
+      </>
     ));
   };
-  app.get('/account/proxies/new', async (request, reply) => (requireSignedIn(request, reply) ? newPage(request, reply, {}, {}) : reply));
+  app.get<{ Querystring: { lgCode?: string } }>('/account/proxies/new', async (request, reply) => {
+    const who = requireSignedIn(request, reply);
+    return who ? newPage(request, reply, who.accountId, { lgCode: request.query.lgCode ?? '' }, {}) : reply;
+  });
   app.post('/account/proxies/new', { preHandler: app.csrfProtection }, async (request, reply) => {
     const who = requireSignedIn(request, reply);
     if (!who) return reply;
     const values = formValues(request.body);
     const errors: FieldErrors = {};
-    const input = readMandateForm(values, errors);
-    if (!input) return newPage(request, reply, values, errors);
+    const input = await readMandateForm(values, errors, catalogue);
+    if (!input) return newPage(request, reply, who.accountId, values, errors);
     const { code } = await mandates.invite(who.accountId, input, metaOf(request));
     const { t } = request;
     return sendPage(reply, { title: t('identity.proxy.codeTitle') }, (

@@ -14,6 +14,6 @@ export function actingForOf(ctx: IdentityContext): ActingFor {
     const profile = await profiles.find(ctx.db, mandate.grantorAccountId);
     const grantor = profile ? undefined : await ctx.accounts.findById(ctx.db, mandate.grantorAccountId);
     const name = profile ? `${profile.personal.familyName} ${profile.personal.givenName}` : (grantor?.displayName ?? grantor?.email ?? '');
-    return { mandateId: mandate.id, accountId: mandate.grantorAccountId, name, scope: mandate.scope, description: mandate.description };
+    return { mandateId: mandate.id, accountId: mandate.grantorAccountId, name, scope: mandate.scope, procedures: mandate.procedures, description: mandate.description };
   };
 }

@@ -10,14 +10,19 @@ import { actorId, type Actor } from '../../platform/authz/actor.ts';
 import { AppError, PlatformErrors } from '../../platform/errors.ts';
 import { platformDb, type IdentityDatabase } from '../db/schema.ts';
 import type { IdentityContext, RequestMeta } from '../identity-context.ts';
+import type { ProcedureRef } from './procedure-catalogue.ts';
 
 export const MAX_VALIDITY_DAYS = 366;
 const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 const INVITE_LIFETIME_DAYS = 14;
 
+export const MAX_LISTED_PROCEDURES = 30;
+
 export interface MandateInput {
   scope: 'all' | 'listed';
-  /** For 'listed': the procedures, in the grantor's words (the procedure catalogue's ids later). */
+  /** For 'listed': the catalogue procedures the proxy may apply for (at least one). */
+  procedures: ProcedureRef[];
+  /** For 'listed': an optional note in the grantor's words (before catalogue references, the only list). */
   description: string | null;
   /** YYYY-MM-DD, today at the earliest, within a year. */
   validUntil: string;
@@ -28,6 +33,8 @@ export interface Mandate {
   grantorAccountId: string;
   proxyAccountId: string | null;
   scope: 'all' | 'listed';
+  /** For 'listed': the procedures allowed. Empty for a mandate given before they were chosen from the catalogue: its note names them, and it allows no online application. */
+  procedures: ProcedureRef[];
   description: string | null;
   validUntil: string;
   source: 'resident' | 'counter';
@@ -49,11 +56,21 @@ export function normaliseInviteCode(code: string): string {
 export class MandateStore {
   constructor(private readonly ctx: IdentityContext) {}
 
-  private async audit(db: IdentityDatabase, actor: string, action: string, mandate: { id: string; grantorAccountId: string; proxyAccountId: string | null }, meta: RequestMeta) {
+  private async audit(db: IdentityDatabase, actor: string, action: string, mandate: { id: string; grantorAccountId: string; proxyAccountId: string | null }, meta: RequestMeta, extra: Record<string, unknown> = {}) {
     // On both accounts: each person's history shows the mandate.
     for (const subject of [mandate.grantorAccountId, mandate.proxyAccountId]) {
-      if (subject) await appendAudit(platformDb(db), { actor, action, subject, ip: meta.ip, requestId: meta.requestId, details: { mandate: mandate.id } });
+      if (subject) await appendAudit(platformDb(db), { actor, action, subject, ip: meta.ip, requestId: meta.requestId, details: { mandate: mandate.id, ...extra } });
     }
+  }
+
+  /** What a new mandate allows, for its audit record (codes, no personal data). */
+  private scopeDetails(input: MandateInput) {
+    return { scope: input.scope, ...(input.scope === 'listed' ? { procedures: input.procedures.map((p) => `${p.lgCode}/${p.code}`) } : {}) };
+  }
+
+  private async saveProcedures(db: IdentityDatabase, mandateId: string, input: MandateInput) {
+    if (input.scope !== 'listed' || input.procedures.length === 0) return;
+    await db.insertInto('identity_mandate_procedures').values(input.procedures.map((p) => ({ mandate_id: mandateId, lg_code: p.lgCode, procedure_code: p.code }))).onConflict((oc) => oc.doNothing()).execute();
   }
 
   /** The grantor's side: a pending mandate and the code to give the proxy (shown once). */
@@ -66,7 +83,8 @@ export class MandateStore {
         .returning('id')
         .executeTakeFirstOrThrow();
       if (input.description) await trx.updateTable('identity_mandates').set({ description_sealed: this.ctx.app.sealer.seal(input.description, descriptionContext(row.id)) }).where('id', '=', row.id).execute();
-      await this.audit(trx, `account:${grantorAccountId}`, 'identity.mandate_offered', { id: row.id, grantorAccountId, proxyAccountId: null }, meta);
+      await this.saveProcedures(trx, row.id, input);
+      await this.audit(trx, `account:${grantorAccountId}`, 'identity.mandate_offered', { id: row.id, grantorAccountId, proxyAccountId: null }, meta, this.scopeDetails(input));
       return row.id;
     });
     return { id, code: `${code.slice(0, 5)}-${code.slice(5)}` };
@@ -106,11 +124,12 @@ export class MandateStore {
         .returning('id')
         .executeTakeFirstOrThrow();
       if (input.description) await trx.updateTable('identity_mandates').set({ description_sealed: this.ctx.app.sealer.seal(input.description, descriptionContext(row.id)) }).where('id', '=', row.id).execute();
+      await this.saveProcedures(trx, row.id, input);
       await trx
         .insertInto('identity_mandate_documents')
         .values({ mandate_id: row.id, filename: input.document.filename.slice(0, 200), content_type: input.document.contentType, size: input.document.bytes.length, content_sealed: this.ctx.app.sealer.seal(input.document.bytes.toString('base64'), `identity_mandate_documents:${row.id}`), uploaded_by: actorId(clerk) })
         .execute();
-      await this.audit(trx, actorId(clerk), 'identity.mandate_registered', { id: row.id, grantorAccountId: input.grantorAccountId, proxyAccountId: input.proxyAccountId }, meta);
+      await this.audit(trx, actorId(clerk), 'identity.mandate_registered', { id: row.id, grantorAccountId: input.grantorAccountId, proxyAccountId: input.proxyAccountId }, meta, this.scopeDetails(input));
       return row.id;
     });
   }
@@ -141,12 +160,15 @@ export class MandateStore {
       .where((eb) => eb.or([eb('grantor_account_id', '=', accountId), eb('proxy_account_id', '=', accountId)]))
       .orderBy('created_at', 'desc')
       .execute();
+    const listed = rows.filter((r) => r.scope === 'listed').map((r) => r.id);
+    const refs = listed.length ? await this.ctx.db.selectFrom('identity_mandate_procedures').select(['mandate_id', 'lg_code', 'procedure_code']).where('mandate_id', 'in', listed).orderBy('lg_code').orderBy('procedure_code').execute() : [];
     const today = todayInJapan();
     const all = rows.map((r): Mandate => ({
       id: r.id,
       grantorAccountId: r.grantor_account_id,
       proxyAccountId: r.proxy_account_id,
       scope: r.scope,
+      procedures: refs.filter((p) => p.mandate_id === r.id).map((p) => ({ lgCode: p.lg_code, code: p.procedure_code })),
       description: r.description_sealed ? this.ctx.app.sealer.open(r.description_sealed, descriptionContext(r.id)) : null,
       validUntil: r.valid_until,
       source: r.source,

@@ -43,7 +43,7 @@ describe('proxies (代理) and mandates', () => {
     const mother = await resident('mother@example.jp', '母');
     const son = await resident('son@example.jp', '息子');
     const store = new MandateStore(identityOf(app));
-    const { code } = await store.invite(mother.accountId, { scope: 'all', description: null, validUntil: inAMonth() }, meta);
+    const { code } = await store.invite(mother.accountId, { scope: 'all', procedures: [], description: null, validUntil: inAMonth() }, meta);
     assert.match(code, /^[A-Z2-9]{5}-[A-Z2-9]{5}$/);
     assert.deepEqual(await store.accept(mother.accountId, code, meta), { ok: false, reason: 'own' });
     const accepted = await store.accept(son.accountId, code.toLowerCase().replace('-', ' '), meta);
@@ -68,7 +68,7 @@ describe('proxies (代理) and mandates', () => {
     const grandma = await resident('grandma@example.jp', '祖母');
     const grandson = await resident('grandson@example.jp', '孫');
     const store = new MandateStore(identityOf(app));
-    const { code } = await store.invite(grandma.accountId, { scope: 'listed', description: '介護保険の申請', validUntil: inAMonth() }, meta);
+    const { code } = await store.invite(grandma.accountId, { scope: 'listed', procedures: [], description: '介護保険の申請', validUntil: inAMonth() }, meta);
     const accepted = await store.accept(grandson.accountId, code, meta);
     assert.ok(accepted.ok);
     await identityOf(app).db.updateTable('identity_mandates').set({ valid_until: '2020-01-01' }).where('id', '=', accepted.mandateId).execute();
@@ -105,9 +105,10 @@ describe('proxies (代理) and mandates', () => {
     const page = await (await browser.request(`${base}/staff/mandates/new`)).text();
     const csrf = hiddenField(page, '_csrf');
     const [y, m, d] = inAMonth().split('-');
+    assert.match(page, /value="070009\/jidoushazei-jusho"/, 'the power of attorney names catalogue procedures (here the prefecture’s)');
     const send = async (file: Blob) => {
       const form = new FormData();
-      for (const [k, v] of Object.entries({ _csrf: csrf, office: '072010', grantorCode: await issueCounterCode(id, elder.accountId), proxyCode: await issueCounterCode(id, helper.accountId), scope: 'all', 'validUntil-year': y!, 'validUntil-month': String(Number(m)), 'validUntil-day': String(Number(d)) })) form.append(k, v);
+      for (const [k, v] of Object.entries({ _csrf: csrf, office: '072010', grantorCode: await issueCounterCode(id, elder.accountId), proxyCode: await issueCounterCode(id, helper.accountId), scope: 'listed', procedures: '070009/jidoushazei-jusho', 'validUntil-year': y!, 'validUntil-month': String(Number(m)), 'validUntil-day': String(Number(d)) })) form.append(k, v);
       form.append('document', file, 'inin.pdf');
       return fetch(`${base}/staff/mandates/new`, { method: 'POST', body: form, headers: { cookie: `tsn_session=${clerkToken}; _csrf=${browser.cookie(base, '_csrf')}`, accept: 'text/html' } });
     };
@@ -120,6 +121,7 @@ describe('proxies (代理) and mandates', () => {
     const { received } = await new MandateStore(id).forAccount(helper.accountId);
     assert.equal(received[0]?.status, 'active');
     assert.equal(received[0]?.source, 'counter');
+    assert.deepEqual(received[0]?.procedures, [{ lgCode: '070009', code: 'jidoushazei-jusho' }]);
     const stored = await id.db.selectFrom('identity_mandate_documents').select(['content_type', 'content_sealed', 'size']).executeTakeFirstOrThrow();
     assert.equal(stored.content_type, 'application/pdf');
     assert.ok(!stored.content_sealed.includes('JVBER'), 'the scan is sealed, not stored as plain base64');

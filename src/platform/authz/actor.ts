@@ -27,9 +27,11 @@ export interface SignedInAccount {
   sessionIdHash: string;
   /**
    * Set while a proxy (代理人) acts for someone under a mandate: `accountId` is the person acted
-   * for. Modules apply procedures to that person and record both (identity/proxies/).
+   * for. Modules apply procedures to that person and record both (identity/proxies/). With scope
+   * 'listed', only `procedures` (catalogue references) may be applied for; an empty list (a mandate
+   * whose procedures were only described in words) allows none.
    */
-  actingFor?: { mandateId: string; accountId: string; name: string; scope: 'all' | 'listed'; description: string | null };
+  actingFor?: { mandateId: string; accountId: string; name: string; scope: 'all' | 'listed'; procedures: Array<{ lgCode: string; code: string }>; description: string | null };
   /** A business signed in through GビズID: which business, and the person's place in it. */
   business?: SignedInBusiness;
 }

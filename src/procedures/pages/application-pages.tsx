@@ -29,6 +29,7 @@ import { checkStep, loadFlow, stepHref, stepsOf, type Flow, type Step } from '..
 import { replacePage, valuesOfPage } from '../applications/bulk-application.ts';
 import { profilePrefill } from '../applications/profile-prefill.ts';
 import { submitApplication } from '../applications/submit-application.ts';
+import { assertWithinMandate } from '../applications/mandate-scope.ts';
 import { signatureProblems, type SignatureProblem } from '../applications/application-signatures.ts';
 import { checkUpload, listAttachments, openAttachment, saveAttachment, type Upload } from '../applications/attachments.ts';
 import { LIMITS } from '../forms/form-definition.ts';
@@ -99,6 +100,7 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
     const account = requireResident(request, reply);
     if (!account) return reply;
     const procedures = await chosen(request.query.procedure);
+    assertWithinMandate(account, procedures);
     const gap = levelGap(account, procedures);
     const title = request.t('procedures.apply.proceduresToApplyForTogether');
     return sendPage(reply, { title, backLink: { href: procedures.length === 1 ? `/procedures/${procedures[0]!.lgCode}/${procedures[0]!.code}` : '/life-events' } }, (
@@ -127,6 +129,7 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
     if (!account) return reply;
     const body = (request.body ?? {}) as Record<string, unknown>;
     const procedures = await chosen(body.procedure);
+    assertWithinMandate(account, procedures);
     const lifeEvent = lifeEventOf(body.lifeEvent);
     const lgCode = procedures.find((p) => p.lgCode.slice(2, 5) !== '000')?.lgCode ?? procedures[0]!.lgCode;
     const id = await store.createBulk(ctx.db, { lgCode, applicant: applicantOf(account), lifeEventCode: lifeEvent && procedures.some((p) => p.lifeEvents.includes(lifeEvent)) ? lifeEvent : null, practice: procedures.some((p) => p.practice), procedures: procedures.map((p) => ({ lgCode: p.lgCode, code: p.code, formVersionId: p.formVersionId! })) });
@@ -413,6 +416,8 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
     const closed = flow.forms.filter((f) => f.procedure.status !== 'published' || (f.procedure.channel !== 'portal' && !f.procedure.acceptsGenericForm));
     if (bulk.status === 'draft' && closed.length)
       throw new AppError(PlatformErrors.CONFLICT, { detail: { ja: `「${closed.map((f) => f.procedure.title.ja).join('、')}」は、いまはこのポータルで申請できません。下書きから削除するか、担当課にお問い合わせください`, en: `"${closed.map((f) => f.procedure.title.en).join(', ')}" can no longer be applied for on this portal. Delete the draft or contact the department` } });
+    // The mandate as it is now, whatever it was when the draft began.
+    if (bulk.status === 'draft') assertWithinMandate(account, flow.forms.map((f) => f.procedure));
     if (bulk.status === 'draft' && levelGap(account, flow.forms.map((f) => f.procedure))) return sendReview(request, reply, account, flow, undefined, 403);
     // Level A: a valid card signature over exactly the content being submitted (application-signatures.ts).
     if (bulk.status === 'draft' && (await signatureProblems(ctx, flow, todayInJapanIso())).length) return sendReview(request, reply, account, flow, undefined, 403);

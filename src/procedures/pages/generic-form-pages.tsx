@@ -18,6 +18,7 @@ import { listDepartments } from '../catalog/catalog-store.ts';
 import { proceduresDb } from '../db/schema.ts';
 import type { ProceduresContext } from '../procedures-context.ts';
 import { applicantOf, requireResident } from './application-pages.tsx';
+import { assertWithinMandate } from '../applications/mandate-scope.ts';
 
 const OTHER = 'other';
 
@@ -116,6 +117,7 @@ export async function genericFormPages(app: FastifyInstance, ctx: ProceduresCont
       if (!departments.some((d) => d.code === values.department)) errors.department = { ja: '提出先の担当課を選んでください', en: 'Choose the department to send it to' };
     }
     if (Object.keys(errors).length) return sendChoice(request, reply, tenant.lgCode, values, errors);
+    assertWithinMandate(account, [other ?? chosen!]);
     const formVersionId = await ensureGenericForm(ctx, tenant.lgCode);
     const code = other ? OTHER_PROCEDURE_CODE : chosen!.code;
     const bulkId = await ctx.app.db.transaction().execute(async (trx) => {

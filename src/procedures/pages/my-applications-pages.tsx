@@ -21,6 +21,7 @@ import { findVersion, loadDictionary } from '../forms/form-store.ts';
 import type { ApplicationStatus } from '../db/schema.ts';
 import { proceduresDb } from '../db/schema.ts';
 import type { ProceduresContext } from '../procedures-context.ts';
+import { assertWithinMandate } from '../applications/mandate-scope.ts';
 import { applicantOf, requireResident, say } from './application-pages.tsx';
 import { latestReturn } from '../workflow/decisions.ts';
 import { ReturnReasons } from './returned-application-pages.tsx';
@@ -153,6 +154,7 @@ export async function myApplicationsPages(app: FastifyInstance, ctx: ProceduresC
     if (!found || found.practice) throw new AppError(PlatformErrors.NOT_FOUND);
     const procedure = await findProcedure(ctx.db, found.lgCode, found.procedureCode);
     if (!procedure?.formVersionId || procedure.status !== 'published') throw new AppError(PlatformErrors.CONFLICT, { detail: { ja: 'この手続は、いまはオンラインで申請できません', en: 'This procedure cannot be applied for online now' } });
+    assertWithinMandate(account, [procedure]);
     // The stored values hold the shared answers under the form's keys: the new draft asks the
     // shared questions again (prefilled from the copy by the same names) on the current version.
     const definition = (await findVersion(ctx.db, found.lgCode, { id: procedure.formVersionId }))!.definition;

@@ -31,6 +31,7 @@ import { findVersion } from '../forms/form-store.ts';
 import type { ProceduresContext } from '../procedures-context.ts';
 import { latestReturn, resubmit, type Replacement } from '../workflow/decisions.ts';
 import { applicantOf, requireResident, say } from './application-pages.tsx';
+import { assertWithinMandate } from '../applications/mandate-scope.ts';
 import { AnswersList } from './form-answers-view.tsx';
 import { FormPageQuestions } from './form-renderer.tsx';
 import { STATUS } from './my-applications-pages.tsx';
@@ -68,7 +69,7 @@ export async function returnedApplicationPages(app: FastifyInstance, ctx: Proced
     const definition = (await findVersion(ctx.db, application.lgCode, { id: application.formVersionId }))!.definition;
     const procedure = await findProcedure(ctx.db, application.lgCode, application.procedureCode);
     const returned = application.status === 'returned' ? await latestReturn(ctx.db, application) : undefined;
-    return { account, application, definition, title: procedure?.title[request.locale] ?? application.procedureCode, returned };
+    return { account, application, definition, procedure, title: procedure?.title[request.locale] ?? application.procedureCode, returned };
   };
 
   app.get<{ Params: Key; Querystring: { done?: string } }>('/account/applications/:lgCode/:id', async (request, reply) => {
@@ -156,6 +157,8 @@ export async function returnedApplicationPages(app: FastifyInstance, ctx: Proced
       if (!loaded) return reply;
       const { application, definition, returned } = loaded;
       if (!returned) throw new AppError(PlatformErrors.CONFLICT, { detail: { ja: 'この申請は差し戻されていないため、修正できません', en: 'This application is not returned for correction' } });
+      // Resubmitting for the person is applying for them: within the mandate only.
+      assertWithinMandate(loaded.account, [{ lgCode: application.lgCode, code: application.procedureCode, title: loaded.procedure?.title ?? { ja: application.procedureCode, en: application.procedureCode } }]);
       const editable = pagesToCorrect(definition, returned.reasons);
       const body = (request.body ?? {}) as Record<string, unknown>;
       const posted = formValues(body);

@@ -28,6 +28,7 @@ import { formView, type FieldErrors, type FormValues } from '../../platform/ui/f
 import { pageCsrfToken, sendPage } from '../../platform/ui/render.tsx';
 import { listAttachments, listReplacedAttachments, openAttachment, openReplacedAttachment } from '../applications/attachments.ts';
 import { ApplicationStore } from '../applications/application-store.ts';
+import { genericOf } from '../applications/generic-form.ts';
 import { findDepartment, findProcedure } from '../catalog/catalog-store.ts';
 import type { ApplicationStatus, WorkAction } from '../db/schema.ts';
 import { findVersion } from '../forms/form-store.ts';
@@ -61,6 +62,12 @@ export async function staffApplicationPages(app: FastifyInstance, ctx: Procedure
   };
   const departmentName = async (lgCode: string, code: string, locale: 'ja' | 'en') => (await findDepartment(ctx.db, lgCode, code))?.name[locale] ?? code;
   const procedureTitle = async (lgCode: string, code: string, locale: 'ja' | 'en') => (await findProcedure(ctx.db, lgCode, code))?.title[locale] ?? code;
+  /** The procedure's title, with the resident's own name of the procedure for 「その他の手続」 (generic form). */
+  const applicationTitle = async (application: { lgCode: string; id: string; procedureCode: string }, locale: 'ja' | 'en') => {
+    const generic = await genericOf(ctx.db, application);
+    const title = await procedureTitle(application.lgCode, application.procedureCode, locale);
+    return generic?.title ? `${title}：${generic.title}` : title;
+  };
 
   type Query = { department?: string; status?: string; procedure?: string; options?: string | string[]; q?: string; page?: string };
   app.get<{ Querystring: Query }>('/staff/applications', async (request, reply) => {
@@ -95,7 +102,7 @@ export async function staffApplicationPages(app: FastifyInstance, ctx: Procedure
     const tableRows = await Promise.all(rows.map(async (r) => [
       { content: <a href={`/staff/applications/${r.lgCode}/${r.id}`}>{r.receiptNumber}</a> },
       r.applicantName || request.t('procedures.staffApp.noNameGiven'),
-      await procedureTitle(r.lgCode, r.procedureCode, locale),
+      await applicationTitle(r, locale),
       `${stageName(r.stages, r.stageIndex, locale)}（${await departmentName(r.lgCode, r.departmentCode, locale)}）`,
       r.assigneeName ?? request.t('procedures.staffApp.unassigned'),
       { content: <>{formatDate(new Date(`${r.dueOn}T00:00:00+09:00`), locale)}{r.overdue && <> <Tag tone="error">{request.t('procedures.staffApp.overdue')}</Tag></>}</> },
@@ -146,7 +153,7 @@ export async function staffApplicationPages(app: FastifyInstance, ctx: Procedure
     const version = await findVersion(ctx.db, application.lgCode, { id: application.formVersionId });
     const definition = version!.definition;
     const answers = application.own.answers ?? {};
-    const procedure = await procedureTitle(application.lgCode, application.procedureCode, locale);
+    const procedure = await applicationTitle(application, locale);
     const acting = await mayAct(ctx.app, request.actor, scope, work);
     const actions = acting ? decisionsAt(work, application.status, work.waiting) : [];
     const history = await historyOf(ctx, work);

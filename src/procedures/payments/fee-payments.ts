@@ -58,7 +58,8 @@ export function paymentSettingsOf(app: AppContext): PaymentSettings | undefined 
   return { url: `http://127.0.0.1:${app.config.port + 6}`, apiKey: secret('payment-api-key'), webhookSecret: secret('payment-webhook-secret') };
 }
 
-function row(r: { lg_code: string; id: string; application_id: string; applicant_account_id: string; amount_yen: number; status: PaymentStatus; provider: string; provider_payment_id: string | null; checkout_url: string | null; failure_code: string | null; created_at: Date; updated_at: Date; paid_at: Date | null; refunded_at: Date | null }): StoredPayment {
+/** A procedures_payments row as a StoredPayment. */
+export function row(r: { lg_code: string; id: string; application_id: string; applicant_account_id: string; amount_yen: number; status: PaymentStatus; provider: string; provider_payment_id: string | null; checkout_url: string | null; failure_code: string | null; created_at: Date; updated_at: Date; paid_at: Date | null; refunded_at: Date | null }): StoredPayment {
   return {
     lgCode: r.lg_code, id: r.id, applicationId: r.application_id, applicantAccountId: r.applicant_account_id, amountYen: r.amount_yen, status: r.status, provider: r.provider,
     providerPaymentId: r.provider_payment_id, checkoutUrl: r.checkout_url, failureCode: r.failure_code, createdAt: r.created_at, updatedAt: r.updated_at, paidAt: r.paid_at, refundedAt: r.refunded_at,
@@ -128,7 +129,11 @@ export class FeePayments {
       // Resumed: the provider may know more than we do (a webhook that never arrived).
       payment = await this.sync(payment);
       if (payment.status !== 'pending') return { kind: 'settled', payment };
-      if (payment.checkoutUrl) return { kind: 'checkout', payment, url: payment.checkoutUrl };
+      if (payment.checkoutUrl) {
+        // Back at the checkout: the time reconciliation counts from starts again (payment-reconciliation.ts).
+        await this.db.updateTable('procedures_payments').set({ updated_at: sql<Date>`now()` }).where('lg_code', '=', payment.lgCode).where('id', '=', payment.id).where('status', '=', 'pending').execute();
+        return { kind: 'checkout', payment, url: payment.checkoutUrl };
+      }
     }
     const created = await provider.create({ idempotencyKey: payment.id, amountYen: payment.amountYen, reference: application.receiptNumber, description: `${procedure.title.ja} 手数料`.slice(0, 200), returnUrl: urls.returnUrl(payment.id), webhookUrl: urls.webhookUrl });
     if (created.amountYen !== payment.amountYen) throw new Error(`The provider created payment ${created.providerPaymentId} for ${created.amountYen} yen, not ${payment.amountYen}`);
@@ -148,10 +153,45 @@ export class FeePayments {
   }
 
   /**
+   * A payment pending too long (payment-reconciliation.ts): the provider's status is recorded when
+   * it has settled (a webhook that never arrived); one still open at the provider is cancelled
+   * there first, so it can no longer be paid, and recorded as cancelled with failure code
+   * 'expired'. An attempt the provider never gave a checkout for (the City OS stopped between
+   * asking and recording it) cannot have been paid, as nobody saw its checkout: it expires here.
+   */
+  async reconcile(payment: StoredPayment): Promise<'settled' | 'expired' | 'unchanged'> {
+    const meta = { actor: actorId(system), ip: null, requestId: null };
+    if (payment.status !== 'pending' || !this.provider) return 'unchanged';
+    if (!payment.providerPaymentId) {
+      const expired = await this.app.db.transaction().execute(async (trx) => {
+        const updated = await proceduresDb(trx).updateTable('procedures_payments').set({ status: 'cancelled', failure_code: 'expired', updated_at: sql<Date>`now()`, version: sql<number>`version + 1` })
+          .where('lg_code', '=', payment.lgCode).where('id', '=', payment.id).where('status', '=', 'pending').where('provider_payment_id', 'is', null).executeTakeFirst();
+        if (Number(updated.numUpdatedRows) !== 1) return false;
+        await appendAudit(trx, { ...meta, action: 'procedures.payment_cancelled', lgCode: payment.lgCode, subject: `application:${payment.lgCode}/${payment.applicationId}`, details: { paymentId: payment.id, amountYen: payment.amountYen, provider: payment.provider, providerPaymentId: null, source: 'reconciliation', failureCode: 'expired' } });
+        return true;
+      });
+      if (!expired) return 'unchanged';
+      await this.notifyChange(await this.reload(payment));
+      return 'expired';
+    }
+    let verified = await this.provider.status(payment.providerPaymentId);
+    let outcome: 'settled' | 'expired' = 'settled';
+    if (verified.status === 'pending') {
+      verified = await this.provider.cancel(payment.providerPaymentId);
+      // Paid at the last moment: the provider says so, and that is recorded instead.
+      if (verified.status === 'cancelled') [verified, outcome] = [{ ...verified, failureCode: 'expired' }, 'expired'];
+    }
+    const changed = await this.app.db.transaction().execute((trx) => this.settle(trx, payment, verified, meta, 'reconciliation'));
+    if (!changed) return 'unchanged';
+    await this.notifyChange(await this.reload(payment));
+    return outcome;
+  }
+
+  /**
    * Records a status the provider confirmed. False when it changes nothing (already recorded, or
    * a move the payment cannot make). Refuses a different payment or amount.
    */
-  async settle(trx: Database, payment: StoredPayment, verified: ProviderPayment, meta: Meta, source: 'webhook' | 'status-query' | 'refund'): Promise<boolean> {
+  async settle(trx: Database, payment: StoredPayment, verified: ProviderPayment, meta: Meta, source: 'webhook' | 'status-query' | 'refund' | 'reconciliation'): Promise<boolean> {
     if (verified.providerPaymentId !== payment.providerPaymentId || verified.amountYen !== payment.amountYen) throw new Error(`Provider payment ${verified.providerPaymentId} (${verified.amountYen} yen) does not match payment ${payment.id}`);
     const from = FROM[verified.status];
     if (!from.includes(payment.status)) return false;
@@ -206,11 +246,12 @@ export class FeePayments {
     return { kind: 'refunded', payment: now };
   }
 
-  /** Tells the resident that their fee was paid or refunded (the other outcomes they saw themselves). */
+  /** Tells the resident that their fee was paid, refunded or left unpaid too long (the other outcomes they saw themselves). */
   private async notifyChange(payment: StoredPayment): Promise<void> {
     const link = `/account/payments/${payment.lgCode}/${payment.id}`;
     const amount = payment.amountYen.toLocaleString('ja-JP');
     if (payment.status === 'paid') await notify(this.app, payment.applicantAccountId, { lgCode: payment.lgCode, title: { ja: '手数料のお支払いを確認しました', en: 'Your fee payment was received' }, body: { ja: `${amount}円。領収書は申請の一覧から表示できます。`, en: `${amount} yen. Your receipt is in your applications.` }, link });
+    if (payment.status === 'cancelled' && payment.failureCode === 'expired') await notify(this.app, payment.applicantAccountId, { lgCode: payment.lgCode, title: { ja: '手数料のお支払いの期限が切れました', en: 'Your fee payment expired' }, body: { ja: `${amount}円のお支払いが完了しないまま時間がたったため、取り消しました。お金は引き落とされていません。申請の一覧の「もう一度支払う」から支払えます。`, en: `The ${amount} yen payment was not completed in time, so it was cancelled. Nothing was charged. Pay again from your applications.` }, link });
     if (payment.status === 'refunded') await notify(this.app, payment.applicantAccountId, { lgCode: payment.lgCode, title: { ja: '手数料を返金しました', en: 'Your fee was refunded' }, body: { ja: `${amount}円を返金しました。`, en: `${amount} yen was refunded.` }, link });
   }
 }

@@ -41,6 +41,8 @@ export interface PaymentProvider {
   create(input: CreatePayment): Promise<ProviderPayment & { checkoutUrl: string }>;
   status(providerPaymentId: string): Promise<ProviderPayment>;
   refund(providerPaymentId: string, idempotencyKey: string): Promise<ProviderPayment>;
+  /** Closes a pending payment nobody paid; a payment already settled comes back as it is. */
+  cancel(providerPaymentId: string): Promise<ProviderPayment>;
   /** The event of a webhook, or throws WebhookRejected (bad signature, stale time, bad body). */
   verifyWebhook(headers: Record<string, string | string[] | undefined>, rawBody: Buffer, now: Date): WebhookEvent;
 }
@@ -110,6 +112,10 @@ export class TestPayProvider implements PaymentProvider {
 
   async refund(providerPaymentId: string, idempotencyKey: string): Promise<ProviderPayment> {
     return toPayment(await this.call('POST', `/v1/payments/${encodeURIComponent(providerPaymentId)}/refunds`, {}, idempotencyKey));
+  }
+
+  async cancel(providerPaymentId: string): Promise<ProviderPayment> {
+    return toPayment(await this.call('POST', `/v1/payments/${encodeURIComponent(providerPaymentId)}/cancel`, {}));
   }
 
   verifyWebhook(headers: Record<string, string | string[] | undefined>, rawBody: Buffer, now: Date): WebhookEvent {

@@ -79,5 +79,7 @@ export async function signedInResident(app: TestApp, base: string, email: string
   const post = (path: string, csrf: string, form: Form) => htmlPage(base, path, cookie, { _csrf: csrf, ...form });
   /** GET a page and post its form back with `form` (the page's CSRF token). */
   const submitOn = async (path: string, action: string, form: Form) => post(action, hiddenField((await get(path)).text, '_csrf'), form);
-  return { accountId, get, post, submitOn };
+  /** The cookies so far, for a request these helpers do not make (a multipart post). */
+  const cookies = () => cookie;
+  return { accountId, sessionToken, cookies, get, post, submitOn };
 }

@@ -40,14 +40,21 @@ export interface Work {
   version: number;
 }
 
-/** Puts a just-submitted application at the first stage of its procedure's routing. */
+/**
+ * Puts a just-submitted application at the first stage of its procedure's routing. A generic-form
+ * application (汎用様式) goes to the department the resident was shown and, for 「その他の手続」,
+ * chose: the routing's stages (kinds, roles, days) all in that department, so it is in that
+ * department's queue and no other.
+ */
 export async function enterWorkflow(db: ProceduresDatabase, application: { lgCode: string; id: string; bulkId: string; procedureCode: string }, today: string): Promise<void> {
   const routing = await routingFor(db, application.lgCode, application.procedureCode);
   if (!routing) throw new Error(`No procedure ${application.lgCode}/${application.procedureCode}`);
-  const first = routing.stages[0]!;
+  const generic = await db.selectFrom('procedures_generic_applications').select('department_code').where('lg_code', '=', application.lgCode).where('application_id', '=', application.id).executeTakeFirst();
+  const stages = generic ? routing.stages.map((s) => ({ ...s, departmentCode: generic.department_code })) : routing.stages;
+  const first = stages[0]!;
   await db.insertInto('procedures_application_work').values({
     lg_code: application.lgCode, application_id: application.id, bulk_id: application.bulkId, procedure_code: application.procedureCode,
-    stages: JSON.stringify(routing.stages), after: JSON.stringify(routing.after), issue_document: routing.issueDocument, document_title: routing.documentTitle,
+    stages: JSON.stringify(stages), after: JSON.stringify(routing.after), issue_document: routing.issueDocument, document_title: routing.documentTitle,
     department_code: first.departmentCode, stage_started_at: sql<Date>`now()`, due_on: addWorkingDays(today, first.days),
   }).execute();
 }

@@ -8,6 +8,7 @@ import * as gbizid from './2026-12-03T1000-identity-gbizid.ts';
 import * as checks from './2026-12-03T1100-identity-checks.ts';
 import * as mandates from './2026-12-03T1200-identity-mandates.ts';
 import * as emailChanges from './2026-12-03T1300-identity-email-changes.ts';
+import * as mandateProcedures from './2026-12-07T0900-identity-mandate-procedures.ts';
 
 export const identityMigrations: Record<string, Migration> = {
   '2026-12-02T1300-identity-accounts': accounts,
@@ -18,4 +19,5 @@ export const identityMigrations: Record<string, Migration> = {
   '2026-12-03T1100-identity-checks': checks,
   '2026-12-03T1200-identity-mandates': mandates,
   '2026-12-03T1300-identity-email-changes': emailChanges,
+  '2026-12-07T0900-identity-mandate-procedures': mandateProcedures,
 };
