@@ -141,6 +141,17 @@ export async function findStaffByEmail(app: AppContext, email: string): Promise<
   if (!account || account.status === 'disabled') return undefined;
   return { principalId: accountPrincipal(account.id), displayName: account.displayName ?? account.email, lgCode: account.lgCode };
 }
+/**
+ * The addresses of active staff accounts among `principalIds` ("account:<id>"; other principals,
+ * such as operator tokens, have none), for mail about their work. Never log the result.
+ */
+export async function staffMailAddresses(app: AppContext, principalIds: string[]): Promise<Map<string, string>> {
+  const ids = principalIds.map((p) => /^account:([0-9a-f-]{36})$/.exec(p)?.[1]).filter((id): id is string => Boolean(id));
+  if (ids.length === 0) return new Map();
+  const rows = await identityDb(app.db).selectFrom('identity_accounts').select(['id', 'email_sealed']).where('id', 'in', ids).where('kind', '=', 'staff').where('status', '=', 'active').execute();
+  return new Map(rows.map((r) => [accountPrincipal(r.id), app.sealer.open(r.email_sealed, `identity_accounts.email:${r.id}`)]));
+}
+
 export type ApplicantCardCheck =
   | { ok: true; signerName: string; fingerprint: string; serialNumber: string; notAfter: Date }
   | { ok: false; code: string; status: 403 | 422 | 503; message: { ja: string; en: string } };

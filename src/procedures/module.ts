@@ -41,6 +41,8 @@ import { FeePayments } from './payments/fee-payments.ts';
 import { reconciliationJob, RECONCILE_TOPIC, scheduleReconciliation } from './payments/payment-reconciliation.ts';
 import { lifeEventPages } from './pages/life-event-pages.tsx';
 import { navigationBuilderPages } from './pages/navigation-builder-pages.tsx';
+import { staffNotificationPages } from './pages/staff-notification-pages.tsx';
+import { ARRIVAL_TOPIC, arrivalMailer } from './workflow/arrival-mail.ts';
 import { createProceduresContext, type ProceduresContext } from './procedures-context.ts';
 
 const contexts = new WeakMap<AppContext, ProceduresContext>();
@@ -79,6 +81,8 @@ export const proceduresModule = defineModule({
     if (app.config.runWorker && payments.provider) await scheduleReconciliation(app);
     addApplicationsSection(ctx);
     addStaffQueueSection(ctx);
+    // The job handler needs the running application's context, which this step is the first to get.
+    app.queue.handle(ARRIVAL_TOPIC, arrivalMailer(ctx));
     await catalogApi(fastify, ctx);
     await navigationsApi(fastify, ctx);
     await formsApi(fastify, ctx);
@@ -101,6 +105,7 @@ export const proceduresModule = defineModule({
     await returnedApplicationPages(fastify, ctx);
     await staffApplicationPages(fastify, ctx);
     await staffDepartmentPages(fastify, ctx);
+    await staffNotificationPages(fastify, ctx);
     await counterPages(fastify, ctx);
     await counterScreenPages(fastify, ctx);
   },

@@ -67,3 +67,46 @@ export async function openAttachment(db: ProceduresDatabase, sealer: Sealer, app
   const row = await db.selectFrom('procedures_application_files').select('data_sealed').where('lg_code', '=', application.lgCode).where('application_id', '=', application.id).where('field_key', '=', key).executeTakeFirst();
   return row ? Buffer.from(sealer.openJson<string>(row.data_sealed, fileContext(application.lgCode, application.id, key)), 'base64') : undefined;
 }
+
+/**
+ * Replaces a field's attachment on a correction: the file sent before is kept (its sealed bytes
+ * as they were) in procedures_application_replaced_files, the new one becomes the attachment.
+ * Answers the name of the file replaced, or undefined when there was none. Run in the transaction
+ * of the resubmission.
+ */
+export async function replaceAttachment(db: ProceduresDatabase, sealer: Sealer, application: { lgCode: string; id: string }, key: string, file: { filename: string; contentType: string; data: Buffer }): Promise<string | undefined> {
+  const old = await db.deleteFrom('procedures_application_files').where('lg_code', '=', application.lgCode).where('application_id', '=', application.id).where('field_key', '=', key)
+    .returning(['filename', 'content_type', 'bytes', 'data_sealed', 'created_at']).executeTakeFirst();
+  if (old) {
+    await db.insertInto('procedures_application_replaced_files').values({
+      lg_code: application.lgCode, application_id: application.id, field_key: key, filename: old.filename, content_type: old.content_type, bytes: old.bytes, data_sealed: old.data_sealed, attached_at: old.created_at,
+    }).execute();
+  }
+  await saveAttachment(db, sealer, application, key, file);
+  return old?.filename;
+}
+
+export interface ReplacedAttachment {
+  seq: number;
+  fieldKey: string;
+  filename: string;
+  contentType: string;
+  bytes: number;
+  replacedAt: Date;
+}
+
+/** The attachments replaced on corrections, oldest first (names and sizes, not the bytes). */
+export async function listReplacedAttachments(db: ProceduresDatabase, application: { lgCode: string; id: string }): Promise<ReplacedAttachment[]> {
+  const rows = await db.selectFrom('procedures_application_replaced_files').select(['seq', 'field_key', 'filename', 'content_type', 'bytes', 'replaced_at'])
+    .where('lg_code', '=', application.lgCode).where('application_id', '=', application.id).orderBy('seq').execute();
+  return rows.map((r) => ({ seq: r.seq, fieldKey: r.field_key, filename: r.filename, contentType: r.content_type, bytes: r.bytes, replacedAt: r.replaced_at }));
+}
+
+/** A replaced attachment with its bytes, or undefined (also for another application's). */
+export async function openReplacedAttachment(db: ProceduresDatabase, sealer: Sealer, application: { lgCode: string; id: string }, seq: number): Promise<(ReplacedAttachment & { data: Buffer }) | undefined> {
+  const row = await db.selectFrom('procedures_application_replaced_files').selectAll()
+    .where('lg_code', '=', application.lgCode).where('application_id', '=', application.id).where('seq', '=', seq).executeTakeFirst();
+  if (!row) return undefined;
+  const data = Buffer.from(sealer.openJson<string>(row.data_sealed, fileContext(row.lg_code, row.application_id, row.field_key)), 'base64');
+  return { seq: row.seq, fieldKey: row.field_key, filename: row.filename, contentType: row.content_type, bytes: row.bytes, replacedAt: row.replaced_at, data };
+}

@@ -13,6 +13,7 @@ import type { ProceduresContext } from '../procedures-context.ts';
 import { ApplicationStore, nextReceiptNumber } from './application-store.ts';
 import { checkStep, formValuesOf, stepsOf, type Flow, type Step } from './application-flow.ts';
 import { enterWorkflow } from '../workflow/work-store.ts';
+import { queueArrival } from '../workflow/arrival-mail.ts';
 import { runSubmissionHooks } from './submission-hooks.ts';
 
 export type SubmitResult =
@@ -63,6 +64,7 @@ export async function submitApplication(ctx: ProceduresContext, flow: Flow, subm
       const ok = await store.transition(db, form.application, 'draft', 'submitted', meta.actor, { receiptNumber, own: { values, answers } });
       if (!ok) throw new Error(`Application ${form.application.id} was not a draft`);
       await enterWorkflow(db, form.application, today);
+      await queueArrival(ctx.app, trx, { lgCode: form.application.lgCode, applicationId: form.application.id, stageIndex: 0, kind: 'submitted' });
       await appendAudit(trx, {
         actor: meta.actor, action: 'procedures.application_submitted', lgCode: form.application.lgCode, subject: `application:${form.application.lgCode}/${form.application.id}`, ip: meta.ip, requestId: meta.requestId,
         details: { bulkId: bulk.id, procedure: form.application.procedureCode, formVersionId: form.application.formVersionId, receiptNumber, applicant: bulk.applicantAccountId, channel: bulk.channel, ...(bulk.proxyAccountId ? { proxy: bulk.proxyAccountId } : {}) },

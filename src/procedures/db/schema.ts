@@ -272,6 +272,25 @@ export interface ProceduresStaffDepartmentsTable {
   added_at: Generated<Date>;
 }
 
+export interface ProceduresApplicationReplacedFilesTable {
+  seq: Generated<number>;
+  lg_code: string;
+  application_id: string;
+  field_key: string;
+  filename: string;
+  content_type: string;
+  bytes: number;
+  data_sealed: string;
+  attached_at: Date;
+  replaced_at: Generated<Date>;
+}
+
+export interface ProceduresStaffNotificationSettingsTable {
+  principal_id: string;
+  arrival_mail: boolean;
+  updated_at: Generated<Date>;
+}
+
 export interface ProceduresApplicationWorkTable {
   lg_code: string;
   application_id: string;
@@ -374,6 +393,8 @@ export interface ProceduresTables {
   procedures_counter_applications: ProceduresCounterApplicationsTable;
   procedures_routings: ProceduresRoutingsTable;
   procedures_staff_departments: ProceduresStaffDepartmentsTable;
+  procedures_staff_notification_settings: ProceduresStaffNotificationSettingsTable;
+  procedures_application_replaced_files: ProceduresApplicationReplacedFilesTable;
   procedures_application_work: ProceduresApplicationWorkTable;
   procedures_application_actions: ProceduresApplicationActionsTable;
   procedures_generic_applications: ProceduresGenericApplicationsTable;

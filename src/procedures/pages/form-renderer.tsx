@@ -58,11 +58,14 @@ export function FormPageFields(props: { state: FormPageState }) {
   );
 }
 
-/** A page's questions without a heading, for several pages on one screen (the correction of a returned application); file fields are left out. */
-export function FormPageQuestions(props: { state: FormPageState }) {
+/**
+ * A page's questions without a heading, for several pages on one screen (the correction of a
+ * returned application); file fields are left out unless named in `files` (those to replace).
+ */
+export function FormPageQuestions(props: { state: FormPageState; files?: readonly string[] }) {
   const { state } = props;
   const view = formView({ values: state.values, errors: state.errors }, state.locale);
-  return <>{visibleFields(state.page, state.answers).filter((f) => f.type !== 'file').map((field) => <Field field={field} name={field.key} view={view} state={state} isPageHeading={false} />)}</>;
+  return <>{visibleFields(state.page, state.answers).filter((f) => f.type !== 'file' || props.files?.includes(f.key)).map((field) => <Field field={field} name={field.key} view={view} state={state} isPageHeading={false} />)}</>;
 }
 
 function hintOf(field: ResolvedField, state: FormPageState): ComponentChildren | undefined {

@@ -5,7 +5,10 @@
 // answer engine, then resubmitted (returned → resubmitted) with the changes recorded for staff.
 //   GET      /account/applications/{lgCode}/{id}            the application
 //   GET|POST /account/applications/{lgCode}/{id}/correct    correct and resubmit
-// Attachments cannot be replaced here yet (file fields are kept as they are).
+// A file field named in a reason (every one, for a reason about the whole application) may get a
+// new file, checked as on first submission (checkUpload); the old file is kept for the history.
+// Other attachments stay as they are.
+import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { actorId } from '../../platform/authz/actor.ts';
 import { AppError, PlatformErrors } from '../../platform/errors.ts';
@@ -15,16 +18,18 @@ import { NotificationBanner } from '../../platform/ui/components/notification-ba
 import { SummaryList } from '../../platform/ui/components/summary-list/summary-list.tsx';
 import { Tag } from '../../platform/ui/components/tag/tag.tsx';
 import { WarningText } from '../../platform/ui/components/warning-text/warning-text.tsx';
+import { InsetText } from '../../platform/ui/components/inset-text/inset-text.tsx';
 import { formValues, formView, type FieldErrors, type FormValues } from '../../platform/ui/form-errors.ts';
 import { pageCsrfToken, sendPage } from '../../platform/ui/render.tsx';
 import { ApplicationStore, type StoredApplication } from '../applications/application-store.ts';
+import { checkUpload, listAttachments, type Upload } from '../applications/attachments.ts';
 import { findProcedure } from '../catalog/catalog-store.ts';
 import type { ReturnReason } from '../db/schema.ts';
 import { validateAnswers } from '../forms/answer-engine.ts';
-import type { ResolvedDefinition, ResolvedPage } from '../forms/form-definition.ts';
+import { LIMITS, type ResolvedDefinition, type ResolvedField, type ResolvedPage } from '../forms/form-definition.ts';
 import { findVersion } from '../forms/form-store.ts';
 import type { ProceduresContext } from '../procedures-context.ts';
-import { latestReturn, resubmit } from '../workflow/decisions.ts';
+import { latestReturn, resubmit, type Replacement } from '../workflow/decisions.ts';
 import { applicantOf, requireResident, say } from './application-pages.tsx';
 import { assertWithinMandate } from '../applications/mandate-scope.ts';
 import { AnswersList } from './form-answers-view.tsx';
@@ -41,6 +46,12 @@ const ownsName = (page: ResolvedPage, name: string) => page.fields.some((f) => f
 function pagesToCorrect(definition: ResolvedDefinition, reasons: ReturnReason[]): ResolvedPage[] {
   if (reasons.some((r) => r.field === null)) return definition.pages;
   return definition.pages.filter((p) => p.fields.some((f) => reasons.some((r) => r.field === f.key)));
+}
+
+/** The file fields whose attachment may be replaced: those with a reason, or all for a reason about the whole application. */
+function filesToReplace(definition: ResolvedDefinition, reasons: ReturnReason[]): ResolvedField[] {
+  const all = reasons.some((r) => r.field === null);
+  return definition.pages.flatMap((p) => p.fields).filter((f) => f.type === 'file' && (all || reasons.some((r) => r.field === f.key)));
 }
 
 export function ReturnReasons(props: { definition: ResolvedDefinition; reasons: ReturnReason[]; locale: 'ja' | 'en' }) {
@@ -90,9 +101,11 @@ export async function returnedApplicationPages(app: FastifyInstance, ctx: Proced
     ));
   });
 
-  const renderCorrection = (request: FastifyRequest<{ Params: Key }>, reply: FastifyReply, loaded: NonNullable<Awaited<ReturnType<typeof load>>>, values: FormValues, errors: FieldErrors) => {
+  const renderCorrection = async (request: FastifyRequest<{ Params: Key }>, reply: FastifyReply, loaded: NonNullable<Awaited<ReturnType<typeof load>>>, values: FormValues, errors: FieldErrors) => {
     const { application, definition, title, returned } = loaded;
     const { locale, t } = request;
+    const files = filesToReplace(definition, returned!.reasons);
+    const attached = files.length ? await listAttachments(ctx.db, application) : new Map<string, { filename: string }>();
     const view = formView({ values, errors }, locale);
     const answers = validateAnswers(definition, values, { today: todayInJapanIso() }).values;
     const heading = say(request, { ja: `${title}の修正`, en: `Correct: ${title}` });
@@ -102,12 +115,15 @@ export async function returnedApplicationPages(app: FastifyInstance, ctx: Proced
         <h1>{heading}</h1>
         <p>{say(request, { ja: '担当課からの修正の依頼：', en: 'What the department asks you to correct:' })}</p>
         <ReturnReasons definition={definition} reasons={returned!.reasons} locale={locale} />
-        <form method="post" action={`/account/applications/${application.lgCode}/${application.id}/correct`} novalidate>
+        {files.filter((f) => attached.has(f.key)).map((f) => (
+          <InsetText>{t('procedures.apply.attachedFor', { label: f.label[locale] })}<strong>{attached.get(f.key)!.filename}</strong>{t('procedures.correct.chooseToReplace')}</InsetText>
+        ))}
+        <form method="post" action={`/account/applications/${application.lgCode}/${application.id}/correct`} novalidate {...(files.length ? { enctype: 'multipart/form-data' } : {})}>
           <input type="hidden" name="_csrf" value={pageCsrfToken(reply)} />
           {pagesToCorrect(definition, returned!.reasons).map((page) => (
             <section>
               <h2>{(page.title ?? definition.title)[locale]}</h2>
-              <FormPageQuestions state={{ definition, page, values, answers, errors, locale, t }} />
+              <FormPageQuestions state={{ definition, page, values, answers, errors, locale, t }} files={files.map((f) => f.key)} />
             </section>
           ))}
           <p>{say(request, { ja: 'ほかの回答と添付ファイルは、申請したときのまま送られます。', en: 'Your other answers and attachments are sent as submitted.' })}</p>
@@ -124,22 +140,50 @@ export async function returnedApplicationPages(app: FastifyInstance, ctx: Proced
     return renderCorrection(request, reply, loaded, loaded.application.own.values, {});
   });
 
-  app.post<{ Params: Key }>('/account/applications/:lgCode/:id/correct', { preHandler: app.csrfProtection }, async (request, reply) => {
-    const loaded = await load(request, reply);
-    if (!loaded) return reply;
-    const { application, definition, returned } = loaded;
-    if (!returned) throw new AppError(PlatformErrors.CONFLICT, { detail: { ja: 'この申請は差し戻されていないため、修正できません', en: 'This application is not returned for correction' } });
-    // Resubmitting for the person is applying for them: within the mandate only.
-    assertWithinMandate(loaded.account, [{ lgCode: application.lgCode, code: application.procedureCode, title: loaded.procedure?.title ?? { ja: application.procedureCode, en: application.procedureCode } }]);
-    const editable = pagesToCorrect(definition, returned.reasons);
-    const posted = formValues(request.body);
-    // Only the names of the pages being corrected are taken from the post; the rest stays as submitted.
-    const kept = Object.fromEntries(Object.entries(application.own.values).filter(([name]) => !editable.some((p) => ownsName(p, name))));
-    const values: FormValues = { ...kept, ...Object.fromEntries(Object.entries(posted).filter(([name]) => editable.some((p) => ownsName(p, name)))) };
-    const checked = validateAnswers(definition, values, { today: todayInJapanIso() });
-    if (Object.keys(checked.errors).length) return renderCorrection(request, reply, loaded, values, checked.errors);
-    const ok = await resubmit(ctx, application as StoredApplication, { values, answers: checked.values }, actorId(request.actor), { ip: request.ip, requestId: request.id });
-    if (!ok) throw new AppError(PlatformErrors.CONFLICT, { detail: { ja: 'この申請は既に再申請されています', en: 'This application was already resubmitted' } });
-    return reply.redirect(`/account/applications/${application.lgCode}/${application.id}?done=resubmitted`, 303);
+  // A correction with a file to replace posts multipart/form-data: parsed only on this route, files
+  // read into memory up to the largest size a form may allow (what is over it is cut and refused).
+  await app.register(async (scoped) => {
+    await scoped.register(multipart, {
+      attachFieldsToBody: 'keyValues',
+      throwFileSizeLimit: false,
+      limits: { fileSize: LIMITS.fileBytes, files: 10, fields: 1000, fieldSize: 100_000, parts: 1010 },
+      onFile: async (part) => {
+        const data = await part.toBuffer();
+        (part as unknown as { value: Upload }).value = { filename: part.filename, data, truncated: part.file.truncated };
+      },
+    });
+    scoped.post<{ Params: Key }>('/account/applications/:lgCode/:id/correct', { preHandler: app.csrfProtection }, async (request, reply) => {
+      const loaded = await load(request, reply);
+      if (!loaded) return reply;
+      const { application, definition, returned } = loaded;
+      if (!returned) throw new AppError(PlatformErrors.CONFLICT, { detail: { ja: 'この申請は差し戻されていないため、修正できません', en: 'This application is not returned for correction' } });
+      // Resubmitting for the person is applying for them: within the mandate only.
+      assertWithinMandate(loaded.account, [{ lgCode: application.lgCode, code: application.procedureCode, title: loaded.procedure?.title ?? { ja: application.procedureCode, en: application.procedureCode } }]);
+      const editable = pagesToCorrect(definition, returned.reasons);
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const posted = formValues(body);
+      // Only the names of the pages being corrected are taken from the post; the rest stays as submitted.
+      const kept = Object.fromEntries(Object.entries(application.own.values).filter(([name]) => !editable.some((p) => ownsName(p, name))));
+      const values: FormValues = { ...kept, ...Object.fromEntries(Object.entries(posted).filter(([name]) => editable.some((p) => ownsName(p, name)))) };
+      // A file field's answer is the name of its attachment: a new file replaces it, no file keeps it.
+      const uploadErrors: FieldErrors = {};
+      const replacements: Replacement[] = [];
+      for (const field of filesToReplace(definition, returned.reasons)) {
+        const upload = body[field.key] as Upload | undefined;
+        if (!upload || typeof upload !== 'object' || !Buffer.isBuffer(upload.data) || (!upload.filename && !upload.data.length)) continue;
+        const checked = checkUpload(field, upload);
+        if ('error' in checked) uploadErrors[field.key] = checked.error;
+        else {
+          replacements.push({ key: field.key, filename: checked.filename, contentType: checked.contentType, data: upload.data });
+          values[field.key] = checked.filename;
+        }
+      }
+      const checked = validateAnswers(definition, values, { today: todayInJapanIso() });
+      const errors = { ...checked.errors, ...uploadErrors };
+      if (Object.keys(errors).length) return renderCorrection(request, reply, loaded, values, errors);
+      const ok = await resubmit(ctx, application as StoredApplication, { values, answers: checked.values }, actorId(request.actor), { ip: request.ip, requestId: request.id }, replacements);
+      if (!ok) throw new AppError(PlatformErrors.CONFLICT, { detail: { ja: 'この申請は既に再申請されています', en: 'This application was already resubmitted' } });
+      return reply.redirect(`/account/applications/${application.lgCode}/${application.id}?done=resubmitted`, 303);
+    });
   });
 }

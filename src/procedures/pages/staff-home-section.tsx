@@ -29,6 +29,7 @@ export function addStaffQueueSection(ctx: ProceduresContext): void {
             </ul>
           )}
           {scope.departments.length > 0 && <p><a href="/staff/applications">{say(request, { ja: '処理待ちの申請の一覧', en: 'Applications to process' })}</a></p>}
+          {scope.departments.length > 0 && <p><a href="/staff/notifications">{request.t('procedures.staffSettings.link')}</a></p>}
           {manages && <p><a href="/staff/procedures/departments">{say(request, { ja: '担当課の職員', en: 'Department staff' })}</a></p>}
         </section>
       );

@@ -11,6 +11,7 @@ import { issueApiToken } from '../../platform/authz/api-tokens.ts';
 import { grantRole } from '../../platform/authz/role-assignments.ts';
 import { system } from '../../platform/authz/actor.ts';
 import { onboardStaff, registerResident } from '../../identity/test/identity-helpers.ts';
+import { readOutbox } from '../../platform/mail/transports.ts';
 import { documentsDb } from '../../documents/db/schema.ts';
 import { portalDb } from '../../portal/db/schema.ts';
 import { proceduresDb } from '../db/schema.ts';
@@ -201,6 +202,10 @@ describe('back office workflow', () => {
     assert.match(await home(), /税務課\s*：新着 0 件/);
     assert.equal((await decideAs('reviewer', first!, { action: 'reject', reason: '出生届が未提出です' })).status, 200);
     assert.match(await home(), /税務課\s*：新着 1 件/, 'its turn has come');
+    // The department is told by e-mail too (the arrival job, then the mail job it queues).
+    for (let i = 0; i < 3; i++) await world.app.ctx.queue.runDue(50);
+    const mails = (await readOutbox(world.app.ctx.db, world.app.ctx.sealer, { limit: 200, offset: 0 })).filter((m) => m.to === 'tax-desk@pref.example.jp');
+    assert.ok(mails.some((m) => /一括申請で先に処理する手続が決定され、この申請の税務課の「受付」の段階が始まりました/.test(m.text)), mails.map((m) => m.subject).join());
     assert.equal((await decideAs('prefReviewer', later!, { action: 'receive' })).status, 200);
   });
 

@@ -15,6 +15,7 @@ import { todayInJapanIso } from '../../platform/i18n/dates.ts';
 import { issueDocument } from '../../documents/exports.ts';
 import { notify } from '../../portal/exports.ts';
 import { ApplicationStore, type OwnState } from '../applications/application-store.ts';
+import { replaceAttachment } from '../applications/attachments.ts';
 import { findProcedure } from '../catalog/catalog-store.ts';
 import { proceduresDb, type ApplicationStatus, type ProceduresDatabase, type ReturnReason, type WorkAction } from '../db/schema.ts';
 import { ProceduresErrors } from '../errors.ts';
@@ -23,6 +24,7 @@ import { findVersion } from '../forms/form-store.ts';
 import { ACTIVE, applicantNameOf, findWork, mayAct, maySee, memberOf, workOf, type StaffScope, type Work } from './work-store.ts';
 import { stageName } from './routing.ts';
 import { addWorkingDays } from './working-days.ts';
+import { queueArrival } from './arrival-mail.ts';
 
 export type Decision =
   | { action: 'receive' }
@@ -134,6 +136,9 @@ export async function decide(ctx: ProceduresContext, actor: Actor, scope: StaffS
     }
     if (!(await moveWork(db, work, stageIndex, today))) throw stale();
     if (to !== from && !(await store.transition(db, application, from, to, who.id))) throw stale();
+    if (stageIndex !== work.stageIndex && stageIndex < work.stages.length) {
+      await queueArrival(ctx.app, trx, { lgCode: work.lgCode, applicationId: work.applicationId, stageIndex, kind: 'advanced', actor: who.id });
+    }
     const reasons = decision.action === 'return' ? decision.reasons.map((r) => ({ field: r.field, reason: r.reason.trim() })) : undefined;
     const note = decision.action === 'reject' ? decision.reason.trim() : null;
     await record(db, work, action, who, { note, ...(reasons ? { reasons } : {}) });
@@ -148,6 +153,7 @@ export async function decide(ctx: ProceduresContext, actor: Actor, scope: StaffS
       for (const w of waited) {
         await db.updateTable('procedures_application_work').set({ stage_started_at: sql<Date>`now()`, due_on: addWorkingDays(today, w.stages[0]!.days), version: sql<number>`version + 1` })
           .where('lg_code', '=', w.lg_code).where('application_id', '=', w.application_id).execute();
+        await queueArrival(ctx.app, trx, { lgCode: w.lg_code, applicationId: w.application_id, stageIndex: 0, kind: 'released' });
       }
     }
     return { work, application, from, to, stageIndex, reasons, note };
@@ -244,6 +250,16 @@ export interface Change {
   field: string;
   before: unknown;
   after: unknown;
+  /** A file field whose attachment was replaced (the old file is kept: listReplacedAttachments). */
+  replaced?: true;
+}
+
+/** A new file for a returned file field, already checked (checkUpload). */
+export interface Replacement {
+  key: string;
+  filename: string;
+  contentType: string;
+  data: Buffer;
 }
 
 const changesContext = (lgCode: string, id: string) => `procedures_application_actions.changes:${lgCode}/${id}`;
@@ -267,23 +283,27 @@ export async function latestReturn(db: ProceduresDatabase, key: { lgCode: string
  * recorded (sealed: they are answers) for staff to see, and the stage's clock started again.
  * False when the application was not returned (any more).
  */
-export async function resubmit(ctx: ProceduresContext, application: { lgCode: string; id: string; own: OwnState; receiptNumber: string | null }, own: OwnState, actor: string, meta: RequestMeta): Promise<boolean> {
+export async function resubmit(ctx: ProceduresContext, application: { lgCode: string; id: string; own: OwnState; receiptNumber: string | null }, own: OwnState, actor: string, meta: RequestMeta, replacements: Replacement[] = []): Promise<boolean> {
   const before = application.own.answers ?? {};
   const after = own.answers ?? {};
+  const replaced = new Set(replacements.map((r) => r.key));
+  // A replaced file is a change even under the same name: its content is new.
   const changes: Change[] = [...new Set([...Object.keys(before), ...Object.keys(after)])]
-    .filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]))
-    .map((field) => ({ field, before: before[field] ?? null, after: after[field] ?? null }));
+    .filter((field) => replaced.has(field) || JSON.stringify(before[field]) !== JSON.stringify(after[field]))
+    .map((field) => ({ field, before: before[field] ?? null, after: after[field] ?? null, ...(replaced.has(field) ? { replaced: true as const } : {}) }));
   const store = new ApplicationStore(ctx.app.sealer);
   return ctx.app.db.transaction().execute(async (trx: Database) => {
     const db = proceduresDb(trx);
     const work = await db.selectFrom('procedures_application_work').selectAll().where('lg_code', '=', application.lgCode).where('application_id', '=', application.id).forUpdate().executeTakeFirst();
     if (!work || !(await store.transition(db, application, 'returned', 'resubmitted', actor, { own }))) return false;
+    for (const r of replacements) await replaceAttachment(db, ctx.app.sealer, application, r.key, r);
     const current = workOf(work);
     const stage = current.stages[current.stageIndex];
     await db.updateTable('procedures_application_work').set({ stage_started_at: sql<Date>`now()`, due_on: addWorkingDays(todayInJapanIso(), stage?.days ?? 1), version: sql<number>`version + 1` })
       .where('lg_code', '=', application.lgCode).where('application_id', '=', application.id).execute();
+    await queueArrival(ctx.app, trx, { lgCode: application.lgCode, applicationId: application.id, stageIndex: current.stageIndex, kind: 'resubmitted' });
     await record(db, current, 'resubmitted', { id: actor, name: '申請者' }, { note: `${changes.length}`, changesSealed: ctx.app.sealer.sealJson(changes, changesContext(application.lgCode, application.id)) });
-    await appendAudit(trx, { actor, action: 'procedures.application_resubmitted', lgCode: application.lgCode, subject: `application:${application.lgCode}/${application.id}`, ip: meta.ip, requestId: meta.requestId, details: { receiptNumber: application.receiptNumber, changedFields: changes.map((c) => c.field) } });
+    await appendAudit(trx, { actor, action: 'procedures.application_resubmitted', lgCode: application.lgCode, subject: `application:${application.lgCode}/${application.id}`, ip: meta.ip, requestId: meta.requestId, details: { receiptNumber: application.receiptNumber, changedFields: changes.map((c) => c.field), ...(replaced.size ? { replacedFiles: [...replaced] } : {}) } });
     return true;
   });
 }

@@ -33,6 +33,10 @@ const DYNAMIC_PREFIXES = [
   'identity.level.', // identity/pages/account-pages.tsx: one per assurance level
   'identity.levelAbout.', // identity/pages/account-pages.tsx: one per assurance level
   'identity.account.done.', // identity/pages/account-pages.tsx: one per completed action
+  'procedures.arrivalMail.lead.', // procedures/workflow/arrival-mail.ts: one per way an application reaches a stage
+  'procedures.staffApp.queueStatus.', // procedures/pages/staff-application-pages.tsx: one per queue status filter
+  'procedures.staffApp.action.', // procedures/pages/staff-application-pages.tsx: one per recorded action
+  'procedures.staffApp.decision.', // procedures/pages/staff-application-pages.tsx: one per decision button
   'identity.codeMissing.', // identity/pages/second-factor-pages.tsx: one per second-factor method
   'identity.codeInvalid.', // identity/pages/second-factor-pages.tsx: one per second-factor method
   'identity.profileMissing.', // identity/pages/profile-pages.tsx: one per required name field

@@ -9,6 +9,8 @@ import * as payments from './2026-12-05T0900-procedures-payments.ts';
 import * as genericForm from './2026-12-05T0910-procedures-generic-form.ts';
 import * as signatures from './2026-12-05T0900-procedures-signatures.ts';
 import * as counter from './2026-12-06T0900-procedures-counter.ts';
+import * as staffNotifications from './2026-12-07T0900-procedures-staff-notifications.ts';
+import * as replacedFiles from './2026-12-07T0910-procedures-replaced-files.ts';
 
 export const proceduresMigrations: Record<string, Migration> = {
   '2026-12-03T1500-procedures-catalog': catalog,
@@ -20,4 +22,6 @@ export const proceduresMigrations: Record<string, Migration> = {
   '2026-12-05T0910-procedures-generic-form': genericForm,
   '2026-12-05T0900-procedures-signatures': signatures,
   '2026-12-06T0900-procedures-counter': counter,
+  '2026-12-07T0900-procedures-staff-notifications': staffNotifications,
+  '2026-12-07T0910-procedures-replaced-files': replacedFiles,
 };
