@@ -56,6 +56,8 @@ export interface Config {
   dataKeys: DataKey[] | undefined;
   /** SMTP server for outgoing mail (smtp:// or smtps://); unset: mail goes to the dev outbox. */
   smtpUrl: string | undefined;
+  /** ClamAV's clamd (tcp://host:port) that scans attachments before they are stored; none: not scanned. */
+  clamdUrl: string | undefined;
   /** The From address of outgoing mail. */
   mailFrom: string;
   /** A signed-in person is signed out after this many minutes without a request. */
@@ -207,6 +209,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const smtpUrl = env.TSUNAGU_SMTP_URL || undefined;
   if (smtpUrl && !/^smtps?:\/\//.test(smtpUrl)) throw new ConfigError('TSUNAGU_SMTP_URL must start with smtp:// or smtps://');
   if (production && !smtpUrl) throw new ConfigError('TSUNAGU_SMTP_URL is required when NODE_ENV=production (mail cannot go to the dev outbox)');
+  const clamdUrl = env.TSUNAGU_CLAMD_URL || undefined;
+  if (clamdUrl && !/^tcp:\/\/[^/:]+:\d{1,5}\/?$/.test(clamdUrl)) throw new ConfigError(`TSUNAGU_CLAMD_URL must be tcp://host:port (clamd's TCP socket), got "${clamdUrl}"`);
   const publicUrl = env.TSUNAGU_PUBLIC_URL || `http://localhost:${port}`;
   try {
     new URL(publicUrl);
@@ -236,6 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginRateLimitPerMinute: integer(env, 'TSUNAGU_LOGIN_RATE_LIMIT', 30, 1, 1_000_000),
     dataKeys,
     smtpUrl,
+    clamdUrl,
     mailFrom: env.TSUNAGU_MAIL_FROM || 'つなぐ <no-reply@tsunagu.localhost>',
     sessionIdleMinutes: integer(env, 'TSUNAGU_SESSION_IDLE_MINUTES', 30, 1, 24 * 60),
     sessionMaxHours: integer(env, 'TSUNAGU_SESSION_MAX_HOURS', 12, 1, 24 * 30),

@@ -1,9 +1,13 @@
 // Attachments (添付ファイル) of an application's file fields. The type is decided by the first
 // bytes of the content (a PDF, PNG or JPEG signature), never by the name alone: a text file
 // called 「証明書.pdf」 is refused. Sizes are checked against the field's limit. The bytes are
-// sealed at rest like the answers. No virus scanner is wired in yet (docs/procedures.md says so);
-// one would be called here, before saveAttachment.
+// sealed at rest like the answers. When a virus scanner is configured (TSUNAGU_CLAMD_URL), every
+// file is scanned before it is stored (inspectUpload); one that is infected, or that could not be
+// checked, is refused and never stored.
+import { appendAudit } from '../../platform/audit/audit-log.ts';
 import type { Sealer } from '../../platform/crypto/sealer.ts';
+import type { ProceduresContext } from '../procedures-context.ts';
+import { scanWithClamd, ScannerUnavailableError } from './virus-scan.ts';
 import type { FieldError } from '../../platform/ui/form-errors.ts';
 import { answerMessage } from '../forms/answer-messages.ts';
 import { formatBytes } from '../forms/answer-engine.ts';
@@ -43,6 +47,25 @@ export function checkUpload(field: ResolvedField, upload: Upload): { error: Fiel
   const accepted = field.accept?.length ? field.accept.map((a) => (a === 'jpeg' ? 'jpg' : a)) : SIGNATURES.map((s) => s.type);
   if (!sniffed || !accepted.includes(sniffed.type)) return { error: { message: answerMessage('fileType', field.label, { types: (field.accept ?? accepted).map((a) => a.toUpperCase()).join('・') }) } };
   return { ...sniffed, filename: cleanFilename(upload.filename, sniffed.type) };
+}
+
+/**
+ * checkUpload, then the virus scanner when one is configured. A file it finds infected is refused
+ * and the finding audited (never the file); a scanner that cannot be reached refuses the file too.
+ */
+export async function inspectUpload(ctx: ProceduresContext, field: ResolvedField, upload: Upload, who: { actor: string; lgCode: string }): Promise<ReturnType<typeof checkUpload>> {
+  const checked = checkUpload(field, upload);
+  const url = ctx.app.config.clamdUrl;
+  if ('error' in checked || !url) return checked;
+  try {
+    const result = await scanWithClamd(url, upload.data);
+    if (result.clean) return checked;
+    await appendAudit(ctx.app.db, { actor: who.actor, action: 'procedures.attachment_infected', lgCode: who.lgCode, details: { field: field.key, filename: checked.filename, bytes: upload.data.length, signature: result.signature } });
+    return { error: { message: answerMessage('fileInfected', field.label) } };
+  } catch (error) {
+    if (!(error instanceof ScannerUnavailableError)) throw error;
+    return { error: { message: answerMessage('fileUnscanned', field.label) } };
+  }
 }
 
 const fileContext = (lgCode: string, applicationId: string, key: string) => `procedures_application_files.data:${lgCode}/${applicationId}/${key}`;

@@ -32,6 +32,8 @@ const MESSAGES = {
   option: ['「{ja}」は一覧から選んでください', 'Select {en} from the list'],
   fileType: ['「{ja}」は{types}のファイルを選んでください', '{en} must be a {types} file'],
   fileSize: ['「{ja}」は{size}以下のファイルにしてください', '{en} must be smaller than {size}'],
+  fileInfected: ['「{ja}」のファイルからウイルスが見つかりました。このファイルは受け付けられません。ウイルス対策をしたうえで、別のファイルを選んでください', 'A virus was found in the file for {en}. It cannot be accepted: choose another file after checking your device'],
+  fileUnscanned: ['「{ja}」のファイルを確認できませんでした。しばらくしてから、もう一度選んでください', 'The file for {en} could not be checked. Please choose it again in a few minutes'],
   fileMissing: ['「{ja}」のファイルを選んでください', 'Select a file for {en}'],
   tooFewItems: ['「{ja}」を{n}件以上入力してください', 'Add at least {n} of {en}'],
   tooManyItems: ['「{ja}」は{n}件までです', 'You can add up to {n} of {en}'],

@@ -31,7 +31,7 @@ import { profilePrefill } from '../applications/profile-prefill.ts';
 import { submitApplication } from '../applications/submit-application.ts';
 import { assertWithinMandate } from '../applications/mandate-scope.ts';
 import { signatureProblems, type SignatureProblem } from '../applications/application-signatures.ts';
-import { checkUpload, listAttachments, openAttachment, saveAttachment, type Upload } from '../applications/attachments.ts';
+import { inspectUpload, listAttachments, openAttachment, saveAttachment, type Upload } from '../applications/attachments.ts';
 import { LIMITS } from '../forms/form-definition.ts';
 import { findProcedure, type Procedure } from '../catalog/catalog-store.ts';
 import { validateAnswers } from '../forms/answer-engine.ts';
@@ -301,7 +301,7 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
       for (const field of step.page.fields.filter((f) => f.type === 'file')) {
         const upload = body[field.key] as Upload | undefined;
         if (upload && typeof upload === 'object' && Buffer.isBuffer(upload.data) && (upload.filename || upload.data.length)) {
-          const checked = checkUpload(field, upload);
+          const checked = await inspectUpload(ctx, field, upload, { actor: actorId(request.actor), lgCode: application.lgCode });
           if ('error' in checked) uploadErrors[field.key] = checked.error;
           else {
             await saveAttachment(ctx.db, ctx.app.sealer, application, field.key, { filename: checked.filename, contentType: checked.contentType, data: upload.data });

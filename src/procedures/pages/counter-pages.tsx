@@ -8,6 +8,7 @@
 // the clerk's offices is answered 404, as if it did not exist.
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { actorId } from '../../platform/authz/actor.ts';
 import { requireStaff, residentByCounterCode } from '../../identity/exports.ts';
 import { AppError, PlatformErrors } from '../../platform/errors.ts';
 import { formatDateTime, todayInJapanIso } from '../../platform/i18n/dates.ts';
@@ -26,7 +27,7 @@ import { ApplicationStore, type SharedState } from '../applications/application-
 import { checkStep, loadFlow, stepsOf, type Flow, type Step } from '../applications/application-flow.ts';
 import { replacePage, valuesOfPage } from '../applications/bulk-application.ts';
 import { cancelCounterApplication, findCounterApplication, openCounterDrafts, PERMISSION, startCounterApplication, type CounterApplication } from '../applications/counter-applications.ts';
-import { checkUpload, listAttachments, saveAttachment, type Upload } from '../applications/attachments.ts';
+import { inspectUpload, listAttachments, saveAttachment, type Upload } from '../applications/attachments.ts';
 import { findProcedure, type Procedure } from '../catalog/catalog-store.ts';
 import { LIMITS } from '../forms/form-definition.ts';
 import { validateAnswers } from '../forms/answer-engine.ts';
@@ -253,7 +254,7 @@ export async function counterPages(app: FastifyInstance, ctx: ProceduresContext)
       for (const field of step.page.fields.filter((f) => f.type === 'file')) {
         const upload = body[field.key] as Upload | undefined;
         if (upload && typeof upload === 'object' && Buffer.isBuffer(upload.data) && (upload.filename || upload.data.length)) {
-          const checked = checkUpload(field, upload);
+          const checked = await inspectUpload(ctx, field, upload, { actor: actorId(request.actor), lgCode: application.lgCode });
           if ('error' in checked) uploadErrors[field.key] = checked.error;
           else {
             await saveAttachment(ctx.db, ctx.app.sealer, application, field.key, { filename: checked.filename, contentType: checked.contentType, data: upload.data });

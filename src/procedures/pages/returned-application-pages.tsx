@@ -22,7 +22,7 @@ import { InsetText } from '../../platform/ui/components/inset-text/inset-text.ts
 import { formValues, formView, type FieldErrors, type FormValues } from '../../platform/ui/form-errors.ts';
 import { pageCsrfToken, sendPage } from '../../platform/ui/render.tsx';
 import { ApplicationStore, type StoredApplication } from '../applications/application-store.ts';
-import { checkUpload, listAttachments, type Upload } from '../applications/attachments.ts';
+import { inspectUpload, listAttachments, type Upload } from '../applications/attachments.ts';
 import { findProcedure } from '../catalog/catalog-store.ts';
 import type { ReturnReason } from '../db/schema.ts';
 import { validateAnswers } from '../forms/answer-engine.ts';
@@ -171,7 +171,7 @@ export async function returnedApplicationPages(app: FastifyInstance, ctx: Proced
       for (const field of filesToReplace(definition, returned.reasons)) {
         const upload = body[field.key] as Upload | undefined;
         if (!upload || typeof upload !== 'object' || !Buffer.isBuffer(upload.data) || (!upload.filename && !upload.data.length)) continue;
-        const checked = checkUpload(field, upload);
+        const checked = await inspectUpload(ctx, field, upload, { actor: actorId(request.actor), lgCode: application.lgCode });
         if ('error' in checked) uploadErrors[field.key] = checked.error;
         else {
           replacements.push({ key: field.key, filename: checked.filename, contentType: checked.contentType, data: upload.data });
