@@ -76,6 +76,8 @@ async function serve(config: Config): Promise<number> {
     }
   }
   if (config.runWorker) tsunagu.ctx.queue.start();
+  // A signal may come while the demo processes are still starting: it must find this declared.
+  let demo: DemoProcesses | undefined;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -89,7 +91,8 @@ async function serve(config: Config): Promise<number> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   await tsunagu.app.listen({ port: config.port, host: config.host });
-  const demo = config.demoProcesses ? await startDemo(config, tsunagu, log) : undefined;
+  demo = config.demoProcesses ? await startDemo(config, tsunagu, log) : undefined;
+  if (stopping) await demo?.close(); // stopped while they started: do not leave them running
   log.info(
     { database: database.kind, dataDir: database.kind === 'pglite' ? config.dataDir : undefined, startupMs: Date.now() - started },
     `Tsunagu is ready at http://localhost:${config.port}`,
