@@ -8,7 +8,6 @@
 // Every step saves what was typed, also when it has errors, so nothing typed is lost and a draft
 // can be resumed from My page. Applications are the person's own (or, for a proxy, the person
 // acted for): anything else is answered 404.
-import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { personalDetailsOf, requireSignedIn } from '../../identity/exports.ts';
 import { actorId, type SignedInAccount } from '../../platform/authz/actor.ts';
@@ -21,18 +20,17 @@ import { Radios } from '../../platform/ui/components/radios/radios.tsx';
 import { SummaryList, type SummaryListRow } from '../../platform/ui/components/summary-list/summary-list.tsx';
 import { Tag } from '../../platform/ui/components/tag/tag.tsx';
 import { WarningText } from '../../platform/ui/components/warning-text/warning-text.tsx';
-import { formValues, formView, type FieldErrors, type FormValues } from '../../platform/ui/form-errors.ts';
+import { formView, type FieldErrors, type FormValues } from '../../platform/ui/form-errors.ts';
 import { pageCsrfToken, sendPage } from '../../platform/ui/render.tsx';
 import { notify } from '../../portal/exports.ts';
 import { ApplicationStore, type Applicant, type StoredBulk } from '../applications/application-store.ts';
 import { checkStep, loadFlow, stepHref, stepsOf, type Flow, type Step } from '../applications/application-flow.ts';
-import { replacePage, valuesOfPage } from '../applications/bulk-application.ts';
 import { profilePrefill } from '../applications/profile-prefill.ts';
 import { submitApplication } from '../applications/submit-application.ts';
 import { assertWithinMandate } from '../applications/mandate-scope.ts';
 import { signatureProblems, type SignatureProblem } from '../applications/application-signatures.ts';
-import { inspectUpload, listAttachments, openAttachment, saveAttachment, type Upload } from '../applications/attachments.ts';
-import { LIMITS } from '../forms/form-definition.ts';
+import { acceptUploads, saveStep } from '../applications/save-step.ts';
+import { listAttachments, openAttachment } from '../applications/attachments.ts';
 import { findProcedure, type Procedure } from '../catalog/catalog-store.ts';
 import { validateAnswers } from '../forms/answer-engine.ts';
 import { proceduresDb } from '../db/schema.ts';
@@ -256,18 +254,9 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
     return sendStep(request, reply, flow, steps, step, step.values, {}, 'review' in (request.query as object));
   });
 
-  // Steps with a file field post multipart/form-data: parsed only on this route, files read into
-  // memory up to the largest size a form may allow (what is over it is cut and refused).
+  // Steps with a file field post multipart/form-data, parsed on this route only.
   await app.register(async (scoped) => {
-  await scoped.register(multipart, {
-    attachFieldsToBody: 'keyValues',
-    throwFileSizeLimit: false,
-    limits: { fileSize: LIMITS.fileBytes, files: 10, fields: 1000, fieldSize: 100_000, parts: 1010 },
-    onFile: async (part) => {
-      const data = await part.toBuffer();
-      (part as unknown as { value: Upload }).value = { filename: part.filename, data, truncated: part.file.truncated };
-    },
-  });
+  await acceptUploads(scoped);
   scoped.post<{ Params: StepParams; Querystring: { review?: string } }>('/applications/:id/steps/:section/:page', { preHandler: app.csrfProtection }, async (request, reply) => {
     const loaded = await loadBulk(request, reply);
     if (!loaded) return reply;
@@ -276,44 +265,8 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
     const today = todayInJapanIso();
     let flow = await loadFlow(ctx.db, bulk);
     const step = findStep(flow, request.params, stepsOf(flow, today));
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const posted = formValues(body);
-    // A file field's answer is only ever the name of a stored attachment, never posted text.
-    const uploadErrors: FieldErrors = {};
-    for (const field of step.page.fields.filter((f) => f.type === 'file')) delete posted[field.key];
-    // Add or remove an item of a repeating group: the same page again, nothing checked yet.
-    const groupKey = typeof body._add === 'string' ? body._add : typeof body._remove === 'string' ? body._remove : undefined;
-    const group = groupKey ? step.page.fields.find((f) => f.key === groupKey && f.type === 'group') : undefined;
-    if (group) {
-      const current = Number.parseInt(String(posted[`${group.key}-count`] ?? '1'), 10) || 1;
-      posted[`${group.key}-count`] = String(Math.max(1, current + (typeof body._add === 'string' ? 1 : -1)));
-    }
     // Save what was typed on this page, right or wrong.
-    if (step.section === 'shared') {
-      const before = valuesOfPage(step.page, bulk.shared.values);
-      const values = replacePage(step.page, bulk.shared.values, posted);
-      const changed = step.page.fields.filter((f) => JSON.stringify(valuesOfPage({ ...step.page, fields: [f] }, before)) !== JSON.stringify(valuesOfPage({ ...step.page, fields: [f] }, values))).map((f) => f.key);
-      bulk.shared = { ...bulk.shared, values, prefilled: bulk.shared.prefilled.filter((k) => !changed.includes(k)) };
-      await store.saveShared(ctx.db, bulk.id, bulk.shared);
-    } else {
-      const application = bulk.applications.find((a) => a.id === step.section)!;
-      const kept = replacePage(step.page, application.own.values, posted);
-      for (const field of step.page.fields.filter((f) => f.type === 'file')) {
-        const upload = body[field.key] as Upload | undefined;
-        if (upload && typeof upload === 'object' && Buffer.isBuffer(upload.data) && (upload.filename || upload.data.length)) {
-          const checked = await inspectUpload(ctx, field, upload, { actor: actorId(request.actor), lgCode: application.lgCode });
-          if ('error' in checked) uploadErrors[field.key] = checked.error;
-          else {
-            await saveAttachment(ctx.db, ctx.app.sealer, application, field.key, { filename: checked.filename, contentType: checked.contentType, data: upload.data });
-            kept[field.key] = checked.filename;
-            continue;
-          }
-        }
-        if (application.own.values[field.key] !== undefined) kept[field.key] = application.own.values[field.key];
-      }
-      application.own = { values: kept };
-      await store.saveOwn(ctx.db, application, application.own);
-    }
+    const { group, uploadErrors } = await saveStep(ctx, store, bulk, step, (request.body ?? {}) as Record<string, unknown>, actorId(request.actor));
     flow = await loadFlow(ctx.db, bulk);
     const steps = stepsOf(flow, today);
     const saved = findStep(flow, request.params, steps);

@@ -6,7 +6,6 @@
 //   POST /staff/counter/{id}/cancel                         a draft left at the counter is deleted
 // The counter screen the resident reads and confirms is counter-screen-pages.tsx. Anything not of
 // the clerk's offices is answered 404, as if it did not exist.
-import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { actorId } from '../../platform/authz/actor.ts';
 import { requireStaff, residentByCounterCode } from '../../identity/exports.ts';
@@ -25,11 +24,10 @@ import { formValues, formView, messageOf, type FieldErrors, type FormValues } fr
 import { pageCsrfToken, sendPage } from '../../platform/ui/render.tsx';
 import { ApplicationStore, type SharedState } from '../applications/application-store.ts';
 import { checkStep, loadFlow, stepsOf, type Flow, type Step } from '../applications/application-flow.ts';
-import { replacePage, valuesOfPage } from '../applications/bulk-application.ts';
 import { cancelCounterApplication, findCounterApplication, openCounterDrafts, PERMISSION, startCounterApplication, type CounterApplication } from '../applications/counter-applications.ts';
-import { inspectUpload, listAttachments, saveAttachment, type Upload } from '../applications/attachments.ts';
+import { acceptUploads, saveStep } from '../applications/save-step.ts';
+import { listAttachments } from '../applications/attachments.ts';
 import { findProcedure, type Procedure } from '../catalog/catalog-store.ts';
-import { LIMITS } from '../forms/form-definition.ts';
 import { validateAnswers } from '../forms/answer-engine.ts';
 import type { ProceduresContext } from '../procedures-context.ts';
 import { addStaffHomeSection } from '../../platform/tenancy/home-sections.ts';
@@ -214,19 +212,10 @@ export async function counterPages(app: FastifyInstance, ctx: ProceduresContext)
     return sendStep(request, reply, flow, steps, findStep(steps, request.params), {});
   });
 
-  // Saves what was typed, right or wrong (as the resident's pages do). A paper the resident brings
-  // for a file field is scanned and attached: multipart parsed only here, files in memory up to the
-  // largest size a form may allow (what is over it is cut and refused by checkUpload).
+  // Saves what was typed, right or wrong, as the resident's pages do (saveStep); a paper the
+  // resident brings for a file field is scanned and attached (multipart on this route only).
   await app.register(async (scoped) => {
-  await scoped.register(multipart, {
-    attachFieldsToBody: 'keyValues',
-    throwFileSizeLimit: false,
-    limits: { fileSize: LIMITS.fileBytes, files: 10, fields: 1000, fieldSize: 100_000, parts: 1010 },
-    onFile: async (part) => {
-      const data = await part.toBuffer();
-      (part as unknown as { value: Upload }).value = { filename: part.filename, data, truncated: part.file.truncated };
-    },
-  });
+  await acceptUploads(scoped);
   scoped.post<{ Params: StepParams }>('/staff/counter/:id/steps/:section/:page', { preHandler: app.csrfProtection }, async (request, reply) => {
     const counter = await counterOf(ctx, request, reply);
     if (!counter) return reply;
@@ -235,38 +224,7 @@ export async function counterPages(app: FastifyInstance, ctx: ProceduresContext)
     const today = todayInJapanIso();
     let flow = await loadFlow(ctx.db, bulk);
     const step = findStep(stepsOf(flow, today), request.params);
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const posted = formValues(body);
-    // A file field's answer is only ever the name of a stored attachment, never posted text.
-    const uploadErrors: FieldErrors = {};
-    for (const field of step.page.fields.filter((f) => f.type === 'file')) delete posted[field.key];
-    const group = step.page.fields.find((f) => f.type === 'group' && (body._add === f.key || body._remove === f.key));
-    if (group) posted[`${group.key}-count`] = String(Math.max(1, (Number.parseInt(String(posted[`${group.key}-count`] ?? '1'), 10) || 1) + (body._add === group.key ? 1 : -1)));
-    if (step.section === 'shared') {
-      const values = replacePage(step.page, bulk.shared.values, posted);
-      // An answer the clerk changed is no longer the resident's recorded one.
-      const changed = step.page.fields.filter((f) => JSON.stringify(valuesOfPage({ ...step.page, fields: [f] }, bulk.shared.values)) !== JSON.stringify(valuesOfPage({ ...step.page, fields: [f] }, values))).map((f) => f.key);
-      bulk.shared = { ...bulk.shared, values, prefilled: bulk.shared.prefilled.filter((k) => !changed.includes(k)), verified: (bulk.shared.verified ?? []).filter((k) => !changed.includes(k)) };
-      await store.saveShared(ctx.db, bulk.id, bulk.shared);
-    } else {
-      const application = bulk.applications.find((a) => a.id === step.section)!;
-      const kept = replacePage(step.page, application.own.values, posted);
-      for (const field of step.page.fields.filter((f) => f.type === 'file')) {
-        const upload = body[field.key] as Upload | undefined;
-        if (upload && typeof upload === 'object' && Buffer.isBuffer(upload.data) && (upload.filename || upload.data.length)) {
-          const checked = await inspectUpload(ctx, field, upload, { actor: actorId(request.actor), lgCode: application.lgCode });
-          if ('error' in checked) uploadErrors[field.key] = checked.error;
-          else {
-            await saveAttachment(ctx.db, ctx.app.sealer, application, field.key, { filename: checked.filename, contentType: checked.contentType, data: upload.data });
-            kept[field.key] = checked.filename;
-            continue;
-          }
-        }
-        if (application.own.values[field.key] !== undefined) kept[field.key] = application.own.values[field.key];
-      }
-      application.own = { values: kept };
-      await store.saveOwn(ctx.db, application, application.own);
-    }
+    const { group, uploadErrors } = await saveStep(ctx, store, bulk, step, (request.body ?? {}) as Record<string, unknown>, actorId(request.actor));
     flow = await loadFlow(ctx.db, bulk);
     const steps = stepsOf(flow, today);
     const saved = findStep(steps, request.params);

@@ -8,7 +8,6 @@
 // A file field named in a reason (every one, for a reason about the whole application) may get a
 // new file, checked as on first submission (checkUpload); the old file is kept for the history.
 // Other attachments stay as they are.
-import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { actorId } from '../../platform/authz/actor.ts';
 import { AppError, PlatformErrors } from '../../platform/errors.ts';
@@ -22,11 +21,12 @@ import { InsetText } from '../../platform/ui/components/inset-text/inset-text.ts
 import { formValues, formView, type FieldErrors, type FormValues } from '../../platform/ui/form-errors.ts';
 import { pageCsrfToken, sendPage } from '../../platform/ui/render.tsx';
 import { ApplicationStore, type StoredApplication } from '../applications/application-store.ts';
-import { inspectUpload, listAttachments, type Upload } from '../applications/attachments.ts';
+import { acceptUploads, uploadIn } from '../applications/save-step.ts';
+import { inspectUpload, listAttachments } from '../applications/attachments.ts';
 import { findProcedure } from '../catalog/catalog-store.ts';
 import type { ReturnReason } from '../db/schema.ts';
 import { validateAnswers } from '../forms/answer-engine.ts';
-import { LIMITS, type ResolvedDefinition, type ResolvedField, type ResolvedPage } from '../forms/form-definition.ts';
+import { type ResolvedDefinition, type ResolvedField, type ResolvedPage } from '../forms/form-definition.ts';
 import { findVersion } from '../forms/form-store.ts';
 import type { ProceduresContext } from '../procedures-context.ts';
 import { latestReturn, resubmit, type Replacement } from '../workflow/decisions.ts';
@@ -140,18 +140,9 @@ export async function returnedApplicationPages(app: FastifyInstance, ctx: Proced
     return renderCorrection(request, reply, loaded, loaded.application.own.values, {});
   });
 
-  // A correction with a file to replace posts multipart/form-data: parsed only on this route, files
-  // read into memory up to the largest size a form may allow (what is over it is cut and refused).
+  // A correction with a file to replace posts multipart/form-data, parsed on this route only.
   await app.register(async (scoped) => {
-    await scoped.register(multipart, {
-      attachFieldsToBody: 'keyValues',
-      throwFileSizeLimit: false,
-      limits: { fileSize: LIMITS.fileBytes, files: 10, fields: 1000, fieldSize: 100_000, parts: 1010 },
-      onFile: async (part) => {
-        const data = await part.toBuffer();
-        (part as unknown as { value: Upload }).value = { filename: part.filename, data, truncated: part.file.truncated };
-      },
-    });
+    await acceptUploads(scoped);
     scoped.post<{ Params: Key }>('/account/applications/:lgCode/:id/correct', { preHandler: app.csrfProtection }, async (request, reply) => {
       const loaded = await load(request, reply);
       if (!loaded) return reply;
@@ -169,8 +160,8 @@ export async function returnedApplicationPages(app: FastifyInstance, ctx: Proced
       const uploadErrors: FieldErrors = {};
       const replacements: Replacement[] = [];
       for (const field of filesToReplace(definition, returned.reasons)) {
-        const upload = body[field.key] as Upload | undefined;
-        if (!upload || typeof upload !== 'object' || !Buffer.isBuffer(upload.data) || (!upload.filename && !upload.data.length)) continue;
+        const upload = uploadIn(body, field.key);
+        if (!upload) continue;
         const checked = await inspectUpload(ctx, field, upload, { actor: actorId(request.actor), lgCode: application.lgCode });
         if ('error' in checked) uploadErrors[field.key] = checked.error;
         else {
