@@ -8,10 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import { hiddenField } from '../../../test/helpers/cookie-browser.ts';
 import { EICAR, startClamdStandIn } from '../../../test/helpers/clamd-standin.ts';
 import { createListeningTestApp, type TestApp } from '../../../test/helpers/test-database.ts';
-import { registerResident } from '../../identity/test/identity-helpers.ts';
 import { scanWithClamd, ScannerUnavailableError } from '../applications/virus-scan.ts';
 import { proceduresDb } from '../db/schema.ts';
-import { mainText } from './procedures-helpers.ts';
+import { mainText, signedInResident } from './procedures-helpers.ts';
 
 const pdf = (text: string) => Buffer.from(`%PDF-1.4\n${text}\n%%EOF`);
 
@@ -58,27 +57,18 @@ describe('a resident’s upload with a scanner configured', () => {
   });
 
   it('should refuse an infected file with the field named, store nothing and audit it; store a clean one; refuse when the scanner is down', async () => {
-    const { sessionToken, accountId } = await registerResident(app, 'scan@example.jp');
-    let cookie = `tsn_session=${sessionToken}`;
-    const get = async (path: string) => {
-      const response = await fetch(new URL(path, base), { redirect: 'manual', headers: { accept: 'text/html', cookie } });
-      const set = response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-      if (set) cookie = `${cookie}; ${set}`;
-      return { status: response.status, text: await response.text(), location: response.headers.get('location') };
-    };
-    const send = async (path: string, form: FormData | URLSearchParams) => {
-      const response = await fetch(new URL(path, base), { method: 'POST', redirect: 'manual', headers: { accept: 'text/html', cookie }, body: form });
-      return { status: response.status, text: await response.text(), location: response.headers.get('location') };
-    };
-    const started = await send('/applications/new', new URLSearchParams({ _csrf: hiddenField((await get('/applications/new?procedure=072028/kodomo-iryouhi')).text, '_csrf'), procedure: '072028/kodomo-iryouhi' }));
+    const resident = await signedInResident(app, base, 'scan@example.jp');
+    const { accountId } = resident;
+    const started = await resident.submitOn('/applications/new?procedure=072028/kodomo-iryouhi', '/applications/new', { procedure: '072028/kodomo-iryouhi' });
     const id = /\/applications\/([0-9a-f-]{36})/.exec(started.location!)![1]!;
     const application = await proceduresDb(app.ctx.db).selectFrom('procedures_applications').select(['id']).where('bulk_id', '=', id).executeTakeFirstOrThrow();
     const step = `/applications/${id}/steps/${application.id}/insurance-card`;
     const upload = async (bytes: Buffer) => {
       const form = new FormData();
-      form.set('_csrf', hiddenField((await get(step)).text, '_csrf'));
+      form.set('_csrf', hiddenField((await resident.get(step)).text, '_csrf'));
       form.set('insuranceCard', new Blob([new Uint8Array(bytes)], { type: 'application/pdf' }), '資格確認書.pdf');
-      return send(step, form);
+      const response = await fetch(new URL(step, base), { method: 'POST', redirect: 'manual', headers: { accept: 'text/html', cookie: resident.cookies() }, body: form });
+      return { status: response.status, text: await response.text() };
     };
     const files = () => proceduresDb(app.ctx.db).selectFrom('procedures_application_files').select('filename').where('application_id', '=', application.id).execute();
 
