@@ -17,6 +17,7 @@ export async function departmentOf(app: AppContext, lgCode: string, code: string
   return findDepartment(proceduresDb(app.db), lgCode, code);
 }
 
+export { setCounterBooking } from './catalog/counter-booking.ts';
 export { onApplicationsSubmitted } from './applications/submission-hooks.ts';
 export type { SubmittedApplication, SubmissionHook } from './applications/submission-hooks.ts';
 export { applicationRecord } from './applications/application-record.ts';

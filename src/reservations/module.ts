@@ -2,6 +2,9 @@
 // department's calendar sets opening hours, slot length and places per slot; national holidays
 // and the year-end break are closed. docs/reservations.md describes it.
 import { defineModule } from '../platform/module.ts';
+import { setCounterBooking } from '../procedures/exports.ts';
+import { findCalendar } from './booking-store.ts';
+import { reservationsDb } from './db/schema.ts';
 import { reservationsApi } from './api/reservations-api.ts';
 import { reservationsMigrations } from './db/migrations/index.ts';
 import { seedReservationsDemo } from './demo-seed.ts';
@@ -23,6 +26,9 @@ export const reservationsModule = defineModule({
   },
   routes: async (fastify, app) => {
     addBookingsSection(app);
+    // Counter procedures link to the booking page of their department when it takes bookings.
+    const db = reservationsDb(app.db);
+    setCounterBooking(app, async (lgCode, departmentCode) => ((await findCalendar(db, lgCode, departmentCode)) ? `/reservations/${lgCode}/${departmentCode}` : undefined));
     await reservationsApi(fastify, app);
     await reservationPages(fastify, app);
     await staffReservationPages(fastify, app);

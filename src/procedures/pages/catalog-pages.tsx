@@ -16,6 +16,7 @@ import { messageOf } from '../../platform/ui/form-errors.ts';
 import { findProcedure, listLifeEvents, searchProcedures, type LifeEvent } from '../catalog/catalog-store.ts';
 import { ProceduresErrors } from '../errors.ts';
 import type { ProceduresContext } from '../procedures-context.ts';
+import { counterBookingHref } from '../catalog/counter-booking.ts';
 import { ChannelTag, Documents, Fees, HowToApply, ownerName, procedureHref } from './procedure-views.tsx';
 
 const PAGE_SIZE = 10;
@@ -177,7 +178,7 @@ export async function catalogPages(app: FastifyInstance, ctx: ProceduresContext)
           </>
         )}
         <h2>{t('procedures.detail.howToApply')}</h2>
-        <HowToApply request={request} procedure={procedure} />
+        <HowToApply request={request} procedure={procedure} bookingHref={await counterBookingHref(ctx.app, procedure)} />
         <p>
           <a href="/procedures">{t('procedures.detail.back')}</a>
         </p>

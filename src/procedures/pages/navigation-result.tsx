@@ -13,6 +13,7 @@ import { findProcedure, type LifeEvent, type Procedure } from '../catalog/catalo
 import type { Channel } from '../db/schema.ts';
 import type { Walk } from '../navigation/navigation-walk.ts';
 import type { ProceduresContext } from '../procedures-context.ts';
+import { counterBookingHref } from '../catalog/counter-booking.ts';
 import { Documents, HowToApply, ownerName, procedureHref } from './procedure-views.tsx';
 
 interface Props {
@@ -31,11 +32,11 @@ export async function sendNavigationResult({ ctx, request, reply, event, tenant,
   const { t, locale } = request;
   // Only published procedures of this municipality or its prefecture are shown (a definition
   // saved earlier may name one that has since been withdrawn to draft).
-  const found: Array<{ procedure: Procedure; why: Walk['applies'][number]['why'] }> = [];
+  const found: Array<{ procedure: Procedure; why: Walk['applies'][number]['why']; bookingHref?: string }> = [];
   for (const applies of walk.applies) {
     if (applies.lgCode !== tenant.lgCode && applies.lgCode !== tenant.prefectureCode) continue;
     const procedure = await findProcedure(ctx.db, applies.lgCode, applies.code);
-    if (procedure?.status === 'published') found.push({ procedure, why: applies.why });
+    if (procedure?.status === 'published') found.push({ procedure, why: applies.why, bookingHref: await counterBookingHref(ctx.app, procedure) });
   }
   const owners = new Map<string, Tenant | undefined>([[tenant.lgCode, tenant], [tenant.prefectureCode, await ctx.app.tenants.get(tenant.prefectureCode)]]);
   const title = t('procedures.result.title', { municipality: tenant.name[locale], event: event.name[locale] });
@@ -70,7 +71,7 @@ export async function sendNavigationResult({ ctx, request, reply, event, tenant,
               </form>
             )}
             <ul class="procedure-list">
-              {items.map(({ procedure, why }) => (
+              {items.map(({ procedure, why, bookingHref }) => (
                 <li>
                   <h3>
                     <a href={procedureHref(procedure)}>{procedure.title[locale]}</a>
@@ -86,7 +87,7 @@ export async function sendNavigationResult({ ctx, request, reply, event, tenant,
                       ))}
                     </ul>
                   </div>
-                  {channel !== 'portal' && <HowToApply request={request} procedure={procedure} />}
+                  {channel !== 'portal' && <HowToApply request={request} procedure={procedure} bookingHref={bookingHref} />}
                   {channel === 'counter' && procedure.documents.length > 0 && (
                     <>
                       <h4>{t('procedures.detail.documentsToBring')}</h4>

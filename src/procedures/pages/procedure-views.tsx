@@ -53,7 +53,7 @@ export function Documents({ request, documents }: { request: FastifyRequest; doc
 }
 
 /** How to do it: online here, on an external site (clearly marked as leaving), or at a counter. */
-export function HowToApply({ request, procedure }: { request: FastifyRequest; procedure: Procedure }) {
+export function HowToApply({ request, procedure, bookingHref }: { request: FastifyRequest; procedure: Procedure; bookingHref?: string }) {
   const { t } = request;
   // A procedure without a built form may still take its existing form file online (汎用様式).
   const generic = procedure.acceptsGenericForm && (
@@ -64,6 +64,11 @@ export function HowToApply({ request, procedure }: { request: FastifyRequest; pr
   return (
     <>
       <ChannelHowTo request={request} procedure={procedure} />
+      {bookingHref && (
+        <p>
+          <a href={bookingHref}>{request.t('procedures.counter.book', { department: procedure.department.name[request.locale] })}</a>
+        </p>
+      )}
       {generic}
     </>
   );

@@ -136,4 +136,22 @@ describe('visit booking', () => {
     const results = await Promise.all(people.map((p, i) => p.post('/reservations/072028/shimin', hiddenField(pages[i]!.text, '_csrf'), { date, time })));
     assert.deepEqual(results.map((r) => r.status).sort(), [303, 400, 400]);
   });
+
+  it('links a counter procedure to its department\'s bookings, and only where the department takes bookings', async () => {
+    // 転入届 is done at 市民課, which has a calendar; 未熟児養育医療 at 健康増進課, which has none.
+    const counter = await page('/procedures/072028/tennyu-todoke');
+    assert.equal(counter.status, 200);
+    assert.match(counter.text, /<a href="\/reservations\/072028\/shimin">「市民課」の来庁予約をする<\/a>/);
+    const noCalendar = await page('/procedures/072028/mijukuji-iryou');
+    assert.equal(noCalendar.status, 200);
+    assert.doesNotMatch(noCalendar.text, /来庁予約をする/);
+    const online = await page('/procedures/072028/juminhyo-utsushi');
+    assert.doesNotMatch(online.text, /来庁予約をする/, 'an online procedure needs no visit');
+    // The navigation's result links the counter steps the same way.
+    const answers = ['previous-address:other-prefecture', 'has-card:no', 'health-insurance:employer', 'children:no', 'seal:yes', 'water:no'];
+    const result = await page(`/life-events/moving-in/072028/result?v=1&${answers.map((a) => `a=${encodeURIComponent(a)}`).join('&')}`);
+    assert.equal(result.status, 200, result.location ?? '');
+    assert.match(result.text, /印鑑登録/);
+    assert.match(result.text, /<a href="\/reservations\/072028\/shimin">「市民課」の来庁予約をする<\/a>/);
+  });
 });
