@@ -1,7 +1,7 @@
 // Demo forms (TSUNAGU_DEMO_DATA, never in production) for the portal-channel procedures of
 // 会津若松市 and 郡山市 and the prefecture's 自動車税 address change: published, linked to their
 // procedures, and built on the common field dictionary so the bulk application (一括申請) can ask
-// 氏名, 住所 or 世帯 once for all of them. The prefecture also offers its 児童手当 form as a
+// 氏名, 住所 or the children once for all of them. The prefecture also offers its 児童手当 form as a
 // template (ひな形) that a municipality copies and adapts. The questions follow the cities' paper
 // forms in outline; exact wording, limits and attachments are example data.
 import { actorId, system } from '../platform/authz/actor.ts';
@@ -68,7 +68,7 @@ export const jidouTeateForm: FormDefinition = {
   pages: [
     ...applicantPages(),
     { id: 'civil-servant', fields: [{ key: 'civilServant', type: 'radio', label: L('あなたは公務員ですか', 'Are you a civil servant?'), hint: L('公務員の方は勤務先に請求します', 'Civil servants claim from their employer'), required: true, options: yesNo }] },
-    { id: 'children', fields: [dict('children', 'household', { label: L('養育している子ども', 'Children you bring up'), itemLabel: L('子ども', 'child'), maxItems: 10 })] },
+    { id: 'children', fields: [dict('children', 'children')] },
     {
       id: 'bank',
       title: L('振込先の口座（請求者名義）', 'Bank account in your name'),
@@ -86,7 +86,7 @@ export const kodomoIryouhiForm: FormDefinition = {
   title: L('子ども医療費助成 受給資格登録申請', 'Registering for children’s medical expense support'),
   pages: [
     ...applicantPages(),
-    { id: 'children', fields: [dict('children', 'household', { label: L('助成を受ける子ども', 'Children to be covered'), itemLabel: L('子ども', 'child') })] },
+    { id: 'children', fields: [dict('children', 'children')] },
     {
       id: 'insurance',
       fields: [

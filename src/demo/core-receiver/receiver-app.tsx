@@ -12,6 +12,7 @@ import { timingSafeEqual, X509Certificate } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ComponentChildren } from 'preact';
 import { render } from 'preact-render-to-string';
+import { FONT_STYLESHEET, fontRoutes } from '../../platform/ui/assets-routes.ts';
 import { DeliveryRejected, verifyDelivery } from './verify-delivery.ts';
 import { ReceiverStore, type Received } from './receiver-store.ts';
 
@@ -43,7 +44,8 @@ function Page(props: { title: string; children: ComponentChildren }) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${props.title} | デモ基幹システム`}</title>
-        <style>{'body{font-family:sans-serif;margin:2rem;max-width:70rem;color:#1a1a1a}table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #999;padding:.4rem;text-align:left;vertical-align:top}caption{text-align:left;font-weight:bold;padding:.4rem 0}.ok{color:#0a6b2d;font-weight:bold}'}</style>
+        <link rel="stylesheet" href={FONT_STYLESHEET} />
+        <style>{'body{font-family:\'Noto Sans JP\',sans-serif;margin:2rem;max-width:70rem;color:#1a1a1a}table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #999;padding:.4rem;text-align:left;vertical-align:top}caption{text-align:left;font-weight:bold;padding:.4rem 0}.ok{color:#0a6b2d;font-weight:bold}'}</style>
       </head>
       <body>
         <p>デモ基幹システム（受信側）— Demo core system (receiver). TEST ONLY.</p>
@@ -60,6 +62,8 @@ export function buildReceiverApp(options: ReceiverOptions): { app: FastifyInstan
   const store = new ReceiverStore(options.storeDir);
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024 * 1024 });
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  // The page is Japanese: the shipped font, so it reads on a machine without one (and offline).
+  fontRoutes(app);
   let posts = 0;
   let lostAcks = 0;
 

@@ -15,7 +15,7 @@ export interface SharedState {
   values: FormValues;
   /** Shared keys prefilled from the profile (shown as such until changed). */
   prefilled: string[];
-  /** Of those, the keys whose value the My Number card verified (counter assistance; shown as such). */
+  /** Of those, the keys whose value the My Number card verified (shown as such until changed). */
   verified?: string[];
   /** Whether the person allowed prefilling from their profile (null: not asked yet). */
   prefill: 'yes' | 'no' | null;

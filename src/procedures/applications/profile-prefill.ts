@@ -36,13 +36,16 @@ export function profilePrefill(details: PersonalDetails, shared: SharedField[], 
       Object.assign(values, entries);
       keys.push(k);
     };
-    if (s.dictionary === 'full-name') set({ [k]: `${details.familyName}　${details.givenName}` });
-    else if (s.dictionary === 'full-name-kana') set({ [k]: `${details.familyNameKana}　${details.givenNameKana}` });
+    // A name part left empty in the profile must not become a lone full-width space.
+    if (s.dictionary === 'full-name') set({ [k]: joinName(details.familyName, details.givenName) });
+    else if (s.dictionary === 'full-name-kana') set({ [k]: joinName(details.familyNameKana, details.givenNameKana) });
     else if (s.dictionary === 'birth-date' && /^\d{4}-\d{2}-\d{2}$/.test(details.birthDate)) {
       const [y, m, d] = details.birthDate.split('-');
       set({ [`${k}-year`]: y!, [`${k}-month`]: String(Number(m)), [`${k}-day`]: String(Number(d)) });
-    } else if (s.dictionary === 'address') set({ [`${k}-postcode`]: details.postalCode, [`${k}-address`]: `${municipality}${details.addressLine}` });
+    } else if (s.dictionary === 'address' && details.addressLine.trim()) set({ [`${k}-postcode`]: details.postalCode, [`${k}-address`]: `${municipality}${details.addressLine}` });
     else if (s.dictionary === 'phone') set({ [k]: details.phone });
   }
   return { values, keys };
 }
+
+const joinName = (family: string, given: string) => [family.trim(), given.trim()].filter(Boolean).join('　');

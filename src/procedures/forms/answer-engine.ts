@@ -13,7 +13,7 @@ import type { FieldError, FormValues } from '../../platform/ui/form-errors.ts';
 import { DATE_PARTS, type DatePart } from '../../platform/ui/components/date-input/date-input.tsx';
 import { isCalendarDate } from '../../platform/ui/components/date-input/wareki.js';
 import { answerMessage } from './answer-messages.ts';
-import { isKatakana, isoDate, normaliseEmail, normaliseKana, normaliseNumber, normalisePhone, normalisePostalCode, readDateText, readYear } from './answer-normalise.ts';
+import { foldFullWidthAscii, isKatakana, isoDate, normaliseEmail, normaliseKana, normaliseNumber, normalisePhone, normalisePostalCode, readDateText, readYear } from './answer-normalise.ts';
 import { LIMITS, type Condition, type ResolvedDefinition, type ResolvedField } from './form-definition.ts';
 import { patternRisk } from './safe-pattern.ts';
 
@@ -107,7 +107,13 @@ function checkField(field: ResolvedField, submitted: FormValues, prefix: string,
       // Length first: a pattern never runs on an answer longer than the field allows.
       if (length > maxLength) return fail({ message: answerMessage('tooLong', label, { n: maxLength }) });
       // Published patterns were checked as safe; a pattern that is not (an old draft) is skipped.
-      if (field.pattern && patternRisk(field.pattern) === 'ok' && !new RegExp(`^(?:${field.pattern})$`, 'u').test(value)) return fail({ message: field.patternMessage ?? answerMessage('pattern', label) });
+      if (field.pattern && patternRisk(field.pattern) === 'ok') {
+        const pattern = new RegExp(`^(?:${field.pattern})$`, 'u');
+        if (pattern.test(value)) return { value, errors: {} };
+        // 「１２３４５６７」 for [0-9]{7}: the full-width digits an input method types are the same answer.
+        const folded = foldFullWidthAscii(value);
+        return pattern.test(folded) ? { value: folded, errors: {} } : fail({ message: field.patternMessage ?? answerMessage('pattern', label) });
+      }
       return { value, errors: {} };
     }
     case 'number': {

@@ -10,6 +10,13 @@ const HYPHENS = /[-‐‑‒–—―−ーｰ－]/g;
 export const toAscii = (text: string) => text.normalize('NFKC');
 
 /**
+ * Full-width ASCII letters, digits and symbols (U+FF01–FF5E) to ASCII, and nothing else: for a text
+ * answer checked against a pattern (an account number typed 「１２３４５６７」), without NFKC's
+ * changes to kanji elsewhere in the answer.
+ */
+export const foldFullWidthAscii = (text: string) => text.replace(/[\uff01-\uff5e]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
+
+/**
  * Kana names: half-width katakana and hiragana become full-width katakana; spaces of either
  * width become one full-width space (between family and given name, as on paper forms).
  */

@@ -9,7 +9,7 @@
 // can be resumed from My page. Applications are the person's own (or, for a proxy, the person
 // acted for): anything else is answered 404.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { personalDetailsOf, requireSignedIn } from '../../identity/exports.ts';
+import { personalDetailsOf, requireSignedIn, verifiedBasicFour } from '../../identity/exports.ts';
 import { actorId, type SignedInAccount } from '../../platform/authz/actor.ts';
 import { AppError, PlatformErrors, type Localized } from '../../platform/errors.ts';
 import { todayInJapanIso } from '../../platform/i18n/dates.ts';
@@ -25,7 +25,7 @@ import { pageCsrfToken, sendPage } from '../../platform/ui/render.tsx';
 import { notify } from '../../portal/exports.ts';
 import { ApplicationStore, type Applicant, type StoredBulk } from '../applications/application-store.ts';
 import { checkStep, loadFlow, stepHref, stepsOf, type Flow, type Step } from '../applications/application-flow.ts';
-import { profilePrefill } from '../applications/profile-prefill.ts';
+import { cardPrefill, profilePrefill } from '../applications/profile-prefill.ts';
 import { submitApplication } from '../applications/submit-application.ts';
 import { assertWithinMandate } from '../applications/mandate-scope.ts';
 import { signatureProblems, type SignatureProblem } from '../applications/application-signatures.ts';
@@ -193,10 +193,19 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
       const details = await personalDetailsOf(ctx.app, bulk.applicantAccountId);
       const residence = details?.residenceLgCode ? await ctx.app.tenants.get(details.residenceLgCode) : undefined;
       const prefecture = residence ? await ctx.app.tenants.get(residence.prefectureCode) : undefined;
-      const filled = details ? profilePrefill(details, flow.shared, `${prefecture?.name.ja ?? ''}${residence?.name.ja ?? ''}`) : { values: {}, keys: [] };
+      const profile = details ? profilePrefill(details, flow.shared, `${prefecture?.name.ja ?? ''}${residence?.name.ja ?? ''}`) : { values: {}, keys: [] };
+      // What the My Number card verified wins over what was typed into the profile, and says so.
+      const card = await verifiedBasicFour(ctx.app, bulk.applicantAccountId);
+      const verified = card ? cardPrefill(card, flow.shared, details?.postalCode || undefined) : { values: {}, keys: [] };
+      const filled = { values: { ...profile.values, ...verified.values }, keys: [...new Set([...profile.keys, ...verified.keys])] };
       // Never over what the person already typed.
       const keys = filled.keys.filter((k) => !Object.keys(shared.values).some((n) => n === k || n.startsWith(`${k}-`)));
-      shared = { ...shared, values: { ...Object.fromEntries(Object.entries(filled.values).filter(([n]) => keys.some((k) => n === k || n.startsWith(`${k}-`)))), ...shared.values }, prefilled: [...new Set([...shared.prefilled, ...keys])] };
+      shared = {
+        ...shared,
+        values: { ...Object.fromEntries(Object.entries(filled.values).filter(([n]) => keys.some((k) => n === k || n.startsWith(`${k}-`)))), ...shared.values },
+        prefilled: [...new Set([...shared.prefilled, ...keys])],
+        verified: [...new Set([...(shared.verified ?? []), ...verified.keys.filter((k) => keys.includes(k))])],
+      };
     }
     await store.saveShared(ctx.db, bulk.id, shared);
     const first = flow.sharedDefinition.pages[0];
@@ -229,7 +238,9 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
       <>
         {header(request, flow.bulk)}
         <p class="caption">{sectionTitle(request, flow, step.section)}（{index + 1} / {steps.length}）</p>
-        {prefilled && <InsetText><Tag tone="info">{request.t('procedures.apply.fromYourProfile')}</Tag> {request.t('procedures.apply.weFilledThisInFrom')}</InsetText>}
+        {prefilled && (step.page.fields.some((f) => flow.bulk.shared.verified?.includes(f.key))
+          ? <InsetText><Tag tone="success">{request.t('procedures.assist.verified')}</Tag> {request.t('procedures.apply.verifiedByYourCard')}</InsetText>
+          : <InsetText><Tag tone="info">{request.t('procedures.apply.fromYourProfile')}</Tag> {request.t('procedures.apply.weFilledThisInFrom')}</InsetText>)}
         {fileFields.filter((f) => attached.has(f.key)).map((f) => (
           <InsetText>{request.t('procedures.apply.attachedFor', { label: f.label[request.locale] })}<strong>{attached.get(f.key)!.filename}</strong>{request.t('procedures.apply.chooseAFileOnlyTo')}</InsetText>
         ))}
@@ -300,7 +311,7 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
             const fromProfile = section === 'shared' && bulk.shared.prefilled.includes(field.key);
             return {
               key: field.label[request.locale],
-              value: <>{file ? <a href={file}>{lines[0]}</a> : lines.map((line, i) => (i === 0 ? line : <><br />{line}</>))}{fromProfile && <> <Tag tone="info">{request.t('procedures.apply.fromYourProfile')}</Tag></>}</>,
+              value: <>{file ? <a href={file}>{lines[0]}</a> : lines.map((line, i) => (i === 0 ? line : <><br />{line}</>))}{fromProfile && (bulk.shared.verified?.includes(field.key) ? <> <Tag tone="success">{request.t('procedures.assist.verified')}</Tag></> : <> <Tag tone="info">{request.t('procedures.apply.fromYourProfile')}</Tag></>)}</>,
               actions: [{ href: `${stepHref(bulk.id, s)}?review=1`, text: request.t('procedures.result.change'), visuallyHiddenText: field.label[request.locale] }],
             };
           });

@@ -49,6 +49,12 @@ describe('validateAnswers', () => {
     assert.deepEqual(result.visiblePages, ['main'], 'the family page is hidden without children');
   });
 
+  it('should take a patterned answer typed in full-width letters and digits, stored in ASCII', () => {
+    assert.equal(check({ ...good, code: 'ＡＢ１２３' }).values.code, 'AB123');
+    assert.equal(check({ ...good, code: 'AB123' }).values.code, 'AB123');
+    assert.match(check({ ...good, code: 'ＡＢ１２' }).errors.code!.message.ja, /形式が正しくありません/);
+  });
+
   it('should report every problem with the field’s name in Japanese and English, in page order', () => {
     const result = check({ kana: '山田', 'born-year': '1990', 'born-month': '2', 'born-day': '30', 'home-postcode': '12345', tel: '12345', mail: 'nope', kids: '1.5', hasCar: 'maybe', code: 'ab123' });
     assert.deepEqual(Object.keys(result.errors), ['name', 'kana', 'born', 'home', 'tel', 'mail', 'kids', 'hasCar', 'code', 'agree']);

@@ -11,6 +11,7 @@ import * as signatures from './2026-12-05T0900-procedures-signatures.ts';
 import * as counter from './2026-12-06T0900-procedures-counter.ts';
 import * as staffNotifications from './2026-12-07T0900-procedures-staff-notifications.ts';
 import * as replacedFiles from './2026-12-07T0910-procedures-replaced-files.ts';
+import * as childrenDictionary from './2026-12-08T0900-procedures-children-dictionary.ts';
 
 export const proceduresMigrations: Record<string, Migration> = {
   '2026-12-03T1500-procedures-catalog': catalog,
@@ -24,4 +25,5 @@ export const proceduresMigrations: Record<string, Migration> = {
   '2026-12-06T0900-procedures-counter': counter,
   '2026-12-07T0900-procedures-staff-notifications': staffNotifications,
   '2026-12-07T0910-procedures-replaced-files': replacedFiles,
+  '2026-12-08T0900-procedures-children-dictionary': childrenDictionary,
 };
