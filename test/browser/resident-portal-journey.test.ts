@@ -39,6 +39,7 @@ describe('resident portal journey in Chromium (会津若松市: 転入, bulk app
   let files: string;
   const errors: string[] = [];
   const receipts: string[] = [];
+  let navigationResult = '';
   const text = async (selector = 'main') => (await page.textContent(selector)) ?? '';
   const next = () => page.getByRole('button', { name: '保存して次へ進む', exact: true }).click();
   const h1 = () => text('h1');
@@ -70,12 +71,14 @@ describe('resident portal journey in Chromium (会津若松市: 転入, bulk app
     await page.getByRole('link', { name: '会津若松市で、ライフイベントから必要な手続を調べる' }).click();
     await page.getByLabel('転入').check();
     await page.getByRole('button', { name: '次へ' }).click();
-    for (const answer of ['福島県内のほかの市町村', 'はい', 'いいえ', 'はい', 'はい', 'いいえ', 'いいえ', 'はい']) {
+    // From 福島市, with a car, a My Number card, employer's insurance, a child, no nursery place, no seal, water.
+    for (const answer of ['福島県内のほかの市町村', 'はい', 'はい', 'はい', 'はい', 'いいえ', 'いいえ', 'はい']) {
       await page.getByLabel(answer, { exact: true }).check();
       await page.getByRole('button', { name: '次へ進む' }).click();
       await page.waitForLoadState();
     }
     assert.equal(await h1(), '会津若松市での転入の手続');
+    navigationResult = page.url();
     const online = page.locator('section', { has: page.getByRole('heading', { name: 'オンラインでまとめて申請する手続' }) });
     assert.deepEqual(await online.locator('h3').allTextContents(), ['自動車税（種別割）の住所変更', '児童手当の認定請求', '子ども医療費助成の申請']);
     assert.match(await text(), /自動車税の納税通知書の送付先を変更します/, 'each says why it applies');
@@ -156,8 +159,6 @@ describe('resident portal journey in Chromium (会津若松市: 転入, bulk app
       const at = /\/steps\/(.+)$/.exec(new URL(page.url()).pathname)?.[1] ?? page.url();
       visited.push(at);
       const key = at.startsWith('shared/') ? at : at.replace(/^[0-9a-f-]{36}/, (await text('.caption')).replace(/（.*$/, ''));
-      fs.writeFileSync(`/tmp/shots/step-${i}.txt`, `${key}\n${await text()}`);
-      await screenshot(page, `resident-step-${i}`);
       const action = fill[key];
       if (!action) throw new Error(`no answer for ${key}`);
       await action();
@@ -203,5 +204,146 @@ describe('resident portal journey in Chromium (会津若松市: 転入, bulk app
     assert.equal(await rows.count(), 2);
     for (const receipt of receipts.slice(1)) assert.match(await rows.filter({ hasText: receipt }).textContent() ?? '', /確認済み/);
     await screenshot(page, 'resident-core-system');
+  });
+
+  it('saves a request for 住民票の写し half way, resumes it from My page, submits it and pays the fee', async () => {
+    await page.goto(`${base}/procedures/${AIZU}/juminhyo-utsushi`);
+    assert.match(await text(), /300円/);
+    await page.getByRole('button', { name: 'オンラインで申請する' }).click();
+    await page.getByRole('button', { name: '申請を始める' }).click();
+    await page.getByLabel('はい、プロフィールから入力する').check();
+    await page.getByRole('button', { name: '次へ進む' }).click();
+    await next(); // 氏名, from the card
+    await page.getByLabel('氏名（フリガナ）').fill('ヤマザキ　ハナコ');
+    await next();
+    await next(); // 生年月日, from the card
+    await page.getByLabel('郵便番号').fill('965-0872');
+    await next();
+    // Half way through the phone number, she has to go: the page is saved as it is.
+    await page.getByLabel('電話番号').fill('0242-39');
+    await page.getByRole('button', { name: '保存して、あとで続ける' }).click();
+    assert.equal(await h1(), '申請の一覧');
+    assert.match(await text('.notification-banner'), /下書きを保存しました/);
+    await assertAccessible(page, 'my applications, draft saved');
+    await screenshot(page, 'resident-draft-saved');
+
+    // Later: 続ける takes her to the first step still to answer, with what she typed.
+    const draft = page.locator('#drafts tbody tr', { hasText: '住民票の写しの交付請求' });
+    await draft.getByRole('link', { name: '続ける' }).click();
+    assert.match(page.url(), /\/steps\/shared\/phone$/);
+    assert.equal(await page.getByLabel('電話番号').inputValue(), '0242-39');
+    await page.getByLabel('電話番号').fill('0242-39-1111');
+    await next();
+    await next(); // e-mail is optional
+    await page.getByLabel('世帯全員').check();
+    await next();
+    await page.getByLabel('就職・勤務先への提出').check();
+    await next();
+    await page.getByLabel('記載した内容に誤りはありません').check();
+    await next();
+    assert.equal(await h1(), '申請内容の確認');
+    await page.getByRole('button', { name: '申請する' }).click();
+    assert.equal(await h1(), '申請を受け付けました');
+    assert.match(await text(), /手数料 300円/);
+    const certificate = (await page.locator('.receipt-number').allTextContents())[0]!;
+    receipts.push(certificate);
+
+    // The fee, at the test payment service (its own process; no real money moves).
+    await page.getByRole('button', { name: '手数料を支払う' }).click();
+    assert.equal(await h1(), '決済サービスでお支払いください');
+    await assertAccessible(page, 'leaving for the payment service');
+    await page.getByRole('link', { name: '決済サービスのページへ進む' }).click();
+    assert.ok(page.url().startsWith(`${payment!.url}/checkout/`), page.url());
+    assert.match(await text(), /本物のお金は動きません/);
+    await assertAccessible(page, 'test checkout');
+    await page.getByLabel(/テスト用カード番号/).fill('4242 4242 4242 4242');
+    await screenshot(page, 'resident-checkout');
+    await page.getByRole('button', { name: '300円を支払う（テスト）' }).click();
+    assert.ok(page.url().startsWith(`${base}/account/payments/${AIZU}/`), page.url());
+    assert.equal(await h1(), 'お支払いが完了しました');
+    await assertAccessible(page, 'payment result');
+    await page.getByRole('link', { name: '領収書を表示' }).click();
+    assert.equal(await h1(), '領収書');
+    assert.match(await text(), /住民票の写しの交付請求の手数料として/);
+    await assertAccessible(page, 'receipt');
+    await screenshot(page, 'resident-fee-receipt');
+    await page.goto(`${base}/account/applications`);
+    assert.match(await page.locator('#submitted tbody tr', { hasText: certificate }).textContent() ?? '', /300円\s*支払い済み/);
+  });
+
+  it('withdraws one application and copies another into a new application', async () => {
+    const [tax, , medical] = receipts;
+    await page.goto(`${base}/account/applications`);
+    await page.locator('#submitted tbody tr', { hasText: medical! }).getByRole('link', { name: '取り下げる' }).click();
+    assert.equal(await h1(), 'この申請を取り下げますか');
+    assert.match(await text(), new RegExp(medical!));
+    await assertAccessible(page, 'withdraw');
+    await page.getByRole('button', { name: '取り下げる' }).click();
+    assert.equal(await h1(), '申請の一覧');
+    const withdrawn = page.locator('#submitted tbody tr', { hasText: medical! });
+    assert.match(await withdrawn.textContent() ?? '', /取下げ/);
+    assert.equal(await withdrawn.getByRole('link', { name: '取り下げる' }).count(), 0);
+    await screenshot(page, 'resident-withdrawn');
+
+    // The 自動車税 address change again (another car): a copy opens at its review with the answers.
+    await page.locator('#submitted tbody tr', { hasText: tax! }).getByRole('button', { name: 'コピーして新しく申請' }).click();
+    assert.equal(await h1(), '申請内容の確認');
+    assert.match(await text(), /会津 300 あ 12-34/);
+    await page.getByRole('link', { name: /変更.*自動車登録番号/ }).click();
+    await page.getByLabel('自動車登録番号（ナンバー）').fill('会津 500 さ 56-78');
+    await next();
+    assert.equal(await h1(), '申請内容の確認');
+    await assertAccessible(page, 'copied application review');
+    await page.getByRole('button', { name: '申請する' }).click();
+    assert.equal(await h1(), '申請を受け付けました');
+    const copied = (await page.locator('.receipt-number').allTextContents())[0]!;
+    assert.match(copied, /^070009-\d{8}-\d{6}$/);
+    assert.notEqual(copied, tax);
+  });
+
+  it('books a visit to 市民課 for 転入届 from the navigation result', async () => {
+    await page.goto(navigationResult);
+    const tennyu = page.locator('li', { has: page.getByRole('heading', { name: '転入届' }) });
+    await tennyu.getByRole('link', { name: '「市民課」の来庁予約をする' }).click();
+    assert.equal(await h1(), '市民課（会津若松市）');
+    await assertAccessible(page, 'booking: days');
+    await page.locator('#days tbody a').first().click();
+    await assertAccessible(page, 'booking: times');
+    await page.locator('input[name=time]:not([disabled])').first().check();
+    await page.getByLabel('ご用件（任意）').fill('転入届とマイナンバーカードの住所変更');
+    await screenshot(page, 'resident-booking-time');
+    await page.getByRole('button', { name: 'この時間で予約する' }).click();
+    assert.match(await text(), /予約しました/);
+    assert.match(await text(), /予約番号は [0-9A-Z]{4}-[0-9A-Z]{4} です/);
+    await assertAccessible(page, 'booking done');
+    await screenshot(page, 'resident-booked');
+  });
+
+  it('practises applying with the practice procedure, which keeps nothing', async () => {
+    await page.goto(`${base}/account/applications`);
+    const before = await page.locator('#submitted tbody tr').count();
+    await page.getByRole('link', { name: '練習用の手続で試す' }).click();
+    assert.match(await text(), /これは練習用の手続です/);
+    await page.getByRole('button', { name: '申請を始める' }).click();
+    await page.getByLabel('いいえ、自分で入力する').check();
+    await page.getByRole('button', { name: '次へ進む' }).click();
+    await page.getByLabel('氏名', { exact: true }).fill('練習　花子');
+    await next();
+    await page.getByLabel('氏名（フリガナ）').fill('レンシュウ　ハナコ');
+    await next();
+    await page.getByLabel('冬').check();
+    await next();
+    await page.getByLabel('練習であることを理解しました').check();
+    await next();
+    assert.equal(await h1(), '申請内容の確認');
+    assert.match(await text(), /これは練習用の手続です/);
+    await page.getByRole('button', { name: '申請する' }).click();
+    assert.match(await text(), /練習用のため、受付番号はありません/);
+    assert.equal(await page.locator('.receipt-number').count(), 0);
+    await assertAccessible(page, 'practice done');
+    await screenshot(page, 'resident-practice-done');
+    await page.goto(`${base}/account/applications`);
+    assert.equal(await page.locator('#submitted tbody tr').count(), before, 'nothing kept');
+    assert.deepEqual(errors, []);
   });
 });

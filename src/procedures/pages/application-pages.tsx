@@ -248,9 +248,12 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
           <input type="hidden" name="_csrf" value={pageCsrfToken(reply)} />
           <button type="submit" class="visually-hidden" tabindex={-1} aria-hidden="true">{request.t('procedures.form.continue')}</button>
           <FormPageFields state={state} />
-          <Button>{request.t('procedures.apply.saveAndContinue')}</Button>
+          <div class="button-group">
+            <Button>{request.t('procedures.apply.saveAndContinue')}</Button>
+            {/* Saves this page too, right or wrong, so what was typed here is not lost. */}
+            <Button variant="secondary" name="_later" value="1">{request.t('procedures.apply.comeBackLaterYourAnswers')}</Button>
+          </div>
         </form>
-        <p><a href="/account/applications">{request.t('procedures.apply.comeBackLaterYourAnswers')}</a></p>
       </>
     ));
   };
@@ -277,7 +280,9 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
     let flow = await loadFlow(ctx.db, bulk);
     const step = findStep(flow, request.params, stepsOf(flow, today));
     // Save what was typed on this page, right or wrong.
-    const { group, uploadErrors } = await saveStep(ctx, store, bulk, step, (request.body ?? {}) as Record<string, unknown>, actorId(request.actor));
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const { group, uploadErrors } = await saveStep(ctx, store, bulk, step, body, actorId(request.actor));
+    if (body._later !== undefined) return reply.redirect('/account/applications?saved=1', 303);
     flow = await loadFlow(ctx.db, bulk);
     const steps = stepsOf(flow, today);
     const saved = findStep(flow, request.params, steps);

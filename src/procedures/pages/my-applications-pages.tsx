@@ -11,6 +11,7 @@ import { actorId } from '../../platform/authz/actor.ts';
 import { AppError, PlatformErrors } from '../../platform/errors.ts';
 import { Button } from '../../platform/ui/components/button/button.tsx';
 import { Table } from '../../platform/ui/components/table/table.tsx';
+import { NotificationBanner } from '../../platform/ui/components/notification-banner/notification-banner.tsx';
 import { Tag } from '../../platform/ui/components/tag/tag.tsx';
 import { pageCsrfToken, sendPage } from '../../platform/ui/render.tsx';
 import { notify } from '../../portal/exports.ts';
@@ -43,7 +44,7 @@ export async function myApplicationsPages(app: FastifyInstance, ctx: ProceduresC
   const store = new ApplicationStore(ctx.app.sealer);
   const titleOf = async (lgCode: string, code: string, locale: 'ja' | 'en') => (await findProcedure(ctx.db, lgCode, code))?.title[locale] ?? code;
 
-  app.get('/account/applications', async (request, reply) => {
+  app.get<{ Querystring: { saved?: string } }>('/account/applications', async (request, reply) => {
     const account = requireResident(request, reply);
     if (!account) return reply;
     const owner = applicantOf(account).accountId;
@@ -57,17 +58,22 @@ export async function myApplicationsPages(app: FastifyInstance, ctx: ProceduresC
       const definition = (await findVersion(ctx.db, a.lgCode, { id: a.formVersionId }))?.definition;
       return returned && definition ? <ReturnReasons definition={definition} reasons={returned.reasons} locale={locale} /> : undefined;
     };
-    const draftRows = await Promise.all(drafts.map(async (d) => [
-      { content: <>{(await Promise.all(d.procedures.map((p) => titleOf(p.lgCode, p.code, locale)))).join('、')}{d.practice && <> <Tag tone="warning">{request.t('procedures.mine.practice')}</Tag></>}</> },
-      d.updatedAt.toLocaleString(locale === 'ja' ? 'ja-JP' : 'en-GB', { timeZone: 'Asia/Tokyo' }),
-      { content: <>
-        <a href={`/applications/${d.id}`}>{request.t('procedures.mine.continue')}</a>
-        <form method="post" action={`/applications/${d.id}/delete`} class="inline-form">
-          <input type="hidden" name="_csrf" value={csrf} />
-          <Button variant="secondary">{request.t('procedures.mine.deleteDraft')}</Button>
-        </form>
-      </> },
-    ]));
+    // Each row's actions carry its procedure's name for screen readers (many rows say 「続ける」).
+    const hidden = (name: string) => <span class="visually-hidden">（{name}）</span>;
+    const draftRows = await Promise.all(drafts.map(async (d) => {
+      const names = (await Promise.all(d.procedures.map((p) => titleOf(p.lgCode, p.code, locale)))).join('、');
+      return [
+        { content: <>{names}{d.practice && <> <Tag tone="warning">{request.t('procedures.mine.practice')}</Tag></>}</> },
+        d.updatedAt.toLocaleString(locale === 'ja' ? 'ja-JP' : 'en-GB', { timeZone: 'Asia/Tokyo' }),
+        { content: <>
+          <a href={`/applications/${d.id}`}>{request.t('procedures.mine.continue')}{hidden(names)}</a>
+          <form method="post" action={`/applications/${d.id}/delete`} class="inline-form">
+            <input type="hidden" name="_csrf" value={csrf} />
+            <Button variant="secondary">{request.t('procedures.mine.deleteDraft')}{hidden(names)}</Button>
+          </form>
+        </> },
+      ];
+    }));
     const fees = await feeStatesOf(ctx, payments, submitted);
     const rows = await Promise.all(submitted.map(async (a) => [
       a.channel === 'counter' ? { content: <>{await titleOf(a.lgCode, a.procedureCode, locale)} <Tag tone="neutral">{request.t('procedures.assist.channel')}</Tag></> } : await titleOf(a.lgCode, a.procedureCode, locale),
@@ -76,15 +82,16 @@ export async function myApplicationsPages(app: FastifyInstance, ctx: ProceduresC
       { content: fees.get(a.id) ? <FeeAction request={request} csrf={csrf} application={a} state={fees.get(a.id)!} inFeeColumn /> : request.t('procedures.payment.none') },
       { content: <>
         {a.status === 'returned' && <><a href={`/account/applications/${a.lgCode}/${a.id}/correct`}>{say(request, { ja: '修正して再申請する', en: 'Correct and resubmit' })}</a>{' '}</>}
-        {a.status === 'submitted' && <><a href={`/account/applications/${a.lgCode}/${a.id}/withdraw`}>{request.t('procedures.mine.withdraw')}</a>{' '}</>}
+        {a.status === 'submitted' && <><a href={`/account/applications/${a.lgCode}/${a.id}/withdraw`}>{request.t('procedures.mine.withdraw')}{hidden(a.receiptNumber ?? '')}</a>{' '}</>}
         <form method="post" action={`/account/applications/${a.lgCode}/${a.id}/copy`} class="inline-form">
           <input type="hidden" name="_csrf" value={csrf} />
-          <Button variant="secondary">{request.t('procedures.mine.copyIntoANewApplication')}</Button>
+          <Button variant="secondary">{request.t('procedures.mine.copyIntoANewApplication')}{hidden(a.receiptNumber ?? '')}</Button>
         </form>
       </> },
     ]));
     return sendPage(reply, { title, backLink: { href: '/account' } }, (
       <>
+        {request.query.saved !== undefined && <NotificationBanner type="success"><p class="notification-banner__heading">{request.t('procedures.mine.draftSaved')}</p></NotificationBanner>}
         <h1>{title}</h1>
         <h2>{request.t('procedures.mine.drafts')}</h2>
         {draftRows.length ? <Table id="drafts" caption={request.t('procedures.mine.draftsYouCanContinue')} captionSize="s" head={[request.t('procedures.mine.procedures'), request.t('procedures.mine.lastSaved'), request.t('procedures.mine.actions')]} rows={draftRows} /> : <p>{request.t('procedures.mine.youHaveNoDrafts')}</p>}

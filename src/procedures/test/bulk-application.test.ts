@@ -186,6 +186,12 @@ describe('bulk application', () => {
     const resumed = await hanako.get(`/applications/${id}`);
     assert.equal(resumed.location, `/applications/${id}/steps/shared/full-name-kana`, 'the first step still to answer');
     assert.match((await hanako.get(first)).text, /value="髙橋　﨑子"/, 'rare kanji kept exactly');
+    // 「保存して、あとで続ける」 keeps what is on the page, even half typed, and says it was saved.
+    const kana = `/applications/${id}/steps/shared/full-name-kana`;
+    const later = await hanako.submitOn(kana, kana, { fullNameKana: 'たかはし', _later: '1' });
+    assert.equal(later.location, '/account/applications?saved=1');
+    assert.match(mainText((await hanako.get(later.location!)).text), /下書きを保存しました/);
+    assert.match((await hanako.get(kana)).text, /value="たかはし"/, 'what was typed on the page was kept');
     assert.equal((await hanako.post(`/applications/${id}/delete`, hiddenField(list.text, '_csrf'), {})).status, 303);
     assert.equal((await hanako.get(`/applications/${id}`)).status, 404);
   });
