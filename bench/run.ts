@@ -7,7 +7,9 @@
 // npm run bench -- broker [--postgres | --pglite] [--quick] runs the NGSI-LD broker benchmark
 // instead (bench/broker.ts); npm run bench -- identity [--postgres | --pglite] the login and
 // token endpoint benchmark (bench/identity.ts); npm run bench -- gateway [--postgres | --pglite]
-// the opt-in gateway's throughput and added latency (bench/gateway.ts).
+// the opt-in gateway's throughput and added latency (bench/gateway.ts); npm run bench -- portal
+// [--postgres | --pglite] [--quick] the common portal's page renders and bulk-application submits
+// at 50 concurrent residents (bench/portal.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -107,6 +109,9 @@ if (args[0] === 'broker') {
 } else if (args[0] === 'gateway') {
   const { runGatewayBench } = await import('./gateway.ts');
   await runGatewayBench(args.slice(1));
+} else if (args[0] === 'portal') {
+  const { runPortalBench } = await import('./portal.ts');
+  await runPortalBench(args.slice(1));
 } else if (args[0] === 'identity') {
   const { runIdentityBench } = await import('./identity.ts');
   await runIdentityBench(args.slice(1));

@@ -72,6 +72,16 @@ function jsonRoundTrip(details: Record<string, unknown>): Record<string, unknown
  * record commit together. Appends are serialised by locking the chain head row.
  */
 export async function appendAudit(db: Database, entry: AuditEntry): Promise<AuditRecord> {
+  return (await appendAudits(db, [entry]))[0]!;
+}
+
+/**
+ * Appends several records in order, under one lock of the chain head and in one insert. The lock
+ * is held until the transaction ends, and every audited change in the platform waits for it: a
+ * long transaction should audit last, just before it commits.
+ */
+export async function appendAudits(db: Database, entries: AuditEntry[]): Promise<AuditRecord[]> {
+  if (entries.length === 0) return [];
   const write = async (trx: Database) => {
     const head = await trx
       .selectFrom('platform_audit_head')
@@ -79,23 +89,29 @@ export async function appendAudit(db: Database, entry: AuditEntry): Promise<Audi
       .where('id', '=', 1)
       .forUpdate()
       .executeTakeFirstOrThrow();
-    const record: Omit<AuditRecord, 'hash'> = {
-      seq: head.seq + 1,
-      // Millisecond precision: what is hashed must equal what the database gives back.
-      occurredAt: new Date(Date.now()),
-      actor: entry.actor,
-      action: entry.action,
-      lgCode: entry.lgCode ?? null,
-      subject: entry.subject ?? null,
-      ip: entry.ip ?? null,
-      requestId: entry.requestId ?? null,
-      details: jsonRoundTrip(entry.details ?? {}),
-      prevHash: head.hash,
-    };
-    const hash = auditHash(record);
+    const records: AuditRecord[] = [];
+    let previous = { seq: head.seq, hash: head.hash };
+    for (const entry of entries) {
+      const record: Omit<AuditRecord, 'hash'> = {
+        seq: previous.seq + 1,
+        // Millisecond precision: what is hashed must equal what the database gives back.
+        occurredAt: new Date(Date.now()),
+        actor: entry.actor,
+        action: entry.action,
+        lgCode: entry.lgCode ?? null,
+        subject: entry.subject ?? null,
+        ip: entry.ip ?? null,
+        requestId: entry.requestId ?? null,
+        details: jsonRoundTrip(entry.details ?? {}),
+        prevHash: previous.hash,
+      };
+      const hash = auditHash(record);
+      records.push({ ...record, hash });
+      previous = { seq: record.seq, hash };
+    }
     await trx
       .insertInto('platform_audit_events')
-      .values({
+      .values(records.map((record) => ({
         seq: record.seq,
         occurred_at: record.occurredAt,
         actor: record.actor,
@@ -106,11 +122,11 @@ export async function appendAudit(db: Database, entry: AuditEntry): Promise<Audi
         request_id: record.requestId,
         details: JSON.stringify(record.details),
         prev_hash: record.prevHash,
-        hash,
-      })
+        hash: record.hash,
+      })))
       .execute();
-    await trx.updateTable('platform_audit_head').set({ seq: record.seq, hash }).where('id', '=', 1).execute();
-    return { ...record, hash };
+    await trx.updateTable('platform_audit_head').set({ seq: previous.seq, hash: previous.hash }).where('id', '=', 1).execute();
+    return records;
   };
   return db.isTransaction ? write(db) : db.transaction().execute(write);
 }

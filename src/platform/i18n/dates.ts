@@ -22,9 +22,12 @@ export function formatDateTime(date: Date, locale: Locale): string {
   return format(locale, true).format(date);
 }
 
+// Building an Intl.DateTimeFormat costs far more than using one; form checks ask for today often.
+const JAPAN_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' });
+
 /** Today's date in Japan, YYYY-MM-DD. */
 export function todayInJapanIso(now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(now);
+  return JAPAN_DATE.format(now);
 }
 
 /** A real calendar date written YYYY-MM-DD (not 2026-02-30). */

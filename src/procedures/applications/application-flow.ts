@@ -2,7 +2,7 @@
 // form's own pages that are shown for the answers so far. Both the step pages and the review use
 // it, so they always agree on what is asked, what is missing and where to fix it.
 import type { FieldError, FormValues } from '../../platform/ui/form-errors.ts';
-import { findProcedure, type Procedure } from '../catalog/catalog-store.ts';
+import { findProcedures, type Procedure } from '../catalog/catalog-store.ts';
 import { validateAnswers, type Answers } from '../forms/answer-engine.ts';
 import type { Dictionary, ResolvedDefinition, ResolvedPage } from '../forms/form-definition.ts';
 import { findVersion, loadDictionary } from '../forms/form-store.ts';
@@ -33,13 +33,18 @@ export interface Step {
 }
 
 export async function loadFlow(db: ProceduresDatabase, bulk: StoredBulk): Promise<Flow> {
-  const dictionary = await loadDictionary(db);
-  const forms: FlowForm[] = [];
-  for (const application of bulk.applications) {
-    const [version, procedure] = await Promise.all([findVersion(db, application.lgCode, { id: application.formVersionId }), findProcedure(db, application.lgCode, application.procedureCode)]);
+  // Every step page loads the flow: its reads go out together, not one round trip after another.
+  const [dictionary, procedures, versions] = await Promise.all([
+    loadDictionary(db),
+    findProcedures(db, bulk.applications.map((a) => [a.lgCode, a.procedureCode])),
+    Promise.all(bulk.applications.map((a) => findVersion(db, a.lgCode, { id: a.formVersionId }))),
+  ]);
+  const forms: FlowForm[] = bulk.applications.map((application, i) => {
+    const version = versions[i];
+    const procedure = procedures.get(`${application.lgCode}/${application.procedureCode}`);
     if (!version || !procedure) throw new Error(`Application ${application.id} lost its form version or procedure`);
-    forms.push({ application, procedure, definition: version.definition });
-  }
+    return { application, procedure, definition: version.definition };
+  });
   const shared = sharedFields(forms.map((f) => f.definition), dictionary);
   return { bulk, dictionary, shared, sharedDefinition: sharedDefinition(shared), forms };
 }

@@ -5,7 +5,7 @@
 // each change is audited. A practice bulk application is deleted instead: it goes nowhere.
 import { randomInt } from 'node:crypto';
 import { sql } from 'kysely';
-import { appendAudit } from '../../platform/audit/audit-log.ts';
+import { appendAudits, type AuditEntry } from '../../platform/audit/audit-log.ts';
 import type { Database } from '../../platform/db/database.ts';
 import { validateAnswers } from '../forms/answer-engine.ts';
 import { proceduresDb } from '../db/schema.ts';
@@ -57,6 +57,7 @@ export async function submitApplication(ctx: ProceduresContext, flow: Flow, subm
     if (Number(moved.numUpdatedRows) !== 1) return { kind: 'already', bulkId: bulk.id, practice: false } as const;
     await beforeSubmit?.(trx);
     const receipts: Array<{ lgCode: string; procedureCode: string; receiptNumber: string }> = [];
+    const audits: AuditEntry[] = [];
     for (const form of flow.forms) {
       const values = formValuesOf(flow, form);
       const answers = validateAnswers(form.definition, values, { today }).values;
@@ -65,7 +66,7 @@ export async function submitApplication(ctx: ProceduresContext, flow: Flow, subm
       if (!ok) throw new Error(`Application ${form.application.id} was not a draft`);
       await enterWorkflow(db, form.application, today);
       await queueArrival(ctx.app, trx, { lgCode: form.application.lgCode, applicationId: form.application.id, stageIndex: 0, kind: 'submitted' });
-      await appendAudit(trx, {
+      audits.push({
         actor: meta.actor, action: 'procedures.application_submitted', lgCode: form.application.lgCode, subject: `application:${form.application.lgCode}/${form.application.id}`, ip: meta.ip, requestId: meta.requestId,
         details: { bulkId: bulk.id, procedure: form.application.procedureCode, formVersionId: form.application.formVersionId, receiptNumber, applicant: bulk.applicantAccountId, channel: bulk.channel, ...(bulk.proxyAccountId ? { proxy: bulk.proxyAccountId } : {}) },
       });
@@ -73,6 +74,8 @@ export async function submitApplication(ctx: ProceduresContext, flow: Flow, subm
     }
     // Other modules' work for these applications (delivery to core systems) commits with them.
     await runSubmissionHooks(ctx.app, trx, flow.forms.map((f, i) => ({ lgCode: f.application.lgCode, id: f.application.id, procedureCode: f.application.procedureCode, receiptNumber: receipts[i]!.receiptNumber })));
+    // Last: the audit chain's lock is held until commit, and every audited change waits for it.
+    await appendAudits(trx, audits);
     return { kind: 'submitted', receipts } as const;
   });
 }

@@ -154,43 +154,55 @@ async function lifeEventsOf(db: ProceduresDatabase, keys: Array<[string, string]
 }
 
 export async function findProcedure(db: ProceduresDatabase, lgCode: string, code: string): Promise<Procedure | undefined> {
-  const row = await db
+  return (await findProcedures(db, [[lgCode, code]])).get(`${lgCode}/${code}`);
+}
+
+/** Several procedures at once, by "lgCode/code" (pages listing many read them in four queries, not 4 × n). */
+export async function findProcedures(db: ProceduresDatabase, keys: Array<[string, string]>): Promise<Map<string, Procedure>> {
+  const out = new Map<string, Procedure>();
+  if (keys.length === 0) return out;
+  const rows = await db
     .selectFrom('procedures_procedures as p')
     .innerJoin('procedures_departments as d', (join) => join.onRef('d.lg_code', '=', 'p.lg_code').onRef('d.code', '=', 'p.department_code'))
     .selectAll('p')
     .select(['d.name_ja as department_ja', 'd.name_en as department_en', 'd.contact as department_contact'])
-    .where('p.lg_code', '=', lgCode)
-    .where('p.code', '=', code)
-    .executeTakeFirst();
-  if (!row) return undefined;
+    .where((eb) => eb.or(keys.map(([lg, code]) => eb.and([eb('p.lg_code', '=', lg), eb('p.code', '=', code)]))))
+    .execute();
+  if (rows.length === 0) return out;
+  const found: Array<[string, string]> = rows.map((r) => [r.lg_code, r.code]);
   const [fees, documents, events] = await Promise.all([
-    db.selectFrom('procedures_procedure_fees').selectAll().where('lg_code', '=', lgCode).where('procedure_code', '=', code).orderBy('position').execute(),
-    db.selectFrom('procedures_procedure_documents').selectAll().where('lg_code', '=', lgCode).where('procedure_code', '=', code).orderBy('position').execute(),
-    lifeEventsOf(db, [[lgCode, code]]),
+    db.selectFrom('procedures_procedure_fees').selectAll().where((eb) => eb.or(found.map(([lg, code]) => eb.and([eb('lg_code', '=', lg), eb('procedure_code', '=', code)])))).orderBy('position').execute(),
+    db.selectFrom('procedures_procedure_documents').selectAll().where((eb) => eb.or(found.map(([lg, code]) => eb.and([eb('lg_code', '=', lg), eb('procedure_code', '=', code)])))).orderBy('position').execute(),
+    lifeEventsOf(db, found),
   ]);
-  return {
-    lgCode: row.lg_code,
-    code: row.code,
-    departmentCode: row.department_code,
-    department: { name: localized(row.department_ja, row.department_en), contact: row.department_contact },
-    title: localized(row.title_ja, row.title_en),
-    summary: localized(row.summary_ja, row.summary_en),
-    kana: row.kana,
-    lifeEvents: events.get(`${lgCode}/${code}`) ?? [],
-    assuranceLevel: row.assurance_level,
-    fees: fees.map((f) => ({ label: localized(f.label_ja, f.label_en), amountYen: f.amount_yen })),
-    documents: documents.map((d) => ({ name: localized(d.name_ja, d.name_en), note: localized(d.note_ja, d.note_en), required: d.required })),
-    channel: row.channel,
-    external: row.channel === 'external' && row.external_url ? { url: row.external_url, name: localized(row.external_name_ja, row.external_name_en) } : null,
-    counter: row.channel === 'counter' ? { place: localized(row.counter_place_ja, row.counter_place_en) } : null,
-    status: row.status,
-    formVersionId: row.form_version_id,
-    practice: row.practice,
-    acceptsGenericForm: row.accepts_generic_form,
-    sortOrder: row.sort_order,
-    version: row.version,
-    updatedAt: row.updated_at,
-  };
+  for (const row of rows) {
+    const key = `${row.lg_code}/${row.code}`;
+    const mine = <T extends { lg_code: string; procedure_code: string }>(list: T[]) => list.filter((x) => x.lg_code === row.lg_code && x.procedure_code === row.code);
+    out.set(key, {
+      lgCode: row.lg_code,
+      code: row.code,
+      departmentCode: row.department_code,
+      department: { name: localized(row.department_ja, row.department_en), contact: row.department_contact },
+      title: localized(row.title_ja, row.title_en),
+      summary: localized(row.summary_ja, row.summary_en),
+      kana: row.kana,
+      lifeEvents: events.get(key) ?? [],
+      assuranceLevel: row.assurance_level,
+      fees: mine(fees).map((f) => ({ label: localized(f.label_ja, f.label_en), amountYen: f.amount_yen })),
+      documents: mine(documents).map((d) => ({ name: localized(d.name_ja, d.name_en), note: localized(d.note_ja, d.note_en), required: d.required })),
+      channel: row.channel,
+      external: row.channel === 'external' && row.external_url ? { url: row.external_url, name: localized(row.external_name_ja, row.external_name_en) } : null,
+      counter: row.channel === 'counter' ? { place: localized(row.counter_place_ja, row.counter_place_en) } : null,
+      status: row.status,
+      formVersionId: row.form_version_id,
+      practice: row.practice,
+      acceptsGenericForm: row.accepts_generic_form,
+      sortOrder: row.sort_order,
+      version: row.version,
+      updatedAt: row.updated_at,
+    });
+  }
+  return out;
 }
 
 /** Which of `keys` ("lgCode/code") exist, with their status: for navigation validation and results. */

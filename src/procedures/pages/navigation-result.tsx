@@ -9,7 +9,7 @@ import { Button } from '../../platform/ui/components/button/button.tsx';
 import { InsetText } from '../../platform/ui/components/inset-text/inset-text.tsx';
 import { SummaryList } from '../../platform/ui/components/summary-list/summary-list.tsx';
 import { sendPage } from '../../platform/ui/render.tsx';
-import { findProcedure, type LifeEvent, type Procedure } from '../catalog/catalog-store.ts';
+import { findProcedures, type LifeEvent, type Procedure } from '../catalog/catalog-store.ts';
 import type { Channel } from '../db/schema.ts';
 import type { Walk } from '../navigation/navigation-walk.ts';
 import type { ProceduresContext } from '../procedures-context.ts';
@@ -33,11 +33,13 @@ export async function sendNavigationResult({ ctx, request, reply, event, tenant,
   // Only published procedures of this municipality or its prefecture are shown (a definition
   // saved earlier may name one that has since been withdrawn to draft).
   const found: Array<{ procedure: Procedure; why: Walk['applies'][number]['why']; bookingHref?: string }> = [];
-  for (const applies of walk.applies) {
-    if (applies.lgCode !== tenant.lgCode && applies.lgCode !== tenant.prefectureCode) continue;
-    const procedure = await findProcedure(ctx.db, applies.lgCode, applies.code);
-    if (procedure?.status === 'published') found.push({ procedure, why: applies.why, bookingHref: await counterBookingHref(ctx.app, procedure) });
+  const mine = walk.applies.filter((a) => a.lgCode === tenant.lgCode || a.lgCode === tenant.prefectureCode);
+  const procedures = await findProcedures(ctx.db, mine.map((a) => [a.lgCode, a.code]));
+  for (const applies of mine) {
+    const procedure = procedures.get(`${applies.lgCode}/${applies.code}`);
+    if (procedure?.status === 'published') found.push({ procedure, why: applies.why });
   }
+  await Promise.all(found.map(async (f) => (f.bookingHref = await counterBookingHref(ctx.app, f.procedure))));
   const owners = new Map<string, Tenant | undefined>([[tenant.lgCode, tenant], [tenant.prefectureCode, await ctx.app.tenants.get(tenant.prefectureCode)]]);
   const title = t('procedures.result.title', { municipality: tenant.name[locale], event: event.name[locale] });
   const group = (channel: Channel) => found.filter((f) => f.procedure.channel === channel);
