@@ -11,7 +11,7 @@
 // (`tsunagu serve`, demo data) is driven from this process. Figures go to docs/performance.md.
 import { hashPassword } from '../src/identity/accounts/password.ts';
 import { createIdentityContext } from '../src/identity/identity-context.ts';
-import { ANSWERS } from '../src/delivery/test/delivery-helpers.ts';
+import { fillBulk } from '../src/delivery/test/delivery-helpers.ts';
 import { hiddenField } from '../test/helpers/cookie-browser.ts';
 import { backend, backendsFrom, during, machineLine, percentile, startServer, summary, withApp } from './bench-kit.ts';
 
@@ -47,6 +47,9 @@ class Person {
     }
     return { status: response.status, text: await response.text(), location: response.headers.get('location') };
   }
+  // What fillBulk (the delivery tests' helper) needs of a person.
+  get = (path: string) => this.request(path);
+  post = (path: string, csrf: string, form: Record<string, string | string[]>) => this.request(path, { _csrf: csrf, ...form });
 }
 
 async function logIn(email: string): Promise<Person> {
@@ -55,27 +58,6 @@ async function logIn(email: string): Promise<Person> {
   const done = await person.request('/login', { _csrf: hiddenField(form.text, '_csrf'), email, password: PASSWORD, return: '/account' });
   if (done.status !== 303 || !person.cookies.has('tsn_session')) throw new Error(`login of ${email} answered ${done.status}`);
   return person;
-}
-
-/** Starts a bulk application and answers every step up to the review page; returns its id. */
-async function fillDraft(person: Person): Promise<string> {
-  const procedures = ['072028/shussei-renraku', '070009/jidoushazei-jusho'];
-  const start = await person.request(`/applications/new?${procedures.map((p) => `procedure=${encodeURIComponent(p)}`).join('&')}`);
-  const started = await person.request('/applications/new', { _csrf: hiddenField(start.text, '_csrf'), procedure: procedures });
-  const id = /^\/applications\/([0-9a-f-]{36})$/.exec(started.location ?? '')?.[1];
-  if (!id) throw new Error(`starting answered ${started.status}`);
-  let at = `/applications/${id}`;
-  for (let i = 0; i < 40 && !at.endsWith('/review'); i++) {
-    const shown = await person.request(at);
-    if (shown.status === 303) {
-      at = shown.location!;
-      continue;
-    }
-    const posted = await person.request(at, { _csrf: hiddenField(shown.text, '_csrf'), ...(at.endsWith('/prefill') ? { prefill: 'no' } : ANSWERS) });
-    if (posted.status !== 303) throw new Error(`${at} answered ${posted.status}`);
-    at = posted.location!;
-  }
-  return id;
 }
 
 export async function runPortalBench(args: string[]): Promise<void> {
@@ -127,7 +109,7 @@ export async function runPortalBench(args: string[]): Promise<void> {
       const t0 = performance.now();
       const drafts = await Promise.all(people.map(async (p) => {
         const ids: string[] = [];
-        for (let d = 0; d < draftsEach; d++) ids.push(await fillDraft(p));
+        for (let d = 0; d < draftsEach; d++) ids.push(await fillBulk(p, ['072028/shussei-renraku', '070009/jidoushazei-jusho']));
         return ids;
       }));
       console.log(`[${kind}] prepared ${USERS * draftsEach} drafts filled to the review page in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
