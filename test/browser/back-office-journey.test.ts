@@ -14,9 +14,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { onboardStaff, registerResident } from '../../src/identity/test/identity-helpers.ts';
-import { assertAccessible, CHROMIUM, CHROMIUM_ARGS } from '../helpers/accessibility.ts';
+import { assertAccessible } from '../helpers/accessibility.ts';
+import { launchChromium, screenshot } from '../helpers/browser-journey.ts';
 import { createListeningTestApp, platformAdminToken, type TestApp } from '../helpers/test-database.ts';
 
 const FIELD_LIST = [
@@ -36,12 +37,7 @@ describe('back office journey in Chromium (郡山市, from the field list to the
   let downloads: string;
   const pages: Record<string, Page> = {};
   const pageErrors: string[] = [];
-  const shots = process.env.TSUNAGU_SCREENSHOTS;
-  const shot = async (page: Page, name: string) => {
-    if (!shots) return;
-    fs.mkdirSync(shots, { recursive: true });
-    await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
-  };
+  const shot = screenshot;
   const text = async (page: Page, selector = 'main') => (await page.textContent(selector)) ?? '';
 
   const open = async (who: string, sessionToken: string) => {
@@ -59,11 +55,10 @@ describe('back office journey in Chromium (郡山市, from the field list to the
   };
 
   before(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}. Install it with: apt-get install -y chromium (or set CHROMIUM_PATH)`);
     ({ app, base } = await createListeningTestApp([5440, 5460]));
     downloads = fs.mkdtempSync(path.join(os.tmpdir(), 'tsunagu-back-office-'));
     const admin = await platformAdminToken(app);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     const staff: Array<[string, string]> = [['designer', 'form_designer'], ['reviewer', 'reviewer'], ['approver1', 'approver'], ['approver2', 'approver'], ['clerk', 'counter_clerk'], ['kanri', 'municipal_admin']];
     for (const [who, role] of staff) {
       const email = `${who}@city.koriyama.example.jp`;

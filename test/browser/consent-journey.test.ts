@@ -9,8 +9,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { assertAccessible, CHROMIUM, CHROMIUM_ARGS } from '../helpers/accessibility.ts';
+import { type Browser, type Page } from 'playwright-core';
+import { assertAccessible } from '../helpers/accessibility.ts';
+import { launchChromium } from '../helpers/browser-journey.ts';
 import { freePortBlock, startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 import { runCli } from '../helpers/cli.ts';
 
@@ -30,7 +31,6 @@ describe('opt-in journey in Chromium (City OS, two provider processes, the demo 
   const shot = (name: string) => page.screenshot({ path: `${SHOTS}-${name}.png`, fullPage: true });
 
   before(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}. Install it with: apt-get install -y chromium`);
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsunagu-consent-'));
     // The City OS, the GビズID stand-in, two providers and the app: five ports in a row.
     const port = await freePortBlock(3600, 3700, 5);
@@ -40,7 +40,7 @@ describe('opt-in journey in Chromium (City OS, two provider processes, the demo 
     base = `http://localhost:${port}`;
     app = `http://localhost:${port + 4}`;
     for (let i = 0; i < 100 && !(await fetch(`${app}/healthz`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 200));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'ja-JP' });
     page = await context.newPage();
     page.on('pageerror', (error) => problems.push(error.message));

@@ -8,8 +8,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { assertAccessible, CHROMIUM, CHROMIUM_ARGS } from '../helpers/accessibility.ts';
+import { type Browser, type Page } from 'playwright-core';
+import { assertAccessible } from '../helpers/accessibility.ts';
+import { launchChromium } from '../helpers/browser-journey.ts';
 import { runCli } from '../helpers/cli.ts';
 import { freePortBlock, startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 
@@ -23,7 +24,6 @@ describe('documents journey in Chromium', () => {
   const problems: string[] = [];
 
   before(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}. Install it with: apt-get install -y chromium`);
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsunagu-documents-'));
     // 4700–4799 is this journey's block; the demo processes take the ports after the server's.
     const port = await freePortBlock(4700, 4800, 5);
@@ -34,7 +34,7 @@ describe('documents journey in Chromium', () => {
     token = /tsn_[A-Za-z0-9_-]+/.exec(issued.stdout)?.[0] ?? assert.fail(`no token: ${issued.stdout} ${issued.stderr}`);
     server = await startServerProcess({ ports: [port, port + 1], env, readyTimeoutMs: 90_000 });
     base = `http://localhost:${port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'ja-JP', acceptDownloads: true });
     page = await context.newPage();
     page.on('pageerror', (error) => problems.push(error.message));

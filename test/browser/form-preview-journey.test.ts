@@ -5,12 +5,11 @@
 // was stored; axe-core's WCAG 2.1 AA checks on each page. Screenshots go to $TSUNAGU_SCREENSHOTS.
 // Runs with `npm run test:browser`; needs Debian's Chromium (apt-get install -y chromium).
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { onboardStaff } from '../../src/identity/test/identity-helpers.ts';
-import { assertAccessible, CHROMIUM, CHROMIUM_ARGS } from '../helpers/accessibility.ts';
+import { assertAccessible } from '../helpers/accessibility.ts';
+import { launchChromium, screenshot } from '../helpers/browser-journey.ts';
 import { createListeningTestApp, platformAdminToken, type TestApp } from '../helpers/test-database.ts';
 
 describe('form preview journey in Chromium', () => {
@@ -19,19 +18,13 @@ describe('form preview journey in Chromium', () => {
   let browser: Browser | undefined;
   let page: Page;
   const pageErrors: string[] = [];
-  const shots = process.env.TSUNAGU_SCREENSHOTS;
-  const shot = async (name: string) => {
-    if (!shots) return;
-    fs.mkdirSync(shots, { recursive: true });
-    await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
-  };
+  const shot = (name: string) => screenshot(page, name);
   const next = () => page.getByRole('button', { name: '次へ進む', exact: true }).last().click();
 
   before(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}. Install it with: apt-get install -y chromium (or set CHROMIUM_PATH)`);
     ({ app, base } = await createListeningTestApp([4960, 4980]));
     const session = (await onboardStaff(app, await platformAdminToken(app), 'preview@city.aizu.example.jp', [{ role: 'form_designer', scope: { level: 'municipality', prefectureCode: '070009', lgCode: '072028' } }])).sessionToken;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
     await context.addCookies([{ name: 'tsn_session', value: session, domain: new URL(base).hostname, path: '/' }]);
     page = await context.newPage();

@@ -7,8 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { assertAccessible, CHROMIUM, CHROMIUM_ARGS } from '../helpers/accessibility.ts';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { assertAccessible } from '../helpers/accessibility.ts';
+import { launchChromium } from '../helpers/browser-journey.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 
 const fontSize = (page: Page, selector: string) =>
@@ -24,22 +25,16 @@ describe('home journey in Chromium', () => {
   const pageErrors: string[] = [];
 
   before(async () => {
-    if (!fs.existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is not installed at ${CHROMIUM}. Install it with: apt-get install -y chromium (or set CHROMIUM_PATH)`);
-    }
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsunagu-browser-'));
     // Always the embedded database in its own fresh directory; 3100–3199 is kept for UI work.
     server = await startServerProcess({
       ports: [3100, 3200],
       env: { NODE_ENV: 'development', TSUNAGU_DATA_DIR: dataDir, TSUNAGU_DEMO_DATA: 'true', TSUNAGU_SECURE_COOKIES: 'false' },
-      readyTimeoutMs: 60_000,
+      readyTimeoutMs: 90_000,
     });
     base = server.url;
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     // A CSP violation or a script error shows up here (our only scripts are the components' enhancements).

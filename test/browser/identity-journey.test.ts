@@ -9,8 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { generate } from 'otplib';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { assertAccessible, CHROMIUM, CHROMIUM_ARGS } from '../helpers/accessibility.ts';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { assertAccessible } from '../helpers/accessibility.ts';
+import { launchChromium } from '../helpers/browser-journey.ts';
 import { freePort, freePortBlock, startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -46,7 +47,6 @@ describe('common ID journey in Chromium', () => {
   }
 
   before(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}. Install it with: apt-get install -y chromium`);
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsunagu-identity-'));
     // Passkeys need a host name (not an IP) as the relying party: the site is http://localhost:PORT.
     // The server and its GビズID stand-in (PORT+1): two free ports in a row.
@@ -65,7 +65,7 @@ describe('common ID journey in Chromium', () => {
       await rp.connect(created.body.clientId!, created.body.clientSecret!);
       services.push(rp);
     }
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'ja-JP' });
     page = await context.newPage();
     page.on('pageerror', (error) => problems.push(error.message));

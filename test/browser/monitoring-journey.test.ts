@@ -3,13 +3,12 @@
 // form (an error summary first, then the banner), and the prefecture's auditor compares the
 // municipalities; axe-core's WCAG 2.1 AA checks on each page. Screenshots go to $TSUNAGU_SCREENSHOTS.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { onboardStaff } from '../../src/identity/test/identity-helpers.ts';
 import { seedApplication } from '../../src/procedures/test/seeded-applications.ts';
-import { assertAccessible, CHROMIUM, CHROMIUM_ARGS } from '../helpers/accessibility.ts';
+import { assertAccessible } from '../helpers/accessibility.ts';
+import { launchChromium, screenshot } from '../helpers/browser-journey.ts';
 import { createListeningTestApp, platformAdminToken, type TestApp } from '../helpers/test-database.ts';
 
 describe('monitoring in Chromium', () => {
@@ -17,12 +16,7 @@ describe('monitoring in Chromium', () => {
   let base: string;
   let browser: Browser | undefined;
   const pageErrors: string[] = [];
-  const shots = process.env.TSUNAGU_SCREENSHOTS;
-  const shot = async (page: Page, name: string) => {
-    if (!shots) return;
-    fs.mkdirSync(shots, { recursive: true });
-    await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
-  };
+  const shot = screenshot;
   const pageAs = async (email: string, role: string, scope: Record<string, string>, lgCode: string): Promise<Page> => {
     const { sessionToken } = await onboardStaff(app!, await platformAdminToken(app!), email, [{ role, scope }], lgCode);
     const context: BrowserContext = await browser!.newContext({ viewport: { width: 1100, height: 900 } });
@@ -33,7 +27,6 @@ describe('monitoring in Chromium', () => {
   };
 
   before(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}. Install it with: apt-get install -y chromium (or set CHROMIUM_PATH)`);
     ({ app, base } = await createListeningTestApp([5640, 5660]));
     const day = (month: string, d: number, h = 0) => `2025-${month}-${String(d).padStart(2, '0')}T${String(h).padStart(2, '0')}:00:00Z`;
     // A quarter of 国民健康保険 and 保育 applications in 郡山市 and a few in 会津若松市.
@@ -43,7 +36,7 @@ describe('monitoring in Chromium', () => {
     }
     await seedApplication({ app }, { lgCode: '072036', procedure: 'hoiku-moushikomi', history: [['submitted', day('06', 1)], ['withdrawn', day('06', 3)]] });
     await seedApplication({ app }, { lgCode: '072028', procedure: 'kokuho-kanyu', history: [['submitted', day('05', 1)], ['approved', day('05', 4)]] });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

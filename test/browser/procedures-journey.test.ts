@@ -9,8 +9,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { assertAccessible, CHROMIUM, CHROMIUM_ARGS } from '../helpers/accessibility.ts';
+import { type Browser, type Page } from 'playwright-core';
+import { assertAccessible } from '../helpers/accessibility.ts';
+import { launchChromium, screenshot } from '../helpers/browser-journey.ts';
 import { freePortBlock, startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 
 describe('procedures journey in Chromium', () => {
@@ -19,15 +20,9 @@ describe('procedures journey in Chromium', () => {
   let page: Page;
   let dataDir: string;
   const pageErrors: string[] = [];
-  const shots = process.env.TSUNAGU_SCREENSHOTS;
-  const shot = async (name: string) => {
-    if (!shots) return;
-    fs.mkdirSync(shots, { recursive: true });
-    await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
-  };
+  const shot = (name: string) => screenshot(page, name);
 
   before(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}. Install it with: apt-get install -y chromium (or set CHROMIUM_PATH)`);
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsunagu-browser-'));
     // 4900–4999 is this journey's block; the server may derive a neighbouring port from its own.
     const port = await freePortBlock(4900, 5000, 5);
@@ -36,7 +31,7 @@ describe('procedures journey in Chromium', () => {
       env: { NODE_ENV: 'development', TSUNAGU_DATA_DIR: dataDir, TSUNAGU_DEMO_DATA: 'true', TSUNAGU_SECURE_COOKIES: 'false' },
       readyTimeoutMs: 90_000,
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => {

@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/accessibility.ts';
+import { type Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/browser-journey.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 
 // A string, not a function: the test runner's compiler would add helpers the page does not have.
@@ -28,8 +28,8 @@ describe('read-aloud in Chromium', () => {
 
   before(async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsunagu-read-aloud-'));
-    server = await startServerProcess({ ports: [3750, 3800], env: { NODE_ENV: 'development', TSUNAGU_DATA_DIR: dataDir, TSUNAGU_DEMO_DATA: 'true', TSUNAGU_SECURE_COOKIES: 'false' }, readyTimeoutMs: 60_000 });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    server = await startServerProcess({ ports: [3750, 3800], env: { NODE_ENV: 'development', TSUNAGU_DATA_DIR: dataDir, TSUNAGU_DEMO_DATA: 'true', TSUNAGU_SECURE_COOKIES: 'false' }, readyTimeoutMs: 90_000 });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
