@@ -144,5 +144,12 @@ export async function gatewayRoutes(app: FastifyInstance, ctx: OptinContext): Pr
     await log('allowed', 200, entry.itemsWithheld.length ? 'items_withheld' : null);
     return released(reply).send(filtered);
   };
-  app.route<{ Params: { provider: string; '*': string } }>({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/gateway/:provider/*', handler: forward });
+  app.route<{ Params: { provider: string; '*': string } }>({
+    method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    url: '/gateway/:provider/*',
+    // A resident's record is a few kB for a server on a data-centre network: compressing it cost
+    // more of the gateway's time than it saves on the wire. Long entity lists still are.
+    compress: { threshold: 32 * 1024, encodings: ['br', 'gzip'] },
+    handler: forward,
+  });
 }
