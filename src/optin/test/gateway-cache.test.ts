@@ -132,4 +132,14 @@ describe('the gateway’s cached state, in two server processes on one database'
     assert.deepEqual(await both(yumi.accountId), [noConsent, noConsent]);
     assert.deepEqual(await both(hanako.accountId), [ok, ok], 'another resident’s consent is untouched');
   });
+
+  it('calls in flight together, for residents with and without a consent, each get their own answer', async () => {
+    const kenji = await resident(world, 'kenji@example.jp', HANAKO);
+    // Warm both processes' caches, then send the calls at once (their checks are read together).
+    await both(kenji.accountId);
+    await both(hanako.accountId);
+    const subjects = Array.from({ length: 24 }, (_, i) => (i % 3 === 0 ? kenji.accountId : hanako.accountId));
+    const answers = await Promise.all(subjects.map((s, i) => (i % 2 ? here(s) : there(s))));
+    assert.deepEqual(answers, subjects.map((s) => (s === kenji.accountId ? noConsent : ok)));
+  });
 });
