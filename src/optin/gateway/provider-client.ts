@@ -50,12 +50,22 @@ export async function callProvider(
   const auth = authorization(credentials);
   if (auth) headers.authorization = auth;
   if (request.body !== undefined) headers['content-type'] = 'application/json';
-  // One deadline for the answer, headers and body both.
-  const signal = AbortSignal.timeout(provider.timeoutMs);
+  // One deadline for the answer, headers and body both; cleared when the call ends (a timer of
+  // AbortSignal.timeout() would still fire, and build its error, long after every answered call).
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new DOMException('The provider did not answer in time', 'TimeoutError')), provider.timeoutMs);
+  try {
+    return await exchange(outbound, url, { method: request.method, headers, body: request.body === undefined ? undefined : JSON.stringify(request.body) }, deadline.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function exchange(outbound: OutboundGuard, url: string, init: { method: 'GET' | 'POST'; headers: Record<string, string>; body: string | undefined }, signal: AbortSignal): Promise<ProviderAnswer> {
   let response: Dispatcher.ResponseData;
   try {
     // Through the outbound guard: an endpoint whose name now resolves to a refused address fails.
-    response = await outbound.request(url, { method: request.method, headers, body: request.body === undefined ? undefined : JSON.stringify(request.body), signal });
+    response = await outbound.request(url, { ...init, signal });
   } catch (error) {
     if (error instanceof OutboundRefused) return { kind: 'failed', reason: 'address_refused' };
     return { kind: 'failed', reason: isTimeout(error) || signal.aborted ? 'timeout' : 'unreachable' };
