@@ -3,7 +3,8 @@
 // process answering a fixed record after checking its bearer token) is registered, with a
 // service, residents bound to a card and consents in force; then the real server is started and
 // both paths are driven at the same concurrency: bench → provider, and bench → gateway → provider
-// (token, service, consent and link checks, forwarding, filtering, the access-log write).
+// (token, service, consent and link checks, forwarding, filtering, the access-log write), with
+// the CPU time per call of the server, the PostgreSQL backends and this process.
 // Figures go to docs/performance.md with the command; never into assertions.
 import fs from 'node:fs';
 import http from 'node:http';
