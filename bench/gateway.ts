@@ -3,9 +3,12 @@
 // process answering a fixed record after checking its bearer token) is registered, with a
 // service, residents bound to a card and consents in force; then the real server is started and
 // both paths are driven at the same concurrency: bench → provider, and bench → gateway → provider
-// (token, service, consent and link checks, forwarding, filtering, the access-log write).
+// (token, service, consent and link checks, forwarding, filtering, the access-log write), with
+// the CPU time per call of the server, the PostgreSQL backends and this process.
 // Figures go to docs/performance.md with the command; never into assertions.
+import fs from 'node:fs';
 import http from 'node:http';
+import pg from 'pg';
 import type { AddressInfo } from 'node:net';
 import { createIdentityContext } from '../src/identity/identity-context.ts';
 import * as identity from '../src/identity/exports.ts';
@@ -81,6 +84,40 @@ async function prepare(b: Backend, providerUrl: string): Promise<string[]> {
   });
 }
 
+/** CPU seconds (user + system) a process has used so far (Linux /proc); 0 where unavailable. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Where the CPU goes during `work`: the server process, the PostgreSQL backends of the bench
+ * database (PostgreSQL only; PGlite runs inside the server) and this process (the load generator
+ * and the provider). CPU time per call holds up better than requests/s on a machine shared with
+ * other work: it says what each call costs, wherever it waited.
+ */
+async function cpuDuring<T extends { latencies: number[] }>(b: Backend, serverPid: number, work: () => Promise<T>): Promise<T & { cpu: string }> {
+  let backends: number[] = [];
+  if (b.kind === 'postgres') {
+    const client = new pg.Client({ connectionString: b.url });
+    await client.connect();
+    backends = (await client.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()')).rows.map((r) => r.pid);
+    await client.end();
+  }
+  const sum = (pids: number[]) => pids.reduce((total, pid) => total + cpuSeconds(pid), 0);
+  const [server0, pg0, self0] = [cpuSeconds(serverPid), sum(backends), process.cpuUsage()];
+  const result = await work();
+  const self = process.cpuUsage(self0);
+  const calls = result.latencies.length;
+  const ms = (seconds: number) => ((seconds * 1000) / calls).toFixed(2);
+  const parts = [`server ${ms(cpuSeconds(serverPid) - server0)} ms`, ...(b.kind === 'postgres' ? [`PostgreSQL ${ms(sum(backends) - pg0)} ms`] : []), `bench client + provider ${ms((self.user + self.system) / 1e6)} ms`];
+  return { ...result, cpu: parts.join(', ') };
+}
+
 async function ccToken(): Promise<string> {
   const basic = Buffer.from(`${CLIENT.clientId}:${CLIENT.clientSecret}`).toString('base64');
   const answer = await fetch(`${base}/oidc/token`, { method: 'POST', headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&scope=gateway' });
@@ -110,13 +147,14 @@ export async function runGatewayBench(args: string[]): Promise<void> {
         const direct = () => timed(`${provider.url}/v1/record`, { authorization: `Bearer ${TOKEN}`, 'tsunagu-resident-id': 'R-1' });
         const viaGateway = (w: number, i: number) => timed(`${base}/gateway/bench-provider/v1/record?items=checkups,vaccinations`, { authorization: `Bearer ${token}`, 'tsunagu-subject': subjects[(w * 7 + i) % subjects.length]!, 'tsunagu-purpose': 'bench' });
         await during(2, CONCURRENCY, direct);
-        const d = await during(10, CONCURRENCY, direct);
+        const d = await cpuDuring(b, server.child.pid!, () => during(10, CONCURRENCY, direct));
         await during(3, CONCURRENCY, viaGateway); // warm-up: links made, plans cached
-        const g = await during(15, CONCURRENCY, viaGateway);
+        const g = await cpuDuring(b, server.child.pid!, () => during(15, CONCURRENCY, viaGateway));
         const dLine = summary(d.latencies, d.seconds);
         const gLine = summary(g.latencies, g.seconds);
         console.log(`[${kind}] provider directly, ${CONCURRENCY} concurrent: ${dLine}`);
         console.log(`[${kind}] through the gateway, ${CONCURRENCY} concurrent: ${gLine}`);
+        console.log(`[${kind}] CPU per call, provider directly: ${d.cpu}; through the gateway: ${g.cpu}`);
         console.log(`[${kind}] added latency: p50 +${(percentile(g.latencies, 50) - percentile(d.latencies, 50)).toFixed(1)} ms, p99 +${(percentile(g.latencies, 99) - percentile(d.latencies, 99)).toFixed(1)} ms`);
       } finally {
         await server.stop();

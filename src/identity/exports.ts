@@ -2,7 +2,7 @@
 // exports): who an account is, what the My Number card verified about it, the services (OIDC
 // clients), and the platform's signing key for documents residents keep (consent receipts).
 import { CompactSign, importJWK, type JWK } from 'jose';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { AppContext } from '../platform/module.ts';
 import { identityDb, type AccountKind, type AssuranceLevel } from './db/schema.ts';
 import type { BasicFour } from './jpki/basic-four.ts';
@@ -44,9 +44,9 @@ export async function findAccountSummary(app: AppContext, accountId: string): Pr
 /**
  * The same summary as SQL (a json object, or null), for another module to read in a statement it
  * runs anyway: the gateway reads it with its own state in one round trip. `accountId` must be a
- * well-formed UUID or null.
+ * well-formed UUID or null, or an expression of that statement giving one (a column of a batch).
  */
-export function accountSummarySql(accountId: string | null) {
+export function accountSummarySql(accountId: string | null | RawBuilder<string | null>) {
   return sql<AccountSummary | null>`(select json_build_object('id', a.id, 'kind', a.kind, 'status', a.status, 'assuranceLevel', a.assurance_level)
     from identity_accounts a where a.id = ${accountId}::uuid)`;
 }

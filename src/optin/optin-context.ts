@@ -7,6 +7,7 @@ import type { AppContext } from '../platform/module.ts';
 import { ConsentStore } from './consents/consents.ts';
 import { optinDb, type OptinDatabase } from './db/schema.ts';
 import { AccessLogWriter } from './gateway/access-log.ts';
+import { GatewayStateCache } from './gateway/gateway-state.ts';
 import { Registry } from './registry/registry.ts';
 
 export interface OptinContext {
@@ -15,6 +16,8 @@ export interface OptinContext {
   registry: Registry;
   consents: ConsentStore;
   accessLog: AccessLogWriter;
+  /** This process's cache of what the gateway checks on every call (kept consistent by version counters). */
+  gatewayState: GatewayStateCache;
   identity: typeof identity;
   broker: typeof broker;
   portal: typeof portal;
@@ -23,5 +26,6 @@ export interface OptinContext {
 export function createOptinContext(app: AppContext): OptinContext {
   const ctx = { app, db: optinDb(app.db), registry: new Registry(app.sealer), accessLog: new AccessLogWriter(optinDb(app.db)), identity, broker, portal } as OptinContext;
   ctx.consents = new ConsentStore(ctx);
+  ctx.gatewayState = new GatewayStateCache(ctx);
   return ctx;
 }

@@ -144,6 +144,12 @@ export interface OptinAccessLogTable {
   request_id: string | null;
 }
 
+/** Bumped by triggers on every change the gateway's per-process cache relies on (gateway-state.ts). */
+export interface OptinStateVersionsTable {
+  key: string;
+  version: string;
+}
+
 export interface OptinTables {
   optin_providers: OptinProvidersTable;
   optin_provider_items: OptinProviderItemsTable;
@@ -154,6 +160,7 @@ export interface OptinTables {
   optin_consents: OptinConsentsTable;
   optin_subject_links: OptinSubjectLinksTable;
   optin_access_log: OptinAccessLogTable;
+  optin_state_versions: OptinStateVersionsTable;
 }
 
 export type OptinDB = DB & OptinTables;

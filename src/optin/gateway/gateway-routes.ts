@@ -2,10 +2,10 @@
 //   GET /gateway/{provider}/{path}[?items=a,b&…]
 //   Authorization: Bearer <its client-credentials token>
 //   Tsunagu-Subject: <the resident's OIDC sub>      Tsunagu-Purpose: <a registered purpose code>
-// The gateway checks, on every call and against the database (a revocation or suspension counts
-// from the next call): the service is approved and not suspended, the items are registered for
-// it, the resident has a consent in force for this service, provider and purpose covering the
-// items. It then forwards the call with the provider's own credentials and the resident's id at
+// The gateway checks, on every call (a revocation or suspension counts from the next call, in
+// every server process: gateway-state.ts): the service is approved and not suspended, the items
+// are registered for it, the resident has a consent in force for this service, provider and
+// purpose covering the items. It then forwards the call with the provider's own credentials and the resident's id at
 // that provider, and returns only the consented items (top-level members of the provider's JSON
 // answer). A provider of kind `broker` (personal entity types in the City OS broker) is read
 // in-process instead (broker-source.ts). Every call on a known resident's data — allowed,
@@ -17,7 +17,7 @@ import type { AccessOutcome } from '../db/schema.ts';
 import { GatewayErrors, OptinErrors } from '../errors.ts';
 import type { OptinContext } from '../optin-context.ts';
 import type { AccessEntry } from './access-log.ts';
-import { credentialsOf, readGatewayState } from './gateway-state.ts';
+import { credentialsOf } from './gateway-state.ts';
 import { readFromBroker } from './broker-source.ts';
 import { callProvider } from './provider-client.ts';
 import { forgetLink, residentRefFor } from './subject-links.ts';
@@ -43,7 +43,7 @@ export async function gatewayRoutes(app: FastifyInstance, ctx: OptinContext): Pr
     const query = new URLSearchParams(rawQuery);
     const path = `/${request.params['*'] ?? ''}`;
 
-    const state = await readGatewayState(ctx, clientId, request.params.provider, subject && isUuid(subject) ? subject : null, purpose ?? '');
+    const state = await ctx.gatewayState.read(clientId, request.params.provider, subject && isUuid(subject) ? subject : null, purpose ?? '');
     const { account, service, provider, consent } = state;
     if (!service || service.status === 'pending' || service.status === 'rejected') throw new AppError(OptinErrors.NOT_A_SERVICE);
 
@@ -118,7 +118,7 @@ export async function gatewayRoutes(app: FastifyInstance, ctx: OptinContext): Pr
     const endpoint = provider.endpoint!;
 
     const credentials = credentialsOf(ctx, provider);
-    const link = await residentRefFor(ctx, entry.accountId!, { ...provider, endpoint }, credentials, state.residentRefSealed);
+    const link = await residentRefFor(ctx, entry.accountId!, { ...provider, endpoint }, credentials, state.residentRef);
     if (link.kind === 'no_card') await refuse(GatewayErrors.NOT_LINKED, 'no_card_check');
     if (link.kind === 'no_record') await refuse(GatewayErrors.NO_RECORD, 'no_record', 'failed');
     if (link.kind === 'failed') await refuse(link.answer.kind === 'failed' && link.answer.reason === 'timeout' ? GatewayErrors.PROVIDER_TIMEOUT : GatewayErrors.PROVIDER_ERROR, `link_${link.answer.kind === 'failed' ? link.answer.reason : `status_${link.answer.status}`}`, 'failed');
@@ -144,5 +144,12 @@ export async function gatewayRoutes(app: FastifyInstance, ctx: OptinContext): Pr
     await log('allowed', 200, entry.itemsWithheld.length ? 'items_withheld' : null);
     return released(reply).send(filtered);
   };
-  app.route<{ Params: { provider: string; '*': string } }>({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/gateway/:provider/*', handler: forward });
+  app.route<{ Params: { provider: string; '*': string } }>({
+    method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    url: '/gateway/:provider/*',
+    // A resident's record is a few kB for a server on a data-centre network: compressing it cost
+    // more of the gateway's time than it saves on the wire. Long entity lists still are.
+    compress: { threshold: 32 * 1024, encodings: ['br', 'gzip'] },
+    handler: forward,
+  });
 }

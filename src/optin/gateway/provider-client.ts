@@ -3,6 +3,7 @@
 // reason code the gateway turns into 502/504 — never the provider's own error text or headers,
 // which could carry what the service must not see.
 import { OutboundRefused, type OutboundGuard } from '../../platform/outbound/outbound-guard.ts';
+import type { Dispatcher } from 'undici';
 import type { ProviderCredentials } from '../registry/registry.ts';
 
 export const MAX_ANSWER_BYTES = 5 * 1024 * 1024;
@@ -15,18 +16,28 @@ function authorization(credentials: ProviderCredentials): string | undefined {
   return undefined;
 }
 
-async function readCapped(response: Response): Promise<Buffer | undefined> {
-  const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > MAX_ANSWER_BYTES) return undefined;
+type Body = Dispatcher.ResponseData['body'];
+
+async function readCapped(headers: Dispatcher.ResponseData['headers'], body: Body): Promise<Buffer | undefined> {
+  const declared = Number(headers['content-length'] ?? '0');
+  if (declared > MAX_ANSWER_BYTES) {
+    body.destroy();
+    return undefined;
+  }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of response.body ?? []) {
-    size += chunk.byteLength;
-    if (size > MAX_ANSWER_BYTES) return undefined;
-    chunks.push(Buffer.from(chunk));
+  for await (const chunk of body) {
+    size += (chunk as Buffer).byteLength;
+    if (size > MAX_ANSWER_BYTES) {
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
+
+const isTimeout = (error: unknown) => ['TimeoutError', 'AbortError'].includes((error as Error).name);
 
 export async function callProvider(
   outbound: OutboundGuard,
@@ -39,28 +50,40 @@ export async function callProvider(
   const auth = authorization(credentials);
   if (auth) headers.authorization = auth;
   if (request.body !== undefined) headers['content-type'] = 'application/json';
-  let response: Response;
+  // One deadline for the answer, headers and body both; cleared when the call ends (a timer of
+  // AbortSignal.timeout() would still fire, and build its error, long after every answered call).
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new DOMException('The provider did not answer in time', 'TimeoutError')), provider.timeoutMs);
+  try {
+    return await exchange(outbound, url, { method: request.method, headers, body: request.body === undefined ? undefined : JSON.stringify(request.body) }, deadline.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function exchange(outbound: OutboundGuard, url: string, init: { method: 'GET' | 'POST'; headers: Record<string, string>; body: string | undefined }, signal: AbortSignal): Promise<ProviderAnswer> {
+  let response: Dispatcher.ResponseData;
   try {
     // Through the outbound guard: an endpoint whose name now resolves to a refused address fails.
-    response = await outbound.fetch(url, { method: request.method, headers, body: request.body === undefined ? undefined : JSON.stringify(request.body), redirect: 'error', signal: AbortSignal.timeout(provider.timeoutMs) });
+    response = await outbound.request(url, { ...init, signal });
   } catch (error) {
-    const name = (error as Error).name;
     if (error instanceof OutboundRefused) return { kind: 'failed', reason: 'address_refused' };
-    return { kind: 'failed', reason: name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'unreachable' };
+    return { kind: 'failed', reason: isTimeout(error) || signal.aborted ? 'timeout' : 'unreachable' };
   }
+  const status = response.statusCode;
   let raw: Buffer | undefined;
   try {
-    raw = await readCapped(response);
+    raw = await readCapped(response.headers, response.body);
   } catch (error) {
-    return { kind: 'failed', reason: (error as Error).name === 'TimeoutError' ? 'timeout' : 'unreachable' };
+    return { kind: 'failed', reason: isTimeout(error) || signal.aborted ? 'timeout' : 'unreachable' };
   }
-  if (!raw) return { kind: 'failed', reason: 'too_large', status: response.status };
-  if (response.status >= 500) return { kind: 'failed', reason: 'provider_error', status: response.status };
-  const type = response.headers.get('content-type') ?? '';
-  if (!/json/.test(type)) return { kind: 'failed', reason: 'not_json', status: response.status };
+  if (!raw) return { kind: 'failed', reason: 'too_large', status };
+  if (status >= 500) return { kind: 'failed', reason: 'provider_error', status };
+  const type = response.headers['content-type'] ?? '';
+  if (!/json/.test(String(type))) return { kind: 'failed', reason: 'not_json', status };
   try {
-    return { kind: 'json', status: response.status, body: JSON.parse(raw.toString('utf8')) };
+    return { kind: 'json', status, body: JSON.parse(raw.toString('utf8')) };
   } catch {
-    return { kind: 'failed', reason: 'not_json', status: response.status };
+    return { kind: 'failed', reason: 'not_json', status };
   }
 }

@@ -10,15 +10,20 @@ const refContext = (accountId: string, providerId: string) => `optin_subject_lin
 
 export type LinkResult = { kind: 'linked'; residentRef: string } | { kind: 'no_card' } | { kind: 'no_record' } | { kind: 'failed'; answer: ProviderAnswer };
 
-/** `sealedRef` is the link already read with the call's other state (gateway-state.ts), if any. */
+/** A link as stored, opened. */
+export function openResidentRef(ctx: OptinContext, accountId: string, providerId: string, sealed: string): string {
+  return ctx.app.sealer.open(sealed, refContext(accountId, providerId));
+}
+
+/** `knownRef` is the link already read (and opened) with the call's other state (gateway-state.ts), if any. */
 export async function residentRefFor(
   ctx: OptinContext,
   accountId: string,
   provider: { id: string; endpoint: string; timeoutMs: number },
   credentials: ProviderCredentials,
-  sealedRef: string | undefined,
+  knownRef: string | undefined,
 ): Promise<LinkResult> {
-  if (sealedRef) return { kind: 'linked', residentRef: ctx.app.sealer.open(sealedRef, refContext(accountId, provider.id)) };
+  if (knownRef) return { kind: 'linked', residentRef: knownRef };
   const card = await ctx.identity.verifiedBasicFour(ctx.app, accountId);
   if (!card || !card.dateOfBirth) return { kind: 'no_card' };
   const answer = await callProvider(ctx.app.outbound, provider, credentials, {

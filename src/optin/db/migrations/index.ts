@@ -2,8 +2,10 @@
 import type { Migration } from 'kysely';
 import * as optin from './2026-12-03T1300-optin.ts';
 import * as brokerProviders from './2026-12-03T1600-optin-broker-providers.ts';
+import * as stateVersions from './2026-12-07T1000-optin-state-versions.ts';
 
 export const optinMigrations: Record<string, Migration> = {
   '2026-12-03T1300-optin': optin,
   '2026-12-03T1600-optin-broker-providers': brokerProviders,
+  '2026-12-07T1000-optin-state-versions': stateVersions,
 };
