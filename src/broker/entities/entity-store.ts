@@ -161,7 +161,9 @@ export class EntityStore {
     const version = () => this.#tenantVersion(trx, tenant);
     for (const listener of this.#listeners) parts.push(...(await listener(trx, unordered, version)));
     const withs = parts.map((part, i) => sql`${sql.raw(`w${i}`)} as (${part})`);
-    await sql`with ${sql.join(withs)} select 1`.execute(trx);
+    // Prepared (PostgreSQL): every part has a fixed text with its rows in one JSON parameter, so
+    // the statement's text depends only on which parts a write has, a small set per connection.
+    await sql`${PREPARED}with ${sql.join(withs)} select 1`.execute(trx);
   }
 }
 
