@@ -1,5 +1,6 @@
 // npm run bench -- broker [--postgres | --pglite] [--quick]
-// (BENCH_SERVER_NODE_ARGS passes node options to the server, e.g. to profile it.)
+// (BENCH_SERVER_NODE_ARGS passes node options to the server, e.g. to profile it; BENCH_PORT and
+// BENCH_RECEIVER_PORT choose the server's and the notification receiver's ports.)
 //
 // Figures for the NGSI-LD context broker (src/broker) on this machine, against the real server
 // started as a child process (node bin/tsunagu.mjs serve), on PostgreSQL (a fresh database on
@@ -28,7 +29,7 @@ import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 
 const PORT = Number(process.env.BENCH_PORT ?? 3901);
-const RECEIVER_PORT = PORT + 100;
+const RECEIVER_PORT = Number(process.env.BENCH_RECEIVER_PORT ?? PORT + 100);
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const TENANT = '072010'; // 福島市, a platform tenant of the demo data
 const BASE = '/ngsi-ld/v1';

@@ -4,7 +4,7 @@
 // transaction, so a change and its consequences commit or vanish together (a crash loses
 // neither).
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
-import type { Database } from '../../platform/db/database.ts';
+import { PREPARED, type Database } from '../../platform/db/database.ts';
 import { bbox } from '../geo/geometry.ts';
 import type { StoredAttributes, StoredEntity } from './stored-entity.ts';
 import { tenantVersion, tenantVersionSql } from '../tenant-state.ts';
@@ -92,7 +92,7 @@ export class EntityStore {
    * both, and one round trip instead of two is most of its cost.
    */
   async getWithVersion(tenant: string, id: string): Promise<{ entity: StoredEntity | undefined; version: number }> {
-    const row = (await sql<EntityRow & { tenant_version: number }>`
+    const row = (await sql<EntityRow & { tenant_version: number }>`${PREPARED}
       select ${tenantVersionSql(tenant)} as tenant_version, e.*
       from (select 1) as one left join broker_entities e on e.tenant = ${tenant} and e.id = ${id}`.execute(this.kysely)).rows[0]!;
     return { entity: row.id === null ? undefined : rowToEntity(row), version: Number(row.tenant_version) };
@@ -103,7 +103,7 @@ export class EntityStore {
    * tenant's version (tenant-state.ts) read by the same statement, for the listeners.
    */
   async load(trx: BrokerTrx, tenant: string, ids: string[]): Promise<Map<string, StoredEntity>> {
-    const rows = (await sql<EntityRow & { tenant_version: number }>`
+    const rows = (await sql<EntityRow & { tenant_version: number }>`${PREPARED}
       select ${tenantVersionSql(tenant)} as tenant_version, e.*
       from (select 1) as one left join lateral (
         select * from broker_entities where tenant = ${tenant} and id = any(${ids}::text[]) order by id for update
@@ -161,7 +161,9 @@ export class EntityStore {
     const version = () => this.#tenantVersion(trx, tenant);
     for (const listener of this.#listeners) parts.push(...(await listener(trx, unordered, version)));
     const withs = parts.map((part, i) => sql`${sql.raw(`w${i}`)} as (${part})`);
-    await sql`with ${sql.join(withs)} select 1`.execute(trx);
+    // Prepared (PostgreSQL): every part has a fixed text with its rows in one JSON parameter, so
+    // the statement's text depends only on which parts a write has, a small set per connection.
+    await sql`${PREPARED}with ${sql.join(withs)} select 1`.execute(trx);
   }
 }
 

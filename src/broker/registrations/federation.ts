@@ -89,6 +89,12 @@ export interface FederatedResult extends QueryResult {
   warnings: string[];
 }
 
+/**
+ * Who a request to a source is made for: the client's request, or (in a background job) just a
+ * logger and no headers, so contextSourceInfo values taken from the request are left out.
+ */
+export type Requester = Pick<FastifyRequest, 'headers' | 'log'>;
+
 export interface Target {
   reg: StoredRegistration;
   info: StoredRegistrationInfo[];
@@ -316,6 +322,11 @@ export class Federation {
     return filter.csf ? filterByCsf(this.services.ctx.db as unknown as Kysely<any>, filter.csf, targets, (t) => t.reg) : targets;
   }
 
+  /** Whether a registration can take distributed subscriptions: it offers createSubscription, is not temporal and is not this broker. */
+  subscribable(reg: StoredRegistration): boolean {
+    return offers(reg, 'createSubscription') && !isTemporal(reg) && !this.#isSelf(reg.endpoint);
+  }
+
   /**
    * The registrations in force that may receive a write to entity `id` of the types `typesOf` gives (clause 4.3.6,
    * 5.12): every mode but auxiliary (which never receives writes, clause 4.3.6.2), whatever
@@ -354,7 +365,7 @@ export class Federation {
   async send(
     tenant: string,
     reg: StoredRegistration,
-    request: FastifyRequest,
+    request: Requester,
     write: { method: string; path: (compact: (iri: string) => string) => string; params?: URLSearchParams; body?: (compact: (iri: string) => string) => unknown },
   ): Promise<{ status: number; text: string }> {
     const forward = await this.#forwardTerms(reg);
@@ -400,7 +411,7 @@ export class Federation {
     }
   }
 
-  async #failed(tenant: string, reg: StoredRegistration, request: FastifyRequest, error: unknown): Promise<string> {
+  async #failed(tenant: string, reg: StoredRegistration, request: Requester, error: unknown): Promise<string> {
     const reason = error instanceof Error ? (error.name === 'TimeoutError' ? `no answer within ${reg.management?.timeout ?? this.#timeoutMs} ms` : error.message) : String(error);
     request.log.warn({ registration: reg.id, endpoint: reg.endpoint, reason }, 'context source did not answer; the result leaves it out');
     await this.registrations.recordOutcome(tenant, reg.id, false).catch(() => undefined);
@@ -412,7 +423,7 @@ export class Federation {
     return { terms: await this.services.resolver.resolve(link ?? CORE_ONLY), link };
   }
 
-  #headers(reg: StoredRegistration, request: FastifyRequest, link: string | undefined): Record<string, string> {
+  #headers(reg: StoredRegistration, request: Requester, link: string | undefined): Record<string, string> {
     const headers: Record<string, string> = { accept: 'application/json' };
     for (const { key, value } of reg.contextSourceInfo ?? []) {
       const lower = key.toLowerCase();

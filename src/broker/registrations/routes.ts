@@ -31,6 +31,7 @@ import {
 import { RegistrationStore } from './registration-store.ts';
 import { filterByCsf, parseCsf } from './csf.ts';
 import { queueRegistrationChange } from '../subscriptions/csource-notifications.ts';
+import { queueRegistrationSubscriptions } from '../subscriptions/distributed-subscriptions.ts';
 import type { Kysely } from 'kysely';
 
 const BASE = '/ngsi-ld/v1/csourceRegistrations';
@@ -40,7 +41,8 @@ type IdParams = { registrationId: string };
 
 export async function registrationRoutes(app: FastifyInstance, services: BrokerServices): Promise<void> {
   const registrations = new RegistrationStore(services.ctx.db);
-  // A registration's change and the csource notifications it causes commit together (5.11.7).
+  // A registration's change, the csource notifications it causes (5.11.7) and the job that
+  // carries it to the distributed subscriptions (5.8.1.4) commit together.
   const write = async (work: (store: RegistrationStore, trx: Kysely<any>) => Promise<void>) => {
     await services.ctx.db.transaction().execute((trx) => work(new RegistrationStore(trx), trx as unknown as Kysely<any>));
     services.wakeNotifier();
@@ -56,6 +58,7 @@ export async function registrationRoutes(app: FastifyInstance, services: BrokerS
     await write(async (store, trx) => {
       await store.create(tenant.name, reg);
       await queueRegistrationChange(trx, tenant.name, undefined, reg);
+      await queueRegistrationSubscriptions(services.ctx, trx, tenant.name, undefined, reg);
     });
     return reply.code(201).header('location', `${BASE}/${encodeURIComponent(reg.id)}`).send();
   });
@@ -131,6 +134,7 @@ export async function registrationRoutes(app: FastifyInstance, services: BrokerS
     await write(async (store, trx) => {
       await store.update(tenant.name, next);
       await queueRegistrationChange(trx, tenant.name, previous.body, next);
+      await queueRegistrationSubscriptions(services.ctx, trx, tenant.name, previous.body, next);
     });
     return reply.code(204).send();
   });
@@ -143,6 +147,7 @@ export async function registrationRoutes(app: FastifyInstance, services: BrokerS
       const previous = await store.get(tenant.name, id);
       await store.delete(tenant.name, id);
       await queueRegistrationChange(trx, tenant.name, previous?.body, undefined);
+      await queueRegistrationSubscriptions(services.ctx, trx, tenant.name, previous?.body, undefined);
     });
     return reply.code(204).send();
   });

@@ -14,23 +14,41 @@
 // - Updating the local subscription replaces its remote ones; deleting it deletes them. A source
 //   that fails is left out, with a warning in the log and an NGSILD-Warning header; the local
 //   subscription works regardless.
-// - Periodic subscriptions (timeInterval) are not distributed. Registrations made after the
-//   subscription are not subscribed to until the subscription is next updated.
+// - Creating, updating or deleting a registration queues a job (the platform's durable queue,
+//   written in the registration's transaction) that brings the remote subscriptions at that
+//   registration in line with the tenant's subscriptions: subscribes those it now matches,
+//   replaces those whose source request changed (endpoint, tenant, contextSourceInfo, localOnly:
+//   the fingerprint stored with each), deletes those it no longer matches. A source that cannot
+//   be reached or answers 5xx makes the job retry with backoff; one that refuses (4xx) is logged.
+// - Periodic subscriptions (timeInterval) are not distributed.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../platform/module.ts';
 import { convertEntity } from '../entities/entity-input.ts';
 import type { StoredEntity } from '../entities/stored-entity.ts';
 import { NgsiError } from '../errors.ts';
 import type { BrokerServices } from '../http/broker-services.ts';
 import type { ResolvedTerms } from '../http/ngsi-http.ts';
 import { isPersonal } from '../personal/personal-types.ts';
-import { formatSelector, type Federation } from '../registrations/federation.ts';
-import type { RegistrationFilter } from '../registrations/registration.ts';
+import { formatSelector, type Federation, type Requester } from '../registrations/federation.ts';
+import { matchingInformation, offers, type RegistrationFilter, type StoredRegistration } from '../registrations/registration.ts';
 import { selects, type SubscriptionMatcher } from './subscription-matcher.ts';
 import { TRIGGERS, type StoredSubscription, type Trigger } from './subscription.ts';
 
 export const REMOTE_NOTIFICATIONS = '/ngsi-ld/ex/v1/remoteNotifications';
+
+/** The job a registration's create, update or delete queues (payload: RegistrationJob). */
+export const REGISTRATION_TOPIC = 'broker.distributed-subscriptions';
+/** The registration as it was (it may carry credentials in contextSourceInfo) is sealed in the job. */
+const SEAL_CONTEXT = 'platform_jobs.broker.distributed-subscriptions';
+
+interface RegistrationJob {
+  tenant: string;
+  registrationId: string;
+  /** The registration before the change, sealed: to delete remote subscriptions made under it. */
+  previous?: string;
+}
 
 interface RemoteRow {
   tenant: string;
@@ -38,9 +56,45 @@ interface RemoteRow {
   registration_id: string;
   endpoint: string;
   remote_id: string;
+  token_hash: string;
+  registration_hash: string | null;
+}
+
+/** A source's answer to a subscription: retry (unreachable, 5xx, 429) or not (a refusal). */
+class SourceRefusal extends Error {
+  constructor(message: string, readonly retry: boolean) {
+    super(message);
+  }
 }
 
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/** What a request to the source depends on besides the subscription: a change here replaces the remote subscription. */
+export function registrationFingerprint(reg: StoredRegistration): string {
+  return hash(JSON.stringify([reg.endpoint, reg.tenant ?? null, reg.contextSourceInfo ?? [], reg.management?.localOnly ?? null]));
+}
+
+/** The registrations a subscription concerns: its entity types and watched attributes. */
+function subscriptionFilter(sub: StoredSubscription): RegistrationFilter {
+  return {
+    selector: sub.entities ? { kind: 'or', items: sub.entities.map((e) => e.types) } : undefined,
+    attrs: sub.watchedAttributes,
+  };
+}
+
+const inForce = (reg: StoredRegistration) => reg.expiresAt === undefined || Date.parse(reg.expiresAt) > Date.now();
+
+/**
+ * In the transaction of a registration's create (previous undefined), update or delete (next
+ * undefined): queues the job that subscribes at the registration, replaces or deletes there.
+ * Committing the registration commits the job, so a crash after the answer loses nothing.
+ */
+export async function queueRegistrationSubscriptions(ctx: AppContext, trx: Kysely<any>, tenant: string, previous: StoredRegistration | undefined, next: StoredRegistration | undefined): Promise<void> {
+  const id = (next ?? previous)?.id;
+  if (!id || ![previous, next].some((r) => r && offers(r, 'createSubscription'))) return;
+  const job: RegistrationJob = { tenant, registrationId: id, ...(previous ? { previous: ctx.sealer.sealJson(previous, SEAL_CONTEXT) } : {}) };
+  await ctx.queue.enqueue(trx as never, REGISTRATION_TOPIC, job, { maxAttempts: 12 });
+}
 
 export class DistributedSubscriptions {
   readonly #db: Kysely<any>;
@@ -56,35 +110,11 @@ export class DistributedSubscriptions {
   /** Subscribes at every matching source; answers a warning per source that refused or failed. */
   async subscribe(tenant: string, sub: StoredSubscription, request: FastifyRequest): Promise<string[]> {
     if (sub.timeInterval !== undefined) return [];
-    const filter: RegistrationFilter = {
-      selector: sub.entities ? { kind: 'or', items: sub.entities.map((e) => e.types) } : undefined,
-      attrs: sub.watchedAttributes,
-    };
-    const targets = await this.federation.targets(tenant, filter, 'createSubscription');
+    const targets = await this.federation.targets(tenant, subscriptionFilter(sub), 'createSubscription');
     const warnings: string[] = [];
-    const base = new URL(REMOTE_NOTIFICATIONS, this.services.ctx.config.publicUrl).toString();
     await Promise.all(targets.map(async ({ reg }) => {
-      const token = randomBytes(24).toString('base64url');
-      const remoteId = `urn:ngsi-ld:Subscription:${randomUUID()}`;
       try {
-        const answer = await this.federation.send(tenant, reg, request, {
-          method: 'POST',
-          path: () => '/subscriptions',
-          body: (compact) => ({
-            id: remoteId,
-            type: 'Subscription',
-            ...(sub.entities ? { entities: sub.entities.map((e) => ({ type: formatSelector(e.types, compact), ...(e.id ? { id: e.id } : {}), ...(e.idPattern ? { idPattern: e.idPattern } : {}) })) } : {}),
-            ...(sub.watchedAttributes ? { watchedAttributes: sub.watchedAttributes.map(compact) } : {}),
-            notificationTrigger: sub.notificationTrigger,
-            ...(sub.expiresAt ? { expiresAt: sub.expiresAt } : {}),
-            isActive: sub.isActive,
-            notification: { format: 'normalized', endpoint: { uri: `${base}/${token}`, accept: 'application/json' } },
-          }),
-        });
-        if (answer.status !== 201) throw new Error(`answered ${answer.status}: ${answer.text.slice(0, 300)}`);
-        await sql`insert into broker_remote_subscriptions (tenant, subscription_id, registration_id, endpoint, remote_id, token_hash)
-          values (${tenant}, ${sub.id}, ${reg.id}, ${reg.endpoint}, ${remoteId}, ${hash(token)})
-          on conflict (tenant, subscription_id, registration_id) do update set endpoint = excluded.endpoint, remote_id = excluded.remote_id, token_hash = excluded.token_hash`.execute(this.#db);
+        await this.#subscribeAt(tenant, sub, reg, request, 'replace');
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         request.log.warn({ subscription: sub.id, registration: reg.id, endpoint: reg.endpoint, reason }, 'could not subscribe at the context source');
@@ -94,10 +124,112 @@ export class DistributedSubscriptions {
     return warnings;
   }
 
+  /**
+   * Makes the remote subscription for `sub` at `reg` and records it. `replace`: a record already
+   * there (an earlier remote subscription) is replaced; `keep`: it is kept and the one just made
+   * deleted again, as it is when the local subscription was deleted meanwhile.
+   */
+  async #subscribeAt(tenant: string, sub: StoredSubscription, reg: StoredRegistration, requester: Requester, onConflict: 'replace' | 'keep'): Promise<void> {
+    const base = new URL(REMOTE_NOTIFICATIONS, this.services.ctx.config.publicUrl).toString();
+    const token = randomBytes(24).toString('base64url');
+    const remoteId = `urn:ngsi-ld:Subscription:${randomUUID()}`;
+    let answer: { status: number; text: string };
+    try {
+      answer = await this.federation.send(tenant, reg, requester, {
+        method: 'POST',
+        path: () => '/subscriptions',
+        body: (compact) => ({
+          id: remoteId,
+          type: 'Subscription',
+          ...(sub.entities ? { entities: sub.entities.map((e) => ({ type: formatSelector(e.types, compact), ...(e.id ? { id: e.id } : {}), ...(e.idPattern ? { idPattern: e.idPattern } : {}) })) } : {}),
+          ...(sub.watchedAttributes ? { watchedAttributes: sub.watchedAttributes.map(compact) } : {}),
+          notificationTrigger: sub.notificationTrigger,
+          ...(sub.expiresAt ? { expiresAt: sub.expiresAt } : {}),
+          isActive: sub.isActive,
+          notification: { format: 'normalized', endpoint: { uri: `${base}/${token}`, accept: 'application/json' } },
+        }),
+      });
+    } catch (error) {
+      throw new SourceRefusal(error instanceof Error ? error.message : String(error), true);
+    }
+    if (answer.status !== 201) throw new SourceRefusal(`answered ${answer.status}: ${answer.text.slice(0, 300)}`, answer.status >= 500 || answer.status === 429);
+    const values = sql`${tenant}, ${sub.id}, ${reg.id}, ${reg.endpoint}, ${remoteId}, ${hash(token)}, ${registrationFingerprint(reg)}`;
+    if (onConflict === 'replace') {
+      await sql`insert into broker_remote_subscriptions (tenant, subscription_id, registration_id, endpoint, remote_id, token_hash, registration_hash)
+        values (${values})
+        on conflict (tenant, subscription_id, registration_id) do update set endpoint = excluded.endpoint, remote_id = excluded.remote_id,
+          token_hash = excluded.token_hash, registration_hash = excluded.registration_hash`.execute(this.#db);
+      return;
+    }
+    const recorded = await sql`insert into broker_remote_subscriptions (tenant, subscription_id, registration_id, endpoint, remote_id, token_hash, registration_hash)
+      select ${values} where exists (select 1 from broker_subscriptions where tenant = ${tenant} and id = ${sub.id} and kind = 'entity')
+      on conflict (tenant, subscription_id, registration_id) do nothing returning remote_id`.execute(this.#db);
+    if (recorded.rows.length === 0) await this.#deleteAt(tenant, reg, remoteId, requester, sub.id);
+  }
+
+  async #deleteAt(tenant: string, reg: StoredRegistration, remoteId: string, requester: Requester, subscriptionId: string): Promise<void> {
+    try {
+      await this.federation.send(tenant, reg, requester, { method: 'DELETE', path: () => `/subscriptions/${encodeURIComponent(remoteId)}` });
+    } catch (error) {
+      requester.log.warn({ subscription: subscriptionId, registration: reg.id, reason: (error as Error).message }, 'could not delete the subscription at the context source');
+    }
+  }
+
+  /**
+   * The job of a registration's change (queueRegistrationSubscriptions): the remote
+   * subscriptions at that registration become those of the tenant's subscriptions it matches
+   * now. Idempotent: a second run finds the remote subscriptions made by the first current.
+   */
+  async reconcile(job: RegistrationJob, log: FastifyBaseLogger): Promise<void> {
+    const { tenant, registrationId } = job;
+    const requester: Requester = { headers: {}, log };
+    const previous = job.previous ? this.services.ctx.sealer.openJson<StoredRegistration>(job.previous, SEAL_CONTEXT) : undefined;
+    const current = (await this.federation.registrations.get(tenant, registrationId))?.body;
+    const reg = current && inForce(current) && this.federation.subscribable(current) ? current : undefined;
+    const wanted = new Map<string, StoredSubscription>();
+    if (reg) {
+      const rows = (await sql<{ body: StoredSubscription | string }>`select body from broker_subscriptions where tenant = ${tenant} and kind = 'entity'
+        and time_interval is null and (expires_at is null or expires_at > now()) order by id`.execute(this.#db)).rows;
+      for (const row of rows) {
+        const sub = typeof row.body === 'string' ? (JSON.parse(row.body) as StoredSubscription) : row.body;
+        if (sub.timeInterval === undefined && matchingInformation(reg, subscriptionFilter(sub)).length > 0) wanted.set(sub.id, sub);
+      }
+    }
+    const fingerprint = reg ? registrationFingerprint(reg) : undefined;
+    const existing = (await sql<RemoteRow>`select * from broker_remote_subscriptions where tenant = ${tenant} and registration_id = ${registrationId}`.execute(this.#db)).rows;
+    for (const row of existing) {
+      if (fingerprint !== undefined && row.registration_hash === fingerprint && wanted.has(row.subscription_id)) {
+        wanted.delete(row.subscription_id); // current: nothing to do
+        continue;
+      }
+      // Deleted at the source under the registration it was made with (its tenant and headers).
+      const known = [current, previous].filter((r): r is StoredRegistration => r !== undefined);
+      const madeWith = known.find((r) => row.registration_hash !== null && registrationFingerprint(r) === row.registration_hash) ?? known.find((r) => r.endpoint === row.endpoint);
+      if (madeWith) await this.#deleteAt(tenant, madeWith, row.remote_id, requester, row.subscription_id);
+      await sql`delete from broker_remote_subscriptions where token_hash = ${row.token_hash}`.execute(this.#db);
+    }
+    if (!reg) return;
+    const failed: string[] = [];
+    const pending = [...wanted.values()];
+    // A few at a time: a tenant may have many subscriptions, a source limited capacity.
+    for (let i = 0; i < pending.length; i += 8) {
+      await Promise.all(pending.slice(i, i + 8).map(async (sub) => {
+        try {
+          await this.#subscribeAt(tenant, sub, reg, requester, 'keep');
+        } catch (error) {
+          const retry = !(error instanceof SourceRefusal) || error.retry;
+          log.warn({ subscription: sub.id, registration: reg.id, endpoint: reg.endpoint, reason: (error as Error).message, retry }, 'could not subscribe at the context source');
+          if (retry) failed.push(sub.id);
+        }
+      }));
+    }
+    if (failed.length) throw new Error(`${reg.endpoint} (${reg.id}): could not subscribe for ${failed.join(', ')}; retried later`);
+  }
+
   /** Deletes the remote subscriptions of `subscriptionId` (a source that fails keeps its own until it expires). */
   async unsubscribe(tenant: string, subscriptionId: string, request: FastifyRequest): Promise<void> {
     const rows = (await sql<RemoteRow>`delete from broker_remote_subscriptions where tenant = ${tenant} and subscription_id = ${subscriptionId}
-      returning tenant, subscription_id, registration_id, endpoint, remote_id`.execute(this.#db)).rows;
+      returning *`.execute(this.#db)).rows;
     if (rows.length === 0) return;
     const registrations = new Map((await this.federation.registrations.list(tenant)).map((r) => [r.body.id, r.body]));
     await Promise.all(rows.map(async (row) => {

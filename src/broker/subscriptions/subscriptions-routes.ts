@@ -13,7 +13,7 @@ import { begin, type BrokerServices } from '../http/broker-services.ts';
 import { assertContactable } from '../http/outbound-check.ts';
 import { contextLink, negotiate, requestTerms, sendNgsi } from '../http/ngsi-http.ts';
 import { Federation } from '../registrations/federation.ts';
-import { DistributedSubscriptions, REMOTE_NOTIFICATIONS } from './distributed-subscriptions.ts';
+import { DistributedSubscriptions, REGISTRATION_TOPIC, REMOTE_NOTIFICATIONS } from './distributed-subscriptions.ts';
 import type { SubscriptionMatcher } from './subscription-matcher.ts';
 import { options, paging, type Query } from '../http/request-options.ts';
 import { assertNoPersonalSelector } from '../personal/personal-types.ts';
@@ -97,6 +97,8 @@ function columns(sub: StoredSubscription) {
 
 export async function subscriptionsRoutes(app: FastifyInstance, services: BrokerServices, matcher: SubscriptionMatcher): Promise<void> {
   const distributed = new DistributedSubscriptions(services, new Federation(services), matcher);
+  // A registration's create, update or delete queues this job (registrations/routes.ts).
+  services.ctx.queue.handle(REGISTRATION_TOPIC, (job) => distributed.reconcile(job, app.log));
   await subscriptionApi(app, services, ENTITY_API, distributed);
   await subscriptionApi(app, services, CSOURCE_API);
 

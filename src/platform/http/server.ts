@@ -7,8 +7,9 @@ import compress from '@fastify/compress';
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
+import helmet, { type HelmetOptions } from 'helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.ts';
 import { AppError, PlatformErrors } from '../errors.ts';
@@ -63,7 +64,9 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     sessionPlugin: '@fastify/cookie',
     cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', secure: config.secureCookies, path: '/' },
   });
-  await app.register(helmet, {
+  // Security headers (helmet). The options are fixed, so the headers are computed once here and
+  // set on every answer; helmet's own middleware would rebuild them, the CSP included, per request.
+  const securityHeaders = staticHelmetHeaders({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -80,6 +83,10 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     },
     hsts: config.secureCookies ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     referrerPolicy: { policy: 'same-origin' },
+  });
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(securityHeaders);
+    done();
   });
   await app.register(rateLimit, {
     // The NGSI-LD API has its own, higher limit: sensors and services post many times a minute.
@@ -120,4 +127,17 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   });
 
   return app;
+}
+
+/** The headers helmet sets for `options`, as one object (helmet reads nothing from the request). */
+export function staticHelmetHeaders(options: Readonly<HelmetOptions>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const response = {
+    setHeader: (name: string, value: unknown) => void (headers[name.toLowerCase()] = String(value)),
+    removeHeader: (name: string) => void delete headers[name.toLowerCase()],
+  };
+  helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, (error?: unknown) => {
+    if (error) throw error;
+  });
+  return headers;
 }

@@ -1,19 +1,22 @@
 // Distributed subscriptions (clause 5.8.1.4): a subscription on the prefecture broker subscribes
 // at the registered municipal broker (a real second process), whose notifications of changes
 // made directly there reach the subscriber as notifications of the prefecture's subscription;
-// updates and deletes are carried to the source.
+// updates and deletes are carried to the source; a registration made, changed or deleted after
+// the subscription subscribes, replaces or unsubscribes there through the durable job queue.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createListeningTestApp } from '../../../../test/helpers/test-database.ts';
 import { notificationReceiver, until } from '../../../../test/helpers/notification-receiver.ts';
-import { startSourceBroker, type SourceBroker } from '../../registrations/test/federation-test-app.ts';
+import { freePort, startSourceBroker, type SourceBroker } from '../../registrations/test/federation-test-app.ts';
 
 const E = '/ngsi-ld/v1/entities';
 const S = '/ngsi-ld/v1/subscriptions';
 const SUB = 'urn:ngsi-ld:Subscription:shelters';
 
-async function send(url: string, method: string, body?: unknown) {
-  const res = await fetch(url, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+const R = '/ngsi-ld/v1/csourceRegistrations';
+
+async function send(url: string, method: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(url, { method, headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   const text = await res.text();
   return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : undefined, text };
 }
@@ -24,7 +27,16 @@ describe('Distributed subscriptions (clause 5.8.1.4)', () => {
   let rx: Awaited<ReturnType<typeof notificationReceiver>>;
 
   const capacity = (value: number) => send(`${source.url}${E}/urn:ngsi-ld:Shelter:aizu-1/attrs`, 'PATCH', { capacity: { type: 'Property', value } });
-  const remoteSubscriptions = async () => (await send(`${source.url}${S}`, 'GET')).json as Array<{ id: string; notification: { endpoint: { uri: string } } }>;
+  const remoteSubscriptions = async () => (await send(`${source.url}${S}`, 'GET')).json as Array<{ id: string; entities?: Array<{ type: string }>; notification: { endpoint: { uri: string } } }>;
+  /** The subscriptions at the source for hydrants (those of the registration tests below). */
+  const hydrantSubscriptions = async () => (await remoteSubscriptions()).filter((s) => s.entities?.some((e) => e.type === 'Hydrant'));
+  const pressure = (value: number) => send(`${source.url}${E}/urn:ngsi-ld:Hydrant:aizu-7/attrs`, 'PATCH', { pressure: { type: 'Property', value } });
+  /** The prefecture's worker: runs the queued jobs that are due. */
+  const runJobs = async () => {
+    while ((await prefecture.app.ctx.queue.runDue(20)) > 0);
+  };
+  const jobs = () => prefecture.app.ctx.db.selectFrom('platform_jobs').selectAll().where('topic', '=', 'broker.distributed-subscriptions').orderBy('id').execute();
+  const remoteRows = (registration: string) => prefecture.app.ctx.db.selectFrom('broker_remote_subscriptions' as never).selectAll().where('registration_id' as never, '=', registration as never).execute();
 
   before(async () => {
     [prefecture, source, rx] = await Promise.all([
@@ -102,5 +114,99 @@ describe('Distributed subscriptions (clause 5.8.1.4)', () => {
     const bad = await send(uri, 'POST', { type: 'Notification' });
     assert.equal(bad.status, 400);
     assert.equal(bad.json.type, 'https://uri.etsi.org/ngsi-ld/errors/BadRequestData');
+  });
+
+  describe('registrations made, changed or deleted after the subscription', () => {
+    const HYD = 'urn:ngsi-ld:Subscription:hydrants';
+    const REG = 'urn:ngsi-ld:ContextSourceRegistration:aizu-hydrants';
+    const hydrants = { id: REG, type: 'ContextSourceRegistration', information: [{ entities: [{ type: 'Hydrant' }] }] };
+
+    before(async () => {
+      assert.equal((await send(`${source.url}${E}`, 'POST', { id: 'urn:ngsi-ld:Hydrant:aizu-7', type: 'Hydrant', pressure: { type: 'Property', value: 3 } })).status, 201);
+      // Another tenant of the prefecture broker with a subscription to hydrants, and no registration for them.
+      const iwaki = { 'ngsild-tenant': 'iwaki' };
+      assert.equal((await send(`${prefecture.base}${R}`, 'POST', { type: 'ContextSourceRegistration', information: [{ entities: [{ type: 'FireStation' }] }], endpoint: source.url }, iwaki)).status, 201);
+      assert.equal((await send(`${prefecture.base}${S}`, 'POST', { type: 'Subscription', entities: [{ type: 'Hydrant' }], notification: { endpoint: { uri: rx.url('/iwaki') } } }, iwaki)).status, 201);
+      const created = await send(`${prefecture.base}${S}`, 'POST', {
+        id: HYD,
+        type: 'Subscription',
+        entities: [{ type: 'Hydrant' }],
+        watchedAttributes: ['pressure'],
+        notification: { format: 'keyValues', attributes: ['pressure'], endpoint: { uri: rx.url('/hydrants') } },
+      });
+      assert.equal(created.status, 201, created.text);
+      await runJobs();
+      assert.deepEqual(await hydrantSubscriptions(), [], 'no source registered for hydrants yet');
+    });
+
+    it('should subscribe at a source registered later, through the durable queue, for that tenant\'s subscriptions only', async () => {
+      const registered = await send(`${prefecture.base}${R}`, 'POST', { ...hydrants, endpoint: source.url });
+      assert.equal(registered.status, 201, registered.text);
+      // Committed with the registration: the work survives a crash before the worker gets to it.
+      assert.equal((await jobs()).filter((j) => j.status === 'pending').length, 1);
+      await runJobs();
+      const remote = await hydrantSubscriptions();
+      assert.equal(remote.length, 1, 'one subscription at the source, for the default tenant\'s subscription only');
+      assert.match(remote[0]!.notification.endpoint.uri, new RegExp(`^${prefecture.base}/ngsi-ld/ex/v1/remoteNotifications/`));
+
+      assert.equal((await pressure(5)).status, 204);
+      await until('the change made at the source', () => rx.data('/hydrants').length >= 1, 30_000);
+      assert.ok(rx.for('/hydrants').every((n) => n.body.subscriptionId === HYD));
+      assert.deepEqual(rx.data('/hydrants').map((e: { id: string; pressure: number }) => [e.id, e.pressure]), [['urn:ngsi-ld:Hydrant:aizu-7', 5]]);
+      assert.deepEqual(rx.for('/iwaki'), [], 'the other tenant\'s subscription is not fed by this tenant\'s registration');
+    });
+
+    it('should keep the remote subscription through a change that does not concern it, and through the job running again', async () => {
+      const [before] = await hydrantSubscriptions();
+      assert.equal((await send(`${prefecture.base}${R}/${REG}`, 'PATCH', { description: '会津の消火栓' })).status, 204);
+      await runJobs();
+      // At least once: a second run of the same job finds everything current.
+      await prefecture.app.ctx.db.updateTable('platform_jobs').set({ status: 'pending' }).where('topic', '=', 'broker.distributed-subscriptions').execute();
+      await runJobs();
+      assert.deepEqual((await hydrantSubscriptions()).map((s) => s.id), [before!.id]);
+    });
+
+    it('should delete the remote subscription when the registration no longer matches, and subscribe again when it does', async () => {
+      assert.equal((await send(`${prefecture.base}${R}/${REG}`, 'PATCH', { information: [{ entities: [{ type: 'FireStation' }] }] })).status, 204);
+      await runJobs();
+      assert.deepEqual(await hydrantSubscriptions(), []);
+      assert.deepEqual(await remoteRows(REG), []);
+
+      assert.equal((await send(`${prefecture.base}${R}/${REG}`, 'PATCH', { information: hydrants.information })).status, 204);
+      await runJobs();
+      assert.equal((await hydrantSubscriptions()).length, 1);
+      const seen = rx.data('/hydrants').length;
+      assert.equal((await pressure(6)).status, 204);
+      await until('the change under the renewed remote subscription', () => rx.data('/hydrants').length > seen, 30_000);
+    });
+
+    it('should delete the remote subscription with the registration', async () => {
+      assert.equal((await send(`${prefecture.base}${R}/${REG}`, 'DELETE')).status, 204);
+      await runJobs();
+      assert.deepEqual(await hydrantSubscriptions(), []);
+      assert.deepEqual(await remoteRows(REG), []);
+    });
+
+    it('should retry a source that cannot be reached, and subscribe once when it can', async () => {
+      // Nothing listens at this address.
+      const port = await freePort(5190, 5200);
+      const registered = await send(`${prefecture.base}${R}`, 'POST', { ...hydrants, endpoint: `http://127.0.0.1:${port}` });
+      assert.equal(registered.status, 201, registered.text);
+      await runJobs();
+      const failed = (await jobs()).at(-1)!;
+      assert.equal(failed.status, 'pending', 'left for a retry');
+      assert.match(failed.last_error ?? '', new RegExp(`127\\.0\\.0\\.1:${port}`));
+      assert.deepEqual(await remoteRows(REG), []);
+
+      // The registration is corrected; the retry of the first job and the job of the change
+      // both run, and the source has one subscription.
+      assert.equal((await send(`${prefecture.base}${R}/${REG}`, 'PATCH', { endpoint: source.url })).status, 204);
+      await until('the retry', async () => {
+        await runJobs();
+        return (await jobs()).every((j) => j.status === 'done');
+      }, 30_000);
+      assert.equal((await hydrantSubscriptions()).length, 1);
+      assert.equal((await remoteRows(REG)).length, 1);
+    });
   });
 });
