@@ -10,7 +10,7 @@ import * as personalTypes from './2026-12-03T1600-broker-personal-types.ts';
 import * as csourceSubscriptions from './2026-12-04T0100-broker-csource-subscriptions.ts';
 import * as openTypes from './2026-12-05T0900-broker-open-types.ts';
 import * as remoteSubscriptions from './2026-12-05T0901-broker-remote-subscriptions.ts';
-import * as remoteSubscriptionRegistration from './2026-12-06T0900-broker-remote-subscription-registration.ts';
+import * as remoteSubscriptionRegistration from './2026-12-08T0910-broker-remote-subscription-registration.ts';
 
 export const brokerMigrations: Record<string, Migration> = {
   ...jsonldMigrations,
@@ -23,5 +23,5 @@ export const brokerMigrations: Record<string, Migration> = {
   '2026-12-04T0100-broker-csource-subscriptions': csourceSubscriptions,
   '2026-12-05T0900-broker-open-types': openTypes,
   '2026-12-05T0901-broker-remote-subscriptions': remoteSubscriptions,
-  '2026-12-06T0900-broker-remote-subscription-registration': remoteSubscriptionRegistration,
+  '2026-12-08T0910-broker-remote-subscription-registration': remoteSubscriptionRegistration,
 };
