@@ -94,6 +94,8 @@ export async function runPortalBench(args: string[]): Promise<void> {
       for (const [mode, pause] of [['reading ~1 s per page', true], ['no pause (saturated)', false]] as const) {
         for (const list of byPage.values()) list.length = 0;
         const pages = await during(seconds, USERS, async (w, i) => {
+          // People arrive spread over the first pause, not all in the same millisecond.
+          if (pause && i === 0) await sleep(Math.random() * 1500);
           const took = await get(w, i);
           if (pause) await sleep(500 + Math.random() * 1000);
           return took;
@@ -122,6 +124,7 @@ export async function runPortalBench(args: string[]): Promise<void> {
         const latencies: number[] = [];
         const s0 = performance.now();
         await Promise.all(people.map(async (p, w) => {
+          if (pause) await sleep(Math.random() * 1500);
           for (let d = from; d < to; d++) {
             const id = drafts[w]![d]!;
             const review = await p.request(`/applications/${id}/review`);
