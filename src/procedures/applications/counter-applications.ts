@@ -9,7 +9,6 @@ import { createHash } from 'node:crypto';
 import { appendAudit } from '../../platform/audit/audit-log.ts';
 import { actorId, type Actor } from '../../platform/authz/actor.ts';
 import type { Database } from '../../platform/db/database.ts';
-import { personalDetailsOf, verifiedBasicFour } from '../../identity/exports.ts';
 import { validateAnswers } from '../forms/answer-engine.ts';
 import type { Procedure } from '../catalog/catalog-store.ts';
 import { proceduresDb } from '../db/schema.ts';
@@ -18,7 +17,7 @@ import { ApplicationStore, type StoredBulk } from './application-store.ts';
 import { formValuesOf, loadFlow, type Flow } from './application-flow.ts';
 import { canonicalJson } from './application-signatures.ts';
 import { listAttachments, openAttachment } from './attachments.ts';
-import { cardPrefill, profilePrefill } from './profile-prefill.ts';
+import { recordedDetails, recordedPrefill } from './profile-prefill.ts';
 
 export const PERMISSION = 'procedures.assist_at_counter';
 
@@ -48,27 +47,22 @@ export async function startCounterApplication(
 ): Promise<string> {
   await ctx.app.guard.assert(clerk, PERMISSION, input.officeLgCode);
   const store = new ApplicationStore(ctx.app.sealer);
-  const details = await personalDetailsOf(ctx.app, input.residentAccountId);
-  const card = await verifiedBasicFour(ctx.app, input.residentAccountId);
-  const residence = details?.residenceLgCode ? await ctx.app.tenants.get(details.residenceLgCode) : undefined;
-  const prefecture = residence ? await ctx.app.tenants.get(residence.prefectureCode) : undefined;
+  const recorded = await recordedDetails(ctx.app, input.residentAccountId);
   return ctx.app.db.transaction().execute(async (trx) => {
     const db = proceduresDb(trx);
     const applicant = { accountId: input.residentAccountId, proxyAccountId: null, mandateId: null };
     const id = await store.createBulk(db, {
       lgCode: input.officeLgCode, applicant, lifeEventCode: null, practice: false, channel: 'counter',
-      shared: { values: {}, prefilled: [], prefill: details || card ? 'yes' : 'no' },
+      shared: { values: {}, prefilled: [], prefill: recorded.details || recorded.card ? 'yes' : 'no' },
       procedures: input.procedures.map((p) => ({ lgCode: p.lgCode, code: p.code, formVersionId: p.formVersionId! })),
     });
     const bulk = (await store.findBulk(db, id, input.residentAccountId, { counter: true }))!;
     const flow = await loadFlow(db, bulk);
-    const profile = details ? profilePrefill(details, flow.shared, `${prefecture?.name.ja ?? ''}${residence?.name.ja ?? ''}`) : { values: {}, keys: [] };
     // What the card verified wins over what the resident typed into their profile.
-    const verified = card ? cardPrefill(card, flow.shared, details?.postalCode || undefined) : { values: {}, keys: [] };
-    const filled = { values: { ...profile.values, ...verified.values }, keys: [...new Set([...profile.keys, ...verified.keys])] };
-    await store.saveShared(db, id, { values: filled.values, prefilled: filled.keys, verified: verified.keys, prefill: bulk.shared.prefill });
+    const filled = recordedPrefill(recorded, flow.shared);
+    await store.saveShared(db, id, { values: filled.values, prefilled: filled.keys, verified: filled.verified, prefill: bulk.shared.prefill });
     await db.insertInto('procedures_counter_applications').values({ bulk_id: id, lg_code: input.officeLgCode, started_by: actorId(clerk), started_by_name: clerk.kind === 'principal' ? clerk.displayName : actorId(clerk) }).execute();
-    await audit(trx, clerk, 'procedures.counter_started', input.officeLgCode, id, meta, { resident: input.residentAccountId, procedures: input.procedures.map((p) => `${p.lgCode}/${p.code}`), prefilled: filled.keys, verifiedByCard: verified.keys });
+    await audit(trx, clerk, 'procedures.counter_started', input.officeLgCode, id, meta, { resident: input.residentAccountId, procedures: input.procedures.map((p) => `${p.lgCode}/${p.code}`), prefilled: filled.keys, verifiedByCard: filled.verified });
     return id;
   });
 }

@@ -1,7 +1,8 @@
 // Prefilling the shared questions from the person's profile, once they have said yes: names,
 // kana, date of birth, address and phone, as the renderer names their inputs. Names and
 // addresses are copied exactly (never normalised: rare kanji must come back as typed).
-import type { BasicFour, PersonalDetails } from '../../identity/exports.ts';
+import { personalDetailsOf, verifiedBasicFour, type BasicFour, type PersonalDetails } from '../../identity/exports.ts';
+import type { AppContext } from '../../platform/module.ts';
 import type { FormValues } from '../../platform/ui/form-errors.ts';
 import type { SharedField } from './bulk-application.ts';
 
@@ -49,3 +50,25 @@ export function profilePrefill(details: PersonalDetails, shared: SharedField[], 
 }
 
 const joinName = (family: string, given: string) => [family.trim(), given.trim()].filter(Boolean).join('　');
+
+/** What the City OS holds about a resident for prefilling: their profile, what their card verified, and their municipality's name. */
+export interface RecordedDetails {
+  details: PersonalDetails | undefined;
+  card: BasicFour | undefined;
+  /** 「福島県会津若松市」: what comes before the profile's address line. */
+  municipality: string;
+}
+
+export async function recordedDetails(app: AppContext, accountId: string): Promise<RecordedDetails> {
+  const [details, card] = await Promise.all([personalDetailsOf(app, accountId), verifiedBasicFour(app, accountId)]);
+  const residence = details?.residenceLgCode ? await app.tenants.get(details.residenceLgCode) : undefined;
+  const prefecture = residence ? await app.tenants.get(residence.prefectureCode) : undefined;
+  return { details, card, municipality: `${prefecture?.name.ja ?? ''}${residence?.name.ja ?? ''}` };
+}
+
+/** The shared answers from the profile, with what the card verified over them; `verified` names the card's. */
+export function recordedPrefill(recorded: RecordedDetails, shared: SharedField[]): { values: FormValues; keys: string[]; verified: string[] } {
+  const profile = recorded.details ? profilePrefill(recorded.details, shared, recorded.municipality) : { values: {}, keys: [] };
+  const card = recorded.card ? cardPrefill(recorded.card, shared, recorded.details?.postalCode || undefined) : { values: {}, keys: [] };
+  return { values: { ...profile.values, ...card.values }, keys: [...new Set([...profile.keys, ...card.keys])], verified: card.keys };
+}

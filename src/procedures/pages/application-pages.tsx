@@ -9,7 +9,7 @@
 // can be resumed from My page. Applications are the person's own (or, for a proxy, the person
 // acted for): anything else is answered 404.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { personalDetailsOf, requireSignedIn, verifiedBasicFour } from '../../identity/exports.ts';
+import { requireSignedIn } from '../../identity/exports.ts';
 import { actorId, type SignedInAccount } from '../../platform/authz/actor.ts';
 import { AppError, PlatformErrors, type Localized } from '../../platform/errors.ts';
 import { todayInJapanIso } from '../../platform/i18n/dates.ts';
@@ -25,7 +25,7 @@ import { pageCsrfToken, sendPage } from '../../platform/ui/render.tsx';
 import { notify } from '../../portal/exports.ts';
 import { ApplicationStore, type Applicant, type StoredBulk } from '../applications/application-store.ts';
 import { checkStep, loadFlow, stepHref, stepsOf, type Flow, type Step } from '../applications/application-flow.ts';
-import { cardPrefill, profilePrefill } from '../applications/profile-prefill.ts';
+import { recordedDetails, recordedPrefill } from '../applications/profile-prefill.ts';
 import { submitApplication } from '../applications/submit-application.ts';
 import { assertWithinMandate } from '../applications/mandate-scope.ts';
 import { signatureProblems, type SignatureProblem } from '../applications/application-signatures.ts';
@@ -190,21 +190,15 @@ export async function applicationPages(app: FastifyInstance, ctx: ProceduresCont
     let shared = { ...bulk.shared, prefill: choice } as StoredBulk['shared'];
     // A proxy fills in for the person by hand: their own profile is not the applicant's.
     if (choice === 'yes' && !account.actingFor) {
-      const details = await personalDetailsOf(ctx.app, bulk.applicantAccountId);
-      const residence = details?.residenceLgCode ? await ctx.app.tenants.get(details.residenceLgCode) : undefined;
-      const prefecture = residence ? await ctx.app.tenants.get(residence.prefectureCode) : undefined;
-      const profile = details ? profilePrefill(details, flow.shared, `${prefecture?.name.ja ?? ''}${residence?.name.ja ?? ''}`) : { values: {}, keys: [] };
       // What the My Number card verified wins over what was typed into the profile, and says so.
-      const card = await verifiedBasicFour(ctx.app, bulk.applicantAccountId);
-      const verified = card ? cardPrefill(card, flow.shared, details?.postalCode || undefined) : { values: {}, keys: [] };
-      const filled = { values: { ...profile.values, ...verified.values }, keys: [...new Set([...profile.keys, ...verified.keys])] };
+      const filled = recordedPrefill(await recordedDetails(ctx.app, bulk.applicantAccountId), flow.shared);
       // Never over what the person already typed.
       const keys = filled.keys.filter((k) => !Object.keys(shared.values).some((n) => n === k || n.startsWith(`${k}-`)));
       shared = {
         ...shared,
         values: { ...Object.fromEntries(Object.entries(filled.values).filter(([n]) => keys.some((k) => n === k || n.startsWith(`${k}-`)))), ...shared.values },
         prefilled: [...new Set([...shared.prefilled, ...keys])],
-        verified: [...new Set([...(shared.verified ?? []), ...verified.keys.filter((k) => keys.includes(k))])],
+        verified: [...new Set([...(shared.verified ?? []), ...filled.verified.filter((k) => keys.includes(k))])],
       };
     }
     await store.saveShared(ctx.db, bulk.id, shared);
