@@ -42,6 +42,8 @@ export interface EntityQuery {
   onlyTypes?: string[] | undefined;
   /** Which registered sources the query is forwarded to (clause 4.9, registrations/csf.ts). */
   csf?: Csf | undefined;
+  /** The tenant's version (tenant-state.ts) as this request read it, so it is read once. */
+  tenantVersion?: number | undefined;
 }
 
 export interface QueryResult {
@@ -65,6 +67,46 @@ async function indexCandidates(db: Database, query: EntityQuery, indexed: RawBui
   const rows = (await sql<{ id: string }>`select e.id from broker_entities e where e.tenant = ${query.tenant} and ${indexed}
     limit ${MAX_INDEX_CANDIDATES + 1}`.execute(db)).rows;
   return rows.length <= MAX_INDEX_CANDIDATES ? rows.map((r) => r.id) : undefined;
+}
+
+/**
+ * A query without a geo part, in ONE statement: the page, and with count=true the total. For q
+ * equality terms the index candidates of indexCandidates are asked in the same statement: a
+ * materialized CTE takes at most MAX_INDEX_CANDIDATES + 1 ids from the attrs GIN index, and of
+ * two branches gated on how many it found (one-time filters: the other branch never runs) one
+ * tests just those candidates, the other leaves the plan to the planner. A round trip saved
+ * is a good part of what a selective query costs.
+ */
+async function pageAndCount(db: Database, query: EntityQuery, indexed: RawBuilder<boolean> | undefined): Promise<QueryResult> {
+  const where = sql.join(conditions(query, indexed, undefined), sql` and `);
+  const gated = indexed && !query.ids?.length;
+  const withCandidates = gated
+    ? sql`with c as materialized (select e.id from broker_entities e where e.tenant = ${query.tenant} and ${indexed} limit ${MAX_INDEX_CANDIDATES + 1}) `
+    : sql``;
+  const branches = gated
+    ? [sql`(select count(*) from c) <= ${MAX_INDEX_CANDIDATES} and e.id = any(array(select c.id from c))`, sql`(select count(*) from c) > ${MAX_INDEX_CANDIDATES}`]
+    : [sql`true`];
+  const page = sql.join(
+    branches.map((branch) => sql`(select e.* from broker_entities e where ${branch} and ${where} order by e.id limit ${query.limit} offset ${query.offset})`),
+    sql` union all `,
+  );
+  const total = sql.join(branches.map((branch) => sql`(select count(*) from broker_entities e where ${branch} and ${where})`), sql` + `);
+  if (!query.count) {
+    if (query.limit === 0) return { entities: [] };
+    const rows = (await sql`${withCandidates}select p.* from (${page}) p order by p.id`.execute(db)).rows;
+    return { entities: rows.map((r) => rowToEntity(r as never)) };
+  }
+  if (query.limit === 0) {
+    const row = (await sql<{ n: string | number }>`${withCandidates}select ${total} as n`.execute(db)).rows[0];
+    return { entities: [], total: Number(row?.n ?? 0) };
+  }
+  // The total on every row (one row of nulls besides it when the page is empty).
+  const rows = (await sql<{ ngsi_total: string | number; id: string | null }>`${withCandidates}select t.n as ngsi_total, p.*
+    from (select ${total} as n) t left join (${page}) p on true order by p.id`.execute(db)).rows;
+  return {
+    entities: rows.filter((r) => r.id !== null).map((r) => rowToEntity(r as never)),
+    total: Number(rows[0]?.ngsi_total ?? 0),
+  };
 }
 
 function conditions(query: EntityQuery, indexed: RawBuilder<boolean> | undefined, candidates: string[] | undefined): RawBuilder<boolean>[] {
@@ -105,18 +147,8 @@ export async function queryEntities(db: Database, query: EntityQuery): Promise<Q
   }
   if (query.idPattern) checkRegex(query.idPattern);
   const indexed = query.q ? qIndexCondition(query.q, { attrs: 'e.attrs', expand: query.expand }) : undefined;
+  if (!query.geo) return pageAndCount(db, query, indexed);
   const where = sql.join(conditions(query, indexed, await indexCandidates(db, query, indexed)), sql` and `);
-  if (!query.geo) {
-    const rows = query.limit === 0
-      ? []
-      : (await sql`select e.* from broker_entities e where ${where} order by e.id limit ${query.limit} offset ${query.offset}`.execute(db)).rows;
-    const result: QueryResult = { entities: rows.map((r) => rowToEntity(r as never)) };
-    if (query.count) {
-      const counted = await sql<{ n: string | number }>`select count(*) as n from broker_entities e where ${where}`.execute(db);
-      result.total = Number(counted.rows[0]?.n ?? 0);
-    }
-    return result;
-  }
   // Geo: walk the candidates in id order, keeping exact matches.
   const geo = query.geo;
   const matches: StoredEntity[] = [];

@@ -2,6 +2,7 @@
 // /ngsi-ld/v1/entities and /entities/{entityId}[/attrs[/{attrId}]].
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NgsiError } from '../errors.ts';
+import { tenantVersion as readTenantVersion } from '../tenant-state.ts';
 import { assertEntityId, assertName, convertAttributes, convertEntity, expandTypes, type ConvertOptions } from '../entities/entity-input.ts';
 import { renderEntity, renderFeature, type RenderOptions } from '../entities/entity-output.ts';
 import { loadLinked, parseJoin, renderFlat, renderInline } from '../entities/linked-entities.ts';
@@ -72,9 +73,11 @@ export function buildEntityQuery(tenant: string, query: Query, terms: ResolvedTe
  * open types (the requested ones among them, forwarded to sources so too).
  */
 export async function readableQuery<Q extends { tenant: string; types?: TypeSelector | undefined }>(services: BrokerServices, query: Q, openOnly: OpenDataScope | undefined, terms: ResolvedTerms) {
-  const excludeTypes = await services.personal.typesOf(services.ctx.db, query.tenant);
-  if (!openOnly) return { ...query, excludeTypes };
-  return { ...query, excludeTypes, types: openSelector(openOnly, query.types, (iri) => terms.compactIri(iri)), onlyTypes: openOnly.types };
+  // Read once for the request: the personal types here and the registrations (federation) use it.
+  const tenantVersion = await readTenantVersion(services.ctx.db, query.tenant);
+  const excludeTypes = await services.personal.typesOf(services.ctx.db, query.tenant, tenantVersion);
+  if (!openOnly) return { ...query, excludeTypes, tenantVersion };
+  return { ...query, excludeTypes, tenantVersion, types: openSelector(openOnly, query.types, (iri) => terms.compactIri(iri)), onlyTypes: openOnly.types };
 }
 
 /** The refusal of a retrieve by an open-data reader, unless the entity is of an open type. */

@@ -214,7 +214,7 @@ export class Federation {
    */
   async queryEntities(query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest): Promise<FederatedResult> {
     const db = this.services.ctx.db;
-    const targets = query.limit <= MAX_LIMIT && this.forwarding(request) ? await this.targets(query.tenant, queryFilter(query), 'queryEntity') : [];
+    const targets = query.limit <= MAX_LIMIT && this.forwarding(request) ? await this.targets(query.tenant, queryFilter(query), 'queryEntity', query.tenantVersion) : [];
     if (targets.length === 0) return { ...(await queryEntities(db, query)), warnings: [] };
     const window = Math.min(query.offset + query.limit, MAX_LIMIT);
     const [local, remote] = await Promise.all([
