@@ -20,6 +20,11 @@
 //   replaces those whose source request changed (endpoint, tenant, contextSourceInfo, localOnly:
 //   the fingerprint stored with each), deletes those it no longer matches. A source that cannot
 //   be reached or answers 5xx makes the job retry with backoff; one that refuses (4xx) is logged.
+// - Writing a registration with an expiresAt still ahead also queues the same job, due at that
+//   time (run_at): when it runs and the registration has expired (not changed meanwhile), the
+//   remote subscriptions made under it are deleted at the source. As for a deleted registration,
+//   a source that cannot be reached keeps the record and the job retries; notifications under a
+//   registration that has expired or is gone are refused at once (receive), job or no job.
 // - Periodic subscriptions (timeInterval) are not distributed.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
@@ -48,6 +53,12 @@ interface RegistrationJob {
   registrationId: string;
   /** The registration before the change, sealed: to delete remote subscriptions made under it. */
   previous?: string;
+  /**
+   * Set on the job queued to run at the registration's expiresAt (this value): it acts only if
+   * the registration, as it is then, has expired; a registration changed or deleted meanwhile
+   * has had jobs of its own.
+   */
+  expiry?: string;
 }
 
 interface RemoteRow {
@@ -82,7 +93,10 @@ function subscriptionFilter(sub: StoredSubscription): RegistrationFilter {
   };
 }
 
-const inForce = (reg: StoredRegistration) => reg.expiresAt === undefined || Date.parse(reg.expiresAt) > Date.now();
+const inForce = (reg: StoredRegistration, now = Date.now()) => reg.expiresAt === undefined || Date.parse(reg.expiresAt) > now;
+
+/** The dedupe key of the expiry job (the same one the migration 2026-12-09T1500 gave existing registrations). */
+export const expiryJobKey = (tenant: string, id: string, expiresAt: string) => `${REGISTRATION_TOPIC}:expiry:${tenant}:${id}:${Date.parse(expiresAt)}`;
 
 /**
  * In the transaction of a registration's create (previous undefined), update or delete (next
@@ -94,6 +108,12 @@ export async function queueRegistrationSubscriptions(ctx: AppContext, trx: Kysel
   if (!id || ![previous, next].some((r) => r && offers(r, 'createSubscription'))) return;
   const job: RegistrationJob = { tenant, registrationId: id, ...(previous ? { previous: ctx.sealer.sealJson(previous, SEAL_CONTEXT) } : {}) };
   await ctx.queue.enqueue(trx as never, REGISTRATION_TOPIC, job, { maxAttempts: 12 });
+  // Its expiry, if ahead: a job due then (durable like the other; the dedupe key makes a second
+  // write with the same expiresAt queue nothing more).
+  if (next?.expiresAt && offers(next, 'createSubscription') && inForce(next)) {
+    const expiry: RegistrationJob = { tenant, registrationId: id, expiry: next.expiresAt };
+    await ctx.queue.enqueue(trx as never, REGISTRATION_TOPIC, expiry, { maxAttempts: 12, runAt: new Date(next.expiresAt), dedupeKey: expiryJobKey(tenant, id, next.expiresAt) });
+  }
 }
 
 export class DistributedSubscriptions {
@@ -167,25 +187,42 @@ export class DistributedSubscriptions {
     if (recorded.rows.length === 0) await this.#deleteAt(tenant, reg, remoteId, requester, sub.id);
   }
 
-  async #deleteAt(tenant: string, reg: StoredRegistration, remoteId: string, requester: Requester, subscriptionId: string): Promise<void> {
+  /**
+   * Deletes a remote subscription at its source. Answers false when that is worth retrying (the
+   * source could not be reached, or answered 5xx or 429); a 404 means it is gone already, and
+   * another refusal is logged and not retried.
+   */
+  async #deleteAt(tenant: string, reg: StoredRegistration, remoteId: string, requester: Requester, subscriptionId: string): Promise<boolean> {
+    let reason: string;
+    let retry: boolean;
     try {
-      await this.federation.send(tenant, reg, requester, { method: 'DELETE', path: () => `/subscriptions/${encodeURIComponent(remoteId)}` });
+      const answer = await this.federation.send(tenant, reg, requester, { method: 'DELETE', path: () => `/subscriptions/${encodeURIComponent(remoteId)}` });
+      if (answer.status < 300 || answer.status === 404) return true;
+      reason = `answered ${answer.status}: ${answer.text.slice(0, 300)}`;
+      retry = answer.status >= 500 || answer.status === 429;
     } catch (error) {
-      requester.log.warn({ subscription: subscriptionId, registration: reg.id, reason: (error as Error).message }, 'could not delete the subscription at the context source');
+      reason = (error as Error).message;
+      retry = true;
     }
+    requester.log.warn({ subscription: subscriptionId, registration: reg.id, reason, retry }, 'could not delete the subscription at the context source');
+    return !retry;
   }
 
   /**
    * The job of a registration's change (queueRegistrationSubscriptions): the remote
    * subscriptions at that registration become those of the tenant's subscriptions it matches
    * now. Idempotent: a second run finds the remote subscriptions made by the first current.
+   * The expiry job (job.expiry) does this only if the registration has expired by then.
    */
   async reconcile(job: RegistrationJob, log: FastifyBaseLogger): Promise<void> {
     const { tenant, registrationId } = job;
     const requester: Requester = { headers: {}, log };
     const previous = job.previous ? this.services.ctx.sealer.openJson<StoredRegistration>(job.previous, SEAL_CONTEXT) : undefined;
     const current = (await this.federation.registrations.get(tenant, registrationId))?.body;
-    const reg = current && inForce(current) && this.federation.subscribable(current) ? current : undefined;
+    // Due at job.expiry: judged at that time even if this clock is a little behind the database's.
+    const now = job.expiry ? Math.max(Date.now(), Date.parse(job.expiry)) : Date.now();
+    if (job.expiry && (!current || inForce(current, now))) return; // deleted or renewed: their jobs did the work
+    const reg = current && inForce(current, now) && this.federation.subscribable(current) ? current : undefined;
     const wanted = new Map<string, StoredSubscription>();
     if (reg) {
       const rows = (await sql<{ body: StoredSubscription | string }>`select body from broker_subscriptions where tenant = ${tenant} and kind = 'entity'
@@ -197,6 +234,7 @@ export class DistributedSubscriptions {
     }
     const fingerprint = reg ? registrationFingerprint(reg) : undefined;
     const existing = (await sql<RemoteRow>`select * from broker_remote_subscriptions where tenant = ${tenant} and registration_id = ${registrationId}`.execute(this.#db)).rows;
+    const undeleted: string[] = [];
     for (const row of existing) {
       if (fingerprint !== undefined && row.registration_hash === fingerprint && wanted.has(row.subscription_id)) {
         wanted.delete(row.subscription_id); // current: nothing to do
@@ -205,10 +243,21 @@ export class DistributedSubscriptions {
       // Deleted at the source under the registration it was made with (its tenant and headers).
       const known = [current, previous].filter((r): r is StoredRegistration => r !== undefined);
       const madeWith = known.find((r) => row.registration_hash !== null && registrationFingerprint(r) === row.registration_hash) ?? known.find((r) => r.endpoint === row.endpoint);
-      if (madeWith) await this.#deleteAt(tenant, madeWith, row.remote_id, requester, row.subscription_id);
+      const deleted = madeWith ? await this.#deleteAt(tenant, madeWith, row.remote_id, requester, row.subscription_id) : true;
+      // The registration is gone, expired or no longer subscribable: a delete the source did not
+      // take keeps its record, for the retry to find (receive refuses what it sends meanwhile).
+      // When it is being replaced, the record makes way for the new one (the old one then ends
+      // with its own expiresAt, and what it sends answers 404).
+      if (!deleted && !reg) {
+        undeleted.push(row.subscription_id);
+        continue;
+      }
       await sql`delete from broker_remote_subscriptions where token_hash = ${row.token_hash}`.execute(this.#db);
     }
-    if (!reg) return;
+    if (!reg) {
+      if (undeleted.length) throw new Error(`${registrationId}: could not delete the subscriptions made for ${undeleted.join(', ')} at the source; retried later`);
+      return;
+    }
     const failed: string[] = [];
     const pending = [...wanted.values()];
     // A few at a time: a tenant may have many subscriptions, a source limited capacity.
@@ -246,11 +295,13 @@ export class DistributedSubscriptions {
   /**
    * A notification from a source: each entity becomes a change of the local subscription, if
    * the subscription is still in force and the entity passes its conditions. Answers false for
-   * an unknown token (the remote subscription is not ours, or no longer).
+   * an unknown token (the remote subscription is not ours, or no longer) and for one made under
+   * a registration that has expired or been deleted (its job may not have run yet).
    */
   async receive(token: string, body: unknown, terms: ResolvedTerms): Promise<boolean> {
-    const link = (await sql<{ tenant: string; subscription_id: string }>`select tenant, subscription_id from broker_remote_subscriptions
-      where token_hash = ${hash(token)}`.execute(this.#db)).rows[0];
+    const link = (await sql<{ tenant: string; subscription_id: string }>`select r.tenant, r.subscription_id from broker_remote_subscriptions r
+      join broker_registrations g on g.tenant = r.tenant and g.id = r.registration_id
+      where r.token_hash = ${hash(token)} and (g.expires_at is null or g.expires_at > now())`.execute(this.#db)).rows[0];
     if (!link) return false;
     if (typeof body !== 'object' || body === null || !Array.isArray((body as { data?: unknown }).data)) {
       throw new NgsiError('BadRequestData', 'A notification must be a JSON object with a "data" array (clause 5.3.1)');

@@ -2,7 +2,8 @@
 // at the registered municipal broker (a real second process), whose notifications of changes
 // made directly there reach the subscriber as notifications of the prefecture's subscription;
 // updates and deletes are carried to the source; a registration made, changed or deleted after
-// the subscription subscribes, replaces or unsubscribes there through the durable job queue.
+// the subscription subscribes, replaces or unsubscribes there through the durable job queue, and
+// one that expires unsubscribes there through a job of that queue due at its expiresAt.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createListeningTestApp } from '../../../../test/helpers/test-database.ts';
@@ -207,6 +208,62 @@ describe('Distributed subscriptions (clause 5.8.1.4)', () => {
       }, 30_000);
       assert.equal((await hydrantSubscriptions()).length, 1);
       assert.equal((await remoteRows(REG)).length, 1);
+    });
+  });
+
+  describe('a registration that expires', () => {
+    const REG = 'urn:ngsi-ld:ContextSourceRegistration:aizu-gauges';
+    const GAUGE = 'urn:ngsi-ld:RiverGauge:aga-1';
+    const level = (value: number) => send(`${source.url}${E}/${GAUGE}/attrs`, 'PATCH', { level: { type: 'Property', value } });
+    const gaugeSubscriptions = async () => (await remoteSubscriptions()).filter((s) => s.entities?.some((e) => e.type === 'RiverGauge'));
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+    it('should delete the remote subscriptions made under it at its expiresAt, and stop forwarding to it', async () => {
+      assert.equal((await send(`${source.url}${E}`, 'POST', { id: GAUGE, type: 'RiverGauge', level: { type: 'Property', value: 1 } })).status, 201);
+      const expiresAt = new Date(Date.now() + 5_000).toISOString();
+      const registered = await send(`${prefecture.base}${R}`, 'POST', { id: REG, type: 'ContextSourceRegistration', information: [{ entities: [{ type: 'RiverGauge' }] }], endpoint: source.url, expiresAt });
+      assert.equal(registered.status, 201, registered.text);
+      // The expiry's job is committed with the registration, due at expiresAt: a restart before then loses nothing.
+      const due = (await jobs()).filter((j) => (j.payload as { expiry?: string }).expiry !== undefined && (j.payload as { registrationId: string }).registrationId === REG);
+      assert.equal(due.length, 1);
+      assert.equal(due[0]!.status, 'pending');
+      assert.equal(new Date(due[0]!.run_at as Date | string).toISOString(), expiresAt);
+
+      const created = await send(`${prefecture.base}${S}`, 'POST', {
+        type: 'Subscription',
+        entities: [{ type: 'RiverGauge' }],
+        watchedAttributes: ['level'],
+        notification: { format: 'keyValues', attributes: ['level'], endpoint: { uri: rx.url('/gauges') } },
+      });
+      assert.equal(created.status, 201, created.text);
+      const [remote] = await gaugeSubscriptions();
+      assert.ok(remote, 'a subscription at the source');
+      assert.equal((await level(2)).status, 204);
+      await until('the change made at the source', () => rx.data('/gauges').length >= 1, 30_000);
+      const forwarded = await send(`${prefecture.base}${E}?type=RiverGauge`, 'GET');
+      assert.deepEqual(forwarded.json.map((e: { id: string }) => e.id), [GAUGE], 'queries are forwarded while it is in force');
+      assert.ok(Date.now() < Date.parse(expiresAt), 'the checks before the expiry ran before it');
+
+      // Nothing but time changes: the job falls due (the worker runs it; so may this test).
+      await until('the remote subscription deleted at the source', async () => {
+        if (Date.now() < Date.parse(expiresAt)) return false;
+        await runJobs();
+        return (await gaugeSubscriptions()).length === 0 || (await sleep(200), false);
+      }, 30_000);
+      assert.deepEqual(await remoteRows(REG), []);
+      const ran = (await jobs()).find((j) => j.id === due[0]!.id)!;
+      assert.equal(ran.status, 'done', ran.last_error ?? '');
+      // Its old address no longer feeds the subscription, and a change at the source notifies nobody.
+      const stale = await send(remote!.notification.endpoint.uri, 'POST', { id: 'urn:ngsi-ld:Notification:y', type: 'Notification', subscriptionId: remote!.id, notifiedAt: new Date().toISOString(), data: [] });
+      assert.equal(stale.status, 404);
+      const seen = rx.data('/gauges').length;
+      assert.equal((await level(3)).status, 204);
+      await sleep(2_000);
+      assert.equal(rx.data('/gauges').length, seen, 'no notification after the expiry');
+      // Nor are queries forwarded to it.
+      const local = await send(`${prefecture.base}${E}?type=RiverGauge`, 'GET');
+      assert.equal(local.status, 200, local.text);
+      assert.deepEqual(local.json, []);
     });
   });
 });
