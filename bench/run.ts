@@ -9,7 +9,8 @@
 // token endpoint benchmark (bench/identity.ts); npm run bench -- gateway [--postgres | --pglite]
 // the opt-in gateway's throughput and added latency (bench/gateway.ts); npm run bench -- portal
 // [--postgres | --pglite] [--quick] the common portal's page renders and bulk-application submits
-// at 50 concurrent residents (bench/portal.ts).
+// at 50 concurrent residents (bench/portal.ts); npm run bench -- ceilings what the machine allows
+// the thinnest programs doing the same kind of work (bench/ceilings.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -112,6 +113,9 @@ if (args[0] === 'broker') {
 } else if (args[0] === 'portal') {
   const { runPortalBench } = await import('./portal.ts');
   await runPortalBench(args.slice(1));
+} else if (args[0] === 'ceilings') {
+  const { runCeilingsBench } = await import('./ceilings.ts');
+  await runCeilingsBench();
 } else if (args[0] === 'identity') {
   const { runIdentityBench } = await import('./identity.ts');
   await runIdentityBench(args.slice(1));
