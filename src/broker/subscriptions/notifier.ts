@@ -55,6 +55,8 @@ export class Notifier {
   #running = false;
   #again = false;
   #stopped = true;
+  /** When the periodic subscriptions are next looked at (ms since the epoch): not on every wake. */
+  #periodicAt = 0;
   #mqtt = new Map<string, Promise<MqttClient>>();
 
   constructor(
@@ -101,7 +103,12 @@ export class Notifier {
     try {
       do {
         this.#again = false;
-        await this.runPeriodic();
+        // Periodic subscriptions count in seconds: looking at them once per poll is enough, and
+        // spares each write's wake a round trip.
+        if (Date.now() >= this.#periodicAt) {
+          this.#periodicAt = Date.now() + this.#pollMs;
+          await this.runPeriodic();
+        }
         const busy = await this.deliverDue();
         if (busy) this.#again = true;
       } while (this.#again && !this.#stopped);
@@ -125,13 +132,24 @@ export class Notifier {
     return more;
   }
 
-  /** Delivers one subscription's due changes; true when a full batch was sent (more may wait). */
+  /**
+   * Delivers one subscription's due changes; true when a full batch was sent (more may wait).
+   * Round trips are what a delivery costs most on a busy machine, so the lease is taken together
+   * with reading the changes, and released together with deleting the sent ones.
+   */
   async deliver(tenant: string, id: string): Promise<boolean> {
-    const claimed = (await sql<ClaimedSubscription>`
-      update broker_subscriptions set delivery_until = now() + make_interval(secs => ${LEASE_SECONDS})
-      where tenant = ${tenant} and id = ${id} and (delivery_until is null or delivery_until < now())
-      returning body, kind, throttling, last_notification`.execute(this.#db)).rows[0];
+    // In order: nothing goes out while an older change is waiting for its retry.
+    const claimed = (await sql<ClaimedSubscription & { rows: Array<OutboxRow & { waiting: boolean }> }>`
+      with claimed as (
+        update broker_subscriptions set delivery_until = now() + make_interval(secs => ${LEASE_SECONDS})
+        where tenant = ${tenant} and id = ${id} and (delivery_until is null or delivery_until < now())
+        returning body, kind, throttling, last_notification)
+      select c.*, coalesce((select json_agg(n order by n.seq) from (
+          select seq, trigger, entity, attempts, due_at > now() as waiting from broker_notifications
+          where tenant = ${tenant} and subscription_id = ${id} order by seq limit ${BATCH}) n), '[]') as rows
+      from claimed c`.execute(this.#db)).rows[0];
     if (!claimed) return false;
+    let released = false;
     try {
       const sub = typeof claimed.body === 'string' ? (JSON.parse(claimed.body) as StoredSubscription) : claimed.body;
       if (claimed.throttling > 0 && claimed.last_notification) {
@@ -143,11 +161,7 @@ export class Notifier {
           return false;
         }
       }
-      // In order: nothing goes out while an older change is waiting for its retry.
-      const rows = (await sql<OutboxRow & { waiting: boolean }>`
-        select seq, trigger, entity, attempts, due_at > now() as waiting from broker_notifications
-        where tenant = ${tenant} and subscription_id = ${id}
-        order by seq limit ${BATCH}`.execute(this.#db)).rows;
+      const rows = typeof claimed.rows === 'string' ? (JSON.parse(claimed.rows) as typeof claimed.rows) : claimed.rows;
       if (rows.length === 0 || rows[0]!.waiting) return false;
       // One notification carries changes of one trigger (its triggerReason); the rest go next.
       const sameTrigger = rows.findIndex((r) => r.trigger !== rows[0]!.trigger);
@@ -178,12 +192,14 @@ export class Notifier {
       // from it, so however long a send takes, the receiver sees notifications at least
       // `throttling` seconds apart.
       const sentAt = new Date().toISOString();
-      await sql`delete from broker_notifications where seq = any(${sql.val(seqs)}::bigint[])`.execute(this.#db);
-      await sql`update broker_subscriptions set times_sent = times_sent + 1, last_notification = ${sentAt}, last_success = ${sentAt}
+      await sql`with sent as (delete from broker_notifications where seq = any(${sql.val(seqs)}::bigint[]))
+        update broker_subscriptions set times_sent = times_sent + 1, last_notification = ${sentAt}, last_success = ${sentAt},
+          delivery_until = null
         where tenant = ${tenant} and id = ${id}`.execute(this.#db);
+      released = true;
       return rows.length === BATCH || sameTrigger > 0;
     } finally {
-      await sql`update broker_subscriptions set delivery_until = null where tenant = ${tenant} and id = ${id}`.execute(this.#db);
+      if (!released) await sql`update broker_subscriptions set delivery_until = null where tenant = ${tenant} and id = ${id}`.execute(this.#db);
     }
   }
 
