@@ -18,7 +18,34 @@ type Db = Kysely<any> | Transaction<any>;
 /** The tenant's current version (0 before its first subscription or registration). */
 export async function tenantVersion(db: Db, tenant: string): Promise<number> {
   const row = (await sql<{ version: number | string }>`select version from broker_tenant_versions where tenant = ${tenant}`.execute(db)).rows[0];
-  return row ? Number(row.version) : 0;
+  const version = row ? Number(row.version) : 0;
+  noteVersion(tenant, version);
+  return version;
+}
+
+/**
+ * The newest version this process has seen of each tenant. A query may run on it instead of
+ * reading the version first, if its own statement reads the version too and the answer is
+ * thrown away (StaleTenantVersion) when they differ: one round trip instead of two.
+ */
+const seen = new Map<string, number>();
+
+export function noteVersion(tenant: string, version: number): void {
+  const known = seen.get(tenant);
+  if (known !== undefined && known >= version) return;
+  if (known === undefined && seen.size >= MAX_TENANTS) seen.clear();
+  seen.set(tenant, version);
+}
+
+export function lastSeenVersion(tenant: string): number | undefined {
+  return seen.get(tenant);
+}
+
+/** A statement found the tenant's version other than the one its caller assumed: run it again. */
+export class StaleTenantVersion extends Error {
+  constructor(readonly version: number) {
+    super(`the tenant's version is now ${version}`);
+  }
 }
 
 /** SQL for the version inside another statement (e.g. a retrieve's select list). */

@@ -15,6 +15,7 @@ import { rowToEntity } from './entity-store.ts';
 import type { StoredEntity } from './stored-entity.ts';
 import type { Csf } from '../registrations/csf.ts';
 import { typeSelectorSql, type TypeSelector } from './type-selector.ts';
+import { noteVersion, StaleTenantVersion, tenantVersion, tenantVersionSql } from '../tenant-state.ts';
 
 /** Largest page (documented in docs/broker.md); beyond it the answer is TooManyResults. */
 export const MAX_LIMIT = 1000;
@@ -44,6 +45,11 @@ export interface EntityQuery {
   csf?: Csf | undefined;
   /** The tenant's version (tenant-state.ts) as this request read it, so it is read once. */
   tenantVersion?: number | undefined;
+  /**
+   * tenantVersion was not read but assumed (the last one seen): the query's statement reads the
+   * version too and throws StaleTenantVersion if it differs.
+   */
+  checkVersion?: boolean | undefined;
 }
 
 export interface QueryResult {
@@ -91,22 +97,30 @@ async function pageAndCount(db: Database, query: EntityQuery, indexed: RawBuilde
     sql` union all `,
   );
   const total = sql.join(branches.map((branch) => sql`(select count(*) from broker_entities e where ${branch} and ${where})`), sql` + `);
-  if (!query.count) {
+  // What the statement answers besides the page: the total, and the tenant's version to check.
+  const heads: RawBuilder<unknown>[] = [];
+  if (query.count) heads.push(sql`${total} as ngsi_total`);
+  if (query.checkVersion) heads.push(sql`${tenantVersionSql(query.tenant)} as ngsi_tenant_version`);
+  if (heads.length === 0) {
     if (query.limit === 0) return { entities: [] };
     const rows = (await sql`${withCandidates}select p.* from (${page}) p order by p.id`.execute(db)).rows;
     return { entities: rows.map((r) => rowToEntity(r as never)) };
   }
-  if (query.limit === 0) {
-    const row = (await sql<{ n: string | number }>`${withCandidates}select ${total} as n`.execute(db)).rows[0];
-    return { entities: [], total: Number(row?.n ?? 0) };
-  }
-  // The total on every row (one row of nulls besides it when the page is empty).
-  const rows = (await sql<{ ngsi_total: string | number; id: string | null }>`${withCandidates}select t.n as ngsi_total, p.*
-    from (select ${total} as n) t left join (${page}) p on true order by p.id`.execute(db)).rows;
-  return {
-    entities: rows.filter((r) => r.id !== null).map((r) => rowToEntity(r as never)),
-    total: Number(rows[0]?.ngsi_total ?? 0),
-  };
+  type Row = { ngsi_total?: string | number; ngsi_tenant_version?: string | number; id: string | null };
+  const rows = query.limit === 0
+    ? (await sql<Row>`${withCandidates}select ${sql.join(heads)}, null as id`.execute(db)).rows
+    : // The heads on every row (one row of nulls besides them when the page is empty).
+      (await sql<Row>`${withCandidates}select t.*, p.* from (select ${sql.join(heads)}) t left join (${page}) p on true order by p.id`.execute(db)).rows;
+  if (query.checkVersion) await checkVersion(query, Number(rows[0]?.ngsi_tenant_version ?? 0));
+  const entities = rows.filter((r) => r.id !== null).map((r) => rowToEntity(r as never));
+  return query.count ? { entities, total: Number(rows[0]?.ngsi_total ?? 0) } : { entities };
+}
+
+/** Throws StaleTenantVersion when the version found is not the one the query assumed. */
+async function checkVersion(query: EntityQuery, found: number): Promise<void> {
+  if (found === query.tenantVersion) return;
+  noteVersion(query.tenant, found);
+  throw new StaleTenantVersion(found);
 }
 
 function conditions(query: EntityQuery, indexed: RawBuilder<boolean> | undefined, candidates: string[] | undefined): RawBuilder<boolean>[] {
@@ -148,6 +162,7 @@ export async function queryEntities(db: Database, query: EntityQuery): Promise<Q
   if (query.idPattern) checkRegex(query.idPattern);
   const indexed = query.q ? qIndexCondition(query.q, { attrs: 'e.attrs', expand: query.expand }) : undefined;
   if (!query.geo) return pageAndCount(db, query, indexed);
+  if (query.checkVersion) await checkVersion(query, await tenantVersion(db, query.tenant));
   const where = sql.join(conditions(query, indexed, await indexCandidates(db, query, indexed)), sql` and `);
   // Geo: walk the candidates in id order, keeping exact matches.
   const geo = query.geo;

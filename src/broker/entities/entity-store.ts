@@ -7,7 +7,7 @@ import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { PREPARED, type Database } from '../../platform/db/database.ts';
 import { bbox } from '../geo/geometry.ts';
 import type { StoredAttributes, StoredEntity } from './stored-entity.ts';
-import { tenantVersion, tenantVersionSql } from '../tenant-state.ts';
+import { noteVersion, tenantVersion, tenantVersionSql } from '../tenant-state.ts';
 
 export interface EntityChange {
   tenant: string;
@@ -95,6 +95,7 @@ export class EntityStore {
     const row = (await sql<EntityRow & { tenant_version: number }>`${PREPARED}
       select ${tenantVersionSql(tenant)} as tenant_version, e.*
       from (select 1) as one left join broker_entities e on e.tenant = ${tenant} and e.id = ${id}`.execute(this.kysely)).rows[0]!;
+    noteVersion(tenant, Number(row.tenant_version));
     return { entity: row.id === null ? undefined : rowToEntity(row), version: Number(row.tenant_version) };
   }
 

@@ -9,7 +9,7 @@ import { assertEntityId, convertEntity, type EntityInput } from '../entities/ent
 import { Federation } from '../registrations/federation.ts';
 import type { BatchError, BatchResult } from '../entities/entity-service.ts';
 import { begin, beginRead, type BrokerServices } from './broker-services.ts';
-import { buildEntityQuery, readableQuery, renderJoined } from './entities-routes.ts';
+import { buildEntityQuery, readableQuery, renderJoined, runReadable } from './entities-routes.ts';
 import { parseJoin } from '../entities/linked-entities.ts';
 import { queryBodyToParams } from './query-body.ts';
 import { negotiate, sendNgsi, type ResolvedTerms } from './ngsi-http.ts';
@@ -170,8 +170,8 @@ export async function batchRoutes(app: FastifyInstance, services: BrokerServices
     const answer = negotiate(request);
     const asQuery = queryBodyToParams(request.body, request.query as Query, { temporal: false });
     const { tenant, terms, openOnly } = await beginRead(services, request, { bodies: [request.body] });
-    const entityQuery = await readableQuery(services, buildEntityQuery(tenant.name, asQuery, terms), openOnly, terms);
-    const result = await federation.queryEntities(entityQuery, terms, request);
+    const built = buildEntityQuery(tenant.name, asQuery, terms);
+    const result = await runReadable((optimistic) => readableQuery(services, built, openOnly, terms, optimistic), (q) => federation.queryEntities(q, terms, request));
     if (result.total !== undefined) reply.header('ngsild-results-count', String(result.total));
     const render = renderOptions(asQuery, terms);
     // join, joinLevel and containedBy (clause 4.5.23) are URL parameters, as on GET.

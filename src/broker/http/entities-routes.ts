@@ -2,7 +2,7 @@
 // /ngsi-ld/v1/entities and /entities/{entityId}[/attrs[/{attrId}]].
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NgsiError } from '../errors.ts';
-import { tenantVersion as readTenantVersion } from '../tenant-state.ts';
+import { lastSeenVersion, StaleTenantVersion, tenantVersion as readTenantVersion } from '../tenant-state.ts';
 import { assertEntityId, assertName, convertAttributes, convertEntity, expandTypes, type ConvertOptions } from '../entities/entity-input.ts';
 import { renderEntity, renderFeature, type RenderOptions } from '../entities/entity-output.ts';
 import { loadLinked, parseJoin, renderFlat, renderInline } from '../entities/linked-entities.ts';
@@ -72,12 +72,28 @@ export function buildEntityQuery(tenant: string, query: Query, terms: ResolvedTe
  * A query as the caller may run it: personal types left out, and for an open-data read only the
  * open types (the requested ones among them, forwarded to sources so too).
  */
-export async function readableQuery<Q extends { tenant: string; types?: TypeSelector | undefined }>(services: BrokerServices, query: Q, openOnly: OpenDataScope | undefined, terms: ResolvedTerms) {
-  // Read once for the request: the personal types here and the registrations (federation) use it.
-  const tenantVersion = await readTenantVersion(services.ctx.db, query.tenant);
+export async function readableQuery<Q extends { tenant: string; types?: TypeSelector | undefined }>(services: BrokerServices, query: Q, openOnly: OpenDataScope | undefined, terms: ResolvedTerms, optimistic = false) {
+  // Read once for the request: the personal types here and the registrations (federation) use
+  // it. Optimistic: the version last seen, checked by the query's own statement (runReadable).
+  const assumed = optimistic ? lastSeenVersion(query.tenant) : undefined;
+  const tenantVersion = assumed ?? (await readTenantVersion(services.ctx.db, query.tenant));
   const excludeTypes = await services.personal.typesOf(services.ctx.db, query.tenant, tenantVersion);
-  if (!openOnly) return { ...query, excludeTypes, tenantVersion };
-  return { ...query, excludeTypes, tenantVersion, types: openSelector(openOnly, query.types, (iri) => terms.compactIri(iri)), onlyTypes: openOnly.types };
+  const checked = { ...query, excludeTypes, tenantVersion, checkVersion: assumed !== undefined };
+  if (!openOnly) return checked;
+  return { ...checked, types: openSelector(openOnly, query.types, (iri) => terms.compactIri(iri)), onlyTypes: openOnly.types };
+}
+
+/**
+ * Runs a query on the tenant's version last seen (readableQuery, optimistic), which the query's
+ * statement checks; if the version has changed since, once more after reading it first.
+ */
+export async function runReadable<R>(prepare: (optimistic: boolean) => Promise<EntityQuery>, run: (query: EntityQuery) => Promise<R>): Promise<R> {
+  try {
+    return await run(await prepare(true));
+  } catch (error) {
+    if (!(error instanceof StaleTenantVersion)) throw error;
+    return run(await prepare(false));
+  }
 }
 
 /** The refusal of a retrieve by an open-data reader, unless the entity is of an open type. */
@@ -145,10 +161,10 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
     const answer = negotiate(request, true);
     const { tenant, terms, openOnly } = await beginRead(services, request);
     const query = request.query as Query;
-    const entityQuery = await readableQuery(services, buildEntityQuery(tenant.name, query, terms), openOnly, terms);
+    const built = buildEntityQuery(tenant.name, query, terms);
     const render = renderOptions(query, terms);
     const join = parseJoin(query);
-    const result = await federation.queryEntities(entityQuery, terms, request);
+    const result = await runReadable((optimistic) => readableQuery(services, built, openOnly, terms, optimistic), (q) => federation.queryEntities(q, terms, request));
     if (result.warnings.length) reply.header('ngsild-warning', result.warnings.map((w) => `199 - "${w.replaceAll('"', "'")}"`).join(', '));
     if (result.total !== undefined) reply.header('ngsild-results-count', String(result.total));
     const rendered = await renderJoined(services, tenant.name, result.entities, render, join, openOnly);
