@@ -101,20 +101,45 @@ function cpuSeconds(pid: number): number {
  * other work: it says what each call costs, wherever it waited.
  */
 async function cpuDuring<T extends { latencies: number[] }>(b: Backend, serverPid: number, work: () => Promise<T>): Promise<T & { cpu: string }> {
-  let backends: number[] = [];
+  // The backends' CPU is followed during the run, not only read at its ends: the server's pool
+  // opens and closes connections as it goes (a backend that ended would otherwise count as
+  // negative CPU, one that started would be missed). What one uses in its last 250 ms is missed.
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  let monitor: pg.Client | undefined;
+  let started = false;
+  const follow = async () => {
+    if (!monitor) return;
+    const pids = (await monitor.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()')).rows.map((r) => r.pid);
+    for (const pid of pids) if (!first.has(pid)) first.set(pid, started ? 0 : cpuSeconds(pid));
+  };
+  const sample = () => {
+    for (const pid of first.keys()) {
+      const seconds = cpuSeconds(pid);
+      if (seconds > 0) last.set(pid, seconds);
+    }
+  };
   if (b.kind === 'postgres') {
-    const client = new pg.Client({ connectionString: b.url });
-    await client.connect();
-    backends = (await client.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()')).rows.map((r) => r.pid);
-    await client.end();
+    monitor = new pg.Client({ connectionString: b.url });
+    await monitor.connect();
+    await follow();
+    sample();
   }
-  const sum = (pids: number[]) => pids.reduce((total, pid) => total + cpuSeconds(pid), 0);
-  const [server0, pg0, self0] = [cpuSeconds(serverPid), sum(backends), process.cpuUsage()];
+  started = true;
+  let ticks = 0;
+  const timer = setInterval(() => void (++ticks % 4 === 0 ? follow().then(sample, () => {}) : sample()), 250);
+  const [server0, self0] = [cpuSeconds(serverPid), process.cpuUsage()];
   const result = await work();
   const self = process.cpuUsage(self0);
+  const server = cpuSeconds(serverPid) - server0;
+  clearInterval(timer);
+  await follow();
+  sample();
+  await monitor?.end();
+  const pgSeconds = [...first].reduce((total, [pid, start]) => total + Math.max(0, (last.get(pid) ?? start) - start), 0);
   const calls = result.latencies.length;
   const ms = (seconds: number) => ((seconds * 1000) / calls).toFixed(2);
-  const parts = [`server ${ms(cpuSeconds(serverPid) - server0)} ms`, ...(b.kind === 'postgres' ? [`PostgreSQL ${ms(sum(backends) - pg0)} ms`] : []), `bench client + provider ${ms((self.user + self.system) / 1e6)} ms`];
+  const parts = [`server ${ms(server)} ms`, ...(b.kind === 'postgres' ? [`PostgreSQL ${ms(pgSeconds)} ms`] : []), `bench client + provider ${ms((self.user + self.system) / 1e6)} ms`];
   return { ...result, cpu: parts.join(', ') };
 }
 

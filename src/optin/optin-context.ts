@@ -6,7 +6,7 @@ import * as portal from '../portal/exports.ts';
 import type { AppContext } from '../platform/module.ts';
 import { ConsentStore } from './consents/consents.ts';
 import { optinDb, type OptinDatabase } from './db/schema.ts';
-import { AccessLogWriter } from './gateway/access-log.ts';
+import { GatewayRoundTrips } from './gateway/gateway-round-trips.ts';
 import { GatewayStateCache } from './gateway/gateway-state.ts';
 import { Registry } from './registry/registry.ts';
 
@@ -15,7 +15,8 @@ export interface OptinContext {
   db: OptinDatabase;
   registry: Registry;
   consents: ConsentStore;
-  accessLog: AccessLogWriter;
+  /** The gateway's batched statement: version reads for new calls, access-log entries of finished ones. */
+  roundTrips: GatewayRoundTrips;
   /** This process's cache of what the gateway checks on every call (kept consistent by version counters). */
   gatewayState: GatewayStateCache;
   identity: typeof identity;
@@ -24,7 +25,8 @@ export interface OptinContext {
 }
 
 export function createOptinContext(app: AppContext): OptinContext {
-  const ctx = { app, db: optinDb(app.db), registry: new Registry(app.sealer), accessLog: new AccessLogWriter(optinDb(app.db)), identity, broker, portal } as OptinContext;
+  const ctx = { app, db: optinDb(app.db), registry: new Registry(app.sealer), identity, broker, portal } as OptinContext;
+  ctx.roundTrips = new GatewayRoundTrips(ctx);
   ctx.consents = new ConsentStore(ctx);
   ctx.gatewayState = new GatewayStateCache(ctx);
   return ctx;

@@ -41,7 +41,8 @@ export interface AccessFilter {
 
 export const PAGE_SIZE = 50;
 
-function row(entry: AccessEntry) {
+/** The entry as the table's columns. */
+export function accessLogRow(entry: AccessEntry) {
   return {
     account_id: entry.accountId,
     service_id: entry.serviceId,
@@ -62,46 +63,8 @@ function row(entry: AccessEntry) {
   };
 }
 
-/**
- * Writes access-log entries for calls in flight together: the entries that arrive while one
- * insert runs go in the next, as one statement. Each call still waits until its entry is in the
- * database before it is answered (an application crash loses nothing), but the commit does not
- * wait for the disk flush (synchronous_commit off): only a crash of PostgreSQL itself within a
- * fraction of a second could lose the newest entries. That keeps a disk flush off every call.
- */
-export class AccessLogWriter {
-  #pending: Array<{ entry: AccessEntry; done: (error?: unknown) => void }> = [];
-  #running: Promise<void> | undefined;
-
-  constructor(private readonly db: OptinDatabase) {}
-
-  record(entry: AccessEntry): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ entry, done: (error) => (error ? reject(error) : resolve()) });
-      this.#running ??= this.#drain();
-    });
-  }
-
-  async #drain(): Promise<void> {
-    while (this.#pending.length) {
-      const batch = this.#pending.splice(0, 500);
-      try {
-        // One statement, its own transaction: set_config(…, true) lasts until that transaction's
-        // commit, so it is the commit that does not wait (one round trip, where begin, set local,
-        // insert and commit were four).
-        await this.db
-          .insertInto('optin_access_log')
-          .values(batch.map((b) => row(b.entry)))
-          .returning(sql<string>`set_config('synchronous_commit', 'off', true)`.as('commit_mode'))
-          .execute();
-        for (const b of batch) b.done();
-      } catch (error) {
-        for (const b of batch) b.done(error);
-      }
-    }
-    this.#running = undefined;
-  }
-}
+// Entries are written by the gateway's batched statement (gateway-round-trips.ts): each call
+// waits until its entry is committed before it is answered.
 
 function filtered(db: OptinDatabase, filter: AccessFilter) {
   let query = db.selectFrom('optin_access_log');

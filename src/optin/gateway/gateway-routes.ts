@@ -65,7 +65,7 @@ export async function gatewayRoutes(app: FastifyInstance, ctx: OptinContext): Pr
       durationMs: 0,
       requestId: request.id,
     };
-    const log = (outcome: AccessOutcome, status: number, reason: string | null) => ctx.accessLog.record({ ...entry, outcome, status, reason, durationMs: performance.now() - started });
+    const log = (outcome: AccessOutcome, status: number, reason: string | null) => ctx.roundTrips.record({ ...entry, outcome, status, reason, durationMs: performance.now() - started });
     /** Refuses the call; a refusal that concerns a known resident goes to their access log. */
     const refuse = async (definition: ErrorDefinition, reason: string, outcome: AccessOutcome = 'refused'): Promise<never> => {
       if (entry.accountId) await log(outcome, definition.status, reason);

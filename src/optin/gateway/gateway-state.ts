@@ -7,7 +7,8 @@
 // resident, purpose), labelled with the versions of the service, the provider and the resident's
 // consents (optin_state_versions, bumped by triggers in the transaction of every change: see the
 // migration 2026-12-07T1000). Every call reads the current versions together with the account
-// summary (primary-key reads, in one statement for the calls in flight together), and uses the
+// summary (primary-key reads, in one statement for the calls in flight together, which also
+// writes the access-log entries of the calls that finished: gateway-round-trips.ts), and uses the
 // cached state only when all three are equal; otherwise it reads everything again in one statement, versions included, so
 // the state is never labelled newer than it is. A revocation, a suspension or a changed consent
 // therefore counts from the next call, in this process and in every other one on the database —
@@ -67,13 +68,6 @@ interface FullRow {
   account_state: number | string;
 }
 
-interface VersionRow {
-  account: AccountSummary | null;
-  service_state: number | string;
-  provider_state: number | string;
-  account_state: number | string;
-}
-
 /** Bounds the cache: one entry per service, provider, resident and purpose in use. */
 const MAX_ENTRIES = 50_000;
 
@@ -89,7 +83,7 @@ export class GatewayStateCache {
     const key = `${clientId}\n${providerId}\n${accountId ?? ''}\n${purpose}`;
     const cached = this.#entries.get(key);
     if (cached) {
-      const row = await this.#current(accountId, [`service:${cached.service.id}`, `provider:${providerId}`, `account:${accountId ?? ''}`]);
+      const row = await this.ctx.roundTrips.versions(accountId, [`service:${cached.service.id}`, `provider:${providerId}`, `account:${accountId ?? ''}`]);
       const versions = [Number(row.service_state), Number(row.provider_state), Number(row.account_state)];
       if (versions.every((v, i) => v === cached.versions[i])) return stateOf(row.account, cached, now);
     }
@@ -102,46 +96,6 @@ export class GatewayStateCache {
       this.#entries.set(key, state);
     }
     return stateOf(account, state, now);
-  }
-
-  /**
-   * The account summary and the three versions, read for the calls in flight together in one
-   * statement: the calls that arrive while one runs go in the next, which starts after they
-   * arrived, so each still sees every change committed before it.
-   */
-  #current(accountId: string | null, keys: [string, string, string]): Promise<VersionRow> {
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ accountId, keys, resolve, reject });
-      this.#running ??= this.#drain();
-    });
-  }
-
-  readonly #pending: Array<{ accountId: string | null; keys: [string, string, string]; resolve: (row: VersionRow) => void; reject: (error: unknown) => void }> = [];
-  #running: Promise<void> | undefined;
-
-  async #drain(): Promise<void> {
-    while (this.#pending.length) {
-      const batch = this.#pending.splice(0, 200);
-      try {
-        const { rows } = await sql<VersionRow & { n: number | string }>`
-          select k.n, ${this.ctx.identity.accountSummarySql(sql<string | null>`k.account_id`)} as account,
-            coalesce((select v.version from optin_state_versions v where v.key = k.service_key), 0) as service_state,
-            coalesce((select v.version from optin_state_versions v where v.key = k.provider_key), 0) as provider_state,
-            coalesce((select v.version from optin_state_versions v where v.key = k.account_key), 0) as account_state
-          from unnest(${batch.map((b) => b.accountId)}::uuid[], ${batch.map((b) => b.keys[0])}::text[], ${batch.map((b) => b.keys[1])}::text[], ${batch.map((b) => b.keys[2])}::text[])
-            with ordinality as k(account_id, service_key, provider_key, account_key, n)
-        `.execute(this.ctx.db);
-        const found = new Map(rows.map((row) => [Number(row.n), row]));
-        batch.forEach((b, i) => {
-          const row = found.get(i + 1);
-          if (row) b.resolve(row);
-          else b.reject(new Error('gateway state: a call of the batch got no versions'));
-        });
-      } catch (error) {
-        for (const b of batch) b.reject(error);
-      }
-    }
-    this.#running = undefined;
   }
 
   /** Everything, with the versions, in one statement (one snapshot). No state without a service: its creation for this client bumps no version this call could know. */

@@ -16,28 +16,8 @@ function authorization(credentials: ProviderCredentials): string | undefined {
   return undefined;
 }
 
-type Body = Dispatcher.ResponseData['body'];
-
-async function readCapped(headers: Dispatcher.ResponseData['headers'], body: Body): Promise<Buffer | undefined> {
-  const declared = Number(headers['content-length'] ?? '0');
-  if (declared > MAX_ANSWER_BYTES) {
-    body.destroy();
-    return undefined;
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += (chunk as Buffer).byteLength;
-    if (size > MAX_ANSWER_BYTES) {
-      body.destroy();
-      return undefined;
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-}
-
 const isTimeout = (error: unknown) => ['TimeoutError', 'AbortError'].includes((error as Error).name);
+const isRefused = (error: unknown) => error instanceof OutboundRefused || (error as { cause?: unknown } | null)?.cause instanceof OutboundRefused;
 
 export async function callProvider(
   outbound: OutboundGuard,
@@ -50,40 +30,79 @@ export async function callProvider(
   const auth = authorization(credentials);
   if (auth) headers.authorization = auth;
   if (request.body !== undefined) headers['content-type'] = 'application/json';
-  // One deadline for the answer, headers and body both; cleared when the call ends (a timer of
-  // AbortSignal.timeout() would still fire, and build its error, long after every answered call).
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new DOMException('The provider did not answer in time', 'TimeoutError')), provider.timeoutMs);
-  try {
-    return await exchange(outbound, url, { method: request.method, headers, body: request.body === undefined ? undefined : JSON.stringify(request.body) }, deadline.signal);
-  } finally {
-    clearTimeout(timer);
-  }
+  return exchange(outbound, url, { method: request.method, headers, body: request.body === undefined ? undefined : JSON.stringify(request.body) }, provider.timeoutMs);
 }
 
-async function exchange(outbound: OutboundGuard, url: string, init: { method: 'GET' | 'POST'; headers: Record<string, string>; body: string | undefined }, signal: AbortSignal): Promise<ProviderAnswer> {
-  let response: Dispatcher.ResponseData;
-  try {
-    // Through the outbound guard: an endpoint whose name now resolves to a refused address fails.
-    response = await outbound.request(url, { ...init, signal });
-  } catch (error) {
-    if (error instanceof OutboundRefused) return { kind: 'failed', reason: 'address_refused' };
-    return { kind: 'failed', reason: isTimeout(error) || signal.aborted ? 'timeout' : 'unreachable' };
-  }
-  const status = response.statusCode;
-  let raw: Buffer | undefined;
-  try {
-    raw = await readCapped(response.headers, response.body);
-  } catch (error) {
-    return { kind: 'failed', reason: isTimeout(error) || signal.aborted ? 'timeout' : 'unreachable' };
-  }
-  if (!raw) return { kind: 'failed', reason: 'too_large', status };
-  if (status >= 500) return { kind: 'failed', reason: 'provider_error', status };
-  const type = response.headers['content-type'] ?? '';
-  if (!/json/.test(String(type))) return { kind: 'failed', reason: 'not_json', status };
-  try {
-    return { kind: 'json', status, body: JSON.parse(raw.toString('utf8')) };
-  } catch {
-    return { kind: 'failed', reason: 'not_json', status };
-  }
+/**
+ * One call through the outbound guard's dispatch (an endpoint whose name now resolves to a refused
+ * address fails), the answer gathered straight from undici's callbacks: no stream, no abort
+ * signal. One deadline for the answer, headers and body both; its timer is cleared when the call
+ * ends. At the deadline, or past the size cap, the call is aborted (at once, or as soon as undici
+ * hands it a connection).
+ */
+function exchange(outbound: OutboundGuard, url: string, init: { method: 'GET' | 'POST'; headers: Record<string, string>; body: string | undefined }, timeoutMs: number): Promise<ProviderAnswer> {
+  return new Promise<ProviderAnswer>((resolve) => {
+    let settled = false;
+    let abort: ((error?: Error) => void) | undefined;
+    let stopped: Error | undefined;
+    let status = 0;
+    let type = '';
+    let size = 0;
+    const chunks: Buffer[] = [];
+    const finish = (answer: ProviderAnswer) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(answer);
+    };
+    const stop = (error: Error) => {
+      stopped ??= error;
+      abort?.(error);
+    };
+    const tooLarge = () => {
+      finish({ kind: 'failed', reason: 'too_large', status });
+      stop(new Error('The provider’s answer is too large'));
+      return false;
+    };
+    const timer = setTimeout(() => {
+      finish({ kind: 'failed', reason: 'timeout' });
+      stop(new DOMException('The provider did not answer in time', 'TimeoutError'));
+    }, timeoutMs);
+    const handler: Dispatcher.DispatchHandlers = {
+      onConnect: (abortCall) => {
+        if (stopped) abortCall(stopped);
+        else abort = abortCall;
+      },
+      onHeaders: (statusCode, raw) => {
+        if (statusCode < 200) return true; // 1xx: informational, the answer follows
+        status = statusCode;
+        for (let i = 0; i + 1 < raw.length; i += 2) {
+          const name = raw[i]!;
+          if (name.length === 12 && name.toString('latin1').toLowerCase() === 'content-type') type += raw[i + 1]!.toString('latin1');
+          else if (name.length === 14 && name.toString('latin1').toLowerCase() === 'content-length' && Number(raw[i + 1]!.toString('latin1')) > MAX_ANSWER_BYTES) return tooLarge();
+        }
+        return true;
+      },
+      onData: (chunk) => {
+        size += chunk.byteLength;
+        if (size > MAX_ANSWER_BYTES) return tooLarge();
+        chunks.push(chunk);
+        return true;
+      },
+      onComplete: () => {
+        if (status >= 500) return finish({ kind: 'failed', reason: 'provider_error', status });
+        if (!/json/.test(type)) return finish({ kind: 'failed', reason: 'not_json', status });
+        try {
+          finish({ kind: 'json', status, body: JSON.parse((chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8')) });
+        } catch {
+          finish({ kind: 'failed', reason: 'not_json', status });
+        }
+      },
+      onError: (error) => {
+        if (isRefused(error)) return finish({ kind: 'failed', reason: 'address_refused' });
+        finish({ kind: 'failed', reason: isTimeout(error) || stopped ? 'timeout' : 'unreachable' });
+      },
+    };
+    outbound.dispatch(url, init, handler).catch((error: unknown) => finish({ kind: 'failed', reason: isRefused(error) ? 'address_refused' : 'unreachable' }));
+  });
 }

@@ -7,7 +7,7 @@
 // themselves (MQTT).
 import dns from 'node:dns';
 import type { LookupFunction } from 'node:net';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { AddressPolicy, ipBytes, type OutboundSettings } from './address-policy.ts';
 
 export class OutboundRefused extends Error {
@@ -32,7 +32,7 @@ export class OutboundGuard {
   readonly policy: AddressPolicy;
   readonly #resolve: Resolver;
   readonly #agent: Agent | undefined;
-  /** request()'s connections under an open policy (fetch() uses the default dispatcher there). */
+  /** dispatch()'s connections under an open policy (fetch() uses the default dispatcher there). */
   #openAgent: Agent | undefined;
 
   constructor(settings: OutboundSettings, resolve: Resolver = systemResolver) {
@@ -99,19 +99,18 @@ export class OutboundGuard {
   }
 
   /**
-   * undici's request() under the same checks as fetch(), for hot paths: it answers with a plain
-   * Node stream, without the WHATWG streams, Response and Headers objects fetch() builds on every
-   * call. Redirects are never followed (a 3xx is an answer like any other).
+   * undici's dispatch() under the same checks as fetch(), for hot paths: `handler` receives the
+   * answer's status, raw headers and body chunks as they arrive, without the stream, promise and
+   * abort-signal plumbing request() and fetch() build around every call. Redirects are never
+   * followed. A refused address (the URL's, or the connection's DNS answer) comes as an
+   * OutboundRefused: thrown here, or, from the connection, given to `handler.onError` (possibly as
+   * the `cause` of the error).
    */
-  async request(raw: string, options: { method: Dispatcher.HttpMethod; headers: Record<string, string>; body?: string; signal?: AbortSignal }): Promise<Dispatcher.ResponseData> {
+  async dispatch(raw: string, options: { method: Dispatcher.HttpMethod; headers: Record<string, string>; body?: string }, handler: Dispatcher.DispatchHandlers): Promise<void> {
     if (!this.policy.open) await this.check(raw);
-    try {
-      return await request(raw, { ...options, dispatcher: this.#agent ?? (this.#openAgent ??= new Agent()) });
-    } catch (error) {
-      const cause = (error as { cause?: unknown }).cause;
-      if (cause instanceof OutboundRefused) throw cause;
-      throw error;
-    }
+    const url = new URL(raw);
+    const dispatcher = this.#agent ?? (this.#openAgent ??= new Agent());
+    dispatcher.dispatch({ origin: url.origin, path: `${url.pathname}${url.search}`, method: options.method, headers: options.headers, ...(options.body === undefined ? {} : { body: options.body }) }, handler);
   }
 
   async close(): Promise<void> {

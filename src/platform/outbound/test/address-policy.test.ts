@@ -134,4 +134,37 @@ describe('outbound guard', () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
+  it('dispatch should refuse a name that resolves to loopback at connection time, and hand an allowed answer to the handler', async () => {
+    const server = http.createServer((_req, res) => res.end('ok'));
+    const port = await freePort(4600, 4610);
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    let calls = 0;
+    const rebinding = async () => [{ address: calls++ === 0 ? '203.0.113.7' : '127.0.0.1', family: 4 }];
+    const guard = new OutboundGuard({ privateNetworks: 'refuse', allow: [] }, rebinding);
+    const allowed = new OutboundGuard({ privateNetworks: 'refuse', allow: ['127.0.0.0/8'] }, rebinding);
+    const call = (g: OutboundGuard, url: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        let status = 0;
+        const chunks: Buffer[] = [];
+        g.dispatch(url, { method: 'GET', headers: {} }, {
+          onConnect: () => {},
+          onHeaders: (code) => ((status = code), true),
+          onData: (chunk) => (chunks.push(chunk), true),
+          onComplete: () => resolve({ status, body: Buffer.concat(chunks).toString() }),
+          onError: reject,
+        }).catch(reject);
+      });
+    try {
+      await assert.rejects(call(guard, `http://rebind.example.jp:${port}/`), (e: Error & { cause?: unknown }) => {
+        const refused = e instanceof OutboundRefused ? e : e.cause;
+        return refused instanceof OutboundRefused && /resolves to 127\.0\.0\.1/.test(refused.message);
+      });
+      await assert.rejects(call(guard, `http://127.0.0.1:${port}/`), (e: Error) => e instanceof OutboundRefused && /loopback/.test(e.message));
+      assert.deepEqual(await call(allowed, `http://127.0.0.1:${port}/x?y=1`), { status: 200, body: 'ok' });
+    } finally {
+      await guard.close();
+      await allowed.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
 });
