@@ -115,33 +115,14 @@ describe('outbound guard', () => {
   });
 
   it('fetch should refuse a name that resolves to loopback at connection time (DNS rebinding), and reach an allow-listed one', async () => {
-    const server = http.createServer((_req, res) => res.end('ok'));
-    const port = await freePort(4600, 4610);
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-    // The first answer is public (the check passes), every later one is 127.0.0.1.
-    let calls = 0;
-    const rebinding = async () => [{ address: calls++ === 0 ? '203.0.113.7' : '127.0.0.1', family: 4 }];
-    const guard = new OutboundGuard({ privateNetworks: 'refuse', allow: [] }, rebinding);
-    const allowed = new OutboundGuard({ privateNetworks: 'refuse', allow: ['127.0.0.0/8'] }, rebinding);
-    try {
+    await withRebinding(async ({ port, guard, allowed, lookups }) => {
       await assert.rejects(guard.fetch(`http://rebind.example.jp:${port}/`), (e: Error) => e instanceof OutboundRefused && /resolves to 127\.0\.0\.1/.test(e.message));
-      assert.ok(calls >= 2, 'the connection looked the name up again');
+      assert.ok(lookups() >= 2, 'the connection looked the name up again');
       const res = await allowed.fetch(`http://127.0.0.1:${port}/`);
       assert.equal(await res.text(), 'ok');
-    } finally {
-      await guard.close();
-      await allowed.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
+    });
   });
   it('dispatch should refuse a name that resolves to loopback at connection time, and hand an allowed answer to the handler', async () => {
-    const server = http.createServer((_req, res) => res.end('ok'));
-    const port = await freePort(4600, 4610);
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-    let calls = 0;
-    const rebinding = async () => [{ address: calls++ === 0 ? '203.0.113.7' : '127.0.0.1', family: 4 }];
-    const guard = new OutboundGuard({ privateNetworks: 'refuse', allow: [] }, rebinding);
-    const allowed = new OutboundGuard({ privateNetworks: 'refuse', allow: ['127.0.0.0/8'] }, rebinding);
     const call = (g: OutboundGuard, url: string) =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {
         let status = 0;
@@ -154,17 +135,34 @@ describe('outbound guard', () => {
           onError: reject,
         }).catch(reject);
       });
-    try {
+    await withRebinding(async ({ port, guard, allowed }) => {
       await assert.rejects(call(guard, `http://rebind.example.jp:${port}/`), (e: Error & { cause?: unknown }) => {
         const refused = e instanceof OutboundRefused ? e : e.cause;
         return refused instanceof OutboundRefused && /resolves to 127\.0\.0\.1/.test(refused.message);
       });
       await assert.rejects(call(guard, `http://127.0.0.1:${port}/`), (e: Error) => e instanceof OutboundRefused && /loopback/.test(e.message));
       assert.deepEqual(await call(allowed, `http://127.0.0.1:${port}/x?y=1`), { status: 200, body: 'ok' });
-    } finally {
-      await guard.close();
-      await allowed.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
+    });
   });
 });
+
+/**
+ * A local server answering "ok", and two guards whose resolver answers a public address first and
+ * 127.0.0.1 ever after (DNS rebinding): one refusing private addresses, one allowing 127/8.
+ */
+async function withRebinding(fn: (t: { port: number; guard: OutboundGuard; allowed: OutboundGuard; lookups: () => number }) => Promise<void>): Promise<void> {
+  const server = http.createServer((_req, res) => res.end('ok'));
+  const port = await freePort(4600, 4610);
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  let calls = 0;
+  const rebinding = async () => [{ address: calls++ === 0 ? '203.0.113.7' : '127.0.0.1', family: 4 }];
+  const guard = new OutboundGuard({ privateNetworks: 'refuse', allow: [] }, rebinding);
+  const allowed = new OutboundGuard({ privateNetworks: 'refuse', allow: ['127.0.0.0/8'] }, rebinding);
+  try {
+    await fn({ port, guard, allowed, lookups: () => calls });
+  } finally {
+    await guard.close();
+    await allowed.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
