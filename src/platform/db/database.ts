@@ -64,7 +64,11 @@ function prepareMarked(client: pg.PoolClient): void {
 
 export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    // Connections stay open once made (pg-pool closes idle ones after 10 s by default): a new
+    // PostgreSQL backend costs a fork and cold catalog caches, and its prepared statements are
+    // planned again, so a burst after a quiet spell paid tens of milliseconds on its first calls.
+    const poolSize = options.poolSize ?? 10;
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: poolSize, min: poolSize, idleTimeoutMillis: 10 * 60_000 });
     pool.on('connect', prepareMarked);
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
