@@ -142,6 +142,8 @@ export interface OptinAccessLogTable {
   status: number;
   duration_ms: number;
   request_id: string | null;
+  /** Names the row of a call logged before its provider answered (gateway-round-trips.ts). */
+  call_id: string | null;
 }
 
 /** Bumped by triggers on every change the gateway's per-process cache relies on (gateway-state.ts). */

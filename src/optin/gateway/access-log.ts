@@ -21,6 +21,8 @@ export interface AccessEntry {
   status: number;
   durationMs: number;
   requestId: string | null;
+  /** Set when the entry is written before the provider answers, to amend it if the provider fails. */
+  callId?: string;
 }
 
 export interface AccessRecord extends AccessEntry {
@@ -60,6 +62,7 @@ export function accessLogRow(entry: AccessEntry) {
     status: entry.status,
     duration_ms: Math.round(entry.durationMs),
     request_id: entry.requestId,
+    call_id: entry.callId ?? null,
   };
 }
 

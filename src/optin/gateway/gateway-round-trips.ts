@@ -10,7 +10,8 @@
 //     change committed before it (a revocation or a suspension counts from the next call, in every
 //     server process);
 //   - a call is answered only after the statement holding its log entry has committed (an
-//     application crash loses nothing). The commit does not wait for the disk flush
+//     application crash loses nothing). An allowed call's entry is written while its provider is
+//     called, and amended (`amend`) if the provider fails. The commit does not wait for the disk flush
 //     (synchronous_commit off, set in the statement itself): only a crash of PostgreSQL within a
 //     fraction of a second could lose the newest entries.
 // One statement runs at a time; what arrives meanwhile, or in the same turn of the event loop
@@ -44,7 +45,7 @@ const MAX_ENTRIES = 500;
 
 export class GatewayRoundTrips {
   #reads: Read[] = [];
-  #entries: Array<{ entry: AccessEntry; done: (error?: unknown) => void }> = [];
+  #entries: Array<{ entry: AccessEntry; done: (error: unknown, id?: string) => void }> = [];
   #running: Promise<void> | undefined;
 
   constructor(private readonly ctx: Pick<OptinContext, 'db' | 'identity'>) {}
@@ -57,12 +58,18 @@ export class GatewayRoundTrips {
     });
   }
 
-  /** Resolves once the entry is committed. */
-  record(entry: AccessEntry): Promise<void> {
+  /** Resolves once the entry is committed, with the row's id when the entry has a `callId`. */
+  record(entry: AccessEntry): Promise<string | undefined> {
     return new Promise((resolve, reject) => {
-      this.#entries.push({ entry, done: (error) => (error ? reject(error) : resolve()) });
+      this.#entries.push({ entry, done: (error, id) => (error ? reject(error) : resolve(id)) });
       this.#running ??= this.#drain();
     });
+  }
+
+  /** Changes a committed entry's outcome (a call logged as allowed whose provider then failed). */
+  async amend(id: string, change: Pick<AccessEntry, 'outcome' | 'status' | 'reason' | 'durationMs'>): Promise<void> {
+    await sql`update optin_access_log set outcome = ${change.outcome}, status = ${change.status}, reason = ${change.reason},
+      duration_ms = ${Math.round(change.durationMs)} where id = ${id}`.execute(this.ctx.db);
   }
 
   async #drain(): Promise<void> {
@@ -75,24 +82,31 @@ export class GatewayRoundTrips {
       try {
         // Never an empty outer row set: set_config must run for the entries' commit even when
         // the batch reads nothing. The insert runs whether or not the select reads it.
-        const { rows } = await sql<VersionRow & { n: number | string | null }>`${PREPARED}
+        const { rows } = await sql<VersionRow & { n: number | string | null; logged_ids: Record<string, string | number> | null }>`${PREPARED}
           with logged as (
             insert into optin_access_log (account_id, service_id, client_id, provider_id, consent_id, purpose_code, method, path,
-              items_requested, items_released, items_withheld, outcome, reason, status, duration_ms, request_id)
+              items_requested, items_released, items_withheld, outcome, reason, status, duration_ms, request_id, call_id)
             select account_id, service_id, client_id, provider_id, consent_id, purpose_code, method, path,
-              items_requested, items_released, items_withheld, outcome, reason, status, duration_ms, request_id
+              items_requested, items_released, items_withheld, outcome, reason, status, duration_ms, request_id, call_id
             from json_populate_recordset(null::optin_access_log, ${JSON.stringify(entries.map((e) => accessLogRow(e.entry)))}::json)
+            returning id, call_id
           )
           select k.n, ${this.ctx.identity.accountSummarySql(sql<string | null>`k.account_id`)} as account,
             coalesce((select v.version from optin_state_versions v where v.key = k.service_key), 0) as service_state,
             coalesce((select v.version from optin_state_versions v where v.key = k.provider_key), 0) as provider_state,
             coalesce((select v.version from optin_state_versions v where v.key = k.account_key), 0) as account_state,
-            set_config('synchronous_commit', 'off', true) as commit_mode
+            set_config('synchronous_commit', 'off', true) as commit_mode,
+            (select json_object_agg(call_id, id) from logged where call_id is not null) as logged_ids
           from (select 1) as one
           left join json_to_recordset(${JSON.stringify(reads.map((r, i) => ({ n: i + 1, account_id: r.accountId, service_key: r.keys[0], provider_key: r.keys[1], account_key: r.keys[2] })))}::json)
             as k(n int, account_id uuid, service_key text, provider_key text, account_key text) on true
         `.execute(this.ctx.db);
-        for (const e of entries) e.done();
+        const ids = rows[0]?.logged_ids ?? {};
+        for (const e of entries) {
+          const id = e.entry.callId ? ids[e.entry.callId] : undefined;
+          if (e.entry.callId && id === undefined) e.done(new Error('gateway round trips: a logged call got no row id'));
+          else e.done(undefined, id === undefined ? undefined : String(id));
+        }
         const found = new Map(rows.map((row) => [Number(row.n), row]));
         reads.forEach((r, i) => {
           const row = found.get(i + 1);

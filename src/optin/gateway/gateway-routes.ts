@@ -10,6 +10,7 @@
 // answer). A provider of kind `broker` (personal entity types in the City OS broker) is read
 // in-process instead (broker-source.ts). Every call on a known resident's data — allowed,
 // refused or failed — is written to their access log.
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, PlatformErrors, type ErrorDefinition } from '../../platform/errors.ts';
 import { isUuid } from '../../platform/uuid.ts';
@@ -125,23 +126,33 @@ export async function gatewayRoutes(app: FastifyInstance, ctx: OptinContext): Pr
     const residentRef = (link as { residentRef: string }).residentRef;
 
     query.delete('items');
+    // The call is logged as allowed while the provider is called, not after it answers: one wait
+    // fewer per call. Nothing is answered before the row is committed; if the provider fails,
+    // the row is amended to say so (an application crash in between leaves it saying allowed:
+    // the resident's log never shows less than happened).
+    const logged = ctx.roundTrips.record({ ...entry, outcome: 'allowed', status: 200, reason: entry.itemsWithheld.length ? 'items_withheld' : null, durationMs: performance.now() - started, callId: randomUUID() });
+    logged.catch(() => undefined); // awaited below, after the provider's answer
     const answer = await callProvider(ctx.app.outbound, { endpoint, timeoutMs: provider.timeoutMs }, credentials, {
       method: 'GET',
       path,
       query: query.toString(),
       headers: { 'tsunagu-resident-id': residentRef, 'tsunagu-request-id': request.id, 'tsunagu-purpose': purpose, 'tsunagu-items': entry.itemsReleased.join(',') },
     });
-    if (answer.kind === 'failed') await refuse(answer.reason === 'timeout' ? GatewayErrors.PROVIDER_TIMEOUT : GatewayErrors.PROVIDER_ERROR, answer.reason, 'failed');
+    const rowId = await logged;
+    const fail = async (definition: ErrorDefinition, reason: string): Promise<never> => {
+      await ctx.roundTrips.amend(rowId!, { outcome: 'failed', status: definition.status, reason, durationMs: performance.now() - started });
+      throw new AppError(definition);
+    };
+    if (answer.kind === 'failed') await fail(answer.reason === 'timeout' ? GatewayErrors.PROVIDER_TIMEOUT : GatewayErrors.PROVIDER_ERROR, answer.reason);
     const { status, body } = answer as { status: number; body: unknown };
     if (status === 404) {
       await forgetLink(ctx, entry.accountId!, provider.id);
-      await refuse(GatewayErrors.NO_RECORD, 'no_record', 'failed');
+      await fail(GatewayErrors.NO_RECORD, 'no_record');
     }
-    if (status !== 200 || !body || typeof body !== 'object' || Array.isArray(body)) await refuse(GatewayErrors.PROVIDER_ERROR, `status_${status}`, 'failed');
+    if (status !== 200 || !body || typeof body !== 'object' || Array.isArray(body)) await fail(GatewayErrors.PROVIDER_ERROR, `status_${status}`);
     // Only consented items leave the gateway: top-level members named by an item code.
     const filtered: Record<string, unknown> = {};
     for (const code of entry.itemsReleased) if (Object.hasOwn(body as object, code)) filtered[code] = (body as Record<string, unknown>)[code];
-    await log('allowed', 200, entry.itemsWithheld.length ? 'items_withheld' : null);
     return released(reply).send(filtered);
   };
   app.route<{ Params: { provider: string; '*': string } }>({

@@ -146,6 +146,8 @@ describe('opt-in and the API gateway', () => {
   });
 
   it('a provider’s error or timeout is a 502 or 504 without its details or credentials', async () => {
+    const logOf = async (outcome: string) => (await (await hanako.browser.request(`${world.base}/account/access-log?format=csv&outcome=${outcome}`)).text()).trim().split('\r\n').slice(1);
+    const allowedBefore = (await logOf('allowed')).length;
     world.provider.mode = 'error';
     const failed = await gateway(app1Token, hanako.accountId);
     assert.equal(failed.status, 502);
@@ -156,6 +158,11 @@ describe('opt-in and the API gateway', () => {
     assert.equal(slow.status, 504);
     assert.equal(slow.body.code, 'TSN_GATEWAY_PROVIDER_TIMEOUT');
     world.provider.mode = 'ok';
+    // Both calls are in the resident's log as failed, with the reason, and not as allowed.
+    const failedRows = await logOf('failed');
+    assert.ok(failedRows.some((row) => /,failed,provider_error,502,/.test(row)), failedRows.join('\n'));
+    assert.ok(failedRows.some((row) => /,failed,timeout,504,/.test(row)), failedRows.join('\n'));
+    assert.equal((await logOf('allowed')).length, allowedBefore);
     // Dot segments would take the provider's credentials outside its registered endpoint. Sent
     // raw: URL parsers (fetch's too) would resolve them before they left the test.
     const { request } = await import('node:http');
