@@ -198,5 +198,6 @@ export async function runGatewayBench(args: string[]): Promise<void> {
     }
   } finally {
     await provider.close();
+    await client.close();
   }
 }

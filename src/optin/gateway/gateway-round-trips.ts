@@ -66,10 +66,15 @@ export class GatewayRoundTrips {
     });
   }
 
-  /** Changes a committed entry's outcome (a call logged as allowed whose provider then failed). */
+  /**
+   * Changes a committed entry's outcome (a call logged as allowed whose provider then failed).
+   * Rare outside a provider's outage, so not batched; like the batch, it commits without waiting
+   * for the disk flush.
+   */
   async amend(id: string, change: Pick<AccessEntry, 'outcome' | 'status' | 'reason' | 'durationMs'>): Promise<void> {
-    await sql`update optin_access_log set outcome = ${change.outcome}, status = ${change.status}, reason = ${change.reason},
-      duration_ms = ${Math.round(change.durationMs)} where id = ${id}`.execute(this.ctx.db);
+    await sql`with amended as (update optin_access_log set outcome = ${change.outcome}, status = ${change.status}, reason = ${change.reason},
+        duration_ms = ${Math.round(change.durationMs)} where id = ${id})
+      select set_config('synchronous_commit', 'off', true)`.execute(this.ctx.db);
   }
 
   async #drain(): Promise<void> {
@@ -82,7 +87,7 @@ export class GatewayRoundTrips {
       try {
         // Never an empty outer row set: set_config must run for the entries' commit even when
         // the batch reads nothing. The insert runs whether or not the select reads it.
-        const { rows } = await sql<VersionRow & { n: number | string | null; logged_ids: Record<string, string | number> | null }>`${PREPARED}
+        const { rows } = await sql<VersionRow & { n: number | string | null; logged_ids: Record<string, string> | null }>`${PREPARED}
           with logged as (
             insert into optin_access_log (account_id, service_id, client_id, provider_id, consent_id, purpose_code, method, path,
               items_requested, items_released, items_withheld, outcome, reason, status, duration_ms, request_id, call_id)
@@ -96,7 +101,7 @@ export class GatewayRoundTrips {
             coalesce((select v.version from optin_state_versions v where v.key = k.provider_key), 0) as provider_state,
             coalesce((select v.version from optin_state_versions v where v.key = k.account_key), 0) as account_state,
             set_config('synchronous_commit', 'off', true) as commit_mode,
-            (select json_object_agg(call_id, id) from logged where call_id is not null) as logged_ids
+            (select json_object_agg(call_id, id::text) from logged where call_id is not null) as logged_ids
           from (select 1) as one
           left join json_to_recordset(${JSON.stringify(reads.map((r, i) => ({ n: i + 1, account_id: r.accountId, service_key: r.keys[0], provider_key: r.keys[1], account_key: r.keys[2] })))}::json)
             as k(n int, account_id uuid, service_key text, provider_key text, account_key text) on true

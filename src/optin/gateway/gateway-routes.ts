@@ -138,16 +138,20 @@ export async function gatewayRoutes(app: FastifyInstance, ctx: OptinContext): Pr
       query: query.toString(),
       headers: { 'tsunagu-resident-id': residentRef, 'tsunagu-request-id': request.id, 'tsunagu-purpose': purpose, 'tsunagu-items': entry.itemsReleased.join(',') },
     });
-    const rowId = await logged;
+    const rowId = (await logged)!;
+    /** The provider failed: the row says so, and the service gets the gateway's error even if amending it failed. */
     const fail = async (definition: ErrorDefinition, reason: string): Promise<never> => {
-      await ctx.roundTrips.amend(rowId!, { outcome: 'failed', status: definition.status, reason, durationMs: performance.now() - started });
+      try {
+        await ctx.roundTrips.amend(rowId, { outcome: 'failed', status: definition.status, reason, durationMs: performance.now() - started });
+      } catch (error) {
+        request.log.error({ err: error, accessLogId: rowId }, 'the access-log row of a failed call still says allowed');
+      }
       throw new AppError(definition);
     };
     if (answer.kind === 'failed') await fail(answer.reason === 'timeout' ? GatewayErrors.PROVIDER_TIMEOUT : GatewayErrors.PROVIDER_ERROR, answer.reason);
     const { status, body } = answer as { status: number; body: unknown };
     if (status === 404) {
-      await forgetLink(ctx, entry.accountId!, provider.id);
-      await fail(GatewayErrors.NO_RECORD, 'no_record');
+      await fail(GatewayErrors.NO_RECORD, 'no_record').finally(() => forgetLink(ctx, entry.accountId!, provider.id));
     }
     if (status !== 200 || !body || typeof body !== 'object' || Array.isArray(body)) await fail(GatewayErrors.PROVIDER_ERROR, `status_${status}`);
     // Only consented items leave the gateway: top-level members named by an item code.

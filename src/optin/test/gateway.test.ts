@@ -149,19 +149,30 @@ describe('opt-in and the API gateway', () => {
     const logOf = async (outcome: string) => (await (await hanako.browser.request(`${world.base}/account/access-log?format=csv&outcome=${outcome}`)).text()).trim().split('\r\n').slice(1);
     const allowedBefore = (await logOf('allowed')).length;
     world.provider.mode = 'error';
-    const failed = await gateway(app1Token, hanako.accountId);
-    assert.equal(failed.status, 502);
-    assert.equal(failed.body.code, 'TSN_GATEWAY_PROVIDER_ERROR');
-    assert.doesNotMatch(JSON.stringify(failed.body), new RegExp(PROVIDER_TOKEN));
+    // Several at once: their rows are written in one batch, and each is amended, none left allowed.
+    const failures = await Promise.all(Array.from({ length: 5 }, () => gateway(app1Token, hanako.accountId)));
+    for (const failed of failures) {
+      assert.equal(failed.status, 502);
+      assert.equal(failed.body.code, 'TSN_GATEWAY_PROVIDER_ERROR');
+      assert.doesNotMatch(JSON.stringify(failed.body), new RegExp(PROVIDER_TOKEN));
+    }
+    world.provider.mode = 'list';
+    const notARecord = await gateway(app1Token, hanako.accountId);
+    assert.equal(notARecord.status, 502);
     world.provider.mode = 'slow';
     const slow = await gateway(app1Token, hanako.accountId);
     assert.equal(slow.status, 504);
     assert.equal(slow.body.code, 'TSN_GATEWAY_PROVIDER_TIMEOUT');
+    // A path the provider has no record at: 404 from it, NO_RECORD from the gateway.
     world.provider.mode = 'ok';
+    const missing = await world.api('GET', '/gateway/child-health/v1/nothing-here?items=checkups', undefined, app1Token, { 'tsunagu-subject': hanako.accountId, 'tsunagu-purpose': 'checkup-reminders' });
+    assert.equal(missing.status, 404, JSON.stringify(missing.body));
     // Both calls are in the resident's log as failed, with the reason, and not as allowed.
     const failedRows = await logOf('failed');
-    assert.ok(failedRows.some((row) => /,failed,provider_error,502,/.test(row)), failedRows.join('\n'));
+    assert.equal(failedRows.filter((row) => /,failed,provider_error,502,/.test(row)).length, 5, failedRows.join('\n'));
     assert.ok(failedRows.some((row) => /,failed,timeout,504,/.test(row)), failedRows.join('\n'));
+    assert.ok(failedRows.some((row) => /,failed,status_200,502,/.test(row)), failedRows.join('\n'));
+    assert.ok(failedRows.some((row) => /,failed,no_record,404,/.test(row)), failedRows.join('\n'));
     assert.equal((await logOf('allowed')).length, allowedBefore);
     // Dot segments would take the provider's credentials outside its registered endpoint. Sent
     // raw: URL parsers (fetch's too) would resolve them before they left the test.

@@ -14,7 +14,8 @@ export const PROVIDER_TOKEN = 'provider-secret-token-that-services-never-see';
 export interface FakeProvider {
   url: string;
   requests: Array<{ method: string; path: string; resident?: string; authorization?: string; items?: string }>;
-  mode: 'ok' | 'slow' | 'error';
+  /** `list`: answers the record as a JSON array, which is not a record the gateway can filter. */
+  mode: 'ok' | 'slow' | 'error' | 'list';
   close(): Promise<void>;
 }
 
@@ -39,7 +40,7 @@ export async function startProvider(): Promise<FakeProvider> {
         }
         if (req.method === 'GET' && req.url?.startsWith('/v1/record')) {
           if (resident !== '0720280001234') return send(404, { error: 'unknown resident' });
-          return send(200, {
+          return send(200, provider.mode === 'list' ? [{ checkups: [] }] : {
             checkups: [{ date: '2026-10-01', ageMonths: 4, result: '異常なし' }],
             vaccinations: [{ vaccine: 'ヒブ', dose: 1, date: '2026-08-01' }],
             growth: [{ date: '2026-10-01', heightCm: 63.2, weightKg: 6.8 }],

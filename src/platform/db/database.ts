@@ -68,7 +68,10 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
     // PostgreSQL backend costs a fork and cold catalog caches, and its prepared statements are
     // planned again, so a burst after a quiet spell paid tens of milliseconds on its first calls.
     const poolSize = options.poolSize ?? 10;
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: poolSize, min: poolSize, idleTimeoutMillis: 10 * 60_000 });
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: poolSize, min: poolSize, keepAlive: true });
+    // An idle connection PostgreSQL dropped (a restart, pg_terminate_backend): pg-pool has already
+    // removed it and the next query opens a new one. Unheard, the event would end the process.
+    pool.on('error', () => undefined);
     pool.on('connect', prepareMarked);
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
