@@ -67,6 +67,7 @@ export async function gatewayRoutes(app: FastifyInstance, ctx: OptinContext): Pr
       requestId: request.id,
     };
     const log = (outcome: AccessOutcome, status: number, reason: string | null) => ctx.roundTrips.record({ ...entry, outcome, status, reason, durationMs: performance.now() - started });
+    const allowed = () => log('allowed', 200, entry.itemsWithheld.length ? 'items_withheld' : null);
     /** Refuses the call; a refusal that concerns a known resident goes to their access log. */
     const refuse = async (definition: ErrorDefinition, reason: string, outcome: AccessOutcome = 'refused'): Promise<never> => {
       if (entry.accountId) await log(outcome, definition.status, reason);
@@ -110,7 +111,7 @@ export async function gatewayRoutes(app: FastifyInstance, ctx: OptinContext): Pr
       if (found.kind === 'bad_request') throw new AppError(PlatformErrors.BAD_REQUEST, { detail: { ja: found.ja, en: found.en } });
       if (found.kind === 'no_record') await refuse(GatewayErrors.NO_RECORD, 'no_record', 'failed');
       const { body, total } = found as { body: unknown; total?: number };
-      await log('allowed', 200, entry.itemsWithheld.length ? 'items_withheld' : null);
+      await allowed();
       if (total !== undefined) reply.header('ngsild-results-count', String(total));
       return released(reply)
         .header('link', `<${ctx.broker.CORE_CONTEXT_URL}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"`)
@@ -130,7 +131,8 @@ export async function gatewayRoutes(app: FastifyInstance, ctx: OptinContext): Pr
     // fewer per call. Nothing is answered before the row is committed; if the provider fails,
     // the row is amended to say so (an application crash in between leaves it saying allowed:
     // the resident's log never shows less than happened).
-    const logged = ctx.roundTrips.record({ ...entry, outcome: 'allowed', status: 200, reason: entry.itemsWithheld.length ? 'items_withheld' : null, durationMs: performance.now() - started, callId: randomUUID() });
+    entry.callId = randomUUID();
+    const logged = allowed();
     logged.catch(() => undefined); // awaited below, after the provider's answer
     const answer = await callProvider(ctx.app.outbound, { endpoint, timeoutMs: provider.timeoutMs }, credentials, {
       method: 'GET',
