@@ -626,7 +626,7 @@ async function runPostgres(opts: Options): Promise<void> {
     const { createRate } = await brokerPhases(opts, rows, 'postgres', async () => {
       const c = new pg.Client({ connectionString: url });
       await c.connect();
-      await c.query('analyze broker_entities; analyze broker_entity_geo');
+      await c.query('analyze broker_entities; analyze broker_entity_geo; analyze broker_entity_values');
       await c.end();
     });
     for (const r of raw) {

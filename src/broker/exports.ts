@@ -6,6 +6,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { AppContext } from '../platform/module.ts';
 import { renderEntity, type Representation } from './entities/entity-output.ts';
 import { rowToEntity } from './entities/entity-store.ts';
+import { textPrefix } from './entities/entity-values.ts';
 import type { StoredEntity } from './entities/stored-entity.ts';
 import type { BrokerServices } from './http/broker-services.ts';
 
@@ -98,8 +99,12 @@ export async function readPersonalEntities(app: AppContext, read: PersonalEntiti
     types = [wanted];
   }
   // Every type of one provider names the resident by the same attribute (the registry's rule).
-  const owner = JSON.stringify({ [mine[0]!.ownerAttribute]: [{ object: personUri(read.accountId) }] });
-  const where = sql`e.tenant = ${read.tenant} and e.types && ${sql.val(types)}::text[] and e.attrs @> ${owner}::jsonb
+  const ownerAttribute = mine[0]!.ownerAttribute;
+  const person = personUri(read.accountId);
+  const owner = JSON.stringify({ [ownerAttribute]: [{ object: person }] });
+  // The value index (entities/entity-values.ts) finds the resident's entities; @> is the exact test.
+  const owned = sql`select v.entity_id from broker_entity_values v where v.tenant = ${read.tenant} and v.attr = ${ownerAttribute} and v.txt = ${textPrefix(person)}`;
+  const where = sql`e.tenant = ${read.tenant} and e.types && ${sql.val(types)}::text[] and e.id in (${owned}) and e.attrs @> ${owner}::jsonb
     ${read.id ? sql`and e.id = ${read.id}` : sql``}`;
   const rows = (await sql`select e.* from broker_entities e where ${where} order by e.id limit ${read.limit} offset ${read.offset}`.execute(app.db)).rows;
   const released = new Set(read.items.map((i) => terms.expandTerm(i)));

@@ -8,7 +8,7 @@ import { NgsiError } from '../errors.ts';
 import { candidateBox, matchesGeoQuery, type GeoQuery } from '../geo/geo-query.ts';
 import { nearPoint, nearPointSql } from '../geo/near-sql.ts';
 import { compileQ } from '../query/q-sql.ts';
-import { qIndexCondition } from '../query/q-index.ts';
+import { qCandidates } from '../query/q-candidates.ts';
 import type { QExpression } from '../query/q-language.ts';
 import { compileScopeQuery, type ScopeQuery } from '../query/scope-query.ts';
 import { rowToEntity } from './entity-store.ts';
@@ -57,46 +57,40 @@ export interface QueryResult {
   total?: number;
 }
 
-/** See indexCandidates. */
-const MAX_INDEX_CANDIDATES = 500;
+/** Up to this many candidates (q-candidates.ts), a page is read by walking them; see pageAndCount. */
+const MAX_INDEX_CANDIDATES = 5000;
 
 /**
- * The ids the attrs GIN index gives for q's equality terms (q-index.ts), when there are at most
- * MAX_INDEX_CANDIDATES of them; otherwise undefined. The planner estimates `@?` at a fixed 1 %
- * and, for `order by id limit n`, prefers walking the primary key and testing every entity,
- * which reads the whole tenant when the q matches a few. Asking the index first costs one short
- * query; when it finds more candidates than that, matches are dense enough for the walk to fill
- * a page quickly, and the planner is left to choose (counts still get the index condition).
+ * A query without a geo part, in ONE statement: the page, and with count=true the total. When
+ * the q has candidates in the value index (q-candidates.ts), a materialized CTE takes at most
+ * MAX_INDEX_CANDIDATES + 1 of them by index alone, and of two branches gated on how many it
+ * found (one-time filters: the other branch never runs) one walks those candidates in id order,
+ * reading an entity only to test it, until the page is full; the other, for matches too dense
+ * to list, walks the tenant's entities in id order, which fills a page after a few rows. The
+ * planner is not left to choose: it cannot tell how many entities a q matches, and a wrong guess
+ * either way reads thousands of entities. A round trip saved is a good part of what a selective
+ * query costs, hence one statement.
  */
-async function indexCandidates(db: Database, query: EntityQuery, indexed: RawBuilder<boolean> | undefined): Promise<string[] | undefined> {
-  if (!indexed || query.ids?.length) return undefined;
-  const rows = (await sql<{ id: string }>`select e.id from broker_entities e where e.tenant = ${query.tenant} and ${indexed}
-    limit ${MAX_INDEX_CANDIDATES + 1}`.execute(db)).rows;
-  return rows.length <= MAX_INDEX_CANDIDATES ? rows.map((r) => r.id) : undefined;
-}
-
-/**
- * A query without a geo part, in ONE statement: the page, and with count=true the total. For q
- * equality terms the index candidates of indexCandidates are asked in the same statement: a
- * materialized CTE takes at most MAX_INDEX_CANDIDATES + 1 ids from the attrs GIN index, and of
- * two branches gated on how many it found (one-time filters: the other branch never runs) one
- * tests just those candidates, the other leaves the plan to the planner. A round trip saved
- * is a good part of what a selective query costs.
- */
-async function pageAndCount(db: Database, query: EntityQuery, indexed: RawBuilder<boolean> | undefined): Promise<QueryResult> {
-  const where = sql.join(conditions(query, indexed, undefined), sql` and `);
-  const gated = indexed && !query.ids?.length;
-  const withCandidates = gated
-    ? sql`with c as materialized (select e.id from broker_entities e where e.tenant = ${query.tenant} and ${indexed} limit ${MAX_INDEX_CANDIDATES + 1}) `
-    : sql``;
-  const branches = gated
-    ? [sql`(select count(*) from c) <= ${MAX_INDEX_CANDIDATES} and e.id = any(array(select c.id from c))`, sql`(select count(*) from c) > ${MAX_INDEX_CANDIDATES}`]
-    : [sql`true`];
-  const page = sql.join(
-    branches.map((branch) => sql`(select e.* from broker_entities e where ${branch} and ${where} order by e.id limit ${query.limit} offset ${query.offset})`),
-    sql` union all `,
-  );
-  const total = sql.join(branches.map((branch) => sql`(select count(*) from broker_entities e where ${branch} and ${where})`), sql` + `);
+async function pageAndCount(db: Database, query: EntityQuery, candidates: RawBuilder<unknown> | undefined): Promise<QueryResult> {
+  const where = sql.join(conditions(query), sql` and `);
+  const window = (order: string) => sql`order by ${sql.ref(order)} limit ${query.limit} offset ${query.offset}`;
+  let withCandidates = sql``;
+  let page: RawBuilder<unknown> = sql`(select e.* from broker_entities e where ${where} ${window('e.id')})`;
+  let total: RawBuilder<unknown> = sql`(select count(*) from broker_entities e where ${where})`;
+  if (candidates && !query.ids?.length) {
+    withCandidates = sql`with c as materialized (select k.entity_id from (${candidates}) k limit ${MAX_INDEX_CANDIDATES + 1}) `;
+    const few = sql`((select count(*) from c) <= ${MAX_INDEX_CANDIDATES})`;
+    // A lateral lookup per candidate (its LIMIT keeps the planner from turning it into a join
+    // that reads every candidate first), in the candidates' id order.
+    const walked = sql`(select distinct c.entity_id from c order by c.entity_id) k
+      cross join lateral (select e.* from broker_entities e where e.id = k.entity_id and ${where} limit 1) e`;
+    // Ordered by the candidates' id, which the planner sees is already the order of the walk.
+    page = sql`(select e.* from ${walked} where ${few} ${window('k.entity_id')})
+      union all (select e.* from broker_entities e where not ${few} and ${where} ${window('e.id')})`;
+    // A count tests every candidate: fetched as one set, in table order, not one by one.
+    total = sql`(select count(*) from broker_entities e where ${few} and e.id = any(array(select c.entity_id from c)) and ${where})
+      + (select count(*) from broker_entities e where not ${few} and e.id in (${candidates}) and ${where})`;
+  }
   // What the statement answers besides the page: the total, and the tenant's version to check.
   const heads: RawBuilder<unknown>[] = [];
   if (query.count) heads.push(sql`${total} as ngsi_total`);
@@ -123,18 +117,16 @@ async function checkVersion(query: EntityQuery, found: number): Promise<void> {
   throw new StaleTenantVersion(found);
 }
 
-function conditions(query: EntityQuery, indexed: RawBuilder<boolean> | undefined, candidates: string[] | undefined): RawBuilder<boolean>[] {
+/** The exact conditions of a query (and for a geo query, its box candidates). */
+function conditions(query: EntityQuery): RawBuilder<boolean>[] {
   const where: RawBuilder<boolean>[] = [sql<boolean>`e.tenant = ${query.tenant}`];
   if (query.ids?.length) where.push(sql<boolean>`e.id = any(${sql.val(query.ids)}::text[])`);
-  if (candidates) where.push(sql<boolean>`e.id = any(${sql.val(candidates)}::text[])`);
   if (query.idPattern) where.push(sql<boolean>`e.id ~ ${query.idPattern}`);
   if (query.types) where.push(typeSelectorSql(query.types));
   if (query.excludeTypes?.length) where.push(sql<boolean>`not (e.types && ${sql.val(query.excludeTypes)}::text[])`);
   if (query.onlyTypes) where.push(sql<boolean>`e.types && ${sql.val(query.onlyTypes)}::text[]`);
   if (query.attrs?.length) where.push(sql<boolean>`e.attrs ?| ${sql.val(query.attrs)}::text[]`);
   if (query.q) {
-    // The exact predicate, and for equality terms a condition the attrs GIN index answers.
-    if (indexed) where.push(indexed);
     where.push(compileQ(query.q, { attrs: 'e.attrs', tenant: 'e.tenant', expand: query.expand, linkedTypes: query.onlyTypes }));
   }
   if (query.scopeQ) where.push(compileScopeQuery(query.scopeQ, 'e.scopes'));
@@ -160,10 +152,11 @@ export async function queryEntities(db: Database, query: EntityQuery): Promise<Q
     throw new NgsiError('TooManyResults', `limit: at most ${MAX_LIMIT} entities per page; use offset to page through more`);
   }
   if (query.idPattern) checkRegex(query.idPattern);
-  const indexed = query.q ? qIndexCondition(query.q, { attrs: 'e.attrs', expand: query.expand }) : undefined;
-  if (!query.geo) return pageAndCount(db, query, indexed);
+  const candidates = query.q ? qCandidates(query.q, { tenant: query.tenant, expand: query.expand }) : undefined;
+  if (!query.geo) return pageAndCount(db, query, candidates);
   if (query.checkVersion) await checkVersion(query, await tenantVersion(db, query.tenant));
-  const where = sql.join(conditions(query, indexed, await indexCandidates(db, query, indexed)), sql` and `);
+  // The box candidates (conditions) and the q's value candidates: the planner picks the leader.
+  const where = sql.join([...conditions(query), ...(candidates ? [sql<boolean>`e.id in (${candidates})`] : [])], sql` and `);
   // Geo: walk the candidates in id order, keeping exact matches.
   const geo = query.geo;
   const matches: StoredEntity[] = [];

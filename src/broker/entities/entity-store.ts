@@ -1,11 +1,12 @@
 // The database side of entities. Every write goes through `write`: it stores the new states of
-// a set of entities, mirrors their geo-properties into broker_entity_geo, and runs what the
-// listeners (temporal history, subscriptions) add, all in one statement inside the caller's
-// transaction, so a change and its consequences commit or vanish together (a crash loses
-// neither).
+// a set of entities, mirrors their geo-properties into broker_entity_geo and their values into
+// broker_entity_values (entity-values.ts), and runs what the listeners (temporal history,
+// subscriptions) add, all in one statement inside the caller's transaction, so a change and its
+// consequences commit or vanish together (a crash loses neither).
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { PREPARED, textSet, type Database } from '../../platform/db/database.ts';
 import { bbox } from '../geo/geometry.ts';
+import { valueParts } from './entity-values.ts';
 import type { StoredAttributes, StoredEntity } from './stored-entity.ts';
 import { noteVersion, tenantVersion, tenantVersionSql } from '../tenant-state.ts';
 
@@ -82,7 +83,7 @@ export class EntityStore {
     for (const callback of this.#afterCommit) callback();
     if (this.analyzeEvery > 0 && this.#writtenSinceAnalyze >= this.analyzeEvery) {
       this.#writtenSinceAnalyze = 0;
-      sql`analyze broker_entities, broker_entity_geo`.execute(this.kysely).catch(() => undefined);
+      sql`analyze broker_entities, broker_entity_geo, broker_entity_values`.execute(this.kysely).catch(() => undefined);
     }
     return result;
   }
@@ -158,6 +159,7 @@ export class EntityStore {
     // Deleting an entity deletes its boxes (on delete cascade).
     if (deletes.length) parts.push(sql`delete from broker_entities where tenant = ${tenant} and id in ${textSet(deletes)}`);
     parts.push(...geoParts(tenant, [...inserts, ...updates], updates.map((e) => e.id)));
+    parts.push(...valueParts(tenant, changes));
     // Listeners see the changes in the caller's order (notifications go out in that order).
     const version = () => this.#tenantVersion(trx, tenant);
     for (const listener of this.#listeners) parts.push(...(await listener(trx, unordered, version)));

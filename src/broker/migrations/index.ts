@@ -12,6 +12,7 @@ import * as openTypes from './2026-12-05T0900-broker-open-types.ts';
 import * as remoteSubscriptions from './2026-12-05T0901-broker-remote-subscriptions.ts';
 import * as remoteSubscriptionRegistration from './2026-12-08T0910-broker-remote-subscription-registration.ts';
 import * as registrationExpiryJobs from './2026-12-09T1500-broker-registration-expiry-jobs.ts';
+import * as entityValues from './2026-12-11T0900-broker-entity-values.ts';
 
 export const brokerMigrations: Record<string, Migration> = {
   ...jsonldMigrations,
@@ -26,4 +27,5 @@ export const brokerMigrations: Record<string, Migration> = {
   '2026-12-05T0901-broker-remote-subscriptions': remoteSubscriptions,
   '2026-12-08T0910-broker-remote-subscription-registration': remoteSubscriptionRegistration,
   '2026-12-09T1500-broker-registration-expiry-jobs': registrationExpiryJobs,
+  '2026-12-11T0900-broker-entity-values': entityValues,
 };

@@ -9,7 +9,8 @@ import { NgsiError } from '../../errors.ts';
 import type { StoredAttribute, StoredAttributes } from '../../entities/stored-entity.ts';
 import { parseQ } from '../q-language.ts';
 import { compileQ, qSqlErrorToNgsi, qToJsonPath } from '../q-sql.ts';
-import { qIndexCondition } from '../q-index.ts';
+import { qCandidates } from '../q-candidates.ts';
+import { TEXT_PREFIX, valueRows } from '../../entities/entity-values.ts';
 import { compileScopeQuery, matchesScopeQuery, parseScopeQuery } from '../scope-query.ts';
 
 const D = 'https://uri.etsi.org/ngsi-ld/default-context/';
@@ -25,6 +26,10 @@ function rel(object: string | string[]): StoredAttribute {
 function attrs(map: Record<string, StoredAttribute | StoredAttribute[]>): StoredAttributes {
   return Object.fromEntries(Object.entries(map).map(([k, v]) => [`${D}${k}`, Array.isArray(v) ? v : [v]]));
 }
+
+/** Longer than the value index keeps; it differs from LONG_OTHER after the kept prefix. */
+const LONG = `${'た'.repeat(TEXT_PREFIX)}b`;
+const LONG_OTHER = `${'た'.repeat(TEXT_PREFIX)}a`;
 
 const INJECTED = 'a"b\\c$)\' || true';
 
@@ -96,11 +101,14 @@ const fixtures: { n: number; scopes: string[] | null; attrs: StoredAttributes }[
     }),
   },
   { n: 12, scopes: null, attrs: attrs({ temperature: p([18, 40]) }) },
+  // Values the value index keeps only in part: a string longer than its prefix, nested arrays.
+  { n: 13, scopes: null, attrs: attrs({ motto: p(LONG), matrix: p([[1, 2], [3, [4]]]), mixed: p([5, 'five']) }) },
 ];
 
 const id = (n: number): string => `urn:e:${String(n).padStart(2, '0')}`;
 
 let handle: DatabaseHandle;
+const FIXTURE_TENANT = 'q-fixture';
 
 async function ids(q: string): Promise<number[]> {
   const where = compileQ(parseQ(q), { attrs: 'f.attrs', expand });
@@ -108,12 +116,12 @@ async function ids(q: string): Promise<number[]> {
   return result.rows.map((r) => Number(r.id.slice('urn:e:'.length)));
 }
 
-/** ids(q) with q-index.ts's condition ANDed in, or undefined when q gets none. */
+/** ids(q) narrowed to the value index's candidates (q-candidates.ts), or undefined when q has none. */
 async function indexedIds(q: string): Promise<number[] | undefined> {
   const ast = parseQ(q);
-  const indexed = qIndexCondition(ast, { attrs: 'f.attrs', expand });
-  if (!indexed) return undefined;
-  const where = sql.join([indexed, compileQ(ast, { attrs: 'f.attrs', expand })], sql` and `);
+  const candidates = qCandidates(ast, { tenant: FIXTURE_TENANT, expand });
+  if (!candidates) return undefined;
+  const where = sql.join([sql`f.id in (${candidates})`, compileQ(ast, { attrs: 'f.attrs', expand })], sql` and `);
   const result = await sql<{ id: string }>`select f.id from q_fixture f where ${where} order by f.id`.execute(handle.db);
   return result.rows.map((r) => Number(r.id.slice('urn:e:'.length)));
 }
@@ -131,6 +139,10 @@ before(async () => {
   for (const f of fixtures) {
     await sql`insert into q_fixture (id, types, scopes, attrs) values (${id(f.n)}, ${sql.val([`${D}Thing`])}::text[],
       ${f.scopes === null ? null : sql.val(f.scopes)}::text[], ${JSON.stringify(f.attrs)}::jsonb)`.execute(handle.db);
+    for (const row of valueRows(f)) {
+      await sql`insert into broker_entity_values (tenant, entity_id, attr, num, txt)
+        values (${FIXTURE_TENANT}, ${id(f.n)}, ${row.attr}, ${row.num ?? null}, ${row.txt ?? null})`.execute(handle.db);
+    }
   }
 });
 
@@ -286,6 +298,24 @@ const cases: Record<string, [string, number[]][]> = {
     ['((temperature>20|isParked);(name|owners))', [1, 5]],
     ['(temperature>=20;temperature<=25)|readings<=1', [1, 4, 8, 11, 12]],
   ],
+  'values the index keeps in part': [
+    [`motto==${JSON.stringify(LONG)}`, [13]],
+    [`motto==${JSON.stringify(LONG_OTHER)}`, []],
+    [`motto>${JSON.stringify(LONG_OTHER)}`, [13]],
+    [`motto>=${JSON.stringify(LONG)}`, [13]],
+    [`motto>${JSON.stringify(LONG)}`, []],
+    [`motto<${JSON.stringify(LONG)}`, []],
+    ['matrix==2', [13]],
+    ['matrix==3', [13]],
+    ['matrix>3.5', []],
+    ['mixed==5', [13]],
+    ['mixed=="five"', [13]],
+    ['mixed==5,"five"', [13]],
+    ['mixed=="five";matrix==1', [13]],
+    ['mixed=="five";matrix==9', []],
+    ['mixed==4..6', [13]],
+    ['mixed=="a".."g"', [13]],
+  ],
   'injection attempts stay data': [
     [`name==${JSON.stringify(INJECTED)}`, [9]],
     ['name=="a\\") || exists($) || (\\""', []],
@@ -307,13 +337,25 @@ describe('compileQ on the database', () => {
       for (const [q, expected] of list) {
         it(q, async () => {
           assert.deepEqual(await ids(q), expected);
-          // The index condition of equality terms never drops a match (q-index.ts).
+          // The value index's candidates never drop a match (q-candidates.ts).
           const indexed = await indexedIds(q);
-          if (indexed) assert.deepEqual(indexed, expected, 'with the GIN index condition');
+          if (indexed) assert.deepEqual(indexed, expected, 'narrowed to the value index candidates');
         });
       }
     });
   }
+
+  it('narrows by the value index for comparisons of top-level values, and only for those', () => {
+    const narrowed = (q: string) => qCandidates(parseQ(q), { tenant: FIXTURE_TENANT, expand }) !== undefined;
+    for (const q of ['temperature==15', 'temperature>20', 'temperature<=15', 'temperature==10..20', 'tags=="red","green"',
+      'name>="osaka"', 'isParked==urn:x:1', 'temperature>20;name~=Tokyo', 'temperature==15|name=="x"']) {
+      assert.equal(narrowed(q), true, q);
+    }
+    for (const q of ['temperature', 'temperature!=15', 'name~=Tokyo', 'active==true', 'birth==2000-02-29',
+      'temperature.accuracy<1', 'address[city]=="Tokyo"', 'temperature>20|isParked']) {
+      assert.equal(narrowed(q), false, q);
+    }
+  });
 
   it('still has its fixture table after the injection attempts', async () => {
     assert.deepEqual(await ids('temperature'), [1, 2, 3, 4, 11, 12]);
