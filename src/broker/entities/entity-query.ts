@@ -8,7 +8,7 @@ import { NgsiError } from '../errors.ts';
 import { candidateBox, matchesGeoQuery, type GeoQuery } from '../geo/geo-query.ts';
 import { nearPoint, nearPointSql } from '../geo/near-sql.ts';
 import { compileQ } from '../query/q-sql.ts';
-import { qCandidates } from '../query/q-candidates.ts';
+import { qCandidateChoices } from '../query/q-candidates.ts';
 import type { QExpression } from '../query/q-language.ts';
 import { compileScopeQuery, type ScopeQuery } from '../query/scope-query.ts';
 import { rowToEntity } from './entity-store.ts';
@@ -59,27 +59,39 @@ export interface QueryResult {
 
 /** Up to this many candidates (q-candidates.ts), a page is read by walking them; see pageAndCount. */
 const MAX_INDEX_CANDIDATES = 5000;
+/** How many of a q's candidate sets (qCandidateChoices) are tried, best first. */
+const MAX_CHOICES = 3;
 
 /**
  * A query without a geo part, in ONE statement: the page, and with count=true the total. When
- * the q has candidates in the value index (q-candidates.ts), a materialized CTE takes at most
- * MAX_INDEX_CANDIDATES + 1 of them by index alone, and of two branches gated on how many it
- * found (one-time filters: the other branch never runs) one walks those candidates in id order,
- * reading an entity only to test it, until the page is full; the other, for matches too dense
- * to list, walks the tenant's entities in id order, which fills a page after a few rows. The
- * planner is not left to choose: it cannot tell how many entities a q matches, and a wrong guess
- * either way reads thousands of entities. A round trip saved is a good part of what a selective
- * query costs, hence one statement.
+ * the q has candidates in the value index (q-candidates.ts), materialized CTEs take at most
+ * MAX_INDEX_CANDIDATES + 1 of each candidate set by index alone, and `c` is the first of them
+ * that is not cut short. Of two branches gated on whether there is one (one-time filters: the
+ * other branch never runs), one walks those candidates in id order, reading an entity only to
+ * test it, until the page is full; the other, for matches too dense to list, walks the tenant's
+ * entities in id order, which fills a page after a few rows. The planner is not left to choose:
+ * it cannot tell how many entities a q matches, and a wrong guess either way reads thousands of
+ * entities. A round trip saved is a good part of what a selective query costs, hence one
+ * statement.
  */
-async function pageAndCount(db: Database, query: EntityQuery, candidates: RawBuilder<unknown> | undefined): Promise<QueryResult> {
+async function pageAndCount(db: Database, query: EntityQuery, choices: RawBuilder<unknown>[]): Promise<QueryResult> {
   const where = sql.join(conditions(query), sql` and `);
   const window = (order: string) => sql`order by ${sql.ref(order)} limit ${query.limit} offset ${query.offset}`;
   let withCandidates = sql``;
   let page: RawBuilder<unknown> = sql`(select e.* from broker_entities e where ${where} ${window('e.id')})`;
   let total: RawBuilder<unknown> = sql`(select count(*) from broker_entities e where ${where})`;
-  if (candidates && !query.ids?.length) {
-    withCandidates = sql`with c as materialized (select k.entity_id from (${candidates}) k limit ${MAX_INDEX_CANDIDATES + 1}) `;
-    const few = sql`((select count(*) from c) <= ${MAX_INDEX_CANDIDATES})`;
+  let dense: RawBuilder<unknown> = sql`false`;
+  let denseTotal = async () => 0;
+  if (choices.length && !query.ids?.length) {
+    const sets = choices.slice(0, MAX_CHOICES);
+    // Each set's size is counted once (n), not at every place that asks.
+    const short = (i: number) => sql`(select ${sql.raw(`n${i}`)} from n) <= ${MAX_INDEX_CANDIDATES}`;
+    const firstShort = sets.map((_, i) => sql`select entity_id from ${sql.raw(`c${i}`)}
+      where ${sql.join([...sets.slice(0, i).map((__, j) => sql`not ${short(j)}`), short(i)], sql` and `)}`);
+    withCandidates = sql`with ${sql.join(sets.map((set, i) => sql`${sql.raw(`c${i}`)} as materialized (select k.entity_id from (${set}) k limit ${MAX_INDEX_CANDIDATES + 1})`))},
+      n as materialized (select ${sql.join(sets.map((_, i) => sql`(select count(*) from ${sql.raw(`c${i}`)}) as ${sql.raw(`n${i}`)}`))}),
+      c as materialized (${sql.join(firstShort, sql` union all `)}) `;
+    const few = sql`(${sql.join(sets.map((_, i) => short(i)), sql` or `)})`;
     // A lateral lookup per candidate (its LIMIT keeps the planner from turning it into a join
     // that reads every candidate first), in the candidates' id order.
     const walked = sql`(select distinct c.entity_id from c order by c.entity_id) k
@@ -87,27 +99,32 @@ async function pageAndCount(db: Database, query: EntityQuery, candidates: RawBui
     // Ordered by the candidates' id, which the planner sees is already the order of the walk.
     page = sql`(select e.* from ${walked} where ${few} ${window('k.entity_id')})
       union all (select e.* from broker_entities e where not ${few} and ${where} ${window('e.id')})`;
-    // A count tests every candidate: fetched as one set, in table order, not one by one.
-    total = sql`(select count(*) from broker_entities e where ${few} and e.id = any(array(select c.entity_id from c)) and ${where})
-      + (select count(*) from broker_entities e where not ${few} and e.id in (${candidates}) and ${where})`;
+    // A count tests every candidate: fetched as one set, in table order, not one by one. Too
+    // many candidates: counted by a second statement (denseTotal), as the plan of a count over
+    // them in this one started parallel workers even when its branch did not run (40 ms here).
+    total = sql`(select count(*) from broker_entities e where ${few} and e.id = any(array(select c.entity_id from c)) and ${where})`;
+    dense = sql`not ${few}`;
+    denseTotal = async () => Number((await sql<{ n: string | number }>`select count(*) as n from broker_entities e
+      where e.id in (${sets[0]}) and ${where}`.execute(db)).rows[0]?.n ?? 0);
   }
   // What the statement answers besides the page: the total, and the tenant's version to check.
   const heads: RawBuilder<unknown>[] = [];
-  if (query.count) heads.push(sql`${total} as ngsi_total`);
+  if (query.count) heads.push(sql`${total} as ngsi_total`, sql`${dense} as ngsi_dense`);
   if (query.checkVersion) heads.push(sql`${tenantVersionSql(query.tenant)} as ngsi_tenant_version`);
   if (heads.length === 0) {
     if (query.limit === 0) return { entities: [] };
     const rows = (await sql`${withCandidates}select p.* from (${page}) p order by p.id`.execute(db)).rows;
     return { entities: rows.map((r) => rowToEntity(r as never)) };
   }
-  type Row = { ngsi_total?: string | number; ngsi_tenant_version?: string | number; id: string | null };
+  type Row = { ngsi_total?: string | number; ngsi_dense?: boolean; ngsi_tenant_version?: string | number; id: string | null };
   const rows = query.limit === 0
     ? (await sql<Row>`${withCandidates}select ${sql.join(heads)}, null as id`.execute(db)).rows
     : // The heads on every row (one row of nulls besides them when the page is empty).
       (await sql<Row>`${withCandidates}select t.*, p.* from (select ${sql.join(heads)}) t left join (${page}) p on true order by p.id`.execute(db)).rows;
   if (query.checkVersion) await checkVersion(query, Number(rows[0]?.ngsi_tenant_version ?? 0));
   const entities = rows.filter((r) => r.id !== null).map((r) => rowToEntity(r as never));
-  return query.count ? { entities, total: Number(rows[0]?.ngsi_total ?? 0) } : { entities };
+  if (!query.count) return { entities };
+  return { entities, total: rows[0]?.ngsi_dense ? await denseTotal() : Number(rows[0]?.ngsi_total ?? 0) };
 }
 
 /** Throws StaleTenantVersion when the version found is not the one the query assumed. */
@@ -152,11 +169,11 @@ export async function queryEntities(db: Database, query: EntityQuery): Promise<Q
     throw new NgsiError('TooManyResults', `limit: at most ${MAX_LIMIT} entities per page; use offset to page through more`);
   }
   if (query.idPattern) checkRegex(query.idPattern);
-  const candidates = query.q ? qCandidates(query.q, { tenant: query.tenant, expand: query.expand }) : undefined;
-  if (!query.geo) return pageAndCount(db, query, candidates);
+  const choices = query.q ? qCandidateChoices(query.q, { tenant: query.tenant, expand: query.expand }) : [];
+  if (!query.geo) return pageAndCount(db, query, choices);
   if (query.checkVersion) await checkVersion(query, await tenantVersion(db, query.tenant));
   // The box candidates (conditions) and the q's value candidates: the planner picks the leader.
-  const where = sql.join([...conditions(query), ...(candidates ? [sql<boolean>`e.id in (${candidates})`] : [])], sql` and `);
+  const where = sql.join([...conditions(query), ...(choices.length ? [sql<boolean>`e.id in (${choices[0]})`] : [])], sql` and `);
   // Geo: walk the candidates in id order, keeping exact matches.
   const geo = query.geo;
   const matches: StoredEntity[] = [];

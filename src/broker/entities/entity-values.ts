@@ -121,8 +121,10 @@ export function valueParts(tenant: string, changes: readonly ValueChange[]): Raw
     parts.push(sql`delete from broker_entity_values where tenant = ${tenant} and entity_id in ${textSet(deletedEntities)}`);
   }
   if (replaced.length) {
-    parts.push(sql`delete from broker_entity_values v using json_to_recordset(${JSON.stringify(replaced)}::json) as r(entity_id text, attr text)
-      where v.tenant = ${tenant} and v.entity_id = r.entity_id and v.attr = r.attr`);
+    // By the entity index first (ids and attribute IRIs never contain a space).
+    const ids = [...new Set(replaced.map((r) => r.entity_id))];
+    parts.push(sql`delete from broker_entity_values v where v.tenant = ${tenant} and v.entity_id in ${textSet(ids)}
+      and v.entity_id || ' ' || v.attr in ${textSet(replaced.map((r) => `${r.entity_id} ${r.attr}`))}`);
   }
   if (inserted.length) {
     parts.push(sql`insert into broker_entity_values (tenant, entity_id, attr, num, txt)

@@ -10,7 +10,7 @@
 // - only for a plain top-level attribute: no dotted sub-attributes or members, no [..] paths,
 //   no linked entities; booleans, dates, times, dateTimes, regular expressions and the negated
 //   operators get no lookup (left to the exact predicate).
-// In `a;b` one side with a lookup narrows (see qCandidates); in `a|b` both sides need one.
+// In `a;b` one side with a lookup narrows (see qCandidateChoices); in `a|b` both sides need one.
 import { sql, type RawBuilder } from 'kysely';
 import { textPrefix } from '../entities/entity-values.ts';
 import type { QExpression, QScalar, QTerm } from './q-language.ts';
@@ -25,26 +25,31 @@ export interface QCandidateOptions {
 
 /** A SELECT of `entity_id` (possibly repeated) holding every match of the q, or undefined. */
 export function qCandidates(ast: QExpression, options: QCandidateOptions): RawBuilder<unknown> | undefined {
+  return qCandidateChoices(ast, options)[0];
+}
+
+/**
+ * Every SELECT of `entity_id` that holds all matches of the q, best first: for `a;b` each side's
+ * (equality terms first, as they are usually the narrower), for a term or `a|b` one. The query
+ * takes the first that is short (entity-query.ts): the planner is not left to pick, since its
+ * estimates for one attribute's values among all attributes' can be five times off, and a wrong
+ * pick reads every row of a range (25,000 for pm25>150). The other sides are tested by the exact
+ * predicate on the entity itself; testing them on the value rows (a lookup per candidate) read
+ * more pages than the entities it spared.
+ */
+export function qCandidateChoices(ast: QExpression, options: QCandidateOptions): RawBuilder<unknown>[] {
   if (ast.kind === 'term') {
     const lookup = termLookup(ast, options);
-    return lookup && sql.join(lookup.alternatives.map((alt) => sql`(${select(lookup.attr, alt, options)})`), sql` union all `);
+    return lookup ? [sql.join(lookup.alternatives.map((alt) => sql`(${select(lookup.attr, alt, options)})`), sql` union all `)] : [];
   }
   if (ast.kind === 'or') {
     const parts = ast.operands.map((o) => qCandidates(o, options));
-    if (parts.some((p) => p === undefined)) return undefined;
-    return sql.join(parts.map((p) => sql`(${p})`), sql` union all `);
+    if (parts.some((p) => p === undefined)) return [];
+    return [sql.join(parts.map((p) => sql`(${p})`), sql` union all `)];
   }
-  // a;b: the candidates of one side (an equality term's if there is one: it is usually the
-  // narrower); the exact predicate tests the others on the entity itself. Testing them on the
-  // value rows instead (a lookup per candidate) read more pages than the entities it spared,
-  // and leaving the choice to the planner read every row of a range (25,000 for pm25>150): its
-  // estimates for one attribute's values among all attributes' can be five times off.
-  const equality = ast.operands.find((o) => o.kind === 'term' && o.operator === '==' && termLookup(o, options));
-  for (const operand of equality ? [equality] : ast.operands) {
-    const candidates = qCandidates(operand, options);
-    if (candidates) return candidates;
-  }
-  return undefined;
+  const isEquality = (o: QExpression) => o.kind === 'term' && o.operator === '==';
+  const ordered = [...ast.operands.filter(isEquality), ...ast.operands.filter((o) => !isEquality(o))];
+  return ordered.flatMap((o) => qCandidateChoices(o, options));
 }
 
 function select(attr: string, condition: RawBuilder<boolean>, options: QCandidateOptions): RawBuilder<unknown> {

@@ -134,4 +134,26 @@ describe('the value index follows every write', () => {
     for (const n of [1, 2, 3]) assert.equal((await inStep(`urn:ngsi-ld:Shelter:old${n}`)).length, 2);
     assert.deepEqual(await found('capacity>=20'), ['urn:ngsi-ld:Shelter:old2', 'urn:ngsi-ld:Shelter:old3']);
   });
+
+  it('should page and count by walking the entities when every candidate set is too long to list', async () => {
+    const total = 5050; // more than the 5,000 candidates a query lists (entity-query.ts)
+    const id = (n: number) => `urn:ngsi-ld:Sensor:${String(n).padStart(5, '0')}`;
+    for (let from = 0; from < total; from += 1000) {
+      const batch = Array.from({ length: Math.min(1000, total - from) }, (_, k) => ({
+        id: id(from + k), type: 'Sensor', kind: { type: 'Property', value: 'air' }, n: { type: 'Property', value: from + k },
+      }));
+      await write('POST', '/ngsi-ld/v1/entityOperations/upsert', batch);
+    }
+    const query = async (q: string, extra = '') => {
+      const res = await call(t, { method: 'GET', url: `${E}?type=Sensor&count=true&limit=3${extra}&q=${encodeURIComponent(q)}`, headers: { 'NGSILD-Tenant': TENANT } });
+      assert.equal(res.status, 200, res.body);
+      return { ids: (res.json as Array<{ id: string }>).map((e) => e.id), count: Number(res.headers['ngsild-results-count']) };
+    };
+    // Both candidate sets too long: the walk in id order.
+    assert.deepEqual(await query('kind=="air";n<5030', '&offset=10'), { ids: [id(10), id(11), id(12)], count: 5030 });
+    assert.deepEqual(await query('kind=="air"'), { ids: [id(0), id(1), id(2)], count: total });
+    // The second set is short: its candidates are walked.
+    assert.deepEqual(await query('kind=="air";n>=5040'), { ids: [id(5040), id(5041), id(5042)], count: 10 });
+    assert.deepEqual(await query('kind=="air";n>=5040;n<5042'), { ids: [id(5040), id(5041)], count: 2 });
+  });
 });
