@@ -30,11 +30,15 @@ async function populate(target: CliTarget) {
     await queue.enqueue(database.db, 'mail.send', { to: 'receipt:1', note: 'ユニコード "quoted"\n' }, { dedupeKey: 'receipt:1' });
     await queue.enqueue(database.db, 'mail.send', { to: 'receipt:2' }, { runAt: new Date('2030-01-01T00:00:00.123Z') });
     await appendAudit(database.db, { actor: 'system', action: 'test.backup', lgCode: '072036', ip: '192.0.2.1', details: { at: new Date(), n: 1.5 } });
-    // Broker data: an entity with a geo-property (and its box), a subscription with a waiting notification.
+    // Broker data: an entity with a geo-property (and its box) and a value, a subscription with a waiting notification.
     const store = new EntityStore(database.db);
     await store.transaction((trx) => store.write(trx, [{ tenant: '072036', before: null, after: {
       tenant: '072036', id: 'urn:ngsi-ld:Shelter:1', types: ['https://example.org/Shelter'], scopes: ['/Koriyama'], createdAt: '2026-11-23T00:00:00.000Z', modifiedAt: '2026-11-23T00:00:00.000Z',
-      attrs: { 'https://uri.etsi.org/ngsi-ld/location': [{ type: 'GeoProperty', value: { type: 'Point', coordinates: [140.36, 37.4] }, createdAt: '2026-11-23T00:00:00.000Z', modifiedAt: '2026-11-23T00:00:00.000Z' }] },
+      attrs: {
+        'https://uri.etsi.org/ngsi-ld/location': [{ type: 'GeoProperty', value: { type: 'Point', coordinates: [140.36, 37.4] }, createdAt: '2026-11-23T00:00:00.000Z', modifiedAt: '2026-11-23T00:00:00.000Z' }],
+        // A value, so the broker's value index (broker_entity_values) has rows to back up.
+        'https://example.org/capacity': [{ type: 'Property', value: 120, createdAt: '2026-11-23T00:00:00.000Z', modifiedAt: '2026-11-23T00:00:00.000Z' }],
+      },
     } }]));
     await sql`insert into broker_subscriptions (tenant, id, body) values ('072036', 'urn:ngsi-ld:Subscription:1', '{"id": "urn:ngsi-ld:Subscription:1"}')`.execute(database.db);
     await sql`insert into broker_notifications (tenant, subscription_id, trigger, entity) values ('072036', 'urn:ngsi-ld:Subscription:1', 'entityCreated', '{}')`.execute(database.db);

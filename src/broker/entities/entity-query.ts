@@ -63,7 +63,8 @@ const MAX_INDEX_CANDIDATES = 5000;
 const MAX_CHOICES = 3;
 
 /**
- * A query without a geo part, in ONE statement: the page, and with count=true the total. When
+ * A query without a geo part, in ONE statement: the page, and with count=true the total (over
+ * more than MAX_INDEX_CANDIDATES candidates, by a second statement: see denseTotal). When
  * the q has candidates in the value index (q-candidates.ts), materialized CTEs take at most
  * MAX_INDEX_CANDIDATES + 1 of each candidate set by index alone, and `c` is the first of them
  * that is not cut short. Of two branches gated on whether there is one (one-time filters: the

@@ -6,7 +6,8 @@
 //   string's prefix or the prefix of the string expanded by the @context (vocab values are
 //   compared expanded);
 // - `>`, `>=`, `<`, `<=` and ranges, all numbers or all strings: rows in the range, strict bounds
-//   read as non-strict (prefixes and float8 keep order but may tie);
+//   read as non-strict (prefixes and float8 keep order but may tie); a string range with `==`
+//   also in the range of the expanded bounds (vocab values again);
 // - only for a plain top-level attribute: no dotted sub-attributes or members, no [..] paths,
 //   no linked entities; booleans, dates, times, dateTimes, regular expressions and the negated
 //   operators get no lookup (left to the exact predicate).
@@ -72,7 +73,13 @@ function termLookup(term: QTerm, options: QCandidateOptions): Lookup | undefined
   const one = (condition: RawBuilder<boolean> | undefined) => (condition ? { attr, alternatives: [condition] } : undefined);
   if (value.type === 'regex') return undefined;
   if (operator === '==') {
-    if (value.type === 'range') return one(range(value.min, value.max, expandAll));
+    if (value.type === 'range') {
+      const plain = range(value.min, value.max, expandAll);
+      if (!plain || value.min.type === 'number') return one(plain);
+      // A string range with == also compares vocab values, with the bounds expanded.
+      const vocab = range(expandedScalar(value.min, options), expandedScalar(value.max, options), false);
+      return vocab ? { attr, alternatives: [plain, vocab] } : undefined;
+    }
     const numbers: number[] = [];
     const texts = new Set<string>();
     for (const scalar of value.type === 'list' ? value.values : [value]) {
@@ -91,6 +98,10 @@ function termLookup(term: QTerm, options: QCandidateOptions): Lookup | undefined
   if (operator === '>' || operator === '>=') return one(range(value, undefined, expandAll));
   if (operator === '<' || operator === '<=') return one(range(undefined, value, expandAll));
   return undefined;
+}
+
+function expandedScalar(scalar: QScalar, options: QCandidateOptions): QScalar {
+  return scalar.type === 'string' || scalar.type === 'uri' ? { ...scalar, value: options.expand(scalar.value) } : scalar;
 }
 
 /** Rows between min and max (either may be open), both numbers or both strings. */

@@ -286,6 +286,8 @@ const cases: Record<string, [string, number[]][]> = {
     ['gender==Male', [7]],
     ['gender=="Male"', [7]],
     ['gender==Female', []],
+    ['gender=="Ma".."Mz"', [7]],
+    ['gender=="Fa".."Fz"', []],
     ['readings==5', [8]],
     ['readings>8', [8]],
     ['readings!=5', []],
