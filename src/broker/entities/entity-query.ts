@@ -85,12 +85,13 @@ async function pageAndCount(db: Database, query: EntityQuery, choices: RawBuilde
   let denseTotal = async () => 0;
   if (choices.length && !query.ids?.length) {
     const sets = choices.slice(0, MAX_CHOICES);
-    // Each set's size is counted once (n), not at every place that asks.
-    const short = (i: number) => sql`(select ${sql.raw(`n${i}`)} from n) <= ${MAX_INDEX_CANDIDATES}`;
+    // Each set's size is counted once (n0, n1, …), not at every place that asks, and only when
+    // asked: a later set is read only when the ones before it are too long.
+    const short = (i: number) => sql`(select n from ${sql.raw(`n${i}`)}) <= ${MAX_INDEX_CANDIDATES}`;
     const firstShort = sets.map((_, i) => sql`select entity_id from ${sql.raw(`c${i}`)}
       where ${sql.join([...sets.slice(0, i).map((__, j) => sql`not ${short(j)}`), short(i)], sql` and `)}`);
     withCandidates = sql`with ${sql.join(sets.map((set, i) => sql`${sql.raw(`c${i}`)} as materialized (select k.entity_id from (${set}) k limit ${MAX_INDEX_CANDIDATES + 1})`))},
-      n as materialized (select ${sql.join(sets.map((_, i) => sql`(select count(*) from ${sql.raw(`c${i}`)}) as ${sql.raw(`n${i}`)}`))}),
+      ${sql.join(sets.map((_, i) => sql`${sql.raw(`n${i}`)} as materialized (select count(*) as n from ${sql.raw(`c${i}`)})`))},
       c as materialized (${sql.join(firstShort, sql` union all `)}) `;
     const few = sql`(${sql.join(sets.map((_, i) => short(i)), sql` or `)})`;
     // A lateral lookup per candidate (its LIMIT keeps the planner from turning it into a join
