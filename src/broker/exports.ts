@@ -6,7 +6,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { AppContext } from '../platform/module.ts';
 import { renderEntity, type Representation } from './entities/entity-output.ts';
 import { rowToEntity } from './entities/entity-store.ts';
-import { textPrefix } from './entities/entity-values.ts';
+import { textPrefix, valueLookup } from './entities/entity-values.ts';
 import type { StoredEntity } from './entities/stored-entity.ts';
 import type { BrokerServices } from './http/broker-services.ts';
 
@@ -103,7 +103,7 @@ export async function readPersonalEntities(app: AppContext, read: PersonalEntiti
   const person = personUri(read.accountId);
   const owner = JSON.stringify({ [ownerAttribute]: [{ object: person }] });
   // The value index (entities/entity-values.ts) finds the resident's entities; @> is the exact test.
-  const owned = sql`select v.entity_id from broker_entity_values v where v.tenant = ${read.tenant} and v.attr = ${ownerAttribute} and v.txt = ${textPrefix(person)}`;
+  const owned = valueLookup(read.tenant, ownerAttribute, sql<boolean>`v.txt = ${textPrefix(person)}`);
   const where = sql`e.tenant = ${read.tenant} and e.types && ${sql.val(types)}::text[] and e.id in (${owned}) and e.attrs @> ${owner}::jsonb
     ${read.id ? sql`and e.id = ${read.id}` : sql``}`;
   const rows = (await sql`select e.* from broker_entities e where ${where} order by e.id limit ${read.limit} offset ${read.offset}`.execute(app.db)).rows;

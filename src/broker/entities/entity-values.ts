@@ -20,6 +20,7 @@
 // written again; deleting an entity deletes its rows.
 import { sql, type RawBuilder } from 'kysely';
 import { textSet } from '../../platform/db/database.ts';
+import type { EntityChange } from './entity-store.ts';
 import type { StoredAttribute, StoredEntity } from './stored-entity.ts';
 
 /** Code points of a string value that the index keeps (see above). */
@@ -45,8 +46,9 @@ export function textPrefix(text: string): string {
 
 const MEMBERS = ['value', 'object', 'objectList', 'json', 'valueList', 'vocab'] as const;
 
-/** The distinct value rows of one attribute's instances, as a map from a row key to the row. */
-function attributeRows(attr: string, instances: readonly StoredAttribute[], out: Map<string, ValueRow>): void {
+/** The distinct value rows of one attribute's instances, by a key naming the value. */
+function attributeRows(attr: string, instances: readonly StoredAttribute[] | undefined): Map<string, ValueRow> {
+  const out = new Map<string, ValueRow>();
   const add = (leaf: unknown) => {
     if (typeof leaf === 'number' && Number.isFinite(leaf)) out.set(`n${leaf}`, { attr, num: leaf });
     else if (typeof leaf === 'string') {
@@ -59,35 +61,26 @@ function attributeRows(attr: string, instances: readonly StoredAttribute[], out:
       if (depth < 2) for (const item of node) walk(item, depth + 1);
     } else add(node);
   };
-  for (const instance of instances) {
+  for (const instance of instances ?? []) {
     if (instance.type === 'GeoProperty') continue;
     for (const member of MEMBERS) if (instance[member] !== undefined) walk(instance[member], 0);
     if (instance.languageMap) for (const text of Object.values(instance.languageMap)) walk(text, 1);
   }
+  return out;
 }
 
 /** Every value row of an entity. */
 export function valueRows(entity: Pick<StoredEntity, 'attrs'>): ValueRow[] {
-  const out: ValueRow[] = [];
-  for (const [attr, instances] of Object.entries(entity.attrs)) {
-    const rows = new Map<string, ValueRow>();
-    attributeRows(attr, instances, rows);
-    out.push(...rows.values());
-  }
-  return out;
+  return Object.entries(entity.attrs).flatMap(([attr, instances]) => [...attributeRows(attr, instances).values()]);
 }
 
-/** The attribute's rows in a canonical form, to tell whether a write changed them. */
-function rowKeys(instances: readonly StoredAttribute[] | undefined): string {
-  if (!instances) return '';
-  const rows = new Map<string, ValueRow>();
-  attributeRows('', instances, rows);
-  return [...rows.keys()].sort().join('\u0000');
+function sameKeys(a: Map<string, ValueRow>, b: Map<string, ValueRow>): boolean {
+  return a.size === b.size && [...a.keys()].every((key) => b.has(key));
 }
 
-export interface ValueChange {
-  before: StoredEntity | null;
-  after: StoredEntity | null;
+/** The entities of a tenant having a value row of `attr` that meets `condition` (on row `v`). */
+export function valueLookup(tenant: string, attr: string, condition: RawBuilder<boolean>): RawBuilder<unknown> {
+  return sql`select v.entity_id from broker_entity_values v where v.tenant = ${tenant} and v.attr = ${attr} and ${condition}`;
 }
 
 /**
@@ -96,7 +89,7 @@ export interface ValueChange {
  * and changed attributes written. The delete sees the rows as they were before the statement
  * and the insert adds new ones, so the two never touch the same rows.
  */
-export function valueParts(tenant: string, changes: readonly ValueChange[]): RawBuilder<unknown>[] {
+export function valueParts(tenant: string, changes: readonly Pick<EntityChange, 'before' | 'after'>[]): RawBuilder<unknown>[] {
   const deletedEntities: string[] = [];
   const replaced: Array<{ entity_id: string; attr: string }> = [];
   const inserted: Array<{ entity_id: string; attr: string; num: number | null; txt: string | null }> = [];
@@ -107,13 +100,10 @@ export function valueParts(tenant: string, changes: readonly ValueChange[]): Raw
     }
     const names = new Set([...Object.keys(after.attrs), ...Object.keys(before?.attrs ?? {})]);
     for (const attr of names) {
-      const now = after.attrs[attr];
-      if (before && rowKeys(before.attrs[attr]) === rowKeys(now)) continue;
+      const now = attributeRows(attr, after.attrs[attr]);
+      if (before && sameKeys(attributeRows(attr, before.attrs[attr]), now)) continue;
       if (before?.attrs[attr]) replaced.push({ entity_id: after.id, attr });
-      if (!now) continue;
-      const rows = new Map<string, ValueRow>();
-      attributeRows(attr, now, rows);
-      for (const row of rows.values()) inserted.push({ entity_id: after.id, attr, num: row.num ?? null, txt: row.txt ?? null });
+      for (const row of now.values()) inserted.push({ entity_id: after.id, attr, num: row.num ?? null, txt: row.txt ?? null });
     }
   }
   const parts: RawBuilder<unknown>[] = [];

@@ -13,7 +13,7 @@
 //   operators get no lookup (left to the exact predicate).
 // In `a;b` one side with a lookup narrows (see qCandidateChoices); in `a|b` both sides need one.
 import { sql, type RawBuilder } from 'kysely';
-import { textPrefix } from '../entities/entity-values.ts';
+import { textPrefix, valueLookup } from '../entities/entity-values.ts';
 import type { QExpression, QScalar, QTerm } from './q-language.ts';
 
 export interface QCandidateOptions {
@@ -41,7 +41,7 @@ export function qCandidates(ast: QExpression, options: QCandidateOptions): RawBu
 export function qCandidateChoices(ast: QExpression, options: QCandidateOptions): RawBuilder<unknown>[] {
   if (ast.kind === 'term') {
     const lookup = termLookup(ast, options);
-    return lookup ? [sql.join(lookup.alternatives.map((alt) => sql`(${select(lookup.attr, alt, options)})`), sql` union all `)] : [];
+    return lookup ? [sql.join(lookup.alternatives.map((alt) => sql`(${valueLookup(options.tenant, lookup.attr, alt)})`), sql` union all `)] : [];
   }
   if (ast.kind === 'or') {
     const parts = ast.operands.map((o) => qCandidates(o, options));
@@ -51,10 +51,6 @@ export function qCandidateChoices(ast: QExpression, options: QCandidateOptions):
   const isEquality = (o: QExpression) => o.kind === 'term' && o.operator === '==';
   const ordered = [...ast.operands.filter(isEquality), ...ast.operands.filter((o) => !isEquality(o))];
   return ordered.flatMap((o) => qCandidateChoices(o, options));
-}
-
-function select(attr: string, condition: RawBuilder<boolean>, options: QCandidateOptions): RawBuilder<unknown> {
-  return sql`select v.entity_id from broker_entity_values v where v.tenant = ${options.tenant} and v.attr = ${attr} and ${condition}`;
 }
 
 interface Lookup {
