@@ -20,6 +20,12 @@ describe('form preview journey in Chromium', () => {
   const pageErrors: string[] = [];
   const shot = (name: string) => screenshot(page, name);
   const next = () => page.getByRole('button', { name: '次へ進む', exact: true }).last().click();
+  /** Presses Enter in a field, as a keyboard user submits the page, and waits for the next page. */
+  const pressEnter = async () => {
+    const navigated = page.waitForNavigation({ waitUntil: 'load' });
+    await page.keyboard.press('Enter');
+    await navigated;
+  };
 
   before(async () => {
     ({ app, base } = await createListeningTestApp([4960, 4980]));
@@ -52,7 +58,7 @@ describe('form preview journey in Chromium', () => {
 
     await page.keyboard.type('会津　花子');
     await page.fill('#fullNameKana', 'ｱｲﾂﾞ ﾊﾅｺ');
-    await page.keyboard.press('Enter');
+    await pressEnter();
     assert.equal(await page.textContent('h1'), '生年月日');
     await page.fill('#birthDate-year', '平成2');
     await page.fill('#birthDate-month', '4');
@@ -82,7 +88,7 @@ describe('form preview journey in Chromium', () => {
     await page.fill('#members-0-birthDate-month', '4');
     await page.fill('#members-0-birthDate-day', '1');
     await page.selectOption('#members-0-relationship', 'self');
-    await page.keyboard.press('Enter');
+    await pressEnter();
     await page.getByLabel('記載した内容に誤りはありません').check();
     await next();
 

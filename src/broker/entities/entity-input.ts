@@ -37,10 +37,24 @@ export function isUri(value: unknown): value is string {
   return typeof value === 'string' && value.length <= 2048 && URI.test(value);
 }
 
+// Stored ids, datasetIds and expanded names are parts of b-tree keys, and PostgreSQL refuses an
+// index entry over 2,704 bytes (a failed write). The widest keys hold three of them (the geo
+// table: entity id, attribute, datasetId; the value index: attribute, up to 512 bytes of text,
+// entity id), so each is held to 800 bytes, which always fits whatever the characters.
+export const MAX_KEY_BYTES = 800;
+
+/** Refuses an id or IRI too long to be stored as part of an index key; `subject` names it. */
+export function assertKeyBytes(value: string, subject: (shown: string) => string): string {
+  if (Buffer.byteLength(value) > MAX_KEY_BYTES) {
+    throw new NgsiError('BadRequestData', `${subject(`"${truncate(value)}"`)} is longer than ${MAX_KEY_BYTES} bytes (UTF-8)`);
+  }
+  return value;
+}
+
 export function assertEntityId(id: unknown, where = 'id'): string {
   if (typeof id !== 'string' || id === '') throw new NgsiError('BadRequestData', `${where}: an entity id is required`);
   if (!isUri(id)) throw new NgsiError('BadRequestData', `${where}: "${truncate(id)}" is not a URI (e.g. urn:ngsi-ld:Building:001)`);
-  return id;
+  return assertKeyBytes(id, (shown) => `${where}: ${shown}`);
 }
 
 export function assertName(name: string, where: string): void {
@@ -78,7 +92,7 @@ export function expandTypes(value: unknown, terms: TermMap, where = 'type'): str
   return [...new Set(list.map((t) => {
     if (typeof t !== 'string' || t === '') throw new NgsiError('BadRequestData', `${where}: an entity type must be a non-empty string`);
     assertName(t, where);
-    return terms.expandTerm(t);
+    return assertKeyBytes(terms.expandTerm(t), (shown) => `${where}: "${truncate(t)}" expands to ${shown}, which`);
   }))];
 }
 
@@ -111,7 +125,7 @@ export function convertAttributes(body: Record<string, unknown>, options: Conver
   for (const [name, raw] of Object.entries(body)) {
     if (ENTITY_MEMBERS.has(name)) continue;
     assertName(name, `${where}: attribute`);
-    const iri = options.terms.expandTerm(name);
+    const iri = assertKeyBytes(options.terms.expandTerm(name), (shown) => `${where}: attribute "${truncate(name)}" expands to ${shown}, which`);
     const instances = Array.isArray(raw) && raw.length > 0 && raw.every(isInstanceLike) ? raw : [raw];
     const converted = instances.map((instance) => convertInstance(name, instance, options, `${where}: attribute "${name}"`));
     const seen = new Set<string>();
@@ -227,7 +241,7 @@ function convertInstance(name: string, raw: unknown, options: ConvertOptions, wh
   if (body.datasetId !== undefined) {
     if (nested) throw new NgsiError('BadRequestData', `${where}: a sub-attribute cannot have a datasetId`);
     if (!isUri(body.datasetId)) throw new NgsiError('BadRequestData', `${where}: "datasetId" must be a URI`);
-    out.datasetId = body.datasetId;
+    out.datasetId = assertKeyBytes(body.datasetId, (shown) => `${where}: "datasetId" ${shown}`);
   }
   if (body.observedAt !== undefined) {
     if (typeof body.observedAt !== 'string' || !DATE_TIME.test(body.observedAt) || Number.isNaN(Date.parse(body.observedAt))) {

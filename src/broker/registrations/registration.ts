@@ -17,7 +17,7 @@
 //   registration may carry Context Source properties (clause 5.2.9, used by csf).
 import { NgsiError } from '../errors.ts';
 import type { Csf } from './csf.ts';
-import { assertName, isUri, type TermMap } from '../entities/entity-input.ts';
+import { assertKeyBytes, assertName, isUri, type TermMap } from '../entities/entity-input.ts';
 import { typesMatch, type TypeSelector } from '../entities/type-selector.ts';
 import { validateGeometry } from '../geo/geometry.ts';
 
@@ -443,7 +443,7 @@ export function parseRegistration(body: unknown, terms: TermMap, generateId: () 
   if (rawId === undefined) id = generateId();
   else {
     if (!isUri(rawId)) bad(`id: "${String(rawId)}" is not a URI`);
-    id = rawId;
+    id = assertKeyBytes(rawId, (shown) => `id: ${shown}`);
   }
   if (body.information === undefined) bad('information: is required (a non-empty array of RegistrationInfo)');
   if (body.endpoint === undefined) bad('endpoint: is required (the URL of the source\'s NGSI-LD API)');

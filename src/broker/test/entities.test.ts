@@ -44,6 +44,40 @@ describe('NGSI-LD entities (clause 6.4–6.7)', () => {
       assert.match(res.json.detail, /not a URI/);
     });
 
+    it('should store ids and names up to 800 bytes, even random kanji the database cannot compress, and refuse longer ones naming them', async () => {
+      // Random characters, because PostgreSQL compresses index entries and a repeated character
+      // would hide a key that is too long to store.
+      const kanji = (n: number) => Array.from({ length: n }, () => String.fromCodePoint(0x4e00 + Math.floor(Math.random() * 20_000))).join('');
+      const at = { type: 'GeoProperty', value: { type: 'Point', coordinates: [140.47, 37.76] } };
+      // Each at the limit: 6 + 264 × 3 + 2 = 800 bytes of id; attribute and datasetId near it too.
+      const id = `urn:x:${kanji(264)}xx`;
+      const attr = kanji(245);
+      const datasetId = `urn:d:${kanji(264)}`;
+      const text = kanji(300);
+      const longest = { id, type: 'Shelter', [attr]: { type: 'Property', value: text, datasetId }, [`${attr}場所`]: { ...at, datasetId } };
+      const stored = await call(t, { method: 'POST', url: E, body: longest });
+      assert.equal(stored.status, 201, stored.body);
+      const found = await call(t, { method: 'GET', url: `${E}?type=Shelter&q=${encodeURIComponent(`${attr}==${JSON.stringify(text)}`)}` });
+      assert.deepEqual(found.json.map((e: { id: string }) => e.id), [id]);
+      const got = await call(t, { method: 'GET', url: `${E}/${encodeURIComponent(id)}` });
+      assert.equal(got.status, 200, got.body);
+      assert.equal(got.json[attr].datasetId, datasetId);
+
+      const refused = [
+        { body: { ...longest, id: `${id}x` }, detail: /^id: "urn:x:.*…" is longer than 800 bytes/ },
+        { body: { id: 'urn:x:2', type: 'Shelter', [kanji(270)]: { type: 'Property', value: 1 } }, detail: /attribute ".*…" expands to "https:\/\/uri\.etsi\.org\/ngsi-ld\/default-context\/.*…", which is longer than 800 bytes/ },
+        { body: { id: 'urn:x:3', type: kanji(270) }, detail: /^type: ".*…" expands to .* is longer than 800 bytes/ },
+        { body: { id: 'urn:x:4', type: 'Shelter', a: { type: 'Property', value: 1, datasetId: `${datasetId}xyz` } }, detail: /"datasetId" "urn:d:.*…" is longer than 800 bytes/ },
+      ];
+      for (const { body, detail } of refused) {
+        const res = await call(t, { method: 'POST', url: E, body });
+        assert.equal(res.status, 400, res.body);
+        assert.equal(res.json.type, 'https://uri.etsi.org/ngsi-ld/errors/BadRequestData');
+        assert.match(res.json.detail, detail);
+        assert.equal((await call(t, { method: 'GET', url: `${E}/${encodeURIComponent(body.id)}` })).status, body.id === `${id}x` ? 400 : 404, 'nothing stored');
+      }
+    });
+
     it('should refuse an entity without a type, an attribute without a value and a bad geometry, leaving nothing behind', async () => {
       const noType = await call(t, { method: 'POST', url: E, body: { id: 'urn:ngsi-ld:X:1' } });
       assert.equal(noType.status, 400);

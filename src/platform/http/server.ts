@@ -48,7 +48,8 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    routerOptions: { maxParamLength: 200 },
+    // A path segment may be an NGSI-LD id of up to 800 bytes, 2,400 characters percent-encoded.
+    routerOptions: { maxParamLength: 4096 },
   });
 
   app.decorateRequest('locale', 'ja');
