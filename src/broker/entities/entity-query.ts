@@ -29,6 +29,8 @@ export interface EntityQuery {
   /** Entities having at least one of these (expanded) attributes. */
   attrs?: string[] | undefined;
   q?: QExpression | undefined;
+  /** expandValues (clause 4.9): attributes, as short names, whose string values q expands. */
+  expandValues?: string[] | undefined;
   scopeQ?: ScopeQuery | undefined;
   /** Geo-query with `geoproperty` already expanded to an IRI. */
   geo?: (GeoQuery & { geoproperty: string }) | undefined;
@@ -146,7 +148,7 @@ function conditions(query: EntityQuery): RawBuilder<boolean>[] {
   if (query.onlyTypes) where.push(sql<boolean>`e.types && ${sql.val(query.onlyTypes)}::text[]`);
   if (query.attrs?.length) where.push(sql<boolean>`e.attrs ?| ${sql.val(query.attrs)}::text[]`);
   if (query.q) {
-    where.push(compileQ(query.q, { attrs: 'e.attrs', tenant: 'e.tenant', expand: query.expand, linkedTypes: query.onlyTypes }));
+    where.push(compileQ(query.q, { attrs: 'e.attrs', tenant: 'e.tenant', expand: query.expand, expandValues: query.expandValues, linkedTypes: query.onlyTypes }));
   }
   if (query.scopeQ) where.push(compileScopeQuery(query.scopeQ, 'e.scopes'));
   if (query.geo) {
@@ -171,7 +173,7 @@ export async function queryEntities(db: Database, query: EntityQuery): Promise<Q
     throw new NgsiError('TooManyResults', `limit: at most ${MAX_LIMIT} entities per page; use offset to page through more`);
   }
   if (query.idPattern) checkRegex(query.idPattern);
-  const choices = query.q ? qCandidateChoices(query.q, { tenant: query.tenant, expand: query.expand }) : [];
+  const choices = query.q ? qCandidateChoices(query.q, { tenant: query.tenant, expand: query.expand, expandValues: query.expandValues }) : [];
   if (!query.geo) return pageAndCount(db, query, choices);
   if (query.checkVersion) await checkVersion(query, await tenantVersion(db, query.tenant));
   // The box candidates (conditions) and the q's value candidates: the planner picks the leader.

@@ -20,7 +20,7 @@ import { begin, beginRead, notOpen, openSelector, type BrokerServices, type Open
 import { isOpen } from '../open-data/open-data-types.ts';
 import type { TypeSelector } from '../entities/type-selector.ts';
 import { negotiate, sendNgsi, type ResolvedTerms } from './ngsi-http.ts';
-import { bodyObject, checkBodyId, deleteAttributeParams, list, options, paging, param, renderOptions, type Query } from './request-options.ts';
+import { bodyObject, checkBodyId, deleteAttributeParams, expandValuesParam, list, options, paging, param, renderOptions, type Query } from './request-options.ts';
 
 const BASE = '/ngsi-ld/v1/entities';
 
@@ -60,6 +60,7 @@ export function buildEntityQuery(tenant: string, query: Query, terms: ResolvedTe
       return terms.expandTerm(a);
     }),
     q: q ? parseQ(q) : undefined,
+    expandValues: expandValuesParam(query),
     scopeQ: scopeQ ? parseScopeQuery(scopeQ) : undefined,
     geo: geo ? { ...geo, geoproperty: terms.expandTerm(geo.geoproperty ?? 'location') } : undefined,
     csf: csf ? parseCsf(csf, (t) => terms.expandTerm(t)) : undefined,

@@ -45,6 +45,8 @@ export function queryBodyToParams(body: unknown, url: Query, options: { temporal
   set('q', text(body.q, 'q'));
   set('scopeQ', text(body.scopeQ, 'scopeQ'));
   set('lang', text(body.lang, 'lang'));
+  set('expandValues', text(body.expandValues, 'expandValues'));
+  set('jsonKeys', text(body.jsonKeys, 'jsonKeys'));
   if (body.csf !== undefined && options.temporal) {
     throw new NgsiError('OperationNotSupported', 'csf: temporal queries are not forwarded to context sources here, so a context source filter cannot apply');
   }

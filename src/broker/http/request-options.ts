@@ -7,6 +7,7 @@ import { parseLang, type RenderOptions, type Representation } from '../entities/
 import { DEFAULT_LIMIT } from '../entities/entity-query.ts';
 import type { FastifyRequest } from 'fastify';
 import { assertName, isUri } from '../entities/entity-input.ts';
+import { valueExpansion } from '../query/q-language.ts';
 
 export type Query = Record<string, string | string[] | undefined>;
 
@@ -123,4 +124,9 @@ export function deleteAttributeParams(query: Query): { datasetId: string | undef
   if (datasetId !== undefined && !isUri(datasetId)) throw new NgsiError('BadRequestData', `datasetId: "${datasetId}" is not a URI`);
   if (datasetId !== undefined && deleteAll === 'true') throw new NgsiError('BadRequestData', 'Give datasetId or deleteAll=true, not both');
   return { datasetId, deleteAll: deleteAll === 'true' };
+}
+
+/** `expandValues` minus `jsonKeys` (q-language.ts valueExpansion), from the query string. */
+export function expandValuesParam(query: Query): string[] | undefined {
+  return valueExpansion(param(query, 'expandValues'), param(query, 'jsonKeys'));
 }

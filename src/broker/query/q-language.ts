@@ -27,6 +27,7 @@
 //   hint of the grammar (so compact IRIs cannot start a linked path); at most
 //   Q_LIMITS.maxLinkDepth nested braces.
 import { NgsiError } from '../errors.ts';
+import { assertName } from '../entities/entity-input.ts';
 
 export type QOperator = '==' | '!=' | '>' | '>=' | '<' | '<=' | '~=' | '!~=';
 
@@ -546,4 +547,21 @@ export function formatQ(ast: QExpression, nested = false): string {
   }
   const text = ast.operands.map((o) => formatQ(o, true)).join(ast.kind === 'and' ? ';' : '|');
   return nested ? `(${text})` : text;
+}
+
+/**
+ * `expandValues` and `jsonKeys` (clause 4.9; query parameters, Query and Subscription members):
+ * comma-separated attribute names. The result is the attributes whose string values q compares
+ * after expanding them with the requester's @context. JSON values are never expanded here, so
+ * `jsonKeys` only takes its attributes out of `expandValues`.
+ */
+export function valueExpansion(expandValues: string | undefined, jsonKeys: string | undefined): string[] | undefined {
+  const names = (value: string | undefined, member: string) => value?.split(',').map((n) => {
+    const name = n.trim();
+    assertName(name, member);
+    return name;
+  });
+  const expand = names(expandValues, 'expandValues');
+  const json = new Set(names(jsonKeys, 'jsonKeys'));
+  return expand?.filter((n) => !json.has(n));
 }

@@ -480,7 +480,8 @@ export class Federation {
     // q names must be terms (the q grammar has no room for IRIs): when one is not a term of the
     // forwarding @context, forward with the requester's own @context (a URL) instead.
     const requesterUrl = contextUrl(terms);
-    if (query.q && requesterUrl && qAttributeNames(query.q).some((n) => forward.terms.compactIri(terms.expandTerm(n)).includes(':'))) {
+    // Values under expandValues are terms too, which the source must expand as the requester does.
+    if (query.q && requesterUrl && (query.expandValues?.length || qAttributeNames(query.q).some((n) => forward.terms.compactIri(terms.expandTerm(n)).includes(':')))) {
       forward = { terms, link: requesterUrl };
     }
     const compact = (iri: string) => forward.terms.compactIri(iri);
@@ -512,6 +513,7 @@ export class Federation {
     const attrs = query.attrs?.length ? (names ? query.attrs.filter((a) => names.includes(a)) : query.attrs) : names;
     if (attrs?.length) params.set('attrs', attrs.map(compact).join(','));
     if (query.q) params.set('q', formatQ(renameQ(query.q, (name) => compact(terms.expandTerm(name)))));
+    if (query.q && query.expandValues?.length) params.set('expandValues', query.expandValues.map((n) => compact(terms.expandTerm(n))).join(','));
     if (typeof raw.scopeQ === 'string') params.set('scopeQ', raw.scopeQ);
     if (query.geo) {
       for (const key of ['georel', 'geometry', 'coordinates'] as const) {

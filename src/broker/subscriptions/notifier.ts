@@ -14,6 +14,7 @@ import type { AppContext } from '../../platform/module.ts';
 import { parseLang, renderEntity, type Representation } from '../entities/entity-output.ts';
 import { rowToEntity } from '../entities/entity-store.ts';
 import type { StoredEntity } from '../entities/stored-entity.ts';
+import { typeSelectorSql } from '../entities/type-selector.ts';
 import { JSONLD_CONTEXT_REL, type TermResolver } from '../http/ngsi-http.ts';
 import { renderRegistration } from '../registrations/registration.ts';
 import { queueAllMatching, type CsourcePayload } from './csource-notifications.ts';
@@ -45,6 +46,8 @@ interface ClaimedSubscription {
 export interface NotifierOptions {
   pollMs?: number;
   concurrency?: number;
+  /** A subscription's scopeQ, geoQ and q on one entity (SubscriptionMatcher.matchesConditions). */
+  conditions?: (db: Kysely<any>, sub: StoredSubscription, entity: StoredEntity) => Promise<boolean>;
 }
 
 export class Notifier {
@@ -58,6 +61,7 @@ export class Notifier {
   /** When the periodic subscriptions are next looked at (ms since the epoch): not on every wake. */
   #periodicAt = 0;
   #mqtt = new Map<string, Promise<MqttClient>>();
+  readonly #conditions: NonNullable<NotifierOptions['conditions']>;
 
   constructor(
     private readonly ctx: AppContext,
@@ -68,6 +72,7 @@ export class Notifier {
     this.#db = ctx.db as unknown as Kysely<any>;
     this.#pollMs = options.pollMs ?? 250;
     this.#concurrency = options.concurrency ?? 8;
+    this.#conditions = options.conditions ?? (async () => true);
   }
 
   start(): void {
@@ -293,7 +298,7 @@ export class Notifier {
     await withTimeout(client.publishAsync(topic, JSON.stringify({ metadata, body }), { qos: [0, 1, 2].includes(qos) ? qos : 1 }), SEND_TIMEOUT_MS, 'MQTT publish timed out');
   }
 
-  /** Periodic subscriptions (timeInterval): queue the current state of every selected entity. */
+  /** Periodic subscriptions (timeInterval): queue the current state of every entity selected and matching. */
   async runPeriodic(): Promise<void> {
     const due = (await sql<{ tenant: string; id: string; kind: string; body: StoredSubscription; time_interval: number }>`
       update broker_subscriptions set next_periodic_at = now() + make_interval(secs => time_interval)
@@ -309,16 +314,15 @@ export class Notifier {
       const ids = new Set<string>();
       const entities: StoredEntity[] = [];
       for (const selector of sub.entities ?? []) {
-        const names = selector.types.kind === 'type' ? [selector.types.name] : [];
         const found = await sql`select * from broker_entities where tenant = ${row.tenant}
           ${selector.id ? sql`and id = ${selector.id}` : sql``}
           ${selector.idPattern ? sql`and id ~ ${selector.idPattern}` : sql``}
-          ${names.length ? sql`and types && ${sql.val(names)}::text[]` : sql``}
+          and ${typeSelectorSql(selector.types, sql.ref('types'))}
           and not exists (select 1 from broker_personal_types p where p.tenant = ${row.tenant} and p.type = any(types))
           order by id limit 1000`.execute(this.#db);
         for (const r of found.rows) {
           const entity = rowToEntity(r as never);
-          if (!ids.has(entity.id)) {
+          if (!ids.has(entity.id) && (await this.#conditions(this.#db, sub, entity))) {
             ids.add(entity.id);
             entities.push(entity);
           }

@@ -4,13 +4,13 @@
 // subscriptions are cached per process under the tenant's version, which each write reads in
 // its own transaction (tenant-state.ts), so a subscription created or deleted through another
 // server process takes effect at once.
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { EntityChange, BrokerTrx } from '../entities/entity-store.ts';
 import type { StoredAttribute, StoredEntity } from '../entities/stored-entity.ts';
 import { typesMatch } from '../entities/type-selector.ts';
 import { matchesGeoQuery } from '../geo/geo-query.ts';
 import type { Geometry } from '../geo/types.ts';
-import { parseQ, qHasLinks, type QExpression } from '../query/q-language.ts';
+import { parseQ, qHasLinks, valueExpansion, type QExpression } from '../query/q-language.ts';
 import { compileQ, qToJsonPath } from '../query/q-sql.ts';
 import { matchesScopeQuery, parseScopeQuery } from '../query/scope-query.ts';
 import type { TermResolver } from '../http/ngsi-http.ts';
@@ -123,7 +123,7 @@ export class SubscriptionMatcher {
   };
 
   /** The subscription's scopeQ, geoQ and q on one entity (its entities and trigger checked before). */
-  async matchesConditions(trx: BrokerTrx, sub: StoredSubscription, entity: StoredEntity): Promise<boolean> {
+  async matchesConditions(trx: Kysely<any>, sub: StoredSubscription, entity: StoredEntity): Promise<boolean> {
     if (sub.scopeQ && !matchesScopeQuery(parseScopeQuery(sub.scopeQ), entity.scopes)) return false;
     if (sub.geoQ) {
       const geo = entity.attrs[sub.geoQ.geoproperty] ?? [];
@@ -133,7 +133,7 @@ export class SubscriptionMatcher {
   }
 
   /** Evaluates the subscription's q on one entity with the same SQL/JSON path as queries use. */
-  async #matchesQ(trx: BrokerTrx, sub: StoredSubscription, entity: StoredEntity): Promise<boolean> {
+  async #matchesQ(trx: Kysely<any>, sub: StoredSubscription, entity: StoredEntity): Promise<boolean> {
     let ast = this.#parsedQ.get(sub.q!);
     if (!ast) {
       ast = parseQ(sub.q!);
@@ -141,12 +141,13 @@ export class SubscriptionMatcher {
       this.#parsedQ.set(sub.q!, ast);
     }
     const terms = await this.resolver.resolve(sub.context === undefined ? undefined : sub.context);
+    const expandValues = valueExpansion(sub.expandValues, sub.jsonKeys);
     if (qHasLinks(ast)) {
       // Linked entities are read in the write's transaction, so they are seen as of this change.
-      const condition = compileQ(ast, { attrs: sql`${JSON.stringify(entity.attrs)}::jsonb`, tenant: sql`${entity.tenant}::text`, expand: (t) => terms.expandTerm(t) });
+      const condition = compileQ(ast, { attrs: sql`${JSON.stringify(entity.attrs)}::jsonb`, tenant: sql`${entity.tenant}::text`, expand: (t) => terms.expandTerm(t), expandValues });
       return (await sql<{ ok: boolean }>`select ${condition} as ok`.execute(trx)).rows[0]?.ok === true;
     }
-    const { jsonpath, vars } = qToJsonPath(ast, { expand: (t) => terms.expandTerm(t) });
+    const { jsonpath, vars } = qToJsonPath(ast, { expand: (t) => terms.expandTerm(t), expandValues });
     const result = await sql<{ ok: boolean }>`select jsonb_path_exists(${JSON.stringify(entity.attrs)}::jsonb, ${jsonpath}::jsonpath, ${vars}::jsonb) as ok`.execute(trx);
     return result.rows[0]?.ok === true;
   }

@@ -7,7 +7,7 @@ import { assertEntityId, assertName, isDateTime, isUri, type TermMap } from '../
 import { expandTypeSelector, parseTypeSelector, type TypeSelector } from '../entities/type-selector.ts';
 import { geoQueryToJson, parseGeoQuery } from '../geo/geo-query.ts';
 import type { GeoQuery } from '../geo/types.ts';
-import { parseQ } from '../query/q-language.ts';
+import { parseQ, valueExpansion } from '../query/q-language.ts';
 import { parseScopeQuery } from '../query/scope-query.ts';
 
 export const TRIGGERS = ['entityCreated', 'entityUpdated', 'entityDeleted', 'attributeCreated', 'attributeUpdated', 'attributeDeleted'] as const;
@@ -32,6 +32,9 @@ export interface StoredSubscription {
   watchedAttributes?: string[];
   notificationTrigger: Trigger[];
   q?: string;
+  /** Clause 4.9: attributes (comma-separated short names) whose values q expands, or never does. */
+  expandValues?: string;
+  jsonKeys?: string;
   geoQ?: GeoQuery & { geoproperty: string };
   scopeQ?: string;
   lang?: string;
@@ -162,6 +165,16 @@ export function applyFragment(base: StoredSubscription, body: Json, terms: TermM
       out.q = body.q;
     }
   }
+  for (const member of ['expandValues', 'jsonKeys'] as const) {
+    if (!has(member)) continue;
+    const value = body[member];
+    if (value === null) remove(member);
+    else if (typeof value !== 'string') throw bad(`${member}: must be a comma-separated list of attribute names`);
+    else {
+      valueExpansion(member === 'expandValues' ? value : undefined, member === 'jsonKeys' ? value : undefined);
+      out[member] = value;
+    }
+  }
   if (has('geoQ')) {
     if (body.geoQ === null) remove('geoQ');
     else {
@@ -272,6 +285,8 @@ export function renderSubscription(sub: StoredSubscription, status: Subscription
   if (sub.watchedAttributes) out.watchedAttributes = sub.watchedAttributes.map((a) => terms.compactIri(a));
   out.notificationTrigger = sub.notificationTrigger;
   if (sub.q) out.q = sub.q;
+  if (sub.expandValues) out.expandValues = sub.expandValues;
+  if (sub.jsonKeys) out.jsonKeys = sub.jsonKeys;
   if (sub.geoQ) out.geoQ = { ...geoQueryToJson(sub.geoQ), geoproperty: terms.compactIri(sub.geoQ.geoproperty) };
   if (sub.scopeQ) out.scopeQ = sub.scopeQ;
   if (sub.lang) out.lang = sub.lang;

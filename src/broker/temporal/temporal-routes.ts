@@ -25,7 +25,7 @@ import { MAX_LIMIT } from '../entities/entity-query.ts';
 import { begin, beginRead, type BegunRead, type BrokerServices } from '../http/broker-services.ts';
 import { assertOpen, readableQuery } from '../http/entities-routes.ts';
 import { negotiate, sendNgsi, type ResolvedTerms } from '../http/ngsi-http.ts';
-import { bodyObject, checkBodyId, deleteAttributeParams, list, paging, param, type Query } from '../http/request-options.ts';
+import { bodyObject, checkBodyId, deleteAttributeParams, expandValuesParam, list, paging, param, type Query } from '../http/request-options.ts';
 import { parseQ, qHasLinks } from '../query/q-language.ts';
 import { parseGeoQuery } from '../geo/geo-query.ts';
 import { parseScopeQuery } from '../query/scope-query.ts';
@@ -111,6 +111,7 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
       idPattern,
       types: type ? expandTypeSelector(parseTypeSelector(type), (t) => terms.expandTerm(t)) : undefined,
       q: qAst,
+      expandValues: expandValuesParam(query),
       scopeQ: scopeQ ? parseScopeQuery(scopeQ) : undefined,
       geo: geo ? { ...geo, geoproperty: terms.expandTerm(geo.geoproperty ?? 'location') } : undefined,
       instances: timeFilter(params),

@@ -48,6 +48,8 @@ export interface TemporalEntityQuery {
   idPattern?: string | undefined;
   types?: TypeSelector | undefined;
   q?: QExpression | undefined;
+  /** expandValues (clause 4.9): attributes, as short names, whose string values q expands. */
+  expandValues?: string[] | undefined;
   scopeQ?: ScopeQuery | undefined;
   /** Clause 5.7.4.4: matched against the GeoProperty instances within the temporal interval. */
   geo?: (GeoQuery & { geoproperty: string }) | undefined;
@@ -155,7 +157,7 @@ export class TemporalStore {
       const attrs = sql`(select coalesce(jsonb_object_agg(x.attr, x.list), '{}'::jsonb) from (
         select h.attr, jsonb_agg(h.instance order by h.seq) as list from broker_attribute_instances h
         where ${owned} and ${inInterval} group by h.attr) as x)`;
-      where.push(compileQ(query.q, { attrs, expand: query.expand }));
+      where.push(compileQ(query.q, { attrs, expand: query.expand, expandValues: query.expandValues }));
     }
     if (query.geo) where.push(await this.#geoMatches(query, and(where)));
     const condition = and(where);

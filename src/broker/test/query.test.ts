@@ -95,6 +95,47 @@ describe('NGSI-LD query entities (clause 6.4.3.2, 6.23)', () => {
     assert.equal((await q('population.observedAt>2026-10-02T00:00:00Z')).length, 0);
   });
 
+  it('should expand the values of the attributes named in expandValues with the requester’s @context, but not those in jsonKeys (clause 4.9)', async () => {
+    // Opening status as schema.org IRIs; the requester's @context names them by short terms.
+    const SCHEMA = 'https://schema.org/';
+    const hosted = await call(t, { method: 'POST', url: '/ngsi-ld/v1/jsonldContexts', body: { '@context': { Open: `${SCHEMA}OpenStatus`, Closed: `${SCHEMA}ClosedStatus` } } });
+    assert.equal(hosted.status, 201, hosted.body);
+    const link = `<${t.ctx.config.publicUrl}${hosted.headers.location}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"`;
+    // In 福島市's tenant, so that discovery of the default tenant (below) does not see them.
+    const tenant = { 'NGSILD-Tenant': '072010' };
+    const made = await call(t, {
+      method: 'POST',
+      url: '/ngsi-ld/v1/entityOperations/create',
+      headers: tenant,
+      body: [['Shelter:open', 'OpenStatus'], ['Shelter:closed', 'ClosedStatus']].map(([id, status]) => ({
+        id: `urn:ngsi-ld:${id}`, type: 'Shelter', status: { type: 'Property', value: `${SCHEMA}${status}` },
+      })),
+    });
+    assert.equal(made.status, 201, made.body);
+    const q = async (query: string) => {
+      const res = await call(t, { method: 'GET', url: `${E}?type=Shelter&${query}`, headers: { link, ...tenant } });
+      assert.equal(res.status, 200, res.body);
+      return ids(res);
+    };
+    assert.deepEqual(await q('q=status==Open&expandValues=status'), ['urn:ngsi-ld:Shelter:open']);
+    assert.deepEqual(await q('q=status==Open,Closed&expandValues=status'), ['urn:ngsi-ld:Shelter:closed', 'urn:ngsi-ld:Shelter:open']);
+    assert.deepEqual(await q('q=status!=Open&expandValues=status'), ['urn:ngsi-ld:Shelter:closed']);
+    // Without expandValues, or with the attribute in jsonKeys, the value is compared as written.
+    assert.deepEqual(await q('q=status==Open'), []);
+    assert.deepEqual(await q('q=status==Open&expandValues=status&jsonKeys=status'), []);
+    // The Query body of POST entityOperations/query carries it too; so does the temporal API.
+    const posted = await call(t, { method: 'POST', url: '/ngsi-ld/v1/entityOperations/query', headers: { link, ...tenant }, body: { type: 'Query', entities: [{ type: 'Shelter' }], q: 'status==Closed', expandValues: 'status' } });
+    assert.equal(posted.status, 200, posted.body);
+    assert.deepEqual(ids(posted), ['urn:ngsi-ld:Shelter:closed']);
+    const history = await call(t, { method: 'GET', url: `/ngsi-ld/v1/temporal/entities?type=Shelter&q=status==Closed&expandValues=status&timerel=after&timeAt=2000-01-01T00:00:00Z&timeproperty=createdAt`, headers: { link, ...tenant } });
+    assert.equal(history.status, 200, history.body);
+    assert.deepEqual(ids(history), ['urn:ngsi-ld:Shelter:closed']);
+
+    const bad = await call(t, { method: 'GET', url: `${E}?type=Shelter&q=status==Open&expandValues=${encodeURIComponent('sta tus')}`, headers: tenant });
+    assert.equal(bad.status, 400);
+    assert.match(bad.json.detail, /^expandValues: "sta tus" is not a valid name/);
+  });
+
   it('should answer a malformed q with 400 naming the problem, never a 500', async () => {
     for (const expr of ['population>', 'population>>3', '(zone=="a"', 'name~="("', "zone=='x'); drop table broker_entities; --"]) {
       const res = await call(t, { method: 'GET', url: `${E}?type=CityHall&q=${encodeURIComponent(expr)}` });

@@ -251,6 +251,14 @@ describe('Distributed query and retrieve with registered context sources (clause
       assert.equal(url.searchParams.get('type'), 'EvacuationSite');
       assert.equal(url.searchParams.get('q'), 'capacity>1');
       assert.equal(seen!.headers.link, link);
+
+      // expandValues goes along, its values to be expanded with the same @context.
+      const expanded = await call(t, { method: 'GET', url: `${E}?type=EvacuationSite&q=capacity==Large&expandValues=capacity`, headers: { link } });
+      assert.equal(expanded.status, 200, expanded.body);
+      url = new URL(seen!.url!, 'http://x');
+      assert.equal(url.searchParams.get('q'), 'capacity==Large');
+      assert.equal(url.searchParams.get('expandValues'), 'capacity');
+      assert.equal(seen!.headers.link, link);
     } finally {
       recorder.closeAllConnections();
       await new Promise((resolve) => recorder.close(resolve));

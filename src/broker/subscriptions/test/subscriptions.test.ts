@@ -117,6 +117,52 @@ describe('NGSI-LD subscriptions and notifications (clause 5.8, 6.10–6.11)', ()
       assert.equal(rx.for('/q').length, 1, 'the creation (height 20) did not match the q');
     });
 
+    it('should compare the values of the attributes in expandValues as IRIs, expanded with the subscription’s @context (clause 4.9)', async () => {
+      const made = await call(t, {
+        method: 'POST',
+        url: S,
+        headers: { 'content-type': 'application/ld+json' },
+        body: {
+          ...subscription('urn:ngsi-ld:Subscription:expand', rx.url('/expand'), { entities: [{ type: 'Building', idPattern: '^urn:ngsi-ld:Building:ev' }], q: 'status==Open', expandValues: 'status' }),
+          '@context': [{ Open: 'https://schema.org/OpenStatus' }, 'https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.9.jsonld'],
+        },
+      });
+      assert.equal(made.status, 201, made.body);
+      assert.equal((await call(t, { method: 'GET', url: `${S}/urn:ngsi-ld:Subscription:expand` })).json.expandValues, 'status');
+      for (const [id, status] of [['urn:ngsi-ld:Building:ev-closed', 'ClosedStatus'], ['urn:ngsi-ld:Building:ev-open', 'OpenStatus']]) {
+        const res = await call(t, { method: 'POST', url: E, body: { ...building(id!), status: { type: 'Property', value: `https://schema.org/${status}` } } });
+        assert.equal(res.status, 201, res.body);
+      }
+      const got = await until('the expandValues notification', () => rx.for('/expand')[0]);
+      assert.deepEqual(got.body.data.map((e: { id: string }) => e.id), ['urn:ngsi-ld:Building:ev-open']);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(rx.for('/expand').length, 1, 'the closed one did not match');
+
+      const bad = await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:expand-bad', rx.url('/x'), { q: 'a==1', expandValues: 'a b' }) });
+      assert.equal(bad.status, 400);
+      assert.match(bad.json.detail, /expandValues: "a b" is not a valid name/);
+    });
+
+    it('should notify periodically (timeInterval) the entities its type expression selects and its q matches, and no others', async () => {
+      const at = (id: string, type: string, height: number) => ({ ...building(id), type, height: { type: 'Property', value: height } });
+      const made = await call(t, {
+        method: 'POST',
+        url: '/ngsi-ld/v1/entityOperations/create',
+        body: [at('urn:ngsi-ld:Building:per-low', 'Building', 20), at('urn:ngsi-ld:Building:per-high', 'Building', 60), at('urn:ngsi-ld:Tower:per', 'Tower', 70), at('urn:ngsi-ld:House:per', 'House', 80)],
+      });
+      assert.equal(made.status, 201, made.body);
+      const res = await call(t, {
+        method: 'POST',
+        url: S,
+        body: subscription('urn:ngsi-ld:Subscription:periodic', rx.url('/periodic'), { entities: [{ type: 'Building,Tower', idPattern: ':per' }], q: 'height>=50', timeInterval: 1 }),
+      });
+      assert.equal(res.status, 201, res.body);
+      const first = await until('a periodic notification', () => rx.for('/periodic')[0]);
+      assert.deepEqual(first.body.data.map((e: { id: string }) => e.id).sort(), ['urn:ngsi-ld:Building:per-high', 'urn:ngsi-ld:Tower:per']);
+      await until('the next period', () => rx.for('/periodic')[1]);
+      await call(t, { method: 'DELETE', url: `${S}/urn:ngsi-ld:Subscription:periodic` });
+    });
+
     it('should notify entity creation and deletion when the triggers ask for it', async () => {
       await call(t, {
         method: 'POST',
