@@ -235,5 +235,56 @@ describe('NGSI-LD query entities (clause 6.4.3.2, 6.23)', () => {
       assert.equal(location.json.attributeCount, 5);
       assert.deepEqual(location.json.typeNames, ['CityHall', 'Park', 'PublicBuilding']);
     });
+
+    it('should add what registered sources may hold (clause 5.7.11) unless local=true, and never show personal types', async () => {
+      // 郡山市: one local entity, a source registered for air quality, and a personal type.
+      const tenant = { 'NGSILD-Tenant': '072036' };
+      const get = async (url: string) => {
+        const res = await call(t, { method: 'GET', url: `/ngsi-ld/v1/${url}`, headers: tenant });
+        assert.equal(res.status, 200, res.body);
+        return res.json;
+      };
+      const made = await call(t, { method: 'POST', url: E, headers: tenant, body: { id: 'urn:ngsi-ld:Shelter:k1', type: 'Shelter', capacity: { type: 'Property', value: 80 } } });
+      assert.equal(made.status, 201, made.body);
+      const personal = await call(t, { method: 'POST', url: E, headers: tenant, body: { id: 'urn:ngsi-ld:CareRecord:1', type: 'CareRecord', careLevel: { type: 'Property', value: 2 }, capacity: { type: 'Property', value: 1 } } });
+      assert.equal(personal.status, 201, personal.body);
+      await sql`insert into broker_personal_types (tenant, type, provider_id, owner_attribute) values ('072036', ${`${DEFAULT}CareRecord`}, 'discovery-test', 'owner')`.execute(t.ctx.db);
+      const registration = await call(t, {
+        method: 'POST',
+        url: '/ngsi-ld/v1/csourceRegistrations',
+        headers: tenant,
+        body: {
+          type: 'ContextSourceRegistration',
+          information: [
+            { entities: [{ type: 'AirQualityObserved' }], propertyNames: ['pm25', 'capacity'], relationshipNames: ['refDevice'] },
+            { entities: [{ type: 'CareRecord' }], propertyNames: ['diagnosis'] },
+          ],
+          endpoint: 'http://127.0.0.1:9/never-contacted',
+        },
+      });
+      assert.equal(registration.status, 201, registration.body);
+
+      assert.deepEqual((await get('types')).typeList, ['AirQualityObserved', 'Shelter']);
+      assert.deepEqual((await get('types?local=true')).typeList, ['Shelter']);
+      assert.deepEqual((await get('types?details=true')).map((e: { typeName: string; attributeNames: string[] }) => [e.typeName, e.attributeNames]),
+        [['AirQualityObserved', ['capacity', 'pm25', 'refDevice']], ['Shelter', ['capacity']]]);
+      const air = await get('types/AirQualityObserved');
+      assert.equal(air.entityCount, 0, 'nothing is stored here');
+      assert.deepEqual(air.attributeDetails.map((a: { attributeName: string; attributeTypes: string[] }) => [a.attributeName, a.attributeTypes]),
+        [['capacity', ['Property']], ['pm25', ['Property']], ['refDevice', ['Relationship']]]);
+      assert.deepEqual((await get('attributes')).attributeList, ['capacity', 'pm25', 'refDevice']);
+      const capacity = await get('attributes/capacity');
+      assert.equal(capacity.attributeCount, 1, 'the Shelter; the personal CareRecord is not counted');
+      assert.deepEqual(capacity.typeNames, ['AirQualityObserved', 'Shelter']);
+      assert.deepEqual((await get('attributes?details=true&local=true')).map((a: { attributeName: string }) => a.attributeName), ['capacity']);
+      for (const url of ['types/CareRecord', 'attributes/careLevel', 'attributes/diagnosis', 'types/AirQualityObserved?local=true']) {
+        const res = await call(t, { method: 'GET', url: `/ngsi-ld/v1/${url}`, headers: tenant });
+        assert.equal(res.status, 404, `${url}: ${res.body}`);
+      }
+      const bad = await call(t, { method: 'GET', url: '/ngsi-ld/v1/types?local=yes', headers: tenant });
+      assert.equal(bad.status, 400);
+      assert.match(bad.json.detail, /^local: must be true or false/);
+      await sql`delete from broker_personal_types where provider_id = 'discovery-test'`.execute(t.ctx.db);
+    });
   });
 });
