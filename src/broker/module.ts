@@ -34,7 +34,7 @@ async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void
   // Subscriptions: matches are written to the outbox inside each write's transaction; the
   // notifier delivers them (in processes that run the worker) and is woken after each commit.
   const matcher = new SubscriptionMatcher(resolver, personal);
-  const notifier = new Notifier(ctx, resolver, app.log, { conditions: (db, sub, entity) => matcher.matchesConditions(db, sub, entity) });
+  const notifier = new Notifier(ctx, resolver, app.log);
   const services: BrokerServices = {
     ctx,
     store,

@@ -12,9 +12,10 @@ import { sql, type Kysely } from 'kysely';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { AppContext } from '../../platform/module.ts';
 import { parseLang, renderEntity, type Representation } from '../entities/entity-output.ts';
-import { rowToEntity } from '../entities/entity-store.ts';
 import type { StoredEntity } from '../entities/stored-entity.ts';
-import { typeSelectorSql } from '../entities/type-selector.ts';
+import { MAX_LIMIT, queryEntities } from '../entities/entity-query.ts';
+import { parseQ, valueExpansion } from '../query/q-language.ts';
+import { parseScopeQuery } from '../query/scope-query.ts';
 import { JSONLD_CONTEXT_REL, type TermResolver } from '../http/ngsi-http.ts';
 import { renderRegistration } from '../registrations/registration.ts';
 import { queueAllMatching, type CsourcePayload } from './csource-notifications.ts';
@@ -46,8 +47,6 @@ interface ClaimedSubscription {
 export interface NotifierOptions {
   pollMs?: number;
   concurrency?: number;
-  /** A subscription's scopeQ, geoQ and q on one entity (SubscriptionMatcher.matchesConditions). */
-  conditions?: (db: Kysely<any>, sub: StoredSubscription, entity: StoredEntity) => Promise<boolean>;
 }
 
 export class Notifier {
@@ -61,7 +60,6 @@ export class Notifier {
   /** When the periodic subscriptions are next looked at (ms since the epoch): not on every wake. */
   #periodicAt = 0;
   #mqtt = new Map<string, Promise<MqttClient>>();
-  readonly #conditions: NonNullable<NotifierOptions['conditions']>;
 
   constructor(
     private readonly ctx: AppContext,
@@ -72,7 +70,6 @@ export class Notifier {
     this.#db = ctx.db as unknown as Kysely<any>;
     this.#pollMs = options.pollMs ?? 250;
     this.#concurrency = options.concurrency ?? 8;
-    this.#conditions = options.conditions ?? (async () => true);
   }
 
   start(): void {
@@ -298,6 +295,34 @@ export class Notifier {
     await withTimeout(client.publishAsync(topic, JSON.stringify({ metadata, body }), { qos: [0, 1, 2].includes(qos) ? qos : 1 }), SEND_TIMEOUT_MS, 'MQTT publish timed out');
   }
 
+  /**
+   * Every entity a periodic subscription notifies: each of its selectors run as a query with its
+   * q, scopeQ and geoQ (the subscription's own @context expanding q), page after page; personal
+   * types never.
+   */
+  async #periodicEntities(tenant: string, sub: StoredSubscription): Promise<StoredEntity[]> {
+    const terms = await this.resolver.resolve(sub.context);
+    const excludeTypes = (await sql<{ type: string }>`select type from broker_personal_types where tenant = ${tenant}`.execute(this.#db)).rows.map((r) => r.type);
+    const conditions = {
+      q: sub.q ? parseQ(sub.q) : undefined,
+      expandValues: valueExpansion(sub.expandValues, sub.jsonKeys),
+      scopeQ: sub.scopeQ ? parseScopeQuery(sub.scopeQ) : undefined,
+      geo: sub.geoQ,
+    };
+    const found = new Map<string, StoredEntity>();
+    for (const selector of sub.entities ?? []) {
+      for (let offset = 0; ; offset += MAX_LIMIT) {
+        const { entities } = await queryEntities(this.ctx.db, {
+          tenant, ids: selector.id ? [selector.id] : undefined, idPattern: selector.idPattern, types: selector.types, ...conditions,
+          limit: MAX_LIMIT, offset, count: false, expand: (t) => terms.expandTerm(t), excludeTypes,
+        });
+        for (const entity of entities) found.set(entity.id, entity);
+        if (entities.length < MAX_LIMIT) break;
+      }
+    }
+    return [...found.values()];
+  }
+
   /** Periodic subscriptions (timeInterval): queue the current state of every entity selected and matching. */
   async runPeriodic(): Promise<void> {
     const due = (await sql<{ tenant: string; id: string; kind: string; body: StoredSubscription; time_interval: number }>`
@@ -311,26 +336,10 @@ export class Notifier {
         await queueAllMatching(this.#db, row.tenant, sub, 'timeInterval');
         continue;
       }
-      const ids = new Set<string>();
-      const entities: StoredEntity[] = [];
-      for (const selector of sub.entities ?? []) {
-        const found = await sql`select * from broker_entities where tenant = ${row.tenant}
-          ${selector.id ? sql`and id = ${selector.id}` : sql``}
-          ${selector.idPattern ? sql`and id ~ ${selector.idPattern}` : sql``}
-          and ${typeSelectorSql(selector.types, sql.ref('types'))}
-          and not exists (select 1 from broker_personal_types p where p.tenant = ${row.tenant} and p.type = any(types))
-          order by id limit 1000`.execute(this.#db);
-        for (const r of found.rows) {
-          const entity = rowToEntity(r as never);
-          if (!ids.has(entity.id) && (await this.#conditions(this.#db, sub, entity))) {
-            ids.add(entity.id);
-            entities.push(entity);
-          }
-        }
-      }
-      if (entities.length) {
+      const entities = await this.#periodicEntities(row.tenant, sub);
+      for (let i = 0; i < entities.length; i += MAX_LIMIT) {
         await this.#db.insertInto('broker_notifications')
-          .values(entities.map((e) => ({ tenant: row.tenant, subscription_id: row.id, trigger: 'timeInterval', entity: JSON.stringify(e) })))
+          .values(entities.slice(i, i + MAX_LIMIT).map((e) => ({ tenant: row.tenant, subscription_id: row.id, trigger: 'timeInterval', entity: JSON.stringify(e) })))
           .execute();
       }
     }

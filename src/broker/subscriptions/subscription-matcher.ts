@@ -4,7 +4,7 @@
 // subscriptions are cached per process under the tenant's version, which each write reads in
 // its own transaction (tenant-state.ts), so a subscription created or deleted through another
 // server process takes effect at once.
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { EntityChange, BrokerTrx } from '../entities/entity-store.ts';
 import type { StoredAttribute, StoredEntity } from '../entities/stored-entity.ts';
 import { typesMatch } from '../entities/type-selector.ts';
@@ -123,7 +123,7 @@ export class SubscriptionMatcher {
   };
 
   /** The subscription's scopeQ, geoQ and q on one entity (its entities and trigger checked before). */
-  async matchesConditions(trx: Kysely<any>, sub: StoredSubscription, entity: StoredEntity): Promise<boolean> {
+  async matchesConditions(trx: BrokerTrx, sub: StoredSubscription, entity: StoredEntity): Promise<boolean> {
     if (sub.scopeQ && !matchesScopeQuery(parseScopeQuery(sub.scopeQ), entity.scopes)) return false;
     if (sub.geoQ) {
       const geo = entity.attrs[sub.geoQ.geoproperty] ?? [];
@@ -133,7 +133,7 @@ export class SubscriptionMatcher {
   }
 
   /** Evaluates the subscription's q on one entity with the same SQL/JSON path as queries use. */
-  async #matchesQ(trx: Kysely<any>, sub: StoredSubscription, entity: StoredEntity): Promise<boolean> {
+  async #matchesQ(trx: BrokerTrx, sub: StoredSubscription, entity: StoredEntity): Promise<boolean> {
     let ast = this.#parsedQ.get(sub.q!);
     if (!ast) {
       ast = parseQ(sub.q!);

@@ -161,6 +161,18 @@ describe('NGSI-LD subscriptions and notifications (clause 5.8, 6.10–6.11)', ()
       assert.deepEqual(first.body.data.map((e: { id: string }) => e.id).sort(), ['urn:ngsi-ld:Building:per-high', 'urn:ngsi-ld:Tower:per']);
       await until('the next period', () => rx.for('/periodic')[1]);
       await call(t, { method: 'DELETE', url: `${S}/urn:ngsi-ld:Subscription:periodic` });
+
+      // Beyond the first thousand: every entity, and a match that sorts last.
+      const meters = Array.from({ length: 1001 }, (_, i) => at(`urn:ngsi-ld:Meter:${String(i).padStart(4, '0')}`, 'Meter', i === 1000 ? 90 : 10));
+      assert.equal((await call(t, { method: 'POST', url: '/ngsi-ld/v1/entityOperations/create', body: meters })).status, 201);
+      for (const [name, extra] of [['meters-all', {}], ['meters-high', { q: 'height>=50' }]] as const) {
+        const made = await call(t, { method: 'POST', url: S, body: subscription(`urn:ngsi-ld:Subscription:${name}`, rx.url(`/${name}`), { entities: [{ type: 'Meter' }], timeInterval: 60, ...extra }) });
+        assert.equal(made.status, 201, made.body);
+      }
+      const all = await until('the periodic notification of every meter', () => rx.for('/meters-all')[0]);
+      assert.equal(all.body.data.length, 1001);
+      const high = await until('the periodic notification of the high meter', () => rx.for('/meters-high')[0]);
+      assert.deepEqual(high.body.data.map((e: { id: string }) => e.id), ['urn:ngsi-ld:Meter:1000']);
     });
 
     it('should notify entity creation and deletion when the triggers ask for it', async () => {
