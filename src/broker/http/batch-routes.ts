@@ -12,7 +12,7 @@ import { begin, beginRead, type BrokerServices } from './broker-services.ts';
 import { buildEntityQuery, readableQuery, renderJoined, runReadable } from './entities-routes.ts';
 import { parseJoin } from '../entities/linked-entities.ts';
 import { queryBodyToParams } from './query-body.ts';
-import { negotiate, sendNgsi, type ResolvedTerms } from './ngsi-http.ts';
+import { negotiate, sendNgsi, warnOfSources, type ResolvedTerms } from './ngsi-http.ts';
 import { options, renderOptions, type Query } from './request-options.ts';
 
 const BASE = '/ngsi-ld/v1/entityOperations';
@@ -172,6 +172,7 @@ export async function batchRoutes(app: FastifyInstance, services: BrokerServices
     const { tenant, terms, openOnly } = await beginRead(services, request, { bodies: [request.body] });
     const built = buildEntityQuery(tenant.name, asQuery, terms);
     const result = await runReadable((optimistic) => readableQuery(services, built, openOnly, terms, optimistic), (q) => federation.queryEntities(q, terms, request));
+    warnOfSources(reply, result.warnings);
     if (result.total !== undefined) reply.header('ngsild-results-count', String(result.total));
     const render = renderOptions(asQuery, terms);
     // join, joinLevel and containedBy (clause 4.5.23) are URL parameters, as on GET.

@@ -8,7 +8,7 @@ import { renderEntity, renderFeature, type RenderOptions } from '../entities/ent
 import { loadLinked, parseJoin, renderFlat, renderInline } from '../entities/linked-entities.ts';
 import type { StoredAttributes, StoredEntity } from '../entities/stored-entity.ts';
 import type { EntityQuery } from '../entities/entity-query.ts';
-import { expandTypeSelector, parseTypeSelector } from '../entities/type-selector.ts';
+import { expandTypeSelector, parseTypeSelector, typesMatch } from '../entities/type-selector.ts';
 import { parseGeoQuery } from '../geo/geo-query.ts';
 import { parseQ } from '../query/q-language.ts';
 import { parseScopeQuery } from '../query/scope-query.ts';
@@ -19,7 +19,7 @@ import { DistributedWrites, renameBody, type WriteOutcome } from '../registratio
 import { begin, beginRead, notOpen, openSelector, type BrokerServices, type OpenDataScope } from './broker-services.ts';
 import { isOpen } from '../open-data/open-data-types.ts';
 import type { TypeSelector } from '../entities/type-selector.ts';
-import { negotiate, sendNgsi, type ResolvedTerms } from './ngsi-http.ts';
+import { negotiate, sendNgsi, warnOfSources, type ResolvedTerms } from './ngsi-http.ts';
 import { bodyObject, checkBodyId, deleteAttributeParams, expandValuesParam, list, options, paging, param, renderOptions, type Query } from './request-options.ts';
 
 const BASE = '/ngsi-ld/v1/entities';
@@ -166,7 +166,7 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
     const render = renderOptions(query, terms);
     const join = parseJoin(query);
     const result = await runReadable((optimistic) => readableQuery(services, built, openOnly, terms, optimistic), (q) => federation.queryEntities(q, terms, request));
-    if (result.warnings.length) reply.header('ngsild-warning', result.warnings.map((w) => `199 - "${w.replaceAll('"', "'")}"`).join(', '));
+    warnOfSources(reply, result.warnings);
     if (result.total !== undefined) reply.header('ngsild-results-count', String(result.total));
     const rendered = await renderJoined(services, tenant.name, result.entities, render, join, openOnly);
     if (answer === 'application/geo+json') {
@@ -182,14 +182,15 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
     const id = assertEntityId(request.params.entityId, 'entityId');
     const { tenant, terms, openOnly } = await beginRead(services, request);
     const query = request.query as Query;
-    const { entity, version } = await federation.retrieve(tenant.name, id, terms, request);
+    const { entity, version, warnings } = await federation.retrieve(tenant.name, id, terms, request);
+    warnOfSources(reply, warnings);
     assertOpen(openOnly, id, entity);
     if (!entity) throw new NgsiError('ResourceNotFound', `Entity ${id} does not exist`);
     if (isPersonal(await services.personal.typesOf(services.ctx.db, tenant.name, version), entity.types)) throw personalDataRefusal(id);
     const type = param(query, 'type');
-    if (type) {
-      const wanted = type.split(',').map((t) => terms.expandTerm(t.trim()));
-      if (!wanted.some((t) => entity.types.includes(t))) throw new NgsiError('ResourceNotFound', `Entity ${id} is not of type ${type}`);
+    // A type selector (clause 4.17), as on Query Entities: "A,B", "A;B", "(A;B)|C".
+    if (type && !typesMatch(expandTypeSelector(parseTypeSelector(type), (t) => terms.expandTerm(t)), entity.types)) {
+      throw new NgsiError('ResourceNotFound', `Entity ${id} is not of type ${type}`);
     }
     const render = renderOptions(query, terms);
     const join = parseJoin(query);

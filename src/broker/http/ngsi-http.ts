@@ -90,6 +90,11 @@ export function negotiate(request: FastifyRequest, allowGeoJson = false): Answer
 }
 
 /** Sends an NGSI-LD answer: @context in a Link header (JSON, GeoJSON) or inline (JSON-LD). */
+/** Names the context sources that failed, so the client knows the answer is partial (NGSILD-Warning). */
+export function warnOfSources(reply: FastifyReply, warnings: readonly string[]): void {
+  if (warnings.length) reply.header('ngsild-warning', warnings.map((w) => `199 - "${w.replaceAll('"', "'")}"`).join(', '));
+}
+
 export function sendNgsi(reply: FastifyReply, status: number, body: unknown, terms: ResolvedTerms, type: AnswerType): FastifyReply {
   const context = terms.contextForResponse;
   if (type === 'application/ld+json') {

@@ -261,16 +261,18 @@ export class Federation {
    * reading the entity in the Retrieve Entity handler (type and attrs are read from the
    * request's query, as the handler does).
    */
-  async retrieve(tenant: string, id: string, terms: ResolvedTerms, request: FastifyRequest): Promise<{ entity: StoredEntity | undefined; version: number }> {
+  async retrieve(tenant: string, id: string, terms: ResolvedTerms, request: FastifyRequest): Promise<{ entity: StoredEntity | undefined; version: number; warnings: string[] }> {
     // One statement reads the entity and the tenant's version: most tenants have no
     // registrations, and then that is all a retrieve costs.
     const { entity: local, version } = await this.services.store.getWithVersion(tenant, id);
-    return { entity: await this.#retrieveMerged(tenant, id, terms, request, local, version), version };
+    return { ...(await this.#retrieveMerged(tenant, id, terms, request, local, version)), version };
   }
 
-  async #retrieveMerged(tenant: string, id: string, terms: ResolvedTerms, request: FastifyRequest, local: StoredEntity | undefined, version: number): Promise<StoredEntity | undefined> {
-    if (!this.forwarding(request)) return local;
-    if (!(await this.#hasAny(tenant, version))) return local;
+  /** The local entity merged with the sources' parts; the warnings name the sources that failed. */
+  async #retrieveMerged(tenant: string, id: string, terms: ResolvedTerms, request: FastifyRequest, local: StoredEntity | undefined, version: number): Promise<{ entity: StoredEntity | undefined; warnings: string[] }> {
+    const alone = { entity: local, warnings: [] };
+    if (!this.forwarding(request)) return alone;
+    if (!(await this.#hasAny(tenant, version))) return alone;
     const raw = request.query as Record<string, string | undefined>;
     const type = typeof raw.type === 'string' ? raw.type : undefined;
     const attrs = typeof raw.attrs === 'string' ? raw.attrs.split(',').map((a) => terms.expandTerm(a.trim())).filter(Boolean) : undefined;
@@ -282,16 +284,17 @@ export class Federation {
     }
     const filter: RegistrationFilter = { ids: [id], selector, attrs: attrs?.length ? attrs : undefined };
     const targets = await this.targets(tenant, filter, 'retrieveEntity', version);
-    if (targets.length === 0) return local;
+    if (targets.length === 0) return alone;
+    const warnings: string[] = [];
     const remote = (await Promise.all(targets.map(async (target) => {
       try {
         return await this.#retrieveOne(tenant, target, id, filter, request);
       } catch (error) {
-        await this.#failed(tenant, target.reg, request, error);
+        warnings.push(await this.#failed(tenant, target.reg, request, error));
         return [];
       }
     }))).flat();
-    return mergeEntities(local ? [local] : [], remote)[0];
+    return { entity: mergeEntities(local ? [local] : [], remote)[0], warnings };
   }
 
   /** False for local=true and for requests that already passed this broker or too many others. */

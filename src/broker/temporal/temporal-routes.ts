@@ -20,7 +20,7 @@ import type { Kysely } from 'kysely';
 import { NgsiError } from '../errors.ts';
 import { assertEntityId, assertName, convertAttributes, expandTypes, isUri, parseScopes } from '../entities/entity-input.ts';
 import type { StoredAttribute } from '../entities/stored-entity.ts';
-import { expandTypeSelector, parseTypeSelector } from '../entities/type-selector.ts';
+import { expandTypeSelector, parseTypeSelector, typesMatch } from '../entities/type-selector.ts';
 import { MAX_LIMIT } from '../entities/entity-query.ts';
 import { begin, beginRead, type BegunRead, type BrokerServices } from '../http/broker-services.ts';
 import { assertOpen, readableQuery } from '../http/entities-routes.ts';
@@ -159,9 +159,9 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
     if (!entity) throw new NgsiError('ResourceNotFound', `Entity ${id} has no temporal evolution`);
     if (isPersonal(await services.personal.typesOf(services.ctx.db, tenant.name), entity.types)) throw personalDataRefusal(id);
     const type = param(query, 'type');
-    if (type) {
-      const wanted = type.split(',').map((t) => terms.expandTerm(t.trim()));
-      if (!wanted.some((t) => entity.types.includes(t))) throw new NgsiError('ResourceNotFound', `Entity ${id} is not of type ${type}`);
+    // A type selector (clause 4.17), as on Query Entities: "A,B", "A;B", "(A;B)|C".
+    if (type && !typesMatch(expandTypeSelector(parseTypeSelector(type), (t) => terms.expandTerm(t)), entity.types)) {
+      throw new NgsiError('ResourceNotFound', `Entity ${id} is not of type ${type}`);
     }
     const [rendered] = await render(tenant.name, [entity], params, terms);
     return sendNgsi(reply, 200, rendered, terms, answer);

@@ -215,6 +215,15 @@ describe('NGSI-LD entities (clause 6.4–6.7)', () => {
       assert.equal(missing.json.type, 'https://uri.etsi.org/ngsi-ld/errors/ResourceNotFound');
       const wrongType = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Station:koriyama?type=Building` });
       assert.equal(wrongType.status, 404);
+      // type is a selector (clause 4.17) here too, on the entity and on its temporal evolution.
+      for (const base of [E, '/ngsi-ld/v1/temporal/entities']) {
+        for (const [selector, status] of [['Building|Station', 200], ['Building,Station', 200], ['(Station;Building)|Station', 200], ['Station;Building', 404]] as const) {
+          const res = await call(t, { method: 'GET', url: `${base}/urn:ngsi-ld:Station:koriyama?type=${encodeURIComponent(selector)}` });
+          assert.equal(res.status, status, `${base} type=${selector}: ${res.body}`);
+        }
+        const broken = await call(t, { method: 'GET', url: `${base}/urn:ngsi-ld:Station:koriyama?type=${encodeURIComponent('(Station')}` });
+        assert.equal(broken.status, 400, broken.body);
+      }
     });
 
     it('should answer 406 when the client accepts none of the NGSI-LD media types', async () => {

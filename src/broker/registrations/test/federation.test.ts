@@ -162,14 +162,22 @@ describe('Distributed query and retrieve with registered context sources (clause
       body: { id: 'urn:ngsi-ld:ContextSourceRegistration:dead', type: 'ContextSourceRegistration', information: [{ entities: [{ type: 'Shelter' }] }], endpoint: `http://127.0.0.1:${deadPort}` },
     });
     assert.equal(reg.status, 201, reg.body);
+    // Each answer names the source it lacks, so the client knows it is partial.
+    const warning = new RegExp(`^199 - "http://127\\.0\\.0\\.1:${deadPort} \\(urn:ngsi-ld:ContextSourceRegistration:dead\\): `);
     const res = await call(t, { method: 'GET', url: `${E}?type=Shelter` });
     assert.equal(res.status, 200, res.body);
     assert.deepEqual(ids(res.json), ['urn:ngsi-ld:Shelter:pref-1', 'urn:ngsi-ld:Shelter:shared']);
+    assert.match(String(res.headers['ngsild-warning']), warning);
+    const posted = await call(t, { method: 'POST', url: '/ngsi-ld/v1/entityOperations/query', body: { type: 'Query', entities: [{ type: 'Shelter' }] } });
+    assert.equal(posted.status, 200, posted.body);
+    assert.deepEqual(ids(posted.json), ['urn:ngsi-ld:Shelter:pref-1', 'urn:ngsi-ld:Shelter:shared']);
+    assert.match(String(posted.headers['ngsild-warning']), warning);
     const one = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Shelter:pref-1` });
     assert.equal(one.status, 200);
+    assert.match(String(one.headers['ngsild-warning']), warning);
     const got = await call(t, { method: 'GET', url: `${R}/urn:ngsi-ld:ContextSourceRegistration:dead` });
     assert.equal(got.json.status, 'failed');
-    assert.equal(got.json.timesFailed, 2);
+    assert.equal(got.json.timesFailed, 3);
     assert.match(got.json.lastFailure, /^\d{4}-/);
     await call(t, { method: 'DELETE', url: `${R}/urn:ngsi-ld:ContextSourceRegistration:dead` });
   });
