@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NgsiError } from '../errors.ts';
 import { lastSeenVersion, StaleTenantVersion, tenantVersion as readTenantVersion } from '../tenant-state.ts';
-import { assertEntityId, assertName, convertAttributes, convertEntity, expandTypes, type ConvertOptions } from '../entities/entity-input.ts';
+import { assertEntityId, assertName, convertAttributes, convertEntity, expandTypes, NGSI_NULL, type ConvertOptions } from '../entities/entity-input.ts';
 import { renderEntity, renderFeature, type RenderOptions } from '../entities/entity-output.ts';
 import { loadLinked, parseJoin, renderFlat, renderInline } from '../entities/linked-entities.ts';
 import type { StoredAttributes, StoredEntity } from '../entities/stored-entity.ts';
@@ -330,7 +330,11 @@ function attributeRequest(method: string, id: string, iri: string, fragment: Rec
  * value so the fragment converts, then drop what the client did not send (stripInferred).
  */
 function partialInstance(fragment: Record<string, unknown>): Record<string, unknown> {
-  const hasMain = ['value', 'object', 'languageMap', 'vocab', 'json', 'valueList', 'objectList'].some((k) => k in fragment);
+  const main = ['value', 'object', 'languageMap', 'vocab', 'json', 'valueList', 'objectList'];
+  // NGSI-LD null deletes sub-attributes here; the attribute itself is deleted with DELETE.
+  const nulled = main.find((k) => fragment[k] === NGSI_NULL);
+  if (nulled) throw new NgsiError('BadRequestData', `${nulled}: ${NGSI_NULL} cannot be the attribute's value; delete the attribute with DELETE /entities/{entityId}/attrs/{attrId}`);
+  const hasMain = main.some((k) => k in fragment);
   if (hasMain) return fragment;
   return { ...fragment, type: 'Property', value: '__tsunagu_partial__' };
 }

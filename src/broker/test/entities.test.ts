@@ -312,6 +312,11 @@ describe('NGSI-LD entities (clause 6.4–6.7)', () => {
       assert.deepEqual(again.json.height, { type: 'Property', value: 31, observedAt: '2026-11-23T10:00:00.000Z' });
       const missing = await call(t, { method: 'PATCH', url: `${E}/urn:ngsi-ld:Building:a1/attrs/nothing`, body: { value: 1 } });
       assert.equal(missing.status, 404);
+      // NGSI-LD null is not a value to store: the attribute keeps its own.
+      const nulled = await call(t, { method: 'PATCH', url: `${E}/urn:ngsi-ld:Building:a1/attrs/height`, body: { value: 'urn:ngsi-ld:null' } });
+      assert.equal(nulled.status, 400, nulled.body);
+      assert.match(nulled.json.detail, /^value: urn:ngsi-ld:null cannot be the attribute's value; delete the attribute with DELETE/);
+      assert.equal((await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Building:a1?attrs=height` })).json.height.value, 31);
     });
 
     it('should delete an attribute, and answer 404 for one that is not there', async () => {
