@@ -15,6 +15,8 @@ export interface RenderOptions {
   pick?: Set<string> | undefined;
   /** Expanded attribute IRIs to drop (omit). */
   omit?: Set<string> | undefined;
+  /** The entity members kept by pick or omit; all when not given. */
+  members?: { id: boolean; type: boolean; scope: boolean } | undefined;
   /** Language preference from `lang` (e.g. ["ja", "en"], or ["*"] for all). */
   lang?: string[] | undefined;
   /** `datasetId` (clause 4.5.5): only these instances ('' is the default one); an attribute left without any is not shown. */
@@ -25,10 +27,12 @@ type Json = Record<string, unknown>;
 
 export function renderEntity(entity: StoredEntity, options: RenderOptions): Json {
   const { terms } = options;
-  const out: Json = { id: entity.id };
+  const out: Json = {};
+  const members = options.members ?? { id: true, type: true, scope: true };
+  if (members.id) out.id = entity.id;
   const types = entity.types.map((t) => terms.compactIri(t));
-  out.type = types.length === 1 ? types[0] : types;
-  if (entity.scopes) out.scope = entity.scopes.length === 1 ? entity.scopes[0] : entity.scopes;
+  if (members.type) out.type = types.length === 1 ? types[0] : types;
+  if (entity.scopes && members.scope) out.scope = entity.scopes.length === 1 ? entity.scopes[0] : entity.scopes;
   for (const [iri, instances] of Object.entries(entity.attrs)) {
     if (options.pick && !options.pick.has(iri)) continue;
     if (options.omit?.has(iri)) continue;
@@ -100,7 +104,7 @@ export function renderInstance(instance: StoredAttribute, options: RenderOptions
   if (instance.observedAt) out.observedAt = instance.observedAt;
   if (instance.unitCode) out.unitCode = instance.unitCode;
   for (const [iri, sub] of Object.entries(instance.sub ?? {})) {
-    out[terms.compactIri(iri)] = renderInstance(sub, { ...options, pick: undefined, omit: undefined });
+    out[terms.compactIri(iri)] = renderInstance(sub, { ...options, pick: undefined, omit: undefined, members: undefined });
   }
   if (options.sysAttrs) {
     out.createdAt = instance.createdAt;

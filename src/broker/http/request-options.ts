@@ -51,12 +51,12 @@ export function representation(query: Query): Representation {
 
 export function renderOptions(query: Query, terms: ResolvedTerms): RenderOptions {
   const attrs = list(query, 'attrs');
-  const pick = list(query, 'pick');
-  const omit = list(query, 'omit');
+  const pick = projection(query, 'pick');
+  const omit = projection(query, 'omit');
   if (pick && omit) throw new NgsiError('BadRequestData', 'pick and omit cannot be used together');
   const expandAll = (names: string[] | undefined, where: string) =>
     names
-      ? new Set(names.map((n) => {
+      ? new Set(names.filter((n) => !ENTITY_MEMBERS.includes(n)).map((n) => {
           assertName(n, where);
           return terms.expandTerm(n);
         }))
@@ -68,9 +68,35 @@ export function renderOptions(query: Query, terms: ResolvedTerms): RenderOptions
     sysAttrs: options(query).has('sysAttrs'),
     pick: picked,
     omit: expandAll(omit, 'omit'),
+    members: projectedMembers(pick, omit),
     lang: parseLang(param(query, 'lang')),
     datasetIds: datasetIds(query),
   };
+}
+
+/** The entity members that pick and omit may name besides attributes (clause 5.2.23). */
+export const ENTITY_MEMBERS = ['id', 'type', 'scope'];
+
+/**
+ * A projection (`pick`, `omit`; clause 4.21): attribute names or entity members, separated by
+ * `,` or `|`. Linked-entity terms (`rel{attr}`) are not supported.
+ */
+export function projection(query: Query, name: string): string[] | undefined {
+  const raw = param(query, name);
+  if (raw === undefined) return undefined;
+  if (/[{}]/.test(raw)) {
+    throw new NgsiError('OperationNotSupported', `${name}: projections into linked entities (relationship{attribute}) are not supported; ${name} the relationship itself and use join`);
+  }
+  const items = raw.split(/[,|]/).map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) throw new NgsiError('BadRequestData', `${name}: expected attribute names separated by , or |`);
+  items.forEach((item) => assertName(item, name));
+  return items;
+}
+
+/** Which of id, type and scope an entity keeps under pick or omit. */
+export function projectedMembers(pick: string[] | undefined, omit: string[] | undefined): { id: boolean; type: boolean; scope: boolean } {
+  const kept = (member: string) => (pick ? pick.includes(member) : !omit?.includes(member));
+  return { id: kept('id'), type: kept('type'), scope: kept('scope') };
 }
 
 /** The `datasetId` selection (clause 4.5.5): URIs, `@none` (the default instance) as ''. */

@@ -7,7 +7,7 @@ import { NgsiError } from '../errors.ts';
 import { assertName, isDateTime } from '../entities/entity-input.ts';
 import { parseLang } from '../entities/entity-output.ts';
 import type { ResolvedTerms } from '../http/ngsi-http.ts';
-import { datasetIds as datasetIdSelection, list, param, type Query } from '../http/request-options.ts';
+import { datasetIds as datasetIdSelection, ENTITY_MEMBERS, list, param, projectedMembers, projection, type Query } from '../http/request-options.ts';
 import type { TimeProperty, TimeQuery, TimeRel } from './temporal-store.ts';
 
 export type TemporalFormat = 'normalized' | 'concise' | 'temporalValues' | 'aggregatedValues';
@@ -54,7 +54,6 @@ const TIMERELS = new Set<TimeRel>(['before', 'after', 'between']);
 const TIME_PROPERTIES = new Set<TimeProperty>(['observedAt', 'createdAt', 'modifiedAt', 'deletedAt']);
 const KNOWN_OPTIONS = new Set(['normalized', 'concise', 'temporalValues', 'aggregatedValues', 'sysAttrs', 'keyValues', 'simplified']);
 const FORMATS = new Set(['normalized', 'concise', 'temporalValues', 'aggregatedValues', 'simplified', 'keyValues']);
-const ENTITY_MEMBERS = new Set(['id', 'type', 'scope']);
 
 function dateTime(query: Query, name: string): string | undefined {
   const value = param(query, name);
@@ -166,18 +165,14 @@ export function parseTemporalParams(query: Query, terms: ResolvedTerms, requireT
   const format = formatOf(query, opts);
   const aggregation = aggregationOf(query, format);
   const attrs = names(query, 'attrs');
-  const pick = names(query, 'pick');
-  const omit = names(query, 'omit');
+  const pick = projection(query, 'pick');
+  const omit = projection(query, 'omit');
   if (pick && omit) throw new NgsiError('BadRequestData', 'pick and omit cannot be used together');
-  const attributeNames = (items: string[] | undefined) => items?.filter((n) => !ENTITY_MEMBERS.has(n)).map((n) => terms.expandTerm(n));
+  const attributeNames = (items: string[] | undefined) => items?.filter((n) => !ENTITY_MEMBERS.includes(n)).map((n) => terms.expandTerm(n));
   let selected = attrs?.map((n) => terms.expandTerm(n));
   const picked = attributeNames(pick);
   if (picked) selected = selected ? selected.filter((iri) => picked.includes(iri)) : picked;
-  const members = {
-    id: pick ? pick.includes('id') : !omit?.includes('id'),
-    type: pick ? pick.includes('type') : !omit?.includes('type'),
-    scope: pick ? pick.includes('scope') : !omit?.includes('scope'),
-  };
+  const members = projectedMembers(pick, omit);
   const datasetIds = datasetIdSelection(query);
   const omitted = attributeNames(omit);
   return {

@@ -194,6 +194,25 @@ describe('NGSI-LD query entities (clause 6.4.3.2, 6.23)', () => {
     assert.equal(having.json.length, 4, 'the park has no zone');
   });
 
+  it('should project with pick and omit as clause 4.21 says: , or | between names, and id, type and scope as members', async () => {
+    const get = async (params: string) => {
+      const res = await call(t, { method: 'GET', url: `${E}?id=urn:ngsi-ld:CityHall:072010&options=keyValues&${params}` });
+      assert.equal(res.status, 200, res.body);
+      return res.json[0];
+    };
+    assert.deepEqual(await get('pick=zone|population'), { population: 272000, zone: 'kenpoku' });
+    assert.deepEqual(await get('pick=id,zone'), { id: 'urn:ngsi-ld:CityHall:072010', zone: 'kenpoku' });
+    assert.deepEqual(Object.keys(await get('omit=type|scope,address,location,municipality')).sort(), ['id', 'name', 'population', 'zone']);
+    const posted = await call(t, { method: 'POST', url: '/ngsi-ld/v1/entityOperations/query?options=keyValues', body: { type: 'Query', entities: [{ id: 'urn:ngsi-ld:CityHall:072010' }], pick: ['id', 'name'] } });
+    assert.deepEqual(posted.json, [{ id: 'urn:ngsi-ld:CityHall:072010', name: '福島市役所' }]);
+    const one = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:CityHall:072010?options=keyValues&pick=type|zone` });
+    assert.deepEqual(one.json, { type: ['CityHall', 'PublicBuilding'], zone: 'kenpoku' });
+    const linked = await call(t, { method: 'GET', url: `${E}?type=CityHall&pick=${encodeURIComponent('municipality{name}')}` });
+    assert.equal(linked.json.type, 'https://uri.etsi.org/ngsi-ld/errors/OperationNotSupported', linked.body);
+    const empty = await call(t, { method: 'GET', url: `${E}?type=CityHall&pick=${encodeURIComponent(',|')}` });
+    assert.equal(empty.status, 400);
+  });
+
   it('should answer GeoJSON for Accept: application/geo+json', async () => {
     const res = await call(t, { method: 'GET', url: `${E}?type=CityHall&attrs=name&options=keyValues&limit=1`, headers: { accept: 'application/geo+json' } });
     assert.equal(res.status, 200, res.body);
