@@ -19,6 +19,9 @@ import { assertContactable } from '../http/outbound-check.ts';
 import { negotiate, sendNgsi } from '../http/ngsi-http.ts';
 import { bodyObject, list, options, paging, param, type Query } from '../http/request-options.ts';
 import { parseQ, qAttributes } from '../query/q-language.ts';
+import { matchesScopeQuery, parseScopeQuery } from '../query/scope-query.ts';
+import { matchesGeoQuery, parseGeoQuery } from '../geo/geo-query.ts';
+import type { Geometry } from '../geo/types.ts';
 import {
   applyFragment,
   matchingInformation,
@@ -35,6 +38,8 @@ import { queueRegistrationSubscriptions } from '../subscriptions/distributed-sub
 import type { Kysely } from 'kysely';
 
 const BASE = '/ngsi-ld/v1/csourceRegistrations';
+/** The GeoProperties of a registration (Table 5.2.9-1), which a geo-query on registrations tests. */
+const REGISTRATION_GEOPROPERTIES = ['location', 'observationSpace', 'operationSpace'] as const;
 export const REGISTRATION_WRITE: BrokerPermission = 'broker.manage_tenants';
 
 type IdParams = { registrationId: string };
@@ -92,6 +97,17 @@ export async function registrationRoutes(app: FastifyInstance, services: BrokerS
       attrs: attrs.length ? attrs : undefined,
     };
     const csf = param(query, 'csf');
+    // 5.10.2: a geo-query on the registration's location (or observationSpace, operationSpace), a scopeQ on its scope.
+    const geo = parseGeoQuery({ georel: param(query, 'georel'), geometry: param(query, 'geometry'), coordinates: param(query, 'coordinates'), geoproperty: param(query, 'geoproperty') }, 'query');
+    const geoMember = geo?.geoproperty ?? 'location';
+    if (geo && !(REGISTRATION_GEOPROPERTIES as readonly string[]).includes(geoMember)) {
+      throw new NgsiError('BadRequestData', `geoproperty: a registration's GeoProperties are ${REGISTRATION_GEOPROPERTIES.join(', ')}`);
+    }
+    const scopeQ = param(query, 'scopeQ');
+    const scope = scopeQ ? parseScopeQuery(scopeQ) : undefined;
+    if (['timerel', 'timeAt', 'endTimeAt', 'timeproperty'].some((p) => param(query, p) !== undefined)) {
+      throw new NgsiError('OperationNotSupported', 'timerel: registrations cannot be queried by their time intervals here; list them and read observationInterval and managementInterval');
+    }
     const filtered = Boolean(filter.selector || ids || idPattern || filter.attrs);
     const page = paging(query);
     if (page.limit > MAX_LIMIT) throw new NgsiError('TooManyResults', `limit: at most ${MAX_LIMIT} registrations per page`);
@@ -100,7 +116,12 @@ export async function registrationRoutes(app: FastifyInstance, services: BrokerS
     // for at least one of type, attrs, q or georel, which makes registrations hard to manage).
     let matches = (await registrations.list(tenant.name))
       .map((reg) => ({ reg, info: filtered ? matchingInformation(reg.body, filter) : reg.body.information }))
-      .filter((m) => m.info.length > 0);
+      .filter((m) => m.info.length > 0)
+      .filter(({ reg }) => !scope || matchesScopeQuery(scope, reg.body.scope))
+      .filter(({ reg }) => {
+        const where = reg.body[geoMember as (typeof REGISTRATION_GEOPROPERTIES)[number]];
+        return !geo || (where !== undefined && matchesGeoQuery(geo, where as Geometry));
+      });
     // 5.10.2.4: the context source filter on the registrations' Context Source properties.
     if (csf) matches = await filterByCsf(services.ctx.db as unknown as Kysely<any>, parseCsf(csf, (t) => terms.expandTerm(t)), matches, (m) => m.reg.body);
     if (page.count) reply.header('ngsild-results-count', String(matches.length));

@@ -157,6 +157,35 @@ describe('NGSI-LD context source registrations (clauses 5.9, 5.10, 6.8, 6.9)', (
       assert.deepEqual(paged.json.map((r: { id: string }) => r.id), ['urn:ngsi-ld:ContextSourceRegistration:q-vehicle']);
     });
 
+    it('should select by a geo-query on location or another GeoProperty, and by scopeQ; time filters are not supported', async () => {
+      const aizu = { type: 'Polygon', coordinates: [[[139.8, 37.4], [140.0, 37.4], [140.0, 37.6], [139.8, 37.6], [139.8, 37.4]]] };
+      const osaka = { type: 'Point', coordinates: [135.5, 34.7] };
+      for (const [id, location, scope] of [['geo-aizu', aizu, '/Fukushima/Aizu'], ['geo-osaka', osaka, '/Osaka']] as const) {
+        const res = await call(t, { method: 'POST', url: R, body: registration({ id: `urn:ngsi-ld:ContextSourceRegistration:${id}`, information: [{ entities: [{ type: 'Dam' }] }], location, scope }) });
+        assert.equal(res.status, 201, res.body);
+      }
+      const found = async (params: string) => {
+        const res = await call(t, { method: 'GET', url: `${R}?type=Dam&${params}` });
+        assert.equal(res.status, 200, res.body);
+        return res.json.map((r: { id: string }) => r.id.split(':').pop());
+      };
+      const near = (metres: number) => `georel=${encodeURIComponent(`near;maxDistance==${metres}`)}&geometry=Point&coordinates=${encodeURIComponent('[139.93,37.49]')}`;
+      assert.deepEqual(await found(near(1000)), ['geo-aizu'], '会津若松市役所 is inside the Aizu polygon');
+      assert.deepEqual(await found(`georel=disjoint&geometry=Point&coordinates=${encodeURIComponent('[139.93,37.49]')}`), ['geo-osaka']);
+      assert.deepEqual(await found(`${near(1000)}&geoproperty=observationSpace`), [], 'neither has an observationSpace');
+      assert.deepEqual(await found('scopeQ=/Fukushima/%23'), ['geo-aizu']);
+      assert.deepEqual(await found('scopeQ=/Osaka'), ['geo-osaka']);
+      for (const [params, status, type] of [
+        ['georel=foo&geometry=Point&coordinates=[1,2]', 400, 'BadRequestData'],
+        [`${near(1000)}&geoproperty=capacity`, 400, 'BadRequestData'],
+        ['timerel=before&timeAt=2000-01-01T00:00:00Z', 422, 'OperationNotSupported'],
+      ] as const) {
+        const res = await call(t, { method: 'GET', url: `${R}?type=Dam&${params}` });
+        assert.equal(res.json.type, `https://uri.etsi.org/ngsi-ld/errors/${type}`, `${params}: ${res.body}`);
+        assert.equal(res.status, status, params);
+      }
+    });
+
     it('should list every registration without a filter', async () => {
       const res = await call(t, { method: 'GET', url: `${R}?limit=100` });
       assert.equal(res.status, 200);
