@@ -60,7 +60,7 @@ export async function discoveryRoutes(app: FastifyInstance, services: BrokerServ
     }
     // Entities of a personal type are not counted or described.
     const visible = personal.length ? sql`and not (e.types && ${sql.val(personal)}::text[])` : sql``;
-    return { query, tenant: tenant.name, terms, personal, registered, visible };
+    return { tenant: tenant.name, terms, personal, registered, visible };
   };
 
   app.get('/ngsi-ld/v1/types', async (request, reply) => {
