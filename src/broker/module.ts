@@ -30,10 +30,6 @@ async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void
   // Temporal history: every change's attribute instances, recorded in the write's transaction.
   store.onChange(recordHistory);
   const { resolver, contextRoutes } = createBrokerResolver(ctx);
-  const personal = new PersonalTypes();
-  // Subscriptions: matches are written to the outbox inside each write's transaction; the
-  // notifier delivers them (in processes that run the worker) and is woken after each commit.
-  const matcher = new SubscriptionMatcher(resolver, personal);
   const notifier = new Notifier(ctx, resolver, app.log);
   const services: BrokerServices = {
     ctx,
@@ -44,11 +40,14 @@ async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void
     tenants: new BrokerTenants(ctx),
     access: new BrokerAccess(ctx),
     resolver,
-    personal,
+    personal: new PersonalTypes(),
     openData: new OpenDataTypes(),
     wakeNotifier: () => notifier.wake(),
   };
   brokerServices.set(ctx, services);
+  // Subscriptions: matches are written to the outbox inside each write's transaction; the
+  // notifier delivers them (in processes that run the worker) and is woken after each commit.
+  const matcher = new SubscriptionMatcher(resolver, services.personal);
   store.onChange(matcher.listener);
   store.onCommit(() => notifier.wake());
   if (ctx.config.runWorker) {
