@@ -12,6 +12,7 @@ import type { BrokerServices } from './http/broker-services.ts';
 import { discoveryRoutes } from './http/discovery-routes.ts';
 import { entitiesRoutes } from './http/entities-routes.ts';
 import { ngsiErrorHandler, registerNgsiParsers } from './http/ngsi-http.ts';
+import { header } from './http/request-options.ts';
 import { brokerMigrations } from './migrations/index.ts';
 import { createBrokerResolver } from './http/context-resolution.ts';
 import { Notifier } from './subscriptions/notifier.ts';
@@ -66,7 +67,11 @@ async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void
   await registrationRoutes(app, services);
   await temporalRoutes(app, services);
   await openDataRoutes(app, services);
-  await contextRoutes(app);
+  // @contexts are shared by every tenant: deleting one needs the permission on the prefecture.
+  await contextRoutes(app, async (request, permission) => {
+    const tenant = await services.tenants.resolve(permission === 'broker.manage_tenants' ? undefined : header(request.headers['ngsild-tenant'], 'NGSILD-Tenant'));
+    await services.access.assert(request.actor, permission, tenant);
+  });
 }
 
 export const brokerModule = defineModule({

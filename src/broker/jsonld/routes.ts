@@ -8,7 +8,10 @@
 // {id} is the local id, or for Cached entries the original URL (percent-encoded). The core @context
 // is built in and cannot be deleted (400 BadRequestData; the spec does not name an error). Errors
 // are thrown as NgsiError for the broker's error handler.
-import type { FastifyInstance } from 'fastify';
+// Access: serving one @context is public (clients and other brokers dereference its URL); listing
+// and details need broker.read, adding broker.write, and deleting or reloading, as the contexts
+// are shared by every tenant, broker.manage_tenants (the broker checks it on the prefecture).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { NgsiError } from '../errors.ts';
 import { isCoreContextUrl } from './core-context.ts';
@@ -23,7 +26,11 @@ export interface JsonldContextsDeps {
   store: ContextStore;
   /** The broker's public base URL, e.g. https://city.example (no trailing path). */
   publicUrl: string;
+  /** Throws (401/403) unless the caller holds the permission; see the access rules above. */
+  authorize: (request: FastifyRequest, permission: ContextPermission) => Promise<void>;
 }
+
+export type ContextPermission = 'broker.read' | 'broker.write' | 'broker.manage_tenants';
 
 type Query = Record<string, string | undefined>;
 
@@ -68,6 +75,7 @@ export function jsonldContextsRoutes(app: FastifyInstance, deps: JsonldContextsD
   }
 
   app.post(JSONLD_CONTEXTS_PATH, async (request, reply) => {
+    await deps.authorize(request, 'broker.write');
     const body = request.body;
     if (!body || typeof body !== 'object' || Array.isArray(body) || !('@context' in body)) {
       throw new NgsiError('BadRequestData', 'The body must be a JSON object with a top-level "@context" member');
@@ -79,6 +87,7 @@ export function jsonldContextsRoutes(app: FastifyInstance, deps: JsonldContextsD
   });
 
   app.get(JSONLD_CONTEXTS_PATH, async (request) => {
+    await deps.authorize(request, 'broker.read');
     const query = request.query as Query;
     const wantDetails = booleanParam(query, 'details');
     const kind = query.kind;
@@ -92,6 +101,7 @@ export function jsonldContextsRoutes(app: FastifyInstance, deps: JsonldContextsD
   app.get(`${JSONLD_CONTEXTS_PATH}/:contextId`, async (request, reply) => {
     const { contextId } = request.params as { contextId: string };
     const wantDetails = booleanParam(request.query as Query, 'details');
+    if (wantDetails) await deps.authorize(request, 'broker.read');
     const entry = await store.find(contextId);
     if (!entry) throw new NgsiError('ResourceNotFound', `No @context with id ${contextId} is stored`);
     void store.recordHit(entry.id).catch(() => {});
@@ -105,6 +115,7 @@ export function jsonldContextsRoutes(app: FastifyInstance, deps: JsonldContextsD
   app.delete(`${JSONLD_CONTEXTS_PATH}/:contextId`, async (request, reply) => {
     const { contextId } = request.params as { contextId: string };
     const reload = booleanParam(request.query as Query, 'reload');
+    await deps.authorize(request, 'broker.manage_tenants');
     if (!contextId) throw new NgsiError('BadRequestData', 'No @context identifier was given');
     if (isCoreContextUrl(contextId)) {
       throw new NgsiError('BadRequestData', 'The NGSI-LD core @context is built in and cannot be deleted or reloaded');

@@ -55,6 +55,30 @@ describe('NGSI-LD tenants and access (clause 4.14)', () => {
     assert.equal(auditorWrites.status, 403);
   });
 
+  it('should guard the @context store: serving one is public, listing needs broker.read, adding broker.write, deleting broker.manage_tenants on the prefecture', async () => {
+    const C = '/ngsi-ld/v1/jsonldContexts';
+    const body = { '@context': { Shelter: 'https://example.org/disaster#Shelter' } };
+    assert.equal((await call(t, { method: 'POST', url: C, body })).status, 401);
+    assert.equal((await call(t, { method: 'POST', url: C, body, headers: { ...koriyamaAuditor, 'ngsild-tenant': KORIYAMA } })).status, 403);
+    const added = await call(t, { method: 'POST', url: C, body, headers: { ...koriyamaPublisher, 'ngsild-tenant': KORIYAMA } });
+    assert.equal(added.status, 201, added.body);
+    const at = added.headers.location as string;
+    // Clients and other brokers dereference the URL without credentials.
+    const served = await call(t, { method: 'GET', url: at });
+    assert.equal(served.status, 200);
+    assert.deepEqual(served.json, body);
+    assert.equal((await call(t, { method: 'GET', url: `${at}?details=true` })).status, 401);
+    assert.equal((await call(t, { method: 'GET', url: C })).status, 401);
+    const listed = await call(t, { method: 'GET', url: C, headers: { ...koriyamaAuditor, 'ngsild-tenant': KORIYAMA } });
+    assert.equal(listed.status, 200);
+    assert.ok(listed.json.some((url: string) => url.endsWith(at)));
+    // Shared by every tenant: a municipality's administrator may not delete it, the prefecture's may.
+    assert.equal((await call(t, { method: 'DELETE', url: at })).status, 401);
+    assert.equal((await call(t, { method: 'DELETE', url: at, headers: { ...aizuAdmin, 'ngsild-tenant': '072028' } })).status, 403);
+    assert.equal((await call(t, { method: 'DELETE', url: at, headers: prefectureAdmin })).status, 204);
+    assert.equal((await call(t, { method: 'GET', url: at })).status, 404);
+  });
+
   it('should answer NonexistentTenant for reads of an unknown tenant', async () => {
     const res = await call(t, { method: 'GET', url: `${E}?type=Building`, headers: { ...prefectureAdmin, 'ngsild-tenant': 'openiot' } });
     assert.equal(res.status, 404);

@@ -51,7 +51,7 @@ describe('@context store and the jsonldContexts API', () => {
       if (error instanceof NgsiError) return reply.code(error.status).type('application/json').send(error.toJSON());
       return reply.code((error as { statusCode?: number }).statusCode ?? 500).send({ detail: (error as Error).message });
     });
-    jsonldContextsRoutes(app, { db: database.db, resolver, store, publicUrl: PUBLIC_URL });
+    jsonldContextsRoutes(app, { db: database.db, resolver, store, publicUrl: PUBLIC_URL, authorize: async () => undefined });
     await app.ready();
   });
 
