@@ -110,16 +110,35 @@ export function sendNgsi(reply: FastifyReply, status: number, body: unknown, ter
   return reply.code(status).type(type).send(JSON.stringify(body));
 }
 
-/** Body parsers for the JSON media types NGSI-LD uses; bad JSON is InvalidRequest (400). */
+// A \u0000 escape (not an escaped backslash before "u0000"): PostgreSQL cannot store NUL in text or jsonb.
+const NUL_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u0000/;
+// A number JSON.parse would turn into Infinity (a 3-digit exponent or 300 digits) is looked for.
+const HUGE_NUMBER = /\d[eE][+-]?\d{3}|\d{300}/;
+
+function hasNonFinite(value: unknown): boolean {
+  if (typeof value === 'number') return !Number.isFinite(value);
+  if (Array.isArray(value)) return value.some(hasNonFinite);
+  return typeof value === 'object' && value !== null && Object.values(value).some(hasNonFinite);
+}
+
+/**
+ * Body parsers for the JSON media types NGSI-LD uses; bad JSON is InvalidRequest (400). A body
+ * the database could not store as given is BadRequestData before anything is written: a NUL
+ * character, or a number too large for a double (it would be stored as null).
+ */
 export function registerNgsiParsers(app: FastifyInstance, bodyLimit: number): void {
   const parse = (_request: FastifyRequest, body: string | Buffer, done: (error: Error | null, value?: unknown) => void) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(new NgsiError('InvalidRequest', 'The request body is empty'));
+    let value: unknown;
     try {
-      done(null, JSON.parse(text));
+      value = JSON.parse(text);
     } catch (error) {
-      done(new NgsiError('InvalidRequest', `The request body is not valid JSON: ${(error as Error).message}`));
+      return done(new NgsiError('InvalidRequest', `The request body is not valid JSON: ${(error as Error).message}`));
     }
+    if (NUL_ESCAPE.test(text)) return done(new NgsiError('BadRequestData', 'The request body contains a NUL character (\\u0000), which cannot be stored'));
+    if (HUGE_NUMBER.test(text) && hasNonFinite(value)) return done(new NgsiError('BadRequestData', 'The request body contains a number too large to store (beyond ±1.8e308)'));
+    done(null, value);
   };
   // Only the JSON media types: text/plain, forms and the rest get 415.
   app.removeAllContentTypeParsers();
@@ -152,6 +171,9 @@ export function toNgsiError(error: unknown): NgsiError {
     case '22P02':
     case '2203A':
     case '22023':
+    case '22003': // a number out of range, e.g. an offset beyond bigint
+    case '22P05': // \u0000 in a query parameter, which text cannot hold
+    case '22021':
       return new NgsiError('BadRequestData', `A value in the request cannot be used: ${e.message}`);
   }
   if (e?.statusCode === 429) return new NgsiError('TooManyRequests', 'Too many requests from this client; retry after a minute', { headers: { 'retry-after': '60' } });

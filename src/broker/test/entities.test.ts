@@ -100,6 +100,33 @@ describe('NGSI-LD entities (clause 6.4–6.7)', () => {
       assert.equal(text.status, 415);
     });
 
+    it('should refuse what the database cannot store (NUL, numbers beyond a double) with 400, writing nothing, never a 500', async () => {
+      const bodies = [
+        '{"id":"urn:ngsi-ld:X:nul1","type":"X","a":{"type":"Property","value":"a\\u0000b"}}',
+        '{"id":"urn:ngsi-ld:X:nul2","type":"X","a":{"type":"Property","value":{"k\\u0000":1}}}',
+        '{"id":"urn:ngsi-ld:X:inf","type":"X","a":{"type":"Property","value":[1, 1e400]}}',
+      ];
+      for (const body of bodies) {
+        const res = await call(t, { method: 'POST', url: E, body });
+        assert.equal(res.status, 400, `${body}: ${res.body}`);
+        assert.equal(res.json.type, 'https://uri.etsi.org/ngsi-ld/errors/BadRequestData');
+      }
+      for (const id of ['urn:ngsi-ld:X:nul1', 'urn:ngsi-ld:X:nul2', 'urn:ngsi-ld:X:inf']) assert.equal((await call(t, { method: 'GET', url: `${E}/${id}` })).status, 404);
+      // A batch with one such entity is refused whole, the good one not written either.
+      const batch = await call(t, { method: 'POST', url: '/ngsi-ld/v1/entityOperations/create', body: `[${JSON.stringify(building('urn:ngsi-ld:Building:nul-good'))}, ${bodies[0]}]` });
+      assert.equal(batch.status, 400, batch.body);
+      assert.equal((await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Building:nul-good` })).status, 404);
+      // An escaped backslash before "u0000" is ordinary text; 1e300 is an ordinary number.
+      const fine = await call(t, { method: 'POST', url: E, body: '{"id":"urn:ngsi-ld:X:fine","type":"X","a":{"type":"Property","value":"C:\\\\u0000"},"b":{"type":"Property","value":1e300}}' });
+      assert.equal(fine.status, 201, fine.body);
+      assert.equal((await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:X:fine?options=keyValues` })).json.a, 'C:\\u0000');
+      // NUL or a huge number in the URL.
+      for (const url of [`${E}/urn:ngsi-ld:X:a%00b`, `${E}?id=urn:ngsi-ld:X:a%00b`, `${E}?type=X&idPattern=a%00b`, `${E}?type=X&scopeQ=/a%00b`, `${E}?type=X&offset=99999999999999999999`]) {
+        const res = await call(t, { method: 'GET', url });
+        assert.ok(res.status >= 400 && res.status < 500, `${url}: ${res.status} ${res.body}`);
+      }
+    });
+
     it('should apply the @context rules: none in a JSON body, one required with application/ld+json', async () => {
       const inJson = await call(t, { method: 'POST', url: E, body: { ...building('urn:ngsi-ld:Building:ctx1'), '@context': 'https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context.jsonld' } });
       assert.equal(inJson.status, 400);
