@@ -31,7 +31,7 @@ const ENTITY_MEMBERS = new Set(['id', '@id', 'type', '@type', 'scope', '@context
 // Clause 4.6.2: characters that may not appear in names (they break URLs and the query language).
 const FORBIDDEN_NAME = /[<>"'=;()\s\\]|[\u0000-\u001f\u007f]/;
 const URI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"{}|\\^`]*$/;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))$/;
 
 export function isUri(value: unknown): value is string {
   return typeof value === 'string' && value.length <= 2048 && URI.test(value);
@@ -244,7 +244,7 @@ function convertInstance(name: string, raw: unknown, options: ConvertOptions, wh
     out.datasetId = assertKeyBytes(body.datasetId, (shown) => `${where}: "datasetId" ${shown}`);
   }
   if (body.observedAt !== undefined) {
-    if (typeof body.observedAt !== 'string' || !DATE_TIME.test(body.observedAt) || Number.isNaN(Date.parse(body.observedAt))) {
+    if (!isDateTime(body.observedAt)) {
       throw new NgsiError('BadRequestData', `${where}: "observedAt" must be a date-time such as 2026-11-23T09:00:00Z`);
     }
     out.observedAt = new Date(body.observedAt).toISOString();
@@ -262,6 +262,15 @@ function convertInstance(name: string, raw: unknown, options: ConvertOptions, wh
   return out;
 }
 
+/**
+ * A DateTime (clause 4.6.3) that is on the calendar: Date.parse would take 2025-02-30 for 2 March
+ * and 24:00:00 for the next day, and the value stored would not be the one sent.
+ */
 export function isDateTime(value: unknown): value is string {
-  return typeof value === 'string' && DATE_TIME.test(value) && !Number.isNaN(Date.parse(value));
+  const parts = typeof value === 'string' ? DATE_TIME.exec(value) : null;
+  if (!parts) return false;
+  const [year, month, day, hour, minute, second] = parts.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const offsetOk = parts[9] === undefined || (Number(parts[9]) <= 23 && Number(parts[10]) <= 59);
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59 && offsetOk;
 }

@@ -17,7 +17,7 @@
 //   registration may carry Context Source properties (clause 5.2.9, used by csf).
 import { NgsiError } from '../errors.ts';
 import type { Csf } from './csf.ts';
-import { assertKeyBytes, assertName, isUri, type TermMap } from '../entities/entity-input.ts';
+import { assertKeyBytes, assertName, isDateTime, isUri, type TermMap } from '../entities/entity-input.ts';
 import { typesMatch, type TypeSelector } from '../entities/type-selector.ts';
 import { validateGeometry } from '../geo/geometry.ts';
 
@@ -75,7 +75,6 @@ const RESERVED_HEADERS = new Set([
 ]);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const SECRET_KEY = /authorization|cookie|token|secret|passw|api[-_]?key|credential/i;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 const DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
 const MEDIA_TYPES = new Set(['application/json', 'application/ld+json']);
 
@@ -170,7 +169,7 @@ function nonEmptyString(value: unknown, field: string): string {
 }
 
 function dateTime(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !DATE_TIME.test(value) || Number.isNaN(Date.parse(value))) {
+  if (!isDateTime(value)) {
     bad(`${field}: "${String(value)}" is not a DateTime (e.g. 2026-12-31T23:59:59Z)`);
   }
   return new Date(value).toISOString();

@@ -127,6 +127,21 @@ describe('NGSI-LD entities (clause 6.4–6.7)', () => {
       }
     });
 
+    it('should refuse dates that are not on the calendar instead of moving them (2025-02-30 is not 2 March)', async () => {
+      for (const at of ['2025-02-30T00:00:00Z', '2026-11-23T24:00:00Z', '2026-13-01T00:00:00Z', '2026-11-23T09:00:00+25:00']) {
+        const res = await call(t, { method: 'POST', url: E, body: { id: 'urn:ngsi-ld:X:when', type: 'X', a: { type: 'Property', value: 1, observedAt: at } } });
+        assert.equal(res.status, 400, `${at}: ${res.body}`);
+        assert.match(res.json.detail, /observedAt/);
+        const history = await call(t, { method: 'GET', url: `/ngsi-ld/v1/temporal/entities?type=X&timerel=after&timeAt=${encodeURIComponent(at)}` });
+        assert.equal(history.status, 400, `timeAt ${at}`);
+        const sub = await call(t, { method: 'POST', url: '/ngsi-ld/v1/subscriptions', body: { type: 'Subscription', entities: [{ type: 'X' }], expiresAt: at, notification: { endpoint: { uri: 'http://127.0.0.1:9/x' } } } });
+        assert.equal(sub.status, 400, `expiresAt ${at}`);
+      }
+      const leap = await call(t, { method: 'POST', url: E, body: { id: 'urn:ngsi-ld:X:leap', type: 'X', a: { type: 'Property', value: 1, observedAt: '2028-02-29T23:59:59+09:00' } } });
+      assert.equal(leap.status, 201, leap.body);
+      assert.equal((await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:X:leap` })).json.a.observedAt, '2028-02-29T14:59:59.000Z');
+    });
+
     it('should apply the @context rules: none in a JSON body, one required with application/ld+json', async () => {
       const inJson = await call(t, { method: 'POST', url: E, body: { ...building('urn:ngsi-ld:Building:ctx1'), '@context': 'https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context.jsonld' } });
       assert.equal(inJson.status, 400);
