@@ -63,8 +63,12 @@ function putInstance(list: StoredAttribute[], instance: StoredAttribute): Stored
   return next;
 }
 
-/** POST /entities/{id}/attrs (append): add or overwrite; with noOverwrite keep existing ones. */
-export function appendAttributes(before: StoredEntity, attrs: StoredAttributes, now: string, noOverwrite: boolean, types: string[] = []): ChangeResult {
+/**
+ * POST /entities/{id}/attrs (append, clause 5.6.3.4), also batch update and upsert with update:
+ * attributes added or replaced (with noOverwrite, existing ones kept), new types added, and
+ * `scopes` (when given) replacing the entity's, or with noOverwrite joining them.
+ */
+export function appendAttributes(before: StoredEntity, attrs: StoredAttributes, now: string, noOverwrite: boolean, types: string[] = [], scopes: string[] | null = null): ChangeResult {
   const after = clone(before);
   const updated: string[] = [];
   const notUpdated: NotUpdated[] = [];
@@ -81,7 +85,8 @@ export function appendAttributes(before: StoredEntity, attrs: StoredAttributes, 
     if (list.length) after.attrs[iri] = list;
   }
   for (const type of types) if (!after.types.includes(type)) after.types.push(type);
-  if (updated.length || types.length) after.modifiedAt = now;
+  if (scopes) after.scopes = noOverwrite ? [...new Set([...(before.scopes ?? []), ...scopes])] : scopes;
+  if (updated.length || types.length || scopes) after.modifiedAt = now;
   return { after, updated, notUpdated };
 }
 

@@ -81,10 +81,10 @@ export class EntityService {
     await this.#modify(tenant, id, (before) => ({ after: mergeEntity(before, input, now()), result: undefined }));
   }
 
-  async append(tenant: string, id: string, attrs: StoredAttributes, noOverwrite: boolean, types: string[] = []): Promise<AttributeResult> {
+  async append(tenant: string, id: string, attrs: StoredAttributes, noOverwrite: boolean, types: string[] = [], scopes: string[] | null = null): Promise<AttributeResult> {
     return this.#modify(tenant, id, (before) => {
-      const { after, updated, notUpdated } = appendAttributes(before, attrs, now(), noOverwrite, types);
-      return { after: updated.length || types.length ? after : before, result: { updated, notUpdated } };
+      const { after, updated, notUpdated } = appendAttributes(before, attrs, now(), noOverwrite, types, scopes);
+      return { after: updated.length || types.length || scopes ? after : before, result: { updated, notUpdated } };
     });
   }
 
@@ -169,7 +169,7 @@ export class EntityService {
       const input = inputs[index]!;
       if (!current) return newEntity(tenant, input, t);
       if (mode === 'replace') return replaceEntity(current, input, t);
-      return appendAttributes(current, input.attrs, t, false, input.types).after;
+      return appendAttributes(current, input.attrs, t, false, input.types, input.scopes).after;
     });
   }
 
@@ -177,7 +177,8 @@ export class EntityService {
     const t = now();
     return this.batch(tenant, inputs.map((i) => i.id), (id, index, current) => {
       if (!current) throw notFound(id);
-      return appendAttributes(current, inputs[index]!.attrs, t, noOverwrite).after;
+      const input = inputs[index]!;
+      return appendAttributes(current, input.attrs, t, noOverwrite, input.types, input.scopes).after;
     });
   }
 

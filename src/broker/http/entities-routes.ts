@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NgsiError } from '../errors.ts';
 import { lastSeenVersion, StaleTenantVersion, tenantVersion as readTenantVersion } from '../tenant-state.ts';
-import { assertEntityId, assertName, convertAttributes, convertEntity, expandTypes, NGSI_NULL, type ConvertOptions } from '../entities/entity-input.ts';
+import { assertEntityId, assertName, convertAttributes, convertEntity, expandTypes, NGSI_NULL, parseScopes, type ConvertOptions } from '../entities/entity-input.ts';
 import { renderEntity, renderFeature, type RenderOptions } from '../entities/entity-output.ts';
 import { loadLinked, parseJoin, renderFlat, renderInline } from '../entities/linked-entities.ts';
 import type { StoredAttributes, StoredEntity } from '../entities/stored-entity.ts';
@@ -244,6 +244,7 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
   app.post<{ Params: IdParams }>(`${BASE}/:entityId/attrs`, async (request, reply) => {
     const { id, body, tenant, terms } = await beginEntityWrite(request);
     const types = body.type !== undefined ? expandTypes(body.type, terms) : [];
+    const scopes = parseScopes(body.scope);
     const attrs = convertAttributes(body, convertOptions(terms), `Entity ${id}`);
     const noOverwrite = options(request.query as Query).has('noOverwrite');
     const outcome = await writes.write(
@@ -251,7 +252,7 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
         kind: 'appendAttrs', tenant: tenant.name, id, types, attrs: Object.keys(attrs), terms, request,
         remote: (keep) => ({ method: 'POST', path: () => `/entities/${encodeURIComponent(id)}/attrs`, params: new URLSearchParams(noOverwrite ? { options: 'noOverwrite' } : {}), body: (c) => renameBody(body, terms, c, keep) }),
       },
-      (keep) => entities.append(tenant.name, id, pick(attrs, keep), noOverwrite, types),
+      (keep) => entities.append(tenant.name, id, pick(attrs, keep), noOverwrite, types, scopes),
     );
     return sendWriteOutcome(reply, outcome, terms, () => reply.code(204).send());
   });

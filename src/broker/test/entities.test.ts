@@ -332,6 +332,23 @@ describe('NGSI-LD entities (clause 6.4–6.7)', () => {
       assert.equal(got.json.owner, 'urn:ngsi-ld:City:072036');
     });
 
+    it('should append types and scope too (clause 5.6.3.4), alone and in batch update and upsert', async () => {
+      const made = await call(t, { method: 'POST', url: E, body: { ...building('urn:ngsi-ld:Building:sc1'), scope: '/Fukushima/Kenpoku' } });
+      assert.equal(made.status, 201, made.body);
+      const read = async () => (await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Building:sc1?options=keyValues&pick=type,scope` })).json;
+      const append = async (body: object, query = '') => assert.equal((await call(t, { method: 'POST', url: `${E}/urn:ngsi-ld:Building:sc1/attrs${query}`, body })).status, 204);
+      await append({ scope: '/Fukushima/Kenchu', type: 'Shelter' });
+      assert.deepEqual(await read(), { type: ['Building', 'Shelter'], scope: '/Fukushima/Kenchu' });
+      await append({ scope: ['/Fukushima/Aizu'] }, '?options=noOverwrite');
+      assert.deepEqual(await read(), { type: ['Building', 'Shelter'], scope: ['/Fukushima/Kenchu', '/Fukushima/Aizu'] });
+      const batch = await call(t, { method: 'POST', url: '/ngsi-ld/v1/entityOperations/update', body: [{ id: 'urn:ngsi-ld:Building:sc1', type: 'School', scope: '/Fukushima/Iwaki' }] });
+      assert.equal(batch.status, 204, batch.body);
+      assert.deepEqual(await read(), { type: ['Building', 'Shelter', 'School'], scope: '/Fukushima/Iwaki' });
+      const upsert = await call(t, { method: 'POST', url: '/ngsi-ld/v1/entityOperations/upsert?options=update', body: [{ id: 'urn:ngsi-ld:Building:sc1', type: 'Building', scope: '/Fukushima/Soso' }] });
+      assert.equal(upsert.status, 204, upsert.body);
+      assert.deepEqual(await read(), { type: ['Building', 'Shelter', 'School'], scope: '/Fukushima/Soso' });
+    });
+
     it('should update existing attributes only, reporting the missing ones in a 207', async () => {
       const res = await call(t, { method: 'PATCH', url: `${E}/urn:ngsi-ld:Building:a1/attrs`, body: { height: { type: 'Property', value: 30 }, colour: { type: 'Property', value: 'red' } } });
       assert.equal(res.status, 207);
