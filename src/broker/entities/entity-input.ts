@@ -187,6 +187,10 @@ function convertInstance(name: string, raw: unknown, options: ConvertOptions, wh
   switch (kind) {
     case 'Property':
       if (!('value' in body) || body.value === null) throw new NgsiError('BadRequestData', `${where}: a Property needs a non-null "value"`);
+      // NGSI-LD null deletes, in updates and merges (PATCH) only; elsewhere it would be stored as text.
+      if (body.value === NGSI_NULL && !options.allowNull) {
+        throw new NgsiError('BadRequestData', `${where}: ${NGSI_NULL} deletes only in an update or merge (PATCH); to remove an attribute, DELETE it`);
+      }
       out.value = body.value;
       break;
     case 'GeoProperty':

@@ -98,6 +98,8 @@ export function parseLastN(query: Query): number | undefined {
 const DURATION = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 
 /** ISO 8601 duration P[n]Y[n]M[n]DT[n]H[n]M[n]S or P[n]W; null for a zero duration. */
+const MAX_DURATION_YEARS = 10_000;
+
 export function parseDuration(text: string, where = 'aggrPeriodDuration'): Duration | null {
   const match = DURATION.exec(text);
   if (!match || text === 'P' || text.endsWith('T')) {
@@ -105,6 +107,9 @@ export function parseDuration(text: string, where = 'aggrPeriodDuration'): Durat
   }
   const n = (i: number) => Number(match[i] ?? 0);
   const duration: Duration = { years: n(1), months: n(2), weeks: n(3), days: n(4), hours: n(5), minutes: n(6), seconds: n(7) };
+  // Periods past dates JavaScript can hold would make no period at all (NaN), so cap them.
+  const days = duration.years * 365.25 + duration.months * 30.44 + duration.weeks * 7 + duration.days + (duration.hours * 3_600 + duration.minutes * 60 + duration.seconds) / 86_400;
+  if (!(days <= MAX_DURATION_YEARS * 365.25)) throw new NgsiError('BadRequestData', `${where}: "${text}" is longer than ${MAX_DURATION_YEARS.toLocaleString('en')} years`);
   return Object.values(duration).every((v) => v === 0) ? null : duration;
 }
 

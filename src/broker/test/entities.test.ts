@@ -376,6 +376,21 @@ describe('NGSI-LD entities (clause 6.4–6.7)', () => {
       assert.equal(nulled.status, 400, nulled.body);
       assert.match(nulled.json.detail, /^value: urn:ngsi-ld:null cannot be the attribute's value; delete the attribute with DELETE/);
       assert.equal((await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Building:a1?attrs=height` })).json.height.value, 31);
+      // Nor in a create, an append or a batch update, where it would have been stored as text.
+      const nullValue = { type: 'Property', value: 'urn:ngsi-ld:null' };
+      for (const [method, url, body] of [
+        ['POST', E, { id: 'urn:ngsi-ld:Building:nullish', type: 'Building', height: nullValue }],
+        ['POST', `${E}/urn:ngsi-ld:Building:a1/attrs`, { height: nullValue }],
+        ['POST', `${E}/urn:ngsi-ld:Building:a1/attrs`, { height: 'urn:ngsi-ld:null' }],
+      ] as const) {
+        const res = await call(t, { method, url, body });
+        assert.equal(res.status, 400, `${url}: ${res.body}`);
+        assert.match(res.json.detail, /urn:ngsi-ld:null deletes only in an update or merge/);
+      }
+      const batch = await call(t, { method: 'POST', url: '/ngsi-ld/v1/entityOperations/update', body: [{ id: 'urn:ngsi-ld:Building:a1', height: nullValue }] });
+      assert.equal(batch.status, 207, batch.body);
+      assert.match(batch.json.errors[0].error.detail, /urn:ngsi-ld:null deletes only/);
+      assert.equal((await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Building:a1?attrs=height` })).json.height.value, 31);
     });
 
     it('should delete an attribute, and answer 404 for one that is not there', async () => {

@@ -289,6 +289,8 @@ describe('NGSI-LD temporal API', () => {
         ['type=Sensor&timerel=after&timeAt=2026-01-01T00:00:00Z&options=aggregatedValues', /^aggrMethods:/],
         ['type=Sensor&timerel=after&timeAt=2026-01-01T00:00:00Z&options=aggregatedValues&aggrMethods=median', /^aggrMethods:/],
         ['type=Sensor&timerel=after&timeAt=2026-01-01T00:00:00Z&options=aggregatedValues&aggrMethods=avg&aggrPeriodDuration=1h', /^aggrPeriodDuration:/],
+        ['type=Sensor&timerel=after&timeAt=2026-01-01T00:00:00Z&options=aggregatedValues&aggrMethods=avg&aggrPeriodDuration=P99999999999999999999Y', /^aggrPeriodDuration: .* longer than 10,000 years/],
+        ['type=Sensor&timerel=after&timeAt=2026-01-01T00:00:00Z&offset=99999999999999999999', /./],
         ['type=Sensor&timerel=after&timeAt=2026-01-01T00:00:00Z&options=temporalValues,aggregatedValues', /^options\/format:/],
         ['type=Sensor&timerel=after&timeAt=2026-01-01T00:00:00Z&options=fast', /^options:/],
         ['type=Sensor&timerel=after&timeAt=2026-01-01T00:00:00Z&datasetId=not%20a%20uri', /^datasetId:/],
