@@ -37,17 +37,27 @@ export function renderEntity(entity: StoredEntity, options: RenderOptions): Json
     if (options.pick && !options.pick.has(iri)) continue;
     if (options.omit?.has(iri)) continue;
     const name = terms.compactIri(iri);
-    const selected = options.datasetIds ? instances.filter((i) => options.datasetIds!.includes(i.datasetId ?? '')) : instances;
+    const selected = selectedInstances(instances, options);
     if (selected.length === 0) continue;
-    // A multi-attribute (several datasetIds) is an array of its instances, in every representation.
     const rendered = selected.map((instance) => renderInstance(instance, options));
-    out[name] = rendered.length === 1 ? rendered[0] : rendered;
+    if (rendered.length === 1) out[name] = rendered[0];
+    // A multi-attribute (clause 4.5.5): simplified, {"dataset": {datasetId or "@none": value}};
+    // otherwise an array of its instances, where in concise the default one is normalized (with its
+    // "type"), so that the array reads back as instances, not as one array value.
+    else if (options.representation === 'simplified') out[name] = { dataset: Object.fromEntries(selected.map((i, k) => [i.datasetId ?? '@none', rendered[k]])) };
+    else if (options.representation === 'concise') out[name] = selected.map((i, k) => (i.datasetId ? rendered[k] : renderInstance(i, { ...options, representation: 'normalized' })));
+    else out[name] = rendered;
   }
   if (options.sysAttrs && options.representation !== 'simplified') {
     out.createdAt = entity.createdAt;
     out.modifiedAt = entity.modifiedAt;
   }
   return out;
+}
+
+/** The instances of an attribute that `datasetId` selects (all without it). */
+export function selectedInstances(instances: StoredAttribute[], options: RenderOptions): StoredAttribute[] {
+  return options.datasetIds ? instances.filter((i) => options.datasetIds!.includes(i.datasetId ?? '')) : instances;
 }
 
 export function renderInstance(instance: StoredAttribute, options: RenderOptions): unknown {
@@ -91,11 +101,11 @@ export function renderInstance(instance: StoredAttribute, options: RenderOptions
       out.json = instance.json;
       break;
     case 'ListProperty':
-      if (simplified) return { valueList: instance.valueList };
+      if (simplified) return instance.valueList;
       out.valueList = instance.valueList;
       break;
     case 'ListRelationship':
-      if (simplified) return { objectList: instance.objectList };
+      if (simplified) return instance.objectList;
       out.objectList = instance.objectList;
       break;
   }

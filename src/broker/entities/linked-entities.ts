@@ -14,7 +14,7 @@ import { NgsiError } from '../errors.ts';
 import { personalEntitySql } from '../personal/personal-types.ts';
 import { list, param, type Query } from '../http/request-options.ts';
 import { assertEntityId } from './entity-input.ts';
-import { renderEntity, type RenderOptions } from './entity-output.ts';
+import { renderEntity, selectedInstances, type RenderOptions } from './entity-output.ts';
 import { rowToEntity } from './entity-store.ts';
 import type { StoredAttribute, StoredEntity } from './stored-entity.ts';
 
@@ -102,18 +102,23 @@ export function renderInline(roots: StoredEntity[], linked: Map<string, StoredEn
     for (const [iri, instances] of Object.entries(entity.attrs)) {
       if (!shown(iri, render)) continue;
       const name = render.terms.compactIri(iri);
-      const rendered = instances.length === 1 ? [out[name]] : (out[name] as unknown[]);
-      instances.forEach((instance, k) => {
+      const selected = selectedInstances(instances, render);
+      selected.forEach((instance, k) => {
         const found = targetsOf(instance).filter((id) => linked.has(id) && !seen.has(id));
         if (found.length === 0) return;
         // Marked before descending, so a sibling or a deeper level never repeats an entity.
         found.forEach((id) => seen.add(id));
         const children = found.map((id) => inline(linked.get(id)!, depth + 1));
-        const single = instance.type === 'Relationship' && !Array.isArray(instance.object);
-        if (simplified) rendered[k] = single ? children[0] : children;
-        else (rendered[k] as Json)[instance.type === 'ListRelationship' ? 'entityList' : 'entity'] = single ? children[0] : children;
+        const value = instance.type === 'Relationship' && !Array.isArray(instance.object) ? children[0] : children;
+        // Where renderEntity put the instance: alone, or one of a multi-attribute (clause 4.5.5).
+        if (simplified) {
+          if (selected.length === 1) out[name] = value;
+          else (out[name] as { dataset: Json }).dataset[instance.datasetId ?? '@none'] = value;
+        } else {
+          const shownInstance = (selected.length === 1 ? out[name] : (out[name] as Json[])[k]) as Json;
+          shownInstance[instance.type === 'ListRelationship' ? 'entityList' : 'entity'] = value;
+        }
       });
-      out[name] = instances.length === 1 ? rendered[0] : rendered;
     }
     return out;
   };

@@ -242,6 +242,29 @@ describe('NGSI-LD entities (clause 6.4–6.7)', () => {
       ]);
     });
 
+    it('should give lists and multi-attributes in keyValues as clause 4.5.4 shows them, and read concise back as sent', async () => {
+      const entity = {
+        id: 'urn:ngsi-ld:BusLine:1', type: 'BusLine',
+        periods: { type: 'ListProperty', valueList: ['始発', '日中', '終発'] },
+        route: { type: 'ListRelationship', objectList: [{ object: 'urn:ngsi-ld:BusStop:0101' }, { object: 'urn:ngsi-ld:BusStop:0102' }] },
+        fare: [{ type: 'Property', value: 210 }, { type: 'Property', value: 105, datasetId: 'urn:ngsi-ld:Dataset:child' }],
+      };
+      assert.equal((await call(t, { method: 'POST', url: E, body: entity })).status, 201);
+      const kv = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:BusLine:1?options=keyValues` });
+      assert.deepEqual(kv.json, {
+        id: 'urn:ngsi-ld:BusLine:1', type: 'BusLine',
+        periods: ['始発', '日中', '終発'],
+        route: ['urn:ngsi-ld:BusStop:0101', 'urn:ngsi-ld:BusStop:0102'],
+        fare: { dataset: { '@none': 210, 'urn:ngsi-ld:Dataset:child': 105 } },
+      });
+      // Concise, written back as another entity, reads back the same.
+      const concise = (await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:BusLine:1?options=concise` })).json;
+      assert.equal((await call(t, { method: 'POST', url: E, body: { ...concise, id: 'urn:ngsi-ld:BusLine:2' } })).status, 201);
+      const again = (await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:BusLine:2?options=concise` })).json;
+      assert.deepEqual({ ...again, id: concise.id }, concise);
+      assert.equal((await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:BusLine:2?options=keyValues` })).json.fare.dataset['urn:ngsi-ld:Dataset:child'], 105);
+    });
+
     it('should show a LanguageProperty in the language asked for with lang', async () => {
       const ja = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Station:koriyama?attrs=name&lang=ja` });
       assert.deepEqual(ja.json.name, { type: 'Property', value: '郡山駅', lang: 'ja' });
