@@ -89,12 +89,12 @@ export function negotiate(request: FastifyRequest, allowGeoJson = false): Answer
   throw new NgsiError('NotAcceptable', `Accept: none of "${accept}" can be produced; use application/json, application/ld+json${allowGeoJson ? ' or application/geo+json' : ''}`);
 }
 
-/** Sends an NGSI-LD answer: @context in a Link header (JSON, GeoJSON) or inline (JSON-LD). */
 /** Names the context sources that failed, so the client knows the answer is partial (NGSILD-Warning). */
 export function warnOfSources(reply: FastifyReply, warnings: readonly string[]): void {
   if (warnings.length) reply.header('ngsild-warning', warnings.map((w) => `199 - "${w.replaceAll('"', "'")}"`).join(', '));
 }
 
+/** Sends an NGSI-LD answer: @context in a Link header (JSON, GeoJSON) or inline (JSON-LD). */
 export function sendNgsi(reply: FastifyReply, status: number, body: unknown, terms: ResolvedTerms, type: AnswerType): FastifyReply {
   const context = terms.contextForResponse;
   if (type === 'application/ld+json') {

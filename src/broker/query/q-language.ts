@@ -556,12 +556,16 @@ export function formatQ(ast: QExpression, nested = false): string {
  * `jsonKeys` only takes its attributes out of `expandValues`.
  */
 export function valueExpansion(expandValues: string | undefined, jsonKeys: string | undefined): string[] | undefined {
-  const names = (value: string | undefined, member: string) => value?.split(',').map((n) => {
+  const expand = attributeNameList(expandValues, 'expandValues');
+  const json = new Set(attributeNameList(jsonKeys, 'jsonKeys'));
+  return expand?.filter((n) => !json.has(n));
+}
+
+/** A comma-separated list of attribute names, each checked (BadRequestData naming `member`). */
+export function attributeNameList(value: string | undefined, member: string): string[] | undefined {
+  return value?.split(',').map((n) => {
     const name = n.trim();
     assertName(name, member);
     return name;
   });
-  const expand = names(expandValues, 'expandValues');
-  const json = new Set(names(jsonKeys, 'jsonKeys'));
-  return expand?.filter((n) => !json.has(n));
 }

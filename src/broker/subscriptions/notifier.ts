@@ -16,6 +16,7 @@ import type { StoredEntity } from '../entities/stored-entity.ts';
 import { MAX_LIMIT, queryEntities } from '../entities/entity-query.ts';
 import { parseQ, valueExpansion } from '../query/q-language.ts';
 import { parseScopeQuery } from '../query/scope-query.ts';
+import { PersonalTypes } from '../personal/personal-types.ts';
 import { JSONLD_CONTEXT_REL, type TermResolver } from '../http/ngsi-http.ts';
 import { renderRegistration } from '../registrations/registration.ts';
 import { queueAllMatching, type CsourcePayload } from './csource-notifications.ts';
@@ -60,6 +61,8 @@ export class Notifier {
   /** When the periodic subscriptions are next looked at (ms since the epoch): not on every wake. */
   #periodicAt = 0;
   #mqtt = new Map<string, Promise<MqttClient>>();
+  /** The tenants' personal types, which periodic notifications leave out. */
+  readonly #personal = new PersonalTypes();
 
   constructor(
     private readonly ctx: AppContext,
@@ -302,7 +305,7 @@ export class Notifier {
    */
   async #periodicEntities(tenant: string, sub: StoredSubscription): Promise<StoredEntity[]> {
     const terms = await this.resolver.resolve(sub.context);
-    const excludeTypes = (await sql<{ type: string }>`select type from broker_personal_types where tenant = ${tenant}`.execute(this.#db)).rows.map((r) => r.type);
+    const excludeTypes = await this.#personal.typesOf(this.ctx.db, tenant);
     const conditions = {
       q: sub.q ? parseQ(sub.q) : undefined,
       expandValues: valueExpansion(sub.expandValues, sub.jsonKeys),

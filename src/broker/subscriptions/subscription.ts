@@ -7,7 +7,7 @@ import { assertEntityId, assertName, isDateTime, isUri, type TermMap } from '../
 import { expandTypeSelector, parseTypeSelector, type TypeSelector } from '../entities/type-selector.ts';
 import { geoQueryToJson, parseGeoQuery } from '../geo/geo-query.ts';
 import type { GeoQuery } from '../geo/types.ts';
-import { parseQ, valueExpansion } from '../query/q-language.ts';
+import { attributeNameList, parseQ } from '../query/q-language.ts';
 import { parseScopeQuery } from '../query/scope-query.ts';
 
 export const TRIGGERS = ['entityCreated', 'entityUpdated', 'entityDeleted', 'attributeCreated', 'attributeUpdated', 'attributeDeleted'] as const;
@@ -171,7 +171,7 @@ export function applyFragment(base: StoredSubscription, body: Json, terms: TermM
     if (value === null) remove(member);
     else if (typeof value !== 'string') throw bad(`${member}: must be a comma-separated list of attribute names`);
     else {
-      valueExpansion(member === 'expandValues' ? value : undefined, member === 'jsonKeys' ? value : undefined);
+      attributeNameList(value, member);
       out[member] = value;
     }
   }

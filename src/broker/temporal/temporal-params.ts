@@ -97,9 +97,9 @@ export function parseLastN(query: Query): number | undefined {
 
 const DURATION = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 
-/** ISO 8601 duration P[n]Y[n]M[n]DT[n]H[n]M[n]S or P[n]W; null for a zero duration. */
 const MAX_DURATION_YEARS = 10_000;
 
+/** ISO 8601 duration P[n]Y[n]M[n]DT[n]H[n]M[n]S or P[n]W; null for a zero duration. */
 export function parseDuration(text: string, where = 'aggrPeriodDuration'): Duration | null {
   const match = DURATION.exec(text);
   if (!match || text === 'P' || text.endsWith('T')) {
