@@ -20,6 +20,7 @@ import type { Csf } from './csf.ts';
 import { assertKeyBytes, assertName, isDateTime, isUri, type TermMap } from '../entities/entity-input.ts';
 import { typesMatch, type TypeSelector } from '../entities/type-selector.ts';
 import { validateGeometry } from '../geo/geometry.ts';
+import type { TimeProperty, TimeQuery } from '../temporal/temporal-store.ts';
 
 export const REGISTRATION_TYPE = 'ContextSourceRegistration';
 export const REDACTED = '********';
@@ -620,7 +621,26 @@ export function offers(reg: StoredRegistration, operation: string): boolean {
   return ops.some((op) => op === operation || GROUPS[op]?.includes(operation));
 }
 
+/** The GeoProperties of a registration (Table 5.2.9-1), which a geo-query on registrations tests. */
+export const REGISTRATION_GEOPROPERTIES = ['location', 'observationSpace', 'operationSpace'] as const;
+
 /** Registrations for temporal sources (clause 5.9.1) do not take part in latest-value queries. */
 export function isTemporal(reg: StoredRegistration): boolean {
   return reg.observationInterval !== undefined || reg.managementInterval !== undefined;
+}
+
+/**
+ * Whether a temporal query matches the registration's time interval (clause 5.10.2.4): observedAt
+ * is tested against observationInterval, the system times against managementInterval; without
+ * that interval there is no match. before/after match when timeAt lies in the interval or on an
+ * end of it; between matches when [timeAt, endTimeAt) overlaps it. An interval without endAt is open.
+ */
+export function matchesTimeQuery(reg: StoredRegistration, time: TimeQuery, timeproperty: TimeProperty): boolean {
+  const interval = timeproperty === 'observedAt' ? reg.observationInterval : reg.managementInterval;
+  if (!interval) return false;
+  const start = Date.parse(interval.startAt);
+  const end = interval.endAt === undefined ? Infinity : Date.parse(interval.endAt);
+  const at = Date.parse(time.timeAt);
+  if (time.timerel !== 'between') return start <= at && at <= end;
+  return at <= end && Date.parse(time.endTimeAt!) > start;
 }

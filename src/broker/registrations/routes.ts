@@ -19,13 +19,17 @@ import { assertContactable } from '../http/outbound-check.ts';
 import { negotiate, sendNgsi } from '../http/ngsi-http.ts';
 import { bodyObject, list, options, paging, param, type Query } from '../http/request-options.ts';
 import { parseQ, qAttributes } from '../query/q-language.ts';
+import { parseTimeQuery } from '../temporal/temporal-params.ts';
 import { matchesScopeQuery, parseScopeQuery } from '../query/scope-query.ts';
 import { matchesGeoQuery, parseGeoQuery } from '../geo/geo-query.ts';
 import type { Geometry } from '../geo/types.ts';
 import {
   applyFragment,
+  isTemporal,
   matchingInformation,
+  matchesTimeQuery,
   parseRegistration,
+  REGISTRATION_GEOPROPERTIES,
   registeredNames,
   renderRegistration,
   type RegistrationFilter,
@@ -38,8 +42,6 @@ import { queueRegistrationSubscriptions } from '../subscriptions/distributed-sub
 import type { Kysely } from 'kysely';
 
 const BASE = '/ngsi-ld/v1/csourceRegistrations';
-/** The GeoProperties of a registration (Table 5.2.9-1), which a geo-query on registrations tests. */
-const REGISTRATION_GEOPROPERTIES = ['location', 'observationSpace', 'operationSpace'] as const;
 export const REGISTRATION_WRITE: BrokerPermission = 'broker.manage_tenants';
 
 type IdParams = { registrationId: string };
@@ -62,7 +64,7 @@ export async function registrationRoutes(app: FastifyInstance, services: BrokerS
     await checkConflicts(services, registrations, tenant.name, reg);
     await write(async (store, trx) => {
       await store.create(tenant.name, reg);
-      await queueRegistrationChange(trx, tenant.name, undefined, reg);
+      await queueRegistrationChange(trx, services.resolver, tenant.name, undefined, reg);
       await queueRegistrationSubscriptions(services.ctx, trx, tenant.name, undefined, reg);
     });
     return reply.code(201).header('location', `${BASE}/${encodeURIComponent(reg.id)}`).send();
@@ -105,10 +107,9 @@ export async function registrationRoutes(app: FastifyInstance, services: BrokerS
     }
     const scopeQ = param(query, 'scopeQ');
     const scope = scopeQ ? parseScopeQuery(scopeQ) : undefined;
-    if (['timerel', 'timeAt', 'endTimeAt', 'timeproperty'].some((p) => param(query, p) !== undefined)) {
-      throw new NgsiError('OperationNotSupported', 'timerel: registrations cannot be queried by their time intervals here; list them and read observationInterval and managementInterval');
-    }
+    const { time, timeproperty } = parseTimeQuery(query, false);
     const filtered = Boolean(filter.selector || ids || idPattern || filter.attrs);
+    const bareListing = !filtered && !geo && !scope && !csf;
     const page = paging(query);
     if (page.limit > MAX_LIMIT) throw new NgsiError('TooManyResults', `limit: at most ${MAX_LIMIT} registrations per page`);
     const sysAttrs = options(query).has('sysAttrs');
@@ -117,6 +118,10 @@ export async function registrationRoutes(app: FastifyInstance, services: BrokerS
     let matches = (await registrations.list(tenant.name))
       .map((reg) => ({ reg, info: filtered ? matchingInformation(reg.body, filter) : reg.body.information }))
       .filter((m) => m.info.length > 0)
+      // 5.10.2.4: a temporal query considers only registrations whose interval it matches; a
+      // query without one, only sources of latest information (no interval). The bare listing
+      // (no filter at all) still shows every registration.
+      .filter(({ reg }) => (time ? matchesTimeQuery(reg.body, time, timeproperty) : bareListing || !isTemporal(reg.body)))
       .filter(({ reg }) => !scope || matchesScopeQuery(scope, reg.body.scope))
       .filter(({ reg }) => {
         const where = reg.body[geoMember as (typeof REGISTRATION_GEOPROPERTIES)[number]];
@@ -154,7 +159,7 @@ export async function registrationRoutes(app: FastifyInstance, services: BrokerS
     await checkConflicts(services, registrations, tenant.name, next);
     await write(async (store, trx) => {
       await store.update(tenant.name, next);
-      await queueRegistrationChange(trx, tenant.name, previous.body, next);
+      await queueRegistrationChange(trx, services.resolver, tenant.name, previous.body, next);
       await queueRegistrationSubscriptions(services.ctx, trx, tenant.name, previous.body, next);
     });
     return reply.code(204).send();
@@ -167,7 +172,7 @@ export async function registrationRoutes(app: FastifyInstance, services: BrokerS
     await write(async (store, trx) => {
       const previous = await store.get(tenant.name, id);
       await store.delete(tenant.name, id);
-      await queueRegistrationChange(trx, tenant.name, previous?.body, undefined);
+      await queueRegistrationChange(trx, services.resolver, tenant.name, previous?.body, undefined);
       await queueRegistrationSubscriptions(services.ctx, trx, tenant.name, previous?.body, undefined);
     });
     return reply.code(204).send();

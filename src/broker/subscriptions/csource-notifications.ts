@@ -6,14 +6,27 @@
 //   - on a registration's create, update or delete: newlyMatching, updated or noLongerMatching
 //     (clause 5.3.3) for each subscription it matched before or matches after;
 //   - periodically (timeInterval): every matching registration (no triggerReason).
-// Supported members: entities, watchedAttributes, notification.attributes, scopeQ, isActive,
-// expiresAt, timeInterval, throttling. q, geoQ, csf and temporalQ are refused
-// (OperationNotSupported), so registrations with an observation or management interval (temporal
-// sources) never match.
+// Supported members: entities, watchedAttributes, notification.attributes, q (its attribute
+// names match as the listed attributes do, as on Query Context Source Registrations), geoQ (on the
+// registration's location, observationSpace or operationSpace), csf, temporalQ (registrations
+// with an interval match only with one, and only if it matches), scopeQ, isActive, expiresAt,
+// timeInterval, throttling. Names are expanded with the subscriber's @context when matching.
 import { sql, type Kysely } from 'kysely';
 import { NgsiError } from '../errors.ts';
+import { matchesGeoQuery } from '../geo/geo-query.ts';
+import type { Geometry } from '../geo/types.ts';
+import type { TermResolver } from '../http/ngsi-http.ts';
+import { parseQ, qAttributes } from '../query/q-language.ts';
 import { matchesScopeQuery, parseScopeQuery } from '../query/scope-query.ts';
-import { isTemporal, matchingInformation, type StoredRegistration, type StoredRegistrationInfo } from '../registrations/registration.ts';
+import { filterByCsf, parseCsf, type Csf } from '../registrations/csf.ts';
+import {
+  isTemporal,
+  matchesTimeQuery,
+  matchingInformation,
+  REGISTRATION_GEOPROPERTIES,
+  type StoredRegistration,
+  type StoredRegistrationInfo,
+} from '../registrations/registration.ts';
 import type { StoredSubscription } from './subscription.ts';
 
 export type CsourceTrigger = 'newlyMatching' | 'updated' | 'noLongerMatching' | 'timeInterval';
@@ -24,35 +37,69 @@ export interface CsourcePayload {
   information: StoredRegistrationInfo[];
 }
 
-const UNSUPPORTED = ['q', 'geoQ', 'csf', 'temporalQ'] as const;
-
-/** Members a csource subscription may not use here (clause 5.11.2.4 features not implemented). */
+/** Entity subscriptions take neither member; a csource geoQ names one of a registration's GeoProperties. */
 export function assertCsourceMembers(body: Record<string, unknown>): void {
-  const used = UNSUPPORTED.filter((m) => body[m] !== undefined && body[m] !== null);
-  if (used.length) throw new NgsiError('OperationNotSupported', `${used.join(', ')}: not supported on context source registration subscriptions`);
+  const geoproperty = (body.geoQ as { geoproperty?: unknown } | null | undefined)?.geoproperty;
+  if (geoproperty !== undefined && !(REGISTRATION_GEOPROPERTIES as readonly unknown[]).includes(geoproperty)) {
+    throw new NgsiError('BadRequestData', `geoQ.geoproperty: a registration's GeoProperties are ${REGISTRATION_GEOPROPERTIES.join(', ')}`);
+  }
 }
 
-/** The RegistrationInfo elements of `reg` that `sub` matches (empty: no match). */
-export function csourceMatch(sub: StoredSubscription, reg: StoredRegistration, now = Date.now()): StoredRegistrationInfo[] {
-  if (isTemporal(reg)) return [];
-  if (reg.expiresAt && Date.parse(reg.expiresAt) <= now) return [];
-  if (sub.scopeQ && !matchesScopeQuery(parseScopeQuery(sub.scopeQ), reg.scope)) return [];
-  // Attributes: the watched ones and those to notify; if either list is absent, any attribute.
-  const attrs = sub.watchedAttributes?.length && sub.notification.attributes?.length
-    ? [...new Set([...sub.watchedAttributes, ...sub.notification.attributes])]
-    : undefined;
-  const selectors = sub.entities ?? [undefined];
-  const matched = new Set<StoredRegistrationInfo>();
-  for (const selector of selectors) {
-    const filter = {
-      selector: selector?.types,
-      ids: selector?.id ? [selector.id] : undefined,
-      idPattern: selector?.idPattern,
-      attrs,
-    };
-    for (const info of matchingInformation(reg, filter)) matched.add(info);
+/** Entity subscriptions: temporalQ belongs to csource subscriptions, csf (choosing the sources of a distributed subscription) is not supported. */
+export function assertEntityMembers(body: Record<string, unknown>): void {
+  if (body.temporalQ !== undefined && body.temporalQ !== null) throw new NgsiError('BadRequestData', 'temporalQ: only context source registration subscriptions (csourceSubscriptions) take a temporal query');
+  if (body.csf !== undefined && body.csf !== null) throw new NgsiError('OperationNotSupported', 'csf: choosing the sources of a distributed subscription by a context source filter is not supported');
+}
+
+/** Which registrations, and which parts of them, one csource subscription matches. */
+export class CsourceMatcher {
+  private constructor(
+    private readonly sub: StoredSubscription,
+    private readonly attrs: string[] | undefined,
+    private readonly geoMember: (typeof REGISTRATION_GEOPROPERTIES)[number],
+    private readonly csf: Csf | undefined,
+  ) {}
+
+  static async for(sub: StoredSubscription, resolver: TermResolver): Promise<CsourceMatcher> {
+    const terms = await resolver.resolve(sub.context);
+    const expand = (t: string) => terms.expandTerm(t);
+    // Attributes: the watched ones and those to notify (if either list is absent, any attribute),
+    // and those q names.
+    const listed = sub.watchedAttributes?.length && sub.notification.attributes?.length ? [...sub.watchedAttributes, ...sub.notification.attributes] : [];
+    const named = sub.q ? qAttributes(parseQ(sub.q)).map(expand) : [];
+    const attrs = [...new Set([...listed, ...named])];
+    const geoMember = REGISTRATION_GEOPROPERTIES.find((m) => sub.geoQ && expand(m) === sub.geoQ.geoproperty) ?? 'location';
+    return new CsourceMatcher(sub, attrs.length ? attrs : undefined, geoMember, sub.csf ? parseCsf(sub.csf, expand) : undefined);
   }
-  return reg.information.filter((info) => matched.has(info));
+
+  /** The RegistrationInfo elements of `reg` the subscription matches, before csf (empty: no match). */
+  information(reg: StoredRegistration, now = Date.now()): StoredRegistrationInfo[] {
+    const { sub } = this;
+    if (reg.expiresAt && Date.parse(reg.expiresAt) <= now) return [];
+    if (sub.temporalQ ? !matchesTimeQuery(reg, sub.temporalQ, sub.temporalQ.timeproperty) : isTemporal(reg)) return [];
+    if (sub.scopeQ && !matchesScopeQuery(parseScopeQuery(sub.scopeQ), reg.scope)) return [];
+    if (sub.geoQ) {
+      const where = reg[this.geoMember];
+      if (where === undefined || !matchesGeoQuery(sub.geoQ, where as Geometry)) return [];
+    }
+    const matched = new Set<StoredRegistrationInfo>();
+    for (const selector of sub.entities ?? [undefined]) {
+      const filter = { selector: selector?.types, ids: selector?.id ? [selector.id] : undefined, idPattern: selector?.idPattern, attrs: this.attrs };
+      for (const info of matchingInformation(reg, filter)) matched.add(info);
+    }
+    return reg.information.filter((info) => matched.has(info));
+  }
+
+  /** The items whose registration the subscription matches, with the matching parts; csf is evaluated in the database. */
+  async matching<T>(db: Kysely<any>, items: T[], regOf: (item: T) => StoredRegistration): Promise<Array<{ item: T; information: StoredRegistrationInfo[] }>> {
+    const candidates = items.map((item) => ({ item, information: this.information(regOf(item)) })).filter((m) => m.information.length > 0);
+    return this.csf ? filterByCsf(db, this.csf, candidates, (m) => regOf(m.item)) : candidates;
+  }
+
+  async match(db: Kysely<any>, reg: StoredRegistration | undefined): Promise<StoredRegistrationInfo[]> {
+    if (!reg) return [];
+    return (await this.matching(db, [reg], (r) => r))[0]?.information ?? [];
+  }
 }
 
 interface CsourceSubscriptionRow {
@@ -68,15 +115,15 @@ async function insertRows(db: Kysely<any>, tenant: string, rows: Array<{ subscri
 }
 
 /** Queues what a registration's create (before undefined), update or delete (after undefined) causes. */
-export async function queueRegistrationChange(db: Kysely<any>, tenant: string, before: StoredRegistration | undefined, after: StoredRegistration | undefined): Promise<void> {
+export async function queueRegistrationChange(db: Kysely<any>, resolver: TermResolver, tenant: string, before: StoredRegistration | undefined, after: StoredRegistration | undefined): Promise<void> {
   const subs = (await sql<CsourceSubscriptionRow>`select id, body from broker_subscriptions
     where tenant = ${tenant} and kind = 'csource' and is_active and time_interval is null
       and (expires_at is null or expires_at > now())`.execute(db)).rows;
   const rows: Array<{ subscription_id: string; trigger: CsourceTrigger; entity: CsourcePayload }> = [];
   for (const row of subs) {
-    const sub = parse(row.body);
-    const was = before ? csourceMatch(sub, before) : [];
-    const is = after ? csourceMatch(sub, after) : [];
+    const matcher = await CsourceMatcher.for(parse(row.body), resolver);
+    const was = await matcher.match(db, before);
+    const is = await matcher.match(db, after);
     if (is.length) rows.push({ subscription_id: row.id, trigger: was.length ? 'updated' : 'newlyMatching', entity: { registration: after!, information: is } });
     // No longer matching: the registration as it is now (or, deleted, the part that matched).
     else if (was.length) rows.push({ subscription_id: row.id, trigger: 'noLongerMatching', entity: after ? { registration: after, information: after.information } : { registration: before!, information: was } });
@@ -85,14 +132,12 @@ export async function queueRegistrationChange(db: Kysely<any>, tenant: string, b
 }
 
 /** Queues every registration `sub` matches now (on create, update and each timeInterval). */
-export async function queueAllMatching(db: Kysely<any>, tenant: string, sub: StoredSubscription, trigger: CsourceTrigger): Promise<number> {
+export async function queueAllMatching(db: Kysely<any>, resolver: TermResolver, tenant: string, sub: StoredSubscription, trigger: CsourceTrigger): Promise<number> {
   const regs = (await sql<{ body: StoredRegistration | string }>`select body from broker_registrations
-    where tenant = ${tenant} and (expires_at is null or expires_at > now()) order by id`.execute(db)).rows;
-  const rows = regs.flatMap((r) => {
-    const registration = typeof r.body === 'string' ? (JSON.parse(r.body) as StoredRegistration) : r.body;
-    const information = csourceMatch(sub, registration);
-    return information.length ? [{ subscription_id: sub.id, trigger, entity: { registration, information } }] : [];
-  });
+    where tenant = ${tenant} and (expires_at is null or expires_at > now()) order by id`.execute(db)).rows
+    .map((r) => (typeof r.body === 'string' ? (JSON.parse(r.body) as StoredRegistration) : r.body));
+  const matcher = await CsourceMatcher.for(sub, resolver);
+  const rows = (await matcher.matching(db, regs, (r) => r)).map(({ item: registration, information }) => ({ subscription_id: sub.id, trigger, entity: { registration, information } }));
   await insertRows(db, tenant, rows);
   return rows.length;
 }

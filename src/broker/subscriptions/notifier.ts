@@ -336,7 +336,7 @@ export class Notifier {
     for (const row of due) {
       const sub = typeof row.body === 'string' ? (JSON.parse(row.body) as StoredSubscription) : row.body;
       if (row.kind === 'csource') {
-        await queueAllMatching(this.#db, row.tenant, sub, 'timeInterval');
+        await queueAllMatching(this.#db, this.resolver, row.tenant, sub, 'timeInterval');
         continue;
       }
       const entities = await this.#periodicEntities(row.tenant, sub);

@@ -9,6 +9,9 @@ import { geoQueryToJson, parseGeoQuery } from '../geo/geo-query.ts';
 import type { GeoQuery } from '../geo/types.ts';
 import { attributeNameList, parseQ } from '../query/q-language.ts';
 import { parseScopeQuery } from '../query/scope-query.ts';
+import { parseCsf } from '../registrations/csf.ts';
+import { parseTimeQuery } from '../temporal/temporal-params.ts';
+import type { TimeProperty, TimeQuery } from '../temporal/temporal-store.ts';
 
 export const TRIGGERS = ['entityCreated', 'entityUpdated', 'entityDeleted', 'attributeCreated', 'attributeUpdated', 'attributeDeleted'] as const;
 export type Trigger = (typeof TRIGGERS)[number];
@@ -37,6 +40,10 @@ export interface StoredSubscription {
   jsonKeys?: string;
   geoQ?: GeoQuery & { geoproperty: string };
   scopeQ?: string;
+  /** Context source registration subscriptions only (clause 5.11.2.4): a filter on the registrations' Context Source properties. */
+  csf?: string;
+  /** Context source registration subscriptions only: matched against observationInterval or managementInterval. */
+  temporalQ?: TimeQuery & { timeproperty: TimeProperty };
   lang?: string;
   notification: {
     attributes?: string[];
@@ -191,6 +198,18 @@ export function applyFragment(base: StoredSubscription, body: Json, terms: TermM
       out.scopeQ = body.scopeQ;
     }
   }
+  if (has('csf')) {
+    if (body.csf === null) remove('csf');
+    else if (typeof body.csf !== 'string') throw bad('csf: must be a query string');
+    else {
+      parseCsf(body.csf, (t) => t);
+      out.csf = body.csf;
+    }
+  }
+  if (has('temporalQ')) {
+    if (body.temporalQ === null) remove('temporalQ');
+    else out.temporalQ = temporalQuery(body.temporalQ);
+  }
   if (has('lang')) {
     if (body.lang === null) remove('lang');
     else if (typeof body.lang !== 'string') throw bad('lang: must be a language list such as "ja,en"');
@@ -221,6 +240,23 @@ export function applyFragment(base: StoredSubscription, body: Json, terms: TermM
   if (out.timeInterval !== undefined && out.throttling) throw bad('timeInterval and throttling cannot be used together');
   if (out.timeInterval !== undefined && !out.entities) throw bad('A periodic subscription (timeInterval) needs entities');
   return out;
+}
+
+/** The temporalQ member: {timerel, timeAt, endTimeAt, timeproperty} checked as the temporal query parameters are (clause 4.11). */
+function temporalQuery(value: unknown): TimeQuery & { timeproperty: TimeProperty } {
+  if (!isObject(value) || !Object.values(value).every((v) => typeof v === 'string')) {
+    throw bad('temporalQ: expected {"timerel": "before|after|between", "timeAt": "…", "endTimeAt": "…", "timeproperty": "…"} with string values');
+  }
+  const unknown = Object.keys(value).filter((k) => !['timerel', 'timeAt', 'endTimeAt', 'timeproperty'].includes(k));
+  if (unknown.length) throw bad(`temporalQ: unknown member ${unknown.join(', ')}`);
+  if (value.timerel === undefined) throw bad('temporalQ.timerel: is required (before, after or between)');
+  try {
+    const { time, timeproperty } = parseTimeQuery(value as Record<string, string>, true);
+    return { ...time!, timeproperty };
+  } catch (error) {
+    if (error instanceof NgsiError) throw bad(`temporalQ.${error.detail}`);
+    throw error;
+  }
 }
 
 function parseNotification(value: unknown, terms: TermMap, base: StoredSubscription['notification'] | undefined): StoredSubscription['notification'] {
@@ -289,6 +325,11 @@ export function renderSubscription(sub: StoredSubscription, status: Subscription
   if (sub.jsonKeys) out.jsonKeys = sub.jsonKeys;
   if (sub.geoQ) out.geoQ = { ...geoQueryToJson(sub.geoQ), geoproperty: terms.compactIri(sub.geoQ.geoproperty) };
   if (sub.scopeQ) out.scopeQ = sub.scopeQ;
+  if (sub.csf) out.csf = sub.csf;
+  if (sub.temporalQ) {
+    const { timerel, timeAt, endTimeAt, timeproperty } = sub.temporalQ;
+    out.temporalQ = { timerel, timeAt, ...(endTimeAt ? { endTimeAt } : {}), timeproperty };
+  }
   if (sub.lang) out.lang = sub.lang;
   const expired = sub.expiresAt !== undefined && Date.parse(sub.expiresAt) <= Date.now();
   const failing = status.lastFailure !== null && (status.lastSuccess === null || status.lastFailure > status.lastSuccess);

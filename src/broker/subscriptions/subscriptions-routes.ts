@@ -20,7 +20,7 @@ import { assertNoPersonalSelector } from '../personal/personal-types.ts';
 import { applyFragment, parseSubscription, renderSubscription, type StoredSubscription, type SubscriptionStatus } from './subscription.ts';
 import { CORE_CONTEXT_URL } from '../jsonld/core-context.ts';
 import { REGISTRATION_WRITE } from '../registrations/routes.ts';
-import { assertCsourceMembers, queueAllMatching } from './csource-notifications.ts';
+import { assertCsourceMembers, assertEntityMembers, queueAllMatching } from './csource-notifications.ts';
 
 interface SubscriptionApi {
   base: string;
@@ -30,10 +30,10 @@ interface SubscriptionApi {
   /** Extra checks of a create or PATCH body. */
   check?: (body: Record<string, unknown>) => void;
   /** Run in the transaction that stored a created or changed subscription. */
-  stored?: (db: Kysely<any>, tenant: string, sub: StoredSubscription) => Promise<void>;
+  stored?: (db: Kysely<any>, services: BrokerServices, tenant: string, sub: StoredSubscription) => Promise<void>;
 }
 
-const ENTITY_API: SubscriptionApi = { base: '/ngsi-ld/v1/subscriptions', kind: 'entity', write: 'broker.write' };
+const ENTITY_API: SubscriptionApi = { base: '/ngsi-ld/v1/subscriptions', kind: 'entity', write: 'broker.write', check: assertEntityMembers };
 
 // Clause 5.11.2.4 / 5.11.3.4: a notification with every matching registration when the
 // subscription is made or changed. A csource subscription sends registrations (what sources
@@ -43,9 +43,9 @@ const CSOURCE_API: SubscriptionApi = {
   kind: 'csource',
   write: REGISTRATION_WRITE,
   check: assertCsourceMembers,
-  stored: async (db, tenant, sub) => {
+  stored: async (db, services, tenant, sub) => {
     const live = sub.isActive && (sub.expiresAt === undefined || Date.parse(sub.expiresAt) > Date.now());
-    if (live && sub.timeInterval === undefined) await queueAllMatching(db, tenant, sub, 'newlyMatching');
+    if (live && sub.timeInterval === undefined) await queueAllMatching(db, services.resolver, tenant, sub, 'newlyMatching');
   },
 };
 
@@ -138,7 +138,7 @@ async function subscriptionApi(app: FastifyInstance, services: BrokerServices, a
         .returning('id')
         .executeTakeFirst();
       if (!inserted) throw new NgsiError('AlreadyExists', `Subscription ${sub.id} already exists`);
-      await api.stored?.(trx, tenant.name, sub);
+      await api.stored?.(trx, services, tenant.name, sub);
     });
     services.wakeNotifier();
     if (distributed) warn(reply, await distributed.subscribe(tenant.name, sub, request));
@@ -200,7 +200,7 @@ async function subscriptionApi(app: FastifyInstance, services: BrokerServices, a
         .where('tenant', '=', tenant.name)
         .where('id', '=', id)
         .execute();
-      await api.stored?.(trx, tenant.name, changed);
+      await api.stored?.(trx, services, tenant.name, changed);
       return changed;
     });
     services.wakeNotifier();

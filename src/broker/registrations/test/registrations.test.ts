@@ -157,7 +157,7 @@ describe('NGSI-LD context source registrations (clauses 5.9, 5.10, 6.8, 6.9)', (
       assert.deepEqual(paged.json.map((r: { id: string }) => r.id), ['urn:ngsi-ld:ContextSourceRegistration:q-vehicle']);
     });
 
-    it('should select by a geo-query on location or another GeoProperty, and by scopeQ; time filters are not supported', async () => {
+    it('should select by a geo-query on location or another GeoProperty, and by scopeQ', async () => {
       const aizu = { type: 'Polygon', coordinates: [[[139.8, 37.4], [140.0, 37.4], [140.0, 37.6], [139.8, 37.6], [139.8, 37.4]]] };
       const osaka = { type: 'Point', coordinates: [135.5, 34.7] };
       for (const [id, location, scope] of [['geo-aizu', aizu, '/Fukushima/Aizu'], ['geo-osaka', osaka, '/Osaka']] as const) {
@@ -178,12 +178,41 @@ describe('NGSI-LD context source registrations (clauses 5.9, 5.10, 6.8, 6.9)', (
       for (const [params, status, type] of [
         ['georel=foo&geometry=Point&coordinates=[1,2]', 400, 'BadRequestData'],
         [`${near(1000)}&geoproperty=capacity`, 400, 'BadRequestData'],
-        ['timerel=before&timeAt=2000-01-01T00:00:00Z', 422, 'OperationNotSupported'],
+        ['timerel=during&timeAt=2000-01-01T00:00:00Z', 400, 'BadRequestData'],
+        ['timerel=before&timeAt=2025-02-30T00:00:00Z', 400, 'BadRequestData'],
+        ['timerel=between&timeAt=2000-01-01T00:00:00Z', 400, 'BadRequestData'],
       ] as const) {
         const res = await call(t, { method: 'GET', url: `${R}?type=Dam&${params}` });
         assert.equal(res.json.type, `https://uri.etsi.org/ngsi-ld/errors/${type}`, `${params}: ${res.body}`);
         assert.equal(res.status, status, params);
       }
+    });
+
+    it('should match a temporal query against observationInterval or managementInterval, and leave interval sources out of latest queries', async () => {
+      const sources = [
+        ['time-latest', {}],
+        ['time-2024', { observationInterval: { startAt: '2024-01-01T00:00:00Z', endAt: '2025-01-01T00:00:00Z' } }],
+        ['time-since-2025', { observationInterval: { startAt: '2025-01-01T00:00:00Z' } }],
+        ['time-managed-2024', { managementInterval: { startAt: '2024-01-01T00:00:00Z', endAt: '2025-01-01T00:00:00Z' } }],
+      ] as const;
+      for (const [id, extra] of sources) {
+        const res = await call(t, { method: 'POST', url: R, body: registration({ id: `urn:ngsi-ld:ContextSourceRegistration:${id}`, information: [{ entities: [{ type: 'RiverGauge' }] }], ...extra }) });
+        assert.equal(res.status, 201, res.body);
+      }
+      const found = async (params: string) => {
+        const res = await call(t, { method: 'GET', url: `${R}?type=RiverGauge${params}` });
+        assert.equal(res.status, 200, res.body);
+        return res.json.map((r: { id: string }) => r.id.split(':').pop()).sort();
+      };
+      assert.deepEqual(await found(''), ['time-latest'], 'without a temporal query only the source of latest values');
+      assert.deepEqual(await found('&timerel=after&timeAt=2024-06-01T00:00:00Z'), ['time-2024']);
+      assert.deepEqual(await found('&timerel=before&timeAt=2025-01-01T00:00:00Z'), ['time-2024', 'time-since-2025'], 'an end of the interval matches');
+      assert.deepEqual(await found('&timerel=after&timeAt=2030-01-01T00:00:00Z'), ['time-since-2025'], 'an interval without endAt is open');
+      assert.deepEqual(await found('&timerel=between&timeAt=2024-12-01T00:00:00Z&endTimeAt=2025-02-01T00:00:00Z'), ['time-2024', 'time-since-2025']);
+      assert.deepEqual(await found('&timerel=between&timeAt=2023-01-01T00:00:00Z&endTimeAt=2024-01-01T00:00:00Z'), [], 'the upper bound is exclusive');
+      assert.deepEqual(await found('&timerel=after&timeAt=2024-06-01T00:00:00Z&timeproperty=modifiedAt'), ['time-managed-2024'], 'system times test managementInterval');
+      const listed = await call(t, { method: 'GET', url: `${R}?limit=1000` });
+      assert.ok(['time-latest', 'time-2024'].every((id) => listed.json.some((r: { id: string }) => r.id.endsWith(id))), 'the bare listing shows every registration');
     });
 
     it('should list every registration without a filter', async () => {

@@ -70,10 +70,18 @@ describe('NGSI-LD context source registration subscriptions (clauses 5.11, 6.12�
   });
 
   it('should refuse what it cannot honour with the spec\'s error types', async () => {
-    const q = await call(t, { method: 'POST', url: CS, body: subscription('urn:ngsi-ld:Subscription:cs-q', '/x', { q: 'capacity>10' }), headers: city });
-    assert.equal(q.status, 422);
-    assert.equal(q.json.type, 'https://uri.etsi.org/ngsi-ld/errors/OperationNotSupported');
-    assert.match(q.json.detail, /^q: not supported/);
+    for (const [url, extra, status, detail] of [
+      [CS, { csf: 'dataProvider==' }, 400, /^csf: /],
+      [CS, { temporalQ: { timerel: 'after' } }, 400, /^temporalQ\.timeAt: required/],
+      [CS, { temporalQ: { timerel: 'after', timeAt: '2024-01-01T00:00:00Z', lastN: '3' } }, 400, /^temporalQ: unknown member lastN/],
+      [CS, { geoQ: { georel: 'near;maxDistance==1000', geometry: 'Point', coordinates: [139.93, 37.49], geoproperty: 'capacity' } }, 400, /^geoQ\.geoproperty: /],
+      ['/ngsi-ld/v1/subscriptions', { temporalQ: { timerel: 'after', timeAt: '2024-01-01T00:00:00Z' } }, 400, /^temporalQ: only context source/],
+      ['/ngsi-ld/v1/subscriptions', { csf: 'dataProvider=="福島市"' }, 422, /^csf: /],
+    ] as const) {
+      const res = await call(t, { method: 'POST', url, body: subscription('urn:ngsi-ld:Subscription:cs-bad', '/x', extra), headers: city });
+      assert.equal(res.status, status, `${JSON.stringify(extra)}: ${res.body}`);
+      assert.match(res.json.detail, detail);
+    }
     const noEndpoint = await call(t, { method: 'POST', url: CS, body: { type: 'Subscription', entities: [{ type: 'Shelter' }] }, headers: city });
     assert.equal(noEndpoint.status, 400);
     assert.match(noEndpoint.json.detail, /notification/);
@@ -134,6 +142,47 @@ describe('NGSI-LD context source registration subscriptions (clauses 5.11, 6.12�
       return res.json.notification.timesSent === all.length && res.json;
     });
     assert.equal(status.notification.status, 'ok');
+  });
+
+  it('should select registrations by q names, geoQ, csf and temporalQ, on subscribing and on later changes', async () => {
+    const aizu = { type: 'Point', coordinates: [139.93, 37.49] };
+    const osaka = { type: 'Point', coordinates: [135.5, 34.7] };
+    const register = async (name: string, extra: Record<string, unknown>) => {
+      const res = await call(t, { method: 'POST', url: R, body: registration(`urn:ngsi-ld:ContextSourceRegistration:${name}`, 'Reservoir', extra), headers: city });
+      assert.equal(res.status, 201, res.body);
+    };
+    await register('res-aizu', { location: aizu, dataProvider: '会津若松市', information: [{ entities: [{ type: 'Reservoir' }], propertyNames: ['level'] }] });
+    await register('res-osaka', { location: osaka, dataProvider: '大阪市', information: [{ entities: [{ type: 'Reservoir' }], propertyNames: ['volume'] }] });
+    await register('res-2024', { location: aizu, dataProvider: '会津若松市', observationInterval: { startAt: '2024-01-01T00:00:00Z', endAt: '2025-01-01T00:00:00Z' } });
+    const selections = {
+      '/sel-q': { q: 'volume>10' },
+      '/sel-geo': { geoQ: { georel: 'near;maxDistance==1000', geometry: 'Point', coordinates: [139.93, 37.49] } },
+      '/sel-csf': { csf: 'dataProvider=="大阪市"' },
+      '/sel-time': { temporalQ: { timerel: 'after', timeAt: '2024-06-01T00:00:00Z' } },
+    };
+    for (const [path, extra] of Object.entries(selections)) {
+      const body = { ...subscription(`urn:ngsi-ld:Subscription:cs${path}`, path, extra), entities: [{ type: 'Reservoir' }] };
+      const res = await call(t, { method: 'POST', url: CS, body, headers: city });
+      assert.equal(res.status, 201, res.body);
+    }
+    const ids = (path: string) => rx.for(path).flatMap((n) => n.body.data.map((r: { id: string }) => r.id.split(':').pop()));
+    await until('the four initial notifications', () => Object.keys(selections).every((p) => rx.for(p).length > 0));
+    assert.deepEqual(ids('/sel-q'), ['res-osaka'], 'only the source that holds volume');
+    assert.deepEqual(ids('/sel-geo'), ['res-aizu'], 'near 会津若松市役所, and not the source of 2024 history');
+    assert.deepEqual(ids('/sel-csf'), ['res-osaka']);
+    assert.deepEqual(ids('/sel-time'), ['res-2024'], 'only the source whose observationInterval the temporal query matches');
+    const stored = await call(t, { method: 'GET', url: `${CS}/${encodeURIComponent('urn:ngsi-ld:Subscription:cs/sel-time')}`, headers: city });
+    assert.deepEqual(stored.json.temporalQ, { timerel: 'after', timeAt: '2024-06-01T00:00:00.000Z', timeproperty: 'observedAt' });
+
+    // A later registration is tested by the csf too: 大阪市's second source matches, 神戸市's does not.
+    await register('res-osaka-2', { location: osaka, dataProvider: '大阪市' });
+    await register('res-kobe', { location: osaka, dataProvider: '神戸市' });
+    await until('the second csf notification', () => rx.for('/sel-csf').length >= 2);
+    assert.equal(rx.for('/sel-csf')[1]!.body.triggerReason, 'newlyMatching');
+    assert.deepEqual(ids('/sel-csf'), ['res-osaka', 'res-osaka-2']);
+    for (const path of Object.keys(selections)) {
+      assert.equal((await call(t, { method: 'DELETE', url: `${CS}/${encodeURIComponent(`urn:ngsi-ld:Subscription:cs${path}`)}`, headers: city })).status, 204);
+    }
   });
 
   it('should send every matching registration periodically with timeInterval, without a triggerReason', async () => {
