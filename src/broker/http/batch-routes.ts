@@ -99,7 +99,11 @@ export async function batchRoutes(app: FastifyInstance, services: BrokerServices
     local: (inputs: EntityInput[]) => Promise<BatchResult>,
   ): Promise<BatchResult> => {
     if (inputs.length === 0) return emptyResult;
-    const items: BatchItem[] = inputs.map((input, i) => ({ id: input.id, types: input.types, attrs: Object.keys(input.attrs), body: raws[i] }));
+    // An update, merge or delete may name no type: registrations are then matched with the types
+    // the entity has here, so a registration of another type is not taken for its holder (4.3.6.1).
+    const untyped = inputs.filter((input) => input.types.length === 0).map((input) => input.id);
+    const known = untyped.length && (await federation.writeRegistrations(tenant, request)).length ? await localTypes(tenant, untyped) : undefined;
+    const items: BatchItem[] = inputs.map((input, i) => ({ id: input.id, types: input.types.length ? input.types : known?.get(input.id) ?? [], attrs: Object.keys(input.attrs), body: raws[i] }));
     const plan = await batches.plan(kind, tenant, items, terms, request);
     if (!plan) return local(inputs);
     const kept = inputs.filter((input) => plan.local.has(input.id)).map((input) => (kind === 'delete' ? input : { ...input, attrs: pickAttrs(input.attrs, plan.local.get(input.id)!) }));
@@ -158,9 +162,7 @@ export async function batchRoutes(app: FastifyInstance, services: BrokerServices
         errors.push({ entityId: typeof id === 'string' ? id : `#${index}`, error: error as NgsiError });
       }
     });
-    // Types matter only for matching registrations: read them only when the tenant has some.
-    const types = valid.length && (await federation.writeRegistrations(tenant.name, request)).length ? await localTypes(tenant.name, valid) : new Map<string, string[]>();
-    const inputs: EntityInput[] = valid.map((id) => ({ id, types: types.get(id) ?? [], scopes: null, attrs: {} }));
+    const inputs: EntityInput[] = valid.map((id) => ({ id, types: [], scopes: null, attrs: {} }));
     const result = merged(await distributedBatch('delete', tenant.name, inputs, [], terms, request, (keep) => entities.deleteMany(tenant.name, keep.map((i) => i.id))), errors);
     return sendBatch(reply, result, () => reply.code(204).send());
   });

@@ -12,13 +12,30 @@ import type { BatchError, BatchResult } from '../entities/entity-service.ts';
 import type { ResolvedTerms } from '../http/ngsi-http.ts';
 import { renameBody } from './distributed-writes.ts';
 import type { Federation } from './federation.ts';
+import { options as optionsOf, type Query } from '../http/request-options.ts';
 import { matchingInformation, offers, registeredNames, type StoredRegistration, type StoredRegistrationInfo } from './registration.ts';
 
 export type BatchKind = 'create' | 'upsert' | 'update' | 'merge' | 'delete';
 
 const BATCH_OPERATION: Record<BatchKind, string> = { create: 'createBatch', upsert: 'upsertBatch', update: 'updateBatch', merge: 'mergeBatch', delete: 'deleteBatch' };
-/** The single operation a batch falls back on per entity (none for upsert). */
-const SINGLE_OPERATIONS: Record<BatchKind, string[]> = { create: ['createEntity'], upsert: [], update: ['updateAttrs', 'updateEntity'], merge: ['mergeEntity'], delete: ['deleteEntity'] };
+/**
+ * The single operations a batch falls back on per entity, any one offered will do. Update without
+ * overwriting becomes Append Attributes with noOverwrite (5.6.9.4); upsert is a Create Entity,
+ * followed by Replace Entity or Update Attributes when the source already has it (5.6.8.4).
+ */
+function singleOperations(kind: BatchKind, options: Set<string>): string[] {
+  switch (kind) {
+    case 'create':
+    case 'upsert':
+      return ['createEntity'];
+    case 'update':
+      return options.has('noOverwrite') ? ['appendAttrs'] : ['updateAttrs', 'updateEntity'];
+    case 'merge':
+      return ['mergeEntity'];
+    case 'delete':
+      return ['deleteEntity'];
+  }
+}
 
 type Raw = Record<string, unknown>;
 
@@ -88,7 +105,7 @@ export class DistributedBatch {
         if (info.length === 0) continue;
         // A delete also runs here (clause 5.6.6.4: the entity is removed locally if it exists).
         if (kind === 'delete') {
-          const offered = offers(reg, BATCH_OPERATION[kind]) || SINGLE_OPERATIONS[kind].some((op) => offers(reg, op));
+          const offered = offers(reg, BATCH_OPERATION[kind]) || offers(reg, 'deleteEntity');
           // Matched by type alone while the entity's type is unknown: it may not hold it, no Conflict.
           if (!offered && item.types.length === 0 && info.every((i) => i.entities?.every((e) => !e.id && !e.idPattern) ?? false)) continue;
           share(reg, { item, attrs: undefined });
@@ -138,23 +155,30 @@ export class DistributedBatch {
         }
         return;
       }
-      const single = SINGLE_OPERATIONS[kind].some((op) => offers(reg, op));
-      if (!single) {
-        if (reg.mode !== 'inclusive') fail(list.map((s) => s.item.id), new NgsiError('Conflict', `registration ${reg.id} (${reg.mode}) holds this entity's attributes but offers neither ${BATCH_OPERATION[kind]} nor ${SINGLE_OPERATIONS[kind].join(' or ') || 'a single operation'}`));
+      const opts = optionsOf((request.query ?? {}) as Query);
+      const singles = singleOperations(kind, opts);
+      if (!singles.some((op) => offers(reg, op))) {
+        if (reg.mode !== 'inclusive') fail(list.map((s) => s.item.id), new NgsiError('Conflict', `registration ${reg.id} (${reg.mode}) holds this entity's attributes but offers neither ${BATCH_OPERATION[kind]} nor ${singles.join(' or ')}`));
         return;
       }
       await Promise.all(list.map(async (s) => {
         const id = encodeURIComponent(s.item.id);
-        const write = kind === 'create'
-          ? { method: 'POST', path: () => '/entities' }
-          : kind === 'update' ? { method: 'PATCH', path: () => `/entities/${id}/attrs` }
-          : kind === 'merge' ? { method: 'PATCH', path: () => `/entities/${id}` }
-          : { method: 'DELETE', path: () => `/entities/${id}` };
+        const body = (c: (iri: string) => string) => renameBody(s.item.body ?? {}, terms, c, s.attrs);
+        const send = (method: string, path: string, params?: URLSearchParams) =>
+          this.federation.send(tenant, reg, request, { method, path: () => path, ...(params ? { params } : {}), ...(method === 'DELETE' ? {} : { body }) });
         try {
-          const answer = await this.federation.send(tenant, reg, request, {
-            ...write,
-            ...(kind === 'delete' ? {} : { body: (c: (iri: string) => string) => renameBody(s.item.body ?? {}, terms, c, s.attrs) }),
-          });
+          let answer = kind === 'create' || kind === 'upsert' ? await send('POST', '/entities')
+            : kind === 'update' ? (opts.has('noOverwrite') ? await send('POST', `/entities/${id}/attrs`, new URLSearchParams({ options: 'noOverwrite' })) : await send('PATCH', `/entities/${id}/attrs`))
+            : kind === 'merge' ? await send('PATCH', `/entities/${id}`)
+            : await send('DELETE', `/entities/${id}`);
+          if (kind === 'upsert' && answer.status === 409) {
+            const then = opts.has('update') ? 'updateAttrs' : 'replaceEntity';
+            if (!offers(reg, then)) {
+              fail([s.item.id], new NgsiError('OperationNotSupported', `registration ${reg.id}: the source already holds the entity and offers no ${then}`));
+              return;
+            }
+            answer = then === 'updateAttrs' ? await send('PATCH', `/entities/${id}/attrs`) : await send('PUT', `/entities/${id}`);
+          }
           if (answer.status >= 200 && answer.status < 300) success.add(s.item.id);
           else fail([s.item.id], sourceError(reg, answer.status, answer.text));
         } catch (error) {

@@ -219,6 +219,12 @@ describe('Distributed batch operations (clauses 5.6.7–5.6.10, 5.6.20)', () => 
     // Toilets' status is held by a source that is down.
     await register({ id: 'urn:ngsi-ld:ContextSourceRegistration:b-dead', mode: 'redirect', endpoint: deadEndpoint, management: { timeout: 2000 },
       operations: ['createEntity', 'deleteEntity'], information: [{ entities: [{ type: 'Toilet' }], propertyNames: ['status'] }] });
+    // Whole tanks live at the municipality, which takes single writes only (no batch operations).
+    await register({ id: 'urn:ngsi-ld:ContextSourceRegistration:b-tank', mode: 'redirect', endpoint: source.url,
+      operations: ['redirectionOps'], information: [{ entities: [{ type: 'Tank' }] }] });
+    // Gauges are kept here and copied there, attribute by attribute.
+    await register({ id: 'urn:ngsi-ld:ContextSourceRegistration:b-gauge', mode: 'inclusive', endpoint: source.url,
+      operations: ['createEntity', 'updateAttrs', 'appendAttrs', 'retrieveOps'], information: [{ entities: [{ type: 'Gauge' }] }] });
   });
 
   after(async () => {
@@ -271,5 +277,41 @@ describe('Distributed batch operations (clauses 5.6.7–5.6.10, 5.6.20)', () => 
     assert.deepEqual(res.json.success, []);
     assert.equal(res.json.errors[0].error.type, 'https://uri.etsi.org/ngsi-ld/errors/Conflict');
     assert.match(res.json.errors[0].error.detail, /b-dead/);
+  });
+
+  it('should upsert entity by entity at a source without batch operations: create, then replace or update', async () => {
+    const upsert = (options: string, body: Record<string, unknown>) => call(t, { method: 'POST', url: `/ngsi-ld/v1/entityOperations/upsert${options}`, body: [{ id: 'urn:ngsi-ld:Tank:u1', type: 'Tank', ...body }] });
+    const first = await upsert('', { level: { type: 'Property', value: 10 }, colour: { type: 'Property', value: 'blue' } });
+    assert.ok([201, 204].includes(first.status), first.body);
+    assert.deepEqual((await atSource(source, 'urn:ngsi-ld:Tank:u1')).json, { id: 'urn:ngsi-ld:Tank:u1', type: 'Tank', level: { type: 'Property', value: 10 }, colour: { type: 'Property', value: 'blue' } });
+    const replaced = await upsert('', { level: { type: 'Property', value: 11 } });
+    assert.equal(replaced.status, 204, replaced.body);
+    assert.deepEqual((await atSource(source, 'urn:ngsi-ld:Tank:u1')).json, { id: 'urn:ngsi-ld:Tank:u1', type: 'Tank', level: { type: 'Property', value: 11 } }, 'replaced: colour is gone');
+    const updated = await upsert('?options=update', { level: { type: 'Property', value: 12 } });
+    assert.equal(updated.status, 204, updated.body);
+    assert.equal((await atSource(source, 'urn:ngsi-ld:Tank:u1')).json.level.value, 12);
+    assert.equal((await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Tank:u1?local=true` })).status, 404, 'nothing of a redirected entity is kept here');
+  });
+
+  it('should match an update or merge without a type by the entity\'s own types, not take a registration of another type for its holder', async () => {
+    assert.equal((await call(t, { method: 'POST', url: '/ngsi-ld/v1/entityOperations/create', body: [{ id: 'urn:ngsi-ld:Bench:b3', type: 'Bench', seats: { type: 'Property', value: 4 } }] })).status, 201);
+    const updated = await call(t, { method: 'POST', url: '/ngsi-ld/v1/entityOperations/update', body: [{ id: 'urn:ngsi-ld:Bench:b3', seats: { type: 'Property', value: 6 } }] });
+    assert.equal(updated.status, 204, updated.body);
+    const merged = await call(t, { method: 'POST', url: '/ngsi-ld/v1/entityOperations/merge', body: [{ id: 'urn:ngsi-ld:Bench:b3', colour: { type: 'Property', value: 'green' } }] });
+    assert.equal(merged.status, 204, merged.body);
+    const local = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Bench:b3?local=true&options=keyValues` });
+    assert.deepEqual(local.json, { id: 'urn:ngsi-ld:Bench:b3', type: 'Bench', seats: 6, colour: 'green' });
+    assert.equal((await atSource(source, 'urn:ngsi-ld:Bench:b3')).status, 404, 'the Tank source was not written to');
+  });
+
+  it('should not overwrite at a source when the batch update says noOverwrite', async () => {
+    assert.equal((await call(t, { method: 'POST', url: '/ngsi-ld/v1/entityOperations/create', body: [{ id: 'urn:ngsi-ld:Gauge:g1', type: 'Gauge', level: { type: 'Property', value: 1 } }] })).status, 201);
+    assert.equal((await atSource(source, 'urn:ngsi-ld:Gauge:g1')).json.level.value, 1);
+    const res = await call(t, { method: 'POST', url: '/ngsi-ld/v1/entityOperations/update?options=noOverwrite', body: [{ id: 'urn:ngsi-ld:Gauge:g1', type: 'Gauge', level: { type: 'Property', value: 99 }, unit: { type: 'Property', value: 'cm' } }] });
+    assert.equal(res.status, 204, res.body);
+    const there = (await atSource(source, 'urn:ngsi-ld:Gauge:g1')).json;
+    assert.equal(there.level.value, 1, 'the source keeps its value, as this broker does');
+    assert.equal(there.unit.value, 'cm', 'a new attribute is appended');
+    assert.equal((await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Gauge:g1?local=true&options=keyValues` })).json.level, 1);
   });
 });
