@@ -98,8 +98,8 @@ export async function runReadable<R>(prepare: (optimistic: boolean) => Promise<E
 }
 
 /** The refusal of a retrieve by an open-data reader, unless the entity is of an open type. */
-export function assertOpen(openOnly: OpenDataScope | undefined, id: string, entity: { types: string[] } | undefined): void {
-  if (openOnly && !(entity && isOpen(openOnly.types, entity.types))) {
+export function assertOpen(openOnly: OpenDataScope | undefined, id: string, entity: { types: string[] } | undefined, open = isOpen): void {
+  if (openOnly && !(entity && open(openOnly.types, entity.types))) {
     throw notOpen(openOnly, `Entity ${id} is not open data of this tenant, or does not exist (公開データではありません)`);
   }
 }

@@ -59,3 +59,12 @@ export function selectorTypes(selector: TypeSelector): string[] {
 export function isOpen(open: readonly string[], types: readonly string[]): boolean {
   return types.some((t) => open.includes(t));
 }
+
+/**
+ * Whether an entity's history may be read as open data: every type it has ever had must be open
+ * (its temporal record keeps them all), or data written while it was of a closed type, or under
+ * a reused id, would come out with the open type's history.
+ */
+export function isOpenHistory(open: readonly string[], typesEver: readonly string[]): boolean {
+  return typesEver.length > 0 && typesEver.every((t) => open.includes(t));
+}

@@ -24,6 +24,7 @@ import { expandTypeSelector, parseTypeSelector, typesMatch } from '../entities/t
 import { MAX_LIMIT } from '../entities/entity-query.ts';
 import { begin, beginRead, type BegunRead, type BrokerServices } from '../http/broker-services.ts';
 import { assertOpen, readableQuery } from '../http/entities-routes.ts';
+import { isOpenHistory } from '../open-data/open-data-types.ts';
 import { negotiate, sendNgsi, type ResolvedTerms } from '../http/ngsi-http.ts';
 import { bodyObject, checkBodyId, deleteAttributeParams, expandValuesParam, list, paging, param, type Query } from '../http/request-options.ts';
 import { parseQ, qHasLinks } from '../query/q-language.ts';
@@ -155,7 +156,7 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
     const query = request.query as Query;
     const params = parseTemporalParams(query, terms, false);
     const entity = await temporal.get(tenant.name, id);
-    assertOpen(openOnly, id, entity);
+    assertOpen(openOnly, id, entity, isOpenHistory);
     if (!entity) throw new NgsiError('ResourceNotFound', `Entity ${id} has no temporal evolution`);
     if (isPersonal(await services.personal.typesOf(services.ctx.db, tenant.name), entity.types)) throw personalDataRefusal(id);
     const type = param(query, 'type');

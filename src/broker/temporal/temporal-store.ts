@@ -60,7 +60,7 @@ export interface TemporalEntityQuery {
   expand: (term: string) => string;
   /** Types never served: the tenant's personal types (personal/personal-types.ts). */
   excludeTypes?: string[] | undefined;
-  /** The only types served (an anonymous open-data read, open-data-types.ts), when given. */
+  /** The only types served (an anonymous open-data read, open-data-types.ts), when given: entities that ever had another type are left out. */
   onlyTypes?: string[] | undefined;
 }
 
@@ -145,7 +145,8 @@ export class TemporalStore {
     }
     if (query.types) where.push(typeSelectorSql(query.types, sql.ref('t.types')));
     if (query.excludeTypes?.length) where.push(sql<boolean>`not (t.types && ${sql.val(query.excludeTypes)}::text[])`);
-    if (query.onlyTypes) where.push(sql<boolean>`t.types && ${sql.val(query.onlyTypes)}::text[]`);
+    // Every type the entity ever had must be served (isOpenHistory).
+    if (query.onlyTypes) where.push(sql<boolean>`t.types <@ ${sql.val(query.onlyTypes)}::text[]`);
     if (query.scopeQ) where.push(compileScopeQuery(query.scopeQ, 't.scopes'));
     const owned = sql<boolean>`h.tenant = t.tenant and h.entity_id = t.id`;
     where.push(sql<boolean>`exists (select 1 from broker_attribute_instances h where ${owned} and ${and(instanceConditions(query.instances))})`);

@@ -117,6 +117,33 @@ describe('Open-data entity types (public read)', () => {
     assert.equal((await call(t, { method: 'GET', url: '/ngsi-ld/v1/temporal/entities?type=Building&timerel=after&timeAt=2000-01-01T00:00:00Z&timeproperty=modifiedAt' })).status, 401);
   });
 
+  it('should not serve the history of an entity that was of a closed type, or whose id a closed entity had', async () => {
+    const write = async (method: string, url: string, body: unknown) => {
+      const res = await call(t, { method, url: `/ngsi-ld/v1/entities${url}`, headers: publisher, body });
+      assert.ok(res.status < 300, res.body);
+    };
+    // A shelter turned into a closed Building, with data written since.
+    await write('POST', '', shelter('urn:ngsi-ld:Shelter:s7', 70));
+    await write('PUT', '/urn:ngsi-ld:Shelter:s7', { type: 'Building', owner: { type: 'Property', value: '非公開の所有者' } });
+    // A closed Building deleted, its id then used by a shelter.
+    await write('POST', '', building('urn:ngsi-ld:Shelter:s8', { owner: { type: 'Property', value: '前の所有者' } }));
+    await write('DELETE', '/urn:ngsi-ld:Shelter:s8', undefined);
+    await write('POST', '', shelter('urn:ngsi-ld:Shelter:s8', 80));
+    for (const id of ['urn:ngsi-ld:Shelter:s7', 'urn:ngsi-ld:Shelter:s8']) {
+      const res = await call(t, { method: 'GET', url: `/ngsi-ld/v1/temporal/entities/${id}` });
+      assert.equal(res.status, 401, `${id}: ${res.body}`);
+    }
+    for (const select of ['type=Shelter', 'idPattern=Shelter', 'attrs=owner']) {
+      const queried = await call(t, { method: 'GET', url: `/ngsi-ld/v1/temporal/entities?${select}&timerel=after&timeAt=2000-01-01T00:00:00Z&timeproperty=modifiedAt` });
+      assert.equal(queried.status, 200, queried.body);
+      assert.ok(!queried.body.includes('所有者'), `${select}: ${queried.body}`);
+      assert.ok(queried.json.every((e: { id: string }) => ['urn:ngsi-ld:Shelter:s1', 'urn:ngsi-ld:Shelter:s2'].includes(e.id)), `${select}: ${queried.body}`);
+    }
+    const signedIn = await call(t, { method: 'GET', url: '/ngsi-ld/v1/temporal/entities/urn:ngsi-ld:Shelter:s7', headers: publisher });
+    assert.equal(signedIn.status, 200, 'a reader with broker.read still has it');
+    await write('DELETE', '/urn:ngsi-ld:Shelter:s8', undefined);
+  });
+
   it('should still need credentials for writes, subscriptions and other tenants', async () => {
     assert.equal((await call(t, { method: 'POST', url: E, body: shelter('urn:ngsi-ld:Shelter:s9', 1) })).status, 401);
     assert.equal((await call(t, { method: 'PATCH', url: `${E}/urn:ngsi-ld:Shelter:s1/attrs`, body: { capacity: { type: 'Property', value: 0 } } })).status, 401);
