@@ -46,7 +46,9 @@ import { isCoreContextUrl } from '../jsonld/core-context.ts';
 import { formatQ, qAttributes, type QAttributePath, type QExpression } from '../query/q-language.ts';
 import {
   FROM_REQUEST,
+  idMatches,
   isTemporal,
+  keepCovered,
   matchingInformation,
   offers,
   registeredNames,
@@ -163,17 +165,6 @@ function renameQ(ast: QExpression, rename: (name: string) => string): QExpressio
   return { ...ast, operands: ast.operands.map((o) => renameQ(o, rename)) };
 }
 
-function idMatches(info: { id?: string; idPattern?: string }, id: string): boolean {
-  if (info.id) return info.id === id;
-  if (info.idPattern) {
-    try {
-      return new RegExp(info.idPattern).test(id);
-    } catch {
-      return false;
-    }
-  }
-  return true;
-}
 
 /** The attribute names a query refers to (attrs, q, geoproperty), expanded. */
 export function queryFilter(query: EntityQuery): RegistrationFilter {
@@ -575,13 +566,8 @@ export class Federation {
         continue; // Not a valid entity: the source's problem, not the query's.
       }
       if (ids?.length && !ids.includes(entity.id)) continue;
-      // The RegistrationInfo elements that cover this entity.
-      const covering = info.filter((i) => !i.entities || i.entities.some((e) => idMatches(e, entity.id) && e.types.some((t) => entity.types.includes(t))));
-      if (covering.length === 0) continue;
-      const allowed = covering.every((i) => registeredNames(i)) ? new Set(covering.flatMap((i) => registeredNames(i)!)) : undefined;
-      if (allowed) {
-        for (const name of Object.keys(entity.attrs)) if (!allowed.has(name)) delete entity.attrs[name];
-      }
+      const allowed = keepCovered(info, entity);
+      if (allowed === null) continue;
       out.push({ entity, mode: reg.mode, registration: reg.id, registeredAttrs: reg.mode === 'exclusive' ? allowed : undefined });
     }
     return out;

@@ -604,6 +604,34 @@ export function registeredNames(info: StoredRegistrationInfo): string[] | undefi
   return [...(info.propertyNames ?? []), ...(info.relationshipNames ?? [])];
 }
 
+/** Whether an EntityInfo's id or idPattern (none: any) takes the entity id. */
+export function idMatches(info: { id?: string; idPattern?: string }, id: string): boolean {
+  if (info.id) return info.id === id;
+  if (info.idPattern) {
+    try {
+      return new RegExp(info.idPattern).test(id);
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Keeps of an entity that came from a source only what the registration's information covers
+ * (4.3.6.1: the registration's constraints are respected both ways): null when no element covers
+ * the entity, else the registered attribute names it was cut to (undefined: any attribute).
+ */
+export function keepCovered(info: StoredRegistrationInfo[], entity: { id: string; types: string[]; attrs: Record<string, unknown> }): Set<string> | undefined | null {
+  const covering = info.filter((i) => !i.entities || i.entities.some((e) => idMatches(e, entity.id) && e.types.some((t) => entity.types.includes(t))));
+  if (covering.length === 0) return null;
+  const allowed = covering.every((i) => registeredNames(i)) ? new Set(covering.flatMap((i) => registeredNames(i)!)) : undefined;
+  if (allowed) {
+    for (const name of Object.keys(entity.attrs)) if (!allowed.has(name)) delete entity.attrs[name];
+  }
+  return allowed;
+}
+
 /** The RegistrationInfo elements of a registration that match the filter (empty: no match). */
 export function matchingInformation(reg: StoredRegistration, filter: RegistrationFilter): StoredRegistrationInfo[] {
   return reg.information.filter((info) => {

@@ -6,7 +6,8 @@
 //
 // - The remote subscription has the local one's entities, watchedAttributes, notificationTrigger,
 //   expiresAt and isActive, names compacted for the source as forwarded queries are
-//   (federation.ts), format normalized. Its q, geoQ and scopeQ are not sent (the source may not
+//   (federation.ts), format normalized; entities and attributes are narrowed to what the
+//   registration covers (4.3.6.1), and what a source sends beyond that is dropped on arrival. Its q, geoQ and scopeQ are not sent (the source may not
 //   know the subscriber's @context): they are applied here to each entity that arrives, with the
 //   subscription's other checks and personal types, as for local changes.
 // - The endpoint is {publicUrl}/ngsi-ld/ex/v1/remoteNotifications/{token}: the random token is the
@@ -37,7 +38,7 @@ import type { BrokerServices } from '../http/broker-services.ts';
 import type { ResolvedTerms } from '../http/ngsi-http.ts';
 import { isPersonal } from '../personal/personal-types.ts';
 import { formatSelector, type Federation, type Requester } from '../registrations/federation.ts';
-import { matchingInformation, offers, type RegistrationFilter, type StoredRegistration } from '../registrations/registration.ts';
+import { keepCovered, matchingInformation, offers, registeredNames, type RegistrationFilter, type StoredRegistration } from '../registrations/registration.ts';
 import { selects, type SubscriptionMatcher } from './subscription-matcher.ts';
 import { TRIGGERS, type StoredSubscription, type Trigger } from './subscription.ts';
 
@@ -153,6 +154,12 @@ export class DistributedSubscriptions {
     const base = new URL(REMOTE_NOTIFICATIONS, this.services.ctx.config.publicUrl).toString();
     const token = randomBytes(24).toString('base64url');
     const remoteId = `urn:ngsi-ld:Subscription:${randomUUID()}`;
+    // Only what the registration covers is asked for (4.3.6.1): its entity selectors, and its
+    // attribute names when it lists them.
+    const entities = sub.entities?.filter((e) => matchingInformation(reg, { selector: e.types, ids: e.id ? [e.id] : undefined, idPattern: e.idPattern }).length > 0);
+    const info = matchingInformation(reg, subscriptionFilter(sub));
+    const names = info.every((i) => registeredNames(i)) ? new Set(info.flatMap((i) => registeredNames(i)!)) : undefined;
+    const watched = names ? sub.watchedAttributes?.filter((a) => names.has(a)) : sub.watchedAttributes;
     let answer: { status: number; text: string };
     try {
       answer = await this.federation.send(tenant, reg, requester, {
@@ -161,12 +168,12 @@ export class DistributedSubscriptions {
         body: (compact) => ({
           id: remoteId,
           type: 'Subscription',
-          ...(sub.entities ? { entities: sub.entities.map((e) => ({ type: formatSelector(e.types, compact), ...(e.id ? { id: e.id } : {}), ...(e.idPattern ? { idPattern: e.idPattern } : {}) })) } : {}),
-          ...(sub.watchedAttributes ? { watchedAttributes: sub.watchedAttributes.map(compact) } : {}),
+          ...(entities ? { entities: entities.map((e) => ({ type: formatSelector(e.types, compact), ...(e.id ? { id: e.id } : {}), ...(e.idPattern ? { idPattern: e.idPattern } : {}) })) } : {}),
+          ...(watched ? { watchedAttributes: watched.map(compact) } : {}),
           notificationTrigger: sub.notificationTrigger,
           ...(sub.expiresAt ? { expiresAt: sub.expiresAt } : {}),
           isActive: sub.isActive,
-          notification: { format: 'normalized', endpoint: { uri: `${base}/${token}`, accept: 'application/json' } },
+          notification: { format: 'normalized', ...(names ? { attributes: [...names].map(compact) } : {}), endpoint: { uri: `${base}/${token}`, accept: 'application/json' } },
         }),
       });
     } catch (error) {
@@ -299,7 +306,7 @@ export class DistributedSubscriptions {
    * a registration that has expired or been deleted (its job may not have run yet).
    */
   async receive(token: string, body: unknown, terms: ResolvedTerms): Promise<boolean> {
-    const link = (await sql<{ tenant: string; subscription_id: string }>`select r.tenant, r.subscription_id from broker_remote_subscriptions r
+    const link = (await sql<{ tenant: string; subscription_id: string; registration: StoredRegistration | string }>`select r.tenant, r.subscription_id, g.body as registration from broker_remote_subscriptions r
       join broker_registrations g on g.tenant = r.tenant and g.id = r.registration_id
       where r.token_hash = ${hash(token)} and (g.expires_at is null or g.expires_at > now())`.execute(this.#db)).rows[0];
     if (!link) return false;
@@ -309,6 +316,7 @@ export class DistributedSubscriptions {
     const { data, triggerReason } = body as { data: unknown[]; triggerReason?: unknown };
     const trigger: Trigger = TRIGGERS.includes(triggerReason as Trigger) ? (triggerReason as Trigger) : 'entityUpdated';
     const { tenant, subscription_id: id } = link;
+    const registration = typeof link.registration === 'string' ? (JSON.parse(link.registration) as StoredRegistration) : link.registration;
     const now = new Date().toISOString();
     const entities: Array<StoredEntity & { deletedAt?: string }> = data.map((raw) => {
       const { createdAt: _c, modifiedAt: _m, deletedAt, ...rest } = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
@@ -323,6 +331,8 @@ export class DistributedSubscriptions {
       const personal = await this.services.personal.typesOf(trx, tenant);
       const rows: Array<{ trigger: Trigger; entity: unknown }> = [];
       for (const entity of entities) {
+        // What the registration does not cover is not the source's to send (as for forwarded queries).
+        if (keepCovered(registration.information, entity) === null) continue;
         if (isPersonal(personal, entity.types) || !selects(sub, entity)) continue;
         if (!(await this.matcher.matchesConditions(trx, sub, entity))) continue;
         rows.push({ trigger, entity });

@@ -118,7 +118,7 @@ describe('Open-data entity types (public read)', () => {
   });
 
   it('should not serve the history of an entity that was of a closed type, or whose id a closed entity had', async () => {
-    const write = async (method: string, url: string, body: unknown) => {
+    const write = async (method: 'POST' | 'PUT' | 'DELETE', url: string, body: unknown) => {
       const res = await call(t, { method, url: `/ngsi-ld/v1/entities${url}`, headers: publisher, body });
       assert.ok(res.status < 300, res.body);
     };

@@ -266,4 +266,25 @@ describe('Distributed subscriptions (clause 5.8.1.4)', () => {
       assert.deepEqual(local.json, []);
     });
   });
+
+  it('should ask a source only for what its registration covers, and keep only that of what it sends', async () => {
+    const registered = await send(`${prefecture.base}${R}`, 'POST', { id: 'urn:ngsi-ld:ContextSourceRegistration:aizu-sensors', type: 'ContextSourceRegistration',
+      information: [{ entities: [{ type: 'Sensor' }], propertyNames: ['temperature'] }], endpoint: source.url });
+    assert.equal(registered.status, 201, registered.text);
+    const created = await send(`${prefecture.base}${S}`, 'POST', { type: 'Subscription', entities: [{ type: 'Sensor' }, { type: 'Room' }],
+      notification: { format: 'keyValues', endpoint: { uri: rx.url('/covered') } } });
+    assert.equal(created.status, 201, created.text);
+    const remote = (await remoteSubscriptions()).filter((s) => s.entities?.some((e) => e.type === 'Sensor')) as Array<{ id: string; entities: unknown; notification: { attributes?: string[]; endpoint: { uri: string } } }>;
+    assert.equal(remote.length, 1);
+    assert.deepEqual(remote[0]!.entities, [{ type: 'Sensor' }], 'not the Room, which the registration does not hold');
+    assert.deepEqual(remote[0]!.notification.attributes, ['temperature']);
+    // A source that sends more than it registered: another type, another attribute.
+    const sent = await send(remote[0]!.notification.endpoint.uri, 'POST', { id: 'urn:ngsi-ld:Notification:covered', type: 'Notification', subscriptionId: remote[0]!.id, notifiedAt: new Date().toISOString(), data: [
+      { id: 'urn:ngsi-ld:Sensor:s1', type: 'Sensor', temperature: { type: 'Property', value: 21 }, ownerName: { type: 'Property', value: '個人の名前' } },
+      { id: 'urn:ngsi-ld:Room:r1', type: 'Room', temperature: { type: 'Property', value: 19 } },
+    ] });
+    assert.ok(sent.status < 300, sent.text);
+    await until('the notification', () => rx.data('/covered').length >= 1, 30_000);
+    assert.deepEqual(rx.data('/covered'), [{ id: 'urn:ngsi-ld:Sensor:s1', type: 'Sensor', temperature: 21 }]);
+  });
 });
