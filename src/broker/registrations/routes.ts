@@ -184,21 +184,35 @@ export async function registrationRoutes(app: FastifyInstance, services: BrokerS
  * redirect registration for the same entity and attribute, nor attributes the broker holds for
  * that entity; a redirect registration may not cover entities the broker holds.
  */
+/** The entity of an exclusive registration whose attributes another registration also covers, if any. */
+function exclusiveOverlap(exclusive: StoredRegistration, other: StoredRegistration): string | undefined {
+  for (const info of exclusive.information) {
+    const names = registeredNames(info) ?? [];
+    for (const entity of info.entities ?? []) {
+      // The entity's types matter too: a redirect registration of another type is no overlap.
+      const selector = { kind: 'or' as const, items: entity.types.map((name) => ({ kind: 'type' as const, name })) };
+      if (matchingInformation(other, { ids: [entity.id!], attrs: names, selector }).length > 0) return entity.id;
+    }
+  }
+  return undefined;
+}
+
 async function checkConflicts(services: BrokerServices, registrations: RegistrationStore, tenant: string, reg: StoredRegistration): Promise<void> {
   const db = services.ctx.db;
+  // 4.3.6.3: once an exclusive registration exists, no other exclusive or redirect one may cover
+  // the same entity and attributes, whichever comes first.
+  const others = (await registrations.active(tenant)).filter((r) => r.body.id !== reg.id && (r.body.mode === 'exclusive' || (reg.mode === 'exclusive' && r.body.mode === 'redirect')));
+  if (reg.mode === 'exclusive' || reg.mode === 'redirect') {
+    for (const other of others) {
+      const id = reg.mode === 'exclusive' ? exclusiveOverlap(reg, other.body) : exclusiveOverlap(other.body, reg);
+      if (id) throw new NgsiError('Conflict', `Registration ${other.body.id} (${other.body.mode}) already covers entity ${id} with some of these attributes`);
+    }
+  }
   if (reg.mode === 'exclusive') {
-    const others = (await registrations.active(tenant)).filter((r) => r.body.id !== reg.id && (r.body.mode === 'exclusive' || r.body.mode === 'redirect'));
     for (const info of reg.information) {
       const names = registeredNames(info) ?? [];
       for (const entity of info.entities ?? []) {
         const id = entity.id!;
-        for (const other of others) {
-          // The entity's types matter too: a redirect registration of another type is no overlap.
-          const selector = { kind: 'or' as const, items: entity.types.map((name) => ({ kind: 'type' as const, name })) };
-          if (matchingInformation(other.body, { ids: [id], attrs: names, selector }).length > 0) {
-            throw new NgsiError('Conflict', `Registration ${other.body.id} (${other.body.mode}) already covers entity ${id} with some of these attributes`);
-          }
-        }
         const local = await sql`select 1 from broker_entities where tenant = ${tenant} and id = ${id} and attrs ?| ${sql.val(names)}::text[] limit 1`.execute(db);
         if (local.rows.length) throw new NgsiError('Conflict', `Entity ${id} is held by this broker with some of the attributes an exclusive registration would take over`);
       }

@@ -126,6 +126,12 @@ describe('NGSI-LD context source registrations (clauses 5.9, 5.10, 6.8, 6.9)', (
       const free = registration({ mode: 'exclusive', information: [{ entities: [{ type: 'Building', id: 'urn:ngsi-ld:Building:held' }], propertyNames: ['energy'] }] });
       assert.equal((await call(t, { method: 'POST', url: R, body: free })).status, 201);
       assert.equal((await call(t, { method: 'POST', url: R, body: free })).status, 409);
+      // Nor may a redirect registration take them over afterwards (4.3.6.3); other attributes it may.
+      const redirected = await call(t, { method: 'POST', url: R, body: { ...free, mode: 'redirect' } });
+      assert.equal(redirected.status, 409, redirected.body);
+      assert.match(redirected.json.detail, /exclusive/);
+      const other = registration({ mode: 'redirect', information: [{ entities: [{ type: 'Building', id: 'urn:ngsi-ld:Building:held' }], propertyNames: ['solarPanels'] }] });
+      assert.equal((await call(t, { method: 'POST', url: R, body: other })).status, 201);
     });
   });
 
