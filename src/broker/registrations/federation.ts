@@ -160,6 +160,13 @@ function renamePath(path: QAttributePath, rename: (name: string) => string): QAt
   return out;
 }
 
+/** The received-by names of the request's Via header (RFC 9110: "1.1 name, 1.1 other"). */
+function viaHops(request: FastifyRequest): string[] {
+  const via = request.headers.via;
+  if (!via) return [];
+  return (Array.isArray(via) ? via.join(',') : via).split(',').map((h) => h.trim()).filter(Boolean).map((h) => h.split(/\s+/)[1] ?? h);
+}
+
 function renameQ(ast: QExpression, rename: (name: string) => string): QExpression {
   if (ast.kind === 'term') return { ...ast, path: renamePath(ast.path, rename) };
   return { ...ast, operands: ast.operands.map((o) => renameQ(o, rename)) };
@@ -205,7 +212,7 @@ export class Federation {
    */
   async queryEntities(query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest): Promise<FederatedResult> {
     const db = this.services.ctx.db;
-    const targets = query.limit <= MAX_LIMIT && this.forwarding(request) ? await this.targets(query.tenant, queryFilter(query), 'queryEntity', query.tenantVersion) : [];
+    const targets = query.limit <= MAX_LIMIT && this.forwarding(request) ? await this.targets(query.tenant, queryFilter(query), 'queryEntity', query.tenantVersion, request) : [];
     if (targets.length === 0) return { ...(await queryEntities(db, query)), warnings: [] };
     const window = Math.min(query.offset + query.limit, MAX_LIMIT);
     const [local, remote] = await Promise.all([
@@ -231,7 +238,7 @@ export class Federation {
    * each), expanded, to merge with the local ones (mergeEntities).
    */
   async query(tenant: string, query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest, targets?: Target[], window?: number): Promise<{ entities: RemoteEntity[]; total: number; warnings: string[] }> {
-    if (!targets) targets = this.forwarding(request) ? await this.targets(tenant, queryFilter(query), 'queryEntity') : [];
+    if (!targets) targets = this.forwarding(request) ? await this.targets(tenant, queryFilter(query), 'queryEntity', undefined, request) : [];
     const limit = window ?? Math.min(query.offset + query.limit, MAX_LIMIT);
     const warnings: string[] = [];
     const answers = await Promise.all(targets.map(async (target) => {
@@ -274,7 +281,7 @@ export class Federation {
       selector = undefined;
     }
     const filter: RegistrationFilter = { ids: [id], selector, attrs: attrs?.length ? attrs : undefined };
-    const targets = await this.targets(tenant, filter, 'retrieveEntity', version);
+    const targets = await this.targets(tenant, filter, 'retrieveEntity', version, request);
     if (targets.length === 0) return alone;
     const warnings: string[] = [];
     const remote = (await Promise.all(targets.map(async (target) => {
@@ -292,25 +299,26 @@ export class Federation {
   forwarding(request: FastifyRequest): boolean {
     const local = (request.query as Record<string, unknown> | undefined)?.local;
     if (local === 'true') return false;
-    const via = request.headers.via;
-    if (via) {
-      const hops = (Array.isArray(via) ? via.join(',') : via).split(',').map((h) => h.trim()).filter(Boolean);
-      if (hops.length >= this.#maxHops) return false;
-      if (hops.some((h) => h.split(/\s+/)[1] === this.alias)) return false;
-    }
-    return true;
+    const hops = viaHops(request);
+    if (hops.length >= this.#maxHops) return false;
+    return !hops.includes(this.alias);
+  }
+
+  /** Whether the request has passed the registration's source already (its contextSourceAlias in Via, 5.12). */
+  #visited(reg: StoredRegistration, request: FastifyRequest | undefined): boolean {
+    return Boolean(reg.contextSourceAlias && request && viaHops(request).includes(reg.contextSourceAlias));
   }
 
   /**
    * The tenant's registrations in force that offer `operation` and match the filter. `version`:
    * the tenant's version if the caller has just read it.
    */
-  async targets(tenant: string, filter: RegistrationFilter, operation: string, version?: number): Promise<Target[]> {
+  async targets(tenant: string, filter: RegistrationFilter, operation: string, version?: number, request?: FastifyRequest): Promise<Target[]> {
     if (!(await this.#hasAny(tenant, version ?? (await tenantVersion(this.services.ctx.db, tenant))))) return [];
     const now = Date.now();
     const active = await this.registrations.active(tenant, new Date(now));
     const targets = active
-      .filter((r) => !isTemporal(r.body) && offers(r.body, operation) && !this.#coolingDown(r, now) && !this.#isSelf(r.body.endpoint))
+      .filter((r) => !isTemporal(r.body) && offers(r.body, operation) && !this.#coolingDown(r, now) && !this.#isSelf(r.body.endpoint) && !this.#visited(r.body, request))
       .map((r) => ({ reg: r.body, info: matchingInformation(r.body, filter) }))
       .filter((t) => t.info.length > 0);
     return filter.csf ? filterByCsf(this.services.ctx.db as unknown as Kysely<any>, filter.csf, targets, (t) => t.reg) : targets;
@@ -335,7 +343,7 @@ export class Federation {
     const selector: TypeSelector | undefined = types?.length ? { kind: 'or', items: types.map((name) => ({ kind: 'type', name })) } : undefined;
     const active = await this.registrations.active(tenant, new Date());
     return active
-      .filter((r) => r.body.mode !== 'auxiliary' && !isTemporal(r.body) && !this.#isSelf(r.body.endpoint))
+      .filter((r) => r.body.mode !== 'auxiliary' && !isTemporal(r.body) && !this.#isSelf(r.body.endpoint) && !this.#visited(r.body, request))
       .map((r) => ({ reg: r.body, info: matchingInformation(r.body, { ids: [id], selector }) }))
       .filter((t) => t.info.length > 0);
   }
@@ -348,7 +356,7 @@ export class Federation {
     if (!this.forwarding(request)) return [];
     if (!(await this.#hasAny(tenant, await tenantVersion(this.services.ctx.db, tenant)))) return [];
     const active = await this.registrations.active(tenant, new Date());
-    return active.map((r) => r.body).filter((r) => r.mode !== 'auxiliary' && !isTemporal(r) && !this.#isSelf(r.endpoint));
+    return active.map((r) => r.body).filter((r) => r.mode !== 'auxiliary' && !isTemporal(r) && !this.#isSelf(r.endpoint) && !this.#visited(r, request));
   }
 
   /**

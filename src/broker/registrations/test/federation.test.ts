@@ -116,6 +116,20 @@ describe('Distributed query and retrieve with registered context sources (clause
     assert.deepEqual(ids(res.json), ['urn:ngsi-ld:Shelter:pref-1', 'urn:ngsi-ld:Shelter:shared']);
   });
 
+  it('should not forward to a source the request has passed already (its contextSourceAlias in Via, 5.12)', async () => {
+    const reg = `${R}/urn:ngsi-ld:ContextSourceRegistration:aizu`;
+    assert.equal((await call(t, { method: 'PATCH', url: reg, body: { contextSourceAlias: 'broker.aizu.example' } })).status, 204);
+    try {
+      const passed = await call(t, { method: 'GET', url: `${E}?type=Shelter`, headers: { via: '1.1 broker.aizu.example, 1.1 gateway.example' } });
+      assert.deepEqual(ids(passed.json), ['urn:ngsi-ld:Shelter:pref-1', 'urn:ngsi-ld:Shelter:shared']);
+      assert.equal((await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Shelter:aizu-1`, headers: { via: '1.1 broker.aizu.example' } })).status, 404);
+      const other = await call(t, { method: 'GET', url: `${E}?type=Shelter`, headers: { via: '1.1 broker.iwaki.example' } });
+      assert.deepEqual(ids(other.json), ['urn:ngsi-ld:Shelter:aizu-1', 'urn:ngsi-ld:Shelter:pref-1', 'urn:ngsi-ld:Shelter:shared']);
+    } finally {
+      assert.equal((await call(t, { method: 'PATCH', url: reg, body: { contextSourceAlias: null } })).status, 204);
+    }
+  });
+
   it('should record the distributed requests in the registration\'s status', async () => {
     const got = await call(t, { method: 'GET', url: `${R}/urn:ngsi-ld:ContextSourceRegistration:aizu` });
     assert.equal(got.json.status, 'ok');
