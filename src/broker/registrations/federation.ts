@@ -37,6 +37,7 @@
 // the overlaps seen, so they are exact only when the overlaps fit in the window. No EntityMaps.
 import type { FastifyRequest } from 'fastify';
 import type { BrokerServices } from '../http/broker-services.ts';
+import { NgsiError } from '../errors.ts';
 import { JSONLD_CONTEXT_REL, type ResolvedTerms } from '../http/ngsi-http.ts';
 import { convertEntity, type TermMap } from '../entities/entity-input.ts';
 import { MAX_LIMIT, queryEntities, type EntityQuery, type QueryResult } from '../entities/entity-query.ts';
@@ -214,7 +215,12 @@ export class Federation {
     const db = this.services.ctx.db;
     const targets = query.limit <= MAX_LIMIT && this.forwarding(request) ? await this.targets(query.tenant, queryFilter(query), 'queryEntity', query.tenantVersion, request) : [];
     if (targets.length === 0) return { ...(await queryEntities(db, query)), warnings: [] };
-    const window = Math.min(query.offset + query.limit, MAX_LIMIT);
+    // The merged order needs the first offset+limit entities of every party; sources give 1,000
+    // per request, so pages of a merged answer end there rather than come back short or empty.
+    if (query.offset + query.limit > MAX_LIMIT) {
+      throw new NgsiError('TooManyResults', `offset: a query answered together with registered context sources pages through its first ${MAX_LIMIT} entities (offset + limit at most ${MAX_LIMIT}); narrow it with type, q or a geo-query, or read this broker's own entities with local=true`);
+    }
+    const window = query.offset + query.limit;
     const [local, remote] = await Promise.all([
       queryEntities(db, { ...query, offset: 0, limit: window }),
       this.query(query.tenant, query, terms, request, targets, window),

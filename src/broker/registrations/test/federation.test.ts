@@ -103,6 +103,16 @@ describe('Distributed query and retrieve with registered context sources (clause
     assert.equal((await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Shelter:nowhere` })).status, 404);
   });
 
+  it('should refuse a page beyond the first 1,000 entities of a merged answer rather than answer it short', async () => {
+    const res = await call(t, { method: 'GET', url: `${E}?type=Shelter&offset=1000&limit=10` });
+    assert.equal(res.status, 403, res.body);
+    assert.equal(res.json.type, 'https://uri.etsi.org/ngsi-ld/errors/TooManyResults');
+    assert.match(res.json.detail, /local=true/);
+    const local = await call(t, { method: 'GET', url: `${E}?type=Shelter&offset=1000&limit=10&local=true` });
+    assert.equal(local.status, 200, local.body);
+    assert.equal((await call(t, { method: 'GET', url: `${E}?type=Shelter&offset=990&limit=10` })).status, 200);
+  });
+
   it('should leave the sources out with local=true', async () => {
     const res = await call(t, { method: 'GET', url: `${E}?type=Shelter&local=true` });
     assert.deepEqual(ids(res.json), ['urn:ngsi-ld:Shelter:pref-1', 'urn:ngsi-ld:Shelter:shared']);
