@@ -182,7 +182,10 @@ export class Notifier {
         const reason = error instanceof Error ? error.message : String(error);
         const attempts = Math.max(...rows.map((r) => r.attempts)) + 1;
         const delay = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempts - 1));
-        await sql`update broker_subscriptions set times_failed = times_failed + 1, last_notification = ${sentAt},
+        // A notification the endpoint received and refused was sent (timesSent, 5.11.7); one that
+        // never left (no @context, an address refused, no connection) was not.
+        const sent = error instanceof RefusedNotification ? 1 : 0;
+        await sql`update broker_subscriptions set times_sent = times_sent + ${sent}, times_failed = times_failed + 1, last_notification = ${sentAt},
           last_failure = ${sentAt}, last_failure_reason = ${reason.slice(0, 500)} where tenant = ${tenant} and id = ${id}`.execute(this.#db);
         if (attempts >= MAX_ATTEMPTS) {
           await sql`delete from broker_notifications where seq = any(${sql.val(seqs)}::bigint[])`.execute(this.#db);
@@ -265,7 +268,7 @@ export class Notifier {
     // Checked again at send time: the endpoint's address may have changed since it was accepted.
     const response = await this.ctx.outbound.fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(SEND_TIMEOUT_MS), redirect: 'error' });
     await response.arrayBuffer().catch(() => undefined);
-    if (response.status < 200 || response.status >= 300) throw new Error(`the endpoint answered HTTP ${response.status}`);
+    if (response.status < 200 || response.status >= 300) throw new RefusedNotification(`the endpoint answered HTTP ${response.status}`);
   }
 
   /** MQTT binding: {"metadata": {headers}, "body": notification} on the URI's topic. */
@@ -348,6 +351,9 @@ export class Notifier {
     }
   }
 }
+
+/** The endpoint answered, with an error status: the notification was sent and failed. */
+class RefusedNotification extends Error {}
 
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout;

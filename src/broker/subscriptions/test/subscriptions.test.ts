@@ -203,6 +203,7 @@ describe('NGSI-LD subscriptions and notifications (clause 5.8, 6.10–6.11)', ()
         assert.fail('no failure recorded');
       })();
       assert.equal(failed.notification.status, 'failed');
+      assert.equal(failed.notification.timesSent, failed.notification.timesFailed, 'a refused notification was sent (5.11.7)');
       await call(t, { method: 'PATCH', url: `${E}/urn:ngsi-ld:Building:r1/attrs`, body: { height: { type: 'Property', value: 33 } } });
       rx.setStatus(200);
       const delivered = await until('the retried notification', () => {
