@@ -43,7 +43,7 @@ import { convertEntity, type TermMap } from '../entities/entity-input.ts';
 import { MAX_LIMIT, queryEntities, type EntityQuery, type QueryResult } from '../entities/entity-query.ts';
 import type { StoredAttribute, StoredEntity } from '../entities/stored-entity.ts';
 import { expandTypeSelector, parseTypeSelector, type TypeSelector } from '../entities/type-selector.ts';
-import { isCoreContextUrl } from '../jsonld/core-context.ts';
+import { CORE_CONTEXT_URL, isCoreContextUrl } from '../jsonld/core-context.ts';
 import { formatQ, qAttributes, type QAttributePath, type QExpression } from '../query/q-language.ts';
 import {
   FROM_REQUEST,
@@ -383,8 +383,18 @@ export class Federation {
     const headers = this.#headers(reg, request, forward.link);
     const init: RequestInit = { method: write.method, headers, redirect: 'error', signal: AbortSignal.timeout(reg.management?.timeout ?? this.#timeoutMs) };
     if (write.body) {
-      headers['content-type'] = 'application/json';
-      init.body = JSON.stringify(write.body(compact));
+      // contextSourceInfo contentType (4.3.6.6): application/ld+json carries the @context in the
+      // body instead of a Link header.
+      const body = write.body(compact);
+      const withContext = (item: Raw) => ({ ...item, '@context': forward.link ?? CORE_CONTEXT_URL });
+      if (this.#contentType(reg, request) === 'application/ld+json' && (isObject(body) || (Array.isArray(body) && body.every(isObject)))) {
+        headers['content-type'] = 'application/ld+json';
+        delete headers.link;
+        init.body = JSON.stringify(Array.isArray(body) ? body.map(withContext) : withContext(body as Raw));
+      } else {
+        headers['content-type'] = 'application/json';
+        init.body = JSON.stringify(body);
+      }
     }
     try {
       const response = await this.#fetch(this.#url(reg, write.path(compact), params), init);
@@ -429,6 +439,12 @@ export class Federation {
   async #forwardTerms(reg: StoredRegistration): Promise<{ terms: ResolvedTerms; link?: string | undefined }> {
     const link = reg.contextSourceInfo?.find((p) => p.key.toLowerCase() === 'jsonldcontext')?.value;
     return { terms: await this.services.resolver.resolve(link ?? CORE_ONLY), link };
+  }
+
+  #contentType(reg: StoredRegistration, request: Requester): string | undefined {
+    const given = reg.contextSourceInfo?.find((p) => p.key.toLowerCase() === 'contenttype')?.value;
+    const value = given === FROM_REQUEST ? request.headers['content-type'] : given;
+    return typeof value === 'string' ? value.split(';')[0]!.trim().toLowerCase() : undefined;
   }
 
   #headers(reg: StoredRegistration, request: Requester, link: string | undefined): Record<string, string> {

@@ -311,7 +311,14 @@ function parseContextSourceInfo(value: unknown, previous: KeyValuePair[] | undef
       bad(`${field}.value: ${key} must be application/json or application/ld+json (clause 4.3.6.6)`);
     }
     if (lower === 'jsonldcontext' && !/^https?:\/\//.test(val)) bad(`${field}.value: jsonldContext must be an http(s) URL of a JSON-LD @context (clause 4.3.6.6)`);
-    if (lower === 'ngsildconformance' && !/^\d+\.\d+$/.test(val)) bad(`${field}.value: ngsildConformance must be major.minor, e.g. 1.8`);
+    if (lower === 'ngsildconformance') {
+      if (!/^\d+\.\d+$/.test(val)) bad(`${field}.value: ngsildConformance must be major.minor, e.g. 1.8`);
+      // 4.3.6.8: payloads for an older source would need converting, which this broker does not do.
+      const [major, minor] = val.split('.').map(Number) as [number, number];
+      if (major < 1 || (major === 1 && minor < 9)) {
+        throw new NgsiError('OperationNotSupported', `${field}.value: this broker sends NGSI-LD 1.9 payloads and does not convert them for a source conforming to ${val} (clause 4.3.6.8)`);
+      }
+    }
     if (val === REDACTED && SECRET_KEY.test(key)) {
       // A client writing back what it read: keep the stored secret.
       const kept = previous?.find((p) => p.key.toLowerCase() === lower);

@@ -230,6 +230,41 @@ describe('Distributed query and retrieve with registered context sources (clause
     }
   });
 
+  it('should send a write as application/ld+json with the @context in the body when contextSourceInfo says contentType, and refuse a source of an older NGSI-LD version', async () => {
+    const seen: Array<{ method: string; type: string | undefined; link: string | undefined; body: any }> = [];
+    const recorder = http.createServer((req, res) => {
+      let text = '';
+      req.on('data', (chunk) => (text += chunk));
+      req.on('end', () => {
+        seen.push({ method: req.method!, type: req.headers['content-type'], link: req.headers.link, body: text ? JSON.parse(text) : undefined });
+        res.writeHead(201).end();
+      });
+    });
+    const port = await freePort(...SOURCE_PORTS);
+    await new Promise<void>((resolve) => recorder.listen(port, '127.0.0.1', resolve));
+    const registration = (id: string, info: Array<{ key: string; value: string }>) => ({
+      id, type: 'ContextSourceRegistration', information: [{ entities: [{ type: 'Kiosk' }] }], endpoint: `http://127.0.0.1:${port}/`, operations: ['createEntity'], contextSourceInfo: info,
+    });
+    try {
+      const older = await call(t, { method: 'POST', url: R, body: registration('urn:ngsi-ld:ContextSourceRegistration:old', [{ key: 'ngsildConformance', value: '1.6' }]) });
+      assert.equal(older.status, 422, older.body);
+      assert.match(older.json.detail, /1\.6/);
+      const reg = await call(t, { method: 'POST', url: R, body: registration('urn:ngsi-ld:ContextSourceRegistration:ld', [{ key: 'contentType', value: 'application/ld+json' }, { key: 'ngsildConformance', value: '1.9' }]) });
+      assert.equal(reg.status, 201, reg.body);
+      const created = await call(t, { method: 'POST', url: E, body: { id: 'urn:ngsi-ld:Kiosk:1', type: 'Kiosk', open: { type: 'Property', value: true } } });
+      assert.equal(created.status, 201, created.body);
+      assert.equal(seen.length, 1);
+      assert.equal(seen[0]!.method, 'POST');
+      assert.equal(seen[0]!.type, 'application/ld+json');
+      assert.equal(seen[0]!.link, undefined);
+      assert.deepEqual(seen[0]!.body, { id: 'urn:ngsi-ld:Kiosk:1', type: 'Kiosk', open: { type: 'Property', value: true }, '@context': 'https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.9.jsonld' });
+    } finally {
+      await call(t, { method: 'DELETE', url: `${R}/urn:ngsi-ld:ContextSourceRegistration:ld` });
+      recorder.closeAllConnections();
+      await new Promise((resolve) => recorder.close(resolve));
+    }
+  });
+
   it('should send the registration\'s tenant and contextSourceInfo headers, and names with full IRIs when they are not in the core @context', async () => {
     // A source that records what it was asked.
     let seen: http.IncomingMessage | undefined;
