@@ -64,7 +64,7 @@ import { filterByCsf } from './csf.ts';
 import type { Kysely } from 'kysely';
 import { isPersonal } from '../personal/personal-types.ts';
 import { isOpen } from '../open-data/open-data-types.ts';
-import { tenantVersion, VersionedCache } from '../tenant-state.ts';
+import { StaleTenantVersion, tenantVersion, VersionedCache } from '../tenant-state.ts';
 import { readLimited } from '../../platform/http/read-limited.ts';
 
 export interface FederationOptions {
@@ -219,6 +219,13 @@ export class Federation {
     // per request, so pages of a merged answer end there rather than come back short or empty.
     if (query.offset + query.limit > MAX_LIMIT) {
       throw new NgsiError('TooManyResults', `offset: a query answered together with registered context sources pages through its first ${MAX_LIMIT} entities (offset + limit at most ${MAX_LIMIT}); narrow it with type, q or a geo-query, or read this broker's own entities with local=true`);
+    }
+    // The sources are asked once: a query on a stale tenant version (runReadable) is found out
+    // before forwarding, not after, when it would run again and ask them a second time.
+    if (query.checkVersion) {
+      const current = await tenantVersion(db, query.tenant);
+      if (current !== query.tenantVersion) throw new StaleTenantVersion(current);
+      query = { ...query, checkVersion: false };
     }
     const window = query.offset + query.limit;
     const [local, remote] = await Promise.all([

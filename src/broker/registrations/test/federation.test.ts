@@ -236,7 +236,7 @@ describe('Distributed query and retrieve with registered context sources (clause
       let text = '';
       req.on('data', (chunk) => (text += chunk));
       req.on('end', () => {
-        seen.push({ method: req.method!, type: req.headers['content-type'], link: req.headers.link, body: text ? JSON.parse(text) : undefined });
+        seen.push({ method: req.method!, type: req.headers['content-type'], link: req.headers.link as string | undefined, body: text ? JSON.parse(text) : undefined });
         res.writeHead(201).end();
       });
     });
@@ -251,6 +251,13 @@ describe('Distributed query and retrieve with registered context sources (clause
       assert.match(older.json.detail, /1\.6/);
       const reg = await call(t, { method: 'POST', url: R, body: registration('urn:ngsi-ld:ContextSourceRegistration:ld', [{ key: 'contentType', value: 'application/ld+json' }, { key: 'ngsildConformance', value: '1.9' }]) });
       assert.equal(reg.status, 201, reg.body);
+      // A registration changes the tenant's version: the first query after it asks the source once.
+      const queryReg = { ...registration('urn:ngsi-ld:ContextSourceRegistration:ld-query', []), operations: ['queryEntity'], information: [{ entities: [{ type: 'Booth' }] }] };
+      assert.equal((await call(t, { method: 'POST', url: R, body: queryReg })).status, 201);
+      assert.equal((await call(t, { method: 'GET', url: `${E}?type=Booth` })).status, 200);
+      assert.deepEqual(seen.map((r) => r.method), ['GET'], 'asked once');
+      seen.length = 0;
+      await call(t, { method: 'DELETE', url: `${R}/urn:ngsi-ld:ContextSourceRegistration:ld-query` });
       const created = await call(t, { method: 'POST', url: E, body: { id: 'urn:ngsi-ld:Kiosk:1', type: 'Kiosk', open: { type: 'Property', value: true } } });
       assert.equal(created.status, 201, created.body);
       assert.equal(seen.length, 1);
