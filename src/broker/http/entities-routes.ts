@@ -19,7 +19,7 @@ import { DistributedWrites, renameBody, type WriteOutcome } from '../registratio
 import { begin, beginRead, notOpen, openSelector, type BrokerServices, type OpenDataScope } from './broker-services.ts';
 import { isOpen } from '../open-data/open-data-types.ts';
 import type { TypeSelector } from '../entities/type-selector.ts';
-import { negotiate, sendNgsi, warnOfSources, type ResolvedTerms } from './ngsi-http.ts';
+import { negotiate, pageLinks, sendNgsi, warnOfSources, type ResolvedTerms } from './ngsi-http.ts';
 import { bodyObject, checkBodyId, deleteAttributeParams, expandValuesParam, list, options, paging, param, renderOptions, type Query } from './request-options.ts';
 
 const BASE = '/ngsi-ld/v1/entities';
@@ -168,6 +168,7 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
     const result = await runReadable((optimistic) => readableQuery(services, built, openOnly, terms, optimistic), (q) => federation.queryEntities(q, terms, request));
     warnOfSources(reply, result.warnings);
     if (result.total !== undefined) reply.header('ngsild-results-count', String(result.total));
+    pageLinks(reply, request, built, result.entities.length, result.total);
     const rendered = await renderJoined(services, tenant.name, result.entities, render, join, openOnly);
     if (answer === 'application/geo+json') {
       const geometryIri = terms.expandTerm(param(query, 'geometryProperty') ?? 'location');

@@ -95,6 +95,29 @@ export function warnOfSources(reply: FastifyReply, warnings: readonly string[]):
 }
 
 /** Sends an NGSI-LD answer: @context in a Link header (JSON, GeoJSON) or inline (JSON-LD). */
+function appendLink(reply: FastifyReply, link: string): void {
+  const previous = reply.getHeader('link');
+  reply.header('link', previous ? `${String(previous)}, ${link}` : link);
+}
+
+/**
+ * Pointers to the next and previous pages of a query's answer (5.5.9.1), as Link headers with
+ * rel="next" and rel="prev" holding the request's own parameters with another offset. A full page
+ * has a next pointer unless the count (count=true) shows it is the last; the page it points to
+ * may then be empty.
+ */
+export function pageLinks(reply: FastifyReply, request: FastifyRequest, page: { limit: number; offset: number }, returned: number, total?: number): void {
+  if (page.limit <= 0) return;
+  const at = (offset: number) => {
+    const url = new URL(request.url, 'http://localhost');
+    url.searchParams.set('offset', String(offset));
+    url.searchParams.set('limit', String(page.limit));
+    return `${url.pathname}${url.search}`;
+  };
+  if (returned >= page.limit && (total === undefined || page.offset + page.limit < total)) appendLink(reply, `<${at(page.offset + page.limit)}>; rel="next"`);
+  if (page.offset > 0) appendLink(reply, `<${at(Math.max(0, page.offset - page.limit))}>; rel="prev"`);
+}
+
 export function sendNgsi(reply: FastifyReply, status: number, body: unknown, terms: ResolvedTerms, type: AnswerType): FastifyReply {
   const context = terms.contextForResponse;
   if (type === 'application/ld+json') {
@@ -103,7 +126,7 @@ export function sendNgsi(reply: FastifyReply, status: number, body: unknown, ter
     return reply.code(status).type('application/ld+json').send(JSON.stringify(payload));
   }
   const url = Array.isArray(context) ? context.find((c) => typeof c === 'string') : typeof context === 'string' ? context : undefined;
-  if (url) reply.header('link', `<${url}>; rel="${JSONLD_CONTEXT_REL}"; type="application/ld+json"`);
+  if (url) appendLink(reply, `<${url}>; rel="${JSONLD_CONTEXT_REL}"; type="application/ld+json"`);
   if (type === 'application/geo+json' && isObject(body) && Array.isArray(context) === false && typeof context !== 'string') {
     (body as Record<string, unknown>)['@context'] = context;
   }

@@ -16,7 +16,7 @@ import { MAX_LIMIT } from '../entities/entity-query.ts';
 import { expandTypeSelector, parseTypeSelector } from '../entities/type-selector.ts';
 import { begin, type BrokerServices } from '../http/broker-services.ts';
 import { assertContactable } from '../http/outbound-check.ts';
-import { negotiate, sendNgsi } from '../http/ngsi-http.ts';
+import { negotiate, pageLinks, sendNgsi } from '../http/ngsi-http.ts';
 import { bodyObject, list, options, paging, param, type Query } from '../http/request-options.ts';
 import { parseQ, qAttributes } from '../query/q-language.ts';
 import { parseTimeQuery } from '../temporal/temporal-params.ts';
@@ -130,6 +130,7 @@ export async function registrationRoutes(app: FastifyInstance, services: BrokerS
     // 5.10.2.4: the context source filter on the registrations' Context Source properties.
     if (csf) matches = await filterByCsf(services.ctx.db as unknown as Kysely<any>, parseCsf(csf, (t) => terms.expandTerm(t)), matches, (m) => m.reg.body);
     if (page.count) reply.header('ngsild-results-count', String(matches.length));
+    pageLinks(reply, request, page, matches.slice(page.offset, page.offset + page.limit).length, matches.length);
     const body = matches
       .slice(page.offset, page.offset + page.limit)
       .map((m) => renderRegistration(m.reg, { terms, sysAttrs }, filtered ? m.info : undefined));

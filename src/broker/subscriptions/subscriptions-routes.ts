@@ -11,7 +11,7 @@ import { assertEntityId } from '../entities/entity-input.ts';
 import { MAX_LIMIT } from '../entities/entity-query.ts';
 import { begin, type BrokerServices } from '../http/broker-services.ts';
 import { assertContactable } from '../http/outbound-check.ts';
-import { contextLink, negotiate, requestTerms, sendNgsi } from '../http/ngsi-http.ts';
+import { contextLink, negotiate, pageLinks, requestTerms, sendNgsi } from '../http/ngsi-http.ts';
 import { Federation } from '../registrations/federation.ts';
 import { DistributedSubscriptions, REGISTRATION_TOPIC, REMOTE_NOTIFICATIONS } from './distributed-subscriptions.ts';
 import type { SubscriptionMatcher } from './subscription-matcher.ts';
@@ -153,10 +153,13 @@ async function subscriptionApi(app: FastifyInstance, services: BrokerServices, a
     if (limit > MAX_LIMIT) throw new NgsiError('TooManyResults', `limit: at most ${MAX_LIMIT} subscriptions per page`);
     const rows = (await sql<SubscriptionRow>`select * from broker_subscriptions where tenant = ${tenant.name} and kind = ${kind}
       order by created_at, id limit ${limit} offset ${offset}`.execute(db)).rows;
+    let total: number | undefined;
     if (count) {
       const n = await sql<{ n: string }>`select count(*) as n from broker_subscriptions where tenant = ${tenant.name} and kind = ${kind}`.execute(db);
-      reply.header('ngsild-results-count', String(n.rows[0]?.n ?? 0));
+      total = Number(n.rows[0]?.n ?? 0);
+      reply.header('ngsild-results-count', String(total));
     }
+    pageLinks(reply, request, { limit, offset }, rows.length, total);
     const sysAttrs = options(query).has('sysAttrs');
     return sendNgsi(reply, 200, rows.map((r) => {
       const { sub, status } = fromRow(r);

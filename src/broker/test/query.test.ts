@@ -175,6 +175,16 @@ describe('NGSI-LD query entities (clause 6.4.3.2, 6.23)', () => {
     assert.equal(first.headers['ngsild-results-count'], '4');
     const second = await call(t, { method: 'GET', url: `${E}?type=CityHall&limit=3&offset=3` });
     assert.deepEqual(ids(second), ['urn:ngsi-ld:CityHall:072044']);
+    // Pointers to the next and previous pages (5.5.9.1), beside the @context Link.
+    const links = (res: { headers: Record<string, unknown> }) => Object.fromEntries([...String(res.headers.link).matchAll(/<([^>]*)>;\s*rel="(next|prev)"/g)].map((m) => [m[2], m[1]]));
+    assert.deepEqual(links(first), { next: `${E}?type=CityHall&limit=3&count=true&offset=3` });
+    assert.match(String(first.headers.link), /json-ld#context/);
+    assert.deepEqual(links(second), { prev: `${E}?type=CityHall&limit=3&offset=0` }, 'the last page has only a pointer back');
+    const middle = await call(t, { method: 'GET', url: `${E}?type=CityHall&limit=1&offset=1` });
+    const pointers = links(middle);
+    assert.deepEqual(Object.keys(pointers).sort(), ['next', 'prev']);
+    const third = await call(t, { method: 'GET', url: `${E}?type=CityHall&limit=1&offset=2` });
+    assert.deepEqual(ids(await call(t, { method: 'GET', url: pointers.next! })), ids(third), 'the pointer needs nothing more');
     const onlyCount = await call(t, { method: 'GET', url: `${E}?type=CityHall&limit=0&count=true` });
     assert.deepEqual(onlyCount.json, []);
     assert.equal(onlyCount.headers['ngsild-results-count'], '4');
