@@ -54,7 +54,8 @@ export function buildEntityQuery(tenant: string, query: Query, terms: ResolvedTe
     tenant,
     ids,
     idPattern,
-    types: type ? expandTypeSelector(parseTypeSelector(type), (t) => terms.expandTerm(t)) : undefined,
+    // "*": every type, and this broker's entities only (6.4.3.2; Federation.forwarding).
+    types: type && type !== '*' ? expandTypeSelector(parseTypeSelector(type), (t) => terms.expandTerm(t)) : undefined,
     attrs: attrs?.map((a) => {
       assertName(a, 'attrs');
       return terms.expandTerm(a);

@@ -308,10 +308,10 @@ export class Federation {
     return { entity: mergeEntities(local ? [local] : [], remote)[0], warnings };
   }
 
-  /** False for local=true and for requests that already passed this broker or too many others. */
+  /** False for local=true (which type=* implies) and for requests that already passed this broker or too many others. */
   forwarding(request: FastifyRequest): boolean {
-    const local = (request.query as Record<string, unknown> | undefined)?.local;
-    if (local === 'true') return false;
+    const query = request.query as Record<string, unknown> | undefined;
+    if (query?.local === 'true' || query?.type === '*') return false;
     const hops = viaHops(request);
     if (hops.length >= this.#maxHops) return false;
     return !hops.includes(this.alias);

@@ -185,6 +185,11 @@ describe('NGSI-LD query entities (clause 6.4.3.2, 6.23)', () => {
     assert.deepEqual(Object.keys(pointers).sort(), ['next', 'prev']);
     const third = await call(t, { method: 'GET', url: `${E}?type=CityHall&limit=1&offset=2` });
     assert.deepEqual(ids(await call(t, { method: 'GET', url: pointers.next! })), ids(third), 'the pointer needs nothing more');
+    const everyType = await call(t, { method: 'GET', url: `${E}?type=*&q=zone==%22kenpoku%22&count=true` });
+    assert.equal(everyType.status, 200, everyType.body);
+    assert.ok(everyType.json.length > 0 && everyType.json.every((e: { zone: { value: string } }) => e.zone.value === 'kenpoku'), 'type=* is every type');
+    const anyType = await call(t, { method: 'GET', url: `${E}?q=zone==%22kenpoku%22&count=true` });
+    assert.equal(everyType.headers['ngsild-results-count'], anyType.headers['ngsild-results-count']);
     const onlyCount = await call(t, { method: 'GET', url: `${E}?type=CityHall&limit=0&count=true` });
     assert.deepEqual(onlyCount.json, []);
     assert.equal(onlyCount.headers['ngsild-results-count'], '4');
