@@ -26,7 +26,9 @@
 //   remote subscriptions made under it are deleted at the source. As for a deleted registration,
 //   a source that cannot be reached keeps the record and the job retries; notifications under a
 //   registration that has expired or is gone are refused at once (receive), job or no job.
-// - Periodic subscriptions (timeInterval) are not distributed.
+// - A periodic subscription (timeInterval) subscribes at the sources with the same timeInterval:
+//   what they send each period is notified as periodic (trigger timeInterval), beside this
+//   broker's own entities, which the notifier sends each period.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
@@ -130,7 +132,6 @@ export class DistributedSubscriptions {
 
   /** Subscribes at every matching source; answers a warning per source that refused or failed. */
   async subscribe(tenant: string, sub: StoredSubscription, request: FastifyRequest): Promise<string[]> {
-    if (sub.timeInterval !== undefined) return [];
     const targets = await this.federation.targets(tenant, subscriptionFilter(sub), 'createSubscription');
     const warnings: string[] = [];
     await Promise.all(targets.map(async ({ reg }) => {
@@ -172,6 +173,7 @@ export class DistributedSubscriptions {
           ...(watched ? { watchedAttributes: watched.map(compact) } : {}),
           notificationTrigger: sub.notificationTrigger,
           ...(sub.expiresAt ? { expiresAt: sub.expiresAt } : {}),
+          ...(sub.timeInterval !== undefined ? { timeInterval: sub.timeInterval } : {}),
           isActive: sub.isActive,
           notification: { format: 'normalized', ...(names ? { attributes: [...names].map(compact) } : {}), endpoint: { uri: `${base}/${token}`, accept: 'application/json' } },
         }),
@@ -233,10 +235,10 @@ export class DistributedSubscriptions {
     const wanted = new Map<string, StoredSubscription>();
     if (reg) {
       const rows = (await sql<{ body: StoredSubscription | string }>`select body from broker_subscriptions where tenant = ${tenant} and kind = 'entity'
-        and time_interval is null and (expires_at is null or expires_at > now()) order by id`.execute(this.#db)).rows;
+        and (expires_at is null or expires_at > now()) order by id`.execute(this.#db)).rows;
       for (const row of rows) {
         const sub = typeof row.body === 'string' ? (JSON.parse(row.body) as StoredSubscription) : row.body;
-        if (sub.timeInterval === undefined && matchingInformation(reg, subscriptionFilter(sub)).length > 0) wanted.set(sub.id, sub);
+        if (matchingInformation(reg, subscriptionFilter(sub)).length > 0) wanted.set(sub.id, sub);
       }
     }
     const fingerprint = reg ? registrationFingerprint(reg) : undefined;
@@ -314,7 +316,7 @@ export class DistributedSubscriptions {
       throw new NgsiError('BadRequestData', 'A notification must be a JSON object with a "data" array (clause 5.3.1)');
     }
     const { data, triggerReason } = body as { data: unknown[]; triggerReason?: unknown };
-    const trigger: Trigger = TRIGGERS.includes(triggerReason as Trigger) ? (triggerReason as Trigger) : 'entityUpdated';
+    const given: Trigger = TRIGGERS.includes(triggerReason as Trigger) ? (triggerReason as Trigger) : 'entityUpdated';
     const { tenant, subscription_id: id } = link;
     const registration = typeof link.registration === 'string' ? (JSON.parse(link.registration) as StoredRegistration) : link.registration;
     const now = new Date().toISOString();
@@ -329,7 +331,9 @@ export class DistributedSubscriptions {
       if (!row) return 0;
       const sub = typeof row.body === 'string' ? (JSON.parse(row.body) as StoredSubscription) : row.body;
       const personal = await this.services.personal.typesOf(trx, tenant);
-      const rows: Array<{ trigger: Trigger; entity: unknown }> = [];
+      // A periodic subscription's notifications from a source are periodic ones, as its own are.
+      const trigger = sub.timeInterval !== undefined ? 'timeInterval' : given;
+      const rows: Array<{ trigger: Trigger | 'timeInterval'; entity: unknown }> = [];
       for (const entity of entities) {
         // What the registration does not cover is not the source's to send (as for forwarded queries).
         if (keepCovered(registration.information, entity) === null) continue;

@@ -287,4 +287,19 @@ describe('Distributed subscriptions (clause 5.8.1.4)', () => {
     await until('the notification', () => rx.data('/covered').length >= 1, 30_000);
     assert.deepEqual(rx.data('/covered'), [{ id: 'urn:ngsi-ld:Sensor:s1', type: 'Sensor', temperature: 21 }]);
   });
+
+  it('should distribute a periodic subscription with its timeInterval, and notify what the source sends as periodic', async () => {
+    const created = await send(`${prefecture.base}${S}`, 'POST', { type: 'Subscription', entities: [{ type: 'Shelter' }], timeInterval: 1,
+      notification: { format: 'keyValues', endpoint: { uri: rx.url('/periodic') } } });
+    assert.equal(created.status, 201, created.text);
+    const remote = (await remoteSubscriptions()).filter((s) => (s as { timeInterval?: number }).timeInterval !== undefined);
+    assert.equal(remote.length, 1, 'subscribed at the source');
+    assert.equal((remote[0] as { timeInterval?: number }).timeInterval, 1);
+    // The municipality's shelter comes from the source each period, notified as this broker's own periodic ones are.
+    const fromSource = await until('a periodic notification with the source\'s shelter', () =>
+      rx.for('/periodic').find((n) => n.body.data.some((e: { id: string }) => e.id === 'urn:ngsi-ld:Shelter:aizu-1')), 30_000);
+    assert.equal(fromSource.body.triggerReason, 'timeInterval');
+    assert.equal(fromSource.body.subscriptionId, decodeURIComponent(created.headers.get('location')!.split('/').pop()!));
+    assert.equal((await send(`${prefecture.base}${created.headers.get('location')}`, 'DELETE')).status, 204);
+  });
 });
