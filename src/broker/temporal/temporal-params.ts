@@ -170,6 +170,13 @@ export function parseTemporalParams(query: Query, terms: ResolvedTerms, requireT
   const format = formatOf(query, opts);
   const aggregation = aggregationOf(query, format);
   const attrs = names(query, 'attrs');
+  // Clause 5.7.3.4/5.7.4.4: a projection into linked entities (rel{attr}) is a BadRequestData on
+  // the temporal API (Query and Retrieve Entities answer OperationNotSupported instead).
+  for (const name of ['pick', 'omit']) {
+    if (/[{}]/.test(param(query, name) ?? '')) {
+      throw new NgsiError('BadRequestData', `${name}: linked entity projections (relationship{attribute}) cannot be used on the temporal API`);
+    }
+  }
   const pick = projection(query, 'pick');
   const omit = projection(query, 'omit');
   if (pick && omit) throw new NgsiError('BadRequestData', 'pick and omit cannot be used together');

@@ -1,0 +1,48 @@
+// Clause 4.5.19, 5.7.3.4 and 5.7.4.4 through the real HTTP routes: the temporal API's answers to
+// what a review found missing (empty aggregation periods, ineligible aggregation methods, month
+// ends, lang in the simplified and aggregated formats, linked-entity projections).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { brokerTestApp, call, type TestApp } from '../../test/broker-test-app.ts';
+
+const E = '/ngsi-ld/v1/entities';
+const T = '/ngsi-ld/v1/temporal/entities';
+const BAD = 'https://uri.etsi.org/ngsi-ld/errors/BadRequestData';
+
+describe('NGSI-LD temporal API: review findings', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await brokerTestApp();
+  });
+  after(() => t.close());
+
+  describe('linked-entity projections (5.7.3.4, 5.7.4.4)', () => {
+    before(async () => {
+      const res = await call(t, { method: 'POST', url: E, body: {
+        id: 'urn:ngsi-ld:Probe:p1',
+        type: 'Probe',
+        link: { type: 'Relationship', object: 'urn:ngsi-ld:Probe:p2', observedAt: '2026-01-01T00:00:00Z' },
+      } });
+      assert.equal(res.status, 201, res.body);
+    });
+
+    it('should answer BadRequestData, not OperationNotSupported, to pick or omit with rel{attr} on Retrieve and Query Temporal Evolution', async () => {
+      const urls = [
+        `${T}/urn:ngsi-ld:Probe:p1?pick=${encodeURIComponent('link{temp}')}`,
+        `${T}/urn:ngsi-ld:Probe:p1?omit=${encodeURIComponent('link{temp}')}`,
+        `${T}?type=Probe&timerel=after&timeAt=2020-01-01T00:00:00Z&pick=${encodeURIComponent('id,link{temp}')}`,
+      ];
+      for (const url of urls) {
+        const res = await call(t, { method: 'GET', url });
+        assert.equal(res.status, 400, `${url}: ${res.body}`);
+        assert.equal(res.json.type, BAD, url);
+        assert.match(res.json.detail, /^(pick|omit): linked entity projections/, url);
+      }
+      const post = await call(t, { method: 'POST', url: '/ngsi-ld/v1/temporal/entityOperations/query', body: {
+        type: 'Query', entities: [{ type: 'Probe' }], pick: ['link{temp}'], temporalQ: { timerel: 'after', timeAt: '2020-01-01T00:00:00Z' },
+      } });
+      assert.equal(post.status, 400, post.body);
+      assert.equal(post.json.type, BAD);
+    });
+  });
+});
