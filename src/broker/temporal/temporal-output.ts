@@ -205,19 +205,20 @@ export function periods(
   const calendar = period.years > 0 || period.months > 0;
   const fixed = calendar ? 0 : addDuration(0, period);
   let current: { start: number; end: number; items: StoredInstance[] } | undefined;
-  // Instances arrive in time order; periods without instances are left out.
+  let index = -1;
+  // Instances arrive in time order; periods without instances are left out. Period i starts at
+  // start + i × duration, computed from the start so that month ends do not drift.
   for (const stored of group) {
     const t = Date.parse(stored.time);
     if (t < start || t >= end) continue;
     if (!current || t >= current.end) {
-      let periodStart: number;
       if (!calendar) {
-        periodStart = start + Math.floor((t - start) / fixed) * fixed;
+        index = Math.floor((t - start) / fixed);
       } else {
-        periodStart = current ? current.end : start;
-        while (addDuration(periodStart, period) <= t) periodStart = addDuration(periodStart, period);
+        index += 1;
+        while (addDuration(start, period, index + 1) <= t) index += 1;
       }
-      current = { start: periodStart, end: Math.min(addDuration(periodStart, period), end), items: [] };
+      current = { start: addDuration(start, period, index), end: Math.min(addDuration(start, period, index + 1), end), items: [] };
       out.push(current);
     }
     current.items.push(stored);

@@ -113,12 +113,25 @@ export function parseDuration(text: string, where = 'aggrPeriodDuration'): Durat
   return Object.values(duration).every((v) => v === 0) ? null : duration;
 }
 
-/** `start` plus `duration`, calendar-aware for years and months (UTC). */
-export function addDuration(start: number, duration: Duration): number {
-  const date = new Date(start);
-  if (duration.years || duration.months) date.setUTCMonth(date.getUTCMonth() + duration.years * 12 + duration.months);
-  return date.getTime()
-    + ((duration.weeks * 7 + duration.days) * 86_400 + duration.hours * 3_600 + duration.minutes * 60 + duration.seconds) * 1000;
+/**
+ * `start` plus `times` × `duration` (times may be negative), calendar-aware for years and months
+ * (UTC): a month step that lands past the end of a shorter month stays on its last day, so
+ * 31 January plus P1M is 28 February, and plus 2 × P1M is 31 March. Periods are computed from
+ * their first start with `times` (never by adding to the previous end, which would drift to the
+ * 28th after February).
+ */
+export function addDuration(start: number, duration: Duration, times = 1): number {
+  let at = start;
+  const months = (duration.years * 12 + duration.months) * times;
+  if (months) {
+    const from = new Date(start);
+    const month = from.getUTCMonth() + months;
+    const lastDay = new Date(new Date(0).setUTCFullYear(from.getUTCFullYear(), month + 1, 0)).getUTCDate();
+    const date = new Date(start);
+    date.setUTCFullYear(from.getUTCFullYear(), month, Math.min(from.getUTCDate(), lastDay));
+    at = date.getTime();
+  }
+  return at + times * ((duration.weeks * 7 + duration.days) * 86_400 + duration.hours * 3_600 + duration.minutes * 60 + duration.seconds) * 1000;
 }
 
 function optionsOf(query: Query): Set<string> {

@@ -16,6 +16,28 @@ describe('NGSI-LD temporal API: review findings', () => {
   });
   after(() => t.close());
 
+  describe('month-based aggregation periods (4.5.19.1)', () => {
+    const id = 'urn:ngsi-ld:Meter:m1';
+    before(async () => {
+      const res = await call(t, { method: 'POST', url: T, body: {
+        id,
+        type: 'Meter',
+        num: ['2026-01-31T12:00:00Z', '2026-02-28T12:00:00Z', '2026-03-31T12:00:00Z', '2026-04-29T12:00:00Z'].map((observedAt, i) => ({ type: 'Property', value: i + 1, observedAt })),
+      } });
+      assert.equal(res.status, 201, res.body);
+    });
+
+    it('should end a P1M period that starts on 31 January on the last day of February, and the next on 31 March', async () => {
+      const res = await call(t, { method: 'GET', url: `${T}/${id}?attrs=num&options=aggregatedValues&aggrMethods=sum&aggrPeriodDuration=P1M&timerel=between&timeAt=2026-01-31T00:00:00Z&endTimeAt=2026-04-30T00:00:00Z` });
+      assert.equal(res.status, 200, res.body);
+      assert.deepEqual(res.json.num.sum, [
+        [1, '2026-01-31T00:00:00.000Z', '2026-02-28T00:00:00.000Z'],
+        [2, '2026-02-28T00:00:00.000Z', '2026-03-31T00:00:00.000Z'],
+        [7, '2026-03-31T00:00:00.000Z', '2026-04-30T00:00:00.000Z'],
+      ]);
+    });
+  });
+
   describe('linked-entity projections (5.7.3.4, 5.7.4.4)', () => {
     before(async () => {
       const res = await call(t, { method: 'POST', url: E, body: {

@@ -58,6 +58,15 @@ describe('ISO 8601 durations (4.5.19.1)', () => {
     assert.equal(new Date(addDuration(Date.parse('2026-01-15T00:00:00Z'), parseDuration('P1M')!)).toISOString(), '2026-02-15T00:00:00.000Z');
     assert.equal(new Date(addDuration(Date.parse('2026-01-15T00:00:00Z'), parseDuration('PT36H')!)).toISOString(), '2026-01-16T12:00:00.000Z');
   });
+
+  it('should keep a month step on the last day of a shorter month, and count steps from the start', () => {
+    const jan31 = Date.parse('2026-01-31T06:00:00Z');
+    const month = parseDuration('P1M')!;
+    const steps = [-1, 1, 2, 3, 13].map((n) => new Date(addDuration(jan31, month, n)).toISOString());
+    assert.deepEqual(steps, ['2025-12-31T06:00:00.000Z', '2026-02-28T06:00:00.000Z', '2026-03-31T06:00:00.000Z', '2026-04-30T06:00:00.000Z', '2027-02-28T06:00:00.000Z']);
+    assert.equal(new Date(addDuration(Date.parse('2024-02-29T00:00:00Z'), parseDuration('P1Y')!)).toISOString(), '2025-02-28T00:00:00.000Z');
+    assert.equal(new Date(addDuration(Date.parse('2026-01-31T00:00:00Z'), parseDuration('P1M1D')!)).toISOString(), '2026-03-01T00:00:00.000Z');
+  });
 });
 
 describe('aggregation methods (Table 4.5.19.1-1 to -3)', () => {
