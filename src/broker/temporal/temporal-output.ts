@@ -12,7 +12,8 @@
 import type { TermMap } from '../entities/entity-input.ts';
 import { renderInstance } from '../entities/entity-output.ts';
 import type { AttributeKind } from '../entities/stored-entity.ts';
-import { addDuration, type Aggregation, type AggregationMethod, type TemporalParams } from './temporal-params.ts';
+import { NgsiError } from '../errors.ts';
+import { addDuration, periodIndex, periodRange, type Aggregation, type AggregationMethod, type TemporalParams } from './temporal-params.ts';
 import type { StoredInstance, TemporalEntity } from './temporal-store.ts';
 
 type Json = Record<string, unknown>;
@@ -33,6 +34,8 @@ export interface TemporalRenderContext {
   params: TemporalParams;
   /** When the query ran (the end of open time ranges for aggregation). */
   now: number;
+  /** Aggregated elements the answer may still hold (MAX_AGGREGATED_VALUES over all its entities). */
+  aggregatedBudget?: { left: number } | undefined;
 }
 
 /** Groups an attribute's instances per datasetId, keeping their order. */
@@ -71,7 +74,8 @@ export function renderTemporalEntity(entity: TemporalEntity, instances: StoredIn
         break;
       }
       case 'aggregatedValues': {
-        const rendered = byDataset(list).map((group) => aggregated(group, params.aggregation!, params, ctx.now));
+        ctx.aggregatedBudget ??= { left: MAX_AGGREGATED_VALUES };
+        const rendered = byDataset(list).map((group) => aggregated(group, params.aggregation!, params, ctx.now, ctx.aggregatedBudget!));
         out[name] = rendered.length === 1 ? rendered[0] : rendered;
         break;
       }
@@ -152,7 +156,9 @@ const isDateTimeString = (value: unknown): value is string =>
 export function aggregate(method: AggregationMethod, values: unknown[], relationship: boolean): unknown {
   if (method === 'totalCount') return values.length;
   if (method === 'distinctCount') return new Set(values.map((v) => JSON.stringify(v))).size;
-  if (relationship || values.length === 0) return null;
+  // An empty period: the sums of nothing are 0; avg, min, max and stddev of nothing are null.
+  if (values.length === 0) return method === 'sum' || method === 'sumsq' ? 0 : null;
+  if (relationship) return null;
   const numbers = values.map(numeric);
   const allNumeric = numbers.every((n) => n !== undefined);
   if (method === 'min' || method === 'max') {
@@ -185,48 +191,76 @@ export function aggregate(method: AggregationMethod, values: unknown[], relation
   return null;
 }
 
-/** The periods of the query's time range, each [start, end), holding instances. */
-export function periods(
-  group: StoredInstance[],
-  aggregation: Aggregation,
-  params: TemporalParams,
-  now: number,
-): Array<{ start: number; end: number; items: StoredInstance[] }> {
+/** Most [value, start, end] elements one aggregated answer may hold, over all its entities. */
+export const MAX_AGGREGATED_VALUES = 1_000_000;
+
+export interface Period {
+  start: number;
+  end: number;
+  items: StoredInstance[];
+}
+
+/**
+ * The periods of the query's time range, each [start, end) with its instances; empty periods are
+ * kept (clause 4.5.19.0: as many array elements as there are periods in the time range). The range:
+ * - between: [timeAt, endTimeAt), the last period cut at endTimeAt;
+ * - after: from timeAt to now (or just past the last instance, if later), the last period whole;
+ * - before: up to timeAt, from the period holding the first instance, the periods counted back
+ *   from timeAt so that the last one ends on it;
+ * - no temporal query (Retrieve only): from the first instance to now, as after.
+ * A zero duration makes one period of the whole range, ending at now (after, none) or timeAt
+ * (before) and starting at the first instance (before, none).
+ */
+export function periods(group: StoredInstance[], aggregation: Aggregation, params: TemporalParams, now: number): Period[] {
   const times = group.map((s) => Date.parse(s.time));
-  if (times.length === 0) return [];
-  const first = Math.min(...times);
-  const last = Math.max(...times);
-  const time = params.time;
-  const start = time && time.timerel !== 'before' ? Date.parse(time.timeAt) : first;
-  const end = time?.timerel === 'between' ? Date.parse(time.endTimeAt!) : time?.timerel === 'before' ? Date.parse(time.timeAt) : Math.max(now, last + 1);
-  const period = aggregation.period;
-  if (!period) return [{ start, end, items: group }];
-  const out: Array<{ start: number; end: number; items: StoredInstance[] }> = [];
-  const calendar = period.years > 0 || period.months > 0;
-  const fixed = calendar ? 0 : addDuration(0, period);
-  let current: { start: number; end: number; items: StoredInstance[] } | undefined;
-  let index = -1;
-  // Instances arrive in time order; periods without instances are left out. Period i starts at
-  // start + i × duration, computed from the start so that month ends do not drift.
-  for (const stored of group) {
-    const t = Date.parse(stored.time);
-    if (t < start || t >= end) continue;
-    if (!current || t >= current.end) {
-      if (!calendar) {
-        index = Math.floor((t - start) / fixed);
-      } else {
-        index += 1;
-        while (addDuration(start, period, index + 1) <= t) index += 1;
-      }
-      current = { start: addDuration(start, period, index), end: Math.min(addDuration(start, period, index + 1), end), items: [] };
-      out.push(current);
-    }
-    current.items.push(stored);
+  let first = Infinity;
+  let last = -Infinity;
+  for (const t of times) {
+    if (t < first) first = t;
+    if (t > last) last = t;
   }
+  const time = params.time;
+  const openEnd = Math.max(now, last + 1);
+  let anchor: number;
+  let start: number;
+  let end: number;
+  let cutAtEnd = true;
+  if (time?.timerel === 'between') {
+    anchor = start = Date.parse(time.timeAt);
+    end = Date.parse(time.endTimeAt!);
+  } else if (time?.timerel === 'after') {
+    anchor = start = Date.parse(time.timeAt);
+    end = openEnd;
+    cutAtEnd = false;
+  } else if (time?.timerel === 'before') {
+    if (times.length === 0) return [];
+    start = first;
+    anchor = end = Date.parse(time.timeAt);
+  } else {
+    if (times.length === 0) return [];
+    anchor = start = first;
+    end = openEnd;
+    cutAtEnd = false;
+  }
+  const period = aggregation.period;
+  if (!period) return [{ start, end, items: group.filter((_, i) => times[i]! >= start && times[i]! < end) }];
+  const { from, to } = periodRange(anchor, period, start, end, aggregation.periodText ?? '');
+  const out: Period[] = [];
+  for (let i = from; i < to; i++) {
+    const periodEnd = addDuration(anchor, period, i + 1);
+    out.push({ start: addDuration(anchor, period, i), end: cutAtEnd ? Math.min(periodEnd, end) : periodEnd, items: [] });
+  }
+  const rangeStart = out[0]?.start ?? start;
+  const rangeEnd = out[out.length - 1]?.end ?? end;
+  group.forEach((stored, k) => {
+    const t = times[k]!;
+    if (t < rangeStart || t >= rangeEnd) return;
+    out[periodIndex(anchor, period, t) - from]?.items.push(stored);
+  });
   return out;
 }
 
-function aggregated(group: StoredInstance[], aggregation: Aggregation, params: TemporalParams, now: number): Json {
+function aggregated(group: StoredInstance[], aggregation: Aggregation, params: TemporalParams, now: number, budget: { left: number }): Json {
   const last = group[group.length - 1]!;
   const kind = last.instance.type;
   const relationship = kind === 'Relationship' || kind === 'ListRelationship';
@@ -234,6 +268,13 @@ function aggregated(group: StoredInstance[], aggregation: Aggregation, params: T
   if (last.datasetId) out.datasetId = last.datasetId;
   const live = group.filter((s) => !s.deletedAt);
   const slices = periods(live, aggregation, params, now);
+  budget.left -= slices.length * aggregation.methods.length;
+  if (budget.left < 0) {
+    throw new NgsiError(
+      'TooManyResults',
+      `The aggregated answer would hold more than ${MAX_AGGREGATED_VALUES.toLocaleString('en')} values (periods × aggrMethods × attributes × entities); use a longer aggrPeriodDuration, a shorter time range, fewer aggrMethods or attrs, or fewer entities (limit)`,
+    );
+  }
   for (const method of aggregation.methods) {
     out[method] = slices.map((slice) => [
       aggregate(method, slice.items.map(aggregationValue), relationship),

@@ -16,6 +16,38 @@ describe('NGSI-LD temporal API: review findings', () => {
   });
   after(() => t.close());
 
+  describe('empty aggregation periods (4.5.19.0)', () => {
+    const id = 'urn:ngsi-ld:Meter:e1';
+    before(async () => {
+      const res = await call(t, { method: 'POST', url: T, body: {
+        id,
+        type: 'Meter',
+        num: [[5, '2026-01-01T00:00:00Z'], [7, '2026-01-01T00:30:00Z'], [4, '2026-01-01T03:10:00Z']].map(([value, observedAt]) => ({ type: 'Property', value, observedAt })),
+      } });
+      assert.equal(res.status, 201, res.body);
+    });
+
+    it('should answer one element per period of the time range, empty periods included', async () => {
+      const res = await call(t, { method: 'GET', url: `${T}/${id}?attrs=num&options=aggregatedValues&aggrMethods=totalCount,sum,avg&aggrPeriodDuration=PT1H&timerel=between&timeAt=2026-01-01T00:00:00Z&endTimeAt=2026-01-01T04:00:00Z` });
+      assert.equal(res.status, 200, res.body);
+      const hours = ['00', '01', '02', '03', '04'].map((h) => `2026-01-01T${h}:00:00.000Z`);
+      const each = (values: unknown[]) => values.map((v, i) => [v, hours[i], hours[i + 1]]);
+      assert.deepEqual(res.json.num.totalCount, each([2, 0, 0, 1]));
+      assert.deepEqual(res.json.num.sum, each([12, 0, 0, 4]));
+      assert.deepEqual(res.json.num.avg, each([6, null, null, 4]));
+    });
+
+    it('should refuse a period duration that cuts the range into more than 10,000 periods with TooManyResults', async () => {
+      const res = await call(t, { method: 'GET', url: `${T}/${id}?attrs=num&options=aggregatedValues&aggrMethods=sum&aggrPeriodDuration=PT1S&timerel=between&timeAt=2026-01-01T00:00:00Z&endTimeAt=2027-01-01T00:00:00Z` });
+      assert.equal(res.status, 403, res.body);
+      assert.equal(res.json.type, 'https://uri.etsi.org/ngsi-ld/errors/TooManyResults');
+      assert.match(res.json.detail, /^aggrPeriodDuration: PT1S cuts the time range into 31,536,000 periods, more than the 10,000/);
+      const before = await call(t, { method: 'GET', url: `${T}/${id}?attrs=num&options=aggregatedValues&aggrMethods=sum&aggrPeriodDuration=PT1S&timerel=before&timeAt=2026-01-01T04:00:00Z` });
+      assert.equal(before.status, 403, before.body);
+      assert.match(before.json.detail, /^aggrPeriodDuration: PT1S cuts the time range into 14,400 periods/);
+    });
+  });
+
   describe('month-based aggregation periods (4.5.19.1)', () => {
     const id = 'urn:ngsi-ld:Meter:m1';
     before(async () => {

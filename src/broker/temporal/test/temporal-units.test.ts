@@ -4,9 +4,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { StoredEntity } from '../../entities/stored-entity.ts';
 import { historyOf } from '../history-recorder.ts';
-import { aggregate, periods } from '../temporal-output.ts';
-import { addDuration, parseDuration, type TemporalParams } from '../temporal-params.ts';
-import type { StoredInstance } from '../temporal-store.ts';
+import type { TermMap } from '../../entities/entity-input.ts';
+import { aggregate, periods, renderTemporalEntity } from '../temporal-output.ts';
+import { addDuration, AGGREGATION_METHODS, parseDuration, type AggregationMethod, type TemporalParams } from '../temporal-params.ts';
+import type { StoredInstance, TemporalEntity } from '../temporal-store.ts';
 
 const T0 = '2026-01-01T00:00:00.000Z';
 const T1 = '2026-01-01T01:00:00.000Z';
@@ -84,19 +85,64 @@ describe('aggregation methods (Table 4.5.19.1-1 to -3)', () => {
     assert.equal(aggregate('max', ['urn:a'], true), null, 'only counts apply to relationships');
   });
 
-  it('should cut the range into periods from timeAt, leaving out empty ones', () => {
-    const at = (time: string, value: number): StoredInstance => ({
-      attr: 'p', datasetId: '', instanceId: 'urn:i', observedAt: time, createdAt: time, modifiedAt: time, deletedAt: null, time,
-      instance: { type: 'Property', value, createdAt: time, modifiedAt: time },
-    });
+  const at = (time: string, value: unknown = 1): StoredInstance => ({
+    attr: 'p', datasetId: '', instanceId: 'urn:i', observedAt: time, createdAt: time, modifiedAt: time, deletedAt: null, time,
+    instance: { type: 'Property', value, createdAt: time, modifiedAt: time },
+  });
+  const show = (slices: Array<{ start: number; end: number; items: unknown[] }>) =>
+    slices.map((s) => [new Date(s.start).toISOString().slice(11, 16), new Date(s.end).toISOString().slice(11, 16), s.items.length]);
+  const hourly = { methods: ['sum'] as AggregationMethod[], period: parseDuration('PT1H'), periodText: 'PT1H' };
+
+  it('should cut the range into periods from timeAt, keeping the empty ones (4.5.19.0)', () => {
     const group = [at('2026-01-01T00:30:00.000Z', 1), at('2026-01-01T00:45:00.000Z', 2), at('2026-01-01T05:10:00.000Z', 3)];
     const params = { time: { timerel: 'between', timeAt: '2026-01-01T00:00:00.000Z', endTimeAt: '2026-01-01T06:00:00.000Z' } } as TemporalParams;
-    const slices = periods(group, { methods: ['sum'], period: parseDuration('PT1H') }, params, Date.now());
-    assert.deepEqual(slices.map((s) => [new Date(s.start).toISOString(), new Date(s.end).toISOString(), s.items.length]), [
-      ['2026-01-01T00:00:00.000Z', '2026-01-01T01:00:00.000Z', 2],
-      ['2026-01-01T05:00:00.000Z', '2026-01-01T06:00:00.000Z', 1],
+    assert.deepEqual(show(periods(group, hourly, params, Date.now())), [
+      ['00:00', '01:00', 2], ['01:00', '02:00', 0], ['02:00', '03:00', 0], ['03:00', '04:00', 0], ['04:00', '05:00', 0], ['05:00', '06:00', 1],
     ]);
+    const cut = { time: { timerel: 'between', timeAt: '2026-01-01T00:00:00.000Z', endTimeAt: '2026-01-01T01:30:00.000Z' } } as TemporalParams;
+    assert.deepEqual(show(periods(group.slice(0, 2), hourly, cut, Date.now())), [['00:00', '01:00', 2], ['01:00', '01:30', 0]], 'the last period ends with the range');
     const monthly = periods(group, { methods: ['sum'], period: parseDuration('P1M') }, params, Date.now());
     assert.deepEqual(monthly.map((s) => [new Date(s.end).toISOString(), s.items.length]), [['2026-01-01T06:00:00.000Z', 3]], 'a period ends with the range');
+    assert.deepEqual(show(periods([], hourly, cut, Date.now())), [['00:00', '01:00', 0], ['01:00', '01:30', 0]], 'between knows its periods without instances');
+  });
+
+  it('should end an after range now or past the last instance, with the last period whole, and count before periods back from timeAt', () => {
+    const group = [at('2026-01-01T00:30:00.000Z'), at('2026-01-01T02:10:00.000Z')];
+    const after = { time: { timerel: 'after', timeAt: '2026-01-01T00:00:00.000Z' } } as TemporalParams;
+    assert.deepEqual(show(periods(group, hourly, after, Date.parse('2026-01-01T00:20:00.000Z'))), [['00:00', '01:00', 1], ['01:00', '02:00', 0], ['02:00', '03:00', 1]]);
+    assert.deepEqual(show(periods(group, hourly, after, Date.parse('2026-01-01T04:05:00.000Z'))), [
+      ['00:00', '01:00', 1], ['01:00', '02:00', 0], ['02:00', '03:00', 1], ['03:00', '04:00', 0], ['04:00', '05:00', 0],
+    ], 'empty periods up to now');
+    const before = { time: { timerel: 'before', timeAt: '2026-01-01T03:45:00.000Z' } } as TemporalParams;
+    assert.deepEqual(show(periods(group, hourly, before, Date.now())), [['23:45', '00:45', 1], ['00:45', '01:45', 0], ['01:45', '02:45', 1], ['02:45', '03:45', 0]]);
+    const none = {} as TemporalParams;
+    assert.deepEqual(show(periods(group, hourly, none, Date.parse('2026-01-01T02:00:00.000Z'))), [['00:30', '01:30', 1], ['01:30', '02:30', 1]]);
+    assert.deepEqual(periods([], hourly, before, Date.now()), [], 'before has no start without instances');
+  });
+
+  it('should refuse more than 10,000 periods with TooManyResults naming aggrPeriodDuration', () => {
+    const group = [at('2026-01-01T00:00:00.000Z'), at('2026-01-01T03:00:00.000Z')];
+    const before = { time: { timerel: 'before', timeAt: '2026-01-01T04:00:00.000Z' } } as TemporalParams;
+    const seconds = { methods: ['sum'] as AggregationMethod[], period: parseDuration('PT1S'), periodText: 'PT1S' };
+    assert.throws(() => periods(group, seconds, before, Date.now()), (e: any) => e.type === 'TooManyResults' && /^aggrPeriodDuration: PT1S cuts the time range into 14,400 periods, more than the 10,000/.test(e.message));
+    assert.equal(periods(group, { ...seconds, period: parseDuration('PT2S') }, before, Date.now()).length, 7200);
+  });
+
+  it('should give empty periods 0 for totalCount, distinctCount, sum and sumsq, and null for the others', () => {
+    assert.deepEqual(AGGREGATION_METHODS.map((m) => [m, aggregate(m, [], false)]), [
+      ['avg', null], ['distinctCount', 0], ['max', null], ['min', null], ['stddev', null], ['sum', 0], ['sumsq', 0], ['totalCount', 0],
+    ]);
+  });
+
+  it('should refuse an aggregated answer of more than its budget of values with TooManyResults', () => {
+    const entity = { id: 'urn:ngsi-ld:X:1', types: ['X'], scopes: null, createdAt: T0, modifiedAt: T0 } as unknown as TemporalEntity;
+    const params = { format: 'aggregatedValues', members: { id: true, type: true, scope: false }, aggregation: { methods: ['sum', 'max'], period: parseDuration('PT1H'), periodText: 'PT1H' },
+      time: { timerel: 'between', timeAt: '2026-01-01T00:00:00.000Z', endTimeAt: '2026-01-01T03:00:00.000Z' } } as unknown as TemporalParams;
+    const terms = { compactIri: (iri: string) => iri } as unknown as TermMap;
+    const budget = { left: 11 };
+    const ctx = { terms, params, now: Date.now(), aggregatedBudget: budget };
+    assert.deepEqual(renderTemporalEntity(entity, [at(T0)], ctx).p, { type: 'Property', sum: [[1, T0, T1], [0, T1, '2026-01-01T02:00:00.000Z'], [0, '2026-01-01T02:00:00.000Z', '2026-01-01T03:00:00.000Z']], max: [[1, T0, T1], [null, T1, '2026-01-01T02:00:00.000Z'], [null, '2026-01-01T02:00:00.000Z', '2026-01-01T03:00:00.000Z']] });
+    assert.equal(budget.left, 5);
+    assert.throws(() => renderTemporalEntity(entity, [at(T0)], ctx), (e: any) => e.type === 'TooManyResults' && /more than 1,000,000 values/.test(e.message));
   });
 });
