@@ -13,7 +13,7 @@ import type { TermMap } from '../entities/entity-input.ts';
 import { renderInstance } from '../entities/entity-output.ts';
 import type { AttributeKind } from '../entities/stored-entity.ts';
 import { NgsiError } from '../errors.ts';
-import { addDuration, periodIndex, periodRange, type Aggregation, type AggregationMethod, type TemporalParams } from './temporal-params.ts';
+import { addDuration, AGGREGATION_METHODS, periodIndex, periodRange, type Aggregation, type AggregationMethod, type TemporalParams } from './temporal-params.ts';
 import type { StoredInstance, TemporalEntity } from './temporal-store.ts';
 
 type Json = Record<string, unknown>;
@@ -75,7 +75,7 @@ export function renderTemporalEntity(entity: TemporalEntity, instances: StoredIn
       }
       case 'aggregatedValues': {
         ctx.aggregatedBudget ??= { left: MAX_AGGREGATED_VALUES };
-        const rendered = byDataset(list).map((group) => aggregated(group, params.aggregation!, params, ctx.now, ctx.aggregatedBudget!));
+        const rendered = byDataset(list).map((group) => aggregated(name, group, params.aggregation!, params, ctx.now, ctx.aggregatedBudget!));
         out[name] = rendered.length === 1 ? rendered[0] : rendered;
         break;
       }
@@ -142,6 +142,94 @@ function aggregationValue(stored: StoredInstance): unknown {
   }
 }
 
+/**
+ * What a value is for aggregation (Tables 4.5.19.1-1 to -3): a JSON native type, a typed
+ * DateTime, Date or Time ({"@type": "DateTime", "@value": …}), a URI (VocabProperty) or a
+ * relationship target. A GeoProperty's geometry, a JsonProperty's json and a LanguageProperty's
+ * languageMap are objects.
+ */
+export type ValueClass = 'number' | 'boolean' | 'array' | 'string' | 'object' | 'DateTime' | 'Date' | 'Time' | 'URI' | 'relationship';
+
+const COUNTS: readonly AggregationMethod[] = ['distinctCount', 'totalCount'];
+const ELIGIBLE: Record<ValueClass, readonly AggregationMethod[]> = {
+  number: AGGREGATION_METHODS,
+  boolean: AGGREGATION_METHODS,
+  array: ['avg', 'distinctCount', 'max', 'min', 'sum', 'totalCount'],
+  string: ['distinctCount', 'max', 'min', 'totalCount'],
+  object: COUNTS,
+  DateTime: ['distinctCount', 'max', 'min', 'totalCount'],
+  Date: ['distinctCount', 'max', 'min', 'totalCount'],
+  Time: ['avg', 'distinctCount', 'max', 'min', 'totalCount'],
+  URI: COUNTS,
+  relationship: COUNTS,
+};
+const DESCRIPTION: Record<ValueClass, string> = {
+  number: 'numbers',
+  boolean: 'booleans',
+  array: 'arrays',
+  string: 'strings',
+  object: 'JSON objects',
+  DateTime: 'DateTimes',
+  Date: 'Dates',
+  Time: 'Times',
+  URI: 'URIs',
+  relationship: 'relationship targets',
+};
+/** Values min, max and avg can compare with each other: numbers with booleans (1/0) and array sizes. */
+const FAMILY: Record<ValueClass, string> = {
+  number: 'number', boolean: 'number', array: 'number', string: 'string', object: 'object', DateTime: 'DateTime', Date: 'Date', Time: 'Time', URI: 'URI', relationship: 'relationship',
+};
+
+const TIME = /^(\d{2}):(\d{2}):(\d{2}(?:\.\d+)?)(Z|[+-]\d{2}:\d{2})?$/;
+
+/** A typed DateTime, Date or Time value ({"@type": "Time", "@value": "08:30:00"}), or undefined. */
+function typed(value: unknown): { type: 'DateTime' | 'Date' | 'Time'; value: string } | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const { '@type': type, '@value': text } = value as Record<string, unknown>;
+  if (typeof text !== 'string') return undefined;
+  if (type === 'DateTime' && !Number.isNaN(Date.parse(text))) return { type, value: text };
+  if (type === 'Date' && /^\d{4}-\d{2}-\d{2}$/.test(text)) return { type, value: text };
+  if (type === 'Time' && TIME.test(text)) return { type, value: text };
+  return undefined;
+}
+
+export function valueClass(stored: StoredInstance): ValueClass {
+  const i = stored.instance;
+  switch (i.type) {
+    case 'Relationship':
+    case 'ListRelationship':
+      return 'relationship';
+    case 'VocabProperty': return 'URI';
+    case 'ListProperty': return 'array';
+    case 'LanguageProperty':
+    case 'JsonProperty':
+    case 'GeoProperty':
+      return 'object';
+  }
+  const value = aggregationValue(stored);
+  if (typeof value === 'number') return 'number';
+  if (typeof value === 'boolean') return 'boolean';
+  if (typeof value === 'string') return 'string';
+  if (Array.isArray(value)) return 'array';
+  return typed(value)?.type ?? 'object';
+}
+
+/**
+ * Why `method` cannot aggregate values of these classes (clause 5.7.3.4/5.7.4.4: InvalidRequest),
+ * or undefined when it can: a class the tables mark N/A, or values min, max or avg cannot compare.
+ */
+export function ineligibility(method: AggregationMethod, classes: Set<ValueClass>): string | undefined {
+  const refused = [...classes].find((c) => !ELIGIBLE[c].includes(method));
+  if (refused) {
+    const allowed = ELIGIBLE[refused];
+    return `${method} does not apply to ${DESCRIPTION[refused]} (only ${allowed.join(', ')})`;
+  }
+  if (COUNTS.includes(method)) return undefined;
+  const families = new Set([...classes].map((c) => FAMILY[c]));
+  if (families.size > 1) return `${method} cannot compare values that mix ${[...classes].map((c) => DESCRIPTION[c]).join(' and ')}`;
+  return undefined;
+}
+
 /** Numbers for avg/sum/…: numbers, booleans as 1/0, arrays by their size; else undefined. */
 function numeric(value: unknown): number | undefined {
   if (typeof value === 'number') return value;
@@ -153,33 +241,63 @@ function numeric(value: unknown): number | undefined {
 const isDateTimeString = (value: unknown): value is string =>
   typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value);
 
-export function aggregate(method: AggregationMethod, values: unknown[], relationship: boolean): unknown {
+/** Seconds since midnight of a Time, in UTC when it has an offset. */
+function secondsOfDay(text: string): number {
+  const [, h, m, sec, zone] = TIME.exec(text)!;
+  let seconds = Number(h) * 3_600 + Number(m) * 60 + Number(sec);
+  if (zone && zone !== 'Z') seconds -= (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 3_600 + Number(zone.slice(4, 6)) * 60);
+  return ((seconds % 86_400) + 86_400) % 86_400;
+}
+
+/** The first (min) or last (max) value by `key`. */
+function extreme<T>(values: T[], key: (value: T) => number | string, method: 'min' | 'max'): T {
+  let best = values[0] as T;
+  for (const value of values) {
+    const k = key(value);
+    const b = key(best);
+    if (method === 'min' ? k < b : k > b) best = value;
+  }
+  return best;
+}
+
+/**
+ * One method over one period's values, which ineligibility() has let through (values of one
+ * family). Empty periods: the counts and sums of nothing are 0, the others null.
+ */
+export function aggregate(method: AggregationMethod, values: unknown[]): unknown {
   if (method === 'totalCount') return values.length;
   if (method === 'distinctCount') return new Set(values.map((v) => JSON.stringify(v))).size;
-  // An empty period: the sums of nothing are 0; avg, min, max and stddev of nothing are null.
   if (values.length === 0) return method === 'sum' || method === 'sumsq' ? 0 : null;
-  if (relationship) return null;
-  const numbers = values.map(numeric);
-  const allNumeric = numbers.every((n) => n !== undefined);
-  if (method === 'min' || method === 'max') {
-    if (allNumeric) return method === 'min' ? Math.min(...(numbers as number[])) : Math.max(...(numbers as number[]));
-    if (values.every((v) => typeof v === 'string')) {
-      // Strings: lexicographical order; DateTimes by instant.
-      const strings = values as string[];
-      const dates = strings.every(isDateTimeString);
-      const sorted = [...strings].sort((a, b) => (dates ? Date.parse(a) - Date.parse(b) : a < b ? -1 : a > b ? 1 : 0));
-      return method === 'min' ? sorted[0] : sorted[sorted.length - 1];
+  const first = typed(values[0]);
+  if (first) {
+    // Typed DateTime, Date or Time: min and max by instant, date or time of day; avg of Times.
+    const key = (v: unknown) => {
+      const text = typed(v)!.value;
+      return first.type === 'DateTime' ? Date.parse(text) : first.type === 'Time' ? secondsOfDay(text) : text;
+    };
+    if (method === 'min' || method === 'max') return extreme(values, key, method);
+    if (method === 'avg' && first.type === 'Time') {
+      const mean = values.reduce<number>((sum, v) => sum + (key(v) as number), 0) / values.length;
+      const zoned = values.some((v) => /(Z|[+-]\d{2}:\d{2})$/.test(typed(v)!.value));
+      const time = new Date(Math.round(mean * 1000)).toISOString().slice(11, 23).replace(/\.000$/, '');
+      return { '@type': 'Time', '@value': zoned ? `${time}Z` : time };
     }
     return null;
   }
-  if (method === 'avg' && values.every(isDateTimeString)) {
-    const mean = (values as string[]).reduce((s, v) => s + Date.parse(v), 0) / values.length;
-    return new Date(mean).toISOString();
+  if (typeof values[0] === 'string') {
+    // Strings: lexicographical order; DateTimes by instant.
+    if (method !== 'min' && method !== 'max') return null;
+    const strings = values as string[];
+    const dates = strings.every(isDateTimeString);
+    return extreme(strings, (v) => (dates ? Date.parse(v) : v), method);
   }
-  if (!allNumeric) return null;
+  const numbers = values.map(numeric);
+  if (!numbers.every((n) => n !== undefined)) return null;
   const xs = numbers as number[];
   const sum = xs.reduce((s, x) => s + x, 0);
   switch (method) {
+    case 'min': return extreme(xs, (x) => x, 'min');
+    case 'max': return extreme(xs, (x) => x, 'max');
     case 'sum': return sum;
     case 'avg': return sum / xs.length;
     case 'sumsq': return xs.reduce((s, x) => s + x * x, 0);
@@ -260,13 +378,18 @@ export function periods(group: StoredInstance[], aggregation: Aggregation, param
   return out;
 }
 
-function aggregated(group: StoredInstance[], aggregation: Aggregation, params: TemporalParams, now: number, budget: { left: number }): Json {
+function aggregated(name: string, group: StoredInstance[], aggregation: Aggregation, params: TemporalParams, now: number, budget: { left: number }): Json {
   const last = group[group.length - 1]!;
   const kind = last.instance.type;
-  const relationship = kind === 'Relationship' || kind === 'ListRelationship';
   const out: Json = { type: kind };
   if (last.datasetId) out.datasetId = last.datasetId;
   const live = group.filter((s) => !s.deletedAt);
+  // Clause 5.7.3.4/5.7.4.4: an attribute some requested method cannot aggregate is an InvalidRequest.
+  const classes = new Set(live.map(valueClass));
+  for (const method of aggregation.methods) {
+    const why = ineligibility(method, classes);
+    if (why) throw new NgsiError('InvalidRequest', `aggrMethods: attribute "${name}" cannot be aggregated with ${method}: ${why}; leave ${name} out with attrs, or choose other aggrMethods`);
+  }
   const slices = periods(live, aggregation, params, now);
   budget.left -= slices.length * aggregation.methods.length;
   if (budget.left < 0) {
@@ -277,7 +400,7 @@ function aggregated(group: StoredInstance[], aggregation: Aggregation, params: T
   }
   for (const method of aggregation.methods) {
     out[method] = slices.map((slice) => [
-      aggregate(method, slice.items.map(aggregationValue), relationship),
+      aggregate(method, slice.items.map(aggregationValue)),
       new Date(slice.start).toISOString(),
       new Date(slice.end).toISOString(),
     ]);

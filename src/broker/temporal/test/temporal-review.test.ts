@@ -48,6 +48,55 @@ describe('NGSI-LD temporal API: review findings', () => {
     });
   });
 
+  describe('attributes an aggregation method cannot aggregate (5.7.3.4, 5.7.4.4)', () => {
+    const id = 'urn:ngsi-ld:Meter:i1';
+    before(async () => {
+      const at = '2026-01-01T00:00:00Z';
+      const res = await call(t, { method: 'POST', url: T, body: {
+        id,
+        type: 'Meter',
+        num: { type: 'Property', value: 1, observedAt: at },
+        label: { type: 'Property', value: 'north', observedAt: at },
+        config: { type: 'Property', value: { mode: 'eco' }, observedAt: at },
+        owner: { type: 'Relationship', object: 'urn:ngsi-ld:Person:a', observedAt: at },
+      } });
+      assert.equal(res.status, 201, res.body);
+    });
+
+    const aggregated = (attrs: string, methods: string, path = `/${id}?`) => call(t, {
+      method: 'GET',
+      url: `${T}${path}attrs=${attrs}&options=aggregatedValues&aggrMethods=${methods}&aggrPeriodDuration=PT1H&timerel=between&timeAt=2026-01-01T00:00:00Z&endTimeAt=2026-01-01T02:00:00Z`,
+    });
+
+    it('should raise InvalidRequest naming the attribute and method for sum over a Relationship, sum or avg over strings, and min over JSON objects', async () => {
+      const cases: Array<[string, string, RegExp]> = [
+        ['owner', 'totalCount,sum', /^aggrMethods: attribute "owner" cannot be aggregated with sum: sum does not apply to relationship targets \(only distinctCount, totalCount\)/],
+        ['label', 'max,sum', /^aggrMethods: attribute "label" cannot be aggregated with sum: sum does not apply to strings/],
+        ['label', 'avg', /^aggrMethods: attribute "label" cannot be aggregated with avg/],
+        ['config', 'min', /^aggrMethods: attribute "config" cannot be aggregated with min: min does not apply to JSON objects/],
+        ['num,owner', 'max', /attribute "owner" cannot be aggregated with max/],
+      ];
+      for (const [attrs, methods, detail] of cases) {
+        const res = await aggregated(attrs, methods);
+        assert.equal(res.status, 400, `${attrs} ${methods}: ${res.body}`);
+        assert.equal(res.json.type, 'https://uri.etsi.org/ngsi-ld/errors/InvalidRequest', `${attrs} ${methods}`);
+        assert.match(res.json.detail, detail, `${attrs} ${methods}`);
+      }
+      const query = await aggregated('owner', 'sum', '?type=Meter&');
+      assert.equal(query.status, 400, query.body);
+      assert.equal(query.json.type, 'https://uri.etsi.org/ngsi-ld/errors/InvalidRequest');
+    });
+
+    it('should still aggregate what the tables allow: counts of anything, min and max of strings', async () => {
+      const res = await aggregated('num,label,config,owner', 'totalCount,distinctCount');
+      assert.equal(res.status, 200, res.body);
+      assert.deepEqual(res.json.owner.distinctCount, [[1, '2026-01-01T00:00:00.000Z', '2026-01-01T01:00:00.000Z'], [0, '2026-01-01T01:00:00.000Z', '2026-01-01T02:00:00.000Z']]);
+      const strings = await aggregated('label', 'min,max');
+      assert.equal(strings.status, 200, strings.body);
+      assert.equal(strings.json.label.max[0][0], 'north');
+    });
+  });
+
   describe('month-based aggregation periods (4.5.19.1)', () => {
     const id = 'urn:ngsi-ld:Meter:m1';
     before(async () => {

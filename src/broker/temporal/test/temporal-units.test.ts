@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import type { StoredEntity } from '../../entities/stored-entity.ts';
 import { historyOf } from '../history-recorder.ts';
 import type { TermMap } from '../../entities/entity-input.ts';
-import { aggregate, periods, renderTemporalEntity } from '../temporal-output.ts';
+import { aggregate, ineligibility, periods, renderTemporalEntity, valueClass } from '../temporal-output.ts';
 import { addDuration, AGGREGATION_METHODS, parseDuration, type AggregationMethod, type TemporalParams } from '../temporal-params.ts';
 import type { StoredInstance, TemporalEntity } from '../temporal-store.ts';
 
@@ -71,20 +71,6 @@ describe('ISO 8601 durations (4.5.19.1)', () => {
 });
 
 describe('aggregation methods (Table 4.5.19.1-1 to -3)', () => {
-  it('should aggregate numbers, booleans, arrays and strings as the tables say', () => {
-    assert.equal(aggregate('avg', [1, 2, 3, 6], false), 3);
-    assert.equal(aggregate('sum', [true, false, true], false), 2);
-    assert.equal(aggregate('max', [[1], [1, 2, 3]], false), 3);
-    assert.equal(aggregate('min', ['b', 'a', 'c'], false), 'a');
-    assert.equal(aggregate('max', ['b', 'a', 'c'], false), 'c');
-    assert.equal(aggregate('sum', ['a'], false), null);
-    assert.equal(aggregate('avg', ['2026-01-01T00:00:00Z', '2026-01-01T02:00:00Z'], false), '2026-01-01T01:00:00.000Z');
-    assert.equal(aggregate('distinctCount', [{ a: 1 }, { a: 1 }, { a: 2 }], false), 2);
-    assert.equal(aggregate('totalCount', ['x', 'x'], false), 2);
-    assert.equal(aggregate('distinctCount', ['urn:a', 'urn:b', 'urn:a'], true), 2);
-    assert.equal(aggregate('max', ['urn:a'], true), null, 'only counts apply to relationships');
-  });
-
   const at = (time: string, value: unknown = 1): StoredInstance => ({
     attr: 'p', datasetId: '', instanceId: 'urn:i', observedAt: time, createdAt: time, modifiedAt: time, deletedAt: null, time,
     instance: { type: 'Property', value, createdAt: time, modifiedAt: time },
@@ -92,6 +78,48 @@ describe('aggregation methods (Table 4.5.19.1-1 to -3)', () => {
   const show = (slices: Array<{ start: number; end: number; items: unknown[] }>) =>
     slices.map((s) => [new Date(s.start).toISOString().slice(11, 16), new Date(s.end).toISOString().slice(11, 16), s.items.length]);
   const hourly = { methods: ['sum'] as AggregationMethod[], period: parseDuration('PT1H'), periodText: 'PT1H' };
+
+  it('should aggregate numbers, booleans, arrays, strings and typed times as the tables say', () => {
+    assert.equal(aggregate('avg', [1, 2, 3, 6]), 3);
+    assert.equal(aggregate('sum', [true, false, true]), 2);
+    assert.equal(aggregate('max', [[1], [1, 2, 3]]), 3);
+    assert.equal(aggregate('min', ['b', 'a', 'c']), 'a');
+    assert.equal(aggregate('max', ['b', 'a', 'c']), 'c');
+    assert.equal(aggregate('max', ['2026-01-01T09:00:00+09:00', '2026-01-01T01:00:00Z']), '2026-01-01T01:00:00Z', 'DateTime strings by instant');
+    assert.equal(aggregate('distinctCount', [{ a: 1 }, { a: 1 }, { a: 2 }]), 2);
+    assert.equal(aggregate('totalCount', ['x', 'x']), 2);
+    assert.equal(aggregate('distinctCount', ['urn:a', 'urn:b', 'urn:a']), 2);
+    const time = (value: string) => ({ '@type': 'Time', '@value': value });
+    assert.deepEqual(aggregate('avg', [time('08:00:00'), time('09:30:00')]), time('08:45:00'), 'Table 4.5.19.1-2: the average time of Times');
+    assert.deepEqual(aggregate('max', [time('09:00:00Z'), time('08:30:00+09:00')]), time('08:30:00+09:00'), 'by time of day in UTC: 08:30+09:00 is 23:30Z');
+    const dateTime = (value: string) => ({ '@type': 'DateTime', '@value': value });
+    assert.deepEqual(aggregate('min', [dateTime('2026-01-02T00:00:00Z'), dateTime('2026-01-01T12:00:00Z')]), dateTime('2026-01-01T12:00:00Z'));
+  });
+
+  it('should tell which methods the tables mark N/A for each kind of value (InvalidRequest)', () => {
+    const eligible = (stored: StoredInstance) => AGGREGATION_METHODS.filter((m) => !ineligibility(m, new Set([valueClass(stored)])));
+    const instance = (attribute: Record<string, unknown>): StoredInstance => ({ ...at(T0), instance: { createdAt: T0, modifiedAt: T0, ...attribute } as any });
+    const property = (value: unknown) => instance({ type: 'Property', value });
+    assert.deepEqual(eligible(property(1)), [...AGGREGATION_METHODS]);
+    assert.deepEqual(eligible(property(true)), [...AGGREGATION_METHODS]);
+    assert.deepEqual(eligible(property([1, 2])), ['avg', 'distinctCount', 'max', 'min', 'sum', 'totalCount']);
+    assert.deepEqual(eligible(property('a')), ['distinctCount', 'max', 'min', 'totalCount']);
+    assert.deepEqual(eligible(property('2026-01-01T00:00:00Z')), ['distinctCount', 'max', 'min', 'totalCount'], 'no avg of DateTimes (Table 4.5.19.1-2)');
+    assert.deepEqual(eligible(property({ '@type': 'DateTime', '@value': '2026-01-01T00:00:00Z' })), ['distinctCount', 'max', 'min', 'totalCount']);
+    assert.deepEqual(eligible(property({ '@type': 'Time', '@value': '08:00:00' })), ['avg', 'distinctCount', 'max', 'min', 'totalCount']);
+    assert.deepEqual(eligible(property({ a: 1 })), ['distinctCount', 'totalCount']);
+    assert.deepEqual(eligible(instance({ type: 'Relationship', object: 'urn:a' })), ['distinctCount', 'totalCount']);
+    assert.deepEqual(eligible(instance({ type: 'ListRelationship', objectList: ['urn:a'] })), ['distinctCount', 'totalCount']);
+    assert.deepEqual(eligible(instance({ type: 'VocabProperty', vocab: 'https://example.org/a' })), ['distinctCount', 'totalCount']);
+    assert.deepEqual(eligible(instance({ type: 'LanguageProperty', languageMap: { en: 'a' } })), ['distinctCount', 'totalCount']);
+    assert.deepEqual(eligible(instance({ type: 'JsonProperty', json: 1 })), ['distinctCount', 'totalCount']);
+    assert.deepEqual(eligible(instance({ type: 'GeoProperty', value: { type: 'Point', coordinates: [0, 0] } })), ['distinctCount', 'totalCount']);
+    assert.deepEqual(eligible(instance({ type: 'ListProperty', valueList: [1] })), ['avg', 'distinctCount', 'max', 'min', 'sum', 'totalCount']);
+    assert.match(ineligibility('sum', new Set(['relationship']))!, /^sum does not apply to relationship targets \(only distinctCount, totalCount\)/);
+    assert.match(ineligibility('max', new Set(['number', 'string']))!, /^max cannot compare values that mix numbers and strings/);
+    assert.equal(ineligibility('sum', new Set(['number', 'boolean', 'array'])), undefined);
+    assert.equal(ineligibility('totalCount', new Set(['number', 'string'])), undefined);
+  });
 
   it('should cut the range into periods from timeAt, keeping the empty ones (4.5.19.0)', () => {
     const group = [at('2026-01-01T00:30:00.000Z', 1), at('2026-01-01T00:45:00.000Z', 2), at('2026-01-01T05:10:00.000Z', 3)];
@@ -129,7 +157,7 @@ describe('aggregation methods (Table 4.5.19.1-1 to -3)', () => {
   });
 
   it('should give empty periods 0 for totalCount, distinctCount, sum and sumsq, and null for the others', () => {
-    assert.deepEqual(AGGREGATION_METHODS.map((m) => [m, aggregate(m, [], false)]), [
+    assert.deepEqual(AGGREGATION_METHODS.map((m) => [m, aggregate(m, [])]), [
       ['avg', null], ['distinctCount', 0], ['max', null], ['min', null], ['stddev', null], ['sum', 0], ['sumsq', 0], ['totalCount', 0],
     ]);
   });
