@@ -69,13 +69,13 @@ export function renderTemporalEntity(entity: TemporalEntity, instances: StoredIn
     const name = terms.compactIri(iri);
     switch (params.format) {
       case 'temporalValues': {
-        const rendered = byDataset(list).map((group) => simplified(group, terms));
+        const rendered = byDataset(list).map((group) => simplified(group, terms, params.lang));
         out[name] = rendered.length === 1 ? rendered[0] : rendered;
         break;
       }
       case 'aggregatedValues': {
         ctx.aggregatedBudget ??= { left: MAX_AGGREGATED_VALUES };
-        const rendered = byDataset(list).map((group) => aggregated(name, group, params.aggregation!, params, ctx.now, ctx.aggregatedBudget!));
+        const rendered = byDataset(list).map((group) => aggregated(name, group, ctx, ctx.aggregatedBudget!));
         out[name] = rendered.length === 1 ? rendered[0] : rendered;
         break;
       }
@@ -102,12 +102,27 @@ function normalized(stored: StoredInstance, ctx: TemporalRenderContext): Json {
   return rendered;
 }
 
+/**
+ * With `lang` (clause 4.15, other than "*"), a LanguageProperty is shown as a Property holding
+ * the string of the best language, as the normalized representation does (renderInstance).
+ */
+const picksLanguage = (lang: string[] | undefined): lang is string[] => !!lang && !lang.includes('*');
+
+function chosenLanguage(stored: StoredInstance, terms: TermMap, lang: string[]): unknown {
+  return renderInstance(stored.instance, { terms, representation: 'simplified', sysAttrs: false, lang });
+}
+
+/** The attribute type an attribute's temporal representation shows. */
+function shownKind(kind: AttributeKind, lang: string[] | undefined): AttributeKind {
+  return kind === 'LanguageProperty' && picksLanguage(lang) ? 'Property' : kind;
+}
+
 /** The main value of an instance as the simplified representation shows it. */
-function mainValue(stored: StoredInstance, terms: TermMap): unknown {
+function mainValue(stored: StoredInstance, terms: TermMap, lang: string[] | undefined): unknown {
   const i = stored.instance;
   switch (i.type) {
     case 'Relationship': return i.object;
-    case 'LanguageProperty': return { languageMap: i.languageMap };
+    case 'LanguageProperty': return picksLanguage(lang) ? chosenLanguage(stored, terms, lang) : { languageMap: i.languageMap };
     case 'VocabProperty': return { vocab: Array.isArray(i.vocab) ? i.vocab.map((v) => terms.compactIri(v)) : terms.compactIri(i.vocab ?? '') };
     case 'JsonProperty': return { json: i.json };
     case 'ListProperty': return i.valueList;
@@ -116,26 +131,32 @@ function mainValue(stored: StoredInstance, terms: TermMap): unknown {
   }
 }
 
-function simplified(group: StoredInstance[], terms: TermMap): Json {
+function simplified(group: StoredInstance[], terms: TermMap, lang: string[] | undefined): Json {
   const last = group[group.length - 1]!;
-  const kind = last.instance.type;
+  const kind = shownKind(last.instance.type, lang);
   const out: Json = { type: kind };
   if (last.datasetId) out.datasetId = last.datasetId;
-  out[SIMPLIFIED_MEMBER[kind]] = group.map((stored) => [mainValue(stored, terms), stored.time]);
+  out[SIMPLIFIED_MEMBER[kind]] = group.map((stored) => [mainValue(stored, terms, lang), stored.time]);
   return out;
 }
 
 // ---- aggregation (clause 4.5.19) ----
 
+/** How to read values: `lang` picks a LanguageProperty's string (renderInstance needs `terms`). */
+interface Reading {
+  terms: TermMap;
+  lang?: string[] | undefined;
+}
+
 /** The value aggregation looks at; undefined for deletion markers. */
-function aggregationValue(stored: StoredInstance): unknown {
+function aggregationValue(stored: StoredInstance, reading: Reading): unknown {
   if (stored.deletedAt) return undefined;
   const i = stored.instance;
   switch (i.type) {
     case 'Relationship': return i.object;
     case 'ListRelationship': return i.objectList;
     case 'ListProperty': return i.valueList;
-    case 'LanguageProperty': return i.languageMap;
+    case 'LanguageProperty': return picksLanguage(reading.lang) ? chosenLanguage(stored, reading.terms, reading.lang) : i.languageMap;
     case 'VocabProperty': return i.vocab;
     case 'JsonProperty': return i.json;
     default: return i.value;
@@ -146,7 +167,7 @@ function aggregationValue(stored: StoredInstance): unknown {
  * What a value is for aggregation (Tables 4.5.19.1-1 to -3): a JSON native type, a typed
  * DateTime, Date or Time ({"@type": "DateTime", "@value": …}), a URI (VocabProperty) or a
  * relationship target. A GeoProperty's geometry, a JsonProperty's json and a LanguageProperty's
- * languageMap are objects.
+ * languageMap are objects; with `lang`, a LanguageProperty is its chosen string.
  */
 export type ValueClass = 'number' | 'boolean' | 'array' | 'string' | 'object' | 'DateTime' | 'Date' | 'Time' | 'URI' | 'relationship';
 
@@ -193,7 +214,7 @@ function typed(value: unknown): { type: 'DateTime' | 'Date' | 'Time'; value: str
   return undefined;
 }
 
-export function valueClass(stored: StoredInstance): ValueClass {
+export function valueClass(stored: StoredInstance, reading: Reading): ValueClass {
   const i = stored.instance;
   switch (i.type) {
     case 'Relationship':
@@ -202,11 +223,13 @@ export function valueClass(stored: StoredInstance): ValueClass {
     case 'VocabProperty': return 'URI';
     case 'ListProperty': return 'array';
     case 'LanguageProperty':
+      if (picksLanguage(reading.lang)) break;
+      return 'object';
     case 'JsonProperty':
     case 'GeoProperty':
       return 'object';
   }
-  const value = aggregationValue(stored);
+  const value = aggregationValue(stored, reading);
   if (typeof value === 'number') return 'number';
   if (typeof value === 'boolean') return 'boolean';
   if (typeof value === 'string') return 'string';
@@ -378,14 +401,16 @@ export function periods(group: StoredInstance[], aggregation: Aggregation, param
   return out;
 }
 
-function aggregated(name: string, group: StoredInstance[], aggregation: Aggregation, params: TemporalParams, now: number, budget: { left: number }): Json {
+function aggregated(name: string, group: StoredInstance[], ctx: TemporalRenderContext, budget: { left: number }): Json {
+  const { params, now, terms } = ctx;
+  const aggregation = params.aggregation!;
+  const reading: Reading = { terms, lang: params.lang };
   const last = group[group.length - 1]!;
-  const kind = last.instance.type;
-  const out: Json = { type: kind };
+  const out: Json = { type: shownKind(last.instance.type, params.lang) };
   if (last.datasetId) out.datasetId = last.datasetId;
   const live = group.filter((s) => !s.deletedAt);
   // Clause 5.7.3.4/5.7.4.4: an attribute some requested method cannot aggregate is an InvalidRequest.
-  const classes = new Set(live.map(valueClass));
+  const classes = new Set(live.map((stored) => valueClass(stored, reading)));
   for (const method of aggregation.methods) {
     const why = ineligibility(method, classes);
     if (why) throw new NgsiError('InvalidRequest', `aggrMethods: attribute "${name}" cannot be aggregated with ${method}: ${why}; leave ${name} out with attrs, or choose other aggrMethods`);
@@ -400,7 +425,7 @@ function aggregated(name: string, group: StoredInstance[], aggregation: Aggregat
   }
   for (const method of aggregation.methods) {
     out[method] = slices.map((slice) => [
-      aggregate(method, slice.items.map(aggregationValue)),
+      aggregate(method, slice.items.map((stored) => aggregationValue(stored, reading))),
       new Date(slice.start).toISOString(),
       new Date(slice.end).toISOString(),
     ]);

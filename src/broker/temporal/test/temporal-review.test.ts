@@ -119,6 +119,49 @@ describe('NGSI-LD temporal API: review findings', () => {
     });
   });
 
+  describe('lang in the simplified and aggregated temporal representations (4.15)', () => {
+    const id = 'urn:ngsi-ld:Sign:l1';
+    before(async () => {
+      const res = await call(t, { method: 'POST', url: T, body: {
+        id,
+        type: 'Sign',
+        lang: [
+          { type: 'LanguageProperty', languageMap: { en: 'open', ja: '営業中' }, observedAt: '2026-01-01T00:00:00Z' },
+          { type: 'LanguageProperty', languageMap: { en: 'open', ja: '開店' }, observedAt: '2026-01-01T00:10:00Z' },
+          { type: 'LanguageProperty', languageMap: { en: 'closed', ja: '閉店' }, observedAt: '2026-01-01T00:20:00Z' },
+        ],
+      } });
+      assert.equal(res.status, 201, res.body);
+    });
+
+    it('should show a LanguageProperty as a Property in the chosen language with options=temporalValues, as normalized does', async () => {
+      const res = await call(t, { method: 'GET', url: `${T}/${id}?attrs=lang&lang=en&options=temporalValues` });
+      assert.equal(res.status, 200, res.body);
+      assert.deepEqual(res.json.lang, {
+        type: 'Property',
+        values: [['open', '2026-01-01T00:00:00.000Z'], ['open', '2026-01-01T00:10:00.000Z'], ['closed', '2026-01-01T00:20:00.000Z']],
+      });
+      const ja = await call(t, { method: 'GET', url: `${T}/${id}?attrs=lang&lang=ja&options=temporalValues&lastN=1` });
+      assert.deepEqual(ja.json.lang.values, [['閉店', '2026-01-01T00:20:00.000Z']]);
+      const normalized = await call(t, { method: 'GET', url: `${T}/${id}?attrs=lang&lang=en&lastN=1` });
+      assert.deepEqual([normalized.json.lang[0].type, normalized.json.lang[0].value], ['Property', 'closed']);
+      const all = await call(t, { method: 'GET', url: `${T}/${id}?attrs=lang&lang=*&options=temporalValues&lastN=1` });
+      assert.deepEqual(all.json.lang, { type: 'LanguageProperty', languageMaps: [[{ languageMap: { en: 'closed', ja: '閉店' } }, '2026-01-01T00:20:00.000Z']] });
+    });
+
+    it('should aggregate the chosen language\'s strings with options=aggregatedValues', async () => {
+      const url = (lang: string, methods: string) => `${T}/${id}?attrs=lang${lang}&options=aggregatedValues&aggrMethods=${methods}&timerel=between&timeAt=2026-01-01T00:00:00Z&endTimeAt=2026-01-01T01:00:00Z`;
+      const range = ['2026-01-01T00:00:00.000Z', '2026-01-01T01:00:00.000Z'];
+      const en = await call(t, { method: 'GET', url: url('&lang=en', 'distinctCount,max') });
+      assert.equal(en.status, 200, en.body);
+      assert.deepEqual(en.json.lang, { type: 'Property', distinctCount: [[2, ...range]], max: [['open', ...range]] });
+      const ja = await call(t, { method: 'GET', url: url('&lang=ja', 'distinctCount') });
+      assert.deepEqual(ja.json.lang.distinctCount, [[3, ...range]]);
+      const maps = await call(t, { method: 'GET', url: url('', 'max') });
+      assert.equal(maps.status, 400, 'without lang the values are languageMaps, which only the counts apply to');
+    });
+  });
+
   describe('linked-entity projections (5.7.3.4, 5.7.4.4)', () => {
     before(async () => {
       const res = await call(t, { method: 'POST', url: E, body: {

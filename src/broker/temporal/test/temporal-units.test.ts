@@ -97,7 +97,8 @@ describe('aggregation methods (Table 4.5.19.1-1 to -3)', () => {
   });
 
   it('should tell which methods the tables mark N/A for each kind of value (InvalidRequest)', () => {
-    const eligible = (stored: StoredInstance) => AGGREGATION_METHODS.filter((m) => !ineligibility(m, new Set([valueClass(stored)])));
+    const reading = { terms: { compactIri: (iri: string) => iri } as unknown as TermMap };
+    const eligible = (stored: StoredInstance, lang?: string[]) => AGGREGATION_METHODS.filter((m) => !ineligibility(m, new Set([valueClass(stored, { ...reading, lang })])));
     const instance = (attribute: Record<string, unknown>): StoredInstance => ({ ...at(T0), instance: { createdAt: T0, modifiedAt: T0, ...attribute } as any });
     const property = (value: unknown) => instance({ type: 'Property', value });
     assert.deepEqual(eligible(property(1)), [...AGGREGATION_METHODS]);
@@ -112,6 +113,7 @@ describe('aggregation methods (Table 4.5.19.1-1 to -3)', () => {
     assert.deepEqual(eligible(instance({ type: 'ListRelationship', objectList: ['urn:a'] })), ['distinctCount', 'totalCount']);
     assert.deepEqual(eligible(instance({ type: 'VocabProperty', vocab: 'https://example.org/a' })), ['distinctCount', 'totalCount']);
     assert.deepEqual(eligible(instance({ type: 'LanguageProperty', languageMap: { en: 'a' } })), ['distinctCount', 'totalCount']);
+    assert.deepEqual(eligible(instance({ type: 'LanguageProperty', languageMap: { en: 'a' } }), ['en']), ['distinctCount', 'max', 'min', 'totalCount'], 'with lang: its string');
     assert.deepEqual(eligible(instance({ type: 'JsonProperty', json: 1 })), ['distinctCount', 'totalCount']);
     assert.deepEqual(eligible(instance({ type: 'GeoProperty', value: { type: 'Point', coordinates: [0, 0] } })), ['distinctCount', 'totalCount']);
     assert.deepEqual(eligible(instance({ type: 'ListProperty', valueList: [1] })), ['avg', 'distinctCount', 'max', 'min', 'sum', 'totalCount']);
