@@ -30,6 +30,8 @@ export interface Aggregation {
   methods: AggregationMethod[];
   /** null: one period spanning the whole time range (a zero duration, or none given). */
   period: Duration | null;
+  /** aggrPeriodDuration as given, for error messages. */
+  periodText?: string | undefined;
 }
 
 export interface TemporalParams {
@@ -113,12 +115,56 @@ export function parseDuration(text: string, where = 'aggrPeriodDuration'): Durat
   return Object.values(duration).every((v) => v === 0) ? null : duration;
 }
 
-/** `start` plus `duration`, calendar-aware for years and months (UTC). */
-export function addDuration(start: number, duration: Duration): number {
-  const date = new Date(start);
-  if (duration.years || duration.months) date.setUTCMonth(date.getUTCMonth() + duration.years * 12 + duration.months);
-  return date.getTime()
-    + ((duration.weeks * 7 + duration.days) * 86_400 + duration.hours * 3_600 + duration.minutes * 60 + duration.seconds) * 1000;
+/**
+ * `start` plus `times` × `duration` (times may be negative), calendar-aware for years and months
+ * (UTC): a month step that lands past the end of a shorter month stays on its last day, so
+ * 31 January plus P1M is 28 February, and plus 2 × P1M is 31 March. Periods are computed from
+ * their first start with `times` (never by adding to the previous end, which would drift to the
+ * 28th after February).
+ */
+export function addDuration(start: number, duration: Duration, times = 1): number {
+  let at = start;
+  const months = (duration.years * 12 + duration.months) * times;
+  if (months) {
+    const from = new Date(start);
+    const month = from.getUTCMonth() + months;
+    const lastDay = new Date(new Date(0).setUTCFullYear(from.getUTCFullYear(), month + 1, 0)).getUTCDate();
+    const date = new Date(start);
+    date.setUTCFullYear(from.getUTCFullYear(), month, Math.min(from.getUTCDate(), lastDay));
+    at = date.getTime();
+  }
+  return at + times * ((duration.weeks * 7 + duration.days) * 86_400 + duration.hours * 3_600 + duration.minutes * 60 + duration.seconds) * 1000;
+}
+
+/** Most periods one aggregated attribute may have (clause 4.5.19.0: one array element per period). */
+export const MAX_AGGREGATION_PERIODS = 10_000;
+
+/** The period holding `t`: the largest i with addDuration(anchor, duration, i) <= t (i may be negative). */
+export function periodIndex(anchor: number, duration: Duration, t: number): number {
+  // A first guess from the mean length (exact for durations without years and months), then
+  // corrected against the calendar.
+  const mean = (duration.years * 365.2425 + duration.months * 30.436875) * 86_400_000 + addDuration(0, { ...duration, years: 0, months: 0 });
+  let i = Math.floor((t - anchor) / mean);
+  while (addDuration(anchor, duration, i) > t) i -= 1;
+  while (addDuration(anchor, duration, i + 1) <= t) i += 1;
+  return i;
+}
+
+/**
+ * The periods [from, to) (indexes from `anchor`) that cover [start, end). More than
+ * MAX_AGGREGATION_PERIODS is a TooManyResults naming the duration (`text`, as given).
+ */
+export function periodRange(anchor: number, duration: Duration, start: number, end: number, text: string): { from: number; to: number } {
+  const from = periodIndex(anchor, duration, start);
+  const last = periodIndex(anchor, duration, end);
+  const to = Math.max(from, addDuration(anchor, duration, last) < end ? last + 1 : last);
+  if (to - from > MAX_AGGREGATION_PERIODS) {
+    throw new NgsiError(
+      'TooManyResults',
+      `aggrPeriodDuration: ${text} cuts the time range into ${(to - from).toLocaleString('en')} periods, more than the ${MAX_AGGREGATION_PERIODS.toLocaleString('en')} an aggregated attribute may hold; use a longer aggrPeriodDuration or a shorter time range (timerel=between)`,
+    );
+  }
+  return { from, to };
 }
 
 function optionsOf(query: Query): Set<string> {
@@ -154,7 +200,7 @@ function aggregationOf(query: Query, format: TemporalFormat): Aggregation | unde
       throw new NgsiError('BadRequestData', `aggrMethods: "${method}" is not one of ${AGGREGATION_METHODS.join(', ')}`);
     }
   }
-  return { methods: [...new Set(methods)] as AggregationMethod[], period: duration === undefined ? null : parseDuration(duration) };
+  return { methods: [...new Set(methods)] as AggregationMethod[], period: duration === undefined ? null : parseDuration(duration), periodText: duration };
 }
 
 function names(query: Query, name: string): string[] | undefined {
@@ -169,7 +215,21 @@ export function parseTemporalParams(query: Query, terms: ResolvedTerms, requireT
   const opts = optionsOf(query);
   const format = formatOf(query, opts);
   const aggregation = aggregationOf(query, format);
+  // Periods from timeAt to endTimeAt (between) or at least to now (after): refuse too many before
+  // reading the history. Before's range starts at the first instance, so temporal-output checks it.
+  if (aggregation?.period && time && time.timerel !== 'before') {
+    const start = Date.parse(time.timeAt);
+    const end = time.timerel === 'between' ? Date.parse(time.endTimeAt!) : Date.now();
+    periodRange(start, aggregation.period, start, end, aggregation.periodText ?? '');
+  }
   const attrs = names(query, 'attrs');
+  // Clause 5.7.3.4/5.7.4.4: a projection into linked entities (rel{attr}) is a BadRequestData on
+  // the temporal API (Query and Retrieve Entities answer OperationNotSupported instead).
+  for (const name of ['pick', 'omit']) {
+    if (/[{}]/.test(param(query, name) ?? '')) {
+      throw new NgsiError('BadRequestData', `${name}: linked entity projections (relationship{attribute}) cannot be used on the temporal API`);
+    }
+  }
   const pick = projection(query, 'pick');
   const omit = projection(query, 'omit');
   if (pick && omit) throw new NgsiError('BadRequestData', 'pick and omit cannot be used together');
