@@ -1,6 +1,6 @@
-// Clause 4.5.19, 5.7.3.4 and 5.7.4.4 through the real HTTP routes: the temporal API's answers to
-// what a review found missing (empty aggregation periods, ineligible aggregation methods, month
-// ends, lang in the simplified and aggregated formats, linked-entity projections).
+// Clause 4.5.19, 5.7.3.4 and 5.7.4.4 through the real HTTP routes: aggregation periods (empty
+// ones, month ends, the cap), the methods each kind of value takes, lang in the simplified and
+// aggregated formats, and linked-entity projections.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { brokerTestApp, call, type TestApp } from '../../test/broker-test-app.ts';
@@ -9,7 +9,7 @@ const E = '/ngsi-ld/v1/entities';
 const T = '/ngsi-ld/v1/temporal/entities';
 const BAD = 'https://uri.etsi.org/ngsi-ld/errors/BadRequestData';
 
-describe('NGSI-LD temporal API: review findings', () => {
+describe('NGSI-LD temporal representations and aggregation (4.5.19, 5.7.3–5.7.4)', () => {
   let t: TestApp;
   before(async () => {
     t = await brokerTestApp();
