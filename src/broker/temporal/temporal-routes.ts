@@ -25,7 +25,7 @@ import { MAX_LIMIT } from '../entities/entity-query.ts';
 import { begin, beginRead, type BegunRead, type BrokerServices } from '../http/broker-services.ts';
 import { assertOpen, readableQuery } from '../http/entities-routes.ts';
 import { isOpenHistory } from '../open-data/open-data-types.ts';
-import { negotiate, sendNgsi, type ResolvedTerms } from '../http/ngsi-http.ts';
+import { negotiate, pageLinks, sendNgsi, type ResolvedTerms } from '../http/ngsi-http.ts';
 import { bodyObject, checkBodyId, deleteAttributeParams, expandValuesParam, list, paging, param, type Query } from '../http/request-options.ts';
 import { parseQ, qHasLinks } from '../query/q-language.ts';
 import { parseGeoQuery } from '../geo/geo-query.ts';
@@ -110,7 +110,8 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
       tenant: tenant.name,
       ids,
       idPattern,
-      types: type ? expandTypeSelector(parseTypeSelector(type), (t) => terms.expandTerm(t)) : undefined,
+      // "*": every type (Table 6.18.3.2-1; temporal queries are not forwarded, so local=true holds anyway).
+      types: type && type !== '*' ? expandTypeSelector(parseTypeSelector(type), (t) => terms.expandTerm(t)) : undefined,
       q: qAst,
       expandValues: expandValuesParam(query),
       scopeQ: scopeQ ? parseScopeQuery(scopeQ) : undefined,
@@ -120,6 +121,8 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
       expand: (t) => terms.expandTerm(t),
     }, openOnly, terms));
     if (result.total !== undefined) reply.header('ngsild-results-count', String(result.total));
+    // Pointers to the other pages (5.5.9.1) for GET; a POST query's parameters are in its body.
+    if (request.method === 'GET') pageLinks(reply, request, page, result.entities.length, result.total);
     return sendNgsi(reply, 200, await render(tenant.name, result.entities, params, terms), terms, answer);
   };
 

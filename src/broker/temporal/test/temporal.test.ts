@@ -109,6 +109,13 @@ describe('NGSI-LD temporal API', () => {
       assert.equal(query.status, 200, query.body);
       assert.equal(query.headers['ngsild-results-count'], '1000');
       assert.deepEqual(query.json.map((e: any) => e.id), ['urn:ngsi-ld:Sensor:b0000', 'urn:ngsi-ld:Sensor:b0001']);
+      // A pointer to the next page (5.5.9.1), which reads on where this one stopped.
+      const next = /<([^>]*)>;\s*rel="next"/.exec(String(query.headers.link))?.[1];
+      assert.ok(next, String(query.headers.link));
+      assert.deepEqual((await call(t, { method: 'GET', url: next })).json.map((e: any) => e.id), ['urn:ngsi-ld:Sensor:b0002', 'urn:ngsi-ld:Sensor:b0003']);
+      // type=* is every type.
+      const every = await call(t, { method: 'GET', url: `${T}?type=*&idPattern=Sensor:b&timerel=after&timeAt=2026-02-01T00:00:00Z&count=true&limit=1&lastN=1` });
+      assert.equal(every.headers['ngsild-results-count'], '1000');
     });
   });
 
