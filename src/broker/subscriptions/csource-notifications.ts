@@ -37,7 +37,7 @@ export interface CsourcePayload {
   information: StoredRegistrationInfo[];
 }
 
-/** Entity subscriptions take neither member; a csource geoQ names one of a registration's GeoProperties. */
+/** A csource subscription's geoQ names one of a registration's GeoProperties (the other members are checked by parseSubscription). */
 export function assertCsourceMembers(body: Record<string, unknown>): void {
   const geoproperty = (body.geoQ as { geoproperty?: unknown } | null | undefined)?.geoproperty;
   if (geoproperty !== undefined && !(REGISTRATION_GEOPROPERTIES as readonly unknown[]).includes(geoproperty)) {
@@ -52,7 +52,7 @@ export function assertEntityMembers(body: Record<string, unknown>): void {
 }
 
 /** Which registrations, and which parts of them, one csource subscription matches. */
-export class CsourceMatcher {
+class CsourceMatcher {
   private constructor(
     private readonly sub: StoredSubscription,
     private readonly attrs: string[] | undefined,
