@@ -285,16 +285,24 @@ export class Notifier {
       // server name stays the host name), so the check and the connection see the same address.
       const [address] = await this.ctx.outbound.resolve(url);
       const host = url.hostname.replace(/^\[|\]$/g, '');
-      pending = mqtt.connectAsync(`${url.protocol}//${address ? (address.includes(':') ? `[${address}]` : address) : url.hostname}${url.port ? `:${url.port}` : ''}`, {
+      // The first connection fails rather than retries (allowRetries false), within the send
+      // timeout: an endpoint that never completes the MQTT handshake (any other kind of server)
+      // must fail its own delivery, not hold up every other subscription's. Once connected, the
+      // client reconnects by itself.
+      const connecting = mqtt.connectAsync(`${url.protocol}//${address ? (address.includes(':') ? `[${address}]` : address) : url.hostname}${url.port ? `:${url.port}` : ''}`, {
         ...(address && url.protocol === 'mqtts:' && address !== host ? { servername: host } : {}),
         username: url.username ? decodeURIComponent(url.username) : undefined,
         password: url.password ? decodeURIComponent(url.password) : undefined,
         protocolVersion: version,
         connectTimeout: SEND_TIMEOUT_MS,
         reconnectPeriod: 1000,
-      });
+      }, false);
+      pending = withTimeout(connecting, SEND_TIMEOUT_MS, `the MQTT broker at ${url.host} did not accept a connection within ${SEND_TIMEOUT_MS / 1000} s`);
       this.#mqtt.set(key, pending);
-      pending.catch(() => this.#mqtt.delete(key));
+      pending.catch(() => {
+        this.#mqtt.delete(key);
+        connecting.then((client) => client.end(true), () => undefined);
+      });
     }
     const client = await pending;
     const metadata = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k === 'content-type' ? 'Content-Type' : k === 'link' ? 'Link' : k, v]));

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import mqtt from 'mqtt';
+import net from 'node:net';
 import { notificationReceiver as receiver, until } from '../../../../test/helpers/notification-receiver.ts';
 import { brokerTestApp, building, call, type TestApp } from '../../test/broker-test-app.ts';
 
@@ -251,6 +252,28 @@ describe('NGSI-LD subscriptions and notifications (clause 5.8, 6.10–6.11)', ()
         assert.equal(message.body.data[0].id, 'urn:ngsi-ld:Building:mq1');
       } finally {
         await client.endAsync();
+      }
+    });
+
+    it('should fail the delivery to an mqtt:// endpoint that is no MQTT broker, and keep delivering the others', async () => {
+      // A server that takes the connection and hangs up at the first bytes (an HTTP port, say).
+      const notMqtt = net.createServer((socket) => socket.once('data', () => socket.destroy()));
+      await new Promise<void>((resolve) => notMqtt.listen(0, '127.0.0.1', resolve));
+      const port = (notMqtt.address() as net.AddressInfo).port;
+      try {
+        await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:not-mqtt', `mqtt://127.0.0.1:${port}/x`, { entities: [{ type: 'Building', id: 'urn:ngsi-ld:Building:nm1' }] }) });
+        await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:beside', rx.url('/beside'), { entities: [{ type: 'Building', id: 'urn:ngsi-ld:Building:nm2' }] }) });
+        await call(t, { method: 'POST', url: E, body: building('urn:ngsi-ld:Building:nm1') });
+        await call(t, { method: 'POST', url: E, body: building('urn:ngsi-ld:Building:nm2') });
+        for (let i = 0; i < 3; i++) await call(t, { method: 'PATCH', url: `${E}/urn:ngsi-ld:Building:nm2/attrs`, body: { height: { type: 'Property', value: 40 + i } } });
+        await until('every change of the other subscription', () => rx.for('/beside').flatMap((n) => n.body.data).length >= 4, 15_000);
+        const failed = await until('the failed MQTT delivery', async () => {
+          const sub = await call(t, { method: 'GET', url: `${S}/urn:ngsi-ld:Subscription:not-mqtt` });
+          return sub.json.notification.timesFailed > 0 && sub.json.notification;
+        }, 15_000);
+        assert.equal(failed.status, 'failed');
+      } finally {
+        notMqtt.close();
       }
     });
   });
