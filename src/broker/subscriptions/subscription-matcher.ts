@@ -33,8 +33,14 @@ export interface ChangeSummary {
   deleted: Set<string>;
 }
 
+/** An instance without its system times: writing the same value again is no change (5.8.6). */
+function content(instance: StoredAttribute): unknown {
+  const { createdAt: _c, modifiedAt: _m, sub, ...rest } = instance;
+  return sub ? { ...rest, sub: Object.fromEntries(Object.entries(sub).map(([k, v]) => [k, content(v)])) } : rest;
+}
+
 function sameInstances(a: StoredAttribute[] | undefined, b: StoredAttribute[] | undefined): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return JSON.stringify(a?.map(content)) === JSON.stringify(b?.map(content));
 }
 
 export function summarise(change: EntityChange): ChangeSummary {

@@ -92,8 +92,10 @@ describe('NGSI-LD subscriptions and notifications (clause 5.8, 6.10–6.11)', ()
       assert.equal(created.body.subscriptionId, 'urn:ngsi-ld:Subscription:n1');
       assert.deepEqual(created.body.data[0].height, { type: 'Property', value: 20, unitCode: 'MTR' });
       assert.match(created.headers.link as string, /ngsi-ld-core-context/);
-      // A change of an attribute that is not watched does not notify; a watched one does.
+      // A change of an attribute that is not watched does not notify, nor does writing the same
+      // value again (5.8.6); a change of a watched one does.
       await call(t, { method: 'PATCH', url: `${E}/urn:ngsi-ld:Building:n1/attrs`, body: { name: { type: 'Property', value: 'renamed' } } });
+      await call(t, { method: 'PATCH', url: `${E}/urn:ngsi-ld:Building:n1/attrs`, body: { height: { type: 'Property', value: 20, unitCode: 'MTR' } } });
       await call(t, { method: 'PATCH', url: `${E}/urn:ngsi-ld:Building:n1/attrs`, body: { height: { type: 'Property', value: 21 } } });
       const updated = await until('the update notification', () => rx.for('/n1')[1]);
       assert.equal(updated.body.data[0].height.value, 21);
