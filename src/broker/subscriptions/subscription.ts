@@ -74,12 +74,26 @@ function bad(detail: string): NgsiError {
   return new NgsiError('BadRequestData', detail);
 }
 
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** receiverInfo and notifierInfo: pairs sent as HTTP headers (or MQTT metadata), so header-safe. */
 function keyValues(value: unknown, where: string): Array<{ key: string; value: string }> {
   if (!Array.isArray(value) || !value.every((kv) => isObject(kv) && typeof kv.key === 'string' && kv.key !== '' && typeof kv.value === 'string')) {
     throw bad(`${where}: expected a list of {"key": "…", "value": "…"}`);
   }
+  value.forEach((kv: { key: string; value: string }, i) => {
+    if (!HEADER_NAME.test(kv.key)) throw bad(`${where}[${i}].key: "${kv.key}" cannot be sent as a header name`);
+    if (/[\r\n\0]/.test(kv.value)) throw bad(`${where}[${i}].value: must not contain line breaks`);
+  });
   return value as Array<{ key: string; value: string }>;
 }
+
+/** Members of 5.2.12 / 5.2.14 this broker does not implement: refused rather than silently dropped. */
+const UNSUPPORTED_MEMBERS = ['jsonldContext', 'datasetId', 'localOnly', 'ngsildConformance', 'splitEntities'];
+const UNSUPPORTED_NOTIFICATION_MEMBERS = ['showChanges', 'pick', 'omit', 'join', 'joinLevel'];
+const UNSUPPORTED_ENDPOINT_MEMBERS = ['timeout', 'cooldown'];
+const NGSI_LD_NULL = 'urn:ngsi-ld:null';
+const LANGUAGE_TAG = /^(\*|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)(;q=[01](\.\d{1,3})?)?$/;
 
 function names(value: unknown, where: string, terms: TermMap): string[] {
   if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string')) throw bad(`${where}: expected a non-empty list of attribute names`);
@@ -111,7 +125,11 @@ export function parseSubscription(body: unknown, terms: TermMap, context: unknow
  * Applies the members of `body` to a subscription (create, or PATCH clause 5.8.2: given members
  * replace stored ones; null removes an optional one). Checks the combined result.
  */
-export function applyFragment(base: StoredSubscription, body: Json, terms: TermMap, creating = false): StoredSubscription {
+export function applyFragment(base: StoredSubscription, given: Json, terms: TermMap, creating = false): StoredSubscription {
+  // 5.5.8 (PATCH): a member whose value is the NGSI-LD Null is removed, as with JSON null.
+  const body = creating ? given : Object.fromEntries(Object.entries(given).map(([k, v]) => [k, v === NGSI_LD_NULL ? null : v]));
+  const unsupported = UNSUPPORTED_MEMBERS.filter((m) => body[m] !== undefined && body[m] !== null);
+  if (unsupported.length) throw new NgsiError('OperationNotSupported', `${unsupported.join(', ')}: not supported on subscriptions by this broker`);
   const out: StoredSubscription = structuredClone(base);
   const has = (key: string) => key in body;
   const remove = (key: keyof StoredSubscription) => delete (out as unknown as Json)[key];
@@ -157,7 +175,8 @@ export function applyFragment(base: StoredSubscription, body: Json, terms: TermM
     if (body.watchedAttributes === null) remove('watchedAttributes');
     else out.watchedAttributes = names(body.watchedAttributes, 'watchedAttributes', terms);
   }
-  if (has('notificationTrigger')) {
+  if (has('notificationTrigger') && body.notificationTrigger === null) out.notificationTrigger = DEFAULT_TRIGGERS;
+  else if (has('notificationTrigger')) {
     const list = body.notificationTrigger;
     if (!Array.isArray(list) || list.length === 0 || !list.every((t) => (TRIGGERS as readonly unknown[]).includes(t))) {
       throw bad(`notificationTrigger: expected a list of ${TRIGGERS.join(', ')}`);
@@ -212,8 +231,9 @@ export function applyFragment(base: StoredSubscription, body: Json, terms: TermM
   }
   if (has('lang')) {
     if (body.lang === null) remove('lang');
-    else if (typeof body.lang !== 'string') throw bad('lang: must be a language list such as "ja,en"');
-    else out.lang = body.lang;
+    else if (typeof body.lang !== 'string' || !body.lang.split(',').every((part) => LANGUAGE_TAG.test(part.trim()))) {
+      throw bad('lang: must be a list of language tags (RFC 5646) such as "ja,en" or "ja;q=1,en;q=0.5"');
+    } else out.lang = body.lang;
   }
   if (has('notification')) out.notification = parseNotification(body.notification, terms, creating ? undefined : base.notification);
   if (has('expiresAt')) {
@@ -226,13 +246,14 @@ export function applyFragment(base: StoredSubscription, body: Json, terms: TermM
   }
   if (has('throttling')) {
     if (body.throttling === null) remove('throttling');
-    else out.throttling = positiveNumber(body.throttling, 'throttling', true);
+    else out.throttling = positiveNumber(body.throttling, 'throttling', false);
   }
   if (has('timeInterval')) {
     if (body.timeInterval === null) remove('timeInterval');
     else out.timeInterval = positiveNumber(body.timeInterval, 'timeInterval', false);
   }
-  if (has('isActive')) {
+  if (has('isActive') && body.isActive === null) out.isActive = true;
+  else if (has('isActive')) {
     if (typeof body.isActive !== 'boolean') throw bad('isActive: must be true or false');
     out.isActive = body.isActive;
   }
@@ -261,6 +282,9 @@ function temporalQuery(value: unknown): TimeQuery & { timeproperty: TimeProperty
 
 function parseNotification(value: unknown, terms: TermMap, base: StoredSubscription['notification'] | undefined): StoredSubscription['notification'] {
   if (!isObject(value)) throw bad('notification: expected an object with an endpoint');
+  const unsupported = UNSUPPORTED_NOTIFICATION_MEMBERS.filter((m) => value[m] !== undefined && value[m] !== null && value[m] !== false)
+    .concat(isObject(value.endpoint) ? UNSUPPORTED_ENDPOINT_MEMBERS.filter((m) => (value.endpoint as Json)[m] !== undefined).map((m) => `endpoint.${m}`) : []);
+  if (unsupported.length) throw new NgsiError('OperationNotSupported', `${unsupported.map((m) => `notification.${m}`).join(', ')}: not supported on subscriptions by this broker`);
   const out: StoredSubscription['notification'] = structuredClone(base ?? { format: 'normalized', sysAttrs: false, endpoint: undefined as never });
   if ('attributes' in value) {
     if (value.attributes === null) delete out.attributes;

@@ -63,12 +63,36 @@ describe('NGSI-LD subscriptions and notifications (clause 5.8, 6.10–6.11)', ()
         [{ type: 'Subscription', entities: [{ type: 'Building' }], watchedAttributes: ['a'], timeInterval: 5, notification: { endpoint: { uri: rx.url('/x') } } }, /timeInterval/],
         [{ type: 'Subscription', entities: [{ type: 'Building' }], throttling: -1, notification: { endpoint: { uri: rx.url('/x') } } }, /throttling/],
         [{ type: 'Subscription', entities: [{ type: 'Building' }], geoQ: { georel: 'near;maxDistance==10', geometry: 'Point', coordinates: [1] }, notification: { endpoint: { uri: rx.url('/x') } } }, /coordinates/],
+        [{ type: 'Subscription', entities: [{ type: 'Building' }], throttling: 0, notification: { endpoint: { uri: rx.url('/x') } } }, /throttling/],
+        [{ type: 'Subscription', entities: [{ type: 'Building' }], lang: '%%%', notification: { endpoint: { uri: rx.url('/x') } } }, /lang/],
+        [{ type: 'Subscription', entities: [{ type: 'Building' }], notification: { endpoint: { uri: rx.url('/x'), receiverInfo: [{ key: 'bad header', value: 'x' }] } } }, /receiverInfo\[0\]\.key/],
+        [{ type: 'Subscription', entities: [{ type: 'Building' }], notification: { endpoint: { uri: rx.url('/x'), receiverInfo: [{ key: 'X-A', value: 'a\r\nX-B: b' }] } } }, /line breaks/],
       ];
       for (const [body, pattern] of cases) {
         const res = await call(t, { method: 'POST', url: S, body });
         assert.equal(res.status, 400, JSON.stringify(body));
         assert.match(res.json.detail, pattern);
       }
+      // Members this broker does not implement are refused, not silently dropped.
+      for (const extra of [{ jsonldContext: 'https://example.org/ctx.jsonld' }, { datasetId: ['urn:ngsi-ld:Dataset:a'] }, { notification: { showChanges: true, endpoint: { uri: rx.url('/x') } } }, { notification: { endpoint: { uri: rx.url('/x'), timeout: 500 } } }]) {
+        const res = await call(t, { method: 'POST', url: S, body: { type: 'Subscription', entities: [{ type: 'Building' }], notification: { endpoint: { uri: rx.url('/x') } }, ...extra } });
+        assert.equal(res.status, 422, `${JSON.stringify(extra)}: ${res.body}`);
+        assert.equal(res.json.type, 'https://uri.etsi.org/ngsi-ld/errors/OperationNotSupported');
+      }
+    });
+
+    it('should remove members set to the NGSI-LD Null in a PATCH, and put the defaults back', async () => {
+      const id = 'urn:ngsi-ld:Subscription:nulls';
+      await call(t, { method: 'POST', url: S, body: subscription(id, rx.url('/nulls'), { description: '旧', q: 'height>1', throttling: 5, notificationTrigger: ['entityCreated'], isActive: false }) });
+      const patched = await call(t, { method: 'PATCH', url: `${S}/${id}`, body: { description: 'urn:ngsi-ld:null', q: 'urn:ngsi-ld:null', throttling: 'urn:ngsi-ld:null', notificationTrigger: null, isActive: null } });
+      assert.equal(patched.status, 204, patched.body);
+      const got = (await call(t, { method: 'GET', url: `${S}/${id}` })).json;
+      assert.equal(got.description, undefined);
+      assert.equal(got.q, undefined);
+      assert.equal(got.throttling, undefined);
+      assert.deepEqual(got.notificationTrigger, ['attributeCreated', 'attributeUpdated']);
+      assert.equal(got.isActive, true);
+      assert.equal((await call(t, { method: 'DELETE', url: `${S}/${id}` })).status, 204);
     });
 
     it('should update with PATCH and delete (204, then 404)', async () => {
