@@ -132,6 +132,7 @@ export class DistributedSubscriptions {
 
   /** Subscribes at every matching source; answers a warning per source that refused or failed. */
   async subscribe(tenant: string, sub: StoredSubscription, request: FastifyRequest): Promise<string[]> {
+    if (sub.localOnly) return [];
     const targets = await this.federation.targets(tenant, subscriptionFilter(sub), 'createSubscription');
     const warnings: string[] = [];
     await Promise.all(targets.map(async ({ reg }) => {
@@ -238,7 +239,7 @@ export class DistributedSubscriptions {
         and (expires_at is null or expires_at > now()) order by id`.execute(this.#db)).rows;
       for (const row of rows) {
         const sub = typeof row.body === 'string' ? (JSON.parse(row.body) as StoredSubscription) : row.body;
-        if (matchingInformation(reg, subscriptionFilter(sub)).length > 0) wanted.set(sub.id, sub);
+        if (!sub.localOnly && matchingInformation(reg, subscriptionFilter(sub)).length > 0) wanted.set(sub.id, sub);
       }
     }
     const fingerprint = reg ? registrationFingerprint(reg) : undefined;

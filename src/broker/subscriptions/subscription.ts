@@ -40,6 +40,8 @@ export interface StoredSubscription {
   jsonKeys?: string;
   geoQ?: GeoQuery & { geoproperty: string };
   scopeQ?: string;
+  /** Only this broker's entities: the subscription is not distributed to context sources (5.2.12). */
+  localOnly?: boolean;
   /** Context source registration subscriptions only (clause 5.11.2.4): a filter on the registrations' Context Source properties. */
   csf?: string;
   /** Context source registration subscriptions only: matched against observationInterval or managementInterval. */
@@ -89,7 +91,7 @@ function keyValues(value: unknown, where: string): Array<{ key: string; value: s
 }
 
 /** Members of 5.2.12 / 5.2.14 this broker does not implement: refused rather than silently dropped. */
-const UNSUPPORTED_MEMBERS = ['jsonldContext', 'datasetId', 'localOnly', 'ngsildConformance', 'splitEntities'];
+const UNSUPPORTED_MEMBERS = ['jsonldContext', 'datasetId', 'ngsildConformance', 'splitEntities'];
 const UNSUPPORTED_NOTIFICATION_MEMBERS = ['showChanges', 'pick', 'omit', 'join', 'joinLevel'];
 const UNSUPPORTED_ENDPOINT_MEMBERS = ['timeout', 'cooldown'];
 const NGSI_LD_NULL = 'urn:ngsi-ld:null';
@@ -216,6 +218,11 @@ export function applyFragment(base: StoredSubscription, given: Json, terms: Term
       parseScopeQuery(body.scopeQ);
       out.scopeQ = body.scopeQ;
     }
+  }
+  if (has('localOnly')) {
+    if (body.localOnly === null || body.localOnly === false) remove('localOnly');
+    else if (body.localOnly !== true) throw bad('localOnly: must be true or false');
+    else out.localOnly = true;
   }
   if (has('csf')) {
     if (body.csf === null) remove('csf');
@@ -349,6 +356,7 @@ export function renderSubscription(sub: StoredSubscription, status: Subscription
   if (sub.jsonKeys) out.jsonKeys = sub.jsonKeys;
   if (sub.geoQ) out.geoQ = { ...geoQueryToJson(sub.geoQ), geoproperty: terms.compactIri(sub.geoQ.geoproperty) };
   if (sub.scopeQ) out.scopeQ = sub.scopeQ;
+  if (sub.localOnly) out.localOnly = true;
   if (sub.csf) out.csf = sub.csf;
   if (sub.temporalQ) {
     const { timerel, timeAt, endTimeAt, timeproperty } = sub.temporalQ;

@@ -302,4 +302,17 @@ describe('Distributed subscriptions (clause 5.8.1.4)', () => {
     assert.equal(fromSource.body.subscriptionId, decodeURIComponent(created.headers.get('location')!.split('/').pop()!));
     assert.equal((await send(`${prefecture.base}${created.headers.get('location')}`, 'DELETE')).status, 204);
   });
+
+  it('should keep a subscription with localOnly to this broker, and distribute it once localOnly is taken away', async () => {
+    const created = await send(`${prefecture.base}${S}`, 'POST', { type: 'Subscription', entities: [{ type: 'Shelter' }], watchedAttributes: ['name'], localOnly: true,
+      notification: { endpoint: { uri: rx.url('/local-only') } } });
+    assert.equal(created.status, 201, created.text);
+    const location = created.headers.get('location')!;
+    const atSource = async () => (await remoteSubscriptions()).filter((s) => (s as { watchedAttributes?: string[] }).watchedAttributes?.includes('name'));
+    assert.deepEqual(await atSource(), [], 'not subscribed at the source');
+    assert.equal((await send(`${prefecture.base}${location}`, 'GET')).json.localOnly, true);
+    assert.equal((await send(`${prefecture.base}${location}`, 'PATCH', { localOnly: false })).status, 204);
+    assert.equal((await atSource()).length, 1);
+    assert.equal((await send(`${prefecture.base}${location}`, 'DELETE')).status, 204);
+  });
 });
