@@ -75,7 +75,8 @@ const RESERVED_HEADERS = new Set([
   'expect', 'via', 'ngsild-tenant',
 ]);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const SECRET_KEY = /authorization|cookie|token|secret|passw|api[-_]?key|credential/i;
+/** Keys whose values are credentials: stored (they must be sent) but shown as REDACTED. */
+export const SECRET_KEY = /authorization|cookie|token|secret|passw|api[-_]?key|credential/i;
 const DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
 const MEDIA_TYPES = new Set(['application/json', 'application/ld+json']);
 

@@ -10,6 +10,7 @@ import type { GeoQuery } from '../geo/types.ts';
 import { attributeNameList, parseQ } from '../query/q-language.ts';
 import { parseScopeQuery } from '../query/scope-query.ts';
 import { parseCsf } from '../registrations/csf.ts';
+import { REDACTED, SECRET_KEY } from '../registrations/registration.ts';
 import { parseTimeQuery } from '../temporal/temporal-params.ts';
 import type { TimeProperty, TimeQuery } from '../temporal/temporal-store.ts';
 
@@ -319,11 +320,39 @@ function parseNotification(value: unknown, terms: TermMap, base: StoredSubscript
     }
     const accept = endpoint.accept ?? 'application/json';
     if (accept !== 'application/json' && accept !== 'application/ld+json') throw bad('notification.endpoint.accept: must be application/json or application/ld+json');
-    out.endpoint = { uri: endpoint.uri, accept };
-    if (endpoint.receiverInfo !== undefined) out.endpoint.receiverInfo = keyValues(endpoint.receiverInfo, 'notification.endpoint.receiverInfo');
+    out.endpoint = { uri: keptPassword(endpoint.uri, base?.endpoint.uri), accept };
+    if (endpoint.receiverInfo !== undefined) out.endpoint.receiverInfo = keptSecrets(keyValues(endpoint.receiverInfo, 'notification.endpoint.receiverInfo'), base?.endpoint.receiverInfo);
     if (endpoint.notifierInfo !== undefined) out.endpoint.notifierInfo = keyValues(endpoint.notifierInfo, 'notification.endpoint.notifierInfo');
   }
   return out;
+}
+
+// Credentials in an endpoint (an MQTT password in the URI, an Authorization receiverInfo) are
+// shown as REDACTED to readers; a PATCH that sends REDACTED back keeps the stored value.
+
+function redactedUri(uri: string): string {
+  const url = new URL(uri);
+  if (!url.password) return uri;
+  url.password = REDACTED;
+  return url.toString();
+}
+
+function keptPassword(uri: string, stored: string | undefined): string {
+  const url = new URL(uri);
+  if (url.password !== REDACTED) return uri;
+  const before = stored ? new URL(stored) : undefined;
+  if (!before?.password || before.host !== url.host || before.username !== url.username) throw bad(`notification.endpoint.uri: "${REDACTED}" stands for a stored password, but this subscription has none for ${url.username}@${url.host}`);
+  url.password = before.password;
+  return url.toString();
+}
+
+function keptSecrets(pairs: Array<{ key: string; value: string }>, stored: Array<{ key: string; value: string }> | undefined) {
+  return pairs.map(({ key, value }) => {
+    if (value !== REDACTED || !SECRET_KEY.test(key)) return { key, value };
+    const kept = stored?.find((p) => p.key.toLowerCase() === key.toLowerCase());
+    if (!kept) throw bad(`notification.endpoint.receiverInfo: "${REDACTED}" stands for a stored secret, but this subscription has none for "${key}"`);
+    return { key, value: kept.value };
+  });
 }
 
 export interface SubscriptionStatus {
@@ -369,7 +398,11 @@ export function renderSubscription(sub: StoredSubscription, status: Subscription
     ...(sub.notification.attributes ? { attributes: sub.notification.attributes.map((a) => terms.compactIri(a)) } : {}),
     format: sub.notification.format,
     sysAttrs: sub.notification.sysAttrs,
-    endpoint: sub.notification.endpoint,
+    endpoint: {
+      ...sub.notification.endpoint,
+      uri: redactedUri(sub.notification.endpoint.uri),
+      ...(sub.notification.endpoint.receiverInfo ? { receiverInfo: sub.notification.endpoint.receiverInfo.map(({ key, value }) => ({ key, value: SECRET_KEY.test(key) ? REDACTED : value })) } : {}),
+    },
     status: failing ? 'failed' : 'ok',
     timesSent: status.timesSent,
     timesFailed: status.timesFailed,

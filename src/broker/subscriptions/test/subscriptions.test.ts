@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import mqtt from 'mqtt';
+import { sql } from 'kysely';
 import net from 'node:net';
 import { notificationReceiver as receiver, until } from '../../../../test/helpers/notification-receiver.ts';
 import { brokerTestApp, building, call, type TestApp } from '../../test/broker-test-app.ts';
@@ -79,6 +80,24 @@ describe('NGSI-LD subscriptions and notifications (clause 5.8, 6.10–6.11)', ()
         assert.equal(res.status, 422, `${JSON.stringify(extra)}: ${res.body}`);
         assert.equal(res.json.type, 'https://uri.etsi.org/ngsi-ld/errors/OperationNotSupported');
       }
+    });
+
+    it('should show an endpoint\'s credentials redacted, and keep them when a PATCH sends the redaction back', async () => {
+      const id = 'urn:ngsi-ld:Subscription:secret';
+      const body = { id, type: 'Subscription', entities: [{ type: 'Vault' }], notification: { endpoint: { uri: 'mqtt://tsunagu:pa55word@127.0.0.1:1883/alerts',
+        receiverInfo: [{ key: 'Authorization', value: 'Bearer s3cret' }, { key: 'X-Region', value: 'aizu' }] } } };
+      assert.equal((await call(t, { method: 'POST', url: S, body })).status, 201);
+      const got = (await call(t, { method: 'GET', url: `${S}/${id}` })).json;
+      assert.equal(got.notification.endpoint.uri, 'mqtt://tsunagu:********@127.0.0.1:1883/alerts');
+      assert.deepEqual(got.notification.endpoint.receiverInfo, [{ key: 'Authorization', value: '********' }, { key: 'X-Region', value: 'aizu' }]);
+      assert.ok(!JSON.stringify((await call(t, { method: 'GET', url: S })).json).includes('s3cret'));
+      // Writing back what was read keeps the stored secrets.
+      assert.equal((await call(t, { method: 'PATCH', url: `${S}/${id}`, body: { notification: { endpoint: got.notification.endpoint } } })).status, 204);
+      const row = await sql<{ body: any }>`select body from broker_subscriptions where id = ${id}`.execute(t.ctx.db);
+      const stored = typeof row.rows[0]!.body === 'string' ? JSON.parse(row.rows[0]!.body) : row.rows[0]!.body;
+      assert.equal(stored.notification.endpoint.uri, 'mqtt://tsunagu:pa55word@127.0.0.1:1883/alerts');
+      assert.equal(stored.notification.endpoint.receiverInfo[0].value, 'Bearer s3cret');
+      assert.equal((await call(t, { method: 'DELETE', url: `${S}/${id}` })).status, 204);
     });
 
     it('should remove members set to the NGSI-LD Null in a PATCH, and put the defaults back', async () => {
