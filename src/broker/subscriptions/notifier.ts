@@ -20,6 +20,7 @@ import { PersonalTypes } from '../personal/personal-types.ts';
 import { JSONLD_CONTEXT_REL, type TermResolver } from '../http/ngsi-http.ts';
 import { renderRegistration } from '../registrations/registration.ts';
 import { queueAllMatching, type CsourcePayload } from './csource-notifications.ts';
+import type { DeletedAttributes } from './subscription-matcher.ts';
 import type { StoredSubscription } from './subscription.ts';
 
 /** Most changes carried by one notification. */
@@ -34,8 +35,26 @@ const LEASE_SECONDS = 60;
 interface OutboxRow {
   seq: string | number;
   trigger: string;
-  entity: StoredEntity & { deletedAt?: string };
+  entity: StoredEntity & { deletedAt?: string; deletedAttrs?: DeletedAttributes };
   attempts: number;
+}
+
+const NGSI_LD_NULL = 'urn:ngsi-ld:null';
+
+/**
+ * A deleted attribute in a notification (5.8.6): its name with the NGSI-LD Null, or, when a
+ * datasetId or the system times must be given, an object per instance with its value (object,
+ * languageMap) set to the Null.
+ */
+function deletedAttribute(instances: DeletedAttributes[string], sysAttrs: boolean, deletedAt: string): unknown {
+  if (!sysAttrs && !instances.some((i) => i.datasetId)) return NGSI_LD_NULL;
+  const objects = instances.map(({ type, datasetId }) => ({
+    type,
+    ...(type === 'Relationship' ? { object: NGSI_LD_NULL } : type === 'LanguageProperty' ? { languageMap: { '@none': NGSI_LD_NULL } } : { value: NGSI_LD_NULL }),
+    ...(datasetId ? { datasetId } : {}),
+    ...(sysAttrs ? { deletedAt } : {}),
+  }));
+  return objects.length === 1 ? objects[0] : objects;
 }
 
 interface ClaimedSubscription {
@@ -221,6 +240,9 @@ export class Notifier {
       const entity = typeof row.entity === 'string' ? (JSON.parse(row.entity) as OutboxRow['entity']) : row.entity;
       const rendered = renderEntity(entity, { terms, representation, sysAttrs: sub.notification.sysAttrs, pick, lang });
       if (entity.deletedAt) rendered.deletedAt = entity.deletedAt;
+      for (const [iri, instances] of Object.entries(entity.deletedAttrs ?? {})) {
+        if (!pick || pick.has(iri)) rendered[terms.compactIri(iri)] = deletedAttribute(instances, sub.notification.sysAttrs, entity.modifiedAt);
+      }
       return rendered;
     });
     return {

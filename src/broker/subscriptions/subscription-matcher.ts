@@ -79,6 +79,16 @@ export function triggerFor(sub: StoredSubscription, summary: ChangeSummary): Tri
   return null;
 }
 
+/** Deleted attributes a notification names (5.8.6): their kinds and datasetIds, kept with the entity as it is now. */
+export type DeletedAttributes = Record<string, Array<{ type: StoredAttribute['type']; datasetId?: string }>>;
+
+function withDeletedAttributes(entity: StoredEntity, change: EntityChange, summary: ChangeSummary): StoredEntity & { deletedAttrs?: DeletedAttributes } {
+  if (summary.deleted.size === 0 || !change.before) return entity;
+  const deletedAttrs: DeletedAttributes = {};
+  for (const iri of summary.deleted) deletedAttrs[iri] = (change.before.attrs[iri] ?? []).map((i) => ({ type: i.type, ...(i.datasetId ? { datasetId: i.datasetId } : {}) }));
+  return { ...entity, deletedAttrs };
+}
+
 export function selects(sub: StoredSubscription, entity: StoredEntity): boolean {
   if (!sub.entities) return true;
   return sub.entities.some((selector) => {
@@ -117,7 +127,7 @@ export class SubscriptionMatcher {
         const trigger = triggerFor(sub, summary);
         if (!trigger) continue;
         if (!(await this.matchesConditions(trx, sub, entity))) continue;
-        const payload = change.after ? entity : { ...entity, attrs: {}, deletedAt: new Date().toISOString() };
+        const payload = change.after ? withDeletedAttributes(entity, change, summary) : { ...entity, attrs: {}, deletedAt: new Date().toISOString() };
         rows.push({ subscription_id: id, trigger, entity: payload });
       }
     }

@@ -235,6 +235,21 @@ describe('NGSI-LD subscriptions and notifications (clause 5.8, 6.10–6.11)', ()
       assert.ok(both[1]!.body.data[0].deletedAt);
     });
 
+    it('should name a deleted attribute with the NGSI-LD Null, as an object when the system times are asked for', async () => {
+      await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:del-kv', rx.url('/del-kv'), { entities: [{ type: 'Building', id: 'urn:ngsi-ld:Building:del1' }], notificationTrigger: ['attributeDeleted'], notification: { format: 'keyValues', endpoint: { uri: rx.url('/del-kv') } } }) });
+      await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:del-sys', rx.url('/del-sys'), { entities: [{ type: 'Building', id: 'urn:ngsi-ld:Building:del1' }], notificationTrigger: ['attributeDeleted'], notification: { sysAttrs: true, attributes: ['name'], endpoint: { uri: rx.url('/del-sys') } } }) });
+      await call(t, { method: 'POST', url: E, body: building('urn:ngsi-ld:Building:del1') });
+      assert.equal((await call(t, { method: 'DELETE', url: `${E}/urn:ngsi-ld:Building:del1/attrs/name` })).status, 204);
+      const plain = await until('the keyValues notification', () => rx.for('/del-kv')[0]);
+      assert.equal(plain.body.triggerReason, 'attributeDeleted');
+      assert.equal(plain.body.data[0].name, 'urn:ngsi-ld:null');
+      assert.equal(plain.body.data[0].height, 20, 'the rest of the entity as it is now');
+      const withTimes = await until('the sysAttrs notification', () => rx.for('/del-sys')[0]);
+      assert.equal(withTimes.body.data[0].name.type, 'Property');
+      assert.equal(withTimes.body.data[0].name.value, 'urn:ngsi-ld:null');
+      assert.match(withTimes.body.data[0].name.deletedAt, /^\d{4}-/);
+    });
+
     it('should retry a failing receiver and deliver every change once it recovers, recording the failure', async () => {
       await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:retry', rx.url('/retry'), { entities: [{ type: 'Building', id: 'urn:ngsi-ld:Building:r1' }] }) });
       rx.setStatus(503);
