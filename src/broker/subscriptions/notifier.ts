@@ -298,8 +298,9 @@ export class Notifier {
     const topic = decodeURIComponent(url.pathname.replace(/^\//, ''));
     if (!topic) throw new Error('the MQTT endpoint names no topic');
     const info = new Map((sub.notification.endpoint.notifierInfo ?? []).map((kv) => [kv.key, kv.value]));
-    const qos = Number(info.get('MQTT-QoS') ?? 1) as 0 | 1 | 2;
-    const version = info.get('MQTT-Version') === 'mqtt5.0' ? 5 : 4;
+    // Table 7.2-1: QoS 0 and MQTT 5.0 unless notifierInfo says otherwise (checked at subscribing).
+    const qos = Number(info.get('MQTT-QoS') ?? 0) as 0 | 1 | 2;
+    const version = info.get('MQTT-Version') === 'mqtt3.1.1' ? 4 : 5;
     const key = `${url.protocol}//${url.username}:${url.password}@${url.host}/v${version}`;
     let pending = this.#mqtt.get(key);
     if (!pending) {
@@ -327,8 +328,10 @@ export class Notifier {
       });
     }
     const client = await pending;
-    const metadata = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k === 'content-type' ? 'Content-Type' : k === 'link' ? 'Link' : k, v]));
-    await withTimeout(client.publishAsync(topic, JSON.stringify({ metadata, body }), { qos: [0, 1, 2].includes(qos) ? qos : 1 }), SEND_TIMEOUT_MS, 'MQTT publish timed out');
+    // Metadata keys as the receiverInfo names them (HTTP headers were lower-cased).
+    const named = new Map((sub.notification.endpoint.receiverInfo ?? []).map(({ key }) => [key.toLowerCase(), key]));
+    const metadata = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k === 'content-type' ? 'Content-Type' : k === 'link' ? 'Link' : named.get(k) ?? k, v]));
+    await withTimeout(client.publishAsync(topic, JSON.stringify({ metadata, body }), { qos }), SEND_TIMEOUT_MS, 'MQTT publish timed out');
   }
 
   /**

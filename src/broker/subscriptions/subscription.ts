@@ -322,9 +322,18 @@ function parseNotification(value: unknown, terms: TermMap, base: StoredSubscript
     if (accept !== 'application/json' && accept !== 'application/ld+json') throw bad('notification.endpoint.accept: must be application/json or application/ld+json');
     out.endpoint = { uri: keptPassword(endpoint.uri, base?.endpoint.uri), accept };
     if (endpoint.receiverInfo !== undefined) out.endpoint.receiverInfo = keptSecrets(keyValues(endpoint.receiverInfo, 'notification.endpoint.receiverInfo'), base?.endpoint.receiverInfo);
-    if (endpoint.notifierInfo !== undefined) out.endpoint.notifierInfo = keyValues(endpoint.notifierInfo, 'notification.endpoint.notifierInfo');
+    if (endpoint.notifierInfo !== undefined) out.endpoint.notifierInfo = mqttNotifierInfo(keyValues(endpoint.notifierInfo, 'notification.endpoint.notifierInfo'));
   }
   return out;
+}
+
+/** notifierInfo of the MQTT binding (Table 7.2-1): MQTT-QoS 0, 1 or 2; MQTT-Version mqtt3.1.1 or mqtt5.0. */
+function mqttNotifierInfo(pairs: Array<{ key: string; value: string }>) {
+  for (const { key, value } of pairs) {
+    if (key === 'MQTT-QoS' && !['0', '1', '2'].includes(value)) throw bad(`notification.endpoint.notifierInfo: MQTT-QoS must be 0, 1 or 2, not "${value}"`);
+    if (key === 'MQTT-Version' && !['mqtt3.1.1', 'mqtt5.0'].includes(value)) throw bad(`notification.endpoint.notifierInfo: MQTT-Version must be mqtt3.1.1 or mqtt5.0, not "${value}"`);
+  }
+  return pairs;
 }
 
 // Credentials in an endpoint (an MQTT password in the URI, an Authorization receiverInfo) are

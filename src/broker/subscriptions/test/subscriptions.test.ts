@@ -304,10 +304,16 @@ describe('NGSI-LD subscriptions and notifications (clause 5.8, 6.10–6.11)', ()
       client.on('message', (_topic, payload) => messages.push(JSON.parse(payload.toString())));
       await client.subscribeAsync(topic, { qos: 1 });
       try {
-        await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:mqtt', `mqtt://127.0.0.1:1883/${topic}`, { entities: [{ type: 'Building', id: 'urn:ngsi-ld:Building:mq1' }] }) });
+        const invalid = await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:mqtt-bad', `mqtt://127.0.0.1:1883/${topic}`, { notification: { endpoint: { uri: `mqtt://127.0.0.1:1883/${topic}`, notifierInfo: [{ key: 'MQTT-QoS', value: '7' }] } } }) });
+        assert.equal(invalid.status, 400, invalid.body);
+        assert.match(invalid.json.detail, /MQTT-QoS/);
+        const created = await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:mqtt', `mqtt://127.0.0.1:1883/${topic}`, { entities: [{ type: 'Building', id: 'urn:ngsi-ld:Building:mq1' }],
+          notification: { endpoint: { uri: `mqtt://127.0.0.1:1883/${topic}`, receiverInfo: [{ key: 'My-Key', value: 'v' }] } } }) });
+        assert.equal(created.status, 201, created.body);
         await call(t, { method: 'POST', url: E, body: building('urn:ngsi-ld:Building:mq1') });
         const message = await until('the MQTT message', () => messages[0]);
         assert.equal(message.metadata['Content-Type'], 'application/json');
+        assert.equal(message.metadata['My-Key'], 'v', 'receiverInfo keys keep their case');
         assert.equal(message.body.type, 'Notification');
         assert.equal(message.body.data[0].id, 'urn:ngsi-ld:Building:mq1');
       } finally {
