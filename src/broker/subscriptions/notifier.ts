@@ -282,7 +282,7 @@ export class Notifier {
     const ld = endpoint.accept === 'application/ld+json';
     const body = ld ? { ...notification, '@context': context } : notification;
     const headers: Record<string, string> = { 'content-type': endpoint.accept, 'ngsild-tenant': tenant };
-    const linkUrl = typeof context === 'string' ? context : Array.isArray(context) ? context.find((c) => typeof c === 'string') : undefined;
+    const linkUrl = sub.contextUrl ?? (typeof context === 'string' ? context : Array.isArray(context) ? context.find((c) => typeof c === 'string') : undefined);
     if (!ld && typeof linkUrl === 'string') headers.link = `<${linkUrl}>; rel="${JSONLD_CONTEXT_REL}"; type="application/ld+json"`;
     for (const { key, value } of endpoint.receiverInfo ?? []) headers[key.toLowerCase()] = value;
     const url = new URL(endpoint.uri);

@@ -65,6 +65,8 @@ export interface StoredSubscription {
   isActive: boolean;
   /** The subscriber's @context, as given (the core context URL when none). */
   context: unknown;
+  /** When that @context is not one URL: the URL of its ImplicitlyCreated copy, for notifications' Link (5.13.1). */
+  contextUrl?: string;
 }
 
 type Json = Record<string, unknown>;

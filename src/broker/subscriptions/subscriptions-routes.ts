@@ -12,6 +12,8 @@ import { MAX_LIMIT } from '../entities/entity-query.ts';
 import { begin, type BrokerServices } from '../http/broker-services.ts';
 import { assertContactable } from '../http/outbound-check.ts';
 import { contextLink, negotiate, pageLinks, requestTerms, sendNgsi } from '../http/ngsi-http.ts';
+import { ContextStore } from '../jsonld/store.ts';
+import { JSONLD_CONTEXTS_PATH } from '../jsonld/loader.ts';
 import { Federation } from '../registrations/federation.ts';
 import { DistributedSubscriptions, REGISTRATION_TOPIC, REMOTE_NOTIFICATIONS } from './distributed-subscriptions.ts';
 import type { SubscriptionMatcher } from './subscription-matcher.ts';
@@ -85,6 +87,17 @@ function subscriberContext(request: import('fastify').FastifyRequest, body: Reco
   return body['@context'] ?? contextLink(request) ?? CORE_CONTEXT_URL;
 }
 
+/**
+ * 5.13.1: a subscriber's @context that is not one URL (an inline object, an array) is stored as
+ * an ImplicitlyCreated context, so that notifications sent as application/json can name all of
+ * it in their Link header.
+ */
+async function hostedContextUrl(services: BrokerServices, context: unknown): Promise<string | undefined> {
+  if (typeof context === 'string') return undefined;
+  const entry = await new ContextStore(services.ctx.db as unknown as Kysely<any>).createImplicit({ '@context': context });
+  return `${services.ctx.config.publicUrl.replace(/\/+$/, '')}${JSONLD_CONTEXTS_PATH}/${encodeURIComponent(entry.id)}`;
+}
+
 function columns(sub: StoredSubscription) {
   return {
     body: JSON.stringify(sub),
@@ -128,6 +141,8 @@ async function subscriptionApi(app: FastifyInstance, services: BrokerServices, a
     const { tenant, terms } = await begin(services, request, api.write, { bodies: [body] });
     api.check?.(body as Record<string, unknown>);
     const sub = parseSubscription(body, terms, subscriberContext(request, body as Record<string, unknown>), `urn:ngsi-ld:Subscription:${randomUUID()}`);
+    const contextUrl = await hostedContextUrl(services, sub.context);
+    if (contextUrl) sub.contextUrl = contextUrl;
     if (kind === 'entity') assertNoPersonalSelector(await services.personal.typesOf(db, tenant.name), sub.entities);
     await assertContactable(services.ctx.outbound, sub.notification.endpoint.uri, 'notification.endpoint.uri');
     await db.transaction().execute(async (trx) => {

@@ -235,6 +235,21 @@ describe('NGSI-LD subscriptions and notifications (clause 5.8, 6.10–6.11)', ()
       assert.ok(both[1]!.body.data[0].deletedAt);
     });
 
+    it('should name an inline @context in the notification\'s Link through an ImplicitlyCreated copy (5.13.1)', async () => {
+      const context = [{ Tower: 'https://example.org/city#Tower', floors: 'https://example.org/city#floors' }, 'https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.9.jsonld'];
+      const created = await call(t, { method: 'POST', url: S, headers: { 'content-type': 'application/ld+json' }, body: { '@context': context, ...subscription('urn:ngsi-ld:Subscription:inline-ctx', rx.url('/inline-ctx'), { entities: [{ type: 'Tower' }]  }) } });
+      assert.equal(created.status, 201, created.body);
+      await call(t, { method: 'POST', url: E, body: { id: 'urn:ngsi-ld:Tower:1', type: 'https://example.org/city#Tower', 'https://example.org/city#floors': { type: 'Property', value: 12 } } });
+      const note = await until('the notification', () => rx.for('/inline-ctx')[0]);
+      assert.equal(note.body.data[0].type, 'Tower');
+      assert.equal(note.body.data[0].floors.value, 12);
+      const link = /^<([^>]+)>/.exec(String(note.headers.link))![1]!;
+      assert.match(link, /\/ngsi-ld\/v1\/jsonldContexts\/[^/]+$/);
+      const served = await call(t, { method: 'GET', url: new URL(link).pathname });
+      assert.equal(served.status, 200, served.body);
+      assert.deepEqual(served.json['@context'], context, 'the receiver can expand the names with what the Link names');
+    });
+
     it('should name a deleted attribute with the NGSI-LD Null, as an object when the system times are asked for', async () => {
       await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:del-kv', rx.url('/del-kv'), { entities: [{ type: 'Building', id: 'urn:ngsi-ld:Building:del1' }], notificationTrigger: ['attributeDeleted'], notification: { format: 'keyValues', endpoint: { uri: rx.url('/del-kv') } } }) });
       await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:del-sys', rx.url('/del-sys'), { entities: [{ type: 'Building', id: 'urn:ngsi-ld:Building:del1' }], notificationTrigger: ['attributeDeleted'], notification: { sysAttrs: true, attributes: ['name'], endpoint: { uri: rx.url('/del-sys') } } }) });
