@@ -231,7 +231,8 @@ export class Notifier {
   }
 
   async #build(sub: StoredSubscription, rows: OutboxRow[]): Promise<Record<string, unknown>> {
-    const terms = await this.resolver.resolve(sub.context);
+    // Names are compacted with the subscription's jsonldContext when it has one (5.2.12), else its own @context.
+    const terms = await this.resolver.resolve(sub.jsonldContext ?? sub.context);
     const representation: Representation =
       sub.notification.format === 'keyValues' || sub.notification.format === 'simplified' ? 'simplified' : sub.notification.format === 'concise' ? 'concise' : 'normalized';
     const pick = sub.notification.attributes ? new Set(sub.notification.attributes) : undefined;
@@ -277,12 +278,12 @@ export class Notifier {
 
   async #send(tenant: string, sub: StoredSubscription, notification: Record<string, unknown>): Promise<void> {
     const { endpoint } = sub.notification;
-    const terms = await this.resolver.resolve(sub.context);
+    const terms = await this.resolver.resolve(sub.jsonldContext ?? sub.context);
     const context = terms.contextForResponse;
     const ld = endpoint.accept === 'application/ld+json';
     const body = ld ? { ...notification, '@context': context } : notification;
     const headers: Record<string, string> = { 'content-type': endpoint.accept, 'ngsild-tenant': tenant };
-    const linkUrl = sub.contextUrl ?? (typeof context === 'string' ? context : Array.isArray(context) ? context.find((c) => typeof c === 'string') : undefined);
+    const linkUrl = sub.jsonldContext ?? sub.contextUrl ?? (typeof context === 'string' ? context : Array.isArray(context) ? context.find((c) => typeof c === 'string') : undefined);
     if (!ld && typeof linkUrl === 'string') headers.link = `<${linkUrl}>; rel="${JSONLD_CONTEXT_REL}"; type="application/ld+json"`;
     for (const { key, value } of endpoint.receiverInfo ?? []) headers[key.toLowerCase()] = value;
     const url = new URL(endpoint.uri);

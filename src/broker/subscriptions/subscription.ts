@@ -67,6 +67,8 @@ export interface StoredSubscription {
   context: unknown;
   /** When that @context is not one URL: the URL of its ImplicitlyCreated copy, for notifications' Link (5.13.1). */
   contextUrl?: string;
+  /** The @context notifications are sent with, when the subscriber names one (5.2.12 jsonldContext). */
+  jsonldContext?: string;
 }
 
 type Json = Record<string, unknown>;
@@ -94,7 +96,7 @@ function keyValues(value: unknown, where: string): Array<{ key: string; value: s
 }
 
 /** Members of 5.2.12 / 5.2.14 this broker does not implement: refused rather than silently dropped. */
-const UNSUPPORTED_MEMBERS = ['jsonldContext', 'datasetId', 'ngsildConformance', 'splitEntities'];
+const UNSUPPORTED_MEMBERS = ['datasetId', 'ngsildConformance', 'splitEntities'];
 const UNSUPPORTED_NOTIFICATION_MEMBERS = ['showChanges', 'pick', 'omit', 'join', 'joinLevel'];
 const UNSUPPORTED_ENDPOINT_MEMBERS = ['timeout', 'cooldown'];
 const NGSI_LD_NULL = 'urn:ngsi-ld:null';
@@ -221,6 +223,11 @@ export function applyFragment(base: StoredSubscription, given: Json, terms: Term
       parseScopeQuery(body.scopeQ);
       out.scopeQ = body.scopeQ;
     }
+  }
+  if (has('jsonldContext')) {
+    if (body.jsonldContext === null) remove('jsonldContext');
+    else if (typeof body.jsonldContext !== 'string' || !/^https?:\/\//.test(body.jsonldContext)) throw bad('jsonldContext: must be the http(s) URL of a JSON-LD @context');
+    else out.jsonldContext = body.jsonldContext;
   }
   if (has('localOnly')) {
     if (body.localOnly === null || body.localOnly === false) remove('localOnly');
@@ -396,6 +403,7 @@ export function renderSubscription(sub: StoredSubscription, status: Subscription
   if (sub.jsonKeys) out.jsonKeys = sub.jsonKeys;
   if (sub.geoQ) out.geoQ = { ...geoQueryToJson(sub.geoQ), geoproperty: terms.compactIri(sub.geoQ.geoproperty) };
   if (sub.scopeQ) out.scopeQ = sub.scopeQ;
+  if (sub.jsonldContext) out.jsonldContext = sub.jsonldContext;
   if (sub.localOnly) out.localOnly = true;
   if (sub.csf) out.csf = sub.csf;
   if (sub.temporalQ) {

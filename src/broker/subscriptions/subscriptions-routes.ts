@@ -141,6 +141,8 @@ async function subscriptionApi(app: FastifyInstance, services: BrokerServices, a
     const { tenant, terms } = await begin(services, request, api.write, { bodies: [body] });
     api.check?.(body as Record<string, unknown>);
     const sub = parseSubscription(body, terms, subscriberContext(request, body as Record<string, unknown>), `urn:ngsi-ld:Subscription:${randomUUID()}`);
+    // A jsonldContext must be available now (LdContextNotAvailable otherwise, 5.8.1.4).
+    if (sub.jsonldContext) await services.resolver.resolve(sub.jsonldContext);
     const contextUrl = await hostedContextUrl(services, sub.context);
     if (contextUrl) sub.contextUrl = contextUrl;
     if (kind === 'entity') assertNoPersonalSelector(await services.personal.typesOf(db, tenant.name), sub.entities);
@@ -202,6 +204,9 @@ async function subscriptionApi(app: FastifyInstance, services: BrokerServices, a
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new NgsiError('BadRequestData', 'The body must be a JSON object with the members to change');
     const { tenant, terms } = await begin(services, request, api.write, { bodies: [body] });
     api.check?.(body as Record<string, unknown>);
+    // A new jsonldContext must be available (LdContextNotAvailable otherwise); fetched before the row is locked.
+    const jsonldContext = (body as Record<string, unknown>).jsonldContext;
+    if (typeof jsonldContext === 'string' && /^https?:\/\//.test(jsonldContext)) await services.resolver.resolve(jsonldContext);
     const changed = await db.transaction().execute(async (trx) => {
       const row = (await sql<SubscriptionRow>`select * from broker_subscriptions where tenant = ${tenant.name} and id = ${id} and kind = ${kind} for update`.execute(trx)).rows[0];
       if (!row) throw new NgsiError('ResourceNotFound', `Subscription ${id} does not exist`);

@@ -75,7 +75,7 @@ describe('NGSI-LD subscriptions and notifications (clause 5.8, 6.10–6.11)', ()
         assert.match(res.json.detail, pattern);
       }
       // Members this broker does not implement are refused, not silently dropped.
-      for (const extra of [{ jsonldContext: 'https://example.org/ctx.jsonld' }, { datasetId: ['urn:ngsi-ld:Dataset:a'] }, { notification: { showChanges: true, endpoint: { uri: rx.url('/x') } } }, { notification: { endpoint: { uri: rx.url('/x'), timeout: 500 } } }]) {
+      for (const extra of [{ datasetId: ['urn:ngsi-ld:Dataset:a'] }, { notification: { showChanges: true, endpoint: { uri: rx.url('/x') } } }, { notification: { endpoint: { uri: rx.url('/x'), timeout: 500 } } }]) {
         const res = await call(t, { method: 'POST', url: S, body: { type: 'Subscription', entities: [{ type: 'Building' }], notification: { endpoint: { uri: rx.url('/x') } }, ...extra } });
         assert.equal(res.status, 422, `${JSON.stringify(extra)}: ${res.body}`);
         assert.equal(res.json.type, 'https://uri.etsi.org/ngsi-ld/errors/OperationNotSupported');
@@ -248,6 +248,23 @@ describe('NGSI-LD subscriptions and notifications (clause 5.8, 6.10–6.11)', ()
       const served = await call(t, { method: 'GET', url: new URL(link).pathname });
       assert.equal(served.status, 200, served.body);
       assert.deepEqual(served.json['@context'], context, 'the receiver can expand the names with what the Link names');
+    });
+
+    it('should send notifications with the subscription\'s jsonldContext, and refuse one that cannot be had', async () => {
+      const hosted = await call(t, { method: 'POST', url: '/ngsi-ld/v1/jsonldContexts', body: { '@context': { Mast: 'https://example.org/city#Mast', height: 'https://example.org/city#height' } } });
+      assert.equal(hosted.status, 201, hosted.body);
+      const url = hosted.headers.location as string;
+      const contextUrl = url.startsWith('http') ? url : `${t.ctx.config.publicUrl.replace(/\/+$/, '')}${url}`;
+      const created = await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:jsonld-ctx', rx.url('/jsonld-ctx'), { entities: [{ type: 'https://example.org/city#Mast' }], jsonldContext: contextUrl }) });
+      assert.equal(created.status, 201, created.body);
+      assert.equal((await call(t, { method: 'GET', url: `${S}/urn:ngsi-ld:Subscription:jsonld-ctx` })).json.jsonldContext, contextUrl);
+      await call(t, { method: 'POST', url: E, body: { id: 'urn:ngsi-ld:Mast:1', type: 'https://example.org/city#Mast', 'https://example.org/city#height': { type: 'Property', value: 30 } } });
+      const note = await until('the notification', () => rx.for('/jsonld-ctx')[0]);
+      assert.equal(note.body.data[0].type, 'Mast');
+      assert.equal(note.body.data[0].height.value, 30);
+      assert.equal(/^<([^>]+)>/.exec(String(note.headers.link))![1], contextUrl);
+      const missing = await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:jsonld-missing', rx.url('/x'), { jsonldContext: `${t.ctx.config.publicUrl.replace(/\/+$/, '')}/ngsi-ld/v1/jsonldContexts/no-such-context` }) });
+      assert.equal(missing.json.type, 'https://uri.etsi.org/ngsi-ld/errors/LdContextNotAvailable', missing.body);
     });
 
     it('should name a deleted attribute with the NGSI-LD Null, as an object when the system times are asked for', async () => {
