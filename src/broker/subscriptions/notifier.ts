@@ -21,6 +21,7 @@ import { JSONLD_CONTEXT_REL, type TermResolver } from '../http/ngsi-http.ts';
 import { renderRegistration } from '../registrations/registration.ts';
 import { queueAllMatching, type CsourcePayload } from './csource-notifications.ts';
 import type { DeletedAttributes } from './subscription-matcher.ts';
+import type { StoredAttribute } from '../entities/stored-entity.ts';
 import type { StoredSubscription } from './subscription.ts';
 
 /** Most changes carried by one notification. */
@@ -35,11 +36,24 @@ const LEASE_SECONDS = 60;
 interface OutboxRow {
   seq: string | number;
   trigger: string;
-  entity: StoredEntity & { deletedAt?: string; deletedAttrs?: DeletedAttributes };
+  entity: StoredEntity & { deletedAt?: string; deletedAttrs?: DeletedAttributes; previous?: Record<string, StoredAttribute[]> };
   attempts: number;
 }
 
 const NGSI_LD_NULL = 'urn:ngsi-ld:null';
+
+/** showChanges (5.2.14): each rendered instance gets the value (object, languageMap) its datasetId had before. */
+function withPrevious(rendered: unknown, before: StoredAttribute[]): unknown {
+  const add = (instance: unknown) => {
+    const shown = typeof instance === 'object' && instance !== null && !Array.isArray(instance) ? (instance as Record<string, unknown>) : { value: instance };
+    const old = before.find((b) => (b.datasetId ?? undefined) === (shown.datasetId ?? undefined));
+    if (!old) return shown;
+    if (old.type === 'Relationship') return { ...shown, previousObject: old.object };
+    if (old.type === 'LanguageProperty') return { ...shown, previousLanguageMap: old.languageMap };
+    return { ...shown, previousValue: old.value ?? old.valueList ?? old.vocab ?? old.json };
+  };
+  return Array.isArray(rendered) ? rendered.map(add) : add(rendered);
+}
 
 /**
  * A deleted attribute in a notification (5.8.6): its name with the NGSI-LD Null, or, when a
@@ -243,6 +257,10 @@ export class Notifier {
       if (entity.deletedAt) rendered.deletedAt = entity.deletedAt;
       for (const [iri, instances] of Object.entries(entity.deletedAttrs ?? {})) {
         if (!pick || pick.has(iri)) rendered[terms.compactIri(iri)] = deletedAttribute(instances, sub.notification.sysAttrs, entity.modifiedAt);
+      }
+      for (const [iri, before] of Object.entries(entity.previous ?? {})) {
+        const key = terms.compactIri(iri);
+        if (rendered[key] !== undefined) rendered[key] = withPrevious(rendered[key], before);
       }
       return rendered;
     });

@@ -52,6 +52,8 @@ export interface StoredSubscription {
     attributes?: string[];
     format: NotificationFormat;
     sysAttrs: boolean;
+    /** Previous values (previousValue, previousObject, previousLanguageMap) of changed attributes (5.2.14). */
+    showChanges?: boolean;
     endpoint: {
       uri: string;
       accept: 'application/json' | 'application/ld+json';
@@ -97,7 +99,7 @@ function keyValues(value: unknown, where: string): Array<{ key: string; value: s
 
 /** Members of 5.2.12 / 5.2.14 this broker does not implement: refused rather than silently dropped. */
 const UNSUPPORTED_MEMBERS = ['datasetId', 'ngsildConformance', 'splitEntities'];
-const UNSUPPORTED_NOTIFICATION_MEMBERS = ['showChanges', 'pick', 'omit', 'join', 'joinLevel'];
+const UNSUPPORTED_NOTIFICATION_MEMBERS = ['pick', 'omit', 'join', 'joinLevel'];
 const UNSUPPORTED_ENDPOINT_MEMBERS = ['timeout', 'cooldown'];
 const NGSI_LD_NULL = 'urn:ngsi-ld:null';
 const LANGUAGE_TAG = /^(\*|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)(;q=[01](\.\d{1,3})?)?$/;
@@ -315,6 +317,12 @@ function parseNotification(value: unknown, terms: TermMap, base: StoredSubscript
     if (typeof value.sysAttrs !== 'boolean') throw bad('notification.sysAttrs: must be true or false');
     out.sysAttrs = value.sysAttrs;
   }
+  if ('showChanges' in value) {
+    if (value.showChanges === null || value.showChanges === false) delete out.showChanges;
+    else if (value.showChanges !== true) throw bad('notification.showChanges: must be true or false');
+    else out.showChanges = true;
+  }
+  if (out.showChanges && (out.format === 'keyValues' || out.format === 'simplified')) throw bad('notification.showChanges: cannot be true with format keyValues (5.2.14)');
   if ('endpoint' in value || !base) {
     const endpoint = value.endpoint;
     if (!isObject(endpoint)) throw bad('notification.endpoint: is required ({"uri": "https://…"})');
@@ -417,6 +425,7 @@ export function renderSubscription(sub: StoredSubscription, status: Subscription
     ...(sub.notification.attributes ? { attributes: sub.notification.attributes.map((a) => terms.compactIri(a)) } : {}),
     format: sub.notification.format,
     sysAttrs: sub.notification.sysAttrs,
+    ...(sub.notification.showChanges ? { showChanges: true } : {}),
     endpoint: {
       ...sub.notification.endpoint,
       uri: redactedUri(sub.notification.endpoint.uri),

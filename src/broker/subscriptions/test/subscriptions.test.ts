@@ -75,7 +75,7 @@ describe('NGSI-LD subscriptions and notifications (clause 5.8, 6.10–6.11)', ()
         assert.match(res.json.detail, pattern);
       }
       // Members this broker does not implement are refused, not silently dropped.
-      for (const extra of [{ datasetId: ['urn:ngsi-ld:Dataset:a'] }, { notification: { showChanges: true, endpoint: { uri: rx.url('/x') } } }, { notification: { endpoint: { uri: rx.url('/x'), timeout: 500 } } }]) {
+      for (const extra of [{ datasetId: ['urn:ngsi-ld:Dataset:a'] }, { notification: { endpoint: { uri: rx.url('/x'), timeout: 500 } } }]) {
         const res = await call(t, { method: 'POST', url: S, body: { type: 'Subscription', entities: [{ type: 'Building' }], notification: { endpoint: { uri: rx.url('/x') } }, ...extra } });
         assert.equal(res.status, 422, `${JSON.stringify(extra)}: ${res.body}`);
         assert.equal(res.json.type, 'https://uri.etsi.org/ngsi-ld/errors/OperationNotSupported');
@@ -265,6 +265,19 @@ describe('NGSI-LD subscriptions and notifications (clause 5.8, 6.10–6.11)', ()
       assert.equal(/^<([^>]+)>/.exec(String(note.headers.link))![1], contextUrl);
       const missing = await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:jsonld-missing', rx.url('/x'), { jsonldContext: `${t.ctx.config.publicUrl.replace(/\/+$/, '')}/ngsi-ld/v1/jsonldContexts/no-such-context` }) });
       assert.equal(missing.json.type, 'https://uri.etsi.org/ngsi-ld/errors/LdContextNotAvailable', missing.body);
+    });
+
+    it('should give the previous value of a changed attribute with showChanges, and refuse showChanges with keyValues', async () => {
+      const refused = await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:changes-kv', rx.url('/x'), { notification: { format: 'keyValues', showChanges: true, endpoint: { uri: rx.url('/x') } } }) });
+      assert.equal(refused.status, 400, refused.body);
+      assert.match(refused.json.detail, /showChanges/);
+      await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:changes', rx.url('/changes'), { entities: [{ type: 'Building', id: 'urn:ngsi-ld:Building:ch1' }], watchedAttributes: ['height'], notification: { showChanges: true, endpoint: { uri: rx.url('/changes') } } }) });
+      await call(t, { method: 'POST', url: E, body: building('urn:ngsi-ld:Building:ch1') });
+      await until('the creation notification', () => rx.for('/changes')[0]);
+      await call(t, { method: 'PATCH', url: `${E}/urn:ngsi-ld:Building:ch1/attrs`, body: { height: { type: 'Property', value: 25 } } });
+      const changed = await until('the update notification', () => rx.for('/changes')[1]);
+      assert.deepEqual(changed.body.data[0].height, { type: 'Property', value: 25, previousValue: 20 });
+      assert.equal((await call(t, { method: 'GET', url: `${S}/urn:ngsi-ld:Subscription:changes` })).json.notification.showChanges, true);
     });
 
     it('should name a deleted attribute with the NGSI-LD Null, as an object when the system times are asked for', async () => {
