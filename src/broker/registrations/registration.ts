@@ -74,7 +74,8 @@ const RESERVED_HEADERS = new Set([
   'host', 'content-length', 'connection', 'transfer-encoding', 'keep-alive', 'upgrade', 'te', 'trailer', 'proxy-connection',
   'expect', 'via', 'ngsild-tenant',
 ]);
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** An HTTP header name (RFC 9110 token). */
+export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Keys whose values are credentials: stored (they must be sent) but shown as REDACTED. */
 export const SECRET_KEY = /authorization|cookie|token|secret|passw|api[-_]?key|credential/i;
 const DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;

@@ -10,7 +10,7 @@ import type { GeoQuery } from '../geo/types.ts';
 import { attributeNameList, parseQ } from '../query/q-language.ts';
 import { parseScopeQuery } from '../query/scope-query.ts';
 import { parseCsf } from '../registrations/csf.ts';
-import { REDACTED, SECRET_KEY } from '../registrations/registration.ts';
+import { HEADER_NAME, REDACTED, SECRET_KEY } from '../registrations/registration.ts';
 import { parseTimeQuery } from '../temporal/temporal-params.ts';
 import type { TimeProperty, TimeQuery } from '../temporal/temporal-store.ts';
 
@@ -82,8 +82,6 @@ function isObject(value: unknown): value is Json {
 function bad(detail: string): NgsiError {
   return new NgsiError('BadRequestData', detail);
 }
-
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** receiverInfo and notifierInfo: pairs sent as HTTP headers (or MQTT metadata), so header-safe. */
 function keyValues(value: unknown, where: string): Array<{ key: string; value: string }> {
