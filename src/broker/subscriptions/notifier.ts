@@ -22,6 +22,7 @@ import { renderRegistration } from '../registrations/registration.ts';
 import { queueAllMatching, type CsourcePayload } from './csource-notifications.ts';
 import type { DeletedAttributes } from './subscription-matcher.ts';
 import type { StoredAttribute } from '../entities/stored-entity.ts';
+import { NGSI_NULL } from '../entities/entity-input.ts';
 import type { StoredSubscription } from './subscription.ts';
 
 /** Most changes carried by one notification. */
@@ -40,7 +41,6 @@ interface OutboxRow {
   attempts: number;
 }
 
-const NGSI_LD_NULL = 'urn:ngsi-ld:null';
 
 /** showChanges (5.2.14): each rendered instance gets the value (object, languageMap) its datasetId had before. */
 function withPrevious(rendered: unknown, before: StoredAttribute[]): unknown {
@@ -61,10 +61,10 @@ function withPrevious(rendered: unknown, before: StoredAttribute[]): unknown {
  * languageMap) set to the Null.
  */
 function deletedAttribute(instances: DeletedAttributes[string], sysAttrs: boolean, deletedAt: string): unknown {
-  if (!sysAttrs && !instances.some((i) => i.datasetId)) return NGSI_LD_NULL;
+  if (!sysAttrs && !instances.some((i) => i.datasetId)) return NGSI_NULL;
   const objects = instances.map(({ type, datasetId }) => ({
     type,
-    ...(type === 'Relationship' ? { object: NGSI_LD_NULL } : type === 'LanguageProperty' ? { languageMap: { '@none': NGSI_LD_NULL } } : { value: NGSI_LD_NULL }),
+    ...(type === 'Relationship' ? { object: NGSI_NULL } : type === 'LanguageProperty' ? { languageMap: { '@none': NGSI_NULL } } : { value: NGSI_NULL }),
     ...(datasetId ? { datasetId } : {}),
     ...(sysAttrs ? { deletedAt } : {}),
   }));

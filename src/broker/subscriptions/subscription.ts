@@ -3,7 +3,7 @@
 // so a subscription made with one @context matches entities written with another; the
 // subscriber's own @context is kept to render its notifications and to expand its q.
 import { NgsiError } from '../errors.ts';
-import { assertEntityId, assertName, isDateTime, isUri, type TermMap } from '../entities/entity-input.ts';
+import { assertEntityId, assertName, isDateTime, isUri, NGSI_NULL, type TermMap } from '../entities/entity-input.ts';
 import { expandTypeSelector, parseTypeSelector, type TypeSelector } from '../entities/type-selector.ts';
 import { geoQueryToJson, parseGeoQuery } from '../geo/geo-query.ts';
 import type { GeoQuery } from '../geo/types.ts';
@@ -99,7 +99,6 @@ function keyValues(value: unknown, where: string): Array<{ key: string; value: s
 const UNSUPPORTED_MEMBERS = ['datasetId', 'ngsildConformance', 'splitEntities'];
 const UNSUPPORTED_NOTIFICATION_MEMBERS = ['pick', 'omit', 'join', 'joinLevel'];
 const UNSUPPORTED_ENDPOINT_MEMBERS = ['timeout', 'cooldown'];
-const NGSI_LD_NULL = 'urn:ngsi-ld:null';
 const LANGUAGE_TAG = /^(\*|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)(;q=[01](\.\d{1,3})?)?$/;
 
 function names(value: unknown, where: string, terms: TermMap): string[] {
@@ -134,7 +133,7 @@ export function parseSubscription(body: unknown, terms: TermMap, context: unknow
  */
 export function applyFragment(base: StoredSubscription, given: Json, terms: TermMap, creating = false): StoredSubscription {
   // 5.5.8 (PATCH): a member whose value is the NGSI-LD Null is removed, as with JSON null.
-  const body = creating ? given : Object.fromEntries(Object.entries(given).map(([k, v]) => [k, v === NGSI_LD_NULL ? null : v]));
+  const body = creating ? given : Object.fromEntries(Object.entries(given).map(([k, v]) => [k, v === NGSI_NULL ? null : v]));
   const unsupported = UNSUPPORTED_MEMBERS.filter((m) => body[m] !== undefined && body[m] !== null);
   if (unsupported.length) throw new NgsiError('OperationNotSupported', `${unsupported.join(', ')}: not supported on subscriptions by this broker`);
   const out: StoredSubscription = structuredClone(base);
