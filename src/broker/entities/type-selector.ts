@@ -54,6 +54,11 @@ export function expandTypeSelector(selector: TypeSelector, expand: (term: string
   return { kind: selector.kind, items: selector.items.map((s) => expandTypeSelector(s, expand)) };
 }
 
+/** A query's `type` parameter, expanded; none, and "*" (every type, Table 6.18.3.2-1), select every type. */
+export function queryTypes(type: string | undefined, expand: (term: string) => string): TypeSelector | undefined {
+  return type && type !== '*' ? expandTypeSelector(parseTypeSelector(type), expand) : undefined;
+}
+
 /** SQL over `types text[]`; an or-list of plain names becomes one overlap test (GIN-indexed). */
 export function typeSelectorSql(selector: TypeSelector, column: RawBuilder<unknown> = sql.ref('e.types')): RawBuilder<boolean> {
   if (selector.kind === 'type') return sql<boolean>`${column} @> ${sql.val([selector.name])}::text[]`;

@@ -8,7 +8,7 @@ import { renderEntity, renderFeature, type RenderOptions } from '../entities/ent
 import { loadLinked, parseJoin, renderFlat, renderInline } from '../entities/linked-entities.ts';
 import type { StoredAttributes, StoredEntity } from '../entities/stored-entity.ts';
 import type { EntityQuery } from '../entities/entity-query.ts';
-import { expandTypeSelector, parseTypeSelector, typesMatch } from '../entities/type-selector.ts';
+import { expandTypeSelector, parseTypeSelector, queryTypes, typesMatch } from '../entities/type-selector.ts';
 import { parseGeoQuery } from '../geo/geo-query.ts';
 import { parseQ } from '../query/q-language.ts';
 import { parseScopeQuery } from '../query/scope-query.ts';
@@ -54,8 +54,8 @@ export function buildEntityQuery(tenant: string, query: Query, terms: ResolvedTe
     tenant,
     ids,
     idPattern,
-    // "*": every type, and this broker's entities only (6.4.3.2; Federation.forwarding).
-    types: type && type !== '*' ? expandTypeSelector(parseTypeSelector(type), (t) => terms.expandTerm(t)) : undefined,
+    // "*" also means this broker's entities only (Federation.forwarding).
+    types: queryTypes(type, (t) => terms.expandTerm(t)),
     attrs: attrs?.map((a) => {
       assertName(a, 'attrs');
       return terms.expandTerm(a);

@@ -19,6 +19,11 @@ import { OutboundRefused, type OutboundGuard } from '../../platform/outbound/out
 
 export const JSONLD_CONTEXTS_PATH = '/ngsi-ld/v1/jsonldContexts';
 
+/** The URL at which a broker with this public URL serves the stored context `id` (Hosted, ImplicitlyCreated). */
+export function hostedContextUrl(publicUrl: string, id: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}${JSONLD_CONTEXTS_PATH}/${encodeURIComponent(id)}`;
+}
+
 export interface ContextLoaderOptions {
   /** Whole-exchange timeout per fetch (connect, redirects, body). Default 5000 ms. */
   timeoutMs?: number;

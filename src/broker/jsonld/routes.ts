@@ -15,7 +15,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { NgsiError } from '../errors.ts';
 import { isCoreContextUrl } from './core-context.ts';
-import { checkContextDocument, fetchContextDocument, JSONLD_CONTEXTS_PATH } from './loader.ts';
+import { checkContextDocument, fetchContextDocument, hostedContextUrl, JSONLD_CONTEXTS_PATH } from './loader.ts';
 import type { ContextResolver } from './resolver.ts';
 import { CONTEXT_KINDS, type ContextKind, type ContextStore, type StoredContext } from './store.ts';
 
@@ -43,8 +43,7 @@ function booleanParam(query: Query, name: string): boolean {
 
 export function jsonldContextsRoutes(app: FastifyInstance, deps: JsonldContextsDeps): void {
   const { resolver, store } = deps;
-  const base = deps.publicUrl.replace(/\/+$/, '');
-  const hostedUrl = (id: string) => `${base}${JSONLD_CONTEXTS_PATH}/${encodeURIComponent(id)}`;
+  const hostedUrl = (id: string) => hostedContextUrl(deps.publicUrl, id);
   const urlOf = (entry: StoredContext) => (entry.kind === 'Cached' && entry.url ? entry.url : hostedUrl(entry.id));
   const details = (entry: StoredContext) => ({
     URL: urlOf(entry),

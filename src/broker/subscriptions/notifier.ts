@@ -20,7 +20,7 @@ import { PersonalTypes } from '../personal/personal-types.ts';
 import { JSONLD_CONTEXT_REL, type TermResolver } from '../http/ngsi-http.ts';
 import { renderRegistration } from '../registrations/registration.ts';
 import { queueAllMatching, type CsourcePayload } from './csource-notifications.ts';
-import type { DeletedAttributes } from './subscription-matcher.ts';
+import type { DeletedAttributes, OutboxEntity } from './subscription-matcher.ts';
 import type { StoredAttribute } from '../entities/stored-entity.ts';
 import { NGSI_NULL } from '../entities/entity-input.ts';
 import type { StoredSubscription } from './subscription.ts';
@@ -37,7 +37,7 @@ const LEASE_SECONDS = 60;
 interface OutboxRow {
   seq: string | number;
   trigger: string;
-  entity: StoredEntity & { deletedAt?: string; deletedAttrs?: DeletedAttributes; previous?: Record<string, StoredAttribute[]> };
+  entity: OutboxEntity;
   attempts: number;
 }
 

@@ -82,13 +82,16 @@ export function triggerFor(sub: StoredSubscription, summary: ChangeSummary): Tri
 /** Deleted attributes a notification names (5.8.6): their kinds and datasetIds, kept with the entity as it is now. */
 export type DeletedAttributes = Record<string, Array<{ type: StoredAttribute['type']; datasetId?: string }>>;
 
+/** What an entity subscription's outbox row carries (notifier.ts renders it). */
+export type OutboxEntity = StoredEntity & { deletedAt?: string; deletedAttrs?: DeletedAttributes; previous?: Record<string, StoredAttribute[]> };
+
 /**
  * The outbox payload of a change: the entity as it is now, with the attributes the change deleted
  * (5.8.6) and, for showChanges, the previous instances of those it updated (5.2.14).
  */
-function withDeletedAttributes(entity: StoredEntity, change: EntityChange, summary: ChangeSummary, showChanges = false): StoredEntity & { deletedAttrs?: DeletedAttributes; previous?: Record<string, StoredAttribute[]> } {
+function outboxPayload(entity: StoredEntity, change: EntityChange, summary: ChangeSummary, showChanges = false): OutboxEntity {
   if (!change.before || (summary.deleted.size === 0 && !(showChanges && summary.updated.size))) return entity;
-  const out: StoredEntity & { deletedAttrs?: DeletedAttributes; previous?: Record<string, StoredAttribute[]> } = { ...entity };
+  const out: OutboxEntity = { ...entity };
   if (summary.deleted.size) {
     out.deletedAttrs = {};
     for (const iri of summary.deleted) out.deletedAttrs[iri] = (change.before.attrs[iri] ?? []).map((i) => ({ type: i.type, ...(i.datasetId ? { datasetId: i.datasetId } : {}) }));
@@ -135,7 +138,7 @@ export class SubscriptionMatcher {
         const trigger = triggerFor(sub, summary);
         if (!trigger) continue;
         if (!(await this.matchesConditions(trx, sub, entity))) continue;
-        const payload = change.after ? withDeletedAttributes(entity, change, summary, sub.notification.showChanges) : { ...entity, attrs: {}, deletedAt: new Date().toISOString() };
+        const payload = change.after ? outboxPayload(entity, change, summary, sub.notification.showChanges) : { ...entity, attrs: {}, deletedAt: new Date().toISOString() };
         rows.push({ subscription_id: id, trigger, entity: payload });
       }
     }

@@ -13,7 +13,7 @@ import { begin, type BrokerServices } from '../http/broker-services.ts';
 import { assertContactable } from '../http/outbound-check.ts';
 import { contextLink, negotiate, pageLinks, requestTerms, sendNgsi } from '../http/ngsi-http.ts';
 import { ContextStore } from '../jsonld/store.ts';
-import { JSONLD_CONTEXTS_PATH } from '../jsonld/loader.ts';
+import { hostedContextUrl } from '../jsonld/loader.ts';
 import { Federation } from '../registrations/federation.ts';
 import { DistributedSubscriptions, REGISTRATION_TOPIC, REMOTE_NOTIFICATIONS } from './distributed-subscriptions.ts';
 import type { SubscriptionMatcher } from './subscription-matcher.ts';
@@ -92,10 +92,10 @@ function subscriberContext(request: import('fastify').FastifyRequest, body: Reco
  * an ImplicitlyCreated context, so that notifications sent as application/json can name all of
  * it in their Link header.
  */
-async function hostedContextUrl(services: BrokerServices, context: unknown): Promise<string | undefined> {
+async function implicitContextUrl(services: BrokerServices, context: unknown): Promise<string | undefined> {
   if (typeof context === 'string') return undefined;
   const entry = await new ContextStore(services.ctx.db as unknown as Kysely<any>).createImplicit({ '@context': context });
-  return `${services.ctx.config.publicUrl.replace(/\/+$/, '')}${JSONLD_CONTEXTS_PATH}/${encodeURIComponent(entry.id)}`;
+  return hostedContextUrl(services.ctx.config.publicUrl, entry.id);
 }
 
 function columns(sub: StoredSubscription) {
@@ -143,7 +143,7 @@ async function subscriptionApi(app: FastifyInstance, services: BrokerServices, a
     const sub = parseSubscription(body, terms, subscriberContext(request, body as Record<string, unknown>), `urn:ngsi-ld:Subscription:${randomUUID()}`);
     // A jsonldContext must be available now (LdContextNotAvailable otherwise, 5.8.1.4).
     if (sub.jsonldContext) await services.resolver.resolve(sub.jsonldContext);
-    const contextUrl = await hostedContextUrl(services, sub.context);
+    const contextUrl = await implicitContextUrl(services, sub.context);
     if (contextUrl) sub.contextUrl = contextUrl;
     if (kind === 'entity') assertNoPersonalSelector(await services.personal.typesOf(db, tenant.name), sub.entities);
     await assertContactable(services.ctx.outbound, sub.notification.endpoint.uri, 'notification.endpoint.uri');

@@ -20,7 +20,7 @@ import type { Kysely } from 'kysely';
 import { NgsiError } from '../errors.ts';
 import { assertEntityId, assertName, convertAttributes, expandTypes, isUri, parseScopes } from '../entities/entity-input.ts';
 import type { StoredAttribute } from '../entities/stored-entity.ts';
-import { expandTypeSelector, parseTypeSelector, typesMatch } from '../entities/type-selector.ts';
+import { expandTypeSelector, parseTypeSelector, queryTypes, typesMatch } from '../entities/type-selector.ts';
 import { MAX_LIMIT } from '../entities/entity-query.ts';
 import { begin, beginRead, type BegunRead, type BrokerServices } from '../http/broker-services.ts';
 import { assertOpen, readableQuery } from '../http/entities-routes.ts';
@@ -110,8 +110,7 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
       tenant: tenant.name,
       ids,
       idPattern,
-      // "*": every type (Table 6.18.3.2-1; temporal queries are not forwarded, so local=true holds anyway).
-      types: type && type !== '*' ? expandTypeSelector(parseTypeSelector(type), (t) => terms.expandTerm(t)) : undefined,
+      types: queryTypes(type, (t) => terms.expandTerm(t)),
       q: qAst,
       expandValues: expandValuesParam(query),
       scopeQ: scopeQ ? parseScopeQuery(scopeQ) : undefined,
