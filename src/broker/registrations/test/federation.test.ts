@@ -240,8 +240,10 @@ describe('Distributed query and retrieve with registered context sources (clause
         res.writeHead(201).end();
       });
     });
-    const port = await freePort(...SOURCE_PORTS);
-    await new Promise<void>((resolve) => recorder.listen(port, '127.0.0.1', resolve));
+    // A port of its own (not the next test's): a kept-alive connection to this recorder must not
+    // be reused for another server on the same port after it closes.
+    await new Promise<void>((resolve) => recorder.listen(0, '127.0.0.1', resolve));
+    const port = (recorder.address() as import('node:net').AddressInfo).port;
     const registration = (id: string, info: Array<{ key: string; value: string }>) => ({
       id, type: 'ContextSourceRegistration', information: [{ entities: [{ type: 'Kiosk' }] }], endpoint: `http://127.0.0.1:${port}/`, operations: ['createEntity'], contextSourceInfo: info,
     });
