@@ -1,6 +1,7 @@
 // The @context management API (ETSI GS CIM 009 clauses 5.13, 6.29, 6.30) under
 // /ngsi-ld/v1/jsonldContexts:
-//   POST   /                  Add @context: body {"@context": …}, validated, stored as Hosted → 201 + Location
+//   POST   /                  Add @context: body {"@context": …} of at most 1 MiB, validated, stored as
+//                             Hosted → 201 + Location (413 PayloadTooLarge beyond)
 //   GET    /?details&kind     List @contexts: URLs, or metadata objects with details=true
 //   GET    /{id}?details      Serve @context (Hosted, ImplicitlyCreated) as application/ld+json, or its
 //                             metadata; a Cached one is not served (422 OperationNotSupported)
@@ -73,7 +74,9 @@ export function jsonldContextsRoutes(app: FastifyInstance, deps: JsonldContextsD
     });
   }
 
-  app.post(JSONLD_CONTEXTS_PATH, async (request, reply) => {
+  // A hosted @context may be no larger than one this broker would fetch (the loader's maxBytes,
+  // 1 MiB by default), whatever the entity body limit: every tenant's requests may name it.
+  app.post(JSONLD_CONTEXTS_PATH, { bodyLimit: resolver.loader.options.maxBytes }, async (request, reply) => {
     await deps.authorize(request, 'broker.write');
     const body = request.body;
     if (!body || typeof body !== 'object' || Array.isArray(body) || !('@context' in body)) {

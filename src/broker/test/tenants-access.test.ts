@@ -79,6 +79,25 @@ describe('NGSI-LD tenants and access (clause 4.14)', () => {
     assert.equal((await call(t, { method: 'GET', url: at })).status, 404);
   });
 
+  it('should refuse an @context larger than 1 MiB (413), though entity bodies may be larger, and store nothing', async () => {
+    const C = '/ngsi-ld/v1/jsonldContexts';
+    const terms = Object.fromEntries(Array.from({ length: 30_000 }, (_, i) => [`term${i}`, `https://example.org/vocabulary/term${i}`]));
+    const body = { '@context': terms };
+    assert.ok(JSON.stringify(body).length > 1024 * 1024);
+    const refused = await call(t, { method: 'POST', url: C, body, headers: prefectureAdmin });
+    assert.equal(refused.status, 413, refused.body);
+    assert.match(refused.json.type, /PayloadTooLarge$/);
+    assert.match(refused.json.detail, /@context: 1 MiB/);
+    const listed = await call(t, { method: 'GET', url: `${C}?kind=Hosted`, headers: prefectureAdmin });
+    assert.ok(!listed.json.some((url: string) => url.includes('term')), 'nothing hosted');
+    const before = listed.json.length;
+    assert.equal((await call(t, { method: 'POST', url: C, body: { '@context': { small: 'https://example.org/small' } }, headers: prefectureAdmin })).status, 201);
+    assert.equal((await call(t, { method: 'GET', url: `${C}?kind=Hosted`, headers: prefectureAdmin })).json.length, before + 1);
+    // An entity body of the same size is within the broker's own limit (16 MiB by default).
+    const big = { ...building('urn:ngsi-ld:Building:big'), note: { type: 'Property', value: 'x'.repeat(1_200_000) } };
+    assert.equal((await call(t, { method: 'POST', url: E, body: big, headers: prefectureAdmin })).status, 201);
+  });
+
   it('should answer NonexistentTenant for reads of an unknown tenant', async () => {
     const res = await call(t, { method: 'GET', url: `${E}?type=Building`, headers: { ...prefectureAdmin, 'ngsild-tenant': 'openiot' } });
     assert.equal(res.status, 404);
