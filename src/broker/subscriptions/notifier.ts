@@ -18,6 +18,7 @@ import { parseQ, valueExpansion } from '../query/q-language.ts';
 import { parseScopeQuery } from '../query/scope-query.ts';
 import { PersonalTypes } from '../personal/personal-types.ts';
 import { JSONLD_CONTEXT_REL, type TermResolver } from '../http/ngsi-http.ts';
+import { ENTITY_MEMBERS, projectedMembers } from '../http/request-options.ts';
 import { renderRegistration } from '../registrations/registration.ts';
 import { queueAllMatching, type CsourcePayload } from './csource-notifications.ts';
 import type { DeletedAttributes, OutboxEntity } from './subscription-matcher.ts';
@@ -249,14 +250,19 @@ export class Notifier {
     const terms = await this.resolver.resolve(sub.jsonldContext ?? sub.context);
     const representation: Representation =
       sub.notification.format === 'keyValues' || sub.notification.format === 'simplified' ? 'simplified' : sub.notification.format === 'concise' ? 'concise' : 'normalized';
-    const pick = sub.notification.attributes ? new Set(sub.notification.attributes) : undefined;
+    // pick (or its deprecated synonym attributes) and omit (4.21): attributes, and the members id, type, scope.
+    const { attributes, pick: picked, omit: omitted } = sub.notification;
+    const attributeNames = (names: string[] | undefined) => (names ? new Set(names.filter((n) => !ENTITY_MEMBERS.includes(n))) : undefined);
+    const pick = attributeNames(picked ?? attributes);
+    const omit = attributeNames(omitted);
+    const members = projectedMembers(picked, omitted);
     const lang = parseLang(sub.lang);
     const data = rows.map((row) => {
       const entity = typeof row.entity === 'string' ? (JSON.parse(row.entity) as OutboxRow['entity']) : row.entity;
-      const rendered = renderEntity(entity, { terms, representation, sysAttrs: sub.notification.sysAttrs, pick, lang });
+      const rendered = renderEntity(entity, { terms, representation, sysAttrs: sub.notification.sysAttrs, pick, omit, members, lang });
       if (entity.deletedAt) rendered.deletedAt = entity.deletedAt;
       for (const [iri, instances] of Object.entries(entity.deletedAttrs ?? {})) {
-        if (!pick || pick.has(iri)) rendered[terms.compactIri(iri)] = deletedAttribute(instances, sub.notification.sysAttrs, entity.modifiedAt);
+        if ((!pick || pick.has(iri)) && !omit?.has(iri)) rendered[terms.compactIri(iri)] = deletedAttribute(instances, sub.notification.sysAttrs, entity.modifiedAt);
       }
       for (const [iri, before] of Object.entries(entity.previous ?? {})) {
         const key = terms.compactIri(iri);

@@ -10,6 +10,7 @@ import type { GeoQuery } from '../geo/types.ts';
 import { attributeNameList, parseQ } from '../query/q-language.ts';
 import { parseScopeQuery } from '../query/scope-query.ts';
 import { parseCsf } from '../registrations/csf.ts';
+import { ENTITY_MEMBERS } from '../http/request-options.ts';
 import { HEADER_NAME, REDACTED, SECRET_KEY } from '../registrations/registration.ts';
 import { parseTimeQuery } from '../temporal/temporal-params.ts';
 import type { TimeProperty, TimeQuery } from '../temporal/temporal-store.ts';
@@ -50,6 +51,9 @@ export interface StoredSubscription {
   lang?: string;
   notification: {
     attributes?: string[];
+    /** Projections (4.21): expanded attribute names, or the entity members id, type and scope as they are. */
+    pick?: string[];
+    omit?: string[];
     format: NotificationFormat;
     sysAttrs: boolean;
     /** Previous values (previousValue, previousObject, previousLanguageMap) of changed attributes (5.2.14). */
@@ -97,9 +101,20 @@ function keyValues(value: unknown, where: string): Array<{ key: string; value: s
 
 /** Members of 5.2.12 / 5.2.14 this broker does not implement: refused rather than silently dropped. */
 const UNSUPPORTED_MEMBERS = ['datasetId', 'ngsildConformance', 'splitEntities'];
-const UNSUPPORTED_NOTIFICATION_MEMBERS = ['pick', 'omit', 'join', 'joinLevel'];
+const UNSUPPORTED_NOTIFICATION_MEMBERS = ['join', 'joinLevel'];
 const UNSUPPORTED_ENDPOINT_MEMBERS = ['timeout', 'cooldown'];
 const LANGUAGE_TAG = /^(\*|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)(;q=[01](\.\d{1,3})?)?$/;
+
+/** pick or omit of a subscription: entity members (id, type, scope) or attribute names, expanded. */
+function projectionList(value: unknown, where: string, terms: TermMap): string[] {
+  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string')) throw bad(`${where}: expected a non-empty list of attribute names or id, type, scope`);
+  return (value as string[]).map((n) => {
+    if (ENTITY_MEMBERS.includes(n)) return n;
+    if (/[{}]/.test(n)) throw new NgsiError('OperationNotSupported', `${where}: projections into linked entities (relationship{attribute}) are not supported`);
+    assertName(n, where);
+    return terms.expandTerm(n);
+  });
+}
 
 function names(value: unknown, where: string, terms: TermMap): string[] {
   if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string')) throw bad(`${where}: expected a non-empty list of attribute names`);
@@ -296,8 +311,10 @@ function temporalQuery(value: unknown): TimeQuery & { timeproperty: TimeProperty
   }
 }
 
-function parseNotification(value: unknown, terms: TermMap, base: StoredSubscription['notification'] | undefined): StoredSubscription['notification'] {
-  if (!isObject(value)) throw bad('notification: expected an object with an endpoint');
+function parseNotification(given: unknown, terms: TermMap, base: StoredSubscription['notification'] | undefined): StoredSubscription['notification'] {
+  if (!isObject(given)) throw bad('notification: expected an object with an endpoint');
+  // In a PATCH the NGSI-LD Null removes a member here too, as it does at the top level.
+  const value = base ? Object.fromEntries(Object.entries(given).map(([k, v]) => [k, v === NGSI_NULL ? null : v])) : given;
   const unsupported = UNSUPPORTED_NOTIFICATION_MEMBERS.filter((m) => value[m] !== undefined && value[m] !== null && value[m] !== false)
     .concat(isObject(value.endpoint) ? UNSUPPORTED_ENDPOINT_MEMBERS.filter((m) => (value.endpoint as Json)[m] !== undefined).map((m) => `endpoint.${m}`) : []);
   if (unsupported.length) throw new NgsiError('OperationNotSupported', `${unsupported.map((m) => `notification.${m}`).join(', ')}: not supported on subscriptions by this broker`);
@@ -306,6 +323,13 @@ function parseNotification(value: unknown, terms: TermMap, base: StoredSubscript
     if (value.attributes === null) delete out.attributes;
     else out.attributes = names(value.attributes, 'notification.attributes', terms);
   }
+  for (const member of ['pick', 'omit'] as const) {
+    if (!(member in value)) continue;
+    if (value[member] === null) delete out[member];
+    else out[member] = projectionList(value[member], `notification.${member}`, terms);
+  }
+  if (out.pick && out.omit) throw bad('notification.pick and notification.omit cannot be used together');
+  if (out.pick && out.attributes) throw bad('notification.attributes is a deprecated synonym of pick: give one of them');
   if ('format' in value) {
     if (!['normalized', 'keyValues', 'simplified', 'concise'].includes(value.format as string)) throw bad('notification.format: must be normalized, keyValues (simplified) or concise');
     out.format = value.format as NotificationFormat;
@@ -420,6 +444,8 @@ export function renderSubscription(sub: StoredSubscription, status: Subscription
   const failing = status.lastFailure !== null && (status.lastSuccess === null || status.lastFailure > status.lastSuccess);
   out.notification = {
     ...(sub.notification.attributes ? { attributes: sub.notification.attributes.map((a) => terms.compactIri(a)) } : {}),
+    ...(sub.notification.pick ? { pick: sub.notification.pick.map((a) => (ENTITY_MEMBERS.includes(a) ? a : terms.compactIri(a))) } : {}),
+    ...(sub.notification.omit ? { omit: sub.notification.omit.map((a) => (ENTITY_MEMBERS.includes(a) ? a : terms.compactIri(a))) } : {}),
     format: sub.notification.format,
     sysAttrs: sub.notification.sysAttrs,
     ...(sub.notification.showChanges ? { showChanges: true } : {}),

@@ -280,6 +280,42 @@ describe('NGSI-LD subscriptions and notifications (clause 5.8, 6.10–6.11)', ()
       assert.equal((await call(t, { method: 'GET', url: `${S}/urn:ngsi-ld:Subscription:changes` })).json.notification.showChanges, true);
     });
 
+    it('should reduce notified entities with notification.pick and omit (4.21), and refuse them together or pick with attributes', async () => {
+      const only = { entities: [{ type: 'Building', id: 'urn:ngsi-ld:Building:pk1' }] };
+      await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:pick', rx.url('/pick'), { ...only, notification: { format: 'keyValues', pick: ['id', 'height'], endpoint: { uri: rx.url('/pick') } } }) });
+      await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:omit', rx.url('/omit'), { ...only, notificationTrigger: ['entityCreated', 'attributeDeleted'], notification: { omit: ['type', 'name'], endpoint: { uri: rx.url('/omit') } } }) });
+      await call(t, { method: 'POST', url: E, body: building('urn:ngsi-ld:Building:pk1') });
+      const picked = await until('the pick notification', () => rx.for('/pick')[0]);
+      assert.deepEqual(picked.body.data, [{ id: 'urn:ngsi-ld:Building:pk1', height: 20 }]);
+      const omitted = await until('the omit notification', () => rx.for('/omit')[0]);
+      assert.deepEqual(Object.keys(omitted.body.data[0]).sort(), ['height', 'id', 'location']);
+      // An omitted attribute is not named when it is deleted either.
+      await call(t, { method: 'DELETE', url: `${E}/urn:ngsi-ld:Building:pk1/attrs/name` });
+      const afterDelete = await until('the attributeDeleted notification', () => rx.for('/omit')[1]);
+      assert.equal(afterDelete.body.triggerReason, 'attributeDeleted');
+      assert.equal(afterDelete.body.data[0].name, undefined);
+      const shown = await call(t, { method: 'GET', url: `${S}/urn:ngsi-ld:Subscription:pick` });
+      assert.deepEqual(shown.json.notification.pick, ['id', 'height']);
+      // PATCH: the NGSI-LD Null removes pick; omit may then be set.
+      const patched = await call(t, { method: 'PATCH', url: `${S}/urn:ngsi-ld:Subscription:pick`, body: { notification: { pick: 'urn:ngsi-ld:null', omit: ['scope'] } } });
+      assert.equal(patched.status, 204, patched.body);
+      const afterPatch = (await call(t, { method: 'GET', url: `${S}/urn:ngsi-ld:Subscription:pick` })).json.notification;
+      assert.equal(afterPatch.pick, undefined);
+      assert.deepEqual(afterPatch.omit, ['scope']);
+      const cases: Array<[Record<string, unknown>, number, RegExp]> = [
+        [{ pick: ['height'], omit: ['name'] }, 400, /pick and notification.omit/],
+        [{ pick: ['height'], attributes: ['height'] }, 400, /synonym/],
+        [{ pick: [] }, 400, /notification.pick/],
+        [{ omit: ['bad name!'] }, 400, /notification.omit/],
+        [{ pick: ['owner{name}'] }, 422, /linked entities/],
+      ];
+      for (const [members, status, pattern] of cases) {
+        const res = await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:pick-bad', rx.url('/x'), { notification: { ...members, endpoint: { uri: rx.url('/x') } } }) });
+        assert.equal(res.status, status, `${JSON.stringify(members)}: ${res.body}`);
+        assert.match(res.json.detail, pattern);
+      }
+    });
+
     it('should name a deleted attribute with the NGSI-LD Null, as an object when the system times are asked for', async () => {
       await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:del-kv', rx.url('/del-kv'), { entities: [{ type: 'Building', id: 'urn:ngsi-ld:Building:del1' }], notificationTrigger: ['attributeDeleted'], notification: { format: 'keyValues', endpoint: { uri: rx.url('/del-kv') } } }) });
       await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:del-sys', rx.url('/del-sys'), { entities: [{ type: 'Building', id: 'urn:ngsi-ld:Building:del1' }], notificationTrigger: ['attributeDeleted'], notification: { sysAttrs: true, attributes: ['name'], endpoint: { uri: rx.url('/del-sys') } } }) });
