@@ -14,6 +14,7 @@ import type { AppContext } from '../../platform/module.ts';
 import { parseLang, renderEntity, type Representation } from '../entities/entity-output.ts';
 import type { StoredEntity } from '../entities/stored-entity.ts';
 import { MAX_LIMIT, queryEntities } from '../entities/entity-query.ts';
+import { loadLinked, renderInline } from '../entities/linked-entities.ts';
 import { parseQ, valueExpansion } from '../query/q-language.ts';
 import { parseScopeQuery } from '../query/scope-query.ts';
 import { PersonalTypes } from '../personal/personal-types.ts';
@@ -209,7 +210,7 @@ export class Notifier {
       try {
         // Building reads the subscriber's @context, which may have become unavailable (or its
         // address refused): that is a failed attempt like a refused send, retried with backoff.
-        const notification = claimed.kind === 'csource' ? await this.#buildCsource(sub, rows) : await this.#build(sub, rows);
+        const notification = claimed.kind === 'csource' ? await this.#buildCsource(sub, rows) : await this.#build(tenant, sub, rows);
         await this.#send(tenant, sub, notification);
       } catch (error) {
         const sentAt = new Date().toISOString();
@@ -245,7 +246,7 @@ export class Notifier {
     }
   }
 
-  async #build(sub: StoredSubscription, rows: OutboxRow[]): Promise<Record<string, unknown>> {
+  async #build(tenant: string, sub: StoredSubscription, rows: OutboxRow[]): Promise<Record<string, unknown>> {
     // Names are compacted with the subscription's jsonldContext when it has one (5.2.12), else its own @context.
     const terms = await this.resolver.resolve(sub.jsonldContext ?? sub.context);
     const representation: Representation =
@@ -255,11 +256,14 @@ export class Notifier {
     const attributeNames = (names: string[] | undefined) => (names ? new Set(names.filter((n) => !ENTITY_MEMBERS.includes(n))) : undefined);
     const pick = attributeNames(picked ?? attributes);
     const omit = attributeNames(omitted);
-    const members = projectedMembers(picked, omitted);
-    const lang = parseLang(sub.lang);
-    const data = rows.map((row) => {
-      const entity = typeof row.entity === 'string' ? (JSON.parse(row.entity) as OutboxRow['entity']) : row.entity;
-      const rendered = renderEntity(entity, { terms, representation, sysAttrs: sub.notification.sysAttrs, pick, omit, members, lang });
+    const render = { terms, representation, sysAttrs: sub.notification.sysAttrs, pick, omit, members: projectedMembers(picked, omitted), lang: parseLang(sub.lang) };
+    const entities = rows.map((row) => (typeof row.entity === 'string' ? (JSON.parse(row.entity) as OutboxRow['entity']) : row.entity));
+    // join (4.5.23): the linked entities as they are now, of this tenant, personal ones never.
+    const { join } = sub.notification;
+    const linked = join ? await loadLinked(this.#db, tenant, entities, { mode: join.mode, level: join.level, containedBy: [] }, render) : new Map<string, StoredEntity>();
+    const shown = join?.mode === 'inline' ? renderInline(entities, linked, { ...join, containedBy: [] }, render) : entities.map((entity) => renderEntity(entity, render));
+    const data = entities.map((entity, i) => {
+      const rendered = shown[i]!;
       if (entity.deletedAt) rendered.deletedAt = entity.deletedAt;
       for (const [iri, instances] of Object.entries(entity.deletedAttrs ?? {})) {
         if ((!pick || pick.has(iri)) && !omit?.has(iri)) rendered[terms.compactIri(iri)] = deletedAttribute(instances, sub.notification.sysAttrs, entity.modifiedAt);
@@ -270,6 +274,7 @@ export class Notifier {
       }
       return rendered;
     });
+    if (join?.mode === 'flat') data.push(...[...linked.values()].map((entity) => renderEntity(entity, render)));
     return {
       id: `urn:ngsi-ld:Notification:${randomUUID()}`,
       type: 'Notification',

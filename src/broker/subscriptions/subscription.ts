@@ -11,6 +11,7 @@ import { attributeNameList, parseQ } from '../query/q-language.ts';
 import { parseScopeQuery } from '../query/scope-query.ts';
 import { parseCsf } from '../registrations/csf.ts';
 import { ENTITY_MEMBERS } from '../http/request-options.ts';
+import { MAX_JOIN_LEVEL } from '../entities/linked-entities.ts';
 import { HEADER_NAME, REDACTED, SECRET_KEY } from '../registrations/registration.ts';
 import { parseTimeQuery } from '../temporal/temporal-params.ts';
 import type { TimeProperty, TimeQuery } from '../temporal/temporal-store.ts';
@@ -54,6 +55,8 @@ export interface StoredSubscription {
     /** Projections (4.21): expanded attribute names, or the entity members id, type and scope as they are. */
     pick?: string[];
     omit?: string[];
+    /** Linked entities (4.5.23) added to the notified ones: flat after them, or inline in their Relationships. */
+    join?: { mode: 'flat' | 'inline'; level: number };
     format: NotificationFormat;
     sysAttrs: boolean;
     /** Previous values (previousValue, previousObject, previousLanguageMap) of changed attributes (5.2.14). */
@@ -101,7 +104,6 @@ function keyValues(value: unknown, where: string): Array<{ key: string; value: s
 
 /** Members of 5.2.12 / 5.2.14 this broker does not implement: refused rather than silently dropped. */
 const UNSUPPORTED_MEMBERS = ['datasetId', 'ngsildConformance', 'splitEntities'];
-const UNSUPPORTED_NOTIFICATION_MEMBERS = ['join', 'joinLevel'];
 const UNSUPPORTED_ENDPOINT_MEMBERS = ['timeout', 'cooldown'];
 const LANGUAGE_TAG = /^(\*|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)(;q=[01](\.\d{1,3})?)?$/;
 
@@ -315,8 +317,7 @@ function parseNotification(given: unknown, terms: TermMap, base: StoredSubscript
   if (!isObject(given)) throw bad('notification: expected an object with an endpoint');
   // In a PATCH the NGSI-LD Null removes a member here too, as it does at the top level.
   const value = base ? Object.fromEntries(Object.entries(given).map(([k, v]) => [k, v === NGSI_NULL ? null : v])) : given;
-  const unsupported = UNSUPPORTED_NOTIFICATION_MEMBERS.filter((m) => value[m] !== undefined && value[m] !== null && value[m] !== false)
-    .concat(isObject(value.endpoint) ? UNSUPPORTED_ENDPOINT_MEMBERS.filter((m) => (value.endpoint as Json)[m] !== undefined).map((m) => `endpoint.${m}`) : []);
+  const unsupported = isObject(value.endpoint) ? UNSUPPORTED_ENDPOINT_MEMBERS.filter((m) => (value.endpoint as Json)[m] !== undefined).map((m) => `endpoint.${m}`) : [];
   if (unsupported.length) throw new NgsiError('OperationNotSupported', `${unsupported.map((m) => `notification.${m}`).join(', ')}: not supported on subscriptions by this broker`);
   const out: StoredSubscription['notification'] = structuredClone(base ?? { format: 'normalized', sysAttrs: false, endpoint: undefined as never });
   if ('attributes' in value) {
@@ -327,6 +328,15 @@ function parseNotification(given: unknown, terms: TermMap, base: StoredSubscript
     if (!(member in value)) continue;
     if (value[member] === null) delete out[member];
     else out[member] = projectionList(value[member], `notification.${member}`, terms);
+  }
+  if ('join' in value || 'joinLevel' in value) {
+    const mode = 'join' in value ? value.join : out.join?.mode;
+    const level = 'joinLevel' in value ? value.joinLevel : out.join?.level;
+    if (mode !== undefined && mode !== null && mode !== '@none' && mode !== 'flat' && mode !== 'inline') throw bad('notification.join: must be flat, inline or @none');
+    if (level !== undefined && level !== null && !(Number.isInteger(level) && (level as number) >= 1)) throw bad('notification.joinLevel: must be a positive whole number');
+    if ((level as number) > MAX_JOIN_LEVEL) throw new NgsiError('TooComplexQuery', `notification.joinLevel: at most ${MAX_JOIN_LEVEL}`);
+    if (mode === 'flat' || mode === 'inline') out.join = { mode, level: (level as number | null | undefined) ?? 1 };
+    else delete out.join;
   }
   if (out.pick && out.omit) throw bad('notification.pick and notification.omit cannot be used together');
   if (out.pick && out.attributes) throw bad('notification.attributes is a deprecated synonym of pick: give one of them');
@@ -445,6 +455,7 @@ export function renderSubscription(sub: StoredSubscription, status: Subscription
   out.notification = {
     ...(sub.notification.attributes ? { attributes: sub.notification.attributes.map((a) => terms.compactIri(a)) } : {}),
     ...(sub.notification.pick ? { pick: sub.notification.pick.map((a) => (ENTITY_MEMBERS.includes(a) ? a : terms.compactIri(a))) } : {}),
+    ...(sub.notification.join ? { join: sub.notification.join.mode, joinLevel: sub.notification.join.level } : {}),
     ...(sub.notification.omit ? { omit: sub.notification.omit.map((a) => (ENTITY_MEMBERS.includes(a) ? a : terms.compactIri(a))) } : {}),
     format: sub.notification.format,
     sysAttrs: sub.notification.sysAttrs,

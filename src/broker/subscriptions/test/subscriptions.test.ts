@@ -316,6 +316,29 @@ describe('NGSI-LD subscriptions and notifications (clause 5.8, 6.10–6.11)', ()
       }
     });
 
+    it('should add the linked entities with notification.join: inline in the Relationship, or flat after the entity (4.5.23)', async () => {
+      const owner = { id: 'urn:ngsi-ld:Person:jn-owner', type: 'Person', name: { type: 'Property', value: '佐藤' } };
+      assert.equal((await call(t, { method: 'POST', url: E, body: owner })).status, 201);
+      const only = { entities: [{ type: 'Building', id: 'urn:ngsi-ld:Building:jn1' }] };
+      await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:join-inline', rx.url('/join-inline'), { ...only, notification: { format: 'keyValues', join: 'inline', endpoint: { uri: rx.url('/join-inline') } } }) });
+      await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:join-flat', rx.url('/join-flat'), { ...only, notification: { join: 'flat', joinLevel: 2, attributes: ['owner'], endpoint: { uri: rx.url('/join-flat') } } }) });
+      await call(t, { method: 'POST', url: E, body: building('urn:ngsi-ld:Building:jn1', { owner: { type: 'Relationship', object: owner.id } }) });
+      const inline = await until('the inline notification', () => rx.for('/join-inline')[0]);
+      assert.equal(inline.body.data.length, 1);
+      assert.deepEqual(inline.body.data[0].owner, { id: owner.id, type: 'Person', name: '佐藤' });
+      const flat = await until('the flat notification', () => rx.for('/join-flat')[0]);
+      assert.deepEqual(flat.body.data.map((e: { id: string }) => e.id), ['urn:ngsi-ld:Building:jn1', owner.id]);
+      assert.deepEqual(flat.body.data[0].owner, { type: 'Relationship', object: owner.id });
+      const shown = (await call(t, { method: 'GET', url: `${S}/urn:ngsi-ld:Subscription:join-flat` })).json.notification;
+      assert.equal(shown.join, 'flat');
+      assert.equal(shown.joinLevel, 2);
+      for (const [members, status] of [[{ join: 'deep' }, 400], [{ join: 'flat', joinLevel: 0 }, 400], [{ join: 'inline', joinLevel: 99 }, 403]] as const) {
+        const res = await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:join-bad', rx.url('/x'), { notification: { ...members, endpoint: { uri: rx.url('/x') } } }) });
+        assert.equal(res.status, status, `${JSON.stringify(members)}: ${res.body}`);
+        assert.match(res.json.detail, /notification.join/);
+      }
+    });
+
     it('should name a deleted attribute with the NGSI-LD Null, as an object when the system times are asked for', async () => {
       await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:del-kv', rx.url('/del-kv'), { entities: [{ type: 'Building', id: 'urn:ngsi-ld:Building:del1' }], notificationTrigger: ['attributeDeleted'], notification: { format: 'keyValues', endpoint: { uri: rx.url('/del-kv') } } }) });
       await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:del-sys', rx.url('/del-sys'), { entities: [{ type: 'Building', id: 'urn:ngsi-ld:Building:del1' }], notificationTrigger: ['attributeDeleted'], notification: { sysAttrs: true, attributes: ['name'], endpoint: { uri: rx.url('/del-sys') } } }) });
