@@ -216,7 +216,8 @@ export class Notifier {
         const sentAt = new Date().toISOString();
         const reason = error instanceof Error ? error.message : String(error);
         const attempts = Math.max(...rows.map((r) => r.attempts)) + 1;
-        const delay = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempts - 1));
+        // An endpoint's cooldown (5.2.15) holds every retry back at least that long.
+        const delay = Math.max(sub.notification.endpoint.cooldown ?? 0, Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempts - 1)));
         // A notification the endpoint received and refused was sent (timesSent, 5.11.7); one that
         // never left (no @context, an address refused, no connection) was not.
         const sent = error instanceof RefusedNotification ? 1 : 0;
@@ -316,15 +317,17 @@ export class Notifier {
     if (!ld && typeof linkUrl === 'string') headers.link = `<${linkUrl}>; rel="${JSONLD_CONTEXT_REL}"; type="application/ld+json"`;
     for (const { key, value } of endpoint.receiverInfo ?? []) headers[key.toLowerCase()] = value;
     const url = new URL(endpoint.uri);
-    if (url.protocol === 'mqtt:' || url.protocol === 'mqtts:') return this.#publish(url, sub, headers, body);
+    // The endpoint's own timeout (5.2.15) when it is shorter than the broker's.
+    const timeoutMs = Math.min(endpoint.timeout ?? SEND_TIMEOUT_MS, SEND_TIMEOUT_MS);
+    if (url.protocol === 'mqtt:' || url.protocol === 'mqtts:') return this.#publish(url, sub, headers, body, timeoutMs);
     // Checked again at send time: the endpoint's address may have changed since it was accepted.
-    const response = await this.ctx.outbound.fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(SEND_TIMEOUT_MS), redirect: 'error' });
+    const response = await this.ctx.outbound.fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
     await response.arrayBuffer().catch(() => undefined);
     if (response.status < 200 || response.status >= 300) throw new RefusedNotification(`the endpoint answered HTTP ${response.status}`);
   }
 
   /** MQTT binding: {"metadata": {headers}, "body": notification} on the URI's topic. */
-  async #publish(url: URL, sub: StoredSubscription, headers: Record<string, string>, body: unknown): Promise<void> {
+  async #publish(url: URL, sub: StoredSubscription, headers: Record<string, string>, body: unknown, timeoutMs: number): Promise<void> {
     const topic = decodeURIComponent(url.pathname.replace(/^\//, ''));
     if (!topic) throw new Error('the MQTT endpoint names no topic');
     const info = new Map((sub.notification.endpoint.notifierInfo ?? []).map((kv) => [kv.key, kv.value]));
@@ -361,7 +364,7 @@ export class Notifier {
     // Metadata keys as the receiverInfo names them (HTTP headers were lower-cased).
     const named = new Map((sub.notification.endpoint.receiverInfo ?? []).map(({ key }) => [key.toLowerCase(), key]));
     const metadata = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k === 'content-type' ? 'Content-Type' : k === 'link' ? 'Link' : named.get(k) ?? k, v]));
-    await withTimeout(client.publishAsync(topic, JSON.stringify({ metadata, body }), { qos }), SEND_TIMEOUT_MS, 'MQTT publish timed out');
+    await withTimeout(client.publishAsync(topic, JSON.stringify({ metadata, body }), { qos }), timeoutMs, `MQTT publish timed out after ${timeoutMs} ms`);
   }
 
   /**

@@ -66,6 +66,10 @@ export interface StoredSubscription {
       accept: 'application/json' | 'application/ld+json';
       receiverInfo?: Array<{ key: string; value: string }>;
       notifierInfo?: Array<{ key: string; value: string }>;
+      /** Milliseconds a send may take before it counts as failed (at most the broker's own 10 s). */
+      timeout?: number;
+      /** Milliseconds after a failure before the endpoint is tried again (at least the retry backoff). */
+      cooldown?: number;
     };
   };
   expiresAt?: string;
@@ -104,7 +108,6 @@ function keyValues(value: unknown, where: string): Array<{ key: string; value: s
 
 /** Members of 5.2.12 / 5.2.14 this broker does not implement: refused rather than silently dropped. */
 const UNSUPPORTED_MEMBERS = ['datasetId', 'ngsildConformance', 'splitEntities'];
-const UNSUPPORTED_ENDPOINT_MEMBERS = ['timeout', 'cooldown'];
 const LANGUAGE_TAG = /^(\*|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)(;q=[01](\.\d{1,3})?)?$/;
 
 /** pick or omit of a subscription: entity members (id, type, scope) or attribute names, expanded. */
@@ -317,8 +320,6 @@ function parseNotification(given: unknown, terms: TermMap, base: StoredSubscript
   if (!isObject(given)) throw bad('notification: expected an object with an endpoint');
   // In a PATCH the NGSI-LD Null removes a member here too, as it does at the top level.
   const value = base ? Object.fromEntries(Object.entries(given).map(([k, v]) => [k, v === NGSI_NULL ? null : v])) : given;
-  const unsupported = isObject(value.endpoint) ? UNSUPPORTED_ENDPOINT_MEMBERS.filter((m) => (value.endpoint as Json)[m] !== undefined).map((m) => `endpoint.${m}`) : [];
-  if (unsupported.length) throw new NgsiError('OperationNotSupported', `${unsupported.map((m) => `notification.${m}`).join(', ')}: not supported on subscriptions by this broker`);
   const out: StoredSubscription['notification'] = structuredClone(base ?? { format: 'normalized', sysAttrs: false, endpoint: undefined as never });
   if ('attributes' in value) {
     if (value.attributes === null) delete out.attributes;
@@ -371,6 +372,12 @@ function parseNotification(given: unknown, terms: TermMap, base: StoredSubscript
     out.endpoint = { uri: keptPassword(endpoint.uri, base?.endpoint.uri), accept };
     if (endpoint.receiverInfo !== undefined) out.endpoint.receiverInfo = keptSecrets(keyValues(endpoint.receiverInfo, 'notification.endpoint.receiverInfo'), base?.endpoint.receiverInfo);
     if (endpoint.notifierInfo !== undefined) out.endpoint.notifierInfo = mqttNotifierInfo(keyValues(endpoint.notifierInfo, 'notification.endpoint.notifierInfo'));
+    for (const member of ['timeout', 'cooldown'] as const) {
+      if (endpoint[member] === undefined || endpoint[member] === null) continue;
+      const ms = endpoint[member];
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) throw bad(`notification.endpoint.${member}: expected a positive number of milliseconds`);
+      out.endpoint[member] = ms;
+    }
   }
   return out;
 }

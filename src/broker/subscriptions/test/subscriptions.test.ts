@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import mqtt from 'mqtt';
 import { sql } from 'kysely';
+import http from 'node:http';
 import net from 'node:net';
 import { notificationReceiver as receiver, until } from '../../../../test/helpers/notification-receiver.ts';
 import { brokerTestApp, building, call, type TestApp } from '../../test/broker-test-app.ts';
@@ -75,7 +76,7 @@ describe('NGSI-LD subscriptions and notifications (clause 5.8, 6.10–6.11)', ()
         assert.match(res.json.detail, pattern);
       }
       // Members this broker does not implement are refused, not silently dropped.
-      for (const extra of [{ datasetId: ['urn:ngsi-ld:Dataset:a'] }, { notification: { endpoint: { uri: rx.url('/x'), timeout: 500 } } }]) {
+      for (const extra of [{ datasetId: ['urn:ngsi-ld:Dataset:a'] }, { splitEntities: true }]) {
         const res = await call(t, { method: 'POST', url: S, body: { type: 'Subscription', entities: [{ type: 'Building' }], notification: { endpoint: { uri: rx.url('/x') } }, ...extra } });
         assert.equal(res.status, 422, `${JSON.stringify(extra)}: ${res.body}`);
         assert.equal(res.json.type, 'https://uri.etsi.org/ngsi-ld/errors/OperationNotSupported');
@@ -376,6 +377,45 @@ describe('NGSI-LD subscriptions and notifications (clause 5.8, 6.10–6.11)', ()
         return data.length >= 2 && data;
       }, 10_000);
       assert.deepEqual(delivered.map((d: { height: { value: number } }) => d.height.value), [20, 33], 'both changes, in order');
+    });
+
+    it('should count a send as failed after the endpoint\'s timeout, and wait its cooldown before trying again (5.2.15)', async () => {
+      // An endpoint that takes every request and answers none, and one that refuses every request.
+      const attempts: Array<{ path: string; at: number }> = [];
+      const endpoint = http.createServer((req, res) => {
+        attempts.push({ path: req.url ?? '', at: Date.now() });
+        if (req.url === '/refuse') res.writeHead(503).end();
+      });
+      await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+      const base = `http://127.0.0.1:${(endpoint.address() as net.AddressInfo).port}`;
+      try {
+        for (const [member, value] of [['timeout', 0], ['cooldown', -5], ['timeout', '300']] as const) {
+          const res = await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:ep-bad', `${base}/x`, { notification: { endpoint: { uri: `${base}/x`, [member]: value } } }) });
+          assert.equal(res.status, 400, res.body);
+          assert.match(res.json.detail, new RegExp(`endpoint.${member}`));
+        }
+        const only = { entities: [{ type: 'Building', id: 'urn:ngsi-ld:Building:ep1' }] };
+        await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:ep-timeout', `${base}/hang`, { ...only, notification: { endpoint: { uri: `${base}/hang`, timeout: 300 } } }) });
+        await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:ep-cooldown', `${base}/refuse`, { ...only, notification: { endpoint: { uri: `${base}/refuse`, cooldown: 4000 } } }) });
+        const shown = (await call(t, { method: 'GET', url: `${S}/urn:ngsi-ld:Subscription:ep-timeout` })).json.notification.endpoint;
+        assert.equal(shown.timeout, 300);
+        await call(t, { method: 'POST', url: E, body: building('urn:ngsi-ld:Building:ep1') });
+        // The broker's own limit is 10 s: the endpoint's 300 ms shows well before it.
+        const failed = await until('the timed-out send', async () => {
+          const sub = (await call(t, { method: 'GET', url: `${S}/urn:ngsi-ld:Subscription:ep-timeout` })).json;
+          return sub.notification.timesFailed >= 1 && sub;
+        }, 6000);
+        assert.equal(failed.notification.status, 'failed');
+        assert.ok(attempts.some((a) => a.path === '/hang'));
+        // A retry comes after the cooldown, not after the first backoff step (1 s).
+        await until('a retry of the refused send', () => attempts.filter((a) => a.path === '/refuse').length >= 2, 15_000);
+        const [first, second] = attempts.filter((a) => a.path === '/refuse');
+        assert.ok(second!.at - first!.at >= 4000, `retried after ${second!.at - first!.at} ms`);
+      } finally {
+        for (const id of ['ep-timeout', 'ep-cooldown']) await call(t, { method: 'DELETE', url: `${S}/urn:ngsi-ld:Subscription:${id}` });
+        endpoint.closeAllConnections();
+        await new Promise((resolve) => endpoint.close(resolve));
+      }
     });
 
     it('should hold changes back while throttled and then deliver all of them', async () => {
