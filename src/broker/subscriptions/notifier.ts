@@ -257,7 +257,7 @@ export class Notifier {
     const attributeNames = (names: string[] | undefined) => (names ? new Set(names.filter((n) => !ENTITY_MEMBERS.includes(n))) : undefined);
     const pick = attributeNames(picked ?? attributes);
     const omit = attributeNames(omitted);
-    const render = { terms, representation, sysAttrs: sub.notification.sysAttrs, pick, omit, members: projectedMembers(picked, omitted), lang: parseLang(sub.lang) };
+    const render = { terms, representation, sysAttrs: sub.notification.sysAttrs, pick, omit, members: projectedMembers(picked, omitted), lang: parseLang(sub.lang), datasetIds: sub.datasetId };
     const entities = rows.map((row) => (typeof row.entity === 'string' ? (JSON.parse(row.entity) as OutboxRow['entity']) : row.entity));
     // join (4.5.23): the linked entities as they are now, of this tenant, personal ones never.
     const { join } = sub.notification;
@@ -266,8 +266,9 @@ export class Notifier {
     const data = entities.map((entity, i) => {
       const rendered = shown[i]!;
       if (entity.deletedAt) rendered.deletedAt = entity.deletedAt;
-      for (const [iri, instances] of Object.entries(entity.deletedAttrs ?? {})) {
-        if ((!pick || pick.has(iri)) && !omit?.has(iri)) rendered[terms.compactIri(iri)] = deletedAttribute(instances, sub.notification.sysAttrs, entity.modifiedAt);
+      for (const [iri, deleted] of Object.entries(entity.deletedAttrs ?? {})) {
+        const instances = sub.datasetId ? deleted.filter((i) => sub.datasetId!.includes(i.datasetId ?? '')) : deleted;
+        if ((!pick || pick.has(iri)) && !omit?.has(iri) && instances.length > 0) rendered[terms.compactIri(iri)] = deletedAttribute(instances, sub.notification.sysAttrs, entity.modifiedAt);
       }
       for (const [iri, before] of Object.entries(entity.previous ?? {})) {
         const key = terms.compactIri(iri);

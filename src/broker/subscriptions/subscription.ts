@@ -50,6 +50,8 @@ export interface StoredSubscription {
   /** Context source registration subscriptions only: matched against observationInterval or managementInterval. */
   temporalQ?: TimeQuery & { timeproperty: TimeProperty };
   lang?: string;
+  /** The attribute instances notified (4.5.5): datasetId URIs, '' for the default instance ("@none"). */
+  datasetId?: string[];
   notification: {
     attributes?: string[];
     /** Projections (4.21): expanded attribute names, or the entity members id, type and scope as they are. */
@@ -107,7 +109,7 @@ function keyValues(value: unknown, where: string): Array<{ key: string; value: s
 }
 
 /** Members of 5.2.12 / 5.2.14 this broker does not implement: refused rather than silently dropped. */
-const UNSUPPORTED_MEMBERS = ['datasetId', 'ngsildConformance', 'splitEntities'];
+const UNSUPPORTED_MEMBERS = ['ngsildConformance', 'splitEntities'];
 const LANGUAGE_TAG = /^(\*|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)(;q=[01](\.\d{1,3})?)?$/;
 
 /** pick or omit of a subscription: entity members (id, type, scope) or attribute names, expanded. */
@@ -264,6 +266,17 @@ export function applyFragment(base: StoredSubscription, given: Json, terms: Term
   if (has('temporalQ')) {
     if (body.temporalQ === null) remove('temporalQ');
     else out.temporalQ = temporalQuery(body.temporalQ);
+  }
+  if (has('datasetId')) {
+    if (body.datasetId === null) remove('datasetId');
+    else {
+      if (!Array.isArray(body.datasetId) || body.datasetId.length === 0) throw bad('datasetId: expected a non-empty list of dataset URIs (or "@none" for the default instances)');
+      out.datasetId = body.datasetId.map((d, i) => {
+        if (d === '@none') return '';
+        if (typeof d !== 'string' || !isUri(d)) throw bad(`datasetId[${i}]: "${String(d)}" is not a URI (or @none)`);
+        return d;
+      });
+    }
   }
   if (has('lang')) {
     if (body.lang === null) remove('lang');
@@ -456,6 +469,7 @@ export function renderSubscription(sub: StoredSubscription, status: Subscription
     const { timerel, timeAt, endTimeAt, timeproperty } = sub.temporalQ;
     out.temporalQ = { timerel, timeAt, ...(endTimeAt ? { endTimeAt } : {}), timeproperty };
   }
+  if (sub.datasetId) out.datasetId = sub.datasetId.map((d) => d || '@none');
   if (sub.lang) out.lang = sub.lang;
   const expired = sub.expiresAt !== undefined && Date.parse(sub.expiresAt) <= Date.now();
   const failing = status.lastFailure !== null && (status.lastSuccess === null || status.lastFailure > status.lastSuccess);

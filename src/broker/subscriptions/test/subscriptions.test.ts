@@ -76,7 +76,7 @@ describe('NGSI-LD subscriptions and notifications (clause 5.8, 6.10–6.11)', ()
         assert.match(res.json.detail, pattern);
       }
       // Members this broker does not implement are refused, not silently dropped.
-      for (const extra of [{ datasetId: ['urn:ngsi-ld:Dataset:a'] }, { splitEntities: true }]) {
+      for (const extra of [{ ngsildConformance: '1.9' }, { splitEntities: true }]) {
         const res = await call(t, { method: 'POST', url: S, body: { type: 'Subscription', entities: [{ type: 'Building' }], notification: { endpoint: { uri: rx.url('/x') } }, ...extra } });
         assert.equal(res.status, 422, `${JSON.stringify(extra)}: ${res.body}`);
         assert.equal(res.json.type, 'https://uri.etsi.org/ngsi-ld/errors/OperationNotSupported');
@@ -338,6 +338,26 @@ describe('NGSI-LD subscriptions and notifications (clause 5.8, 6.10–6.11)', ()
         assert.equal(res.status, status, `${JSON.stringify(members)}: ${res.body}`);
         assert.match(res.json.detail, /notification.join/);
       }
+    });
+
+    it('should notify only the attribute instances of the subscription\'s datasetId (4.5.5), "@none" naming the default one', async () => {
+      const only = { entities: [{ type: 'Building', id: 'urn:ngsi-ld:Building:ds1' }] };
+      await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:ds', rx.url('/ds'), { ...only, datasetId: ['urn:ngsi-ld:Dataset:sensor'], notification: { attributes: ['height'], endpoint: { uri: rx.url('/ds') } } }) });
+      await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:ds-none', rx.url('/ds-none'), { ...only, datasetId: ['@none'], notification: { format: 'keyValues', attributes: ['height'], endpoint: { uri: rx.url('/ds-none') } } }) });
+      const height = [
+        { type: 'Property', value: 20 },
+        { type: 'Property', value: 21.5, datasetId: 'urn:ngsi-ld:Dataset:sensor' },
+        { type: 'Property', value: 19, datasetId: 'urn:ngsi-ld:Dataset:survey' },
+      ];
+      await call(t, { method: 'POST', url: E, body: building('urn:ngsi-ld:Building:ds1', { height }) });
+      const sensor = await until('the datasetId notification', () => rx.for('/ds')[0]);
+      assert.deepEqual(sensor.body.data[0].height, { type: 'Property', value: 21.5, datasetId: 'urn:ngsi-ld:Dataset:sensor' });
+      const plain = await until('the @none notification', () => rx.for('/ds-none')[0]);
+      assert.equal(plain.body.data[0].height, 20);
+      assert.deepEqual((await call(t, { method: 'GET', url: `${S}/urn:ngsi-ld:Subscription:ds-none` })).json.datasetId, ['@none']);
+      const refused = await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:ds-bad', rx.url('/x'), { datasetId: ['not a uri'] }) });
+      assert.equal(refused.status, 400);
+      assert.match(refused.json.detail, /datasetId\[0\]/);
     });
 
     it('should name a deleted attribute with the NGSI-LD Null, as an object when the system times are asked for', async () => {
