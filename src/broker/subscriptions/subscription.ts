@@ -50,6 +50,9 @@ export interface StoredSubscription {
   /** Context source registration subscriptions only: matched against observationInterval or managementInterval. */
   temporalQ?: TimeQuery & { timeproperty: TimeProperty };
   lang?: string;
+  /** Accepted as given: this broker notifies in 1.9 (refused below that) and never splits entities. */
+  ngsildConformance?: string;
+  splitEntities?: false;
   /** The attribute instances notified (4.5.5): datasetId URIs, '' for the default instance ("@none"). */
   datasetId?: string[];
   notification: {
@@ -108,8 +111,6 @@ function keyValues(value: unknown, where: string): Array<{ key: string; value: s
   return value as Array<{ key: string; value: string }>;
 }
 
-/** Members of 5.2.12 / 5.2.14 this broker does not implement: refused rather than silently dropped. */
-const UNSUPPORTED_MEMBERS = ['ngsildConformance', 'splitEntities'];
 const LANGUAGE_TAG = /^(\*|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)(;q=[01](\.\d{1,3})?)?$/;
 
 /** pick or omit of a subscription: entity members (id, type, scope) or attribute names, expanded. */
@@ -156,11 +157,25 @@ export function parseSubscription(body: unknown, terms: TermMap, context: unknow
 export function applyFragment(base: StoredSubscription, given: Json, terms: TermMap, creating = false): StoredSubscription {
   // 5.5.8 (PATCH): a member whose value is the NGSI-LD Null is removed, as with JSON null.
   const body = creating ? given : Object.fromEntries(Object.entries(given).map(([k, v]) => [k, v === NGSI_NULL ? null : v]));
-  const unsupported = UNSUPPORTED_MEMBERS.filter((m) => body[m] !== undefined && body[m] !== null);
-  if (unsupported.length) throw new NgsiError('OperationNotSupported', `${unsupported.join(', ')}: not supported on subscriptions by this broker`);
   const out: StoredSubscription = structuredClone(base);
   const has = (key: string) => key in body;
   const remove = (key: keyof StoredSubscription) => delete (out as unknown as Json)[key];
+  // Members whose other values this broker cannot honour are refused, never silently dropped.
+  if (body.splitEntities !== undefined && body.splitEntities !== null && body.splitEntities !== false) {
+    if (body.splitEntities !== true) throw bad('splitEntities: must be true or false');
+    throw new NgsiError('OperationNotSupported', 'splitEntities: this broker filters whole entities at each source (splitEntities false), not entities split between sources');
+  }
+  if (body.splitEntities === false) out.splitEntities = false;
+  else if (has('splitEntities')) remove('splitEntities');
+  if (body.ngsildConformance !== undefined && body.ngsildConformance !== null) {
+    const version = body.ngsildConformance;
+    if (typeof version !== 'string' || !/^\d+\.\d+$/.test(version)) throw bad('ngsildConformance: must be major.minor, e.g. 1.9');
+    const [major, minor] = version.split('.').map(Number) as [number, number];
+    if (major < 1 || (major === 1 && minor < 9)) {
+      throw new NgsiError('OperationNotSupported', `ngsildConformance: this broker notifies in NGSI-LD 1.9 and does not convert notifications to ${version} (clause 4.3.6.8)`);
+    }
+    out.ngsildConformance = version;
+  } else if (has('ngsildConformance')) remove('ngsildConformance');
   if (!creating) {
     if (has('id') && body.id !== base.id) throw bad('id: a subscription id cannot be changed');
     if (has('type') && body.type !== 'Subscription') throw bad('type: must be "Subscription"');
@@ -469,6 +484,8 @@ export function renderSubscription(sub: StoredSubscription, status: Subscription
     const { timerel, timeAt, endTimeAt, timeproperty } = sub.temporalQ;
     out.temporalQ = { timerel, timeAt, ...(endTimeAt ? { endTimeAt } : {}), timeproperty };
   }
+  if (sub.ngsildConformance) out.ngsildConformance = sub.ngsildConformance;
+  if (sub.splitEntities === false) out.splitEntities = false;
   if (sub.datasetId) out.datasetId = sub.datasetId.map((d) => d || '@none');
   if (sub.lang) out.lang = sub.lang;
   const expired = sub.expiresAt !== undefined && Date.parse(sub.expiresAt) <= Date.now();

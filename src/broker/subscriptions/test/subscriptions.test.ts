@@ -76,11 +76,18 @@ describe('NGSI-LD subscriptions and notifications (clause 5.8, 6.10–6.11)', ()
         assert.match(res.json.detail, pattern);
       }
       // Members this broker does not implement are refused, not silently dropped.
-      for (const extra of [{ ngsildConformance: '1.9' }, { splitEntities: true }]) {
+      for (const extra of [{ ngsildConformance: '1.6' }, { splitEntities: true }]) {
         const res = await call(t, { method: 'POST', url: S, body: { type: 'Subscription', entities: [{ type: 'Building' }], notification: { endpoint: { uri: rx.url('/x') } }, ...extra } });
         assert.equal(res.status, 422, `${JSON.stringify(extra)}: ${res.body}`);
         assert.equal(res.json.type, 'https://uri.etsi.org/ngsi-ld/errors/OperationNotSupported');
       }
+      // The values it honours are kept and shown.
+      const honoured = await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:conformance', rx.url('/x'), { ngsildConformance: '1.9', splitEntities: false }) });
+      assert.equal(honoured.status, 201, honoured.body);
+      const shown = (await call(t, { method: 'GET', url: `${S}/urn:ngsi-ld:Subscription:conformance` })).json;
+      assert.equal(shown.ngsildConformance, '1.9');
+      assert.equal(shown.splitEntities, false);
+      assert.equal((await call(t, { method: 'DELETE', url: `${S}/urn:ngsi-ld:Subscription:conformance` })).status, 204);
     });
 
     it('should show an endpoint\'s credentials redacted, and keep them when a PATCH sends the redaction back', async () => {
