@@ -45,10 +45,9 @@ export function assertCsourceMembers(body: Record<string, unknown>): void {
   }
 }
 
-/** Entity subscriptions: temporalQ belongs to csource subscriptions, csf (choosing the sources of a distributed subscription) is not supported. */
+/** Entity subscriptions: temporalQ belongs to csource subscriptions (csf chooses the sources of a distributed one). */
 export function assertEntityMembers(body: Record<string, unknown>): void {
   if (body.temporalQ !== undefined && body.temporalQ !== null) throw new NgsiError('BadRequestData', 'temporalQ: only context source registration subscriptions (csourceSubscriptions) take a temporal query');
-  if (body.csf !== undefined && body.csf !== null) throw new NgsiError('OperationNotSupported', 'csf: choosing the sources of a distributed subscription by a context source filter is not supported');
 }
 
 /** Which registrations, and which parts of them, one csource subscription matches. */

@@ -26,6 +26,8 @@
 //   remote subscriptions made under it are deleted at the source. As for a deleted registration,
 //   a source that cannot be reached keeps the record and the job retries; notifications under a
 //   registration that has expired or is gone are refused at once (receive), job or no job.
+// - A subscription's csf (5.2.12) chooses the sources: only registrations whose Context Source
+//   properties satisfy it are subscribed at, as a query's csf chooses the sources asked.
 // - A periodic subscription (timeInterval) subscribes at the sources with the same timeInterval:
 //   what they send each period is notified as periodic (trigger timeInterval), beside this
 //   broker's own entities, which the notifier sends each period.
@@ -39,6 +41,7 @@ import { NgsiError } from '../errors.ts';
 import type { BrokerServices } from '../http/broker-services.ts';
 import type { ResolvedTerms } from '../http/ngsi-http.ts';
 import { isPersonal } from '../personal/personal-types.ts';
+import { filterByCsf, parseCsf, type Csf } from '../registrations/csf.ts';
 import { formatSelector, type Federation, type Requester } from '../registrations/federation.ts';
 import { keepCovered, matchingInformation, offers, registeredNames, type RegistrationFilter, type StoredRegistration } from '../registrations/registration.ts';
 import { selects, type SubscriptionMatcher } from './subscription-matcher.ts';
@@ -130,10 +133,17 @@ export class DistributedSubscriptions {
     this.#db = services.ctx.db as unknown as Kysely<any>;
   }
 
-  /** Subscribes at every matching source; answers a warning per source that refused or failed. */
+  /** The subscription's context source filter (5.2.12 csf), its names expanded with the subscription's @context. */
+  async #csf(sub: StoredSubscription): Promise<Csf | undefined> {
+    if (!sub.csf) return undefined;
+    const terms = await this.services.resolver.resolve(sub.context as never);
+    return parseCsf(sub.csf, (t) => terms.expandTerm(t));
+  }
+
+  /** Subscribes at every matching source whose registration satisfies its csf; answers a warning per source that refused or failed. */
   async subscribe(tenant: string, sub: StoredSubscription, request: FastifyRequest): Promise<string[]> {
     if (sub.localOnly) return [];
-    const targets = await this.federation.targets(tenant, subscriptionFilter(sub), 'createSubscription');
+    const targets = await this.federation.targets(tenant, { ...subscriptionFilter(sub), csf: await this.#csf(sub) }, 'createSubscription');
     const warnings: string[] = [];
     await Promise.all(targets.map(async ({ reg }) => {
       try {
@@ -239,7 +249,9 @@ export class DistributedSubscriptions {
         and (expires_at is null or expires_at > now()) order by id`.execute(this.#db)).rows;
       for (const row of rows) {
         const sub = typeof row.body === 'string' ? (JSON.parse(row.body) as StoredSubscription) : row.body;
-        if (!sub.localOnly && matchingInformation(reg, subscriptionFilter(sub)).length > 0) wanted.set(sub.id, sub);
+        if (sub.localOnly || matchingInformation(reg, subscriptionFilter(sub)).length === 0) continue;
+        const csf = await this.#csf(sub);
+        if (!csf || (await filterByCsf(this.#db, csf, [reg], (r) => r)).length > 0) wanted.set(sub.id, sub);
       }
     }
     const fingerprint = reg ? registrationFingerprint(reg) : undefined;

@@ -76,7 +76,7 @@ describe('NGSI-LD context source registration subscriptions (clauses 5.11, 6.12�
       [CS, { temporalQ: { timerel: 'after', timeAt: '2024-01-01T00:00:00Z', lastN: '3' } }, 400, /^temporalQ: unknown member lastN/],
       [CS, { geoQ: { georel: 'near;maxDistance==1000', geometry: 'Point', coordinates: [139.93, 37.49], geoproperty: 'capacity' } }, 400, /^geoQ\.geoproperty: /],
       ['/ngsi-ld/v1/subscriptions', { temporalQ: { timerel: 'after', timeAt: '2024-01-01T00:00:00Z' } }, 400, /^temporalQ: only context source/],
-      ['/ngsi-ld/v1/subscriptions', { csf: 'dataProvider=="福島市"' }, 422, /^csf: /],
+      ['/ngsi-ld/v1/subscriptions', { csf: 'dataProvider==' }, 400, /^csf: /],
     ] as const) {
       const res = await call(t, { method: 'POST', url, body: subscription('urn:ngsi-ld:Subscription:cs-bad', '/x', extra), headers: city });
       assert.equal(res.status, status, `${JSON.stringify(extra)}: ${res.body}`);

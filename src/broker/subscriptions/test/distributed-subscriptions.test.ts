@@ -303,6 +303,27 @@ describe('Distributed subscriptions (clause 5.8.1.4)', () => {
     assert.equal((await send(`${prefecture.base}${created.headers.get('location')}`, 'DELETE')).status, 204);
   });
 
+  it('should subscribe only at the sources whose registration satisfies the subscription\'s csf', async () => {
+    const created = await send(`${prefecture.base}${S}`, 'POST', { type: 'Subscription', entities: [{ type: 'Shelter' }], watchedAttributes: ['status'], csf: 'mode=="exclusive"',
+      notification: { endpoint: { uri: rx.url('/csf') } } });
+    assert.equal(created.status, 201, created.text);
+    const location = created.headers.get('location')!;
+    const atSource = async () => (await remoteSubscriptions()).filter((s) => (s as { watchedAttributes?: string[] }).watchedAttributes?.includes('status'));
+    assert.deepEqual(await atSource(), [], 'the registration is inclusive: not subscribed there');
+    assert.equal((await send(`${prefecture.base}${location}`, 'PATCH', { csf: 'mode=="inclusive"' })).status, 204);
+    assert.equal((await atSource()).length, 1, 'subscribed once the csf is met');
+    // A registration's change is judged by the csf too: one that stops meeting it is unsubscribed.
+    assert.equal((await send(`${prefecture.base}${location}`, 'PATCH', { csf: 'registrationName=="会津若松市"' })).status, 204);
+    assert.deepEqual(await atSource(), []);
+    assert.equal((await send(`${prefecture.base}${R}/urn:ngsi-ld:ContextSourceRegistration:aizu`, 'PATCH', { registrationName: '会津若松市' })).status, 204);
+    await runJobs();
+    assert.equal((await atSource()).length, 1, 'subscribed by the registration job once its name meets the csf');
+    assert.equal((await send(`${prefecture.base}${R}/urn:ngsi-ld:ContextSourceRegistration:aizu`, 'PATCH', { registrationName: '会津' })).status, 204);
+    await runJobs();
+    assert.deepEqual(await atSource(), [], 'unsubscribed when it no longer does');
+    assert.equal((await send(`${prefecture.base}${location}`, 'DELETE')).status, 204);
+  });
+
   it('should keep a subscription with localOnly to this broker, and distribute it once localOnly is taken away', async () => {
     const created = await send(`${prefecture.base}${S}`, 'POST', { type: 'Subscription', entities: [{ type: 'Shelter' }], watchedAttributes: ['name'], localOnly: true,
       notification: { endpoint: { uri: rx.url('/local-only') } } });
