@@ -31,10 +31,11 @@
 //   registration come only from the source; auxiliary sources only add attributes nobody else
 //   gave (clause 4.3.6.2).
 //
-// Paging: each source is asked for offset+limit entities from offset 0, the union is sorted by
-// id and the page cut from it, so pages are exact when every source sorts by id (as Tsunagu does)
-// and offset+limit stays within one source page (1000). Counts add up the sources' counts minus
-// the overlaps seen, so they are exact only when the overlaps fit in the window. No EntityMaps.
+// Paging: each source is asked for offset+limit entities from offset 0 (in pages of 1,000), the
+// union is sorted by id and the page cut from it, so pages are exact when every source sorts by
+// id (as Tsunagu does). offset+limit may reach MERGED_WINDOW (10,000); beyond, TooManyResults.
+// Counts add up the sources' counts minus the overlaps seen, so they are exact only when the
+// overlaps fit in the window. No EntityMaps.
 import type { FastifyRequest } from 'fastify';
 import type { BrokerServices } from '../http/broker-services.ts';
 import { NgsiError } from '../errors.ts';
@@ -111,6 +112,26 @@ interface SourceAnswer {
 type Raw = Record<string, unknown>;
 
 const CORE_ONLY = undefined;
+
+/** The most entities of a merged query answer paged through: offset + limit at most this. */
+export const MERGED_WINDOW = 10 * MAX_LIMIT;
+
+/**
+ * The first `window` items of a paged list, read `MAX_LIMIT` at a time until a page comes back
+ * short (`sent`: what the page held before any filtering, `items` otherwise); `total` from the first page.
+ */
+async function inPages<T>(window: number, page: (offset: number, limit: number) => Promise<{ items: T[]; total?: number | undefined; sent?: number }>): Promise<{ items: T[]; total: number | undefined }> {
+  const items: T[] = [];
+  let total: number | undefined;
+  for (let offset = 0; offset < window; offset += MAX_LIMIT) {
+    const limit = Math.min(MAX_LIMIT, window - offset);
+    const answer = await page(offset, limit);
+    items.push(...answer.items);
+    if (offset === 0) total = answer.total;
+    if ((answer.sent ?? answer.items.length) < limit) break;
+  }
+  return { items, total };
+}
 /** Members of contextSourceInfo with a meaning of their own (clause 4.3.6.6), not sent as headers. */
 const SPECIAL_KEYS = new Set(['accept', 'contenttype', 'jsonldcontext', 'ngsildconformance']);
 
@@ -215,10 +236,10 @@ export class Federation {
     const db = this.services.ctx.db;
     const targets = query.limit <= MAX_LIMIT && this.forwarding(request) ? await this.targets(query.tenant, queryFilter(query), 'queryEntity', query.tenantVersion, request) : [];
     if (targets.length === 0) return { ...(await queryEntities(db, query)), warnings: [] };
-    // The merged order needs the first offset+limit entities of every party; sources give 1,000
-    // per request, so pages of a merged answer end there rather than come back short or empty.
-    if (query.offset + query.limit > MAX_LIMIT) {
-      throw new NgsiError('TooManyResults', `offset: a query answered together with registered context sources pages through its first ${MAX_LIMIT} entities (offset + limit at most ${MAX_LIMIT}); narrow it with type, q or a geo-query, or read this broker's own entities with local=true`);
+    // The merged order needs the first offset+limit entities of every party, read page by page
+    // (1,000 a request): up to MERGED_WINDOW, so one request never reads without bound.
+    if (query.offset + query.limit > MERGED_WINDOW) {
+      throw new NgsiError('TooManyResults', `offset: a query answered together with registered context sources pages through its first ${MERGED_WINDOW} entities (offset + limit at most ${MERGED_WINDOW}); narrow it with type, q or a geo-query, or read this broker's own entities with local=true`);
     }
     // The sources are asked once: a query on a stale tenant version (runReadable) is found out
     // before forwarding, not after, when it would run again and ask them a second time.
@@ -229,7 +250,10 @@ export class Federation {
     }
     const window = query.offset + query.limit;
     const [local, remote] = await Promise.all([
-      queryEntities(db, { ...query, offset: 0, limit: window }),
+      inPages(window, async (offset, limit) => {
+        const page = await queryEntities(db, { ...query, offset, limit, count: query.count && offset === 0 });
+        return { items: page.entities, total: page.total };
+      }).then(({ items, total }) => ({ entities: items, total })),
       this.query(query.tenant, query, terms, request, targets, window),
     ]);
     // A source's entities of a type this tenant holds as personal are left out like local ones.
@@ -553,16 +577,22 @@ export class Federation {
       params.set('geoproperty', compact(query.geo.geoproperty));
     }
     params.set('options', 'sysAttrs');
-    params.set('limit', String(limit));
-    if (query.count) params.set('count', 'true');
     if (reg.management?.localOnly !== false) params.set('local', 'true');
 
-    const answer = await this.#get(reg, this.#url(reg, '/entities', params), this.#headers(reg, request, forward.link));
-    if (answer.status === 404) throw new Error('answered 404 to a query');
-    if (!Array.isArray(answer.body)) throw new Error('answered a query with something that is not an array of entities');
-    const entities = await this.#toEntities(tenant, target, answer.body, answer.link, query.ids);
+    const { items: entities, total } = await inPages(limit, async (offset, pageLimit) => {
+      params.set('limit', String(pageLimit));
+      if (offset > 0) params.set('offset', String(offset));
+      if (query.count && offset === 0) params.set('count', 'true');
+      else params.delete('count');
+      const answer = await this.#get(reg, this.#url(reg, '/entities', params), this.#headers(reg, request, forward.link));
+      if (answer.status === 404) throw new Error('answered 404 to a query');
+      if (!Array.isArray(answer.body)) throw new Error('answered a query with something that is not an array of entities');
+      // A short page ends the paging: counted by what the source sent, before the registration's narrowing.
+      const items = await this.#toEntities(tenant, target, answer.body, answer.link, query.ids);
+      return { items, total: answer.count, sent: answer.body.length };
+    });
     await this.registrations.recordOutcome(tenant, reg.id, true).catch(() => undefined);
-    return { entities, total: answer.count };
+    return { entities, total };
   }
 
   async #retrieveOne(tenant: string, target: Target, id: string, filter: RegistrationFilter, request: FastifyRequest): Promise<RemoteEntity[]> {

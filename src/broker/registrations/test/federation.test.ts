@@ -103,14 +103,32 @@ describe('Distributed query and retrieve with registered context sources (clause
     assert.equal((await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Shelter:nowhere` })).status, 404);
   });
 
-  it('should refuse a page beyond the first 1,000 entities of a merged answer rather than answer it short', async () => {
-    const res = await call(t, { method: 'GET', url: `${E}?type=Shelter&offset=1000&limit=10` });
-    assert.equal(res.status, 403, res.body);
-    assert.equal(res.json.type, 'https://uri.etsi.org/ngsi-ld/errors/TooManyResults');
-    assert.match(res.json.detail, /local=true/);
-    const local = await call(t, { method: 'GET', url: `${E}?type=Shelter&offset=1000&limit=10&local=true` });
-    assert.equal(local.status, 200, local.body);
-    assert.equal((await call(t, { method: 'GET', url: `${E}?type=Shelter&offset=990&limit=10` })).status, 200);
+  it('should page a merged answer beyond the source\'s 1,000 entities a request, and refuse one beyond 10,000 rather than answer it short', async () => {
+    // 1,005 more shelters at the source: the merged order runs aizu-1, bulk-0000 … bulk-1004, pref-1, shared.
+    const bulk = Array.from({ length: 1005 }, (_, i) => shelter(`urn:ngsi-ld:Shelter:bulk-${String(i).padStart(4, '0')}`, { capacity: { type: 'Property', value: i } }));
+    for (const part of [bulk.slice(0, 1000), bulk.slice(1000)]) {
+      const res = await fetch(`${source.url}/ngsi-ld/v1/entityOperations/create`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(part) });
+      assert.equal(res.status, 201, await res.text());
+    }
+    try {
+      const page = await call(t, { method: 'GET', url: `${E}?type=Shelter&offset=1000&limit=10&count=true` });
+      assert.equal(page.status, 200, page.body);
+      assert.deepEqual(ids(page.json), ['urn:ngsi-ld:Shelter:bulk-0999', 'urn:ngsi-ld:Shelter:bulk-1000', 'urn:ngsi-ld:Shelter:bulk-1001', 'urn:ngsi-ld:Shelter:bulk-1002',
+        'urn:ngsi-ld:Shelter:bulk-1003', 'urn:ngsi-ld:Shelter:bulk-1004', 'urn:ngsi-ld:Shelter:pref-1', 'urn:ngsi-ld:Shelter:shared']);
+      assert.equal(page.headers['ngsild-results-count'], '1008');
+      assert.equal(page.json[7].operator?.object, 'urn:ngsi-ld:Organization:aizu', 'still merged with the source\'s part');
+      const beyond = await call(t, { method: 'GET', url: `${E}?type=Shelter&offset=9995&limit=10` });
+      assert.equal(beyond.status, 403, beyond.body);
+      assert.equal(beyond.json.type, 'https://uri.etsi.org/ngsi-ld/errors/TooManyResults');
+      assert.match(beyond.json.detail, /local=true/);
+      const local = await call(t, { method: 'GET', url: `${E}?type=Shelter&offset=9995&limit=10&local=true` });
+      assert.equal(local.status, 200, local.body);
+    } finally {
+      for (const part of [bulk.slice(0, 1000), bulk.slice(1000)]) {
+        const res = await fetch(`${source.url}/ngsi-ld/v1/entityOperations/delete`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(part.map((e) => e.id)) });
+        assert.equal(res.status, 204, await res.text());
+      }
+    }
   });
 
   it('should leave the sources out with local=true', async () => {
