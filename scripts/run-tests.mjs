@@ -56,11 +56,11 @@ if (!process.env.DATABASE_URL && files.length > 1) {
 
 // Starting a test process costs seconds (loading the app through tsx), so test files that need
 // nothing of a process of their own share one: a generated entry file imports a group of them,
-// and their suites run one after another in it. Files that start processes (the CLI, a server
-// process, the demo processes, an SMTP sink process), or declare hooks outside a suite (which
-// would apply to the whole group), keep their own process, and they run beside the groups while
-// they wait on their children. Importing a helper from those files (freePort, closeTestDatabase)
-// is not starting a process.
+// and their suites run one after another in it. Files that run the CLI, a Tsunagu server
+// process, the whole demo or an SMTP sink process, or declare hooks outside a suite (which would
+// apply to the whole group), keep their own process, and they run beside the groups while they
+// wait on their children. Importing a helper from those files (freePort, closeTestDatabase) does
+// not count, and neither does starting one small demo provider (they share a group well).
 const ALONE = /child_process|\brunCli(?:Process)?\(|createCliTarget\(|startServerProcess\(|smtp-sink-process|startDemoProcesses\(|^(?:before|after|beforeEach|afterEach)\(/m;
 const GROUPS = 6;
 let entries = files;

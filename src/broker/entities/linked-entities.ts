@@ -55,7 +55,8 @@ function shown(iri: string, render: RenderOptions): boolean {
 }
 
 function linksOf(entity: StoredEntity, render: RenderOptions): string[] {
-  return Object.entries(entity.attrs).flatMap(([iri, instances]) => (shown(iri, render) ? instances.flatMap(targetsOf) : []));
+  // Only the instances the answer shows (datasetId selects them, 4.5.5) are followed.
+  return Object.entries(entity.attrs).flatMap(([iri, instances]) => (shown(iri, render) ? selectedInstances(instances, render).flatMap(targetsOf) : []));
 }
 
 /**

@@ -15,7 +15,7 @@ export function createBrokerResolver(ctx: AppContext): { resolver: TermResolver 
   return {
     resolver: resolver as TermResolver & ContextResolver,
     contextRoutes: async (app, authorize) => {
-      await jsonldContextsRoutes(app, { db, resolver, store, publicUrl: ctx.config.publicUrl, authorize });
+      await jsonldContextsRoutes(app, { db, resolver, store, publicUrl: ctx.config.publicUrl, authorize, bodyLimit: ctx.config.brokerBodyLimit });
     },
   };
 }

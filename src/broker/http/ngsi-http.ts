@@ -185,7 +185,7 @@ export function toNgsiError(error: unknown): NgsiError {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new NgsiError('UnsupportedMediaType', 'Content-Type must be application/json or application/ld+json');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new NgsiError('PayloadTooLarge', 'The request body is larger than this broker accepts (an @context: 1 MiB; other requests: TSUNAGU_BROKER_BODY_LIMIT)');
+      return new NgsiError('PayloadTooLarge', 'The request body is larger than this broker accepts (TSUNAGU_BROKER_BODY_LIMIT; an added @context: at most 1 MiB)');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new NgsiError('InvalidRequest', 'The request body is not valid JSON');

@@ -27,6 +27,8 @@ export interface JsonldContextsDeps {
   store: ContextStore;
   /** The broker's public base URL, e.g. https://city.example (no trailing path). */
   publicUrl: string;
+  /** The broker's body limit: an added @context may be no larger than it, nor than a fetched one. */
+  bodyLimit?: number;
   /** Throws (401/403) unless the caller holds the permission; see the access rules above. */
   authorize: (request: FastifyRequest, permission: ContextPermission) => Promise<void>;
 }
@@ -75,8 +77,10 @@ export function jsonldContextsRoutes(app: FastifyInstance, deps: JsonldContextsD
   }
 
   // A hosted @context may be no larger than one this broker would fetch (the loader's maxBytes,
-  // 1 MiB by default), whatever the entity body limit: every tenant's requests may name it.
-  app.post(JSONLD_CONTEXTS_PATH, { bodyLimit: resolver.loader.options.maxBytes }, async (request, reply) => {
+  // 1 MiB by default), however large the entity body limit: every tenant's requests may name it.
+  // A route's limit replaces the parser's, so a smaller broker limit is kept here too.
+  const bodyLimit = Math.min(resolver.loader.options.maxBytes, deps.bodyLimit ?? Infinity);
+  app.post(JSONLD_CONTEXTS_PATH, { bodyLimit }, async (request, reply) => {
     await deps.authorize(request, 'broker.write');
     const body = request.body;
     if (!body || typeof body !== 'object' || Array.isArray(body) || !('@context' in body)) {

@@ -37,8 +37,24 @@ export interface CsourcePayload {
   information: StoredRegistrationInfo[];
 }
 
-/** A csource subscription's geoQ names one of a registration's GeoProperties (the other members are checked by parseSubscription). */
+/** Members of entity subscriptions that have no meaning for registrations: refused, never silently dropped. */
+const ENTITY_ONLY_MEMBERS = ['datasetId', 'ngsildConformance', 'splitEntities', 'jsonldContext'];
+const ENTITY_ONLY_NOTIFICATION_MEMBERS = ['pick', 'omit', 'join', 'joinLevel', 'showChanges'];
+
+/**
+ * A csource subscription's geoQ names one of a registration's GeoProperties, and it has none of
+ * the members that shape notified entities (the other members are checked by parseSubscription).
+ */
 export function assertCsourceMembers(body: Record<string, unknown>): void {
+  const notification = (typeof body.notification === 'object' && body.notification !== null ? body.notification : {}) as Record<string, unknown>;
+  const given = (value: unknown) => value !== undefined && value !== null;
+  const entityOnly = [
+    ...ENTITY_ONLY_MEMBERS.filter((m) => given(body[m])),
+    ...ENTITY_ONLY_NOTIFICATION_MEMBERS.filter((m) => given(notification[m])).map((m) => `notification.${m}`),
+  ];
+  if (entityOnly.length) {
+    throw new NgsiError('OperationNotSupported', `${entityOnly.join(', ')}: not supported on context source registration subscriptions, whose notifications carry registrations, not entities`);
+  }
   const geoproperty = (body.geoQ as { geoproperty?: unknown } | null | undefined)?.geoproperty;
   if (geoproperty !== undefined && !(REGISTRATION_GEOPROPERTIES as readonly unknown[]).includes(geoproperty)) {
     throw new NgsiError('BadRequestData', `geoQ.geoproperty: a registration's GeoProperties are ${REGISTRATION_GEOPROPERTIES.join(', ')}`);

@@ -244,20 +244,29 @@ export class DistributedSubscriptions {
     if (job.expiry && (!current || inForce(current, now))) return; // deleted or renewed: their jobs did the work
     const reg = current && inForce(current, now) && this.federation.subscribable(current) ? current : undefined;
     const wanted = new Map<string, StoredSubscription>();
+    const undecided = new Set<string>();
     if (reg) {
       const rows = (await sql<{ body: StoredSubscription | string }>`select body from broker_subscriptions where tenant = ${tenant} and kind = 'entity'
         and (expires_at is null or expires_at > now()) order by id`.execute(this.#db)).rows;
       for (const row of rows) {
         const sub = typeof row.body === 'string' ? (JSON.parse(row.body) as StoredSubscription) : row.body;
         if (sub.localOnly || matchingInformation(reg, subscriptionFilter(sub)).length === 0) continue;
-        const csf = await this.#csf(sub);
-        if (!csf || (await filterByCsf(this.#db, csf, [reg], (r) => r)).length > 0) wanted.set(sub.id, sub);
+        try {
+          const csf = await this.#csf(sub);
+          if (!csf || (await filterByCsf(this.#db, csf, [reg], (r) => r)).length > 0) wanted.set(sub.id, sub);
+        } catch (error) {
+          // Its @context cannot be had just now: what was made for it stays as it is, and the
+          // other subscriptions are brought in line regardless.
+          log.warn({ subscription: sub.id, registration: reg.id, reason: (error as Error).message }, 'could not judge the subscription\'s csf; left as it was');
+          undecided.add(sub.id);
+        }
       }
     }
     const fingerprint = reg ? registrationFingerprint(reg) : undefined;
     const existing = (await sql<RemoteRow>`select * from broker_remote_subscriptions where tenant = ${tenant} and registration_id = ${registrationId}`.execute(this.#db)).rows;
     const undeleted: string[] = [];
     for (const row of existing) {
+      if (undecided.has(row.subscription_id)) continue;
       if (fingerprint !== undefined && row.registration_hash === fingerprint && wanted.has(row.subscription_id)) {
         wanted.delete(row.subscription_id); // current: nothing to do
         continue;

@@ -33,6 +33,8 @@ const BATCH = 5000;
 export const MAX_ATTEMPTS = 50;
 const BACKOFF_BASE_MS = 1000;
 const BACKOFF_CAP_MS = 5 * 60_000;
+/** The longest endpoint cooldown honoured (subscriptions are refused beyond it; a stored one never breaks the retry). */
+const COOLDOWN_CAP_MS = 86_400_000;
 const SEND_TIMEOUT_MS = 10_000;
 const LEASE_SECONDS = 60;
 
@@ -217,7 +219,7 @@ export class Notifier {
         const reason = error instanceof Error ? error.message : String(error);
         const attempts = Math.max(...rows.map((r) => r.attempts)) + 1;
         // An endpoint's cooldown (5.2.15) holds every retry back at least that long.
-        const delay = Math.max(sub.notification.endpoint.cooldown ?? 0, Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempts - 1)));
+        const delay = Math.min(COOLDOWN_CAP_MS, Math.max(sub.notification.endpoint.cooldown ?? 0, Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempts - 1))));
         // A notification the endpoint received and refused was sent (timesSent, 5.11.7); one that
         // never left (no @context, an address refused, no connection) was not.
         const sent = error instanceof RefusedNotification ? 1 : 0;

@@ -400,10 +400,12 @@ function parseNotification(given: unknown, terms: TermMap, base: StoredSubscript
     out.endpoint = { uri: keptPassword(endpoint.uri, base?.endpoint.uri), accept };
     if (endpoint.receiverInfo !== undefined) out.endpoint.receiverInfo = keptSecrets(keyValues(endpoint.receiverInfo, 'notification.endpoint.receiverInfo'), base?.endpoint.receiverInfo);
     if (endpoint.notifierInfo !== undefined) out.endpoint.notifierInfo = mqttNotifierInfo(keyValues(endpoint.notifierInfo, 'notification.endpoint.notifierInfo'));
-    for (const member of ['timeout', 'cooldown'] as const) {
-      if (endpoint[member] === undefined || endpoint[member] === null) continue;
+    // Bounded as a registration's management timeout and cooldown are (1 min, 1 day).
+    for (const [member, max] of [['timeout', 60_000], ['cooldown', 86_400_000]] as const) {
       const ms = endpoint[member];
+      if (ms === undefined || ms === null || (base && ms === NGSI_NULL)) continue;
       if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) throw bad(`notification.endpoint.${member}: expected a positive number of milliseconds`);
+      if (ms > max) throw bad(`notification.endpoint.${member}: at most ${max} ms`);
       out.endpoint[member] = ms;
     }
   }

@@ -131,6 +131,18 @@ describe('NGSI-LD linked entity retrieval (clause 4.5.23)', () => {
     assert.deepEqual(ids(known.json).sort(), [V, BOB, ANTWERP, ROTTERDAM].sort());
   });
 
+  it('with datasetId should follow only the Relationship instances of those datasets (4.5.5)', async () => {
+    const id = 'urn:ngsi-ld:Truck:datasets';
+    const keeper = [
+      { type: 'Relationship', object: ALICE, datasetId: 'urn:ngsi-ld:Dataset:day' },
+      { type: 'Relationship', object: BOB, datasetId: 'urn:ngsi-ld:Dataset:night' },
+    ];
+    assert.equal((await call(t, { method: 'POST', url: E, body: named(id, 'Truck', { keeper }) })).status, 201);
+    const day = await call(t, { method: 'GET', url: `${E}/${id}?join=flat&datasetId=urn:ngsi-ld:Dataset:day` });
+    assert.equal(day.status, 200, day.body);
+    assert.deepEqual(ids(day.json), [id, ALICE], 'the night keeper is not shown, so not followed');
+  });
+
   it('inline in the simplified representation should replace the Relationship value with the linked entity', async () => {
     const res = await call(t, { method: 'GET', url: `${E}/${V}?join=inline&format=simplified` });
     assert.equal(res.status, 200, res.body);

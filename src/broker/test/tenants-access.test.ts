@@ -87,7 +87,7 @@ describe('NGSI-LD tenants and access (clause 4.14)', () => {
     const refused = await call(t, { method: 'POST', url: C, body, headers: prefectureAdmin });
     assert.equal(refused.status, 413, refused.body);
     assert.match(refused.json.type, /PayloadTooLarge$/);
-    assert.match(refused.json.detail, /@context: 1 MiB/);
+    assert.match(refused.json.detail, /@context: at most 1 MiB/);
     const listed = await call(t, { method: 'GET', url: `${C}?kind=Hosted`, headers: prefectureAdmin });
     assert.ok(!listed.json.some((url: string) => url.includes('term')), 'nothing hosted');
     const before = listed.json.length;

@@ -51,7 +51,7 @@ describe('@context store and the jsonldContexts API', () => {
       if (error instanceof NgsiError) return reply.code(error.status).type('application/json').send(error.toJSON());
       return reply.code((error as { statusCode?: number }).statusCode ?? 500).send({ detail: (error as Error).message });
     });
-    jsonldContextsRoutes(app, { db: database.db, resolver, store, publicUrl: PUBLIC_URL, authorize: async () => undefined });
+    jsonldContextsRoutes(app, { db: database.db, resolver, store, publicUrl: PUBLIC_URL, authorize: async () => undefined, bodyLimit: 64 * 1024 });
     await app.ready();
   });
 
@@ -77,6 +77,13 @@ describe('@context store and the jsonldContexts API', () => {
     const other = new ContextResolver({ store, publicUrl: PUBLIC_URL, allowUrl: () => assert.fail('no fetch expected') });
     assert.equal((await other.resolve([`${PUBLIC_URL}${BASE}/${id}`])).expandTerm('speed'), 'https://example.org/speed');
     await assert.rejects(other.resolve(`${PUBLIC_URL}${BASE}/nope`), (e: unknown) => e instanceof NgsiError && e.type === 'LdContextNotAvailable');
+  });
+
+  it('should refuse an @context beyond the broker\'s body limit when that is below 1 MiB (413), and store nothing', async () => {
+    const terms = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`term${i}`, `https://example.org/vocabulary/term${i}`]));
+    const response = await app.inject({ method: 'POST', url: BASE, headers: { 'content-type': 'application/ld+json' }, payload: JSON.stringify({ '@context': terms }) });
+    assert.equal(response.statusCode, 413, response.body);
+    assert.deepEqual((await app.inject({ method: 'GET', url: BASE })).json(), []);
   });
 
   it('should accept application/json too and refuse bodies without @context or with invalid contexts', async () => {

@@ -416,7 +416,7 @@ describe('NGSI-LD subscriptions and notifications (clause 5.8, 6.10–6.11)', ()
       await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
       const base = `http://127.0.0.1:${(endpoint.address() as net.AddressInfo).port}`;
       try {
-        for (const [member, value] of [['timeout', 0], ['cooldown', -5], ['timeout', '300']] as const) {
+        for (const [member, value] of [['timeout', 0], ['cooldown', -5], ['timeout', '300'], ['cooldown', 1e20], ['timeout', 120_000]] as const) {
           const res = await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:ep-bad', `${base}/x`, { notification: { endpoint: { uri: `${base}/x`, [member]: value } } }) });
           assert.equal(res.status, 400, res.body);
           assert.match(res.json.detail, new RegExp(`endpoint.${member}`));
@@ -426,6 +426,11 @@ describe('NGSI-LD subscriptions and notifications (clause 5.8, 6.10–6.11)', ()
         await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:ep-cooldown', `${base}/refuse`, { ...only, notification: { endpoint: { uri: `${base}/refuse`, cooldown: 4000 } } }) });
         const shown = (await call(t, { method: 'GET', url: `${S}/urn:ngsi-ld:Subscription:ep-timeout` })).json.notification.endpoint;
         assert.equal(shown.timeout, 300);
+        // In a PATCH the NGSI-LD Null leaves a member of the endpoint out, as elsewhere.
+        await call(t, { method: 'POST', url: S, body: subscription('urn:ngsi-ld:Subscription:ep-null', `${base}/x`, { notification: { endpoint: { uri: `${base}/x`, timeout: 500 } } }) });
+        const nulled = await call(t, { method: 'PATCH', url: `${S}/urn:ngsi-ld:Subscription:ep-null`, body: { notification: { endpoint: { uri: `${base}/x`, timeout: 'urn:ngsi-ld:null' } } } });
+        assert.equal(nulled.status, 204, nulled.body);
+        assert.equal((await call(t, { method: 'GET', url: `${S}/urn:ngsi-ld:Subscription:ep-null` })).json.notification.endpoint.timeout, undefined);
         await call(t, { method: 'POST', url: E, body: building('urn:ngsi-ld:Building:ep1') });
         // The broker's own limit is 10 s: the endpoint's 300 ms shows well before it.
         const failed = await until('the timed-out send', async () => {
@@ -439,7 +444,7 @@ describe('NGSI-LD subscriptions and notifications (clause 5.8, 6.10–6.11)', ()
         const [first, second] = attempts.filter((a) => a.path === '/refuse');
         assert.ok(second!.at - first!.at >= 4000, `retried after ${second!.at - first!.at} ms`);
       } finally {
-        for (const id of ['ep-timeout', 'ep-cooldown']) await call(t, { method: 'DELETE', url: `${S}/urn:ngsi-ld:Subscription:${id}` });
+        for (const id of ['ep-timeout', 'ep-cooldown', 'ep-null']) await call(t, { method: 'DELETE', url: `${S}/urn:ngsi-ld:Subscription:${id}` });
         endpoint.closeAllConnections();
         await new Promise((resolve) => endpoint.close(resolve));
       }
