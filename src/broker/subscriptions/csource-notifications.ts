@@ -38,7 +38,7 @@ export interface CsourcePayload {
 }
 
 /** Members of entity subscriptions that have no meaning for registrations: refused, never silently dropped. */
-const ENTITY_ONLY_MEMBERS = ['datasetId', 'ngsildConformance', 'splitEntities', 'jsonldContext'];
+const ENTITY_ONLY_MEMBERS = ['datasetId', 'ngsildConformance', 'splitEntities', 'jsonldContext', 'lang', 'expandValues', 'jsonKeys', 'localOnly'];
 const ENTITY_ONLY_NOTIFICATION_MEMBERS = ['pick', 'omit', 'join', 'joinLevel', 'showChanges'];
 
 /**

@@ -76,6 +76,7 @@ describe('NGSI-LD context source registration subscriptions (clauses 5.11, 6.12â
       [CS, { temporalQ: { timerel: 'after', timeAt: '2024-01-01T00:00:00Z', lastN: '3' } }, 400, /^temporalQ: unknown member lastN/],
       [CS, { geoQ: { georel: 'near;maxDistance==1000', geometry: 'Point', coordinates: [139.93, 37.49], geoproperty: 'capacity' } }, 400, /^geoQ\.geoproperty: /],
       [CS, { datasetId: ['urn:ngsi-ld:Dataset:a'] }, 422, /^datasetId: not supported on context source registration subscriptions/],
+      [CS, { lang: 'ja', expandValues: 'status' }, 422, /^lang, expandValues: /],
       [CS, { notification: { pick: ['id'], join: 'flat', endpoint: { uri: rx.url('/x') } } }, 422, /^notification\.pick, notification\.join: /],
       ['/ngsi-ld/v1/subscriptions', { temporalQ: { timerel: 'after', timeAt: '2024-01-01T00:00:00Z' } }, 400, /^temporalQ: only context source/],
       ['/ngsi-ld/v1/subscriptions', { csf: 'dataProvider==' }, 400, /^csf: /],
