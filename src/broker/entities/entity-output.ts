@@ -34,8 +34,7 @@ export function renderEntity(entity: StoredEntity, options: RenderOptions): Json
   if (members.type) out.type = types.length === 1 ? types[0] : types;
   if (entity.scopes && members.scope) out.scope = entity.scopes.length === 1 ? entity.scopes[0] : entity.scopes;
   for (const [iri, instances] of Object.entries(entity.attrs)) {
-    if (options.pick && !options.pick.has(iri)) continue;
-    if (options.omit?.has(iri)) continue;
+    if (!attributeShown(iri, options)) continue;
     const name = terms.compactIri(iri);
     const selected = selectedInstances(instances, options);
     if (selected.length === 0) continue;
@@ -55,8 +54,13 @@ export function renderEntity(entity: StoredEntity, options: RenderOptions): Json
   return out;
 }
 
-/** The instances of an attribute that `datasetId` selects (all without it). */
-export function selectedInstances(instances: StoredAttribute[], options: RenderOptions): StoredAttribute[] {
+/** Whether pick (or attrs) and omit let the attribute `iri` be shown. */
+export function attributeShown(iri: string, options: Pick<RenderOptions, 'pick' | 'omit'>): boolean {
+  return (!options.pick || options.pick.has(iri)) && !options.omit?.has(iri);
+}
+
+/** The instances of an attribute (stored, or deleted ones) that `datasetId` selects (all without it). */
+export function selectedInstances<T extends { datasetId?: string | undefined }>(instances: T[], options: Pick<RenderOptions, 'datasetIds'>): T[] {
   return options.datasetIds ? instances.filter((i) => options.datasetIds!.includes(i.datasetId ?? '')) : instances;
 }
 

@@ -14,7 +14,7 @@ import { NgsiError } from '../errors.ts';
 import { personalEntitySql } from '../personal/personal-types.ts';
 import { list, param, type Query } from '../http/request-options.ts';
 import { assertEntityId } from './entity-input.ts';
-import { renderEntity, selectedInstances, type RenderOptions } from './entity-output.ts';
+import { attributeShown, renderEntity, selectedInstances, type RenderOptions } from './entity-output.ts';
 import { rowToEntity } from './entity-store.ts';
 import type { StoredAttribute, StoredEntity } from './stored-entity.ts';
 
@@ -50,13 +50,9 @@ function targetsOf(instance: StoredAttribute): string[] {
   return [];
 }
 
-function shown(iri: string, render: RenderOptions): boolean {
-  return (!render.pick || render.pick.has(iri)) && !render.omit?.has(iri);
-}
-
 function linksOf(entity: StoredEntity, render: RenderOptions): string[] {
   // Only the instances the answer shows (datasetId selects them, 4.5.5) are followed.
-  return Object.entries(entity.attrs).flatMap(([iri, instances]) => (shown(iri, render) ? selectedInstances(instances, render).flatMap(targetsOf) : []));
+  return Object.entries(entity.attrs).flatMap(([iri, instances]) => (attributeShown(iri, render) ? selectedInstances(instances, render).flatMap(targetsOf) : []));
 }
 
 /**
@@ -101,7 +97,7 @@ export function renderInline(roots: StoredEntity[], linked: Map<string, StoredEn
     const out = renderEntity(entity, render);
     if (depth >= join.level) return out;
     for (const [iri, instances] of Object.entries(entity.attrs)) {
-      if (!shown(iri, render)) continue;
+      if (!attributeShown(iri, render)) continue;
       const name = render.terms.compactIri(iri);
       const selected = selectedInstances(instances, render);
       selected.forEach((instance, k) => {

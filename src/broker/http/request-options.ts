@@ -84,12 +84,19 @@ export const ENTITY_MEMBERS = ['id', 'type', 'scope'];
 export function projection(query: Query, name: string): string[] | undefined {
   const raw = param(query, name);
   if (raw === undefined) return undefined;
-  if (/[{}]/.test(raw)) {
-    throw new NgsiError('OperationNotSupported', `${name}: projections into linked entities (relationship{attribute}) are not supported; ${name} the relationship itself and use join`);
-  }
   const items = raw.split(/[,|]/).map((s) => s.trim()).filter(Boolean);
   if (items.length === 0) throw new NgsiError('BadRequestData', `${name}: expected attribute names separated by , or |`);
-  items.forEach((item) => assertName(item, name));
+  return checkProjection(items, name);
+}
+
+/** The items of a projection (query parameter or subscription member): names, and no linked-entity terms. */
+export function checkProjection(items: string[], where: string): string[] {
+  for (const item of items) {
+    if (/[{}]/.test(item)) {
+      throw new NgsiError('OperationNotSupported', `${where}: projections into linked entities (relationship{attribute}) are not supported; ${where} the relationship itself and use join`);
+    }
+    assertName(item, where);
+  }
   return items;
 }
 

@@ -78,6 +78,24 @@ const RESERVED_HEADERS = new Set([
 export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Keys whose values are credentials: stored (they must be sent) but shown as REDACTED. */
 export const SECRET_KEY = /authorization|cookie|token|secret|passw|api[-_]?key|credential/i;
+/** The longest timeout and cooldown (ms) a registration's management, or a notification endpoint, may set. */
+export const MAX_TIMEOUT_MS = 60_000;
+export const MAX_COOLDOWN_MS = 86_400_000;
+
+/** A major.minor NGSI-LD version below the 1.9 this broker speaks: it does not convert payloads for those (4.3.6.8). */
+export function belowNgsiLd19(version: string): boolean {
+  const [major, minor] = version.split('.').map(Number) as [number, number];
+  return major < 1 || (major === 1 && minor < 9);
+}
+
+/**
+ * A client writing back what it read: a secret key's value REDACTED stands for the stored value of
+ * that key (null when none is stored); any other pair is taken as given (undefined).
+ */
+export function keptSecret(key: string, value: string, stored: Array<{ key: string; value: string }> | undefined): string | null | undefined {
+  if (value !== REDACTED || !SECRET_KEY.test(key)) return undefined;
+  return stored?.find((p) => p.key.toLowerCase() === key.toLowerCase())?.value ?? null;
+}
 const DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
 const MEDIA_TYPES = new Set(['application/json', 'application/ld+json']);
 
@@ -277,8 +295,8 @@ function parseManagement(value: unknown): ManagementInfo {
   const out: ManagementInfo = {};
   for (const [key, raw] of Object.entries(value)) {
     switch (key) {
-      case 'timeout': out.timeout = positiveNumber(raw, 'management.timeout', 60_000); break;
-      case 'cooldown': out.cooldown = positiveNumber(raw, 'management.cooldown', 86_400_000); break;
+      case 'timeout': out.timeout = positiveNumber(raw, 'management.timeout', MAX_TIMEOUT_MS); break;
+      case 'cooldown': out.cooldown = positiveNumber(raw, 'management.cooldown', MAX_COOLDOWN_MS); break;
       case 'localOnly':
         if (typeof raw !== 'boolean') bad('management.localOnly: must be true or false');
         out.localOnly = raw;
@@ -316,17 +334,13 @@ function parseContextSourceInfo(value: unknown, previous: KeyValuePair[] | undef
     if (lower === 'ngsildconformance') {
       if (!/^\d+\.\d+$/.test(val)) bad(`${field}.value: ngsildConformance must be major.minor, e.g. 1.8`);
       // 4.3.6.8: payloads for an older source would need converting, which this broker does not do.
-      const [major, minor] = val.split('.').map(Number) as [number, number];
-      if (major < 1 || (major === 1 && minor < 9)) {
+      if (belowNgsiLd19(val)) {
         throw new NgsiError('OperationNotSupported', `${field}.value: this broker sends NGSI-LD 1.9 payloads and does not convert them for a source conforming to ${val} (clause 4.3.6.8)`);
       }
     }
-    if (val === REDACTED && SECRET_KEY.test(key)) {
-      // A client writing back what it read: keep the stored secret.
-      const kept = previous?.find((p) => p.key.toLowerCase() === lower);
-      if (!kept) bad(`${field}.value: "${REDACTED}" stands for a stored secret, but this registration has none for "${key}"`);
-      val = kept.value;
-    }
+    const kept = keptSecret(key, val, previous);
+    if (kept === null) bad(`${field}.value: "${REDACTED}" stands for a stored secret, but this registration has none for "${key}"`);
+    if (kept !== undefined) val = kept;
     return { key, value: val };
   });
 }

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { AppContext } from '../../platform/module.ts';
-import { parseLang, renderEntity, type Representation } from '../entities/entity-output.ts';
+import { attributeShown, parseLang, renderEntity, selectedInstances, type Representation } from '../entities/entity-output.ts';
 import type { StoredEntity } from '../entities/stored-entity.ts';
 import { MAX_LIMIT, queryEntities } from '../entities/entity-query.ts';
 import { loadLinked, renderInline } from '../entities/linked-entities.ts';
@@ -20,7 +20,7 @@ import { parseScopeQuery } from '../query/scope-query.ts';
 import { PersonalTypes } from '../personal/personal-types.ts';
 import { JSONLD_CONTEXT_REL, type TermResolver } from '../http/ngsi-http.ts';
 import { ENTITY_MEMBERS, projectedMembers } from '../http/request-options.ts';
-import { renderRegistration } from '../registrations/registration.ts';
+import { MAX_COOLDOWN_MS, renderRegistration } from '../registrations/registration.ts';
 import { queueAllMatching, type CsourcePayload } from './csource-notifications.ts';
 import type { DeletedAttributes, OutboxEntity } from './subscription-matcher.ts';
 import type { StoredAttribute } from '../entities/stored-entity.ts';
@@ -33,8 +33,6 @@ const BATCH = 5000;
 export const MAX_ATTEMPTS = 50;
 const BACKOFF_BASE_MS = 1000;
 const BACKOFF_CAP_MS = 5 * 60_000;
-/** The longest endpoint cooldown honoured (subscriptions are refused beyond it; a stored one never breaks the retry). */
-const COOLDOWN_CAP_MS = 86_400_000;
 const SEND_TIMEOUT_MS = 10_000;
 const LEASE_SECONDS = 60;
 
@@ -219,7 +217,8 @@ export class Notifier {
         const reason = error instanceof Error ? error.message : String(error);
         const attempts = Math.max(...rows.map((r) => r.attempts)) + 1;
         // An endpoint's cooldown (5.2.15) holds every retry back at least that long.
-        const delay = Math.min(COOLDOWN_CAP_MS, Math.max(sub.notification.endpoint.cooldown ?? 0, Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempts - 1))));
+        // Capped as subscriptions are, so that no stored value can break the retry's update.
+        const delay = Math.min(MAX_COOLDOWN_MS, Math.max(sub.notification.endpoint.cooldown ?? 0, Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempts - 1))));
         // A notification the endpoint received and refused was sent (timesSent, 5.11.7); one that
         // never left (no @context, an address refused, no connection) was not.
         const sent = error instanceof RefusedNotification ? 1 : 0;
@@ -262,15 +261,15 @@ export class Notifier {
     const render = { terms, representation, sysAttrs: sub.notification.sysAttrs, pick, omit, members: projectedMembers(picked, omitted), lang: parseLang(sub.lang), datasetIds: sub.datasetId };
     const entities = rows.map((row) => (typeof row.entity === 'string' ? (JSON.parse(row.entity) as OutboxRow['entity']) : row.entity));
     // join (4.5.23): the linked entities as they are now, of this tenant, personal ones never.
-    const { join } = sub.notification;
-    const linked = join ? await loadLinked(this.#db, tenant, entities, { mode: join.mode, level: join.level, containedBy: [] }, render) : new Map<string, StoredEntity>();
-    const shown = join?.mode === 'inline' ? renderInline(entities, linked, { ...join, containedBy: [] }, render) : entities.map((entity) => renderEntity(entity, render));
+    const join = sub.notification.join && { ...sub.notification.join, containedBy: [] };
+    const linked = join ? await loadLinked(this.#db, tenant, entities, join, render) : new Map<string, StoredEntity>();
+    const shown = join?.mode === 'inline' ? renderInline(entities, linked, join, render) : entities.map((entity) => renderEntity(entity, render));
     const data = entities.map((entity, i) => {
       const rendered = shown[i]!;
       if (entity.deletedAt) rendered.deletedAt = entity.deletedAt;
       for (const [iri, deleted] of Object.entries(entity.deletedAttrs ?? {})) {
-        const instances = sub.datasetId ? deleted.filter((i) => sub.datasetId!.includes(i.datasetId ?? '')) : deleted;
-        if ((!pick || pick.has(iri)) && !omit?.has(iri) && instances.length > 0) rendered[terms.compactIri(iri)] = deletedAttribute(instances, sub.notification.sysAttrs, entity.modifiedAt);
+        const instances = selectedInstances(deleted, render);
+        if (attributeShown(iri, render) && instances.length > 0) rendered[terms.compactIri(iri)] = deletedAttribute(instances, sub.notification.sysAttrs, entity.modifiedAt);
       }
       for (const [iri, before] of Object.entries(entity.previous ?? {})) {
         const key = terms.compactIri(iri);

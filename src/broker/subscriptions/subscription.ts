@@ -10,9 +10,9 @@ import type { GeoQuery } from '../geo/types.ts';
 import { attributeNameList, parseQ } from '../query/q-language.ts';
 import { parseScopeQuery } from '../query/scope-query.ts';
 import { parseCsf } from '../registrations/csf.ts';
-import { ENTITY_MEMBERS } from '../http/request-options.ts';
+import { checkProjection, ENTITY_MEMBERS } from '../http/request-options.ts';
 import { MAX_JOIN_LEVEL } from '../entities/linked-entities.ts';
-import { HEADER_NAME, REDACTED, SECRET_KEY } from '../registrations/registration.ts';
+import { belowNgsiLd19, HEADER_NAME, keptSecret, MAX_COOLDOWN_MS, MAX_TIMEOUT_MS, REDACTED, SECRET_KEY } from '../registrations/registration.ts';
 import { parseTimeQuery } from '../temporal/temporal-params.ts';
 import type { TimeProperty, TimeQuery } from '../temporal/temporal-store.ts';
 
@@ -95,6 +95,11 @@ function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** In a PATCH (5.5.8) a member whose value is the NGSI-LD Null is removed, as with JSON null: read it as null. */
+function nullsRead(members: Json, patching: boolean): Json {
+  return patching ? Object.fromEntries(Object.entries(members).map(([k, v]) => [k, v === NGSI_NULL ? null : v])) : members;
+}
+
 function bad(detail: string): NgsiError {
   return new NgsiError('BadRequestData', detail);
 }
@@ -116,12 +121,7 @@ const LANGUAGE_TAG = /^(\*|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)(;q=[01](\.\d{1,3})
 /** pick or omit of a subscription: entity members (id, type, scope) or attribute names, expanded. */
 function projectionList(value: unknown, where: string, terms: TermMap): string[] {
   if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string')) throw bad(`${where}: expected a non-empty list of attribute names or id, type, scope`);
-  return (value as string[]).map((n) => {
-    if (ENTITY_MEMBERS.includes(n)) return n;
-    if (/[{}]/.test(n)) throw new NgsiError('OperationNotSupported', `${where}: projections into linked entities (relationship{attribute}) are not supported`);
-    assertName(n, where);
-    return terms.expandTerm(n);
-  });
+  return checkProjection(value as string[], where).map((n) => (ENTITY_MEMBERS.includes(n) ? n : terms.expandTerm(n)));
 }
 
 function names(value: unknown, where: string, terms: TermMap): string[] {
@@ -155,8 +155,7 @@ export function parseSubscription(body: unknown, terms: TermMap, context: unknow
  * replace stored ones; null removes an optional one). Checks the combined result.
  */
 export function applyFragment(base: StoredSubscription, given: Json, terms: TermMap, creating = false): StoredSubscription {
-  // 5.5.8 (PATCH): a member whose value is the NGSI-LD Null is removed, as with JSON null.
-  const body = creating ? given : Object.fromEntries(Object.entries(given).map(([k, v]) => [k, v === NGSI_NULL ? null : v]));
+  const body = nullsRead(given, !creating);
   const out: StoredSubscription = structuredClone(base);
   const has = (key: string) => key in body;
   const remove = (key: keyof StoredSubscription) => delete (out as unknown as Json)[key];
@@ -170,8 +169,7 @@ export function applyFragment(base: StoredSubscription, given: Json, terms: Term
   if (body.ngsildConformance !== undefined && body.ngsildConformance !== null) {
     const version = body.ngsildConformance;
     if (typeof version !== 'string' || !/^\d+\.\d+$/.test(version)) throw bad('ngsildConformance: must be major.minor, e.g. 1.9');
-    const [major, minor] = version.split('.').map(Number) as [number, number];
-    if (major < 1 || (major === 1 && minor < 9)) {
+    if (belowNgsiLd19(version)) {
       throw new NgsiError('OperationNotSupported', `ngsildConformance: this broker notifies in NGSI-LD 1.9 and does not convert notifications to ${version} (clause 4.3.6.8)`);
     }
     out.ngsildConformance = version;
@@ -346,8 +344,7 @@ function temporalQuery(value: unknown): TimeQuery & { timeproperty: TimeProperty
 
 function parseNotification(given: unknown, terms: TermMap, base: StoredSubscription['notification'] | undefined): StoredSubscription['notification'] {
   if (!isObject(given)) throw bad('notification: expected an object with an endpoint');
-  // In a PATCH the NGSI-LD Null removes a member here too, as it does at the top level.
-  const value = base ? Object.fromEntries(Object.entries(given).map(([k, v]) => [k, v === NGSI_NULL ? null : v])) : given;
+  const value = nullsRead(given, base !== undefined);
   const out: StoredSubscription['notification'] = structuredClone(base ?? { format: 'normalized', sysAttrs: false, endpoint: undefined as never });
   if ('attributes' in value) {
     if (value.attributes === null) delete out.attributes;
@@ -384,8 +381,8 @@ function parseNotification(given: unknown, terms: TermMap, base: StoredSubscript
   }
   if (out.showChanges && (out.format === 'keyValues' || out.format === 'simplified')) throw bad('notification.showChanges: cannot be true with format keyValues (5.2.14)');
   if ('endpoint' in value || !base) {
-    const endpoint = value.endpoint;
-    if (!isObject(endpoint)) throw bad('notification.endpoint: is required ({"uri": "https://…"})');
+    if (!isObject(value.endpoint)) throw bad('notification.endpoint: is required ({"uri": "https://…"})');
+    const endpoint = nullsRead(value.endpoint, base !== undefined);
     if (typeof endpoint.uri !== 'string' || !isUri(endpoint.uri)) throw bad('notification.endpoint.uri: must be an absolute URI');
     const scheme = endpoint.uri.slice(0, endpoint.uri.indexOf(':')).toLowerCase();
     if (!['http', 'https', 'mqtt', 'mqtts'].includes(scheme)) throw bad('notification.endpoint.uri: use http, https, mqtt or mqtts');
@@ -401,9 +398,9 @@ function parseNotification(given: unknown, terms: TermMap, base: StoredSubscript
     if (endpoint.receiverInfo !== undefined) out.endpoint.receiverInfo = keptSecrets(keyValues(endpoint.receiverInfo, 'notification.endpoint.receiverInfo'), base?.endpoint.receiverInfo);
     if (endpoint.notifierInfo !== undefined) out.endpoint.notifierInfo = mqttNotifierInfo(keyValues(endpoint.notifierInfo, 'notification.endpoint.notifierInfo'));
     // Bounded as a registration's management timeout and cooldown are (1 min, 1 day).
-    for (const [member, max] of [['timeout', 60_000], ['cooldown', 86_400_000]] as const) {
+    for (const [member, max] of [['timeout', MAX_TIMEOUT_MS], ['cooldown', MAX_COOLDOWN_MS]] as const) {
       const ms = endpoint[member];
-      if (ms === undefined || ms === null || (base && ms === NGSI_NULL)) continue;
+      if (ms === undefined || ms === null) continue;
       if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) throw bad(`notification.endpoint.${member}: expected a positive number of milliseconds`);
       if (ms > max) throw bad(`notification.endpoint.${member}: at most ${max} ms`);
       out.endpoint[member] = ms;
@@ -442,10 +439,9 @@ function keptPassword(uri: string, stored: string | undefined): string {
 
 function keptSecrets(pairs: Array<{ key: string; value: string }>, stored: Array<{ key: string; value: string }> | undefined) {
   return pairs.map(({ key, value }) => {
-    if (value !== REDACTED || !SECRET_KEY.test(key)) return { key, value };
-    const kept = stored?.find((p) => p.key.toLowerCase() === key.toLowerCase());
-    if (!kept) throw bad(`notification.endpoint.receiverInfo: "${REDACTED}" stands for a stored secret, but this subscription has none for "${key}"`);
-    return { key, value: kept.value };
+    const kept = keptSecret(key, value, stored);
+    if (kept === null) throw bad(`notification.endpoint.receiverInfo: "${REDACTED}" stands for a stored secret, but this subscription has none for "${key}"`);
+    return { key, value: kept ?? value };
   });
 }
 
