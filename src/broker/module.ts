@@ -25,6 +25,9 @@ import { openDataRoutes } from './open-data/open-data-routes.ts';
 import { brokerServices } from './exports.ts';
 import { recordHistory } from './temporal/history-recorder.ts';
 import { temporalRoutes } from './temporal/temporal-routes.ts';
+import { EntityMaps } from './entity-maps/entity-maps.ts';
+import { entityMapRoutes } from './entity-maps/entity-map-routes.ts';
+import { Federation } from './registrations/federation.ts';
 
 async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const store = new EntityStore(ctx.db, ctx.dbKind === 'pglite' ? 5000 : 0);
@@ -67,6 +70,14 @@ async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void
   await registrationRoutes(app, services);
   await temporalRoutes(app, services);
   await openDataRoutes(app, services);
+  const maps = new EntityMaps(services, new Federation(services));
+  await entityMapRoutes(app, services, maps);
+  if (ctx.config.runWorker) {
+    // Expired EntityMaps are never used again (they read as gone); their rows are swept here.
+    const sweep = setInterval(() => void maps.store.purgeExpired().catch((error: unknown) => app.log.warn({ err: error }, 'sweeping expired EntityMaps failed')), 15 * 60_000);
+    sweep.unref();
+    app.addHook('onClose', async () => clearInterval(sweep));
+  }
   // @contexts are shared by every tenant: deleting one needs the permission on the prefecture.
   await contextRoutes(app, async (request, permission) => {
     const tenant = await services.tenants.resolve(permission === 'broker.manage_tenants' ? undefined : header(request.headers['ngsild-tenant'], 'NGSILD-Tenant'));

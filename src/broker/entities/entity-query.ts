@@ -212,3 +212,29 @@ function checkRegex(pattern: string): void {
     throw new NgsiError('BadRequestData', `idPattern: "${pattern}" is not a valid regular expression`);
   }
 }
+
+/**
+ * The ids of every entity the query matches (its limit and offset aside), in id order, at most
+ * `max` + 1 of them so the caller can tell there are more: what an EntityMap is made of.
+ */
+export async function matchingIds(db: Database, query: EntityQuery, max: number): Promise<string[]> {
+  if (query.idPattern) checkRegex(query.idPattern);
+  const where = sql.join(conditions(query), sql` and `);
+  if (!query.geo) {
+    return (await sql<{ id: string }>`select e.id from broker_entities e where ${where} order by e.id limit ${max + 1}`.execute(db)).rows.map((r) => r.id);
+  }
+  // Geo: the exact test runs here on the box candidates, a thousand at a time in id order.
+  const geo = query.geo;
+  const ids: string[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const rows: { id: string; geo: unknown }[] = (await sql<{ id: string; geo: unknown }>`select e.id, e.attrs -> ${geo.geoproperty} as geo from broker_entities e
+      where ${where} ${after === null ? sql`` : sql`and e.id > ${after}`} order by e.id limit 1000`.execute(db)).rows;
+    for (const row of rows) {
+      const instances = (typeof row.geo === 'string' ? JSON.parse(row.geo) : row.geo) as { type?: string; value?: unknown }[] | null;
+      if ((instances ?? []).some((i) => i.type === 'GeoProperty' && matchesGeoQuery(geo, i.value as never)) && ids.push(row.id) > max) return ids;
+    }
+    if (rows.length < 1000) return ids;
+    after = rows[rows.length - 1]!.id;
+  }
+}

@@ -9,7 +9,8 @@ import { assertEntityId, convertEntity, type EntityInput } from '../entities/ent
 import { Federation } from '../registrations/federation.ts';
 import type { BatchError, BatchResult } from '../entities/entity-service.ts';
 import { begin, beginRead, type BrokerServices } from './broker-services.ts';
-import { buildEntityQuery, readableQuery, renderJoined, runReadable } from './entities-routes.ts';
+import { buildEntityQuery, renderJoined, runEntityQuery } from './entities-routes.ts';
+import { EntityMaps } from '../entity-maps/entity-maps.ts';
 import { parseJoin } from '../entities/linked-entities.ts';
 import { queryBodyToParams } from './query-body.ts';
 import { negotiate, sendNgsi, warnOfSources, type ResolvedTerms } from './ngsi-http.ts';
@@ -83,6 +84,7 @@ export async function batchRoutes(app: FastifyInstance, services: BrokerServices
   const { entities } = services;
   const federation = new Federation(services);
   const batches = new DistributedBatch(federation);
+  const maps = new EntityMaps(services, federation);
 
   /** The entity types held here for `ids` (a batch delete names no types). */
   const localTypes = async (tenant: string, ids: string[]) => {
@@ -173,12 +175,12 @@ export async function batchRoutes(app: FastifyInstance, services: BrokerServices
     const asQuery = queryBodyToParams(request.body, request.query as Query, { temporal: false });
     const { tenant, terms, openOnly } = await beginRead(services, request, { bodies: [request.body] });
     const built = buildEntityQuery(tenant.name, asQuery, terms);
-    const result = await runReadable((optimistic) => readableQuery(services, built, openOnly, terms, optimistic), (q) => federation.queryEntities(q, terms, request));
+    const { result, status } = await runEntityQuery(services, maps, built, asQuery, openOnly, terms, request, reply);
     warnOfSources(reply, result.warnings);
     if (result.total !== undefined) reply.header('ngsild-results-count', String(result.total));
     const render = renderOptions(asQuery, terms);
     // join, joinLevel and containedBy (clause 4.5.23) are URL parameters, as on GET.
     const rendered = await renderJoined(services, tenant.name, result.entities, render, parseJoin(asQuery), openOnly);
-    return sendNgsi(reply, 200, rendered.map((r) => r.json), terms, answer);
+    return sendNgsi(reply, status, rendered.map((r) => r.json), terms, answer);
   });
 }

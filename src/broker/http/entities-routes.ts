@@ -13,7 +13,8 @@ import { parseGeoQuery } from '../geo/geo-query.ts';
 import { parseQ } from '../query/q-language.ts';
 import { parseScopeQuery } from '../query/scope-query.ts';
 import { isPersonal, personalDataRefusal } from '../personal/personal-types.ts';
-import { Federation } from '../registrations/federation.ts';
+import { Federation, type FederatedResult } from '../registrations/federation.ts';
+import { EntityMaps, mapLocation, mapRequest } from '../entity-maps/entity-maps.ts';
 import { parseCsf } from '../registrations/csf.ts';
 import { DistributedWrites, renameBody, type WriteOutcome } from '../registrations/distributed-writes.ts';
 import { begin, beginRead, notOpen, openSelector, type BrokerServices, type OpenDataScope } from './broker-services.ts';
@@ -98,6 +99,20 @@ export async function runReadable<R>(prepare: (optimistic: boolean) => Promise<E
   }
 }
 
+/**
+ * Runs Query Entities (GET /entities, POST entityOperations/query): through an EntityMap when
+ * the request asks for one or names one (entity-maps.ts; 201 when one was made, its location
+ * in NGSILD-EntityMap), else merged with the registered sources.
+ */
+export async function runEntityQuery(services: BrokerServices, maps: EntityMaps, built: EntityQuery, query: Query, openOnly: OpenDataScope | undefined, terms: ResolvedTerms, request: FastifyRequest, reply: FastifyReply): Promise<{ result: FederatedResult; status: number }> {
+  const asked = mapRequest(query, request);
+  const prepare = (optimistic: boolean) => readableQuery(services, built, openOnly, terms, optimistic);
+  if (!asked.flag && !asked.id) return { result: await runReadable(prepare, (q) => maps.federation.queryEntities(q, terms, request)), status: 200 };
+  const result = await runReadable(prepare, (q) => maps.query(q, terms, request, asked, openOnly !== undefined));
+  reply.header('ngsild-entitymap', mapLocation(result.map.id));
+  return { result, status: result.created ? 201 : 200 };
+}
+
 /** The refusal of a retrieve by an open-data reader, unless the entity is of an open type. */
 export function assertOpen(openOnly: OpenDataScope | undefined, id: string, entity: { types: string[] } | undefined, open = isOpen): void {
   if (openOnly && !(entity && open(openOnly.types, entity.types))) {
@@ -123,6 +138,7 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
   // Entities held by registered context sources (e.g. a municipality's own broker) are merged
   // into queries and retrieves unless the client asks for local=true.
   const federation = new Federation(services);
+  const maps = new EntityMaps(services, federation);
   // Writes are split among the registered sources that hold the entity's attributes.
   const writes = new DistributedWrites(federation, async (tenant, id) => (await services.store.getWithVersion(tenant, id)).entity?.types);
 
@@ -166,16 +182,16 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
     const built = buildEntityQuery(tenant.name, query, terms);
     const render = renderOptions(query, terms);
     const join = parseJoin(query);
-    const result = await runReadable((optimistic) => readableQuery(services, built, openOnly, terms, optimistic), (q) => federation.queryEntities(q, terms, request));
+    const { result, status } = await runEntityQuery(services, maps, built, query, openOnly, terms, request, reply);
     warnOfSources(reply, result.warnings);
     if (result.total !== undefined) reply.header('ngsild-results-count', String(result.total));
     pageLinks(reply, request, built, result.entities.length, result.total);
     const rendered = await renderJoined(services, tenant.name, result.entities, render, join, openOnly);
     if (answer === 'application/geo+json') {
       const geometryIri = terms.expandTerm(param(query, 'geometryProperty') ?? 'location');
-      return sendNgsi(reply, 200, { type: 'FeatureCollection', features: rendered.map(({ entity, json }) => renderFeature(entity, render, geometryIri, json)) }, terms, answer);
+      return sendNgsi(reply, status, { type: 'FeatureCollection', features: rendered.map(({ entity, json }) => renderFeature(entity, render, geometryIri, json)) }, terms, answer);
     }
-    return sendNgsi(reply, 200, rendered.map((r) => r.json), terms, answer);
+    return sendNgsi(reply, status, rendered.map((r) => r.json), terms, answer);
   });
 
   // 6.5.3.1 Retrieve Entity
@@ -184,7 +200,10 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
     const id = assertEntityId(request.params.entityId, 'entityId');
     const { tenant, terms, openOnly } = await beginRead(services, request);
     const query = request.query as Query;
-    const { entity, version, warnings } = await federation.retrieve(tenant.name, id, terms, request);
+    // EntityMaps (clause 5.7.1.4): a map the request names says which sources hold the entity.
+    const asked = mapRequest(query, request);
+    const inMap = await maps.forRetrieve(tenant.name, id, asked, openOnly !== undefined);
+    const { entity, version, warnings, sources, heldHere } = await federation.retrieve(tenant.name, id, terms, request, inMap?.use);
     warnOfSources(reply, warnings);
     assertOpen(openOnly, id, entity);
     if (!entity) throw new NgsiError('ResourceNotFound', `Entity ${id} does not exist`);
@@ -193,6 +212,11 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
     // A type selector (clause 4.17), as on Query Entities: "A,B", "A;B", "(A;B)|C".
     if (type && !typesMatch(expandTypeSelector(parseTypeSelector(type), (t) => terms.expandTerm(t)), entity.types)) {
       throw new NgsiError('ResourceNotFound', `Entity ${id} is not of type ${type}`);
+    }
+    if (inMap) reply.header('ngsild-entitymap', mapLocation(inMap.map.id));
+    else if (asked.flag || asked.id) {
+      const made = await maps.ofRetrieved(tenant.name, id, { heldHere, sources }, { lifetimeMs: asked.lifetimeMs, openOnly: openOnly !== undefined });
+      reply.header('ngsild-entitymap', mapLocation(made.id));
     }
     const render = renderOptions(query, terms);
     const join = parseJoin(query);

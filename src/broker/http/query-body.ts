@@ -60,6 +60,13 @@ export function queryBodyToParams(body: unknown, url: Query, options: { temporal
     set('coordinates', typeof geoQ.coordinates === 'string' ? geoQ.coordinates : JSON.stringify(geoQ.coordinates));
     set('geoproperty', text(geoQ.geoproperty, 'geoQ.geoproperty'));
   }
+  // EntityMaps (5.2.23): as the URL parameters of the same names.
+  for (const name of ['entityMap', 'splitEntities'] as const) {
+    if (body[name] === undefined) continue;
+    if (typeof body[name] !== 'boolean') throw new NgsiError('BadRequestData', `${name}: must be true or false`);
+    set(name, String(body[name]));
+  }
+  set('entityMapLifetime', text(body.entityMapLifetime, 'entityMapLifetime'));
   if (body.temporalQ !== undefined) {
     if (!options.temporal) throw new NgsiError('BadRequestData', 'temporalQ: only on temporal/entityOperations/query');
     if (!isObject(body.temporalQ)) throw new NgsiError('BadRequestData', 'temporalQ: must be a TemporalQuery object');

@@ -13,6 +13,7 @@ import * as remoteSubscriptions from './2026-12-05T0901-broker-remote-subscripti
 import * as remoteSubscriptionRegistration from './2026-12-08T0910-broker-remote-subscription-registration.ts';
 import * as registrationExpiryJobs from './2026-12-09T1500-broker-registration-expiry-jobs.ts';
 import * as entityValues from './2026-12-11T0900-broker-entity-values.ts';
+import * as entityMaps from './2026-12-12T0900-broker-entity-maps.ts';
 
 export const brokerMigrations: Record<string, Migration> = {
   ...jsonldMigrations,
@@ -28,4 +29,5 @@ export const brokerMigrations: Record<string, Migration> = {
   '2026-12-08T0910-broker-remote-subscription-registration': remoteSubscriptionRegistration,
   '2026-12-09T1500-broker-registration-expiry-jobs': registrationExpiryJobs,
   '2026-12-11T0900-broker-entity-values': entityValues,
+  '2026-12-12T0900-broker-entity-maps': entityMaps,
 };

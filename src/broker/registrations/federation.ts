@@ -111,6 +111,12 @@ interface SourceAnswer {
 
 type Raw = Record<string, unknown>;
 
+/** An EntityMap in use for a retrieve (clause 5.7.1.4): the registrations it names, and their maps. */
+export interface MapUse {
+  only: ReadonlySet<string>;
+  linkedMaps: Record<string, string>;
+}
+
 const CORE_ONLY = undefined;
 
 /** The most entities of a merged query answer paged through: offset + limit at most this. */
@@ -239,7 +245,7 @@ export class Federation {
     // The merged order needs the first offset+limit entities of every party, read page by page
     // (1,000 a request): up to MERGED_WINDOW, so one request never reads without bound.
     if (query.offset + query.limit > MERGED_WINDOW) {
-      throw new NgsiError('TooManyResults', `offset: a query answered together with registered context sources pages through its first ${MERGED_WINDOW} entities (offset + limit at most ${MERGED_WINDOW}); narrow it with type, q or a geo-query, or read this broker's own entities with local=true`);
+      throw new NgsiError('TooManyResults', `offset: a query answered together with registered context sources pages through its first ${MERGED_WINDOW} entities (offset + limit at most ${MERGED_WINDOW}); narrow it with type, q or a geo-query, page through an EntityMap (entityMap=true), or read this broker's own entities with local=true`);
     }
     // The sources are asked once: a query on a stale tenant version (runReadable) is found out
     // before forwarding, not after, when it would run again and ask them a second time.
@@ -296,16 +302,21 @@ export class Federation {
    * reading the entity in the Retrieve Entity handler (type and attrs are read from the
    * request's query, as the handler does).
    */
-  async retrieve(tenant: string, id: string, terms: ResolvedTerms, request: FastifyRequest): Promise<{ entity: StoredEntity | undefined; version: number; warnings: string[] }> {
+  async retrieve(tenant: string, id: string, terms: ResolvedTerms, request: FastifyRequest, map?: MapUse): Promise<{ entity: StoredEntity | undefined; version: number; warnings: string[]; sources: string[]; heldHere: boolean }> {
     // One statement reads the entity and the tenant's version: most tenants have no
     // registrations, and then that is all a retrieve costs.
     const { entity: local, version } = await this.services.store.getWithVersion(tenant, id);
-    return { ...(await this.#retrieveMerged(tenant, id, terms, request, local, version)), version };
+    return { ...(await this.#retrieveMerged(tenant, id, terms, request, local, version, map)), version, heldHere: local !== undefined };
   }
 
-  /** The local entity merged with the sources' parts; the warnings name the sources that failed. */
-  async #retrieveMerged(tenant: string, id: string, terms: ResolvedTerms, request: FastifyRequest, local: StoredEntity | undefined, version: number): Promise<{ entity: StoredEntity | undefined; warnings: string[] }> {
-    const alone = { entity: local, warnings: [] };
+  /**
+   * The local entity merged with the sources' parts; the warnings name the sources that failed,
+   * `sources` the registrations that gave a part. `only`: the registrations an EntityMap names
+   * for the entity (clause 5.7.1.4), instead of matching them all.
+   */
+  async #retrieveMerged(tenant: string, id: string, terms: ResolvedTerms, request: FastifyRequest, local: StoredEntity | undefined, version: number, map?: MapUse): Promise<{ entity: StoredEntity | undefined; warnings: string[]; sources: string[] }> {
+    const alone = { entity: local, warnings: [], sources: [] };
+    if (map?.only.size === 0) return alone;
     if (!this.forwarding(request)) return alone;
     if (!(await this.#hasAny(tenant, version))) return alone;
     const raw = request.query as Record<string, string | undefined>;
@@ -318,18 +329,113 @@ export class Federation {
       selector = undefined;
     }
     const filter: RegistrationFilter = { ids: [id], selector, attrs: attrs?.length ? attrs : undefined };
-    const targets = await this.targets(tenant, filter, 'retrieveEntity', version, request);
+    const targets = (await this.targets(tenant, filter, 'retrieveEntity', version, request)).filter((t) => !map || map.only.has(t.reg.id));
     if (targets.length === 0) return alone;
     const warnings: string[] = [];
     const remote = (await Promise.all(targets.map(async (target) => {
       try {
-        return await this.#retrieveOne(tenant, target, id, filter, request);
+        return await this.#retrieveOne(tenant, target, id, filter, request, map?.linkedMaps[target.reg.id]);
       } catch (error) {
         warnings.push(await this.#failed(tenant, target.reg, request, error));
         return [];
       }
     }))).flat();
-    return { entity: mergeEntities(local ? [local] : [], remote)[0], warnings };
+    return { entity: mergeEntities(local ? [local] : [], remote)[0], warnings, sources: [...new Set(remote.map((r) => r.registration))] };
+  }
+
+  /**
+   * The ids of the entities the matching sources hold for a query, for an EntityMap (clause
+   * 5.14.4.4), at most `max` + 1 each. A source that offers createEntityMapQueryEntity makes its
+   * own map (GET /entityMaps), whose location is kept as the linked map and sent back with
+   * each page; a source that does not, or declines (a 4xx), is queried page by page instead.
+   */
+  async mapSources(tenant: string, query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest, targets: Target[], max: number): Promise<{ ids: Map<string, string[]>; linkedMaps: Record<string, string>; warnings: string[] }> {
+    const ids = new Map<string, string[]>();
+    const linkedMaps: Record<string, string> = {};
+    const warnings: string[] = [];
+    await Promise.all(targets.map(async (target) => {
+      const { reg, info } = target;
+      try {
+        if (offers(reg, 'createEntityMapQueryEntity')) {
+          const made = await this.#remoteMap(target, query, terms, request);
+          if (made) {
+            const entityInfos = info.every((i) => i.entities) ? info.flatMap((i) => i.entities!) : undefined;
+            ids.set(reg.id, made.ids.filter((id) => !entityInfos || entityInfos.some((e) => idMatches(e, id))).slice(0, max + 1));
+            if (made.location) linkedMaps[reg.id] = made.location;
+            await this.registrations.recordOutcome(tenant, reg.id, true).catch(() => undefined);
+            return;
+          }
+        }
+        const answer = await this.#queryOne(tenant, target, { ...query, offset: 0, limit: MAX_LIMIT, count: false }, terms, request, max + 1);
+        ids.set(reg.id, answer.entities.map((r) => r.entity.id));
+      } catch (error) {
+        warnings.push(await this.#failed(tenant, reg, request, error));
+      }
+    }));
+    return { ids, linkedMaps, warnings };
+  }
+
+  /** A source's EntityMap for the query: its entity ids and location; undefined if it declined. */
+  async #remoteMap(target: Target, query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest): Promise<{ ids: string[]; location?: string | undefined } | undefined> {
+    const { reg } = target;
+    const { params, forward } = await this.#forwardQuery(target, query, terms, request);
+    params.delete('options');
+    const timeout = reg.management?.timeout ?? this.#timeoutMs;
+    const response = await this.#fetch(this.#url(reg, '/entityMaps', params), { method: 'GET', headers: this.#headers(reg, request, forward.link), redirect: 'error', signal: AbortSignal.timeout(timeout) });
+    const text = await readLimited(response, this.#maxBytes, () => new Error(`answer is larger than ${this.#maxBytes} bytes`));
+    if (response.status >= 400 && response.status < 500) return undefined;
+    if (response.status < 200 || response.status >= 300) throw new Error(`answered ${response.status} to Create EntityMap${text ? `: ${text.slice(0, 200)}` : ''}`);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new Error('answered Create EntityMap with something that is not JSON');
+    }
+    const entityMap = isObject(body) ? body.entityMap : undefined;
+    if (!isObject(body) || (entityMap !== undefined && !isObject(entityMap))) throw new Error('answered Create EntityMap with something that is not an EntityMap');
+    const location = response.headers.get('ngsild-entitymap') ?? (typeof body.id === 'string' ? body.id : undefined);
+    return { ids: Object.keys(entityMap ?? {}).sort(), location };
+  }
+
+  /**
+   * One page of an EntityMap's entities from the sources it names (clause 5.7.2.4): each
+   * registration is asked for its ids (100 per request, to keep URLs short), with the query's
+   * filters and the linked map. `failed`: registrations that did not answer, whose entities
+   * cannot be judged. A registration gone since the map was made, or no longer covering the
+   * query, holds none of them any more.
+   */
+  async mapPage(tenant: string, query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest, byRegistration: Map<string, string[]>, linkedMaps: Record<string, string>): Promise<{ entities: RemoteEntity[]; failed: Set<string>; warnings: string[] }> {
+    const failed = new Set<string>();
+    const warnings: string[] = [];
+    if (byRegistration.size === 0) return { entities: [], failed, warnings };
+    const now = Date.now();
+    const active = new Map((await this.registrations.active(tenant, new Date(now))).map((r) => [r.body.id, r]));
+    const answers = await Promise.all([...byRegistration].map(async ([regId, ids]) => {
+      const registration = active.get(regId);
+      if (!registration) return [];
+      const reg = registration.body;
+      if (this.#coolingDown(registration, now)) {
+        failed.add(regId);
+        warnings.push(`${reg.endpoint} (${reg.id}): cooling down after a failure`);
+        return [];
+      }
+      const info = matchingInformation(reg, { ...queryFilter(query), ids });
+      if (info.length === 0) return [];
+      try {
+        const out: RemoteEntity[] = [];
+        for (let i = 0; i < ids.length; i += 100) {
+          const chunk = ids.slice(i, i + 100);
+          const answer = await this.#queryOne(tenant, { reg, info }, { ...query, ids: chunk, offset: 0, limit: chunk.length, count: false }, terms, request, chunk.length, linkedMaps[regId]);
+          out.push(...answer.entities);
+        }
+        return out;
+      } catch (error) {
+        failed.add(regId);
+        warnings.push(await this.#failed(tenant, reg, request, error));
+        return [];
+      }
+    }));
+    return { entities: answers.flat(), failed, warnings };
   }
 
   /** False for local=true (which type=* implies) and for requests that already passed this broker or too many others. */
@@ -506,7 +612,7 @@ export class Federation {
     return `${root}${path}${query ? `?${query}` : ''}`;
   }
 
-  async #get(reg: StoredRegistration, url: string, headers: Record<string, string>): Promise<{ status: number; body: unknown; link?: string | undefined; count?: number | undefined }> {
+  async #get(reg: StoredRegistration, url: string, headers: Record<string, string>): Promise<{ status: number; body: unknown; link?: string | undefined; count?: number | undefined; entityMap?: string | undefined }> {
     const timeout = reg.management?.timeout ?? this.#timeoutMs;
     const response = await this.#fetch(url, { method: 'GET', headers, redirect: 'error', signal: AbortSignal.timeout(timeout) });
     const text = await readLimited(response, this.#maxBytes, () => new Error(`answer is larger than ${this.#maxBytes} bytes`));
@@ -526,10 +632,12 @@ export class Federation {
       body,
       link: linkedContext(response.headers.get('link')),
       count: countHeader !== null && /^\d+$/.test(countHeader) ? Number(countHeader) : undefined,
+      entityMap: response.headers.get('ngsild-entitymap') ?? undefined,
     };
   }
 
-  async #queryOne(tenant: string, target: Target, query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest, limit: number): Promise<SourceAnswer> {
+  /** What a query is forwarded to a source with: its URL parameters, and the names' @context. */
+  async #forwardQuery(target: Target, query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest): Promise<{ params: URLSearchParams; forward: { terms: ResolvedTerms; link?: string | undefined } }> {
     const { reg, info } = target;
     let forward = await this.#forwardTerms(reg);
     // q names must be terms (the q grammar has no room for IRIs): when one is not a term of the
@@ -578,13 +686,21 @@ export class Federation {
     }
     params.set('options', 'sysAttrs');
     if (reg.management?.localOnly !== false) params.set('local', 'true');
+    return { params, forward };
+  }
 
+  async #queryOne(tenant: string, target: Target, query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest, limit: number, entityMap?: string): Promise<SourceAnswer> {
+    const { reg } = target;
+    const { params, forward } = await this.#forwardQuery(target, query, terms, request);
+    const headers = this.#headers(reg, request, forward.link);
+    // The source's own EntityMap for this query, when it made one (clause 5.7.2.4).
+    if (entityMap) headers['ngsild-entitymap'] = entityMap;
     const { items: entities, total } = await inPages(limit, async (offset, pageLimit) => {
       params.set('limit', String(pageLimit));
       if (offset > 0) params.set('offset', String(offset));
       if (query.count && offset === 0) params.set('count', 'true');
       else params.delete('count');
-      const answer = await this.#get(reg, this.#url(reg, '/entities', params), this.#headers(reg, request, forward.link));
+      const answer = await this.#get(reg, this.#url(reg, '/entities', params), headers);
       if (answer.status === 404) throw new Error('answered 404 to a query');
       if (!Array.isArray(answer.body)) throw new Error('answered a query with something that is not an array of entities');
       // A short page ends the paging: counted by what the source sent, before the registration's narrowing.
@@ -595,7 +711,7 @@ export class Federation {
     return { entities, total };
   }
 
-  async #retrieveOne(tenant: string, target: Target, id: string, filter: RegistrationFilter, request: FastifyRequest): Promise<RemoteEntity[]> {
+  async #retrieveOne(tenant: string, target: Target, id: string, filter: RegistrationFilter, request: FastifyRequest, entityMap?: string): Promise<RemoteEntity[]> {
     const { reg, info } = target;
     const forward = await this.#forwardTerms(reg);
     const compact = (iri: string) => forward.terms.compactIri(iri);
@@ -608,7 +724,9 @@ export class Federation {
     if (attrs?.length) params.set('attrs', attrs.map(compact).join(','));
     params.set('options', 'sysAttrs');
     if (reg.management?.localOnly !== false) params.set('local', 'true');
-    const answer = await this.#get(reg, this.#url(reg, `/entities/${encodeURIComponent(id)}`, params), this.#headers(reg, request, forward.link));
+    const headers = this.#headers(reg, request, forward.link);
+    if (entityMap) headers['ngsild-entitymap'] = entityMap;
+    const answer = await this.#get(reg, this.#url(reg, `/entities/${encodeURIComponent(id)}`, params), headers);
     if (answer.status !== 404 && !isObject(answer.body)) throw new Error('answered a retrieval with something that is not an entity');
     await this.registrations.recordOutcome(tenant, reg.id, true).catch(() => undefined);
     if (answer.status === 404) return [];

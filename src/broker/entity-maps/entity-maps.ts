@@ -1,0 +1,225 @@
+// EntityMaps (clauses 4.3.6.7, 4.5.25, 5.5.9.3, 5.7.1.4, 5.7.2.4, 5.14): a query made with
+// `entityMap=true` (or through /entityMaps) fixes the ids it matches, here and at each registered
+// source, with where each is held. Later pages name the map in the NGSILD-EntityMap header: the
+// query's filters are checked again on the entities of each page (an entity that no longer
+// matches leaves the map), and only the sources the map names are asked, for just those ids.
+// Paging is then exact and stable however deep it goes (no 10,000-entity window as for merged
+// queries without a map), and `count=true` is the map's size.
+//
+// Split entities (an entity's attributes spread over sources, filtered only after merging) are
+// not supported: filters go to each source with the query, as without a map (splitEntities=false).
+import { randomUUID } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { NgsiError } from '../errors.ts';
+import type { BrokerServices } from '../http/broker-services.ts';
+import type { ResolvedTerms } from '../http/ngsi-http.ts';
+import { header, param, type Query } from '../http/request-options.ts';
+import { matchingIds, queryEntities, type EntityQuery } from '../entities/entity-query.ts';
+import type { StoredEntity } from '../entities/stored-entity.ts';
+import { isOpen } from '../open-data/open-data-types.ts';
+import { isPersonal } from '../personal/personal-types.ts';
+import { mergeEntities, queryFilter, type Federation, type FederatedResult, type MapUse } from '../registrations/federation.ts';
+import { addDuration, parseDuration } from '../temporal/temporal-params.ts';
+import { StaleTenantVersion, tenantVersion } from '../tenant-state.ts';
+import { EntityMapStore, LOCAL, type EntityMapEntry, type StoredEntityMap } from './entity-map-store.ts';
+
+/** The most entities one map holds; a query matching more answers TooManyResults. */
+export const MAX_MAP_ENTITIES = 100_000;
+/** How long a map lives unless the client suggests otherwise (entityMapLifetime). */
+export const DEFAULT_LIFETIME_MS = 60 * 60_000;
+/** The longest a map lives, however long a client asks for. */
+export const MAX_LIFETIME_MS = 24 * 60 * 60_000;
+export const ENTITY_MAPS_PATH = '/ngsi-ld/v1/entityMaps';
+
+/** What a request asks of EntityMaps: make one (flag), and/or use the one at `id`. */
+export interface MapRequest {
+  flag: boolean;
+  lifetimeMs: number;
+  id?: string | undefined;
+}
+
+function booleanParam(query: Query, name: string): boolean | undefined {
+  const value = param(query, name);
+  if (value === undefined) return undefined;
+  if (value !== 'true' && value !== 'false') throw new NgsiError('BadRequestData', `${name}: must be true or false`);
+  return value === 'true';
+}
+
+/** The lifetime a client suggests (an ISO 8601 duration), within this broker's bounds. */
+export function mapLifetime(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_LIFETIME_MS;
+  const duration = parseDuration(text, 'entityMapLifetime');
+  if (!duration) throw new NgsiError('BadRequestData', 'entityMapLifetime: must be longer than zero');
+  const now = Date.now();
+  return Math.min(addDuration(now, duration) - now, MAX_LIFETIME_MS);
+}
+
+/** The map id a NGSILD-EntityMap header names: the map's location (as answered) or its id. */
+export function mapIdOf(location: string): string {
+  const at = location.indexOf('/entityMaps/');
+  let id = location;
+  if (at >= 0) {
+    try {
+      id = decodeURIComponent(location.slice(at + '/entityMaps/'.length).split(/[?#]/)[0]!);
+    } catch {
+      throw new NgsiError('BadRequestData', `NGSILD-EntityMap: "${location}" is not the location of an EntityMap`);
+    }
+  }
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(id)) throw new NgsiError('BadRequestData', `NGSILD-EntityMap: "${location}" is not the location of an EntityMap`);
+  return id;
+}
+
+export function mapLocation(id: string): string {
+  return `${ENTITY_MAPS_PATH}/${encodeURIComponent(id)}`;
+}
+
+/** entityMap, entityMapLifetime and splitEntities (URL or Query body), and the NGSILD-EntityMap header. */
+export function mapRequest(query: Query, request: FastifyRequest): MapRequest {
+  const flag = booleanParam(query, 'entityMap') ?? false;
+  if (booleanParam(query, 'splitEntities') === true) {
+    throw new NgsiError('OperationNotSupported', 'splitEntities: this broker expects every context source to hold whole entities, so filters apply at each source; split entities are not supported');
+  }
+  const lifetime = param(query, 'entityMapLifetime');
+  const location = header(request.headers['ngsild-entitymap'], 'NGSILD-EntityMap');
+  return { flag, lifetimeMs: mapLifetime(lifetime), id: location ? mapIdOf(location) : undefined };
+}
+
+/** The map as clause 4.5.25 shows it: each entity id with "@none" (here) or its registrations. */
+export function renderMap(map: StoredEntityMap, entries: EntityMapEntry[]): Record<string, unknown> {
+  return {
+    id: map.id,
+    type: 'EntityMap',
+    expiresAt: map.expiresAt,
+    entityMap: Object.fromEntries(entries.map((e) => [e.entityId, e.sources])),
+    linkedMaps: map.linkedMaps,
+  };
+}
+
+export class EntityMaps {
+  readonly store: EntityMapStore;
+
+  constructor(private readonly services: BrokerServices, readonly federation: Federation) {
+    this.store = new EntityMapStore(services.ctx.db);
+  }
+
+  /** The map a request names, if it exists, has not expired and the reader may use it. */
+  async usable(tenant: string, id: string, openOnly: boolean): Promise<StoredEntityMap | undefined> {
+    const map = await this.store.get(tenant, id);
+    // A map made by a full reader may list entities an open-data reader must not learn of.
+    return map && (map.openOnly || !openOnly) ? map : undefined;
+  }
+
+  /**
+   * For Retrieve Entity (clause 5.7.1.4): the map the request names, if usable, and which
+   * registrations it says hold the entity (none if it does not list it).
+   */
+  async forRetrieve(tenant: string, entityId: string, asked: MapRequest, openOnly: boolean): Promise<{ map: StoredEntityMap; use: MapUse } | undefined> {
+    const map = asked.id ? await this.usable(tenant, asked.id, openOnly) : undefined;
+    if (!map) return undefined;
+    const sources = (await this.store.sourcesOf(tenant, map.id, entityId)) ?? [];
+    return { map, use: { only: new Set(sources.filter((s) => s !== LOCAL)), linkedMaps: map.linkedMaps } };
+  }
+
+  /** A new map of one retrieved entity: where it was found (nowhere: an empty map). */
+  async ofRetrieved(tenant: string, entityId: string, found: { heldHere: boolean; sources: string[] } | undefined, options: { lifetimeMs: number; openOnly: boolean }): Promise<StoredEntityMap> {
+    const map: StoredEntityMap = { tenant, id: `urn:ngsi-ld:EntityMap:${randomUUID()}`, expiresAt: new Date(Date.now() + options.lifetimeMs).toISOString(), openOnly: options.openOnly, linkedMaps: {} };
+    const sources = found ? [...(found.heldHere ? [LOCAL] : []), ...found.sources] : [];
+    await this.store.create(map, sources.length ? [{ entityId, sources }] : []);
+    return map;
+  }
+
+  /**
+   * Makes and stores the map of a query (clause 5.14.4.4): the ids it matches here ("@none") and
+   * at each matching source (its registration id), in id order.
+   */
+  async create(query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest, options: { lifetimeMs: number; openOnly: boolean }): Promise<{ map: StoredEntityMap; entries: EntityMapEntry[]; warnings: string[] }> {
+    const db = this.services.ctx.db;
+    // The sources are asked once: a stale tenant version is found out before, not after.
+    if (query.checkVersion) {
+      const current = await tenantVersion(db, query.tenant);
+      if (current !== query.tenantVersion) throw new StaleTenantVersion(current);
+    }
+    const targets = this.federation.forwarding(request) ? await this.federation.targets(query.tenant, queryFilter(query), 'queryEntity', query.tenantVersion, request) : [];
+    const [local, remote] = await Promise.all([
+      matchingIds(db, { ...query, checkVersion: false }, MAX_MAP_ENTITIES),
+      this.federation.mapSources(query.tenant, query, terms, request, targets, MAX_MAP_ENTITIES),
+    ]);
+    const sources = new Map<string, string[]>(local.map((id) => [id, [LOCAL]]));
+    for (const [registration, ids] of remote.ids) {
+      for (const id of ids) {
+        const held = sources.get(id);
+        if (held) held.push(registration);
+        else sources.set(id, [registration]);
+      }
+    }
+    if (sources.size > MAX_MAP_ENTITIES) {
+      throw new NgsiError('TooManyResults', `The query matches more than ${MAX_MAP_ENTITIES.toLocaleString('en')} entities, the most an EntityMap holds; narrow it with type, q or a geo-query`);
+    }
+    const entries = [...sources.keys()].sort().map((entityId, position) => ({ position, entityId, sources: sources.get(entityId)! }));
+    const map: StoredEntityMap = {
+      tenant: query.tenant,
+      id: `urn:ngsi-ld:EntityMap:${randomUUID()}`,
+      expiresAt: new Date(Date.now() + options.lifetimeMs).toISOString(),
+      openOnly: options.openOnly,
+      linkedMaps: remote.linkedMaps,
+    };
+    await this.store.create(map, entries);
+    return { map, entries, warnings: remote.warnings };
+  }
+
+  /**
+   * Query Entities with an EntityMap (clauses 5.7.2.4, 5.5.9.3): the map the request names, or a
+   * new one when it names none, or one that is gone or expired (`created`).
+   */
+  async query(query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest, asked: MapRequest, openOnly: boolean): Promise<FederatedResult & { map: StoredEntityMap; created: boolean }> {
+    let map = asked.id ? await this.usable(query.tenant, asked.id, openOnly) : undefined;
+    let warnings: string[] = [];
+    const created = !map;
+    if (!map) ({ map, warnings } = await this.create(query, terms, request, { lifetimeMs: asked.lifetimeMs, openOnly }));
+    const page = await this.page(map, { ...query, checkVersion: false }, terms, request);
+    return { ...page, warnings: [...warnings, ...page.warnings], map, created };
+  }
+
+  /**
+   * One page through a map: its entries from the offset-th on, fetched from where the map says
+   * they are held, with the query's filters checked again. Entries that match no more are taken
+   * out of the map, and more are read until the page is full or the map ends (5.5.9.3).
+   */
+  async page(map: StoredEntityMap, query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest): Promise<FederatedResult> {
+    const { tenant } = query;
+    const found: StoredEntity[] = [];
+    const warnings: string[] = [];
+    let from: { offset: number } | { after: number } = { offset: query.offset };
+    while (found.length < query.limit) {
+      const entries = await this.store.entries(tenant, map.id, from, query.limit - found.length);
+      if (entries.length === 0) break;
+      from = { after: entries[entries.length - 1]!.position };
+      const ids = entries.map((e) => e.entityId);
+      const localIds = entries.filter((e) => e.sources.includes(LOCAL)).map((e) => e.entityId);
+      const byRegistration = new Map<string, string[]>();
+      for (const entry of entries) {
+        for (const source of entry.sources) if (source !== LOCAL) byRegistration.set(source, [...(byRegistration.get(source) ?? []), entry.entityId]);
+      }
+      const [local, remote] = await Promise.all([
+        localIds.length ? queryEntities(this.services.ctx.db, { ...query, ids: localIds, offset: 0, limit: localIds.length, count: false }) : { entities: [] },
+        this.federation.mapPage(tenant, { ...query, ids, offset: 0, limit: ids.length, count: false }, terms, request, byRegistration, map.linkedMaps),
+      ]);
+      warnings.push(...remote.warnings);
+      const excluded = query.excludeTypes ?? [];
+      const only = query.onlyTypes;
+      const merged = mergeEntities(local.entities, remote.entities.filter((r) => !isPersonal(excluded, r.entity.types) && (!only || isOpen(only, r.entity.types))));
+      const byId = new Map(merged.map((e) => [e.id, e]));
+      const gone: string[] = [];
+      for (const entry of entries) {
+        const entity = byId.get(entry.entityId);
+        if (entity) found.push(entity);
+        // Judged only when every party holding it answered; a source that failed may still have it.
+        else if (!entry.sources.some((s) => remote.failed.has(s))) gone.push(entry.entityId);
+      }
+      await this.store.remove(tenant, map.id, gone);
+    }
+    const result: FederatedResult = { entities: found, warnings: [...new Set(warnings)] };
+    if (query.count) result.total = await this.store.size(tenant, map.id);
+    return result;
+  }
+}
