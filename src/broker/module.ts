@@ -11,6 +11,7 @@ import { batchRoutes } from './http/batch-routes.ts';
 import type { BrokerServices } from './http/broker-services.ts';
 import { discoveryRoutes } from './http/discovery-routes.ts';
 import { entitiesRoutes } from './http/entities-routes.ts';
+import { infoRoutes } from './http/info-routes.ts';
 import { ngsiErrorHandler, registerNgsiParsers } from './http/ngsi-http.ts';
 import { header } from './http/request-options.ts';
 import { brokerMigrations } from './migrations/index.ts';
@@ -66,6 +67,7 @@ async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void
   await entitiesRoutes(app, services);
   await batchRoutes(app, services);
   await discoveryRoutes(app, services);
+  await infoRoutes(app, services);
   await subscriptionsRoutes(app, services, matcher);
   await registrationRoutes(app, services);
   await temporalRoutes(app, services);

@@ -209,6 +209,14 @@ export function queryFilter(query: EntityQuery): RegistrationFilter {
   return { selector: query.types, ids: query.ids, idPattern: query.idPattern, attrs: attrs.length ? [...new Set(attrs)] : undefined, csf: query.csf };
 }
 
+/**
+ * How this broker names itself in the Via header of what it forwards: the host of the platform's
+ * public URL. GET /info/sourceIdentity answers it as contextSourceAlias (http/info-routes.ts).
+ */
+export function brokerAlias(publicUrl: string): string {
+  return new URL(publicUrl).host;
+}
+
 export class Federation {
   readonly registrations: RegistrationStore;
   /** How this broker names itself in Via headers. */
@@ -223,9 +231,8 @@ export class Federation {
 
   constructor(private readonly services: BrokerServices, options: FederationOptions = {}) {
     this.registrations = new RegistrationStore(services.ctx.db);
-    const publicUrl = new URL(services.ctx.config.publicUrl);
-    this.alias = publicUrl.host;
-    this.#ownOrigin = publicUrl.origin;
+    this.alias = brokerAlias(services.ctx.config.publicUrl);
+    this.#ownOrigin = new URL(services.ctx.config.publicUrl).origin;
     this.#timeoutMs = options.timeoutMs ?? 5000;
     this.#maxBytes = options.maxResponseBytes ?? 16 * 1024 * 1024;
     this.#maxHops = options.maxHops ?? 4;
