@@ -66,11 +66,12 @@ export class EntityMapStore {
     return row ? toMap(row) : undefined;
   }
 
-  /** Entries from the `offset`-th on (or after position `after`), at most `limit`. */
-  async entries(tenant: string, id: string, from: { offset: number } | { after: number }, limit: number): Promise<EntityMapEntry[]> {
+  /** Entries from the `offset`-th on (or after position `after`), at most `limit`; only those of `entityIds` if given. */
+  async entries(tenant: string, id: string, from: { offset: number } | { after: number }, limit: number, entityIds?: string[]): Promise<EntityMapEntry[]> {
     const rows = (await sql<{ position: number; entity_id: string; sources: string[] | string }>`
       select position, entity_id, sources from broker_entity_map_entries
       where tenant = ${tenant} and map_id = ${id} ${'after' in from ? sql`and position > ${from.after}` : sql``}
+      ${entityIds ? sql`and entity_id in ${textSet(entityIds)}` : sql``}
       order by position limit ${limit} ${'offset' in from ? sql`offset ${from.offset}` : sql``}`.execute(this.db)).rows;
     return rows.map((r) => ({ position: Number(r.position), entityId: r.entity_id, sources: typeof r.sources === 'string' ? (JSON.parse(r.sources) as string[]) : r.sources }));
   }

@@ -191,7 +191,9 @@ export class EntityMaps {
     const warnings: string[] = [];
     let from: { offset: number } | { after: number } = { offset: query.offset };
     while (found.length < query.limit) {
-      const entries = await this.store.entries(tenant, map.id, from, query.limit - found.length);
+      // Ids in the request narrow the map (a later request may name others, 5.5.14): how a
+      // broker that forwarded a page asks a source for its part of it.
+      const entries = await this.store.entries(tenant, map.id, from, query.limit - found.length, query.ids);
       if (entries.length === 0) break;
       from = { after: entries[entries.length - 1]!.position };
       const ids = entries.map((e) => e.entityId);
@@ -219,7 +221,7 @@ export class EntityMaps {
       await this.store.remove(tenant, map.id, gone);
     }
     const result: FederatedResult = { entities: found, warnings: [...new Set(warnings)] };
-    if (query.count) result.total = await this.store.size(tenant, map.id);
+    if (query.count) result.total = query.ids ? (await this.store.entries(tenant, map.id, { offset: 0 }, MAX_MAP_ENTITIES, query.ids)).length : await this.store.size(tenant, map.id);
     return result;
   }
 }

@@ -131,6 +131,61 @@ describe('Distributed query and retrieve with registered context sources (clause
     }
   });
 
+  it('should page through an EntityMap of local and source entities, with the source\'s own map linked, and retrieve only from the sources it names (5.14)', async () => {
+    const first = await call(t, { method: 'GET', url: `${E}?type=Shelter&limit=2&count=true&entityMap=true` });
+    assert.equal(first.status, 201, first.body);
+    assert.deepEqual(ids(first.json), ['urn:ngsi-ld:Shelter:aizu-1', 'urn:ngsi-ld:Shelter:pref-1']);
+    assert.equal(first.headers['ngsild-results-count'], '3');
+    const location = first.headers['ngsild-entitymap'] as string;
+    const map = await call(t, { method: 'GET', url: location });
+    const reg = 'urn:ngsi-ld:ContextSourceRegistration:aizu';
+    assert.deepEqual(map.json.entityMap, { 'urn:ngsi-ld:Shelter:aizu-1': [reg], 'urn:ngsi-ld:Shelter:pref-1': ['@none'], 'urn:ngsi-ld:Shelter:shared': ['@none', reg] });
+    // The source made a map of its own for the forwarded query, kept as the linked map.
+    const linked = map.json.linkedMaps[reg] as string;
+    assert.match(linked, /^\/ngsi-ld\/v1\/entityMaps\//);
+    const there = await fetch(`${source.url}${linked}`);
+    assert.equal(there.status, 200);
+    assert.deepEqual(Object.keys(((await there.json()) as { entityMap: object }).entityMap), ['urn:ngsi-ld:Shelter:aizu-1', 'urn:ngsi-ld:Shelter:shared']);
+
+    await post(source.url, E, shelter('urn:ngsi-ld:Shelter:aizu-2', { capacity: { type: 'Property', value: 10 } }));
+    try {
+      const second = await call(t, { method: 'GET', url: `${E}?type=Shelter&limit=2&offset=2`, headers: { 'ngsild-entitymap': location } });
+      assert.equal(second.status, 200, second.body);
+      assert.deepEqual(ids(second.json), ['urn:ngsi-ld:Shelter:shared'], 'aizu-2 came after the map');
+      assert.equal(second.json[0].operator?.object, 'urn:ngsi-ld:Organization:aizu', 'merged with the source\'s part');
+      // Retrieve Entity with the map asks only the sources it names for the entity.
+      const named = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Shelter:aizu-1`, headers: { 'ngsild-entitymap': location } });
+      assert.equal(named.status, 200, named.body);
+      assert.equal((await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Shelter:aizu-2`, headers: { 'ngsild-entitymap': location } })).status, 404);
+      assert.equal((await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Shelter:aizu-2` })).status, 200);
+    } finally {
+      assert.equal((await fetch(`${source.url}${E}/urn:ngsi-ld:Shelter:aizu-2`, { method: 'DELETE' })).status, 204);
+    }
+  });
+
+  it('should page an EntityMap beyond the 10,000 entities a merged query reaches without one', async () => {
+    const deep = Array.from({ length: 10_000 }, (_, i) => shelter(`urn:ngsi-ld:Shelter:deep-${String(i).padStart(5, '0')}`, { capacity: { type: 'Property', value: i } }));
+    for (let i = 0; i < deep.length; i += 1000) {
+      const res = await fetch(`${source.url}/ngsi-ld/v1/entityOperations/create`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(deep.slice(i, i + 1000)) });
+      assert.equal(res.status, 201, await res.text());
+    }
+    try {
+      // aizu-1, deep-00000 … deep-09999, pref-1, shared: 10,003 entities.
+      const made = await call(t, { method: 'GET', url: `${E}?type=Shelter&limit=1&count=true&entityMap=true` });
+      assert.equal(made.status, 201, made.body);
+      assert.equal(made.headers['ngsild-results-count'], '10003');
+      const last = await call(t, { method: 'GET', url: `${E}?type=Shelter&offset=9999&limit=10`, headers: { 'ngsild-entitymap': made.headers['ngsild-entitymap'] as string } });
+      assert.equal(last.status, 200, last.body);
+      assert.deepEqual(ids(last.json), ['urn:ngsi-ld:Shelter:deep-09998', 'urn:ngsi-ld:Shelter:deep-09999', 'urn:ngsi-ld:Shelter:pref-1', 'urn:ngsi-ld:Shelter:shared']);
+      assert.equal(last.json[0].capacity.value, 9998);
+    } finally {
+      for (let i = 0; i < deep.length; i += 1000) {
+        const res = await fetch(`${source.url}/ngsi-ld/v1/entityOperations/delete`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(deep.slice(i, i + 1000).map((e) => e.id)) });
+        assert.equal(res.status, 204, await res.text());
+      }
+    }
+  });
+
   it('should leave the sources out with local=true', async () => {
     const res = await call(t, { method: 'GET', url: `${E}?type=Shelter&local=true` });
     assert.deepEqual(ids(res.json), ['urn:ngsi-ld:Shelter:pref-1', 'urn:ngsi-ld:Shelter:shared']);
