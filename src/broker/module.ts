@@ -70,9 +70,9 @@ async function brokerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void
   await infoRoutes(app, services);
   await subscriptionsRoutes(app, services, matcher);
   await registrationRoutes(app, services);
-  await temporalRoutes(app, services);
-  await openDataRoutes(app, services);
   const maps = new EntityMaps(services, new Federation(services));
+  await temporalRoutes(app, services, maps);
+  await openDataRoutes(app, services);
   await entityMapRoutes(app, services, maps);
   if (ctx.config.runWorker) {
     // Expired EntityMaps are never used again (they read as gone); their rows are swept here.

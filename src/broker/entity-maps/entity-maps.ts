@@ -73,10 +73,15 @@ export function mapLocation(id: string): string {
   return `${ENTITY_MAPS_PATH}/${encodeURIComponent(id)}`;
 }
 
-/** entityMap, entityMapLifetime and splitEntities (URL or Query body), and the NGSILD-EntityMap header. */
-export function mapRequest(query: Query, request: FastifyRequest): MapRequest {
+/**
+ * entityMap, entityMapLifetime and splitEntities (URL or Query body), and the NGSILD-EntityMap
+ * header. `forwarded: false`: a query never forwarded (the temporal API), where splitEntities
+ * does not apply, as with local=true.
+ */
+export function mapRequest(query: Query, request: FastifyRequest, options = { forwarded: true }): MapRequest {
   const flag = booleanParam(query, 'entityMap') ?? false;
-  if (booleanParam(query, 'splitEntities') === true) {
+  const split = booleanParam(query, 'splitEntities');
+  if (split && options.forwarded && param(query, 'local') !== 'true') {
     throw new NgsiError('OperationNotSupported', 'splitEntities: this broker expects every context source to hold whole entities, so filters apply at each source; split entities are not supported');
   }
   const lifetime = param(query, 'entityMapLifetime');
@@ -122,7 +127,7 @@ export class EntityMaps {
 
   /** A new map of one retrieved entity: where it was found (nowhere: an empty map). */
   async ofRetrieved(tenant: string, entityId: string, found: { heldHere: boolean; sources: string[] } | undefined, options: { lifetimeMs: number; openOnly: boolean }): Promise<StoredEntityMap> {
-    const map: StoredEntityMap = { tenant, id: `urn:ngsi-ld:EntityMap:${randomUUID()}`, expiresAt: new Date(Date.now() + options.lifetimeMs).toISOString(), openOnly: options.openOnly, linkedMaps: {} };
+    const map = this.#newMap(tenant, options, {});
     const sources = found ? [...(found.heldHere ? [LOCAL] : []), ...found.sources] : [];
     await this.store.create(map, sources.length ? [{ entityId, sources }] : []);
     return map;
@@ -156,13 +161,7 @@ export class EntityMaps {
       throw new NgsiError('TooManyResults', `The query matches more than ${MAX_MAP_ENTITIES.toLocaleString('en')} entities, the most an EntityMap holds; narrow it with type, q or a geo-query`);
     }
     const entries = [...sources.keys()].sort().map((entityId, position) => ({ position, entityId, sources: sources.get(entityId)! }));
-    const map: StoredEntityMap = {
-      tenant: query.tenant,
-      id: `urn:ngsi-ld:EntityMap:${randomUUID()}`,
-      expiresAt: new Date(Date.now() + options.lifetimeMs).toISOString(),
-      openOnly: options.openOnly,
-      linkedMaps: remote.linkedMaps,
-    };
+    const map = this.#newMap(query.tenant, options, remote.linkedMaps);
     await this.store.create(map, entries);
     return { map, entries, warnings: remote.warnings };
   }
@@ -181,21 +180,12 @@ export class EntityMaps {
   }
 
   /**
-   * One page through a map: its entries from the offset-th on, fetched from where the map says
-   * they are held, with the query's filters checked again. Entries that match no more are taken
-   * out of the map, and more are read until the page is full or the map ends (5.5.9.3).
+   * One page of Query Entities through a map (5.7.2.4): each slice of entries is fetched from
+   * where the map says the entities are held, the local ones by id with the query's filters, the
+   * sources' through the federation, and merged.
    */
   async page(map: StoredEntityMap, query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest): Promise<FederatedResult> {
-    const { tenant } = query;
-    const found: StoredEntity[] = [];
-    const warnings: string[] = [];
-    let from: { offset: number } | { after: number } = { offset: query.offset };
-    while (found.length < query.limit) {
-      // Ids in the request narrow the map (a later request may name others, 5.5.14): how a
-      // broker that forwarded a page asks a source for its part of it.
-      const entries = await this.store.entries(tenant, map.id, from, query.limit - found.length, query.ids);
-      if (entries.length === 0) break;
-      from = { after: entries[entries.length - 1]!.position };
+    const { items, total, warnings } = await this.pageThrough<StoredEntity>(map, query, async (entries) => {
       const ids = entries.map((e) => e.entityId);
       const localIds = entries.filter((e) => e.sources.includes(LOCAL)).map((e) => e.entityId);
       const byRegistration = new Map<string, string[]>();
@@ -204,24 +194,61 @@ export class EntityMaps {
       }
       const [local, remote] = await Promise.all([
         localIds.length ? queryEntities(this.services.ctx.db, { ...query, ids: localIds, offset: 0, limit: localIds.length, count: false }) : { entities: [] },
-        this.federation.mapPage(tenant, { ...query, ids, offset: 0, limit: ids.length, count: false }, terms, request, byRegistration, map.linkedMaps),
+        this.federation.mapPage(query.tenant, { ...query, ids, offset: 0, limit: ids.length, count: false }, terms, request, byRegistration, map.linkedMaps),
       ]);
-      warnings.push(...remote.warnings);
       const excluded = query.excludeTypes ?? [];
       const only = query.onlyTypes;
       const merged = mergeEntities(local.entities, remote.entities.filter((r) => !isPersonal(excluded, r.entity.types) && (!only || isOpen(only, r.entity.types))));
-      const byId = new Map(merged.map((e) => [e.id, e]));
+      // An entity is judged only when every party holding it answered; a source that failed may still have it.
+      const undecided = new Set(entries.filter((e) => e.sources.some((s) => remote.failed.has(s))).map((e) => e.entityId));
+      return { found: new Map(merged.map((e) => [e.id, e])), undecided, warnings: remote.warnings };
+    });
+    return { entities: items, ...(total === undefined ? {} : { total }), warnings };
+  }
+
+  /**
+   * Pages through a map (5.5.9.3): its entries from the offset-th on (only those of `paging.ids`
+   * when given: a later request may name others, which is how a broker that forwarded a page
+   * asks a source for its part of it), `fetch`ed a slice at a time. Entries `fetch` neither
+   * found nor left undecided no longer match and are taken out of the map; more are read until
+   * the page is full or the map ends. The total is what the map then holds.
+   */
+  async pageThrough<T>(map: StoredEntityMap, paging: { tenant: string; ids?: string[] | undefined; offset: number; limit: number; count: boolean }, fetch: (entries: EntityMapEntry[]) => Promise<{ found: Map<string, T>; undecided: Set<string>; warnings: string[] }>): Promise<{ items: T[]; total?: number; warnings: string[] }> {
+    const { tenant } = paging;
+    const items: T[] = [];
+    const warnings: string[] = [];
+    let from: { offset: number } | { after: number } = { offset: paging.offset };
+    while (items.length < paging.limit) {
+      const entries = await this.store.entries(tenant, map.id, from, paging.limit - items.length, paging.ids);
+      if (entries.length === 0) break;
+      from = { after: entries[entries.length - 1]!.position };
+      const fetched = await fetch(entries);
+      warnings.push(...fetched.warnings);
       const gone: string[] = [];
       for (const entry of entries) {
-        const entity = byId.get(entry.entityId);
-        if (entity) found.push(entity);
-        // Judged only when every party holding it answered; a source that failed may still have it.
-        else if (!entry.sources.some((s) => remote.failed.has(s))) gone.push(entry.entityId);
+        const item = fetched.found.get(entry.entityId);
+        if (item !== undefined) items.push(item);
+        else if (!fetched.undecided.has(entry.entityId)) gone.push(entry.entityId);
       }
       await this.store.remove(tenant, map.id, gone);
     }
-    const result: FederatedResult = { entities: found, warnings: [...new Set(warnings)] };
-    if (query.count) result.total = query.ids ? (await this.store.entries(tenant, map.id, { offset: 0 }, MAX_MAP_ENTITIES, query.ids)).length : await this.store.size(tenant, map.id);
+    const result: { items: T[]; total?: number; warnings: string[] } = { items, warnings: [...new Set(warnings)] };
+    if (paging.count) result.total = paging.ids ? (await this.store.entries(tenant, map.id, { offset: 0 }, MAX_MAP_ENTITIES, paging.ids)).length : await this.store.size(tenant, map.id);
     return result;
+  }
+
+  /** Stores a map of entities held here only (the temporal API, which is not forwarded). */
+  async createLocal(tenant: string, ids: string[], options: { lifetimeMs: number; openOnly: boolean }): Promise<{ map: StoredEntityMap; entries: EntityMapEntry[] }> {
+    if (ids.length > MAX_MAP_ENTITIES) {
+      throw new NgsiError('TooManyResults', `The query matches more than ${MAX_MAP_ENTITIES.toLocaleString('en')} entities, the most an EntityMap holds; narrow it with type, q or a geo-query`);
+    }
+    const map = this.#newMap(tenant, options, {});
+    const entries = ids.map((entityId, position) => ({ position, entityId, sources: [LOCAL] }));
+    await this.store.create(map, entries);
+    return { map, entries };
+  }
+
+  #newMap(tenant: string, options: { lifetimeMs: number; openOnly: boolean }, linkedMaps: Record<string, string>): StoredEntityMap {
+    return { tenant, id: `urn:ngsi-ld:EntityMap:${randomUUID()}`, expiresAt: new Date(Date.now() + options.lifetimeMs).toISOString(), openOnly: options.openOnly, linkedMaps };
   }
 }

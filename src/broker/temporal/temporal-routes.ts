@@ -33,7 +33,8 @@ import { parseScopeQuery } from '../query/scope-query.ts';
 import { renderTemporalEntity } from './temporal-output.ts';
 import { parseTemporalParams, type TemporalParams } from './temporal-params.ts';
 import { isPersonal, personalDataRefusal } from '../personal/personal-types.ts';
-import { TemporalStore, type InstanceFilter, type TemporalEntity } from './temporal-store.ts';
+import { TemporalStore, type InstanceFilter, type TemporalEntity, type TemporalEntityQuery } from './temporal-store.ts';
+import { MAX_MAP_ENTITIES, mapLocation, mapRequest, renderMap, type EntityMaps, type MapRequest } from '../entity-maps/entity-maps.ts';
 
 const BASE = '/ngsi-ld/v1/temporal/entities';
 
@@ -78,7 +79,7 @@ function instanceIdParam(value: string): string {
 }
 
 /** The routes; the broker also registers recordHistory with store.onChange so there is history to read. */
-export async function temporalRoutes(app: FastifyInstance, services: BrokerServices): Promise<void> {
+export async function temporalRoutes(app: FastifyInstance, services: BrokerServices, maps: EntityMaps): Promise<void> {
   const temporal = new TemporalStore(services.ctx.db as unknown as Kysely<any>);
 
   const render = async (tenant: string, entities: TemporalEntity[], params: TemporalParams, terms: ResolvedTerms) => {
@@ -87,10 +88,8 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
     return entities.map((entity) => renderTemporalEntity(entity, instances.get(entity.id) ?? [], ctx));
   };
 
-  /** Query Temporal Evolution of Entities (clause 5.7.4) with its parameters in `query`. */
-  const queryTemporal = async (request: FastifyRequest, reply: FastifyReply, query: Query, { tenant, terms, openOnly }: BegunRead) => {
-    const answer = negotiate(request);
-    const params = parseTemporalParams(query, terms, true);
+  /** The entity query of Query Temporal Evolution of Entities (clause 5.7.4), as the reader may run it. */
+  const buildQuery = async (query: Query, params: TemporalParams, { tenant, terms, openOnly }: BegunRead): Promise<TemporalEntityQuery> => {
     const ids = list(query, 'id');
     ids?.forEach((id) => assertEntityId(id, 'id'));
     const idPattern = param(query, 'idPattern');
@@ -106,7 +105,7 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
     if (qAst && qHasLinks(qAst)) throw new NgsiError('BadRequestData', 'q: linked entity paths (rel{attr}) cannot be used on the temporal API');
     const page = paging(query);
     if (page.limit > MAX_LIMIT) throw new NgsiError('TooManyResults', `limit: at most ${MAX_LIMIT} entities per page; use offset to page through more`);
-    const result = await temporal.query(await readableQuery(services, {
+    return readableQuery(services, {
       tenant: tenant.name,
       ids,
       idPattern,
@@ -118,12 +117,59 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
       instances: timeFilter(params),
       ...page,
       expand: (t) => terms.expandTerm(t),
-    }, openOnly, terms));
+    }, openOnly, terms);
+  };
+
+  /**
+   * A page through an EntityMap (5.7.4.4): the map the request names, or a new one of every
+   * entity the query matches (`created`). The history is not forwarded, so every entity is here.
+   */
+  const queryThroughMap = async (built: TemporalEntityQuery, asked: MapRequest, openOnly: boolean) => {
+    let map = asked.id ? await maps.usable(built.tenant, asked.id, openOnly) : undefined;
+    const created = !map;
+    if (!map) ({ map } = await maps.createLocal(built.tenant, await temporal.matchingIds(built, MAX_MAP_ENTITIES), { lifetimeMs: asked.lifetimeMs, openOnly }));
+    const { items, total } = await maps.pageThrough(map, built, async (entries) => {
+      const page = await temporal.query({ ...built, ids: entries.map((e) => e.entityId), offset: 0, limit: entries.length, count: false });
+      return { found: new Map(page.entities.map((e) => [e.id, e])), undecided: new Set<string>(), warnings: [] };
+    });
+    return { entities: items, total, map, created };
+  };
+
+  /** Query Temporal Evolution of Entities (clause 5.7.4) with its parameters in `query`. */
+  const queryTemporal = async (request: FastifyRequest, reply: FastifyReply, query: Query, begun: BegunRead) => {
+    const answer = negotiate(request);
+    const { tenant, terms, openOnly } = begun;
+    const params = parseTemporalParams(query, terms, true);
+    const built = await buildQuery(query, params, begun);
+    const asked = mapRequest(query, request, { forwarded: false });
+    const mapped = asked.flag || asked.id ? await queryThroughMap(built, asked, openOnly !== undefined) : undefined;
+    if (mapped) reply.header('ngsild-entitymap', mapLocation(mapped.map.id));
+    const result = mapped ?? (await temporal.query(built));
+    const status = mapped?.created ? 201 : 200;
     if (result.total !== undefined) reply.header('ngsild-results-count', String(result.total));
     // Pointers to the other pages (5.5.9.1) for GET; a POST query's parameters are in its body.
-    if (request.method === 'GET') pageLinks(reply, request, page, result.entities.length, result.total);
-    return sendNgsi(reply, 200, await render(tenant.name, result.entities, params, terms), terms, answer);
+    if (request.method === 'GET') pageLinks(reply, request, built, result.entities.length, result.total);
+    return sendNgsi(reply, status, await render(tenant.name, result.entities, params, terms), terms, answer);
   };
+
+  /** 5.14.5 Create EntityMap for Query Temporal Evolution of Entities: a temporal query is required. */
+  const createMap = async (request: FastifyRequest, reply: FastifyReply, query: Query, begun: BegunRead) => {
+    const answer = negotiate(request);
+    // A temporal query is required, as for the query itself (5.14.5.4).
+    const params = parseTemporalParams(query, begun.terms, true);
+    const built = await buildQuery(query, params, begun);
+    const asked = mapRequest(query, request, { forwarded: false });
+    const { map, entries } = await maps.createLocal(built.tenant, await temporal.matchingIds(built, MAX_MAP_ENTITIES), { lifetimeMs: asked.lifetimeMs, openOnly: begun.openOnly !== undefined });
+    reply.header('ngsild-entitymap', mapLocation(map.id));
+    return sendNgsi(reply, 201, renderMap(map, entries), begun.terms, answer);
+  };
+
+  // 6.35.3.1 and 6.35.3.2
+  app.get('/ngsi-ld/v1/temporal/entityMaps', async (request, reply) => createMap(request, reply, request.query as Query, await beginRead(services, request)));
+  app.post('/ngsi-ld/v1/temporal/entityMaps', async (request, reply) => {
+    const query = queryBodyToParams(request.body, request.query as Query, { temporal: true });
+    return createMap(request, reply, query, await beginRead(services, request, { bodies: [request.body] }));
+  });
 
   // 6.18.3.2 Query Temporal Evolution of Entities
   app.get(BASE, async (request, reply) => {

@@ -133,6 +133,26 @@ export class TemporalStore {
 
   /** Temporal entities matching a query, in id order, that have at least one matching instance. */
   async query(query: TemporalEntityQuery): Promise<{ entities: TemporalEntity[]; total?: number }> {
+    const condition = await this.#condition(query);
+    const rows = query.limit === 0
+      ? []
+      : (await sql<Record<string, unknown>>`select t.* from broker_temporal_entities t where ${condition}
+          order by t.id limit ${query.limit} offset ${query.offset}`.execute(this.db)).rows;
+    const result: { entities: TemporalEntity[]; total?: number } = { entities: rows.map(rowToTemporalEntity) };
+    if (query.count) {
+      const counted = await sql<{ n: string | number }>`select count(*) as n from broker_temporal_entities t where ${condition}`.execute(this.db);
+      result.total = Number(counted.rows[0]?.n ?? 0);
+    }
+    return result;
+  }
+
+  /** The ids of every entity the query matches, in id order, at most `max` + 1 (for an EntityMap). */
+  async matchingIds(query: TemporalEntityQuery, max: number): Promise<string[]> {
+    const condition = await this.#condition(query);
+    return (await sql<{ id: string }>`select t.id from broker_temporal_entities t where ${condition} order by t.id limit ${max + 1}`.execute(this.db)).rows.map((r) => r.id);
+  }
+
+  async #condition(query: TemporalEntityQuery): Promise<RawBuilder<boolean>> {
     const where: RawBuilder<boolean>[] = [sql<boolean>`t.tenant = ${query.tenant}`];
     if (query.ids?.length) where.push(sql<boolean>`t.id = any(${sql.val(query.ids)}::text[])`);
     if (query.idPattern) {
@@ -161,17 +181,7 @@ export class TemporalStore {
       where.push(compileQ(query.q, { attrs, expand: query.expand, expandValues: query.expandValues }));
     }
     if (query.geo) where.push(await this.#geoMatches(query, and(where)));
-    const condition = and(where);
-    const rows = query.limit === 0
-      ? []
-      : (await sql<Record<string, unknown>>`select t.* from broker_temporal_entities t where ${condition}
-          order by t.id limit ${query.limit} offset ${query.offset}`.execute(this.db)).rows;
-    const result: { entities: TemporalEntity[]; total?: number } = { entities: rows.map(rowToTemporalEntity) };
-    if (query.count) {
-      const counted = await sql<{ n: string | number }>`select count(*) as n from broker_temporal_entities t where ${condition}`.execute(this.db);
-      result.total = Number(counted.rows[0]?.n ?? 0);
-    }
-    return result;
+    return and(where);
   }
 
   /**

@@ -124,6 +124,29 @@ describe('EntityMaps on Query and Retrieve Entities, and the /entityMaps resourc
     assert.equal(reused.headers['ngsild-entitymap'], res.headers['ngsild-entitymap']);
   });
 
+  it('should page the temporal API through an EntityMap too, and make one with /temporal/entityMaps', async () => {
+    const history = 'timerel=after&timeAt=2020-01-01T00:00:00Z&timeproperty=modifiedAt';
+    const T = '/ngsi-ld/v1/temporal/entities';
+    const first = await call(t, { method: 'GET', url: `${T}?type=Sensor&q=pm25>100&${history}&limit=1&count=true&entityMap=true&splitEntities=true`, headers: reader });
+    assert.equal(first.status, 201, first.body);
+    assert.deepEqual(ids(first.json), ['11']);
+    assert.equal(first.headers['ngsild-results-count'], '2');
+    const location = first.headers['ngsild-entitymap'] as string;
+    const next = await call(t, { method: 'GET', url: `${T}?type=Sensor&q=pm25>100&${history}&limit=1&offset=1`, headers: { ...reader, 'ngsild-entitymap': location } });
+    assert.equal(next.status, 200, next.body);
+    assert.deepEqual(ids(next.json), ['12']);
+    assert.ok(Array.isArray(next.json[0].pm25), 'the temporal representation');
+
+    const made = await call(t, { method: 'POST', url: '/ngsi-ld/v1/temporal/entityMaps', headers: reader,
+      body: { type: 'Query', entities: [{ type: 'Sensor' }], q: 'pm25<25', temporalQ: { timerel: 'after', timeAt: '2020-01-01T00:00:00Z', timeproperty: 'modifiedAt' } } });
+    assert.equal(made.status, 201, made.body);
+    // q matches any instance in the interval: sensor 07 was at 1 for a while (a test above).
+    assert.deepEqual(Object.keys(made.json.entityMap), ['urn:ngsi-ld:Sensor:01', 'urn:ngsi-ld:Sensor:02', 'urn:ngsi-ld:Sensor:07']);
+    const untimed = await call(t, { method: 'GET', url: '/ngsi-ld/v1/temporal/entityMaps?type=Sensor', headers: reader });
+    assert.equal(untimed.status, 400, untimed.body);
+    assert.match(untimed.json.detail, /timerel/);
+  });
+
   it('should refuse what it cannot use with a 4xx naming the problem', async () => {
     const cases: Array<[string, Record<string, string>, number, RegExp]> = [
       [`${E}?type=Sensor&entityMap=yes`, {}, 400, /entityMap: must be true or false/],
