@@ -43,6 +43,8 @@ export interface EntityQuery {
   excludeTypes?: string[] | undefined;
   /** The only types served (an anonymous open-data read, open-data-types.ts), when given. */
   onlyTypes?: string[] | undefined;
+  /** scopeQ and the geo-query as the client wrote them (URL or POST body), to forward to sources. */
+  written?: { scopeQ?: string | undefined; georel?: string | undefined; geometry?: string | undefined; coordinates?: string | undefined } | undefined;
   /** Which registered sources the query is forwarded to (clause 4.9, registrations/csf.ts). */
   csf?: Csf | undefined;
   /** The tenant's version (tenant-state.ts) as this request read it, so it is read once. */

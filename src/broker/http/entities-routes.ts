@@ -66,6 +66,7 @@ export function buildEntityQuery(tenant: string, query: Query, terms: ResolvedTe
     scopeQ: scopeQ ? parseScopeQuery(scopeQ) : undefined,
     geo: geo ? { ...geo, geoproperty: terms.expandTerm(geo.geoproperty ?? 'location') } : undefined,
     csf: csf ? parseCsf(csf, (t) => terms.expandTerm(t)) : undefined,
+    written: { scopeQ, georel, geometry, coordinates },
     ...paging(query),
     expand: (t) => terms.expandTerm(t),
   };

@@ -656,7 +656,6 @@ export class Federation {
     }
     const compact = (iri: string) => forward.terms.compactIri(iri);
     const params = new URLSearchParams();
-    const raw = request.query as Record<string, unknown>;
     const entityInfos = info.every((i) => i.entities) ? info.flatMap((i) => i.entities!) : undefined;
 
     // Types: the query's, narrowed to the registered ones; or the registered ones.
@@ -684,10 +683,11 @@ export class Federation {
     if (attrs?.length) params.set('attrs', attrs.map(compact).join(','));
     if (query.q) params.set('q', formatQ(renameQ(query.q, (name) => compact(terms.expandTerm(name)))));
     if (query.q && query.expandValues?.length) params.set('expandValues', query.expandValues.map((n) => compact(terms.expandTerm(n))).join(','));
-    if (typeof raw.scopeQ === 'string') params.set('scopeQ', raw.scopeQ);
+    const written = query.written ?? {};
+    if (written.scopeQ !== undefined) params.set('scopeQ', written.scopeQ);
     if (query.geo) {
       for (const key of ['georel', 'geometry', 'coordinates'] as const) {
-        if (typeof raw[key] === 'string') params.set(key, raw[key] as string);
+        if (written[key] !== undefined) params.set(key, written[key]);
       }
       params.set('geoproperty', compact(query.geo.geoproperty));
     }

@@ -83,6 +83,16 @@ describe('Distributed query and retrieve with registered context sources (clause
     assert.deepEqual(kv.json, [{ id: 'urn:ngsi-ld:Shelter:aizu-1', type: 'Shelter', name: '会津体育館', capacity: 300 }]);
   });
 
+  it('should forward the scopeQ and geoQ of a POST query\'s body, not just those of its URL', async () => {
+    const scoped = await call(t, { method: 'POST', url: '/ngsi-ld/v1/entityOperations/query', body: { type: 'Query', entities: [{ type: 'Shelter' }], scopeQ: '/Aizu' } });
+    assert.equal(scoped.status, 200, scoped.body);
+    assert.deepEqual(scoped.json, [], 'no shelter has that scope, here or at the source');
+    const near = await call(t, { method: 'POST', url: '/ngsi-ld/v1/entityOperations/query',
+      body: { type: 'Query', entities: [{ type: 'Shelter' }], geoQ: { georel: 'near;maxDistance==1000', geometry: 'Point', coordinates: [140.47, 37.76] } } });
+    assert.equal(near.status, 200, near.body);
+    assert.deepEqual(near.json, [], 'no shelter has a location, here or at the source');
+  });
+
   it('should forward only what the registration covers: another type is not asked for', async () => {
     const buildings = await call(t, { method: 'GET', url: `${E}?type=Building` });
     assert.deepEqual(buildings.json, []);
