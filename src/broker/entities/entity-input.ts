@@ -26,7 +26,7 @@ const INSTANCE_MEMBERS = new Set([
   'datasetId', 'observedAt', 'unitCode', 'createdAt', 'modifiedAt', 'deletedAt', 'instanceId', 'lang', '@context',
 ]);
 /** Entity members that are not attributes. */
-const ENTITY_MEMBERS = new Set(['id', '@id', 'type', '@type', 'scope', '@context', 'createdAt', 'modifiedAt', 'deletedAt']);
+export const ENTITY_MEMBERS = new Set(['id', '@id', 'type', '@type', 'scope', '@context', 'createdAt', 'modifiedAt', 'deletedAt']);
 
 // Clause 4.6.2: characters that may not appear in names (they break URLs and the query language).
 const FORBIDDEN_NAME = /[<>"'=;()\s\\]|[\u0000-\u001f\u007f]/;

@@ -47,9 +47,6 @@ export function queryBodyToParams(body: unknown, url: Query, options: { temporal
   set('lang', text(body.lang, 'lang'));
   set('expandValues', text(body.expandValues, 'expandValues'));
   set('jsonKeys', text(body.jsonKeys, 'jsonKeys'));
-  if (body.csf !== undefined && options.temporal) {
-    throw new NgsiError('OperationNotSupported', 'csf: temporal queries are not forwarded to context sources here, so a context source filter cannot apply');
-  }
   set('csf', text(body.csf, 'csf'));
   if (body.geoQ !== undefined) {
     if (!isObject(body.geoQ)) throw new NgsiError('BadRequestData', 'geoQ: must be a GeoQuery object');

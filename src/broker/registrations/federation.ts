@@ -51,6 +51,7 @@ import {
   idMatches,
   isTemporal,
   keepCovered,
+  matchesTimeQuery,
   matchingInformation,
   offers,
   registeredNames,
@@ -67,6 +68,7 @@ import { isPersonal } from '../personal/personal-types.ts';
 import { isOpen } from '../open-data/open-data-types.ts';
 import { StaleTenantVersion, tenantVersion, VersionedCache } from '../tenant-state.ts';
 import { readLimited } from '../../platform/http/read-limited.ts';
+import type { TimeProperty, TimeQuery } from '../temporal/temporal-store.ts';
 
 export interface FederationOptions {
   /** Per-source time limit when the registration gives no management.timeout. Default 5000 ms. */
@@ -126,7 +128,7 @@ export const MERGED_WINDOW = 10 * MAX_LIMIT;
  * The first `window` items of a paged list, read `MAX_LIMIT` at a time until a page comes back
  * short (`sent`: what the page held before any filtering, `items` otherwise); `total` from the first page.
  */
-async function inPages<T>(window: number, page: (offset: number, limit: number) => Promise<{ items: T[]; total?: number | undefined; sent?: number }>): Promise<{ items: T[]; total: number | undefined }> {
+export async function inPages<T>(window: number, page: (offset: number, limit: number) => Promise<{ items: T[]; total?: number | undefined; sent?: number }>): Promise<{ items: T[]; total: number | undefined }> {
   const items: T[] = [];
   let total: number | undefined;
   for (let offset = 0; offset < window; offset += MAX_LIMIT) {
@@ -443,6 +445,74 @@ export class Federation {
       }
     }));
     return { entities: answers.flat(), failed, warnings };
+  }
+
+  /**
+   * The registrations a temporal query or retrieve goes to (clauses 5.7.3.4, 5.7.4.4): those
+   * offering the operation (`queryTemporal`, `retrieveTemporal`: no group holds them, so a
+   * registration names them) that match the entities, and whose observation or management
+   * interval, if they give one, the temporal query falls in (5.10.2.4).
+   */
+  async temporalTargets(tenant: string, filter: RegistrationFilter, operation: 'queryTemporal' | 'retrieveTemporal', time: { time?: TimeQuery | undefined; timeproperty: TimeProperty }, request: FastifyRequest): Promise<Target[]> {
+    if (!this.forwarding(request)) return [];
+    if (!(await this.#hasAny(tenant, await tenantVersion(this.services.ctx.db, tenant)))) return [];
+    const now = Date.now();
+    const active = await this.registrations.active(tenant, new Date(now));
+    const targets = active
+      .filter((r) => offers(r.body, operation) && !this.#coolingDown(r, now) && !this.#isSelf(r.body.endpoint) && !this.#visited(r.body, request))
+      .filter((r) => !isTemporal(r.body) || !time.time || matchesTimeQuery(r.body, time.time, time.timeproperty))
+      .map((r) => ({ reg: r.body, info: matchingInformation(r.body, filter) }))
+      .filter((t) => t.info.length > 0);
+    return filter.csf ? filterByCsf(this.services.ctx.db as unknown as Kysely<any>, filter.csf, targets, (t) => t.reg) : targets;
+  }
+
+  /**
+   * Forwards a temporal query (GET /temporal/entities) or retrieve (`id`: GET
+   * /temporal/entities/{id}) to each target, with the entity selection of `query` and the
+   * temporal parameters in `temporal`; at most `window` entities from each, read 1,000 at a time.
+   * Answers each source's items as it sent them, with the terms to expand them by.
+   */
+  async temporal(tenant: string, targets: Target[], query: EntityQuery, temporal: URLSearchParams, terms: ResolvedTerms, request: FastifyRequest, window: number, id?: string): Promise<{ answers: Array<{ registration: string; items: Array<{ item: Raw; terms: TermMap }> }>; warnings: string[] }> {
+    const warnings: string[] = [];
+    const answers = await Promise.all(targets.map(async (target) => {
+      const { reg } = target;
+      try {
+        const { params, forward } = await this.#forwardQuery(target, query, terms, request);
+        for (const [key, value] of temporal) params.set(key, value);
+        const headers = this.#headers(reg, request, forward.link);
+        const items: Array<{ item: Raw; terms: TermMap }> = [];
+        const read = async (body: unknown[], link: string | undefined) => {
+          const linkTerms = await this.services.resolver.resolve(link ?? CORE_ONLY);
+          for (const item of body) {
+            if (isObject(item)) items.push({ item, terms: item['@context'] !== undefined ? await this.services.resolver.resolve(item['@context']) : linkTerms });
+          }
+        };
+        if (id !== undefined) {
+          params.delete('id');
+          const answer = await this.#get(reg, this.#url(reg, `/temporal/entities/${encodeURIComponent(id)}`, params), headers);
+          if (answer.status !== 404) {
+            if (!isObject(answer.body)) throw new Error('answered a temporal retrieval with something that is not an entity');
+            await read([answer.body], answer.link);
+          }
+        } else {
+          await inPages(window, async (offset, limit) => {
+            params.set('limit', String(limit));
+            if (offset > 0) params.set('offset', String(offset));
+            const answer = await this.#get(reg, this.#url(reg, '/temporal/entities', params), headers);
+            if (answer.status === 404) throw new Error('answered 404 to a temporal query');
+            if (!Array.isArray(answer.body)) throw new Error('answered a temporal query with something that is not an array of entities');
+            await read(answer.body, answer.link);
+            return { items: answer.body };
+          });
+        }
+        await this.registrations.recordOutcome(tenant, reg.id, true).catch(() => undefined);
+        return { registration: reg.id, items };
+      } catch (error) {
+        warnings.push(await this.#failed(tenant, reg, request, error));
+        return { registration: reg.id, items: [] };
+      }
+    }));
+    return { answers, warnings };
   }
 
   /** False for local=true (which type=* implies) and for requests that already passed this broker or too many others. */

@@ -18,14 +18,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { queryBodyToParams } from '../http/query-body.ts';
 import type { Kysely } from 'kysely';
 import { NgsiError } from '../errors.ts';
-import { assertEntityId, assertName, convertAttributes, expandTypes, isUri, parseScopes } from '../entities/entity-input.ts';
+import { assertEntityId, assertName, ENTITY_MEMBERS, expandTypes, isUri, parseScopes } from '../entities/entity-input.ts';
+import { mergeTemporal, readInstances, readTemporalEntity, type TemporalPart } from './temporal-federation.ts';
+import { inPages, MERGED_WINDOW, type Target } from '../registrations/federation.ts';
+import { parseCsf } from '../registrations/csf.ts';
+import type { EntityQuery } from '../entities/entity-query.ts';
 import type { StoredAttribute } from '../entities/stored-entity.ts';
 import { expandTypeSelector, parseTypeSelector, queryTypes, typesMatch } from '../entities/type-selector.ts';
 import { MAX_LIMIT } from '../entities/entity-query.ts';
 import { begin, beginRead, type BegunRead, type BrokerServices } from '../http/broker-services.ts';
 import { assertOpen, readableQuery } from '../http/entities-routes.ts';
 import { isOpenHistory } from '../open-data/open-data-types.ts';
-import { negotiate, pageLinks, sendNgsi, type ResolvedTerms } from '../http/ngsi-http.ts';
+import { negotiate, pageLinks, sendNgsi, warnOfSources, type ResolvedTerms } from '../http/ngsi-http.ts';
 import { bodyObject, checkBodyId, deleteAttributeParams, expandValuesParam, list, paging, param, type Query } from '../http/request-options.ts';
 import { parseQ, qHasLinks } from '../query/q-language.ts';
 import { parseGeoQuery } from '../geo/geo-query.ts';
@@ -43,29 +47,14 @@ type AttrParams = { entityId: string; attrId: string };
 type InstanceParams = { entityId: string; attrId: string; instanceId: string };
 
 /** Entity members of an EntityTemporal that are not attributes. */
-const ENTITY_MEMBERS = new Set(['id', '@id', 'type', '@type', 'scope', '@context', 'createdAt', 'modifiedAt', 'deletedAt']);
 
 /**
  * The attributes of an EntityTemporal (fragment): each attribute is an array of instances (or one
  * instance). Unlike an entity, several instances may share a datasetId: they are points in time.
  */
 function temporalAttributes(body: Record<string, unknown>, terms: ResolvedTerms, where: string): Record<string, StoredAttribute[]> {
-  const now = new Date().toISOString();
   const attrs: Record<string, StoredAttribute[]> = {};
-  for (const [name, raw] of Object.entries(body)) {
-    if (ENTITY_MEMBERS.has(name)) continue;
-    assertName(name, `${where}: attribute`);
-    const iri = terms.expandTerm(name);
-    const instances = Array.isArray(raw) ? raw : [raw];
-    if (instances.length === 0) throw new NgsiError('BadRequestData', `${where}: attribute "${name}" has no instances`);
-    attrs[iri] = instances.map((instance, index) => {
-      if (typeof instance !== 'object' || instance === null || Array.isArray(instance)) {
-        throw new NgsiError('BadRequestData', `${where}: attribute "${name}"[${index}] must be an attribute instance object`);
-      }
-      const { instanceId: _instanceId, ...rest } = instance as Record<string, unknown>;
-      return convertAttributes({ [name]: rest }, { terms, now }, `${where}[${index}]`)[iri]![0]!;
-    });
-  }
+  for (const { attr, stored } of readInstances(body, terms, where)) (attrs[attr] ??= []).push(stored);
   return attrs;
 }
 
@@ -135,6 +124,65 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
     return { entities: items, total, map, created };
   };
 
+  /** The temporal parameters a source is asked with: the time query and lastN (the format is rendered here). */
+  const forwardedTime = (query: Query) => {
+    const out = new URLSearchParams();
+    for (const name of ['timerel', 'timeAt', 'endTimeAt', 'timeproperty', 'lastN']) {
+      const value = param(query, name);
+      if (value !== undefined) out.set(name, value);
+    }
+    return out;
+  };
+
+  /** The sources' temporal entities, read and filtered as the reader may see them. */
+  const remoteParts = async (built: TemporalEntityQuery, params: TemporalParams, query: Query, terms: ResolvedTerms, request: FastifyRequest, targets: Target[], window: number, id?: string) => {
+    const asQuery: EntityQuery = { ...built, attrs: params.attrs, csf: undefined, written: { scopeQ: param(query, 'scopeQ'), georel: param(query, 'georel'), geometry: param(query, 'geometry'), coordinates: param(query, 'coordinates') } };
+    const { answers, warnings } = await maps.federation.temporal(built.tenant, targets, asQuery, forwardedTime(query), terms, request, window, id);
+    const parts: TemporalPart[] = [];
+    for (const { registration, items } of answers) {
+      for (const { item, terms: itemTerms } of items) {
+        const part = readTemporalEntity(built.tenant, item, itemTerms, params.timeproperty, registration);
+        if (!part || (id !== undefined && part.entity.id !== id)) continue;
+        // Personal types never; for an anonymous open-data read, open types only.
+        if (isPersonal(built.excludeTypes ?? [], part.entity.types) || (built.onlyTypes && !isOpenHistory(built.onlyTypes, part.entity.types))) continue;
+        if (params.datasetIds) part.instances = part.instances.filter((i) => params.datasetIds!.includes(i.datasetId));
+        parts.push(part);
+      }
+    }
+    return { parts, warnings };
+  };
+
+  /**
+   * Query Temporal Evolution with the registered sources that keep history (5.7.4.4): the local
+   * entities and the sources', merged by id and paged as merged queries are (each party read
+   * from its start, at most MERGED_WINDOW deep). Undefined when no source matches.
+   */
+  const queryWithSources = async (built: TemporalEntityQuery, params: TemporalParams, query: Query, terms: ResolvedTerms, request: FastifyRequest) => {
+    const csf = param(query, 'csf');
+    const filter = { selector: built.types, ids: built.ids, idPattern: built.idPattern, attrs: params.attrs, csf: csf ? parseCsf(csf, (t) => terms.expandTerm(t)) : undefined };
+    const targets = await maps.federation.temporalTargets(built.tenant, filter, 'queryTemporal', params, request);
+    if (targets.length === 0) return undefined;
+    const window = built.offset + built.limit;
+    if (window > MERGED_WINDOW) {
+      throw new NgsiError('TooManyResults', `offset: a temporal query answered together with registered context sources pages through its first ${MERGED_WINDOW} entities (offset + limit at most ${MERGED_WINDOW}); narrow it, page through an EntityMap (entityMap=true, this broker's history), or use local=true`);
+    }
+    const [local, remote] = await Promise.all([
+      inPages(window, async (offset, limit) => {
+        const page = await temporal.query({ ...built, offset, limit, count: built.count && offset === 0 });
+        return { items: page.entities, total: page.total };
+      }),
+      remoteParts(built, params, query, terms, request, targets, window),
+    ]);
+    const ids = [...new Set([...local.items.map((e) => e.id), ...remote.parts.map((p) => p.entity.id)])].sort();
+    const pageIds = new Set(ids.slice(built.offset, built.offset + built.limit));
+    const localPage = local.items.filter((e) => pageIds.has(e.id));
+    const instances = await temporal.instances(built.tenant, localPage.map((e) => e.id), timeFilter(params), params.lastN);
+    const parts = mergeTemporal([...localPage.map((entity) => ({ entity, instances: instances.get(entity.id) ?? [] })), ...remote.parts.filter((p) => pageIds.has(p.entity.id))], params.lastN);
+    const localIds = new Set(local.items.map((e) => e.id));
+    const total = built.count ? (local.total ?? 0) + new Set(remote.parts.map((p) => p.entity.id).filter((id) => !localIds.has(id))).size : undefined;
+    return { parts, total, warnings: remote.warnings };
+  };
+
   /** Query Temporal Evolution of Entities (clause 5.7.4) with its parameters in `query`. */
   const queryTemporal = async (request: FastifyRequest, reply: FastifyReply, query: Query, begun: BegunRead) => {
     const answer = negotiate(request);
@@ -144,6 +192,14 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
     const asked = mapRequest(query, request, { forwarded: false });
     const mapped = asked.flag || asked.id ? await queryThroughMap(built, asked, openOnly !== undefined) : undefined;
     if (mapped) reply.header('ngsild-entitymap', mapLocation(mapped.map.id));
+    const merged = mapped ? undefined : await queryWithSources(built, params, query, terms, request);
+    if (merged) {
+      warnOfSources(reply, merged.warnings);
+      if (merged.total !== undefined) reply.header('ngsild-results-count', String(merged.total));
+      if (request.method === 'GET') pageLinks(reply, request, built, merged.parts.length, merged.total);
+      const ctx = { terms, params, now: Date.now() };
+      return sendNgsi(reply, 200, merged.parts.map((p) => renderTemporalEntity(p.entity, p.instances, ctx)), terms, answer);
+    }
     const result = mapped ?? (await temporal.query(built));
     const status = mapped?.created ? 201 : 200;
     if (result.total !== undefined) reply.header('ngsild-results-count', String(result.total));
@@ -203,15 +259,29 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
     const { tenant, terms, openOnly } = await beginRead(services, request);
     const query = request.query as Query;
     const params = parseTemporalParams(query, terms, false);
-    const entity = await temporal.get(tenant.name, id);
+    const local = await temporal.get(tenant.name, id);
+    // Registered sources that keep history and offer retrieveTemporal (5.7.3.4), merged.
+    const type = param(query, 'type');
+    const selector = type ? expandTypeSelector(parseTypeSelector(type), (t) => terms.expandTerm(t)) : undefined;
+    const targets = await maps.federation.temporalTargets(tenant.name, { ids: [id], selector, attrs: params.attrs }, 'retrieveTemporal', params, request);
+    let part: TemporalPart | undefined;
+    if (targets.length) {
+      const excludeTypes = await services.personal.typesOf(services.ctx.db, tenant.name);
+      const built: TemporalEntityQuery = { tenant: tenant.name, ids: [id], types: selector, instances: timeFilter(params), limit: 1, offset: 0, count: false, expand: (t) => terms.expandTerm(t), excludeTypes, onlyTypes: openOnly?.types };
+      const remote = await remoteParts(built, params, query, terms, request, targets, 1, id);
+      warnOfSources(reply, remote.warnings);
+      const localInstances = local ? ((await temporal.instances(tenant.name, [id], timeFilter(params), params.lastN)).get(id) ?? []) : [];
+      part = mergeTemporal([...(local ? [{ entity: local, instances: localInstances }] : []), ...remote.parts], params.lastN)[0];
+    }
+    const entity = part?.entity ?? local;
     assertOpen(openOnly, id, entity, isOpenHistory);
     if (!entity) throw new NgsiError('ResourceNotFound', `Entity ${id} has no temporal evolution`);
     if (isPersonal(await services.personal.typesOf(services.ctx.db, tenant.name), entity.types)) throw personalDataRefusal(id);
-    const type = param(query, 'type');
     // A type selector (clause 4.17), as on Query Entities: "A,B", "A;B", "(A;B)|C".
-    if (type && !typesMatch(expandTypeSelector(parseTypeSelector(type), (t) => terms.expandTerm(t)), entity.types)) {
+    if (selector && !typesMatch(selector, entity.types)) {
       throw new NgsiError('ResourceNotFound', `Entity ${id} is not of type ${type}`);
     }
+    if (part) return sendNgsi(reply, 200, renderTemporalEntity(part.entity, part.instances, { terms, params, now: Date.now() }), terms, answer);
     const [rendered] = await render(tenant.name, [entity], params, terms);
     return sendNgsi(reply, 200, rendered, terms, answer);
   });

@@ -196,6 +196,47 @@ describe('Distributed query and retrieve with registered context sources (clause
     }
   });
 
+  it('should merge the history a source keeps into temporal queries and retrieves, for registrations offering queryTemporal and retrieveTemporal (5.7.3.4, 5.7.4.4)', async () => {
+    const T = '/ngsi-ld/v1/temporal/entities';
+    const pm = (value: number, observedAt: string) => ({ type: 'Property', value, observedAt });
+    // The municipality's history of two sensors; this broker's of one of them and another.
+    await post(source.url, T, { id: 'urn:ngsi-ld:Sensor:aizu', type: 'Sensor', pm25: [pm(10, '2026-11-01T00:00:00Z'), pm(30, '2026-11-03T00:00:00Z')] });
+    await post(source.url, T, { id: 'urn:ngsi-ld:Sensor:shared', type: 'Sensor', pm25: [pm(5, '2026-11-02T00:00:00Z')] });
+    for (const body of [{ id: 'urn:ngsi-ld:Sensor:shared', type: 'Sensor', pm25: [pm(7, '2026-11-04T00:00:00Z')] }, { id: 'urn:ngsi-ld:Sensor:pref', type: 'Sensor', pm25: [pm(1, '2026-11-01T00:00:00Z')] }]) {
+      assert.equal((await call(t, { method: 'POST', url: T, body })).status, 201);
+    }
+    const reg = await call(t, { method: 'POST', url: R, body: { id: 'urn:ngsi-ld:ContextSourceRegistration:aizu-history', type: 'ContextSourceRegistration',
+      information: [{ entities: [{ type: 'Sensor' }] }], endpoint: source.url, operations: ['queryTemporal', 'retrieveTemporal'],
+      observationInterval: { startAt: '2026-01-01T00:00:00Z' } } });
+    assert.equal(reg.status, 201, reg.body);
+    try {
+      const after = 'timerel=after&timeAt=2026-10-01T00:00:00Z';
+      const res = await call(t, { method: 'GET', url: `${T}?type=Sensor&${after}&options=temporalValues&count=true` });
+      assert.equal(res.status, 200, res.body);
+      assert.deepEqual(res.json.map((e: { id: string; pm25: { values: unknown[] } }) => [e.id, e.pm25.values]), [
+        ['urn:ngsi-ld:Sensor:aizu', [[10, '2026-11-01T00:00:00.000Z'], [30, '2026-11-03T00:00:00.000Z']]],
+        ['urn:ngsi-ld:Sensor:pref', [[1, '2026-11-01T00:00:00.000Z']]],
+        ['urn:ngsi-ld:Sensor:shared', [[5, '2026-11-02T00:00:00.000Z'], [7, '2026-11-04T00:00:00.000Z']]],
+      ]);
+      assert.equal(res.headers['ngsild-results-count'], '3');
+      const last = await call(t, { method: 'GET', url: `${T}?type=Sensor&${after}&lastN=1&q=pm25>4` });
+      assert.deepEqual(last.json.map((e: { id: string; pm25: Array<{ value: number }> }) => [e.id, e.pm25.map((i) => i.value)]), [['urn:ngsi-ld:Sensor:aizu', [30]], ['urn:ngsi-ld:Sensor:shared', [7]]]);
+      const one = await call(t, { method: 'GET', url: `${T}/urn:ngsi-ld:Sensor:aizu?${after}` });
+      assert.equal(one.status, 200, one.body);
+      assert.deepEqual(one.json.pm25.map((i: { value: number }) => i.value), [10, 30]);
+      const shared = await call(t, { method: 'GET', url: `${T}/urn:ngsi-ld:Sensor:shared?options=temporalValues` });
+      assert.deepEqual(shared.json.pm25.values, [[5, '2026-11-02T00:00:00.000Z'], [7, '2026-11-04T00:00:00.000Z']]);
+      const local = await call(t, { method: 'GET', url: `${T}?type=Sensor&${after}&local=true` });
+      assert.deepEqual(ids(local.json), ['urn:ngsi-ld:Sensor:pref', 'urn:ngsi-ld:Sensor:shared']);
+      // The registration's observation interval starts in 2026: a query of 2025 does not go there.
+      const before = await call(t, { method: 'GET', url: `${T}?type=Sensor&timerel=before&timeAt=2025-06-01T00:00:00Z` });
+      assert.deepEqual(before.json, []);
+      assert.equal((await call(t, { method: 'GET', url: `${T}/urn:ngsi-ld:Sensor:aizu?timerel=before&timeAt=2025-06-01T00:00:00Z` })).status, 404);
+    } finally {
+      assert.equal((await call(t, { method: 'DELETE', url: `${R}/urn:ngsi-ld:ContextSourceRegistration:aizu-history` })).status, 204);
+    }
+  });
+
   it('should leave the sources out with local=true', async () => {
     const res = await call(t, { method: 'GET', url: `${E}?type=Shelter&local=true` });
     assert.deepEqual(ids(res.json), ['urn:ngsi-ld:Shelter:pref-1', 'urn:ngsi-ld:Shelter:shared']);
