@@ -3,7 +3,7 @@
 // prefilter on the bounding boxes in broker_entity_geo; the exact geometric test then runs on
 // the candidates in order, so limit/offset count only true matches.
 import { sql, type RawBuilder } from 'kysely';
-import type { Database } from '../../platform/db/database.ts';
+import { textSet, type Database } from '../../platform/db/database.ts';
 import { NgsiError } from '../errors.ts';
 import { candidateBox, matchesGeoQuery, type GeoQuery } from '../geo/geo-query.ts';
 import { nearPoint, nearPointSql } from '../geo/near-sql.ts';
@@ -15,6 +15,7 @@ import { rowToEntity } from './entity-store.ts';
 import type { StoredEntity } from './stored-entity.ts';
 import type { Csf } from '../registrations/csf.ts';
 import { typeSelectorSql, type TypeSelector } from './type-selector.ts';
+import { MAX_ORDERED, orderingAttributes, sortEntities, type Ordering } from '../query/ordering.ts';
 import { noteVersion, StaleTenantVersion, tenantVersion, tenantVersionSql } from '../tenant-state.ts';
 
 /** Largest page (documented in docs/broker.md); beyond it the answer is TooManyResults. */
@@ -43,6 +44,8 @@ export interface EntityQuery {
   excludeTypes?: string[] | undefined;
   /** The only types served (an anonymous open-data read, open-data-types.ts), when given. */
   onlyTypes?: string[] | undefined;
+  /** orderBy (clause 4.23): sorted by these instead of by id. */
+  ordering?: Ordering | undefined;
   /** scopeQ and the geo-query as the client wrote them (URL or POST body), to forward to sources. */
   written?: { scopeQ?: string | undefined; georel?: string | undefined; geometry?: string | undefined; coordinates?: string | undefined } | undefined;
   /** Which registered sources the query is forwarded to (clause 4.9, registrations/csf.ts). */
@@ -175,6 +178,7 @@ export async function queryEntities(db: Database, query: EntityQuery): Promise<Q
     throw new NgsiError('TooManyResults', `limit: at most ${MAX_LIMIT} entities per page; use offset to page through more`);
   }
   if (query.idPattern) checkRegex(query.idPattern);
+  if (query.ordering) return orderedQuery(db, query, query.ordering);
   const choices = query.q ? qCandidateChoices(query.q, { tenant: query.tenant, expand: query.expand, expandValues: query.expandValues }) : [];
   if (!query.geo) return pageAndCount(db, query, choices);
   if (query.checkVersion) await checkVersion(query, await tenantVersion(db, query.tenant));
@@ -239,4 +243,33 @@ export async function matchingIds(db: Database, query: EntityQuery, max: number)
     if (rows.length < 1000) return ids;
     after = rows[rows.length - 1]!.id;
   }
+}
+
+/**
+ * A query with orderBy (clause 4.23): every candidate is read with just the attributes the
+ * ordering (and a geo-query's exact test) needs, at most MAX_ORDERED of them, sorted, and the
+ * page's entities read whole.
+ */
+async function orderedQuery(db: Database, query: EntityQuery, ordering: Ordering): Promise<QueryResult> {
+  if (query.checkVersion) await checkVersion(query, await tenantVersion(db, query.tenant));
+  const needed = [...new Set([...orderingAttributes(ordering), ...(query.geo ? [query.geo.geoproperty] : [])])];
+  const picked = sql.join(needed.map((name) => sql`${name}::text, e.attrs -> ${name}`));
+  const rows = (await sql<Record<string, unknown>>`select e.tenant, e.id, e.types, e.scopes, e.created_at, e.modified_at,
+      jsonb_strip_nulls(jsonb_build_object(${picked})) as attrs
+    from broker_entities e where ${sql.join(conditions(query), sql` and `)} order by e.id limit ${MAX_ORDERED + 1}`.execute(db)).rows;
+  if (rows.length > MAX_ORDERED) {
+    throw new NgsiError('TooManyResults', `orderBy: the query matches more than ${MAX_ORDERED.toLocaleString('en')} entities, the most this broker sorts; narrow it with type, q or a geo-query`);
+  }
+  let candidates = rows.map((r) => rowToEntity(r as never));
+  const geo = query.geo;
+  if (geo) candidates = candidates.filter((e) => (e.attrs[geo.geoproperty] ?? []).some((i) => i.type === 'GeoProperty' && matchesGeoQuery(geo, i.value as never)));
+  const page = sortEntities(candidates, ordering).slice(query.offset, query.offset + query.limit);
+  const full = page.length
+    ? new Map((await sql`select e.* from broker_entities e where e.tenant = ${query.tenant} and e.id in ${textSet(page.map((e) => e.id))}`.execute(db)).rows.map((r) => {
+      const entity = rowToEntity(r as never);
+      return [entity.id, entity] as const;
+    }))
+    : new Map<string, StoredEntity>();
+  const entities = page.map((e) => full.get(e.id)).filter((e): e is StoredEntity => e !== undefined);
+  return query.count ? { entities, total: candidates.length } : { entities };
 }

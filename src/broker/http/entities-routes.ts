@@ -11,6 +11,7 @@ import type { EntityQuery } from '../entities/entity-query.ts';
 import { expandTypeSelector, parseTypeSelector, queryTypes, typesMatch } from '../entities/type-selector.ts';
 import { parseGeoQuery } from '../geo/geo-query.ts';
 import { parseQ } from '../query/q-language.ts';
+import { parseOrdering } from '../query/ordering.ts';
 import { parseScopeQuery } from '../query/scope-query.ts';
 import { isPersonal, personalDataRefusal } from '../personal/personal-types.ts';
 import { Federation, type FederatedResult } from '../registrations/federation.ts';
@@ -67,6 +68,7 @@ export function buildEntityQuery(tenant: string, query: Query, terms: ResolvedTe
     geo: geo ? { ...geo, geoproperty: terms.expandTerm(geo.geoproperty ?? 'location') } : undefined,
     csf: csf ? parseCsf(csf, (t) => terms.expandTerm(t)) : undefined,
     written: { scopeQ, georel, geometry, coordinates },
+    ordering: parseOrdering(query, (t) => terms.expandTerm(t)),
     ...paging(query),
     expand: (t) => terms.expandTerm(t),
   };
@@ -109,6 +111,7 @@ export async function runEntityQuery(services: BrokerServices, maps: EntityMaps,
   const asked = mapRequest(query, request);
   const prepare = (optimistic: boolean) => readableQuery(services, built, openOnly, terms, optimistic);
   if (!asked.flag && !asked.id) return { result: await runReadable(prepare, (q) => maps.federation.queryEntities(q, terms, request)), status: 200 };
+  if (built.ordering) throw new NgsiError('OperationNotSupported', 'orderBy: an EntityMap pages in entity id order; use one or the other');
   const result = await runReadable(prepare, (q) => maps.query(q, terms, request, asked, openOnly !== undefined));
   reply.header('ngsild-entitymap', mapLocation(result.map.id));
   return { result, status: result.created ? 201 : 200 };

@@ -112,6 +112,13 @@ class QParser {
     return expression;
   }
 
+  /** Just an attribute path (no linked entities), the whole text: e.g. an orderBy term. */
+  path(): QAttributePath {
+    const path = this.attributePath();
+    if (!this.eof()) throw bad(`expected the end of the attribute path at position ${this.pos}, found ${show(this.peek())}`);
+    return path;
+  }
+
   private eof(): boolean {
     return this.pos >= this.text.length;
   }
@@ -493,6 +500,17 @@ export function parseQ(text: string): QExpression {
     throw new NgsiError('TooComplexQuery', `q: longer than ${Q_LIMITS.maxLength} characters`);
   }
   return new QParser(text).parse();
+}
+
+/** An attribute path as q writes one (`name`, `name.observedAt`, `address[city]`), for `where`. */
+export function parseAttributePath(text: string, where: string): QAttributePath {
+  if (text.includes('{')) throw new NgsiError('BadRequestData', `${where}: linked entity paths (relationship{attribute}) cannot be used here, in "${text}"`);
+  try {
+    return new QParser(text).path();
+  } catch (error) {
+    if (error instanceof NgsiError) throw new NgsiError('BadRequestData', `${where}: ${error.message.replace(/^q: /, '')} in "${text}"`);
+    throw error;
+  }
 }
 
 /** Every term of the expression, left to right. */

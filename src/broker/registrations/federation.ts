@@ -251,6 +251,8 @@ export class Federation {
     const db = this.services.ctx.db;
     const targets = query.limit <= MAX_LIMIT && this.forwarding(request) ? await this.targets(query.tenant, queryFilter(query), 'queryEntity', query.tenantVersion, request) : [];
     if (targets.length === 0) return { ...(await queryEntities(db, query)), warnings: [] };
+    // Clause 4.23: "Sort ordering is never applied to distributed operations".
+    if (query.ordering) throw new NgsiError('OperationNotSupported', 'orderBy: sorting applies to this broker\'s entities only, and this query would also be answered by registered context sources; add local=true to sort the entities held here');
     // The merged order needs the first offset+limit entities of every party, read page by page
     // (1,000 a request): up to MERGED_WINDOW, so one request never reads without bound.
     if (query.offset + query.limit > MERGED_WINDOW) {
