@@ -16,8 +16,10 @@ export interface StoredEntityMap {
   tenant: string;
   id: string;
   expiresAt: string;
-  /** Made by an anonymous open-data read: holds open types only, and any reader may use it. */
-  openOnly: boolean;
+  /** Made by an open-data read (no broker.read): the open types it was limited to; null otherwise. */
+  openTypes: string[] | null;
+  /** The parameters of the query that made it, which later pages must repeat; null for a retrieve's map. */
+  queryKey: string | null;
   /** Registration id → the location of the EntityMap its source made (clause 4.5.25). */
   linkedMaps: Record<string, string>;
 }
@@ -26,7 +28,8 @@ interface MapRow {
   tenant: string;
   id: string;
   expires_at: Date | string;
-  open_only: boolean;
+  open_types: string[] | string | null;
+  query_key: string | null;
   linked_maps: Record<string, string> | string;
 }
 
@@ -38,7 +41,8 @@ function toMap(row: MapRow): StoredEntityMap {
     tenant: row.tenant,
     id: row.id,
     expiresAt: new Date(row.expires_at).toISOString(),
-    openOnly: row.open_only,
+    openTypes: typeof row.open_types === 'string' ? (JSON.parse(row.open_types) as string[]) : row.open_types,
+    queryKey: row.query_key,
     linkedMaps: typeof row.linked_maps === 'string' ? (JSON.parse(row.linked_maps) as Record<string, string>) : row.linked_maps,
   };
 }
@@ -49,8 +53,8 @@ export class EntityMapStore {
   /** Stores a new map with its entries (in the order given), in one transaction. */
   async create(map: StoredEntityMap, entries: { entityId: string; sources: string[] }[]): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await sql`insert into broker_entity_maps (tenant, id, expires_at, open_only, linked_maps)
-        values (${map.tenant}, ${map.id}, ${map.expiresAt}, ${map.openOnly}, ${JSON.stringify(map.linkedMaps)}::jsonb)`.execute(trx);
+      await sql`insert into broker_entity_maps (tenant, id, expires_at, open_types, query_key, linked_maps)
+        values (${map.tenant}, ${map.id}, ${map.expiresAt}, ${map.openTypes === null ? null : JSON.stringify(map.openTypes)}::jsonb, ${map.queryKey}, ${JSON.stringify(map.linkedMaps)}::jsonb)`.execute(trx);
       for (let start = 0; start < entries.length; start += INSERT_CHUNK) {
         const chunk = entries.slice(start, start + INSERT_CHUNK).map((e, i) => [start + i, e.entityId, e.sources]);
         await sql`insert into broker_entity_map_entries (tenant, map_id, position, entity_id, sources)
@@ -61,7 +65,7 @@ export class EntityMapStore {
 
   /** The map, unless it does not exist or has expired (then it is as good as gone, 5.5.14). */
   async get(tenant: string, id: string): Promise<StoredEntityMap | undefined> {
-    const row = (await sql<MapRow>`select tenant, id, expires_at, open_only, linked_maps from broker_entity_maps
+    const row = (await sql<MapRow>`select tenant, id, expires_at, open_types, query_key, linked_maps from broker_entity_maps
       where tenant = ${tenant} and id = ${id} and expires_at > now()`.execute(this.db)).rows[0];
     return row ? toMap(row) : undefined;
   }
@@ -98,6 +102,11 @@ export class EntityMapStore {
   async remove(tenant: string, id: string, entityIds: string[]): Promise<void> {
     if (entityIds.length === 0) return;
     await sql`delete from broker_entity_map_entries where tenant = ${tenant} and map_id = ${id} and entity_id in ${textSet(entityIds)}`.execute(this.db);
+  }
+
+  /** The locations of the sources' maps, when a source made a new one (5.7.1.4). */
+  async setLinkedMaps(tenant: string, id: string, linkedMaps: Record<string, string>): Promise<void> {
+    await sql`update broker_entity_maps set linked_maps = ${JSON.stringify(linkedMaps)}::jsonb where tenant = ${tenant} and id = ${id}`.execute(this.db);
   }
 
   /** Only the expiry may change (5.5.14); false if the map is gone. */

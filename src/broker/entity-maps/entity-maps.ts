@@ -3,8 +3,11 @@
 // source, with where each is held. Later pages name the map in the NGSILD-EntityMap header: the
 // query's filters are checked again on the entities of each page (an entity that no longer
 // matches leaves the map), and only the sources the map names are asked, for just those ids.
-// Paging is then exact and stable however deep it goes (no 10,000-entity window as for merged
-// queries without a map), and `count=true` is the map's size.
+// Paging reaches as deep as the map (no 10,000-entity window as for merged queries without a
+// map), entities created later never shift it, and `count=true` is the map's size. Entities that
+// leave the map shift later offsets, as 5.5.9.3 allows; two clients paging one map at once while
+// entities leave it may see one twice. Later requests must repeat the query that made the map
+// (5.5.14: all but ids and paging), checked by its key.
 //
 // Split entities (an entity's attributes spread over sources, filtered only after merging) are
 // not supported: filters go to each source with the query, as without a map (splitEntities=false).
@@ -14,7 +17,7 @@ import { NgsiError } from '../errors.ts';
 import type { BrokerServices } from '../http/broker-services.ts';
 import type { ResolvedTerms } from '../http/ngsi-http.ts';
 import { header, param, type Query } from '../http/request-options.ts';
-import { matchingIds, queryEntities, type EntityQuery } from '../entities/entity-query.ts';
+import { MAX_LIMIT, matchingIds, queryEntities, type EntityQuery } from '../entities/entity-query.ts';
 import type { StoredEntity } from '../entities/stored-entity.ts';
 import { isOpen } from '../open-data/open-data-types.ts';
 import { isPersonal } from '../personal/personal-types.ts';
@@ -27,9 +30,18 @@ import { EntityMapStore, LOCAL, type EntityMapEntry, type StoredEntityMap } from
 export const MAX_MAP_ENTITIES = 100_000;
 /** How long a map lives unless the client suggests otherwise (entityMapLifetime). */
 export const DEFAULT_LIFETIME_MS = 60 * 60_000;
+/** The shortest lifetime a client may ask for. */
+const MIN_LIFETIME_MS = 1000;
 /** The longest a map lives, however long a client asks for. */
 export const MAX_LIFETIME_MS = 24 * 60 * 60_000;
 export const ENTITY_MAPS_PATH = '/ngsi-ld/v1/entityMaps';
+
+/** How a new map is made: its lifetime, the open types of a reader without broker.read, the query's key. */
+export interface MapOptions {
+  lifetimeMs: number;
+  open: readonly string[] | undefined;
+  queryKey?: string | undefined;
+}
 
 /** What a request asks of EntityMaps: make one (flag), and/or use the one at `id`. */
 export interface MapRequest {
@@ -49,9 +61,21 @@ function booleanParam(query: Query, name: string): boolean | undefined {
 export function mapLifetime(text: string | undefined): number {
   if (text === undefined) return DEFAULT_LIFETIME_MS;
   const duration = parseDuration(text, 'entityMapLifetime');
-  if (!duration) throw new NgsiError('BadRequestData', 'entityMapLifetime: must be longer than zero');
   const now = Date.now();
-  return Math.min(addDuration(now, duration) - now, MAX_LIFETIME_MS);
+  const ms = duration ? addDuration(now, duration) - now : 0;
+  if (ms < MIN_LIFETIME_MS) throw new NgsiError('BadRequestData', 'entityMapLifetime: must be at least PT1S');
+  return Math.min(ms, MAX_LIFETIME_MS);
+}
+
+/** The lifetime as an ISO 8601 duration (what a source is asked for). */
+export function lifetimeText(ms: number): string {
+  return `PT${Math.ceil(ms / 1000)}S`;
+}
+
+/** The parameters that select a query's entities (5.5.14: all but ids and paging), as a key. */
+const KEYED = ['type', 'attrs', 'q', 'scopeQ', 'georel', 'geometry', 'coordinates', 'geoproperty', 'idPattern', 'csf', 'expandValues', 'jsonKeys', 'local', 'datasetId'];
+export function queryKey(query: Query, kind: 'entities' | 'temporal'): string {
+  return JSON.stringify([kind, ...KEYED.map((name) => param(query, name) ?? null)]);
 }
 
 /** The map id a NGSILD-EntityMap header names: the map's location (as answered) or its id. */
@@ -107,28 +131,42 @@ export class EntityMaps {
     this.store = new EntityMapStore(services.ctx.db);
   }
 
-  /** The map a request names, if it exists, has not expired and the reader may use it. */
-  async usable(tenant: string, id: string, openOnly: boolean): Promise<StoredEntityMap | undefined> {
+  /**
+   * The map a request names, if it exists, has not expired and the reader may use it. `open`:
+   * the open-data types a reader without broker.read is limited to. Such a reader may use only a
+   * map made under open types that are all still open: any other may list entities they must
+   * not learn of.
+   */
+  async usable(tenant: string, id: string, open: readonly string[] | undefined): Promise<StoredEntityMap | undefined> {
     const map = await this.store.get(tenant, id);
-    // A map made by a full reader may list entities an open-data reader must not learn of.
-    return map && (map.openOnly || !openOnly) ? map : undefined;
+    if (!map || !open) return map;
+    return map.openTypes?.every((t) => open.includes(t)) ? map : undefined;
+  }
+
+  /** The map a query names, if usable, made by the same query (else BadRequestData, 5.5.14). */
+  async #forQuery(tenant: string, asked: MapRequest, open: readonly string[] | undefined, key: string): Promise<StoredEntityMap | undefined> {
+    const map = asked.id ? await this.usable(tenant, asked.id, open) : undefined;
+    if (map && map.queryKey !== key) {
+      throw new NgsiError('BadRequestData', `NGSILD-EntityMap: EntityMap ${map.id} was made for another query; send the type, attrs, q, scopeQ, geo-query, idPattern and csf of the request that made it (only id and the paging may change), or leave the header out for a new map`);
+    }
+    return map;
   }
 
   /**
    * For Retrieve Entity (clause 5.7.1.4): the map the request names, if usable, and which
    * registrations it says hold the entity (none if it does not list it).
    */
-  async forRetrieve(tenant: string, entityId: string, asked: MapRequest, openOnly: boolean): Promise<{ map: StoredEntityMap; use: MapUse } | undefined> {
-    const map = asked.id ? await this.usable(tenant, asked.id, openOnly) : undefined;
+  async forRetrieve(tenant: string, entityId: string, asked: MapRequest, open: readonly string[] | undefined): Promise<{ map: StoredEntityMap; use: MapUse } | undefined> {
+    const map = asked.id ? await this.usable(tenant, asked.id, open) : undefined;
     if (!map) return undefined;
     const sources = (await this.store.sourcesOf(tenant, map.id, entityId)) ?? [];
     return { map, use: { only: new Set(sources.filter((s) => s !== LOCAL)), linkedMaps: map.linkedMaps } };
   }
 
   /** A new map of one retrieved entity: where it was found (nowhere: an empty map). */
-  async ofRetrieved(tenant: string, entityId: string, found: { heldHere: boolean; sources: string[] } | undefined, options: { lifetimeMs: number; openOnly: boolean }): Promise<StoredEntityMap> {
+  async ofRetrieved(tenant: string, entityId: string, found: { heldHere: boolean; sources: string[] }, options: MapOptions): Promise<StoredEntityMap> {
     const map = this.#newMap(tenant, options, {});
-    const sources = found ? [...(found.heldHere ? [LOCAL] : []), ...found.sources] : [];
+    const sources = [...(found.heldHere ? [LOCAL] : []), ...found.sources];
     await this.store.create(map, sources.length ? [{ entityId, sources }] : []);
     return map;
   }
@@ -137,17 +175,14 @@ export class EntityMaps {
    * Makes and stores the map of a query (clause 5.14.4.4): the ids it matches here ("@none") and
    * at each matching source (its registration id), in id order.
    */
-  async create(query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest, options: { lifetimeMs: number; openOnly: boolean }): Promise<{ map: StoredEntityMap; entries: EntityMapEntry[]; warnings: string[] }> {
+  async create(query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest, options: MapOptions): Promise<{ map: StoredEntityMap; entries: EntityMapEntry[]; warnings: string[] }> {
     const db = this.services.ctx.db;
     // The sources are asked once: a stale tenant version is found out before, not after.
-    if (query.checkVersion) {
-      const current = await tenantVersion(db, query.tenant);
-      if (current !== query.tenantVersion) throw new StaleTenantVersion(current);
-    }
+    await this.#checkVersion(query);
     const targets = this.federation.forwarding(request) ? await this.federation.targets(query.tenant, queryFilter(query), 'queryEntity', query.tenantVersion, request) : [];
     const [local, remote] = await Promise.all([
       matchingIds(db, { ...query, checkVersion: false }, MAX_MAP_ENTITIES),
-      this.federation.mapSources(query.tenant, query, terms, request, targets, MAX_MAP_ENTITIES),
+      this.federation.mapSources(query.tenant, query, terms, request, targets, MAX_MAP_ENTITIES, lifetimeText(options.lifetimeMs)),
     ]);
     const sources = new Map<string, string[]>(local.map((id) => [id, [LOCAL]]));
     for (const [registration, ids] of remote.ids) {
@@ -170,13 +205,38 @@ export class EntityMaps {
    * Query Entities with an EntityMap (clauses 5.7.2.4, 5.5.9.3): the map the request names, or a
    * new one when it names none, or one that is gone or expired (`created`).
    */
-  async query(query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest, asked: MapRequest, openOnly: boolean): Promise<FederatedResult & { map: StoredEntityMap; created: boolean }> {
-    let map = asked.id ? await this.usable(query.tenant, asked.id, openOnly) : undefined;
+  async query(query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest, asked: MapRequest, key: string): Promise<FederatedResult & { map: StoredEntityMap; created: boolean }> {
+    if (query.limit > MAX_LIMIT) throw new NgsiError('TooManyResults', `limit: at most ${MAX_LIMIT} entities per page; use offset to page through more`);
+    // The personal types were read at the version last seen: checked before a page is read with them.
+    await this.#checkVersion(query);
+    query = { ...query, checkVersion: false };
+    let map = await this.#forQuery(query.tenant, asked, query.onlyTypes, key);
     let warnings: string[] = [];
     const created = !map;
-    if (!map) ({ map, warnings } = await this.create(query, terms, request, { lifetimeMs: asked.lifetimeMs, openOnly }));
-    const page = await this.page(map, { ...query, checkVersion: false }, terms, request);
+    if (!map) ({ map, warnings } = await this.create(query, terms, request, { lifetimeMs: asked.lifetimeMs, open: query.onlyTypes, queryKey: key }));
+    const page = await this.page(map, query, terms, request);
     return { ...page, warnings: [...warnings, ...page.warnings], map, created };
+  }
+
+  /**
+   * Query Temporal Evolution through a map (5.7.4.4): the map the request names, or a new one of
+   * the ids `matching` gives (`created`); `fetch` reads a slice of them with the query's filters.
+   */
+  async temporal<T extends { id: string }>(paging: { tenant: string; ids?: string[] | undefined; offset: number; limit: number; count: boolean; onlyTypes?: string[] | undefined }, asked: MapRequest, key: string, matching: () => Promise<string[]>, fetch: (ids: string[]) => Promise<T[]>) {
+    let map = await this.#forQuery(paging.tenant, asked, paging.onlyTypes, key);
+    const created = !map;
+    if (!map) ({ map } = await this.createLocal(paging.tenant, await matching(), { lifetimeMs: asked.lifetimeMs, open: paging.onlyTypes, queryKey: key }));
+    const { items, total } = await this.pageThrough(map, paging, async (entries) => {
+      const found = await fetch(entries.map((e) => e.entityId));
+      return { found: new Map(found.map((e) => [e.id, e])), undecided: new Set<string>(), warnings: [] };
+    });
+    return { entities: items, total, map, created };
+  }
+
+  async #checkVersion(query: EntityQuery): Promise<void> {
+    if (!query.checkVersion) return;
+    const current = await tenantVersion(this.services.ctx.db, query.tenant);
+    if (current !== query.tenantVersion) throw new StaleTenantVersion(current);
   }
 
   /**
@@ -185,6 +245,7 @@ export class EntityMaps {
    * sources' through the federation, and merged.
    */
   async page(map: StoredEntityMap, query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest): Promise<FederatedResult> {
+    const linkedMaps = { ...map.linkedMaps };
     const { items, total, warnings } = await this.pageThrough<StoredEntity>(map, query, async (entries) => {
       const ids = entries.map((e) => e.entityId);
       const localIds = entries.filter((e) => e.sources.includes(LOCAL)).map((e) => e.entityId);
@@ -192,10 +253,16 @@ export class EntityMaps {
       for (const entry of entries) {
         for (const source of entry.sources) if (source !== LOCAL) byRegistration.set(source, [...(byRegistration.get(source) ?? []), entry.entityId]);
       }
+      // local=true or a request that passed here already (Via): the sources are not asked, and
+      // their entities are neither shown nor judged.
+      const forwarding = this.federation.forwarding(request);
       const [local, remote] = await Promise.all([
         localIds.length ? queryEntities(this.services.ctx.db, { ...query, ids: localIds, offset: 0, limit: localIds.length, count: false }) : { entities: [] },
-        this.federation.mapPage(query.tenant, { ...query, ids, offset: 0, limit: ids.length, count: false }, terms, request, byRegistration, map.linkedMaps),
+        forwarding
+          ? this.federation.mapPage(query.tenant, { ...query, ids, offset: 0, limit: ids.length, count: false }, terms, request, byRegistration, linkedMaps)
+          : { entities: [], failed: new Set(byRegistration.keys()), warnings: [], linkedMaps: {} },
       ]);
+      Object.assign(linkedMaps, remote.linkedMaps);
       const excluded = query.excludeTypes ?? [];
       const only = query.onlyTypes;
       const merged = mergeEntities(local.entities, remote.entities.filter((r) => !isPersonal(excluded, r.entity.types) && (!only || isOpen(only, r.entity.types))));
@@ -203,6 +270,8 @@ export class EntityMaps {
       const undecided = new Set(entries.filter((e) => e.sources.some((s) => remote.failed.has(s))).map((e) => e.entityId));
       return { found: new Map(merged.map((e) => [e.id, e])), undecided, warnings: remote.warnings };
     });
+    // A source that made a new map of its own (its old one expired) is sent that one next time.
+    if (JSON.stringify(linkedMaps) !== JSON.stringify(map.linkedMaps)) await this.store.setLinkedMaps(map.tenant, map.id, linkedMaps);
     return { entities: items, ...(total === undefined ? {} : { total }), warnings };
   }
 
@@ -211,15 +280,18 @@ export class EntityMaps {
    * when given: a later request may name others, which is how a broker that forwarded a page
    * asks a source for its part of it), `fetch`ed a slice at a time. Entries `fetch` neither
    * found nor left undecided no longer match and are taken out of the map; more are read until
-   * the page is full or the map ends. The total is what the map then holds.
+   * the page is full or the map ends. An undecided entry (its source failed) keeps its place in
+   * the page, unshown, so the next page's offset neither repeats nor skips entities and a failed
+   * source is not asked again for the same page. The total is what the map then holds.
    */
   async pageThrough<T>(map: StoredEntityMap, paging: { tenant: string; ids?: string[] | undefined; offset: number; limit: number; count: boolean }, fetch: (entries: EntityMapEntry[]) => Promise<{ found: Map<string, T>; undecided: Set<string>; warnings: string[] }>): Promise<{ items: T[]; total?: number; warnings: string[] }> {
     const { tenant } = paging;
     const items: T[] = [];
     const warnings: string[] = [];
     let from: { offset: number } | { after: number } = { offset: paging.offset };
-    while (items.length < paging.limit) {
-      const entries = await this.store.entries(tenant, map.id, from, paging.limit - items.length, paging.ids);
+    let used = 0;
+    while (used < paging.limit) {
+      const entries = await this.store.entries(tenant, map.id, from, paging.limit - used, paging.ids);
       if (entries.length === 0) break;
       from = { after: entries[entries.length - 1]!.position };
       const fetched = await fetch(entries);
@@ -228,7 +300,11 @@ export class EntityMaps {
       for (const entry of entries) {
         const item = fetched.found.get(entry.entityId);
         if (item !== undefined) items.push(item);
-        else if (!fetched.undecided.has(entry.entityId)) gone.push(entry.entityId);
+        else if (!fetched.undecided.has(entry.entityId)) {
+          gone.push(entry.entityId);
+          continue;
+        }
+        used++;
       }
       await this.store.remove(tenant, map.id, gone);
     }
@@ -238,7 +314,7 @@ export class EntityMaps {
   }
 
   /** Stores a map of entities held here only (the temporal API, which is not forwarded). */
-  async createLocal(tenant: string, ids: string[], options: { lifetimeMs: number; openOnly: boolean }): Promise<{ map: StoredEntityMap; entries: EntityMapEntry[] }> {
+  async createLocal(tenant: string, ids: string[], options: MapOptions): Promise<{ map: StoredEntityMap; entries: EntityMapEntry[] }> {
     if (ids.length > MAX_MAP_ENTITIES) {
       throw new NgsiError('TooManyResults', `The query matches more than ${MAX_MAP_ENTITIES.toLocaleString('en')} entities, the most an EntityMap holds; narrow it with type, q or a geo-query`);
     }
@@ -248,7 +324,7 @@ export class EntityMaps {
     return { map, entries };
   }
 
-  #newMap(tenant: string, options: { lifetimeMs: number; openOnly: boolean }, linkedMaps: Record<string, string>): StoredEntityMap {
-    return { tenant, id: `urn:ngsi-ld:EntityMap:${randomUUID()}`, expiresAt: new Date(Date.now() + options.lifetimeMs).toISOString(), openOnly: options.openOnly, linkedMaps };
+  #newMap(tenant: string, options: MapOptions, linkedMaps: Record<string, string>): StoredEntityMap {
+    return { tenant, id: `urn:ngsi-ld:EntityMap:${randomUUID()}`, expiresAt: new Date(Date.now() + options.lifetimeMs).toISOString(), openTypes: options.open ? [...options.open] : null, queryKey: options.queryKey ?? null, linkedMaps };
   }
 }

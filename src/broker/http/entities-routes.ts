@@ -15,7 +15,7 @@ import { parseOrdering } from '../query/ordering.ts';
 import { parseScopeQuery } from '../query/scope-query.ts';
 import { isPersonal, personalDataRefusal } from '../personal/personal-types.ts';
 import { Federation, type FederatedResult } from '../registrations/federation.ts';
-import { EntityMaps, mapLocation, mapRequest } from '../entity-maps/entity-maps.ts';
+import { EntityMaps, mapLocation, mapRequest, queryKey } from '../entity-maps/entity-maps.ts';
 import { parseCsf } from '../registrations/csf.ts';
 import { DistributedWrites, renameBody, type WriteOutcome } from '../registrations/distributed-writes.ts';
 import { begin, beginRead, notOpen, openSelector, type BrokerServices, type OpenDataScope } from './broker-services.ts';
@@ -112,7 +112,7 @@ export async function runEntityQuery(services: BrokerServices, maps: EntityMaps,
   const prepare = (optimistic: boolean) => readableQuery(services, built, openOnly, terms, optimistic);
   if (!asked.flag && !asked.id) return { result: await runReadable(prepare, (q) => maps.federation.queryEntities(q, terms, request)), status: 200 };
   if (built.ordering) throw new NgsiError('OperationNotSupported', 'orderBy: an EntityMap pages in entity id order; use one or the other');
-  const result = await runReadable(prepare, (q) => maps.query(q, terms, request, asked, openOnly !== undefined));
+  const result = await runReadable(prepare, (q) => maps.query(q, terms, request, asked, queryKey(query, 'entities')));
   reply.header('ngsild-entitymap', mapLocation(result.map.id));
   return { result, status: result.created ? 201 : 200 };
 }
@@ -206,7 +206,7 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
     const query = request.query as Query;
     // EntityMaps (clause 5.7.1.4): a map the request names says which sources hold the entity.
     const asked = mapRequest(query, request);
-    const inMap = await maps.forRetrieve(tenant.name, id, asked, openOnly !== undefined);
+    const inMap = await maps.forRetrieve(tenant.name, id, asked, openOnly?.types);
     const { entity, version, warnings, sources, heldHere } = await federation.retrieve(tenant.name, id, terms, request, inMap?.use);
     warnOfSources(reply, warnings);
     assertOpen(openOnly, id, entity);
@@ -219,7 +219,7 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
     }
     if (inMap) reply.header('ngsild-entitymap', mapLocation(inMap.map.id));
     else if (asked.flag || asked.id) {
-      const made = await maps.ofRetrieved(tenant.name, id, { heldHere, sources }, { lifetimeMs: asked.lifetimeMs, openOnly: openOnly !== undefined });
+      const made = await maps.ofRetrieved(tenant.name, id, { heldHere, sources }, { lifetimeMs: asked.lifetimeMs, open: openOnly?.types });
       reply.header('ngsild-entitymap', mapLocation(made.id));
     }
     const render = renderOptions(query, terms);

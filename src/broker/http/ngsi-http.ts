@@ -110,6 +110,10 @@ export function pageLinks(reply: FastifyReply, request: FastifyRequest, page: { 
   if (page.limit <= 0) return;
   const at = (offset: number) => {
     const url = new URL(request.url, 'http://localhost');
+    // A query through an EntityMap goes on with the map's NGSILD-EntityMap header: a link that
+    // asked for a map again would make a new one for every page.
+    url.searchParams.delete('entityMap');
+    url.searchParams.delete('entityMapLifetime');
     url.searchParams.set('offset', String(offset));
     url.searchParams.set('limit', String(page.limit));
     return `${url.pathname}${url.search}`;

@@ -4,7 +4,9 @@ import { sql, type Kysely } from 'kysely';
 // map is made, so a client pages through them without the sources' answers shifting under it.
 // One row per map, one row per entity id in it (a map may hold 100,000 ids, read a page at a
 // time by position). `sources` is the entity's list of the map's `entityMap` member: "@none"
-// for this broker, else registration ids. Expired maps are swept by the broker (entity-maps.ts).
+// for this broker, else registration ids. `open_types`: the open-data types an anonymous map was
+// made under (null for a reader with credentials); `query_key`: the query's parameters that later
+// pages must repeat (5.5.14). Expired maps are swept by the broker (entity-maps.ts).
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     create table broker_entity_maps (
@@ -12,7 +14,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       id text not null,
       expires_at timestamptz not null,
       created_at timestamptz not null default now(),
-      open_only boolean not null,
+      open_types jsonb,
+      query_key text,
       linked_maps jsonb not null default '{}',
       primary key (tenant, id)
     )`.execute(db);

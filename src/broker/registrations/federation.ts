@@ -40,7 +40,7 @@ import type { FastifyRequest } from 'fastify';
 import type { BrokerServices } from '../http/broker-services.ts';
 import { NgsiError } from '../errors.ts';
 import { JSONLD_CONTEXT_REL, type ResolvedTerms } from '../http/ngsi-http.ts';
-import { convertEntity, type TermMap } from '../entities/entity-input.ts';
+import { assertEntityId, convertEntity, type TermMap } from '../entities/entity-input.ts';
 import { MAX_LIMIT, queryEntities, type EntityQuery, type QueryResult } from '../entities/entity-query.ts';
 import type { StoredAttribute, StoredEntity } from '../entities/stored-entity.ts';
 import { expandTypeSelector, parseTypeSelector, type TypeSelector } from '../entities/type-selector.ts';
@@ -109,6 +109,18 @@ export interface Target {
 interface SourceAnswer {
   entities: RemoteEntity[];
   total?: number | undefined;
+  /** The location of the EntityMap the source answered with, if any. */
+  entityMap?: string | undefined;
+}
+
+/** An id a source's EntityMap may contribute: an entity id this broker could store and forward. */
+function validSourceId(id: string): boolean {
+  try {
+    assertEntityId(id);
+    return !/[\u0000-\u001f\u007f]/.test(id);
+  } catch {
+    return false;
+  }
 }
 
 type Raw = Record<string, unknown>;
@@ -277,12 +289,15 @@ export class Federation {
     // An anonymous open-data read gets only the open types, from sources too.
     const excluded = query.excludeTypes ?? [];
     const only = query.onlyTypes;
-    const merged = mergeEntities(local.entities, remote.entities.filter((r) => !isPersonal(excluded, r.entity.types) && (!only || isOpen(only, r.entity.types))));
+    const shown = remote.entities.filter((r) => !isPersonal(excluded, r.entity.types) && (!only || isOpen(only, r.entity.types)));
+    const merged = mergeEntities(local.entities, shown);
     const result: FederatedResult = { entities: merged.slice(query.offset, query.offset + query.limit), warnings: remote.warnings };
     if (query.count) {
       const localIds = new Set(local.entities.map((e) => e.id));
-      const overlap = new Set(remote.entities.filter((r) => localIds.has(r.entity.id)).map((r) => r.entity.id)).size;
-      result.total = Math.max(merged.length, (local.total ?? 0) + remote.total - overlap);
+      const overlap = new Set(shown.filter((r) => localIds.has(r.entity.id)).map((r) => r.entity.id)).size;
+      // The sources' counts include entities left out here (personal types): those seen are taken off.
+      const left = new Set(remote.entities.filter((r) => !shown.includes(r) && !localIds.has(r.entity.id)).map((r) => r.entity.id)).size;
+      result.total = Math.max(merged.length, (local.total ?? 0) + remote.total - overlap - left);
     }
     return result;
   }
@@ -360,25 +375,29 @@ export class Federation {
    * own map (GET /entityMaps), whose location is kept as the linked map and sent back with
    * each page; a source that does not, or declines (a 4xx), is queried page by page instead.
    */
-  async mapSources(tenant: string, query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest, targets: Target[], max: number): Promise<{ ids: Map<string, string[]>; linkedMaps: Record<string, string>; warnings: string[] }> {
+  async mapSources(tenant: string, query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest, targets: Target[], max: number, lifetime: string): Promise<{ ids: Map<string, string[]>; linkedMaps: Record<string, string>; warnings: string[] }> {
     const ids = new Map<string, string[]>();
     const linkedMaps: Record<string, string> = {};
     const warnings: string[] = [];
+    // A source's map lists ids without types: used only when no type must be kept from this
+    // reader (the tenant's personal types; for an open-data reader, all but the open ones).
+    const typesUnchecked = !query.excludeTypes?.length && !query.onlyTypes;
     await Promise.all(targets.map(async (target) => {
       const { reg, info } = target;
       try {
-        if (offers(reg, 'createEntityMapQueryEntity')) {
-          const made = await this.#remoteMap(target, query, terms, request);
-          if (made) {
-            const entityInfos = info.every((i) => i.entities) ? info.flatMap((i) => i.entities!) : undefined;
-            ids.set(reg.id, made.ids.filter((id) => !entityInfos || entityInfos.some((e) => idMatches(e, id))).slice(0, max + 1));
-            if (made.location) linkedMaps[reg.id] = made.location;
-            await this.registrations.recordOutcome(tenant, reg.id, true).catch(() => undefined);
-            return;
-          }
+        const made = typesUnchecked && offers(reg, 'createEntityMapQueryEntity') ? await this.#remoteMap(target, query, terms, request, lifetime) : undefined;
+        if (made) {
+          const entityInfos = info.every((i) => i.entities) ? info.flatMap((i) => i.entities!) : undefined;
+          const usable = made.ids.filter((id) => validSourceId(id) && (!entityInfos || entityInfos.some((e) => idMatches(e, id))));
+          if (usable.length < made.ids.length) warnings.push(`${reg.endpoint} (${reg.id}): ${made.ids.length - usable.length} ids in its EntityMap are not usable entity ids and were left out`);
+          ids.set(reg.id, usable.slice(0, max + 1));
+          if (made.location) linkedMaps[reg.id] = made.location;
+          await this.registrations.recordOutcome(tenant, reg.id, true).catch(() => undefined);
+          return;
         }
         const answer = await this.#queryOne(tenant, target, { ...query, offset: 0, limit: MAX_LIMIT, count: false }, terms, request, max + 1);
-        ids.set(reg.id, answer.entities.map((r) => r.entity.id));
+        const only = query.onlyTypes;
+        ids.set(reg.id, answer.entities.filter((r) => !isPersonal(query.excludeTypes ?? [], r.entity.types) && (!only || isOpen(only, r.entity.types))).map((r) => r.entity.id));
       } catch (error) {
         warnings.push(await this.#failed(tenant, reg, request, error));
       }
@@ -386,24 +405,28 @@ export class Federation {
     return { ids, linkedMaps, warnings };
   }
 
-  /** A source's EntityMap for the query: its entity ids and location; undefined if it declined. */
-  async #remoteMap(target: Target, query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest): Promise<{ ids: string[]; location?: string | undefined } | undefined> {
+  /**
+   * A source's EntityMap for the query: its entity ids and location. Undefined when it declines
+   * (any answer but an EntityMap, e.g. 501 as 6.34.3.1 lets a source answer): the caller then
+   * queries it instead, and counts it failed only if that fails too.
+   */
+  async #remoteMap(target: Target, query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest, lifetime: string): Promise<{ ids: string[]; location?: string | undefined } | undefined> {
     const { reg } = target;
     const { params, forward } = await this.#forwardQuery(target, query, terms, request);
     params.delete('options');
+    params.set('entityMapLifetime', lifetime);
     const timeout = reg.management?.timeout ?? this.#timeoutMs;
     const response = await this.#fetch(this.#url(reg, '/entityMaps', params), { method: 'GET', headers: this.#headers(reg, request, forward.link), redirect: 'error', signal: AbortSignal.timeout(timeout) });
     const text = await readLimited(response, this.#maxBytes, () => new Error(`answer is larger than ${this.#maxBytes} bytes`));
-    if (response.status >= 400 && response.status < 500) return undefined;
-    if (response.status < 200 || response.status >= 300) throw new Error(`answered ${response.status} to Create EntityMap${text ? `: ${text.slice(0, 200)}` : ''}`);
+    if (response.status < 200 || response.status >= 300) return undefined;
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch {
-      throw new Error('answered Create EntityMap with something that is not JSON');
+      return undefined;
     }
     const entityMap = isObject(body) ? body.entityMap : undefined;
-    if (!isObject(body) || (entityMap !== undefined && !isObject(entityMap))) throw new Error('answered Create EntityMap with something that is not an EntityMap');
+    if (!isObject(body) || (entityMap !== undefined && !isObject(entityMap))) return undefined;
     const location = response.headers.get('ngsild-entitymap') ?? (typeof body.id === 'string' ? body.id : undefined);
     return { ids: Object.keys(entityMap ?? {}).sort(), location };
   }
@@ -415,19 +438,23 @@ export class Federation {
    * cannot be judged. A registration gone since the map was made, or no longer covering the
    * query, holds none of them any more.
    */
-  async mapPage(tenant: string, query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest, byRegistration: Map<string, string[]>, linkedMaps: Record<string, string>): Promise<{ entities: RemoteEntity[]; failed: Set<string>; warnings: string[] }> {
+  async mapPage(tenant: string, query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest, byRegistration: Map<string, string[]>, linkedMaps: Record<string, string>): Promise<{ entities: RemoteEntity[]; failed: Set<string>; warnings: string[]; linkedMaps: Record<string, string> }> {
     const failed = new Set<string>();
     const warnings: string[] = [];
-    if (byRegistration.size === 0) return { entities: [], failed, warnings };
+    const renewed: Record<string, string> = {};
+    if (byRegistration.size === 0) return { entities: [], failed, warnings, linkedMaps: renewed };
     const now = Date.now();
     const active = new Map((await this.registrations.active(tenant, new Date(now))).map((r) => [r.body.id, r]));
     const answers = await Promise.all([...byRegistration].map(async ([regId, ids]) => {
       const registration = active.get(regId);
       if (!registration) return [];
       const reg = registration.body;
-      if (this.#coolingDown(registration, now)) {
+      if (!offers(reg, 'queryEntity') || isTemporal(reg) || this.#isSelf(reg.endpoint)) return [];
+      // A source the request has passed already (Via), or cooling down after a failure: not
+      // asked now, its entities neither shown nor judged.
+      if (this.#visited(reg, request) || this.#coolingDown(registration, now)) {
         failed.add(regId);
-        warnings.push(`${reg.endpoint} (${reg.id}): cooling down after a failure`);
+        if (!this.#visited(reg, request)) warnings.push(`${reg.endpoint} (${reg.id}): cooling down after a failure`);
         return [];
       }
       const info = matchingInformation(reg, { ...queryFilter(query), ids });
@@ -436,7 +463,8 @@ export class Federation {
         const out: RemoteEntity[] = [];
         for (let i = 0; i < ids.length; i += 100) {
           const chunk = ids.slice(i, i + 100);
-          const answer = await this.#queryOne(tenant, { reg, info }, { ...query, ids: chunk, offset: 0, limit: chunk.length, count: false }, terms, request, chunk.length, linkedMaps[regId]);
+          const answer = await this.#queryOne(tenant, { reg, info }, { ...query, ids: chunk, offset: 0, limit: chunk.length, count: false }, terms, request, chunk.length, renewed[regId] ?? linkedMaps[regId]);
+          if (answer.entityMap && answer.entityMap !== linkedMaps[regId]) renewed[regId] = answer.entityMap;
           out.push(...answer.entities);
         }
         return out;
@@ -446,7 +474,7 @@ export class Federation {
         return [];
       }
     }));
-    return { entities: answers.flat(), failed, warnings };
+    return { entities: answers.flat(), failed, warnings, linkedMaps: renewed };
   }
 
   /**
@@ -774,12 +802,14 @@ export class Federation {
     const headers = this.#headers(reg, request, forward.link);
     // The source's own EntityMap for this query, when it made one (clause 5.7.2.4).
     if (entityMap) headers['ngsild-entitymap'] = entityMap;
+    let entityMapAnswered: string | undefined;
     const { items: entities, total } = await inPages(limit, async (offset, pageLimit) => {
       params.set('limit', String(pageLimit));
       if (offset > 0) params.set('offset', String(offset));
       if (query.count && offset === 0) params.set('count', 'true');
       else params.delete('count');
       const answer = await this.#get(reg, this.#url(reg, '/entities', params), headers);
+      entityMapAnswered ??= answer.entityMap;
       if (answer.status === 404) throw new Error('answered 404 to a query');
       if (!Array.isArray(answer.body)) throw new Error('answered a query with something that is not an array of entities');
       // A short page ends the paging: counted by what the source sent, before the registration's narrowing.
@@ -787,7 +817,7 @@ export class Federation {
       return { items, total: answer.count, sent: answer.body.length };
     });
     await this.registrations.recordOutcome(tenant, reg.id, true).catch(() => undefined);
-    return { entities, total };
+    return { entities, total, entityMap: entityMapAnswered };
   }
 
   async #retrieveOne(tenant: string, target: Target, id: string, filter: RegistrationFilter, request: FastifyRequest, entityMap?: string): Promise<RemoteEntity[]> {

@@ -38,7 +38,7 @@ import { renderTemporalEntity } from './temporal-output.ts';
 import { parseTemporalParams, type TemporalParams } from './temporal-params.ts';
 import { isPersonal, personalDataRefusal } from '../personal/personal-types.ts';
 import { TemporalStore, type InstanceFilter, type TemporalEntity, type TemporalEntityQuery } from './temporal-store.ts';
-import { MAX_MAP_ENTITIES, mapLocation, mapRequest, renderMap, type EntityMaps, type MapRequest } from '../entity-maps/entity-maps.ts';
+import { MAX_MAP_ENTITIES, mapLocation, mapRequest, queryKey, renderMap, type EntityMaps } from '../entity-maps/entity-maps.ts';
 
 const BASE = '/ngsi-ld/v1/temporal/entities';
 
@@ -109,21 +109,6 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
     }, openOnly, terms);
   };
 
-  /**
-   * A page through an EntityMap (5.7.4.4): the map the request names, or a new one of every
-   * entity the query matches (`created`). The history is not forwarded, so every entity is here.
-   */
-  const queryThroughMap = async (built: TemporalEntityQuery, asked: MapRequest, openOnly: boolean) => {
-    let map = asked.id ? await maps.usable(built.tenant, asked.id, openOnly) : undefined;
-    const created = !map;
-    if (!map) ({ map } = await maps.createLocal(built.tenant, await temporal.matchingIds(built, MAX_MAP_ENTITIES), { lifetimeMs: asked.lifetimeMs, openOnly }));
-    const { items, total } = await maps.pageThrough(map, built, async (entries) => {
-      const page = await temporal.query({ ...built, ids: entries.map((e) => e.entityId), offset: 0, limit: entries.length, count: false });
-      return { found: new Map(page.entities.map((e) => [e.id, e])), undecided: new Set<string>(), warnings: [] };
-    });
-    return { entities: items, total, map, created };
-  };
-
   /** The temporal parameters a source is asked with: the time query and lastN (the format is rendered here). */
   const forwardedTime = (query: Query) => {
     const out = new URLSearchParams();
@@ -190,7 +175,11 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
     const params = parseTemporalParams(query, terms, true);
     const built = await buildQuery(query, params, begun);
     const asked = mapRequest(query, request, { forwarded: false });
-    const mapped = asked.flag || asked.id ? await queryThroughMap(built, asked, openOnly !== undefined) : undefined;
+    // Through an EntityMap (5.7.4.4) of this broker's history, which is all a map here lists.
+    const mapped = asked.flag || asked.id
+      ? await maps.temporal(built, asked, queryKey(query, 'temporal'), () => temporal.matchingIds(built, MAX_MAP_ENTITIES),
+        async (ids) => (await temporal.query({ ...built, ids, offset: 0, limit: ids.length, count: false })).entities)
+      : undefined;
     if (mapped) reply.header('ngsild-entitymap', mapLocation(mapped.map.id));
     const merged = mapped ? undefined : await queryWithSources(built, params, query, terms, request);
     if (merged) {
@@ -215,7 +204,7 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
     const params = parseTemporalParams(query, begun.terms, true);
     const built = await buildQuery(query, params, begun);
     const asked = mapRequest(query, request, { forwarded: false });
-    const { map, entries } = await maps.createLocal(built.tenant, await temporal.matchingIds(built, MAX_MAP_ENTITIES), { lifetimeMs: asked.lifetimeMs, openOnly: begun.openOnly !== undefined });
+    const { map, entries } = await maps.createLocal(built.tenant, await temporal.matchingIds(built, MAX_MAP_ENTITIES), { lifetimeMs: asked.lifetimeMs, open: begun.openOnly?.types, queryKey: queryKey(query, 'temporal') });
     reply.header('ngsild-entitymap', mapLocation(map.id));
     return sendNgsi(reply, 201, renderMap(map, entries), begun.terms, answer);
   };
