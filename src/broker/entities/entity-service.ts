@@ -190,6 +190,21 @@ export class EntityService {
     });
   }
 
+  /**
+   * Purge Entities' local part (clause 5.6.21.4): the entities deleted, or with `attrs` only
+   * the attributes it selects (every instance). An entity gone meanwhile is skipped.
+   */
+  purgeMany(tenant: string, ids: string[], attrs?: { drop?: Set<string>; keep?: Set<string> }): Promise<BatchResult> {
+    const t = now();
+    return this.batch(tenant, ids, (_id, _index, current) => {
+      if (!current) return 'unchanged';
+      if (!attrs) return null;
+      const doomed = Object.keys(current.attrs).filter((name) => (attrs.drop ? attrs.drop.has(name) : !attrs.keep!.has(name)));
+      if (doomed.length === 0) return 'unchanged';
+      return doomed.reduce((entity, name) => deleteAttribute(entity, name, undefined, true, t), current);
+    });
+  }
+
   deleteMany(tenant: string, ids: string[]): Promise<BatchResult> {
     return this.batch(tenant, ids, (id, _index, current) => {
       if (!current) throw notFound(id);

@@ -16,6 +16,9 @@ import { parseScopeQuery } from '../query/scope-query.ts';
 import { isPersonal, personalDataRefusal } from '../personal/personal-types.ts';
 import { Federation, type FederatedResult } from '../registrations/federation.ts';
 import { EntityMaps, mapLocation, mapRequest, queryKey } from '../entity-maps/entity-maps.ts';
+import { LOCAL } from '../entity-maps/entity-map-store.ts';
+import { matchingIds } from '../entities/entity-query.ts';
+import type { BatchResult } from '../entities/entity-service.ts';
 import { parseCsf } from '../registrations/csf.ts';
 import { DistributedWrites, renameBody, type WriteOutcome } from '../registrations/distributed-writes.ts';
 import { begin, beginRead, notOpen, openSelector, type BrokerServices, type OpenDataScope } from './broker-services.ts';
@@ -25,6 +28,8 @@ import { negotiate, pageLinks, sendNgsi, warnOfSources, type ResolvedTerms } fro
 import { bodyObject, checkBodyId, deleteAttributeParams, expandValuesParam, list, options, paging, param, renderOptions, type Query } from './request-options.ts';
 
 const BASE = '/ngsi-ld/v1/entities';
+/** The most entities one Purge Entities request deletes (TooManyResults beyond: purge again). */
+const MAX_PURGE = 10_000;
 
 type IdParams = { entityId: string };
 type AttrParams = { entityId: string; attrId: string };
@@ -196,6 +201,48 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
       return sendNgsi(reply, status, { type: 'FeatureCollection', features: rendered.map(({ entity, json }) => renderFeature(entity, render, geometryIri, json)) }, terms, answer);
     }
     return sendNgsi(reply, status, rendered.map((r) => r.json), terms, answer);
+  });
+
+  // 6.4.3.3 Purge Entities (clause 5.6.21): delete the entities a query selects, or with
+  // drop/keep only some of their attributes; forwarded to the registrations that match.
+  app.delete(BASE, async (request, reply) => {
+    const { tenant, terms } = await begin(services, request, 'broker.write');
+    const query = request.query as Query;
+    const names = (name: 'drop' | 'keep') => list(query, name)?.map((a) => {
+      assertName(a, name);
+      return terms.expandTerm(a);
+    });
+    const drop = names('drop');
+    const keep = names('keep');
+    if (drop && keep) throw new NgsiError('BadRequestData', 'drop and keep cannot be used together');
+    const hasGeo = ['georel', 'geometry', 'coordinates'].some((n) => param(query, n) !== undefined);
+    // 5.6.21.4: ids alone are too wide a purge (another broker may hold the same ids) unless local.
+    if (!param(query, 'type') && !param(query, 'attrs') && !param(query, 'q') && !hasGeo && !drop && !keep && param(query, 'local') !== 'true') {
+      throw new NgsiError('BadRequestData', 'Purge Entities needs at least one of type, attrs, q, a geo-query (georel, geometry, coordinates), drop or keep, or local=true');
+    }
+    if (/[{}]/.test(param(query, 'q') ?? '')) throw new NgsiError('BadRequestData', 'q: linked entity paths (rel{attr}) cannot be used to purge entities');
+    const built = buildEntityQuery(tenant.name, { ...query, local: query.local ?? (drop || keep ? 'true' : undefined) }, terms);
+    // Personal types are never purged through the NGSI-LD API (their owner's consent governs them).
+    const readable = await readableQuery(services, { ...built, limit: 0, offset: 0, count: false }, undefined, terms);
+    // An EntityMap (Table 6.4.3.3-2) fixes which of this broker's entities are purged.
+    const asked = mapRequest(query, request);
+    const inMap = asked.id ? await maps.usable(tenant.name, asked.id, undefined) : undefined;
+    if (inMap) {
+      const held = (await maps.store.allEntries(tenant.name, inMap.id)).filter((e) => e.sources.includes(LOCAL)).map((e) => e.entityId);
+      readable.ids = readable.ids ? readable.ids.filter((id) => held.includes(id)) : held;
+      reply.header('ngsild-entitymap', mapLocation(inMap.id));
+    }
+    const ids = inMap && readable.ids!.length === 0 ? [] : await matchingIds(services.ctx.db, readable, MAX_PURGE);
+    if (ids.length > MAX_PURGE) throw new NgsiError('TooManyResults', `Purge Entities deletes at most ${MAX_PURGE.toLocaleString('en')} entities at a time; narrow the query and purge again`);
+    const result: BatchResult = { success: [], created: [], errors: [] };
+    for (let i = 0; i < ids.length; i += 1000) {
+      const part = await entities.purgeMany(tenant.name, ids.slice(i, i + 1000), drop || keep ? { drop: drop && new Set(drop), keep: keep && new Set(keep) } : undefined);
+      result.success.push(...part.success);
+      result.errors.push(...part.errors);
+    }
+    result.errors.push(...(await federation.purge(tenant.name, built, { drop, keep }, terms, request)));
+    if (result.errors.length === 0) return reply.code(204).send();
+    return reply.code(207).type('application/json').send(JSON.stringify({ success: result.success, errors: result.errors.map((e) => ({ entityId: e.entityId, error: e.error.toJSON() })) }));
   });
 
   // 6.5.3.1 Retrieve Entity

@@ -79,7 +79,8 @@ function problemType(text: string): NgsiErrorType | undefined {
 
 const KNOWN = new Set(['BadRequestData', 'AlreadyExists', 'Conflict', 'OperationNotSupported', 'ResourceNotFound', 'InvalidRequest']);
 
-function sourceError(reg: StoredRegistration, status: number | undefined, text: string): NgsiError {
+/** A source's failure as the error of a batch result, of the source's own type when it is one of ours. */
+export function sourceError(reg: StoredRegistration, status: number | undefined, text: string): NgsiError {
   const type = status !== undefined && status < 500 ? problemType(text) : undefined;
   const what = status === undefined ? text : `${reg.endpoint} answered ${status}${text ? `: ${text.slice(0, 200)}` : ''}`;
   return new NgsiError(type && KNOWN.has(type) ? type : 'ContextSourceFailed', `registration ${reg.id}: ${what}`);

@@ -62,6 +62,8 @@ import {
   type StoredRegistrationInfo,
 } from './registration.ts';
 import { RegistrationStore } from './registration-store.ts';
+import { sourceError } from './distributed-batch.ts';
+import type { BatchError } from '../entities/entity-service.ts';
 import { filterByCsf } from './csf.ts';
 import type { Kysely } from 'kysely';
 import { isPersonal } from '../personal/personal-types.ts';
@@ -111,6 +113,20 @@ interface SourceAnswer {
   total?: number | undefined;
   /** The location of the EntityMap the source answered with, if any. */
   entityMap?: string | undefined;
+}
+
+/** The errors of a source's BatchOperationResult (a 207), each named with the registration. */
+function batchErrors(reg: StoredRegistration, text: string): BatchError[] {
+  try {
+    const body = JSON.parse(text) as { errors?: Array<{ entityId?: unknown; error?: { type?: unknown; detail?: unknown } }> };
+    const listed = (body.errors ?? []).filter((e) => typeof e.entityId === 'string');
+    if (listed.length) {
+      return listed.map((e) => ({ entityId: e.entityId as string, error: sourceError(reg, 400, JSON.stringify(e.error ?? {})) }));
+    }
+  } catch {
+    // Not a BatchOperationResult: reported as the source's failure below.
+  }
+  return [{ entityId: reg.id, error: sourceError(reg, 207, text) }];
 }
 
 /** An id a source's EntityMap may contribute: an entity id this broker could store and forward. */
@@ -543,6 +559,44 @@ export class Federation {
       }
     }));
     return { answers, warnings };
+  }
+
+  /**
+   * Purge Entities at the sources (clause 5.6.21.4): each inclusive, exclusive or redirect
+   * registration the query matches gets the request (DELETE /entities with the query, and
+   * `drop`/`keep`) if it offers purgeEntity; one that does not is a Conflict. Answers the errors,
+   * one per registration that failed (named by its id), plus those a source's 207 listed.
+   */
+  async purge(tenant: string, query: EntityQuery, attrs: { drop?: string[] | undefined; keep?: string[] | undefined }, terms: ResolvedTerms, request: FastifyRequest): Promise<BatchError[]> {
+    if (!this.forwarding(request)) return [];
+    if (!(await this.#hasAny(tenant, await tenantVersion(this.services.ctx.db, tenant)))) return [];
+    const active = await this.registrations.active(tenant, new Date());
+    let targets = active
+      .filter((r) => r.body.mode !== 'auxiliary' && !isTemporal(r.body) && !this.#isSelf(r.body.endpoint) && !this.#visited(r.body, request))
+      .map((r) => ({ reg: r.body, info: matchingInformation(r.body, queryFilter(query)) }))
+      .filter((t) => t.info.length > 0);
+    if (query.csf) targets = await filterByCsf(this.services.ctx.db as unknown as Kysely<any>, query.csf, targets, (t) => t.reg);
+    const errors = await Promise.all(targets.map(async (target): Promise<BatchError[]> => {
+      const { reg } = target;
+      if (!offers(reg, 'purgeEntity')) {
+        return [{ entityId: reg.id, error: new NgsiError('Conflict', `registration ${reg.id} (${reg.mode}) matches the query but does not offer purgeEntity, so the entities it holds were not purged`) }];
+      }
+      try {
+        const { params, forward } = await this.#forwardQuery(target, query, terms, request);
+        params.delete('options');
+        if (attrs.drop) params.set('drop', attrs.drop.map((a) => forward.terms.compactIri(a)).join(','));
+        if (attrs.keep) params.set('keep', attrs.keep.map((a) => forward.terms.compactIri(a)).join(','));
+        const response = await this.#fetch(this.#url(reg, '/entities', params), { method: 'DELETE', headers: this.#headers(reg, request, forward.link), redirect: 'error', signal: AbortSignal.timeout(reg.management?.timeout ?? this.#timeoutMs) });
+        const text = await readLimited(response, this.#maxBytes, () => new Error(`answer is larger than ${this.#maxBytes} bytes`));
+        await this.registrations.recordOutcome(tenant, reg.id, response.status < 500).catch(() => undefined);
+        if (response.status === 204) return [];
+        if (response.status === 207) return batchErrors(reg, text);
+        return [{ entityId: reg.id, error: sourceError(reg, response.status, text) }];
+      } catch (error) {
+        return [{ entityId: reg.id, error: sourceError(reg, undefined, await this.#failed(tenant, reg, request, error)) }];
+      }
+    }));
+    return errors.flat();
   }
 
   /** False for local=true (which type=* implies) and for requests that already passed this broker or too many others. */

@@ -237,6 +237,31 @@ describe('Distributed query and retrieve with registered context sources (clause
     }
   });
 
+  it('should forward Purge Entities to registrations offering purgeEntity, and answer 207 naming one that matches but does not (5.6.21.4)', async () => {
+    const bin = (id: string, fill: number) => ({ id, type: 'Bin', fill: { type: 'Property', value: fill } });
+    await post(source.url, E, bin('urn:ngsi-ld:Bin:aizu-full', 90));
+    await post(source.url, E, bin('urn:ngsi-ld:Bin:aizu-empty', 5));
+    assert.equal((await call(t, { method: 'POST', url: E, body: bin('urn:ngsi-ld:Bin:pref-full', 80) })).status, 201);
+    const reg = await call(t, { method: 'POST', url: R, body: { id: 'urn:ngsi-ld:ContextSourceRegistration:aizu-bins', type: 'ContextSourceRegistration',
+      information: [{ entities: [{ type: 'Bin' }] }], endpoint: source.url, operations: ['queryEntity', 'retrieveEntity', 'purgeEntity'] } });
+    assert.equal(reg.status, 201, reg.body);
+    try {
+      const purged = await call(t, { method: 'DELETE', url: `${E}?type=Bin&q=fill>50` });
+      assert.equal(purged.status, 204, purged.body);
+      const left = await fetch(`${source.url}${E}?type=Bin`);
+      assert.deepEqual(ids((await left.json()) as Array<{ id: string }>), ['urn:ngsi-ld:Bin:aizu-empty']);
+      assert.equal((await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Bin:pref-full?local=true` })).status, 404);
+      // The shelters' registration offers the default federationOps, without purgeEntity.
+      const refused = await call(t, { method: 'DELETE', url: `${E}?type=Shelter&q=capacity>100000` });
+      assert.equal(refused.status, 207, refused.body);
+      assert.deepEqual(refused.json.errors.map((e: { entityId: string; error: { type: string } }) => [e.entityId, e.error.type]),
+        [['urn:ngsi-ld:ContextSourceRegistration:aizu', 'https://uri.etsi.org/ngsi-ld/errors/Conflict']]);
+    } finally {
+      assert.equal((await call(t, { method: 'DELETE', url: `${R}/urn:ngsi-ld:ContextSourceRegistration:aizu-bins` })).status, 204);
+      await fetch(`${source.url}${E}/urn:ngsi-ld:Bin:aizu-empty`, { method: 'DELETE' });
+    }
+  });
+
   it('should leave the sources out with local=true', async () => {
     const res = await call(t, { method: 'GET', url: `${E}?type=Shelter&local=true` });
     assert.deepEqual(ids(res.json), ['urn:ngsi-ld:Shelter:pref-1', 'urn:ngsi-ld:Shelter:shared']);
