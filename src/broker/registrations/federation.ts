@@ -501,15 +501,8 @@ export class Federation {
    */
   async temporalTargets(tenant: string, filter: RegistrationFilter, operation: 'queryTemporal' | 'retrieveTemporal', time: { time?: TimeQuery | undefined; timeproperty: TimeProperty }, request: FastifyRequest): Promise<Target[]> {
     if (!this.forwarding(request)) return [];
-    if (!(await this.#hasAny(tenant, await tenantVersion(this.services.ctx.db, tenant)))) return [];
-    const now = Date.now();
-    const active = await this.registrations.active(tenant, new Date(now));
-    const targets = active
-      .filter((r) => offers(r.body, operation) && !this.#coolingDown(r, now) && !this.#isSelf(r.body.endpoint) && !this.#visited(r.body, request))
-      .filter((r) => !isTemporal(r.body) || !time.time || matchesTimeQuery(r.body, time.time, time.timeproperty))
-      .map((r) => ({ reg: r.body, info: matchingInformation(r.body, filter) }))
-      .filter((t) => t.info.length > 0);
-    return filter.csf ? filterByCsf(this.services.ctx.db as unknown as Kysely<any>, filter.csf, targets, (t) => t.reg) : targets;
+    return this.#matching(tenant, filter, request, (r, now) => offers(r.body, operation) && !this.#coolingDown(r, now)
+      && (!isTemporal(r.body) || !time.time || matchesTimeQuery(r.body, time.time, time.timeproperty)));
   }
 
   /**
@@ -569,13 +562,8 @@ export class Federation {
    */
   async purge(tenant: string, query: EntityQuery, attrs: { drop?: string[] | undefined; keep?: string[] | undefined }, terms: ResolvedTerms, request: FastifyRequest): Promise<BatchError[]> {
     if (!this.forwarding(request)) return [];
-    if (!(await this.#hasAny(tenant, await tenantVersion(this.services.ctx.db, tenant)))) return [];
-    const active = await this.registrations.active(tenant, new Date());
-    let targets = active
-      .filter((r) => r.body.mode !== 'auxiliary' && !isTemporal(r.body) && !this.#isSelf(r.body.endpoint) && !this.#visited(r.body, request))
-      .map((r) => ({ reg: r.body, info: matchingInformation(r.body, queryFilter(query)) }))
-      .filter((t) => t.info.length > 0);
-    if (query.csf) targets = await filterByCsf(this.services.ctx.db as unknown as Kysely<any>, query.csf, targets, (t) => t.reg);
+    // Sources cooling down after a failure are asked too: a write is never silently skipped.
+    const targets = await this.#matching(tenant, queryFilter(query), request, (r) => r.body.mode !== 'auxiliary' && !isTemporal(r.body));
     const errors = await Promise.all(targets.map(async (target): Promise<BatchError[]> => {
       const { reg } = target;
       if (!offers(reg, 'purgeEntity')) {
@@ -617,12 +605,20 @@ export class Federation {
    * The tenant's registrations in force that offer `operation` and match the filter. `version`:
    * the tenant's version if the caller has just read it.
    */
-  async targets(tenant: string, filter: RegistrationFilter, operation: string, version?: number, request?: FastifyRequest): Promise<Target[]> {
+  targets(tenant: string, filter: RegistrationFilter, operation: string, version?: number, request?: FastifyRequest): Promise<Target[]> {
+    return this.#matching(tenant, filter, request, (r, now) => !isTemporal(r.body) && offers(r.body, operation) && !this.#coolingDown(r, now), version);
+  }
+
+  /**
+   * The tenant's registrations in force that `accept` takes and whose information matches the
+   * filter (and its csf); never this broker itself, nor a source the request has passed (Via).
+   */
+  async #matching(tenant: string, filter: RegistrationFilter, request: FastifyRequest | undefined, accept: (r: Registration, now: number) => boolean, version?: number): Promise<Target[]> {
     if (!(await this.#hasAny(tenant, version ?? (await tenantVersion(this.services.ctx.db, tenant))))) return [];
     const now = Date.now();
     const active = await this.registrations.active(tenant, new Date(now));
     const targets = active
-      .filter((r) => !isTemporal(r.body) && offers(r.body, operation) && !this.#coolingDown(r, now) && !this.#isSelf(r.body.endpoint) && !this.#visited(r.body, request))
+      .filter((r) => accept(r, now) && !this.#isSelf(r.body.endpoint) && !this.#visited(r.body, request))
       .map((r) => ({ reg: r.body, info: matchingInformation(r.body, filter) }))
       .filter((t) => t.info.length > 0);
     return filter.csf ? filterByCsf(this.services.ctx.db as unknown as Kysely<any>, filter.csf, targets, (t) => t.reg) : targets;
