@@ -255,7 +255,7 @@ async function orderedQuery(db: Database, query: EntityQuery, ordering: Ordering
   const needed = [...new Set([...orderingAttributes(ordering), ...(query.geo ? [query.geo.geoproperty] : [])])];
   const picked = sql.join(needed.map((name) => sql`${name}::text, e.attrs -> ${name}`));
   const rows = (await sql<Record<string, unknown>>`select e.tenant, e.id, e.types, e.scopes, e.created_at, e.modified_at,
-      jsonb_strip_nulls(jsonb_build_object(${picked})) as attrs
+      jsonb_build_object(${picked}) as attrs
     from broker_entities e where ${sql.join(conditions(query), sql` and `)} order by e.id limit ${MAX_ORDERED + 1}`.execute(db)).rows;
   if (rows.length > MAX_ORDERED) {
     throw new NgsiError('TooManyResults', `orderBy: the query matches more than ${MAX_ORDERED.toLocaleString('en')} entities, the most this broker sorts; narrow it with type, q or a geo-query`);

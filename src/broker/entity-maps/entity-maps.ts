@@ -226,9 +226,11 @@ export class EntityMaps {
     let map = await this.#forQuery(paging.tenant, asked, paging.onlyTypes, key);
     const created = !map;
     if (!map) ({ map } = await this.createLocal(paging.tenant, await matching(), { lifetimeMs: asked.lifetimeMs, open: paging.onlyTypes, queryKey: key }));
+    // Later requests may ask for another time range (5.5.14), so an entity without history in
+    // this one is not judged: it keeps its place in the map.
     const { items, total } = await this.pageThrough(map, paging, async (entries) => {
       const found = await fetch(entries.map((e) => e.entityId));
-      return { found: new Map(found.map((e) => [e.id, e])), undecided: new Set<string>(), warnings: [] };
+      return { found: new Map(found.map((e) => [e.id, e])), undecided: new Set(entries.map((e) => e.entityId)), warnings: [] };
     });
     return { entities: items, total, map, created };
   }

@@ -5,8 +5,7 @@
 // attribute); strings by ICU collation, the root order ("und") unless `collation` names another.
 // Sorting happens here, on the candidates the query's filters select (entities/entity-query.ts).
 import { NgsiError } from '../errors.ts';
-import { pointToGeometry } from '../geo/distance.ts';
-import { matchesGeoQuery } from '../geo/geo-query.ts';
+import { minimumDistance } from '../geo/geo-query.ts';
 import { isGeometryType, validateCoordinates } from '../geo/geometry.ts';
 import type { Geometry } from '../geo/types.ts';
 import type { StoredAttribute, StoredEntity } from '../entities/stored-entity.ts';
@@ -108,7 +107,8 @@ function keyOf(value: unknown): Key {
   if (typeof at === 'string') {
     if (typed['@type'] === 'Time') return { rank: 5, str: at };
     if (typed['@type'] === 'Date') return { rank: 6, str: at };
-    if (typed['@type'] === 'DateTime') return { rank: 7, num: Date.parse(at) };
+    // An unparsable DateTime (stored as given) sorts as the string it is.
+    if (typed['@type'] === 'DateTime') return Number.isNaN(Date.parse(at)) ? { rank: 1, str: at } : { rank: 7, num: Date.parse(at) };
   }
   return { rank: 2, str: JSON.stringify(value) };
 }
@@ -134,12 +134,13 @@ function valueAt(entity: StoredEntity, path: QAttributePath): Key {
     if (META.has(name)) {
       const meta = instance[name as 'observedAt'];
       if (meta === undefined) return MISSING;
-      return DATE_META.has(name) ? { rank: 7, num: Date.parse(meta) } : keyOf(meta);
+      return DATE_META.has(name) && !Number.isNaN(Date.parse(meta)) ? { rank: 7, num: Date.parse(meta) } : keyOf(meta);
     }
     instance = instance.sub?.[name];
   }
   if (!instance) return MISSING;
-  let value = targetValue(instance);
+  // label[ja]: a member of a LanguageProperty is one of its languages, as in q (4.9).
+  let value = instance.languageMap && path.members?.length ? instance.languageMap : targetValue(instance);
   for (const member of path.members ?? []) {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return MISSING;
     value = (value as Record<string, unknown>)[member];
@@ -151,13 +152,10 @@ function valueAt(entity: StoredEntity, path: QAttributePath): Key {
 function distanceAt(entity: StoredEntity, path: QAttributePath, from: Geometry): Key | undefined {
   const instance = instanceOf(entity, path.names[0]!);
   if (!instance || instance.type !== 'GeoProperty' || path.names.length > 1) return undefined;
-  const geometry = instance.value as Geometry;
   try {
-    if (from.type === 'Point') return { rank: -1, num: pointToGeometry(from.coordinates as [number, number], geometry) };
-    // Another reference geometry: 0 where they meet, else the least vertex-to-edge distance.
-    if (matchesGeoQuery({ georel: 'intersects', geometry: from, geoproperty: path.names[0]! } as never, geometry)) return { rank: -1, num: 0 };
-    const vertices = (from.type === 'LineString' || from.type === 'MultiPoint' ? from.coordinates : from.type === 'Polygon' ? from.coordinates.flat() : []) as [number, number][];
-    return { rank: -1, num: Math.min(...vertices.map((p) => pointToGeometry(p, geometry))) };
+    // As near-queries measure it (geo-query.ts): 0 where the geometries meet.
+    const distance = minimumDistance(instance.value as Geometry, from);
+    return Number.isFinite(distance) ? { rank: -1, num: distance } : undefined;
   } catch {
     return undefined;
   }

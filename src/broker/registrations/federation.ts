@@ -51,7 +51,7 @@ import {
   idMatches,
   isTemporal,
   keepCovered,
-  matchesTimeQuery,
+  overlapsTimeQuery,
   matchingInformation,
   offers,
   registeredNames,
@@ -280,7 +280,7 @@ export class Federation {
     const targets = query.limit <= MAX_LIMIT && this.forwarding(request) ? await this.targets(query.tenant, queryFilter(query), 'queryEntity', query.tenantVersion, request) : [];
     if (targets.length === 0) return { ...(await queryEntities(db, query)), warnings: [] };
     // Clause 4.23: "Sort ordering is never applied to distributed operations".
-    if (query.ordering) throw new NgsiError('OperationNotSupported', 'orderBy: sorting applies to this broker\'s entities only, and this query would also be answered by registered context sources; add local=true to sort the entities held here');
+    if (query.ordering) throw new NgsiError('BadRequestData', 'orderBy: sorting applies to this broker\'s entities only (4.23, 5.7.2.4), and this query would also be answered by registered context sources; add local=true to sort the entities held here');
     // The merged order needs the first offset+limit entities of every party, read page by page
     // (1,000 a request): up to MERGED_WINDOW, so one request never reads without bound.
     if (query.offset + query.limit > MERGED_WINDOW) {
@@ -497,12 +497,12 @@ export class Federation {
    * The registrations a temporal query or retrieve goes to (clauses 5.7.3.4, 5.7.4.4): those
    * offering the operation (`queryTemporal`, `retrieveTemporal`: no group holds them, so a
    * registration names them) that match the entities, and whose observation or management
-   * interval, if they give one, the temporal query falls in (5.10.2.4).
+   * interval, if they give one, overlaps the temporal query's range.
    */
   async temporalTargets(tenant: string, filter: RegistrationFilter, operation: 'queryTemporal' | 'retrieveTemporal', time: { time?: TimeQuery | undefined; timeproperty: TimeProperty }, request: FastifyRequest): Promise<Target[]> {
     if (!this.forwarding(request)) return [];
     return this.#matching(tenant, filter, request, (r, now) => offers(r.body, operation) && !this.#coolingDown(r, now)
-      && (!isTemporal(r.body) || !time.time || matchesTimeQuery(r.body, time.time, time.timeproperty)));
+      && (!time.time || overlapsTimeQuery(r.body, time.time, time.timeproperty)));
   }
 
   /**
@@ -511,7 +511,7 @@ export class Federation {
    * temporal parameters in `temporal`; at most `window` entities from each, read 1,000 at a time.
    * Answers each source's items as it sent them, with the terms to expand them by.
    */
-  async temporal(tenant: string, targets: Target[], query: EntityQuery, temporal: URLSearchParams, terms: ResolvedTerms, request: FastifyRequest, window: number, id?: string): Promise<{ answers: Array<{ registration: string; items: Array<{ item: Raw; terms: TermMap }> }>; warnings: string[] }> {
+  async temporal(tenant: string, targets: Target[], query: EntityQuery, temporal: URLSearchParams, terms: ResolvedTerms, request: FastifyRequest, window: number, id?: string): Promise<{ answers: Array<{ target: Target; items: Array<{ item: Raw; terms: TermMap }>; total?: number | undefined }>; warnings: string[] }> {
     const warnings: string[] = [];
     const answers = await Promise.all(targets.map(async (target) => {
       const { reg } = target;
@@ -534,21 +534,27 @@ export class Federation {
             await read([answer.body], answer.link);
           }
         } else {
-          await inPages(window, async (offset, limit) => {
+          // The first request asks for the source's count too (with limit=0 when no page is wanted).
+          const page = async (offset: number, limit: number) => {
             params.set('limit', String(limit));
             if (offset > 0) params.set('offset', String(offset));
+            if (query.count && offset === 0) params.set('count', 'true');
+            else params.delete('count');
             const answer = await this.#get(reg, this.#url(reg, '/temporal/entities', params), headers);
             if (answer.status === 404) throw new Error('answered 404 to a temporal query');
             if (!Array.isArray(answer.body)) throw new Error('answered a temporal query with something that is not an array of entities');
             await read(answer.body, answer.link);
-            return { items: answer.body };
-          });
+            return { items: answer.body, total: answer.count };
+          };
+          const { total } = window > 0 ? await inPages(window, page) : await page(0, 0);
+          await this.registrations.recordOutcome(tenant, reg.id, true).catch(() => undefined);
+          return { target, items, total };
         }
         await this.registrations.recordOutcome(tenant, reg.id, true).catch(() => undefined);
-        return { registration: reg.id, items };
+        return { target, items };
       } catch (error) {
         warnings.push(await this.#failed(tenant, reg, request, error));
-        return { registration: reg.id, items: [] };
+        return { target, items: [] };
       }
     }));
     return { answers, warnings };

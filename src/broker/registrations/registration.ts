@@ -686,6 +686,22 @@ export function isTemporal(reg: StoredRegistration): boolean {
  * that interval there is no match. before/after match when timeAt lies in the interval or on an
  * end of it; between matches when [timeAt, endTimeAt) overlaps it. An interval without endAt is open.
  */
+/**
+ * Whether a source whose interval is the registration's may hold history the temporal query
+ * asks for (forwarding, 5.7.3.4 and 5.7.4.4): the query's range and the interval overlap. Unlike
+ * matchesTimeQuery (discovery), `after` a time before the interval starts still reaches it.
+ */
+export function overlapsTimeQuery(reg: StoredRegistration, time: TimeQuery, timeproperty: TimeProperty): boolean {
+  const interval = timeproperty === 'observedAt' ? reg.observationInterval : reg.managementInterval;
+  if (!interval) return true;
+  const start = Date.parse(interval.startAt);
+  const end = interval.endAt === undefined ? Infinity : Date.parse(interval.endAt);
+  const at = Date.parse(time.timeAt);
+  if (time.timerel === 'after') return end >= at;
+  if (time.timerel === 'before') return start < at;
+  return start < Date.parse(time.endTimeAt!) && end >= at;
+}
+
 export function matchesTimeQuery(reg: StoredRegistration, time: TimeQuery, timeproperty: TimeProperty): boolean {
   const interval = timeproperty === 'observedAt' ? reg.observationInterval : reg.managementInterval;
   if (!interval) return false;

@@ -9,6 +9,7 @@ import { NgsiError } from '../errors.ts';
 import { assertName, convertAttributes, ENTITY_MEMBERS, expandTypes, isUri, NGSI_NULL, parseScopes, type TermMap } from '../entities/entity-input.ts';
 import type { StoredAttribute } from '../entities/stored-entity.ts';
 import type { TemporalEntity, StoredInstance, TimeProperty } from './temporal-store.ts';
+import type { TemporalInstance } from './history-recorder.ts';
 
 type Raw = Record<string, unknown>;
 
@@ -45,35 +46,72 @@ export function readInstances(body: Raw, terms: TermMap, where: string): Array<{
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? new Date(value).toISOString() : undefined);
 
+/** The main member of each attribute kind, which a deletion marker sets to the NGSI-LD Null. */
+const MAIN: Record<string, string> = {
+  Property: 'value', GeoProperty: 'value', Relationship: 'object', LanguageProperty: 'languageMap',
+  VocabProperty: 'vocab', JsonProperty: 'json', ListProperty: 'valueList', ListRelationship: 'objectList',
+};
+
+/** Whether an instance is a deletion marker (4.5.8: its main value the NGSI-LD Null, or a deletedAt). */
+function isMarker(given: Raw): boolean {
+  if (typeof given.deletedAt === 'string') return true;
+  const main = given[MAIN[String(given.type)] ?? 'value'];
+  if (main === NGSI_NULL) return true;
+  if (Array.isArray(main)) return main.length === 1 && main[0] === NGSI_NULL;
+  return isObject(main) && main['@none'] === NGSI_NULL;
+}
+
+/** A deletion marker as this broker's history keeps one (history-recorder.ts deletionRow). */
+function marker(given: Raw, at: string): TemporalInstance {
+  const type = (typeof given.type === 'string' && MAIN[given.type] ? given.type : 'Property') as StoredAttribute['type'];
+  const out: TemporalInstance = { type, createdAt: at, modifiedAt: at, deletedAt: at };
+  const main = MAIN[type]!;
+  (out as unknown as Raw)[main] = main === 'languageMap' ? { '@none': NGSI_NULL } : main === 'valueList' || main === 'objectList' ? [NGSI_NULL] : NGSI_NULL;
+  if (typeof given.datasetId === 'string') out.datasetId = given.datasetId;
+  return out;
+}
+
 /**
  * A source's temporal entity as an entity and its instances; undefined when it is not a valid
- * one (the source's problem, not the query's). Deleted instances (the NGSI-LD Null) are left out.
+ * one (the source's problem, not the query's). Deletion markers are kept as markers, as this
+ * broker's history keeps them. An instance that is not valid is left out and counted in `skipped`.
  */
-export function readTemporalEntity(tenant: string, item: Raw, terms: TermMap, timeproperty: TimeProperty, registration: string): TemporalPart | undefined {
+export function readTemporalEntity(tenant: string, item: Raw, terms: TermMap, timeproperty: TimeProperty, registration: string): (TemporalPart & { skipped: number }) | undefined {
   const id = item.id ?? item['@id'];
   if (!isUri(id)) return undefined;
   const now = new Date().toISOString();
+  let types: string[];
+  let scopes: string[] | null;
   try {
-    const kept = Object.fromEntries(Object.entries(item).filter(([, value]) => {
-      const list = Array.isArray(value) ? value : [value];
-      return !list.some((i) => isObject(i) && (i.value === NGSI_NULL || i.object === NGSI_NULL));
-    }));
-    const instances = readInstances(kept, terms, `Entity ${id}`).map(({ attr, given, stored }, n): StoredInstance => {
-      const createdAt = text(given.createdAt) ?? now;
-      const modifiedAt = text(given.modifiedAt) ?? createdAt;
-      const observedAt = stored.observedAt ?? null;
-      const time = timeproperty === 'observedAt' ? (observedAt ?? createdAt) : timeproperty === 'modifiedAt' ? modifiedAt : createdAt;
-      const instanceId = typeof given.instanceId === 'string' ? given.instanceId : `${registration}#${id}#${n}`;
-      return { attr, datasetId: stored.datasetId ?? '', instanceId, instance: stored, observedAt, createdAt, modifiedAt, deletedAt: null, time };
-    });
-    const createdAt = text(item.createdAt) ?? now;
-    return {
-      entity: { tenant, id, types: expandTypes(item.type ?? item['@type'], terms), scopes: parseScopes(item.scope), createdAt, modifiedAt: text(item.modifiedAt) ?? createdAt, deletedAt: null },
-      instances,
-    };
+    types = expandTypes(item.type ?? item['@type'], terms);
+    scopes = parseScopes(item.scope);
   } catch {
     return undefined;
   }
+  const instances: StoredInstance[] = [];
+  let skipped = 0;
+  for (const [name, raw] of Object.entries(item)) {
+    if (ENTITY_MEMBERS.has(name)) continue;
+    for (const given of Array.isArray(raw) ? raw : [raw]) {
+      try {
+        if (!isObject(given)) throw new Error('not an instance');
+        // A marker's times default to its deletedAt, as this broker's markers are written then.
+        const deletedAt = isMarker(given) ? (text(given.deletedAt) ?? text(given.modifiedAt) ?? now) : null;
+        const createdAt = text(given.createdAt) ?? deletedAt ?? now;
+        const modifiedAt = text(given.modifiedAt) ?? createdAt;
+        const iri = terms.expandTerm(name);
+        const stored: TemporalInstance = deletedAt ? marker(given, deletedAt) : readInstances({ [name]: given }, terms, `Entity ${id}`)[0]!.stored;
+        const observedAt = stored.observedAt ?? null;
+        const time = timeproperty === 'observedAt' ? (observedAt ?? createdAt) : timeproperty === 'modifiedAt' ? modifiedAt : timeproperty === 'deletedAt' ? (deletedAt ?? createdAt) : createdAt;
+        const instanceId = typeof given.instanceId === 'string' ? given.instanceId : `${registration}#${id}#${instances.length}`;
+        instances.push({ attr: iri, datasetId: stored.datasetId ?? '', instanceId, instance: stored, observedAt, createdAt, modifiedAt, deletedAt, time });
+      } catch {
+        skipped++;
+      }
+    }
+  }
+  const createdAt = text(item.createdAt) ?? now;
+  return { entity: { tenant, id, types, scopes, createdAt, modifiedAt: text(item.modifiedAt) ?? createdAt, deletedAt: null }, instances, skipped };
 }
 
 /** The last `lastN` instances of each attribute (by time), as the store keeps them (4.11). */

@@ -60,7 +60,7 @@ export function renderTemporalEntity(entity: TemporalEntity, instances: StoredIn
   if (params.members.scope && entity.scopes) out.scope = entity.scopes.length === 1 ? entity.scopes[0] : entity.scopes;
   const perAttribute = new Map<string, StoredInstance[]>();
   for (const instance of instances) {
-    if (params.omitAttrs?.has(instance.attr)) continue;
+    if (params.noAttributes || params.omitAttrs?.has(instance.attr)) continue;
     const list = perAttribute.get(instance.attr);
     if (list) list.push(instance);
     else perAttribute.set(instance.attr, [instance]);

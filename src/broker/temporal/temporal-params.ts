@@ -45,6 +45,8 @@ export interface TemporalParams {
   attrs?: string[] | undefined;
   /** Expanded attribute IRIs to leave out (attribute names in omit). */
   omitAttrs?: Set<string> | undefined;
+  /** pick names only entity members (id, type, scope): no attribute is shown. */
+  noAttributes?: boolean;
   /** Entity members kept (pick) or dropped (omit) among id, type and scope. */
   members: { id: boolean; type: boolean; scope: boolean };
   /** '' stands for the default instance ("@none"). */
@@ -236,7 +238,8 @@ export function parseTemporalParams(query: Query, terms: ResolvedTerms, requireT
   const attributeNames = (items: string[] | undefined) => items?.filter((n) => !ENTITY_MEMBERS.includes(n)).map((n) => terms.expandTerm(n));
   let selected = attrs?.map((n) => terms.expandTerm(n));
   const picked = attributeNames(pick);
-  if (picked) selected = selected ? selected.filter((iri) => picked.includes(iri)) : picked;
+  // pick=id (no attribute picked) selects entities as without pick, and shows no attribute.
+  if (picked?.length) selected = selected ? selected.filter((iri) => picked.includes(iri)) : picked;
   const members = projectedMembers(pick, omit);
   const datasetIds = datasetIdSelection(query);
   const omitted = attributeNames(omit);
@@ -249,6 +252,7 @@ export function parseTemporalParams(query: Query, terms: ResolvedTerms, requireT
     aggregation,
     attrs: selected,
     omitAttrs: omitted?.length ? new Set(omitted) : undefined,
+    noAttributes: picked !== undefined && picked.length === 0,
     members,
     datasetIds,
     lang: parseLang(param(query, 'lang')),

@@ -21,6 +21,7 @@ import { NgsiError } from '../errors.ts';
 import { assertEntityId, assertName, ENTITY_MEMBERS, expandTypes, isUri, parseScopes } from '../entities/entity-input.ts';
 import { mergeTemporal, readInstances, readTemporalEntity, type TemporalPart } from './temporal-federation.ts';
 import { inPages, MERGED_WINDOW, type Target } from '../registrations/federation.ts';
+import { keepCovered } from '../registrations/registration.ts';
 import { parseCsf } from '../registrations/csf.ts';
 import type { EntityQuery } from '../entities/entity-query.ts';
 import type { StoredAttribute } from '../entities/stored-entity.ts';
@@ -37,7 +38,7 @@ import { parseScopeQuery } from '../query/scope-query.ts';
 import { renderTemporalEntity } from './temporal-output.ts';
 import { parseTemporalParams, type TemporalParams } from './temporal-params.ts';
 import { isPersonal, personalDataRefusal } from '../personal/personal-types.ts';
-import { TemporalStore, type InstanceFilter, type TemporalEntity, type TemporalEntityQuery } from './temporal-store.ts';
+import { MAX_INSTANCES, TemporalStore, type InstanceFilter, type TemporalEntity, type TemporalEntityQuery } from './temporal-store.ts';
 import { MAX_MAP_ENTITIES, mapLocation, mapRequest, queryKey, renderMap, type EntityMaps } from '../entity-maps/entity-maps.ts';
 
 const BASE = '/ngsi-ld/v1/temporal/entities';
@@ -89,6 +90,10 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
     if (!ids && !idPattern && !type && !list(query, 'attrs') && !q && !scopeQ && !geo && param(query, 'local') !== 'true') {
       throw new NgsiError('BadRequestData', 'Query Temporal Evolution of Entities needs at least one of type, attrs, q, id, idPattern, scopeQ or a geo-query (georel, geometry, coordinates), or local=true');
     }
+    const orderBy = param(query, 'orderBy');
+    if (orderBy !== undefined && !/^id(;asc)?$/.test(orderBy)) {
+      throw new NgsiError('BadRequestData', 'orderBy: the temporal API answers in entity id order (orderBy=id); ordering by attributes applies to Query Entities');
+    }
     const qAst = q ? parseQ(q) : undefined;
     // Clause 5.7.4.4: linked entity retrieval in filter conditions is a BadRequestData here.
     if (qAst && qHasLinks(qAst)) throw new NgsiError('BadRequestData', 'q: linked entity paths (rel{attr}) cannot be used on the temporal API');
@@ -119,22 +124,47 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
     return out;
   };
 
-  /** The sources' temporal entities, read and filtered as the reader may see them. */
+  /**
+   * The sources' temporal entities, kept to what each registration covers (4.3.6.1) and what the
+   * query and the reader may see: its ids, idPattern and types, the attributes asked for, the
+   * time range, the datasetIds; never personal types, for an open-data reader open types only.
+   * `total`: the sources' counts, less the entities left out here.
+   */
   const remoteParts = async (built: TemporalEntityQuery, params: TemporalParams, query: Query, terms: ResolvedTerms, request: FastifyRequest, targets: Target[], window: number, id?: string) => {
     const asQuery: EntityQuery = { ...built, attrs: params.attrs, csf: undefined, written: { scopeQ: param(query, 'scopeQ'), georel: param(query, 'georel'), geometry: param(query, 'geometry'), coordinates: param(query, 'coordinates') } };
     const { answers, warnings } = await maps.federation.temporal(built.tenant, targets, asQuery, forwardedTime(query), terms, request, window, id);
+    const pattern = built.idPattern ? new RegExp(built.idPattern) : undefined;
+    const time = params.time;
+    const inRange = (t: string) => !time || (time.timerel === 'before' ? t < time.timeAt : t >= time.timeAt && (time.timerel === 'after' || t < time.endTimeAt!));
     const parts: TemporalPart[] = [];
-    for (const { registration, items } of answers) {
+    let total = 0;
+    let instances = 0;
+    for (const { target, items, total: counted } of answers) {
+      let left = 0;
+      let skipped = 0;
       for (const { item, terms: itemTerms } of items) {
-        const part = readTemporalEntity(built.tenant, item, itemTerms, params.timeproperty, registration);
-        if (!part || (id !== undefined && part.entity.id !== id)) continue;
-        // Personal types never; for an anonymous open-data read, open types only.
-        if (isPersonal(built.excludeTypes ?? [], part.entity.types) || (built.onlyTypes && !isOpenHistory(built.onlyTypes, part.entity.types))) continue;
-        if (params.datasetIds) part.instances = part.instances.filter((i) => params.datasetIds!.includes(i.datasetId));
+        const part = readTemporalEntity(built.tenant, item, itemTerms, params.timeproperty, target.reg.id);
+        const covered = part && keepCovered(target.info, { id: part.entity.id, types: part.entity.types, attrs: Object.fromEntries(part.instances.map((i) => [i.attr, true])) });
+        if (!part || covered === null || (id !== undefined && part.entity.id !== id) || (built.ids && !built.ids.includes(part.entity.id))
+          || (pattern && !pattern.test(part.entity.id)) || (built.types && !typesMatch(built.types, part.entity.types))
+          // Personal types never; for an anonymous open-data read, open types only.
+          || isPersonal(built.excludeTypes ?? [], part.entity.types) || (built.onlyTypes && !isOpenHistory(built.onlyTypes, part.entity.types))) {
+          left++;
+          continue;
+        }
+        skipped += part.skipped;
+        part.instances = part.instances.filter((i) => (!covered || covered.has(i.attr)) && (!params.attrs || params.attrs.includes(i.attr))
+          && (!params.datasetIds || params.datasetIds.includes(i.datasetId)) && inRange(i.time));
+        instances += part.instances.length;
+        if (instances > MAX_INSTANCES) {
+          throw new NgsiError('TooManyResults', `The answer would hold more than ${MAX_INSTANCES} attribute instances with those of the registered sources; narrow the temporal query, use lastN, attrs or fewer entities (limit)`);
+        }
         parts.push(part);
       }
+      if (skipped) warnings.push(`${target.reg.endpoint} (${target.reg.id}): ${skipped} attribute instances were not valid and were left out`);
+      total += Math.max(0, (counted ?? items.length) - left);
     }
-    return { parts, warnings };
+    return { parts, total, warnings };
   };
 
   /**
@@ -151,11 +181,9 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
     if (window > MERGED_WINDOW) {
       throw new NgsiError('TooManyResults', `offset: a temporal query answered together with registered context sources pages through its first ${MERGED_WINDOW} entities (offset + limit at most ${MERGED_WINDOW}); narrow it, page through an EntityMap (entityMap=true, this broker's history), or use local=true`);
     }
-    const [local, remote] = await Promise.all([
-      inPages(window, async (offset, limit) => {
-        const page = await temporal.query({ ...built, offset, limit, count: built.count && offset === 0 });
-        return { items: page.entities, total: page.total };
-      }),
+    const [local, localTotal, remote] = await Promise.all([
+      inPages(window, async (offset, limit) => ({ items: (await temporal.query({ ...built, offset, limit, count: false })).entities })),
+      built.count ? temporal.query({ ...built, offset: 0, limit: 0, count: true }).then((r) => r.total ?? 0) : Promise.resolve(0),
       remoteParts(built, params, query, terms, request, targets, window),
     ]);
     const ids = [...new Set([...local.items.map((e) => e.id), ...remote.parts.map((p) => p.entity.id)])].sort();
@@ -163,8 +191,10 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
     const localPage = local.items.filter((e) => pageIds.has(e.id));
     const instances = await temporal.instances(built.tenant, localPage.map((e) => e.id), timeFilter(params), params.lastN);
     const parts = mergeTemporal([...localPage.map((entity) => ({ entity, instances: instances.get(entity.id) ?? [] })), ...remote.parts.filter((p) => pageIds.has(p.entity.id))], params.lastN);
+    // Counts add up, less the entities seen both here and at a source.
     const localIds = new Set(local.items.map((e) => e.id));
-    const total = built.count ? (local.total ?? 0) + new Set(remote.parts.map((p) => p.entity.id).filter((id) => !localIds.has(id))).size : undefined;
+    const overlap = new Set(remote.parts.map((p) => p.entity.id).filter((id) => localIds.has(id))).size;
+    const total = built.count ? Math.max(ids.length, localTotal + remote.total - overlap) : undefined;
     return { parts, total, warnings: remote.warnings };
   };
 
@@ -174,7 +204,8 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
     const { tenant, terms, openOnly } = begun;
     const params = parseTemporalParams(query, terms, true);
     const built = await buildQuery(query, params, begun);
-    const asked = mapRequest(query, request, { forwarded: false });
+    // Temporal queries are forwarded to sources: splitEntities=true is refused as on /entities.
+    const asked = mapRequest(query, request);
     // Through an EntityMap (5.7.4.4) of this broker's history, which is all a map here lists.
     const mapped = asked.flag || asked.id
       ? await maps.temporal(built, asked, queryKey(query, 'temporal'), () => temporal.matchingIds(built, MAX_MAP_ENTITIES),

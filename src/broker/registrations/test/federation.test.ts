@@ -232,6 +232,14 @@ describe('Distributed query and retrieve with registered context sources (clause
       const before = await call(t, { method: 'GET', url: `${T}?type=Sensor&timerel=before&timeAt=2025-06-01T00:00:00Z` });
       assert.deepEqual(before.json, []);
       assert.equal((await call(t, { method: 'GET', url: `${T}/urn:ngsi-ld:Sensor:aizu?timerel=before&timeAt=2025-06-01T00:00:00Z` })).status, 404);
+      // A deletion at the source is in its history as a marker: merged here, it stays a marker
+      // and the attribute's other instances stay too.
+      await post(source.url, E, { id: 'urn:ngsi-ld:Sensor:aizu-del', type: 'Sensor', pm25: pm(10, '2026-11-01T00:00:00Z') });
+      assert.equal((await fetch(`${source.url}${E}/urn:ngsi-ld:Sensor:aizu-del/attrs/pm25`, { method: 'DELETE' })).status, 204);
+      const readded = await fetch(`${source.url}${E}/urn:ngsi-ld:Sensor:aizu-del/attrs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pm25: pm(30, '2026-11-03T00:00:00Z') }) });
+      assert.equal(readded.status, 204);
+      const deleted = await call(t, { method: 'GET', url: `${T}/urn:ngsi-ld:Sensor:aizu-del?options=temporalValues` });
+      assert.deepEqual(deleted.json.pm25.values.map((v: unknown[]) => v[0]), [10, 30, 'urn:ngsi-ld:null'], 'the marker has no observedAt: it sorts by when it was recorded');
     } finally {
       assert.equal((await call(t, { method: 'DELETE', url: `${R}/urn:ngsi-ld:ContextSourceRegistration:aizu-history` })).status, 204);
     }
