@@ -10,7 +10,7 @@ import type { StoredAttributes, StoredEntity } from '../entities/stored-entity.t
 import type { EntityQuery } from '../entities/entity-query.ts';
 import { expandTypeSelector, parseTypeSelector, queryTypes, typesMatch } from '../entities/type-selector.ts';
 import { parseGeoQuery } from '../geo/geo-query.ts';
-import { parseQ } from '../query/q-language.ts';
+import { parseQ, qHasLinks } from '../query/q-language.ts';
 import { parseOrdering } from '../query/ordering.ts';
 import { parseScopeQuery } from '../query/scope-query.ts';
 import { isPersonal, personalDataRefusal } from '../personal/personal-types.ts';
@@ -216,20 +216,27 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
     const keep = names('keep');
     if (drop && keep) throw new NgsiError('BadRequestData', 'drop and keep cannot be used together');
     const hasGeo = ['georel', 'geometry', 'coordinates'].some((n) => param(query, n) !== undefined);
-    // 5.6.21.4: ids alone are too wide a purge (another broker may hold the same ids) unless local.
-    if (!param(query, 'type') && !param(query, 'attrs') && !param(query, 'q') && !hasGeo && !drop && !keep && param(query, 'local') !== 'true') {
-      throw new NgsiError('BadRequestData', 'Purge Entities needs at least one of type, attrs, q, a geo-query (georel, geometry, coordinates), drop or keep, or local=true');
+    // Table 6.4.3.3-1: ids alone (or drop/keep alone) are too wide a purge unless local.
+    if (!param(query, 'type') && !param(query, 'attrs') && !param(query, 'q') && !hasGeo && param(query, 'local') !== 'true') {
+      throw new NgsiError('BadRequestData', 'Purge Entities needs at least one of type, attrs, q or a geo-query (georel, geometry, coordinates), or local=true');
     }
-    if (/[{}]/.test(param(query, 'q') ?? '')) throw new NgsiError('BadRequestData', 'q: linked entity paths (rel{attr}) cannot be used to purge entities');
-    const built = buildEntityQuery(tenant.name, { ...query, local: query.local ?? (drop || keep ? 'true' : undefined) }, terms);
+    const built = buildEntityQuery(tenant.name, query, terms);
+    if (built.q && qHasLinks(built.q)) throw new NgsiError('BadRequestData', 'q: linked entity paths (rel{attr}) cannot be used to purge entities');
     // Personal types are never purged through the NGSI-LD API (their owner's consent governs them).
     const readable = await readableQuery(services, { ...built, limit: 0, offset: 0, count: false }, undefined, terms);
-    // An EntityMap (Table 6.4.3.3-2) fixes which of this broker's entities are purged.
+    // An EntityMap (Table 6.4.3.3-2) fixes which entities are purged, here and at each source.
     const asked = mapRequest(query, request);
     const inMap = asked.id ? await maps.usable(tenant.name, asked.id, undefined) : undefined;
+    if (asked.id && !inMap) throw new NgsiError('BadRequestData', `NGSILD-EntityMap: EntityMap ${asked.id} does not exist or has expired; nothing was purged`);
+    let bySource: Map<string, string[]> | undefined;
     if (inMap) {
-      const held = (await maps.store.allEntries(tenant.name, inMap.id)).filter((e) => e.sources.includes(LOCAL)).map((e) => e.entityId);
-      readable.ids = readable.ids ? readable.ids.filter((id) => held.includes(id)) : held;
+      const entries = await maps.store.allEntries(tenant.name, inMap.id);
+      const listed = (e: { entityId: string }) => !readable.ids || readable.ids.includes(e.entityId);
+      readable.ids = entries.filter((e) => e.sources.includes(LOCAL) && listed(e)).map((e) => e.entityId);
+      bySource = new Map();
+      for (const entry of entries.filter(listed)) {
+        for (const source of entry.sources) if (source !== LOCAL) bySource.set(source, [...(bySource.get(source) ?? []), entry.entityId]);
+      }
       reply.header('ngsild-entitymap', mapLocation(inMap.id));
     }
     const ids = inMap && readable.ids!.length === 0 ? [] : await matchingIds(services.ctx.db, readable, MAX_PURGE);
@@ -240,7 +247,7 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
       result.success.push(...part.success);
       result.errors.push(...part.errors);
     }
-    result.errors.push(...(await federation.purge(tenant.name, built, { drop, keep }, terms, request)));
+    result.errors.push(...(await federation.purge(tenant.name, built, { drop, keep }, terms, request, bySource)));
     if (result.errors.length === 0) return reply.code(204).send();
     return reply.code(207).type('application/json').send(JSON.stringify({ success: result.success, errors: result.errors.map((e) => ({ entityId: e.entityId, error: e.error.toJSON() })) }));
   });

@@ -566,29 +566,35 @@ export class Federation {
    * `drop`/`keep`) if it offers purgeEntity; one that does not is a Conflict. Answers the errors,
    * one per registration that failed (named by its id), plus those a source's 207 listed.
    */
-  async purge(tenant: string, query: EntityQuery, attrs: { drop?: string[] | undefined; keep?: string[] | undefined }, terms: ResolvedTerms, request: FastifyRequest): Promise<BatchError[]> {
+  async purge(tenant: string, query: EntityQuery, attrs: { drop?: string[] | undefined; keep?: string[] | undefined }, terms: ResolvedTerms, request: FastifyRequest, mapped?: Map<string, string[]>): Promise<BatchError[]> {
     if (!this.forwarding(request)) return [];
     // Sources cooling down after a failure are asked too: a write is never silently skipped.
-    const targets = await this.#matching(tenant, queryFilter(query), request, (r) => r.body.mode !== 'auxiliary' && !isTemporal(r.body));
+    // With an EntityMap, only the registrations it names, for the ids it lists there.
+    const targets = (await this.#matching(tenant, queryFilter(query), request, (r) => r.body.mode !== 'auxiliary' && !isTemporal(r.body))).filter((t) => !mapped || mapped.has(t.reg.id));
     const errors = await Promise.all(targets.map(async (target): Promise<BatchError[]> => {
       const { reg } = target;
       if (!offers(reg, 'purgeEntity')) {
         return [{ entityId: reg.id, error: new NgsiError('Conflict', `registration ${reg.id} (${reg.mode}) matches the query but does not offer purgeEntity, so the entities it holds were not purged`) }];
       }
-      try {
-        const { params, forward } = await this.#forwardQuery(target, query, terms, request);
-        params.delete('options');
-        if (attrs.drop) params.set('drop', attrs.drop.map((a) => forward.terms.compactIri(a)).join(','));
-        if (attrs.keep) params.set('keep', attrs.keep.map((a) => forward.terms.compactIri(a)).join(','));
-        const response = await this.#fetch(this.#url(reg, '/entities', params), { method: 'DELETE', headers: this.#headers(reg, request, forward.link), redirect: 'error', signal: AbortSignal.timeout(reg.management?.timeout ?? this.#timeoutMs) });
-        const text = await readLimited(response, this.#maxBytes, () => new Error(`answer is larger than ${this.#maxBytes} bytes`));
-        await this.registrations.recordOutcome(tenant, reg.id, response.status < 500).catch(() => undefined);
-        if (response.status === 204) return [];
-        if (response.status === 207) return batchErrors(reg, text);
-        return [{ entityId: reg.id, error: sourceError(reg, response.status, text) }];
-      } catch (error) {
-        return [{ entityId: reg.id, error: sourceError(reg, undefined, await this.#failed(tenant, reg, request, error)) }];
+      const ids = mapped?.get(reg.id);
+      const parts = ids ? Array.from({ length: Math.ceil(ids.length / 100) }, (_, i) => ids.slice(i * 100, i * 100 + 100)) : [undefined];
+      const out: BatchError[] = [];
+      for (const part of parts) {
+        try {
+          const { params, forward } = await this.#forwardQuery(target, part ? { ...query, ids: part } : query, terms, request);
+          params.delete('options');
+          if (attrs.drop) params.set('drop', attrs.drop.map((a) => forward.terms.compactIri(a)).join(','));
+          if (attrs.keep) params.set('keep', attrs.keep.map((a) => forward.terms.compactIri(a)).join(','));
+          const response = await this.#fetch(this.#url(reg, '/entities', params), { method: 'DELETE', headers: this.#headers(reg, request, forward.link), redirect: 'error', signal: AbortSignal.timeout(reg.management?.timeout ?? this.#timeoutMs) });
+          const text = await readLimited(response, this.#maxBytes, () => new Error(`answer is larger than ${this.#maxBytes} bytes`));
+          await this.registrations.recordOutcome(tenant, reg.id, response.status < 500).catch(() => undefined);
+          if (response.status === 207) out.push(...batchErrors(reg, text));
+          else if (response.status !== 204) out.push({ entityId: reg.id, error: sourceError(reg, response.status, text) });
+        } catch (error) {
+          out.push({ entityId: reg.id, error: sourceError(reg, undefined, await this.#failed(tenant, reg, request, error)) });
+        }
       }
+      return out;
     }));
     return errors.flat();
   }
