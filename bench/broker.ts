@@ -48,6 +48,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 interface Answer {
   status: number;
   body: string;
+  headers: http.IncomingHttpHeaders;
 }
 
 function request(method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
@@ -70,7 +71,7 @@ function request(method: string, urlPath: string, body?: unknown, headers: Recor
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
         res.on('error', reject);
       },
     );
@@ -521,6 +522,36 @@ async function brokerPhases(opts: Options, rows: Row[], label: string, analyze?:
     rows.push({ what: `geo query type=AirQualityObserved&georel=near;maxDistance==${distance} at random points, limit 20, ${concurrency === 1 ? '1 client' : `${concurrency} concurrent`}`, figure: `p50 **${ms(res.p50)} ms**, p99 **${ms(res.p99)} ms** (${fmt(res.rate)} queries/s, ${(results / res.requests).toFixed(1)} results each)`, target: 'p99 < 20 ms', cpu: res.cpu });
     console.log(`[${label}] geo near ${distance} m, ${concurrency} client(s): p50 ${ms(res.p50)} p99 ${ms(res.p99)} (${results / res.requests} results) (${res.cpu})`);
   }
+
+  // 5b. orderBy (clause 4.23) and EntityMaps (clause 5.14) over one district (2 % of the entities).
+  const perDistrict = fmt(total / 50);
+  const orderR = rng(8);
+  const district = () => `d${String(Math.floor(orderR() * 50)).padStart(2, '0')}`;
+  const point = () => `[${(LON[0]! + orderR() * (LON[1]! - LON[0]!)).toFixed(5)},${(LAT[0]! + orderR() * (LAT[1]! - LAT[0]!)).toFixed(5)}]`;
+  const ordered: Array<[string, () => string]> = [
+    ['q=district=="dNN"&orderBy=pm25;desc', () => `q=${encodeURIComponent(`district=="${district()}"`)}&orderBy=${encodeURIComponent('pm25;desc')}`],
+    ['q=district=="dNN"&orderBy=location;dist-asc&orderFrom=[lon,lat]', () => `q=${encodeURIComponent(`district=="${district()}"`)}&orderBy=${encodeURIComponent('location;dist-asc')}&orderFrom=${encodeURIComponent(point())}`],
+  ];
+  for (const [what, make] of ordered) {
+    const res = await load({ concurrency: 1, total: q ? 30 : 100, maxMs: 15_000 }, async () => void (await expectStatus(request('GET', `${BASE}/entities?type=AirQualityObserved&limit=20&${make()}`), [200], what)));
+    rows.push({ what: `query type=AirQualityObserved&${what}, limit 20, 1 client (${perDistrict} candidates sorted)`, figure: `p50 **${ms(res.p50)} ms**, p99 **${ms(res.p99)} ms**`, cpu: res.cpu });
+    console.log(`[${label}] ${what}: p50 ${ms(res.p50)} p99 ${ms(res.p99)} (${res.cpu})`);
+  }
+  // A map is paged with the query that made it (5.5.14), so each keeps its district.
+  const maps: Array<{ location: string; q: string }> = [];
+  const made = await load({ concurrency: 1, total: q ? 10 : 30, maxMs: 15_000 }, async () => {
+    const mapQ = encodeURIComponent(`district=="${district()}"`);
+    const a = await expectStatus(request('GET', `${BASE}/entities?type=AirQualityObserved&q=${mapQ}&limit=20&entityMap=true`), [201], 'entityMap=true');
+    maps.push({ location: `${a.headers['ngsild-entitymap']}`, q: mapQ });
+  });
+  rows.push({ what: `first page with entityMap=true (makes the map of ${perDistrict} entities), limit 20, 1 client`, figure: `p50 **${ms(made.p50)} ms**, p99 **${ms(made.p99)} ms**`, cpu: made.cpu });
+  console.log(`[${label}] entityMap=true first page: p50 ${ms(made.p50)} p99 ${ms(made.p99)} (${made.cpu})`);
+  const paged = await load({ concurrency: 1, total: q ? 30 : 100, maxMs: 15_000 }, async (i) => {
+    const map = maps[i % maps.length]!;
+    await expectStatus(request('GET', `${BASE}/entities?type=AirQualityObserved&q=${map.q}&limit=20&offset=${20 * (1 + (i % 90))}&count=true`, undefined, { 'ngsild-entitymap': map.location }), [200], 'page through a map');
+  });
+  rows.push({ what: 'later pages through an EntityMap (offset 20–1,800, count=true), limit 20, 1 client', figure: `p50 **${ms(paged.p50)} ms**, p99 **${ms(paged.p99)} ms**`, target: 'p99 < 20 ms', cpu: paged.cpu });
+  console.log(`[${label}] pages through a map: p50 ${ms(paged.p50)} p99 ${ms(paged.p99)} (${paged.cpu})`);
 
   // 6. Notification latency: a subscription on Tick entities, updates at a steady rate.
   await notificationPhase(opts, rows, label);

@@ -173,6 +173,15 @@ function conditions(query: EntityQuery): RawBuilder<boolean>[] {
   return where;
 }
 
+/**
+ * The conditions of a query that reads every match (an EntityMap, orderBy), with the q's best
+ * candidate set from the value index (q-candidates.ts), so that the whole tenant is not walked.
+ */
+function candidateConditions(query: EntityQuery): RawBuilder<boolean>[] {
+  const choices = query.q ? qCandidateChoices(query.q, { tenant: query.tenant, expand: query.expand, expandValues: query.expandValues }) : [];
+  return [...conditions(query), ...(choices.length ? [sql<boolean>`e.id in (${choices[0]})`] : [])];
+}
+
 export async function queryEntities(db: Database, query: EntityQuery): Promise<QueryResult> {
   if (query.limit > MAX_LIMIT) {
     throw new NgsiError('TooManyResults', `limit: at most ${MAX_LIMIT} entities per page; use offset to page through more`);
@@ -225,7 +234,7 @@ function checkRegex(pattern: string): void {
  */
 export async function matchingIds(db: Database, query: EntityQuery, max: number): Promise<string[]> {
   if (query.idPattern) checkRegex(query.idPattern);
-  const where = sql.join(conditions(query), sql` and `);
+  const where = sql.join(candidateConditions(query), sql` and `);
   if (!query.geo) {
     return (await sql<{ id: string }>`select e.id from broker_entities e where ${where} order by e.id limit ${max + 1}`.execute(db)).rows.map((r) => r.id);
   }
@@ -256,7 +265,7 @@ async function orderedQuery(db: Database, query: EntityQuery, ordering: Ordering
   const picked = sql.join(needed.map((name) => sql`${name}::text, e.attrs -> ${name}`));
   const rows = (await sql<Record<string, unknown>>`select e.tenant, e.id, e.types, e.scopes, e.created_at, e.modified_at,
       jsonb_build_object(${picked}) as attrs
-    from broker_entities e where ${sql.join(conditions(query), sql` and `)} order by e.id limit ${MAX_ORDERED + 1}`.execute(db)).rows;
+    from broker_entities e where ${sql.join(candidateConditions(query), sql` and `)} order by e.id limit ${MAX_ORDERED + 1}`.execute(db)).rows;
   if (rows.length > MAX_ORDERED) {
     throw new NgsiError('TooManyResults', `orderBy: the query matches more than ${MAX_ORDERED.toLocaleString('en')} entities, the most this broker sorts; narrow it with type, q or a geo-query`);
   }

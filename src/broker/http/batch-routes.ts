@@ -13,7 +13,7 @@ import { buildEntityQuery, renderJoined, runEntityQuery } from './entities-route
 import { EntityMaps } from '../entity-maps/entity-maps.ts';
 import { parseJoin } from '../entities/linked-entities.ts';
 import { queryBodyToParams } from './query-body.ts';
-import { negotiate, sendNgsi, warnOfSources, type ResolvedTerms } from './ngsi-http.ts';
+import { negotiate, sendBatch, sendNgsi, warnOfSources, type ResolvedTerms } from './ngsi-http.ts';
 import { options, renderOptions, type Query } from './request-options.ts';
 
 const BASE = '/ngsi-ld/v1/entityOperations';
@@ -50,13 +50,6 @@ function merged(result: BatchResult, conversionErrors: BatchError[]): BatchResul
   return { ...result, errors: [...conversionErrors, ...result.errors] };
 }
 
-function sendBatch(reply: FastifyReply, result: BatchResult, onSuccess: () => FastifyReply): FastifyReply {
-  if (result.errors.length === 0) return onSuccess();
-  return reply
-    .code(207)
-    .type('application/json')
-    .send(JSON.stringify({ success: result.success, errors: result.errors.map((e) => ({ entityId: e.entityId, error: e.error.toJSON() })) }));
-}
 
 const emptyResult: BatchResult = { success: [], created: [], errors: [] };
 

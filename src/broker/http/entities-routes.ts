@@ -24,7 +24,7 @@ import { DistributedWrites, renameBody, type WriteOutcome } from '../registratio
 import { begin, beginRead, notOpen, openSelector, type BrokerServices, type OpenDataScope } from './broker-services.ts';
 import { isOpen } from '../open-data/open-data-types.ts';
 import type { TypeSelector } from '../entities/type-selector.ts';
-import { negotiate, pageLinks, sendNgsi, warnOfSources, type ResolvedTerms } from './ngsi-http.ts';
+import { negotiate, pageLinks, sendBatch, sendNgsi, warnOfSources, type ResolvedTerms } from './ngsi-http.ts';
 import { bodyObject, checkBodyId, deleteAttributeParams, expandValuesParam, list, options, paging, param, renderOptions, type Query } from './request-options.ts';
 
 const BASE = '/ngsi-ld/v1/entities';
@@ -248,8 +248,7 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
       result.errors.push(...part.errors);
     }
     result.errors.push(...(await federation.purge(tenant.name, built, { drop, keep }, terms, request, bySource)));
-    if (result.errors.length === 0) return reply.code(204).send();
-    return reply.code(207).type('application/json').send(JSON.stringify({ success: result.success, errors: result.errors.map((e) => ({ entityId: e.entityId, error: e.error.toJSON() })) }));
+    return sendBatch(reply, result, () => reply.code(204).send());
   });
 
   // 6.5.3.1 Retrieve Entity

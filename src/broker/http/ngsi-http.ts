@@ -4,6 +4,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NgsiError } from '../errors.ts';
 import type { TermMap } from '../entities/entity-input.ts';
+import type { BatchResult } from '../entities/entity-service.ts';
 
 export const JSONLD_CONTEXT_REL = 'http://www.w3.org/ns/json-ld#context';
 
@@ -120,6 +121,15 @@ export function pageLinks(reply: FastifyReply, request: FastifyRequest, page: { 
   };
   if (returned >= page.limit && (total === undefined || page.offset + page.limit < total)) appendLink(reply, `<${at(page.offset + page.limit)}>; rel="next"`);
   if (page.offset > 0) appendLink(reply, `<${at(Math.max(0, page.offset - page.limit))}>; rel="prev"`);
+}
+
+/** A batch-like answer (clause 5.2.16): `onSuccess` when nothing failed, else 207 with the BatchOperationResult. */
+export function sendBatch(reply: FastifyReply, result: BatchResult, onSuccess: () => FastifyReply): FastifyReply {
+  if (result.errors.length === 0) return onSuccess();
+  return reply
+    .code(207)
+    .type('application/json')
+    .send(JSON.stringify({ success: result.success, errors: result.errors.map((e) => ({ entityId: e.entityId, error: e.error.toJSON() })) }));
 }
 
 export function sendNgsi(reply: FastifyReply, status: number, body: unknown, terms: ResolvedTerms, type: AnswerType): FastifyReply {
