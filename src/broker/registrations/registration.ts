@@ -680,34 +680,37 @@ export function isTemporal(reg: StoredRegistration): boolean {
   return reg.observationInterval !== undefined || reg.managementInterval !== undefined;
 }
 
-/**
- * Whether a temporal query matches the registration's time interval (clause 5.10.2.4): observedAt
- * is tested against observationInterval, the system times against managementInterval; without
- * that interval there is no match. before/after match when timeAt lies in the interval or on an
- * end of it; between matches when [timeAt, endTimeAt) overlaps it. An interval without endAt is open.
- */
+/** The registration's interval for a time property, as epoch ms (end Infinity when open). */
+function intervalOf(reg: StoredRegistration, timeproperty: TimeProperty): { start: number; end: number } | undefined {
+  const interval = timeproperty === 'observedAt' ? reg.observationInterval : reg.managementInterval;
+  if (!interval) return undefined;
+  return { start: Date.parse(interval.startAt), end: interval.endAt === undefined ? Infinity : Date.parse(interval.endAt) };
+}
+
 /**
  * Whether a source whose interval is the registration's may hold history the temporal query
  * asks for (forwarding, 5.7.3.4 and 5.7.4.4): the query's range and the interval overlap. Unlike
  * matchesTimeQuery (discovery), `after` a time before the interval starts still reaches it.
  */
 export function overlapsTimeQuery(reg: StoredRegistration, time: TimeQuery, timeproperty: TimeProperty): boolean {
-  const interval = timeproperty === 'observedAt' ? reg.observationInterval : reg.managementInterval;
+  const interval = intervalOf(reg, timeproperty);
   if (!interval) return true;
-  const start = Date.parse(interval.startAt);
-  const end = interval.endAt === undefined ? Infinity : Date.parse(interval.endAt);
   const at = Date.parse(time.timeAt);
-  if (time.timerel === 'after') return end >= at;
-  if (time.timerel === 'before') return start < at;
-  return start < Date.parse(time.endTimeAt!) && end >= at;
+  if (time.timerel === 'after') return interval.end >= at;
+  if (time.timerel === 'before') return interval.start < at;
+  return interval.start < Date.parse(time.endTimeAt!) && interval.end >= at;
 }
 
+/**
+ * Whether a temporal query matches the registration's time interval (clause 5.10.2.4): observedAt
+ * is tested against observationInterval, the system times against managementInterval; without
+ * that interval there is no match. before/after match when timeAt lies in the interval or on an
+ * end of it; between matches when [timeAt, endTimeAt) overlaps it. An interval without endAt is open.
+ */
 export function matchesTimeQuery(reg: StoredRegistration, time: TimeQuery, timeproperty: TimeProperty): boolean {
-  const interval = timeproperty === 'observedAt' ? reg.observationInterval : reg.managementInterval;
+  const interval = intervalOf(reg, timeproperty);
   if (!interval) return false;
-  const start = Date.parse(interval.startAt);
-  const end = interval.endAt === undefined ? Infinity : Date.parse(interval.endAt);
   const at = Date.parse(time.timeAt);
-  if (time.timerel !== 'between') return start <= at && at <= end;
-  return at <= end && Date.parse(time.endTimeAt!) > start;
+  if (time.timerel !== 'between') return interval.start <= at && at <= interval.end;
+  return at <= interval.end && Date.parse(time.endTimeAt!) > interval.start;
 }
