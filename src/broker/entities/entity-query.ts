@@ -182,10 +182,13 @@ function candidateConditions(query: EntityQuery): RawBuilder<boolean>[] {
   return [...conditions(query), ...(choices.length ? [sql<boolean>`e.id in (${choices[0]})`] : [])];
 }
 
+/** A page of entities is at most MAX_LIMIT long (TooManyResults beyond). */
+export function assertPageLimit(limit: number): void {
+  if (limit > MAX_LIMIT) throw new NgsiError('TooManyResults', `limit: at most ${MAX_LIMIT} entities per page; use offset to page through more`);
+}
+
 export async function queryEntities(db: Database, query: EntityQuery): Promise<QueryResult> {
-  if (query.limit > MAX_LIMIT) {
-    throw new NgsiError('TooManyResults', `limit: at most ${MAX_LIMIT} entities per page; use offset to page through more`);
-  }
+  assertPageLimit(query.limit);
   if (query.idPattern) checkRegex(query.idPattern);
   if (query.ordering) return orderedQuery(db, query, query.ordering);
   const choices = query.q ? qCandidateChoices(query.q, { tenant: query.tenant, expand: query.expand, expandValues: query.expandValues }) : [];

@@ -17,11 +17,9 @@ import { NgsiError } from '../errors.ts';
 import type { BrokerServices } from '../http/broker-services.ts';
 import type { ResolvedTerms } from '../http/ngsi-http.ts';
 import { header, param, type Query } from '../http/request-options.ts';
-import { MAX_LIMIT, matchingIds, queryEntities, type EntityQuery } from '../entities/entity-query.ts';
+import { assertPageLimit, matchingIds, queryEntities, type EntityQuery } from '../entities/entity-query.ts';
 import type { StoredEntity } from '../entities/stored-entity.ts';
-import { isOpen } from '../open-data/open-data-types.ts';
-import { isPersonal } from '../personal/personal-types.ts';
-import { mergeEntities, queryFilter, type Federation, type FederatedResult, type MapUse } from '../registrations/federation.ts';
+import { mergeEntities, queryFilter, shownTo, type Federation, type FederatedResult, type MapUse } from '../registrations/federation.ts';
 import { addDuration, parseDuration } from '../temporal/temporal-params.ts';
 import { StaleTenantVersion, tenantVersion } from '../tenant-state.ts';
 import { EntityMapStore, LOCAL, type EntityMapEntry, type StoredEntityMap } from './entity-map-store.ts';
@@ -165,10 +163,8 @@ export class EntityMaps {
 
   /** A new map of one retrieved entity: where it was found (nowhere: an empty map). */
   async ofRetrieved(tenant: string, entityId: string, found: { heldHere: boolean; sources: string[] }, options: MapOptions): Promise<StoredEntityMap> {
-    const map = this.#newMap(tenant, options, {});
     const sources = [...(found.heldHere ? [LOCAL] : []), ...found.sources];
-    await this.store.create(map, sources.length ? [{ entityId, sources }] : []);
-    return map;
+    return (await this.#store(tenant, new Map(sources.length ? [[entityId, sources]] : []), options)).map;
   }
 
   /**
@@ -192,13 +188,7 @@ export class EntityMaps {
         else sources.set(id, [registration]);
       }
     }
-    if (sources.size > MAX_MAP_ENTITIES) {
-      throw new NgsiError('TooManyResults', `The query matches more than ${MAX_MAP_ENTITIES.toLocaleString('en')} entities, the most an EntityMap holds; narrow it with type, q or a geo-query`);
-    }
-    const entries = [...sources.keys()].sort().map((entityId, position) => ({ position, entityId, sources: sources.get(entityId)! }));
-    const map = this.#newMap(query.tenant, options, remote.linkedMaps);
-    await this.store.create(map, entries);
-    return { map, entries, warnings: remote.warnings };
+    return { ...(await this.#store(query.tenant, sources, options, remote.linkedMaps)), warnings: remote.warnings };
   }
 
   /**
@@ -206,7 +196,7 @@ export class EntityMaps {
    * new one when it names none, or one that is gone or expired (`created`).
    */
   async query(query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest, asked: MapRequest, key: string): Promise<FederatedResult & { map: StoredEntityMap; created: boolean }> {
-    if (query.limit > MAX_LIMIT) throw new NgsiError('TooManyResults', `limit: at most ${MAX_LIMIT} entities per page; use offset to page through more`);
+    assertPageLimit(query.limit);
     // The personal types were read at the version last seen: checked before a page is read with them.
     await this.#checkVersion(query);
     query = { ...query, checkVersion: false };
@@ -265,9 +255,7 @@ export class EntityMaps {
           : { entities: [], failed: new Set(byRegistration.keys()), warnings: [], linkedMaps: {} },
       ]);
       Object.assign(linkedMaps, remote.linkedMaps);
-      const excluded = query.excludeTypes ?? [];
-      const only = query.onlyTypes;
-      const merged = mergeEntities(local.entities, remote.entities.filter((r) => !isPersonal(excluded, r.entity.types) && (!only || isOpen(only, r.entity.types))));
+      const merged = mergeEntities(local.entities, remote.entities.filter(shownTo(query)));
       // An entity is judged only when every party holding it answered; a source that failed may still have it.
       const undecided = new Set(entries.filter((e) => e.sources.some((s) => remote.failed.has(s))).map((e) => e.entityId));
       return { found: new Map(merged.map((e) => [e.id, e])), undecided, warnings: remote.warnings };
@@ -316,17 +304,18 @@ export class EntityMaps {
   }
 
   /** Stores a map of entities held here only (the temporal API, which is not forwarded). */
-  async createLocal(tenant: string, ids: string[], options: MapOptions): Promise<{ map: StoredEntityMap; entries: EntityMapEntry[] }> {
-    if (ids.length > MAX_MAP_ENTITIES) {
-      throw new NgsiError('TooManyResults', `The query matches more than ${MAX_MAP_ENTITIES.toLocaleString('en')} entities, the most an EntityMap holds; narrow it with type, q or a geo-query`);
-    }
-    const map = this.#newMap(tenant, options, {});
-    const entries = ids.map((entityId, position) => ({ position, entityId, sources: [LOCAL] }));
-    await this.store.create(map, entries);
-    return { map, entries };
+  createLocal(tenant: string, ids: string[], options: MapOptions): Promise<{ map: StoredEntityMap; entries: EntityMapEntry[] }> {
+    return this.#store(tenant, new Map(ids.map((id) => [id, [LOCAL]])), options);
   }
 
-  #newMap(tenant: string, options: MapOptions, linkedMaps: Record<string, string>): StoredEntityMap {
-    return { tenant, id: `urn:ngsi-ld:EntityMap:${randomUUID()}`, expiresAt: new Date(Date.now() + options.lifetimeMs).toISOString(), openTypes: options.open ? [...options.open] : null, queryKey: options.queryKey ?? null, linkedMaps };
+  /** Stores a new map of entities (id → where each is held) in id order, at most MAX_MAP_ENTITIES. */
+  async #store(tenant: string, held: Map<string, string[]>, options: MapOptions, linkedMaps: Record<string, string> = {}): Promise<{ map: StoredEntityMap; entries: EntityMapEntry[] }> {
+    if (held.size > MAX_MAP_ENTITIES) {
+      throw new NgsiError('TooManyResults', `The query matches more than ${MAX_MAP_ENTITIES.toLocaleString('en')} entities, the most an EntityMap holds; narrow it with type, q or a geo-query`);
+    }
+    const entries = [...held.keys()].sort().map((entityId, position) => ({ position, entityId, sources: held.get(entityId)! }));
+    const map: StoredEntityMap = { tenant, id: `urn:ngsi-ld:EntityMap:${randomUUID()}`, expiresAt: new Date(Date.now() + options.lifetimeMs).toISOString(), openTypes: options.open ? [...options.open] : null, queryKey: options.queryKey ?? null, linkedMaps };
+    await this.store.create(map, entries);
+    return { map, entries };
   }
 }

@@ -231,6 +231,16 @@ function renameQ(ast: QExpression, rename: (name: string) => string): QExpressio
 }
 
 
+/**
+ * Whether a source's entity may be shown to the query's reader: never one of the tenant's
+ * personal types, and for an anonymous open-data read only the open types.
+ */
+export function shownTo(query: Pick<EntityQuery, 'excludeTypes' | 'onlyTypes'>): (remote: RemoteEntity) => boolean {
+  const excluded = query.excludeTypes ?? [];
+  const only = query.onlyTypes;
+  return (r) => !isPersonal(excluded, r.entity.types) && (!only || isOpen(only, r.entity.types));
+}
+
 /** The attribute names a query refers to (attrs, q, geoproperty), expanded. */
 export function queryFilter(query: EntityQuery): RegistrationFilter {
   const attrs = [...(query.attrs ?? [])];
@@ -303,9 +313,7 @@ export class Federation {
     ]);
     // A source's entities of a type this tenant holds as personal are left out like local ones.
     // An anonymous open-data read gets only the open types, from sources too.
-    const excluded = query.excludeTypes ?? [];
-    const only = query.onlyTypes;
-    const shown = remote.entities.filter((r) => !isPersonal(excluded, r.entity.types) && (!only || isOpen(only, r.entity.types)));
+    const shown = remote.entities.filter(shownTo(query));
     const merged = mergeEntities(local.entities, shown);
     const result: FederatedResult = { entities: merged.slice(query.offset, query.offset + query.limit), warnings: remote.warnings };
     if (query.count) {
@@ -412,8 +420,7 @@ export class Federation {
           return;
         }
         const answer = await this.#queryOne(tenant, target, { ...query, offset: 0, limit: MAX_LIMIT, count: false }, terms, request, max + 1);
-        const only = query.onlyTypes;
-        ids.set(reg.id, answer.entities.filter((r) => !isPersonal(query.excludeTypes ?? [], r.entity.types) && (!only || isOpen(only, r.entity.types))).map((r) => r.entity.id));
+        ids.set(reg.id, answer.entities.filter(shownTo(query)).map((r) => r.entity.id));
       } catch (error) {
         warnings.push(await this.#failed(tenant, reg, request, error));
       }

@@ -26,7 +26,7 @@ import { parseCsf } from '../registrations/csf.ts';
 import type { EntityQuery } from '../entities/entity-query.ts';
 import type { StoredAttribute } from '../entities/stored-entity.ts';
 import { expandTypeSelector, parseTypeSelector, queryTypes, typesMatch } from '../entities/type-selector.ts';
-import { MAX_LIMIT } from '../entities/entity-query.ts';
+import { assertPageLimit } from '../entities/entity-query.ts';
 import { begin, beginRead, type BegunRead, type BrokerServices } from '../http/broker-services.ts';
 import { assertOpen, readableQuery } from '../http/entities-routes.ts';
 import { isOpenHistory } from '../open-data/open-data-types.ts';
@@ -98,7 +98,7 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
     // Clause 5.7.4.4: linked entity retrieval in filter conditions is a BadRequestData here.
     if (qAst && qHasLinks(qAst)) throw new NgsiError('BadRequestData', 'q: linked entity paths (rel{attr}) cannot be used on the temporal API');
     const page = paging(query);
-    if (page.limit > MAX_LIMIT) throw new NgsiError('TooManyResults', `limit: at most ${MAX_LIMIT} entities per page; use offset to page through more`);
+    assertPageLimit(page.limit);
     return readableQuery(services, {
       tenant: tenant.name,
       ids,
