@@ -20,11 +20,11 @@ import { LOCAL } from '../entity-maps/entity-map-store.ts';
 import { matchingIds } from '../entities/entity-query.ts';
 import type { BatchResult } from '../entities/entity-service.ts';
 import { parseCsf } from '../registrations/csf.ts';
-import { DistributedWrites, renameBody, type WriteOutcome } from '../registrations/distributed-writes.ts';
+import { DistributedWrites, pick, renameBody } from '../registrations/distributed-writes.ts';
 import { begin, beginRead, notOpen, openSelector, type BrokerServices, type OpenDataScope } from './broker-services.ts';
 import { isOpen } from '../open-data/open-data-types.ts';
 import type { TypeSelector } from '../entities/type-selector.ts';
-import { negotiate, pageLinks, sendBatch, sendNgsi, warnOfSources, type ResolvedTerms } from './ngsi-http.ts';
+import { negotiate, pageLinks, sendBatch, sendNgsi, sendWriteOutcome, warnOfSources, type ResolvedTerms } from './ngsi-http.ts';
 import { bodyObject, checkBodyId, deleteAttributeParams, expandValuesParam, list, options, paging, param, renderOptions, type Query } from './request-options.ts';
 
 const BASE = '/ngsi-ld/v1/entities';
@@ -394,11 +394,6 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
   });
 }
 
-/** The attributes a local write keeps (all when `keep` is undefined). */
-function pick(attrs: StoredAttributes, keep: Set<string> | undefined): StoredAttributes {
-  if (!keep) return attrs;
-  return Object.fromEntries(Object.entries(attrs).filter(([name]) => keep.has(name)));
-}
 
 /** A one-attribute write as a source receives it (the fragment's sub-attribute names renamed). */
 function attributeRequest(method: string, id: string, iri: string, fragment: Record<string, unknown>, terms: ResolvedTerms) {
@@ -427,19 +422,4 @@ function stripInferred<T extends { value?: unknown }>(converted: T): T {
   const out = { ...converted };
   if (out.value === '__tsunagu_partial__') delete out.value;
   return out;
-}
-
-/**
- * The answer to a write: `onSuccess` when every part succeeded, else 207 with an UpdateResult
- * (clause 5.2.18; registrationId names a context source that failed, clause 5.2.19).
- */
-function sendWriteOutcome(reply: FastifyReply, result: WriteOutcome, terms: ResolvedTerms, onSuccess: () => FastifyReply): FastifyReply {
-  if (result.notUpdated.length === 0) return onSuccess();
-  return reply
-    .code(207)
-    .type('application/json')
-    .send(JSON.stringify({
-      updated: result.updated.map((iri) => terms.compactIri(iri)),
-      notUpdated: result.notUpdated.map((n) => ({ attributeName: n.attributeName.includes(':') ? terms.compactIri(n.attributeName) : n.attributeName, reason: n.reason, ...(n.registrationId ? { registrationId: n.registrationId } : {}) })),
-    }));
 }

@@ -5,6 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { NgsiError } from '../errors.ts';
 import type { TermMap } from '../entities/entity-input.ts';
 import type { BatchResult } from '../entities/entity-service.ts';
+import type { WriteOutcome } from '../registrations/distributed-writes.ts';
 
 export const JSONLD_CONTEXT_REL = 'http://www.w3.org/ns/json-ld#context';
 
@@ -219,4 +220,19 @@ export function toNgsiError(error: unknown): NgsiError {
   if (e?.statusCode === 404) return new NgsiError('ResourceNotFound', 'No such NGSI-LD resource');
   if (e?.statusCode && e.statusCode >= 400 && e.statusCode < 500) return new NgsiError('BadRequestData', e.message);
   return new NgsiError('InternalError', 'The broker could not complete the request; it has been logged');
+}
+
+/**
+ * The answer to a write: `onSuccess` when every part succeeded, else 207 with an UpdateResult
+ * (clause 5.2.18; registrationId names a context source that failed, clause 5.2.19).
+ */
+export function sendWriteOutcome(reply: FastifyReply, result: WriteOutcome, terms: ResolvedTerms, onSuccess: () => FastifyReply): FastifyReply {
+  if (result.notUpdated.length === 0) return onSuccess();
+  return reply
+    .code(207)
+    .type('application/json')
+    .send(JSON.stringify({
+      updated: result.updated.map((iri) => terms.compactIri(iri)),
+      notUpdated: result.notUpdated.map((n) => ({ attributeName: n.attributeName.includes(':') ? terms.compactIri(n.attributeName) : n.attributeName, reason: n.reason, ...(n.registrationId ? { registrationId: n.registrationId } : {}) })),
+    }));
 }

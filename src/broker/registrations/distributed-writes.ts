@@ -16,6 +16,7 @@ import type { FastifyRequest } from 'fastify';
 import { NgsiError, type NgsiErrorType } from '../errors.ts';
 import type { AttributeResult } from '../entities/entity-service.ts';
 import type { NotUpdated } from '../entities/entity-changes.ts';
+import type { StoredAttributes } from '../entities/stored-entity.ts';
 import type { ResolvedTerms } from '../http/ngsi-http.ts';
 import { offers, registeredNames } from './registration.ts';
 import type { Federation, Target } from './federation.ts';
@@ -34,9 +35,29 @@ export const WRITE_OPERATIONS = {
   deleteEntity: ['deleteEntity'],
   merge: ['mergeEntity'],
   replace: ['replaceEntity'],
+  // Writes to the temporal evolution (clauses 5.6.11–5.6.16), which go to sources keeping history.
+  upsertTemporal: ['upsertTemporal'],
+  appendAttrsTemporal: ['appendAttrsTemporal'],
+  deleteAttrsTemporal: ['deleteAttrsTemporal'],
+  updateAttrInstanceTemporal: ['updateAttrInstanceTemporal'],
+  deleteAttrInstanceTemporal: ['deleteAttrInstanceTemporal'],
+  deleteTemporal: ['deleteTemporal'],
 } as const;
 
 export type WriteKind = keyof typeof WRITE_OPERATIONS;
+
+/** The temporal writes: their targets are the registrations of sources that keep history. */
+const TEMPORAL_WRITES: ReadonlySet<WriteKind> = new Set(['upsertTemporal', 'appendAttrsTemporal', 'deleteAttrsTemporal', 'updateAttrInstanceTemporal', 'deleteAttrInstanceTemporal', 'deleteTemporal']);
+/** Writes that run here even when no attribute is left for this broker (they create or delete the entity itself). */
+const WHOLE_ENTITY: ReadonlySet<WriteKind> = new Set(['create', 'upsertTemporal']);
+const DELETES_ENTITY: ReadonlySet<WriteKind> = new Set(['deleteEntity', 'deleteTemporal']);
+/**
+ * Writes to something held in one place only (an entity being deleted, one attribute instance):
+ * "not found" where it is not held is no failure when another part found and changed it.
+ */
+const HELD_IN_ONE_PLACE: ReadonlySet<WriteKind> = new Set(['deleteEntity', 'deleteTemporal', 'updateAttrInstanceTemporal', 'deleteAttrInstanceTemporal']);
+/** Instances live where they were written: a source's "not found" is no failure when this broker changed it. */
+const INSTANCE_WRITES: ReadonlySet<WriteKind> = new Set(['updateAttrInstanceTemporal', 'deleteAttrInstanceTemporal']);
 
 /** Entity members that are not attributes. */
 const NOT_ATTRIBUTES = new Set(['@context', 'id', '@id', 'type', '@type', 'scope', 'createdAt', 'modifiedAt', 'deletedAt']);
@@ -63,6 +84,8 @@ export interface WriteRequest {
 export interface WriteOutcome extends AttributeResult {
   /** Whether any source took part (otherwise the answer is exactly the local one). */
   distributed: boolean;
+  /** Whether a source answered 201 (it created the entity). */
+  sourceCreated?: boolean;
 }
 
 interface Failure {
@@ -92,6 +115,12 @@ export function renameBody(body: Raw, terms: ResolvedTerms, compact: Compact, ke
     }
   }
   return out;
+}
+
+/** The attributes a local write keeps (all when `keep` is undefined). */
+export function pick(attrs: StoredAttributes, keep: Set<string> | undefined): StoredAttributes {
+  if (!keep) return attrs;
+  return Object.fromEntries(Object.entries(attrs).filter(([name]) => keep.has(name)));
 }
 
 function renameAttribute(value: unknown, terms: ResolvedTerms, compact: Compact): unknown {
@@ -169,10 +198,13 @@ export class DistributedWrites {
 
     const updated = new Set<string>();
     const notUpdated: NotUpdated[] = [];
+    let sourceCreated = false;
+    const notFoundAt: string[] = [];
     const remote = Promise.all(sends.map(async ({ target, attrs }) => {
       const names = attrs ? [...attrs] : all ?? [];
       try {
         const answer = await this.federation.send(req.tenant, target.reg, req.request, req.remote(attrs));
+        if (answer.status === 201) sourceCreated = true;
         if (answer.status >= 200 && answer.status < 300) {
           const refused = answer.status === 207 ? sourceNotUpdated(answer.text, (n) => req.terms.expandTerm(n)) : [];
           for (const n of refused) notUpdated.push({ ...n, registrationId: target.reg.id });
@@ -180,6 +212,10 @@ export class DistributedWrites {
           return true;
         }
         const problem = problemOf(answer.text);
+        if (INSTANCE_WRITES.has(req.kind) && answer.status === 404) {
+          notFoundAt.push(target.reg.id);
+          return false;
+        }
         failures.push({ attrs: names.length ? names : [req.id], reason: `${target.reg.endpoint} answered ${answer.status}${problem.type ? ` ${problem.type}` : ''}${problem.detail ? `: ${problem.detail}` : ''}`, registrationId: target.reg.id, type: problem.type, status: answer.status });
       } catch (error) {
         failures.push({ attrs: names.length ? names : [req.id], reason: `context source did not answer: ${(error as Error).message}`, registrationId: target.reg.id, type: undefined, status: undefined });
@@ -189,7 +225,8 @@ export class DistributedWrites {
 
     // 3. what remains is written here (in parallel with the sources: neither depends on the other).
     // Delete Entity always runs here too: the entity is removed locally if it exists (5.6.6.4).
-    const runLocal = req.kind === 'deleteEntity' || (!wholeEntityProxied && (all === undefined || remaining.size > 0 || req.kind === 'create'));
+    // A write naming no attributes (e.g. only types to add) is about the entity itself: it runs here.
+    const runLocal = DELETES_ENTITY.has(req.kind) || (!wholeEntityProxied && (all === undefined || all.length === 0 || remaining.size > 0 || WHOLE_ENTITY.has(req.kind)));
     let localError: NgsiError | undefined;
     const localPart = runLocal
       ? local(all ? remaining : undefined).then(
@@ -207,14 +244,18 @@ export class DistributedWrites {
     const anyRemoteOk = remoteOk.some(Boolean);
 
     // Delete Entity succeeds when a source deleted it, even if this broker held no part of it.
-    if (localError && !(anyRemoteOk && localError.type === 'ResourceNotFound' && req.kind === 'deleteEntity')) {
+    if (localError && !(anyRemoteOk && localError.type === 'ResourceNotFound' && HELD_IN_ONE_PLACE.has(req.kind))) {
       for (const name of all?.length ? [...remaining] : [req.id]) notUpdated.push({ attributeName: name, reason: `${localError.type}: ${localError.detail}` });
     }
     for (const f of failures) for (const name of f.attrs) notUpdated.push({ attributeName: name, reason: f.reason, registrationId: f.registrationId });
 
+    // An instance no source and not this broker holds: ResourceNotFound, as without sources.
+    if (!anyRemoteOk && !runLocal && failures.length === 0 && notFoundAt.length) {
+      throw new NgsiError('ResourceNotFound', `Entity ${req.id}: no source (${notFoundAt.join(', ')}) holds that attribute instance`);
+    }
     const succeeded = anyRemoteOk || (runLocal && !localError);
     if (!succeeded) throw this.#failedError(req, failures, localError);
-    return { updated: [...updated], notUpdated, distributed: true };
+    return { updated: [...updated], notUpdated, distributed: true, sourceCreated };
   }
 
   async #targets(req: WriteRequest): Promise<{ targets: Target[]; typesKnown: boolean }> {
@@ -230,7 +271,7 @@ export class DistributedWrites {
       return local;
     };
     let typesKnown = true;
-    const targets = await this.federation.writeTargets(req.tenant, req.id, typesOf, req.request);
+    const targets = await this.federation.writeTargets(req.tenant, req.id, typesOf, req.request, TEMPORAL_WRITES.has(req.kind));
     return { targets, typesKnown };
   }
 
@@ -249,7 +290,7 @@ export class DistributedWrites {
   /** The error when no part of a write succeeded. */
   #failedError(req: WriteRequest, failures: Failure[], localError: NgsiError | undefined): NgsiError {
     const reasons = [...failures.map((f) => `${f.registrationId}: ${f.reason}`), ...(localError ? [`this broker: ${localError.detail}`] : [])];
-    if (failures.length === 0 && localError) return localError;
+    if (failures.length === 0) return localError ?? new NgsiError('ResourceNotFound', `Entity ${req.id}: neither this broker nor a source that takes this write holds it`);
     // Every part was refused on its merits (e.g. ResourceNotFound here and at the source): a 4xx,
     // this broker's own error if it had one, else the first source's.
     const refusals = failures.every((f) => f.status !== undefined && f.status < 500 && f.type !== undefined && isKnown(f.type));

@@ -50,6 +50,7 @@ import {
   FROM_REQUEST,
   idMatches,
   isTemporal,
+  keepsHistory,
   keepCovered,
   overlapsTimeQuery,
   matchingInformation,
@@ -653,16 +654,17 @@ export class Federation {
    * 5.12): every mode but auxiliary (which never receives writes, clause 4.3.6.2), whatever
    * operations they offer (the caller refuses with Conflict where an exclusive or redirect one
    * does not offer the operation). Sources cooling down after a failure are still asked: a write
-   * is never silently skipped.
+   * is never silently skipped. `temporal`: a write to the temporal evolution, whose targets are
+   * the registrations of sources that keep history (they offer a temporal operation).
    */
-  async writeTargets(tenant: string, id: string, typesOf: () => Promise<string[] | undefined>, request: FastifyRequest): Promise<Target[]> {
+  async writeTargets(tenant: string, id: string, typesOf: () => Promise<string[] | undefined>, request: FastifyRequest, temporal = false): Promise<Target[]> {
     if (!this.forwarding(request)) return [];
     if (!(await this.#hasAny(tenant, await tenantVersion(this.services.ctx.db, tenant)))) return [];
     const types = await typesOf();
     const selector: TypeSelector | undefined = types?.length ? { kind: 'or', items: types.map((name) => ({ kind: 'type', name })) } : undefined;
     const active = await this.registrations.active(tenant, new Date());
     return active
-      .filter((r) => r.body.mode !== 'auxiliary' && !isTemporal(r.body) && !this.#isSelf(r.body.endpoint) && !this.#visited(r.body, request))
+      .filter((r) => r.body.mode !== 'auxiliary' && (temporal ? keepsHistory(r.body) : !isTemporal(r.body)) && !this.#isSelf(r.body.endpoint) && !this.#visited(r.body, request))
       .map((r) => ({ reg: r.body, info: matchingInformation(r.body, { ids: [id], selector }) }))
       .filter((t) => t.info.length > 0);
   }

@@ -672,6 +672,14 @@ export function offers(reg: StoredRegistration, operation: string): boolean {
   return ops.some((op) => op === operation || GROUPS[op]?.includes(operation));
 }
 
+/** Table 4.20-1's operations on the temporal evolution (no group of Table 4.20-2 holds them). */
+const TEMPORAL_OPERATIONS = ['upsertTemporal', 'appendAttrsTemporal', 'deleteAttrsTemporal', 'updateAttrInstanceTemporal', 'deleteAttrInstanceTemporal', 'deleteTemporal', 'retrieveTemporal', 'queryTemporal', 'createEntityMapQueryTemporal'];
+
+/** Whether a registration's source keeps history: it offers an operation on the temporal evolution. */
+export function keepsHistory(reg: StoredRegistration): boolean {
+  return TEMPORAL_OPERATIONS.some((op) => offers(reg, op));
+}
+
 /** The GeoProperties of a registration (Table 5.2.9-1), which a geo-query on registrations tests. */
 export const REGISTRATION_GEOPROPERTIES = ['location', 'observationSpace', 'operationSpace'] as const;
 

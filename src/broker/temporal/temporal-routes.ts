@@ -13,7 +13,8 @@
 //
 // The temporal evolution is separate from the current state: writes through this API change the
 // history only (broker_entities is untouched), and deleting an entity keeps its history until
-// DELETE /temporal/entities/{id}.
+// DELETE /temporal/entities/{id}. Writes are split among the registered sources that keep
+// history, as writes to /entities are (distributed-writes.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { queryBodyToParams } from '../http/query-body.ts';
 import type { Kysely } from 'kysely';
@@ -22,6 +23,7 @@ import { assertEntityId, assertName, ENTITY_MEMBERS, expandTypes, isUri, parseSc
 import { mergeTemporal, readInstances, readTemporalEntity, type TemporalPart } from './temporal-federation.ts';
 import { inPages, MERGED_WINDOW, type Target } from '../registrations/federation.ts';
 import { keepCovered } from '../registrations/registration.ts';
+import { DistributedWrites, pick, renameBody } from '../registrations/distributed-writes.ts';
 import { parseCsf } from '../registrations/csf.ts';
 import type { EntityQuery } from '../entities/entity-query.ts';
 import type { StoredAttribute } from '../entities/stored-entity.ts';
@@ -30,7 +32,7 @@ import { assertPageLimit } from '../entities/entity-query.ts';
 import { begin, beginRead, type BegunRead, type BrokerServices } from '../http/broker-services.ts';
 import { assertOpen, readableQuery } from '../http/entities-routes.ts';
 import { isOpenHistory } from '../open-data/open-data-types.ts';
-import { negotiate, pageLinks, sendNgsi, warnOfSources, type ResolvedTerms } from '../http/ngsi-http.ts';
+import { negotiate, pageLinks, sendNgsi, sendWriteOutcome, warnOfSources, type ResolvedTerms } from '../http/ngsi-http.ts';
 import { bodyObject, checkBodyId, deleteAttributeParams, expandValuesParam, list, paging, param, type Query } from '../http/request-options.ts';
 import { parseQ, qHasLinks } from '../query/q-language.ts';
 import { parseGeoQuery } from '../geo/geo-query.ts';
@@ -71,6 +73,8 @@ function instanceIdParam(value: string): string {
 /** The routes; the broker also registers recordHistory with store.onChange so there is history to read. */
 export async function temporalRoutes(app: FastifyInstance, services: BrokerServices, maps: EntityMaps): Promise<void> {
   const temporal = new TemporalStore(services.ctx.db as unknown as Kysely<any>);
+  // Writes are split among the registered sources that keep the entity's history (5.6.11.4–5.6.16.4).
+  const writes = new DistributedWrites(maps.federation, async (tenant, id) => (await temporal.get(tenant, id))?.types);
 
   const render = async (tenant: string, entities: TemporalEntity[], params: TemporalParams, terms: ResolvedTerms) => {
     const instances = await temporal.instances(tenant, entities.map((e) => e.id), timeFilter(params), params.lastN);
@@ -259,7 +263,7 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
     return queryTemporal(request, reply, query, await beginRead(services, request, { bodies: [request.body] }));
   });
 
-  // 6.18.3.1 Create or Update Temporal Evolution of an Entity
+  // 6.18.3.1 Create or Update Temporal Evolution of an Entity (distributed: clause 5.6.11.4)
   app.post(BASE, async (request, reply) => {
     const body = bodyObject(request);
     const { tenant, terms } = await begin(services, request, 'broker.write', { createTenant: true, bodies: [body] });
@@ -267,9 +271,16 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
     const rawType = body.type ?? body['@type'];
     const types = rawType === undefined ? [] : expandTypes(rawType, terms);
     const attrs = temporalAttributes(body, terms, `Entity ${id}`);
-    const created = await temporal.addInstances(tenant.name, id, types, parseScopes(body.scope), attrs, false);
-    if (created) return reply.code(201).header('location', `${BASE}/${encodeURIComponent(id)}`).send();
-    return reply.code(204).send();
+    const scopes = parseScopes(body.scope);
+    let created = false;
+    const outcome = await writes.write(
+      { kind: 'upsertTemporal', tenant: tenant.name, id, types, attrs: Object.keys(attrs), terms, request, remote: (keep) => ({ method: 'POST', path: () => '/temporal/entities', body: (c) => renameBody(body, terms, c, keep) }) },
+      async (keep) => {
+        created = await temporal.addInstances(tenant.name, id, types, scopes, pick(attrs, keep), false);
+      },
+    );
+    const location = `${BASE}/${encodeURIComponent(id)}`;
+    return sendWriteOutcome(reply, outcome, terms, () => (created || outcome.sourceCreated ? reply.code(201).header('location', location).send() : reply.code(204).send()));
   });
 
   // 6.19.3.1 Retrieve Temporal Evolution of an Entity
@@ -306,15 +317,20 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
     return sendNgsi(reply, 200, rendered, terms, answer);
   });
 
-  // 6.19.3.2 Delete Temporal Evolution of an Entity
+  // 6.19.3.2 Delete Temporal Evolution of an Entity (distributed: clause 5.6.16.4)
   app.delete<{ Params: IdParams }>(`${BASE}/:entityId`, async (request, reply) => {
     const id = assertEntityId(request.params.entityId, 'entityId');
-    const { tenant } = await begin(services, request, 'broker.write');
-    if (!(await temporal.deleteEntity(tenant.name, id))) throw new NgsiError('ResourceNotFound', `Entity ${id} has no temporal evolution`);
-    return reply.code(204).send();
+    const { tenant, terms } = await begin(services, request, 'broker.write');
+    const outcome = await writes.write(
+      { kind: 'deleteTemporal', tenant: tenant.name, id, terms, request, remote: () => ({ method: 'DELETE', path: () => `/temporal/entities/${encodeURIComponent(id)}` }) },
+      async () => {
+        if (!(await temporal.deleteEntity(tenant.name, id))) throw new NgsiError('ResourceNotFound', `Entity ${id} has no temporal evolution`);
+      },
+    );
+    return sendWriteOutcome(reply, outcome, terms, () => reply.code(204).send());
   });
 
-  // 6.20.3.1 Add Attributes to Temporal Evolution of an Entity
+  // 6.20.3.1 Add Attributes to Temporal Evolution of an Entity (distributed: clause 5.6.12.4)
   app.post<{ Params: IdParams }>(`${BASE}/:entityId/attrs`, async (request, reply) => {
     const id = assertEntityId(request.params.entityId, 'entityId');
     const body = bodyObject(request);
@@ -323,21 +339,31 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
     const types = body.type !== undefined ? expandTypes(body.type, terms) : [];
     const attrs = temporalAttributes(body, terms, `Entity ${id}`);
     if (Object.keys(attrs).length === 0 && types.length === 0) throw new NgsiError('BadRequestData', 'The body names no attribute instances to add');
-    await temporal.addInstances(tenant.name, id, types, null, attrs, true);
-    return reply.code(204).send();
+    const outcome = await writes.write(
+      { kind: 'appendAttrsTemporal', tenant: tenant.name, id, types, attrs: Object.keys(attrs), terms, request, remote: (keep) => ({ method: 'POST', path: () => `/temporal/entities/${encodeURIComponent(id)}/attrs`, body: (c) => renameBody(body, terms, c, keep) }) },
+      async (keep) => {
+        await temporal.addInstances(tenant.name, id, types, null, pick(attrs, keep), true);
+      },
+    );
+    return sendWriteOutcome(reply, outcome, terms, () => reply.code(204).send());
   });
 
-  // 6.21.3.1 Delete Attribute from Temporal Evolution of an Entity
+  // 6.21.3.1 Delete Attribute from Temporal Evolution of an Entity (distributed: clause 5.6.13.4)
   app.delete<{ Params: AttrParams }>(`${BASE}/:entityId/attrs/:attrId`, async (request, reply) => {
     const id = assertEntityId(request.params.entityId, 'entityId');
     assertName(request.params.attrId, 'attrId');
     const { tenant, terms } = await begin(services, request, 'broker.write');
     const { datasetId, deleteAll } = deleteAttributeParams(request.query as Query);
-    await temporal.deleteAttribute(tenant.name, id, terms.expandTerm(request.params.attrId), datasetId, deleteAll);
-    return reply.code(204).send();
+    const iri = terms.expandTerm(request.params.attrId);
+    const params = new URLSearchParams({ ...(datasetId ? { datasetId } : {}), ...(deleteAll ? { deleteAll: 'true' } : {}) });
+    const outcome = await writes.write(
+      { kind: 'deleteAttrsTemporal', tenant: tenant.name, id, attrs: [iri], terms, request, remote: () => ({ method: 'DELETE', path: (c) => `/temporal/entities/${encodeURIComponent(id)}/attrs/${encodeURIComponent(c(iri))}`, params }) },
+      () => temporal.deleteAttribute(tenant.name, id, iri, datasetId, deleteAll),
+    );
+    return sendWriteOutcome(reply, outcome, terms, () => reply.code(204).send());
   });
 
-  // 6.22.3.1 Modify Attribute instance in Temporal Evolution of an Entity
+  // 6.22.3.1 Modify Attribute instance in Temporal Evolution of an Entity (distributed: clause 5.6.14.4)
   app.patch<{ Params: InstanceParams }>(`${BASE}/:entityId/attrs/:attrId/:instanceId`, async (request, reply) => {
     const id = assertEntityId(request.params.entityId, 'entityId');
     const name = request.params.attrId;
@@ -354,17 +380,29 @@ export async function temporalRoutes(app: FastifyInstance, services: BrokerServi
     const raw = body[name];
     if (Array.isArray(raw) && raw.length !== 1) throw new NgsiError('BadRequestData', `"${name}" must hold exactly one instance`);
     const attrs = temporalAttributes({ [name]: raw }, terms, `Entity ${id}`);
-    await temporal.modifyInstance(tenant.name, id, iri, instanceId, attrs[iri]![0]!);
-    return reply.code(204).send();
+    const outcome = await writes.write(
+      { kind: 'updateAttrInstanceTemporal', tenant: tenant.name, id, attrs: [iri], terms, request, remote: () => ({ method: 'PATCH', path: (c) => instancePath(id, c(iri), instanceId), body: (c) => renameBody({ [name]: raw }, terms, c, undefined) }) },
+      () => temporal.modifyInstance(tenant.name, id, iri, instanceId, attrs[iri]![0]!),
+    );
+    return sendWriteOutcome(reply, outcome, terms, () => reply.code(204).send());
   });
 
-  // 6.22.3.2 Delete Attribute instance from Temporal Evolution of an Entity
+  // 6.22.3.2 Delete Attribute instance from Temporal Evolution of an Entity (distributed: clause 5.6.15.4)
   app.delete<{ Params: InstanceParams }>(`${BASE}/:entityId/attrs/:attrId/:instanceId`, async (request, reply) => {
     const id = assertEntityId(request.params.entityId, 'entityId');
     assertName(request.params.attrId, 'attrId');
     const instanceId = instanceIdParam(request.params.instanceId);
     const { tenant, terms } = await begin(services, request, 'broker.write');
-    await temporal.deleteInstance(tenant.name, id, terms.expandTerm(request.params.attrId), instanceId);
-    return reply.code(204).send();
+    const iri = terms.expandTerm(request.params.attrId);
+    const outcome = await writes.write(
+      { kind: 'deleteAttrInstanceTemporal', tenant: tenant.name, id, attrs: [iri], terms, request, remote: () => ({ method: 'DELETE', path: (c) => instancePath(id, c(iri), instanceId) }) },
+      () => temporal.deleteInstance(tenant.name, id, iri, instanceId),
+    );
+    return sendWriteOutcome(reply, outcome, terms, () => reply.code(204).send());
   });
+}
+
+/** The path of one attribute instance at a source, its attribute name compacted for that source. */
+function instancePath(id: string, attr: string, instanceId: string): string {
+  return `/temporal/entities/${encodeURIComponent(id)}/attrs/${encodeURIComponent(attr)}/${encodeURIComponent(instanceId)}`;
 }

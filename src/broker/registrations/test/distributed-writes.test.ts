@@ -100,6 +100,14 @@ describe('Distributed writes to registered context sources (clause 4.3.6)', () =
     assert.equal((await atSource(source, id)).json.capacity, undefined);
   });
 
+  it('should add a type named without attributes here, though a source holds some of the entity', async () => {
+    const id = 'urn:ngsi-ld:Shelter:w1';
+    const res = await call(t, { method: 'POST', url: `${E}/${id}/attrs`, body: { type: ['Shelter', 'Building'] } });
+    assert.equal(res.status, 204, res.body);
+    const local = await call(t, { method: 'GET', url: `${E}/${id}?local=true` });
+    assert.deepEqual(local.json.type, ['Shelter', 'Building']);
+  });
+
   it('should refuse with Conflict a write to a redirect registration that does not offer it, and store nothing', async () => {
     const res = await call(t, { method: 'POST', url: E, body: { id: 'urn:ngsi-ld:Vehicle:v1', type: 'Vehicle', speed: { type: 'Property', value: 30 } } });
     assert.equal(res.status, 409, res.body);
