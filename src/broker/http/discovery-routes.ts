@@ -1,18 +1,21 @@
 // Context information discovery (clause 5.7.5–5.7.10, 6.25–6.28): which entity types and
-// attributes a tenant holds. Computed from the stored entities, so it is never stale, and from
-// the Context Registry as clause 5.7.11 allows: the types and attribute names of the registrations
-// that offer the operation are "possibly available" from their sources (their counts are the
-// local ones; a source is not asked). `local=true` leaves the registrations out. Personal types
-// (personal/personal-types.ts) are left out, as from every other read of the NGSI-LD API.
+// attributes a tenant holds. Computed from the stored entities, so it is never stale, and, as
+// clause 5.7.11 describes, from the tenant's context sources: the types and attribute names of
+// the registrations that offer the operation are "possibly available", and each such source is
+// asked the same question, its answer merged in (counts added; a source that fails is named in
+// NGSILD-Warning and left out). `local=true` leaves the registrations and sources out. Personal
+// types (personal/personal-types.ts) are left out, as from every other read of the NGSI-LD API.
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NgsiError } from '../errors.ts';
 import { assertName } from '../entities/entity-input.ts';
-import { isTemporal, offers } from '../registrations/registration.ts';
+import { isTemporal, offers, registeredNames, type RegistrationFilter, type StoredRegistration } from '../registrations/registration.ts';
+import { Federation, type Target } from '../registrations/federation.ts';
+import type { TermMap } from '../entities/entity-input.ts';
 import { RegistrationStore } from '../registrations/registration-store.ts';
 import { begin, type BrokerServices } from './broker-services.ts';
-import { negotiate, sendNgsi } from './ngsi-http.ts';
+import { negotiate, sendNgsi, warnOfSources } from './ngsi-http.ts';
 import { param, type Query } from './request-options.ts';
 
 function flag(query: Query, name: string): boolean {
@@ -31,9 +34,63 @@ interface Registered {
 const add = <K, V>(map: Map<K, Set<V>>, key: K, value: V) => (map.get(key) ?? map.set(key, new Set()).get(key)!).add(value);
 const union = (...lists: Array<Iterable<string> | null | undefined>) => [...new Set(lists.flatMap((l) => [...(l ?? [])]))].sort();
 
+type Raw = Record<string, unknown>;
+const isObject = (value: unknown): value is Raw => typeof value === 'object' && value !== null && !Array.isArray(value);
+/** A source's list of names, expanded with its terms; anything that is not a name is skipped. */
+const namesIn = (list: unknown, terms: TermMap): string[] => (Array.isArray(list) ? list.filter((n): n is string => typeof n === 'string' && n !== '').map((n) => terms.expandTerm(n)) : []);
+/** The attribute kinds a source names (Property, Relationship, …). */
+const kindsIn = (list: unknown): string[] => (Array.isArray(list) ? list.filter((k): k is string => typeof k === 'string' && /^[A-Za-z]+$/.test(k)) : []);
+const countIn = (value: unknown): number => (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : 0);
+
+/**
+ * Whether a source's registration covers a type and/or an attribute it names (its matching
+ * information names the type, or no entities; and the attribute, or no attributes): a source
+ * answers about all it holds, of which this broker shows what it is registered for.
+ */
+function covers(target: Target, type: string | undefined, attr: string | undefined): boolean {
+  return target.info.some((info) => {
+    if (type !== undefined && info.entities && !info.entities.some((e) => e.types.includes(type))) return false;
+    const names = registeredNames(info);
+    return attr === undefined || !names || names.includes(attr);
+  });
+}
+
+/** What the sources answered about attributes (the Attribute data type, clause 5.2.27), by IRI. */
+interface SourceAttribute { count: number; kinds: Set<string>; types: Set<string> }
+
 export async function discoveryRoutes(app: FastifyInstance, services: BrokerServices): Promise<void> {
   const db = services.ctx.db;
   const registrations = new RegistrationStore(db);
+  const federation = new Federation(services);
+
+  /** Asks the sources (Federation.discover); warns of those that failed. */
+  const askSources = async (request: FastifyRequest, reply: FastifyReply, tenant: string, operation: string, filter: RegistrationFilter, path: (compact: (iri: string) => string) => string, params: (reg: StoredRegistration) => Record<string, string> = () => ({})) => {
+    if (flag(request.query as Query, 'local')) return [];
+    const { answers, warnings } = await federation.discover(tenant, operation, filter, path, (reg) => new URLSearchParams(params(reg)), request);
+    warnOfSources(reply, warnings);
+    return answers;
+  };
+
+  /** The sources' Attribute answers (one object, or an array with details), merged by IRI. */
+  const sourceAttributes = (answers: Array<{ target: Target; body: unknown; terms: TermMap }>, personal: string[]) => {
+    const merged = new Map<string, SourceAttribute>();
+    for (const { target, body, terms } of answers) {
+      for (const item of Array.isArray(body) ? body : [body]) {
+        if (!isObject(item) || typeof item.attributeName !== 'string') continue;
+        const iri = terms.expandTerm(item.attributeName);
+        if (!covers(target, undefined, iri)) continue;
+        // An attribute the source names only for types it is not registered for is not shown.
+        const named = namesIn(item.typeNames, terms);
+        const types = named.filter((t) => covers(target, t, iri));
+        if (named.length && !types.length) continue;
+        const entry = merged.get(iri) ?? merged.set(iri, { count: 0, kinds: new Set(), types: new Set() }).get(iri)!;
+        entry.count += countIn(item.attributeCount);
+        kindsIn(item.attributeTypes).forEach((k) => entry.kinds.add(k));
+        types.filter((t) => !personal.includes(t)).forEach((t) => entry.types.add(t));
+      }
+    }
+    return merged;
+  };
 
   /** The tenant, its terms, its personal types, and what its registrations offering `operation` name. */
   const start = async (request: FastifyRequest, operation: string) => {
@@ -66,14 +123,17 @@ export async function discoveryRoutes(app: FastifyInstance, services: BrokerServ
   app.get('/ngsi-ld/v1/types', async (request, reply) => {
     const answer = negotiate(request);
     const details = flag(request.query as Query, 'details');
-    const { tenant, terms, registered, visible } = await start(request, details ? 'retrieveEntityTypeDetails' : 'retrieveEntityTypes');
+    const operation = details ? 'retrieveEntityTypeDetails' : 'retrieveEntityTypes';
+    const { tenant, terms, personal, registered, visible } = await start(request, operation);
+    const sources = await askSources(request, reply, tenant, operation, {}, () => '/types', (): Record<string, string> => (details ? { details: 'true' } : {}));
     const typeAttrs = new Map<string, Set<string>>();
     for (const t of registered.types) typeAttrs.set(t, new Set());
     for (const [attr, { types }] of registered.attrs) types.forEach((t) => add(typeAttrs, t, attr));
     if (!details) {
       const rows = await sql<{ t: string }>`select distinct t from broker_entities e cross join lateral unnest(e.types) as t
         where e.tenant = ${tenant} ${visible}`.execute(db);
-      const all = union(rows.rows.map((r) => r.t), registered.types);
+      const fromSources = sources.flatMap(({ target, body, terms: sourceTerms }) => (isObject(body) ? namesIn(body.typeList, sourceTerms).filter((t) => covers(target, t, undefined)) : []));
+      const all = union(rows.rows.map((r) => r.t), registered.types, fromSources.filter((t) => !personal.includes(t)));
       const body = { id: `urn:ngsi-ld:EntityTypeList:${randomUUID()}`, type: 'EntityTypeList', typeList: all.map((t) => terms.compactIri(t)) };
       return sendNgsi(reply, 200, body, terms, answer);
     }
@@ -85,6 +145,16 @@ export async function discoveryRoutes(app: FastifyInstance, services: BrokerServ
     for (const r of rows.rows) {
       if (!typeAttrs.has(r.t)) typeAttrs.set(r.t, new Set());
       (r.names ?? []).forEach((n) => add(typeAttrs, r.t, n));
+    }
+    // Each source's EntityType list (clause 5.2.25).
+    for (const { target, body, terms: sourceTerms } of sources) {
+      for (const item of Array.isArray(body) ? body : []) {
+        if (!isObject(item) || typeof item.typeName !== 'string') continue;
+        const type = sourceTerms.expandTerm(item.typeName);
+        if (personal.includes(type) || !covers(target, type, undefined)) continue;
+        if (!typeAttrs.has(type)) typeAttrs.set(type, new Set());
+        namesIn(item.attributeNames, sourceTerms).filter((n) => covers(target, type, n)).forEach((n) => add(typeAttrs, type, n));
+      }
     }
     const body = [...typeAttrs.keys()].sort().map((t) => ({
       id: t,
@@ -100,15 +170,30 @@ export async function discoveryRoutes(app: FastifyInstance, services: BrokerServ
     assertName(request.params.type, 'type');
     const { tenant, terms, personal, registered, visible } = await start(request, 'retrieveEntityTypeInfo');
     const iri = terms.expandTerm(request.params.type);
+    if (personal.includes(iri)) throw new NgsiError('ResourceNotFound', `No entities of type ${request.params.type}`);
+    const sources = await askSources(request, reply, tenant, 'retrieveEntityTypeInfo', { selector: { kind: 'type', name: iri } }, (compact) => `/types/${encodeURIComponent(compact(iri))}`);
     const count = await sql<{ n: string | number }>`select count(*) as n from broker_entities e
       where e.tenant = ${tenant} and e.types @> ${sql.val([iri])}::text[] ${visible}`.execute(db);
-    const entityCount = Number(count.rows[0]?.n ?? 0);
-    if (personal.includes(iri) || (entityCount === 0 && !registered.types.has(iri))) {
+    const localCount = Number(count.rows[0]?.n ?? 0);
+    // Each source's EntityTypeInfo (clause 5.2.26): its count is added, its attributes merged.
+    const kinds = new Map<string, Set<string>>();
+    let sourceCount = 0;
+    let sourceKnows = false;
+    for (const { target, body, terms: sourceTerms } of sources) {
+      if (!isObject(body) || typeof body.typeName !== 'string' || sourceTerms.expandTerm(body.typeName) !== iri) continue;
+      sourceKnows = true;
+      sourceCount += countIn(body.entityCount);
+      for (const detail of Array.isArray(body.attributeDetails) ? body.attributeDetails : []) {
+        if (!isObject(detail) || typeof detail.attributeName !== 'string') continue;
+        const attr = sourceTerms.expandTerm(detail.attributeName);
+        if (covers(target, iri, attr)) kindsIn(detail.attributeTypes).forEach((k) => add(kinds, attr, k));
+      }
+    }
+    if (localCount === 0 && !registered.types.has(iri) && !sourceKnows) {
       throw new NgsiError('ResourceNotFound', `No entities of type ${request.params.type}`);
     }
-    const kinds = new Map<string, Set<string>>();
     for (const [attr, info] of registered.attrs) if (info.types.has(iri)) info.kinds.forEach((k) => add(kinds, attr, k));
-    const rows = entityCount === 0 ? [] : (await sql<{ k: string; kinds: string[] }>`
+    const rows = localCount === 0 ? [] : (await sql<{ k: string; kinds: string[] }>`
       select a.key as k, array_agg(distinct i->>'type') as kinds
       from broker_entities e cross join lateral jsonb_each(e.attrs) as a
       cross join lateral jsonb_array_elements(a.value) as i
@@ -118,7 +203,7 @@ export async function discoveryRoutes(app: FastifyInstance, services: BrokerServ
       id: iri,
       type: 'EntityTypeInfo',
       typeName: terms.compactIri(iri),
-      entityCount,
+      entityCount: localCount + sourceCount,
       attributeDetails: [...kinds.keys()].sort().map((k) => ({ id: k, type: 'Attribute', attributeName: terms.compactIri(k), attributeTypes: [...kinds.get(k)!].sort() })),
     };
     return sendNgsi(reply, 200, body, terms, answer);
@@ -134,29 +219,35 @@ export async function discoveryRoutes(app: FastifyInstance, services: BrokerServ
     where e.tenant = ${tenant} ${only ? sql`and a.key = ${only}` : sql``} ${visible}
     group by a.key`.execute(db)).rows;
 
-  /** The Attribute data type (clause 5.2.27): local figures merged with the registered ones. */
-  const attributes = async (tenant: string, visible: ReturnType<typeof sql>, registered: Registered, only?: string) => {
+  /** The Attribute data type (clause 5.2.27): local figures merged with the registered ones and the sources'. */
+  const attributes = async (tenant: string, visible: ReturnType<typeof sql>, registered: Registered, sources: Map<string, SourceAttribute>, only?: string) => {
     const local = new Map((await attributeRows(tenant, visible, only)).map((r) => [r.k, r]));
-    const names = union(local.keys(), [...registered.attrs.keys()].filter((k) => only === undefined || k === only));
+    const names = union(local.keys(), [...registered.attrs.keys(), ...sources.keys()].filter((k) => only === undefined || k === only));
     return names.map((k) => ({
       iri: k,
-      count: Number(local.get(k)?.n ?? 0),
-      kinds: union(local.get(k)?.kinds, registered.attrs.get(k)?.kinds),
-      types: union(local.get(k)?.types, registered.attrs.get(k)?.types),
+      count: Number(local.get(k)?.n ?? 0) + (sources.get(k)?.count ?? 0),
+      kinds: union(local.get(k)?.kinds, registered.attrs.get(k)?.kinds, sources.get(k)?.kinds),
+      types: union(local.get(k)?.types, registered.attrs.get(k)?.types, sources.get(k)?.types),
     }));
   };
 
   app.get('/ngsi-ld/v1/attributes', async (request, reply) => {
     const answer = negotiate(request);
     const details = flag(request.query as Query, 'details');
-    const { tenant, terms, registered, visible } = await start(request, details ? 'retrieveAttrTypeDetails' : 'retrieveAttrTypes');
+    const operation = details ? 'retrieveAttrTypeDetails' : 'retrieveAttrTypes';
+    const { tenant, terms, personal, registered, visible } = await start(request, operation);
+    // Sources that offer details are asked for them either way: their typeNames say which
+    // attributes belong to the types they are registered for.
+    const answers = await askSources(request, reply, tenant, operation, {}, () => '/attributes', (reg): Record<string, string> => (details || offers(reg, 'retrieveAttrTypeDetails') ? { details: 'true' } : {}));
+    const sources = sourceAttributes(answers, personal);
     if (!details) {
       const rows = await sql<{ k: string }>`select distinct jsonb_object_keys(e.attrs) as k from broker_entities e where e.tenant = ${tenant} ${visible}`.execute(db);
-      const all = union(rows.rows.map((r) => r.k), registered.attrs.keys());
+      const listed = answers.flatMap(({ target, body, terms: sourceTerms }) => (isObject(body) ? namesIn(body.attributeList, sourceTerms).filter((a) => covers(target, undefined, a)) : []));
+      const all = union(rows.rows.map((r) => r.k), registered.attrs.keys(), sources.keys(), listed);
       const body = { id: `urn:ngsi-ld:AttributeList:${randomUUID()}`, type: 'AttributeList', attributeList: all.map((k) => terms.compactIri(k)) };
       return sendNgsi(reply, 200, body, terms, answer);
     }
-    const body = (await attributes(tenant, visible, registered)).map((a) => ({
+    const body = (await attributes(tenant, visible, registered, sources)).map((a) => ({
       id: a.iri,
       type: 'Attribute',
       attributeName: terms.compactIri(a.iri),
@@ -170,9 +261,10 @@ export async function discoveryRoutes(app: FastifyInstance, services: BrokerServ
   app.get<{ Params: { attr: string } }>('/ngsi-ld/v1/attributes/:attr', async (request, reply) => {
     const answer = negotiate(request);
     assertName(request.params.attr, 'attr');
-    const { tenant, terms, registered, visible } = await start(request, 'retrieveAttrTypeInfo');
+    const { tenant, terms, personal, registered, visible } = await start(request, 'retrieveAttrTypeInfo');
     const iri = terms.expandTerm(request.params.attr);
-    const found = (await attributes(tenant, visible, registered, iri))[0];
+    const sources = await askSources(request, reply, tenant, 'retrieveAttrTypeInfo', { attrs: [iri] }, (compact) => `/attributes/${encodeURIComponent(compact(iri))}`);
+    const found = (await attributes(tenant, visible, registered, sourceAttributes(sources, personal), iri))[0];
     if (!found) throw new NgsiError('ResourceNotFound', `No entity has the attribute ${request.params.attr}`);
     const body = {
       id: found.iri,

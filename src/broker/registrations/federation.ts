@@ -607,6 +607,38 @@ export class Federation {
     return errors.flat();
   }
 
+  /**
+   * Forwards a discovery request (clauses 5.7.5–5.7.10; 5.7.11's more accurate alternative to
+   * the registry alone) to each registration in force that offers `operation` and matches the
+   * filter. `path` is built with the names compaction the source gets, `params` for each
+   * registration. Answers each source's body
+   * (404 answers are left out) with the terms to expand its names by; a source that fails is
+   * left out and named in the warnings.
+   */
+  async discover(tenant: string, operation: string, filter: RegistrationFilter, path: (compact: (iri: string) => string) => string, params: (reg: StoredRegistration) => URLSearchParams, request: FastifyRequest): Promise<{ answers: Array<{ target: Target; body: unknown; terms: TermMap }>; warnings: string[] }> {
+    if (!this.forwarding(request)) return { answers: [], warnings: [] };
+    const targets = await this.targets(tenant, filter, operation, undefined, request);
+    const warnings: string[] = [];
+    const answers = await Promise.all(targets.map(async (target) => {
+      const { reg } = target;
+      try {
+        const forward = await this.#forwardTerms(reg);
+        const sent = params(reg);
+        if (reg.management?.localOnly !== false) sent.set('local', 'true');
+        const answer = await this.#get(reg, this.#url(reg, path((iri) => forward.terms.compactIri(iri)), sent), this.#headers(reg, request, forward.link));
+        await this.registrations.recordOutcome(tenant, reg.id, true).catch(() => undefined);
+        if (answer.status === 404) return [];
+        const inline = isObject(answer.body) && answer.body['@context'] !== undefined ? answer.body['@context'] : undefined;
+        const terms = await this.services.resolver.resolve(inline ?? answer.link ?? CORE_ONLY);
+        return [{ target, body: answer.body, terms }];
+      } catch (error) {
+        warnings.push(await this.#failed(tenant, reg, request, error));
+        return [];
+      }
+    }));
+    return { answers: answers.flat(), warnings };
+  }
+
   /** False for local=true (which type=* implies) and for requests that already passed this broker or too many others. */
   forwarding(request: FastifyRequest): boolean {
     const query = request.query as Record<string, unknown> | undefined;

@@ -293,12 +293,15 @@ describe('NGSI-LD query entities (clause 6.4.3.2, 6.23)', () => {
             { entities: [{ type: 'AirQualityObserved' }], propertyNames: ['pm25', 'capacity'], relationshipNames: ['refDevice'] },
             { entities: [{ type: 'CareRecord' }], propertyNames: ['diagnosis'] },
           ],
-          endpoint: 'http://127.0.0.1:9/never-contacted',
+          endpoint: 'http://127.0.0.1:9/unreachable',
         },
       });
       assert.equal(registration.status, 201, registration.body);
 
       assert.deepEqual((await get('types')).typeList, ['AirQualityObserved', 'Shelter']);
+      // The source is asked too (5.7.11); it cannot be reached, which the answer says.
+      const warned = await call(t, { method: 'GET', url: '/ngsi-ld/v1/types', headers: tenant });
+      assert.match(String(warned.headers['ngsild-warning']), /127\.0\.0\.1:9\/unreachable/);
       assert.deepEqual((await get('types?local=true')).typeList, ['Shelter']);
       assert.deepEqual((await get('types?details=true')).map((e: { typeName: string; attributeNames: string[] }) => [e.typeName, e.attributeNames]),
         [['AirQualityObserved', ['capacity', 'pm25', 'refDevice']], ['Shelter', ['capacity']]]);

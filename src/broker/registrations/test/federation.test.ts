@@ -113,6 +113,37 @@ describe('Distributed query and retrieve with registered context sources (clause
     assert.equal((await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Shelter:nowhere` })).status, 404);
   });
 
+  it('should answer discovery with what the source holds of the types it is registered for, merged with what is held here (5.7.11)', async () => {
+    const get = async (url: string) => {
+      const res = await call(t, { method: 'GET', url: `/ngsi-ld/v1/${url}` });
+      assert.equal(res.status, 200, `${url}: ${res.body}`);
+      return res.json;
+    };
+    const types = await get('types');
+    assert.ok(types.typeList.includes('Shelter'));
+    assert.ok(!types.typeList.includes('Building'), 'the source holds Buildings, but is not registered for them');
+    const details = await get('types?details=true');
+    assert.deepEqual(details.find((e: { typeName: string }) => e.typeName === 'Shelter').attributeNames, ['capacity', 'name', 'operator']);
+    // Two shelters here and two at the source (one of them is both: an estimate, as 5.7.11 allows).
+    const shelter = await get('types/Shelter');
+    assert.equal(shelter.entityCount, 4);
+    assert.deepEqual(shelter.attributeDetails.map((a: { attributeName: string; attributeTypes: string[] }) => [a.attributeName, a.attributeTypes]),
+      [['capacity', ['Property']], ['name', ['Property']], ['operator', ['Relationship']]]);
+    assert.equal((await get('types/Shelter?local=true')).entityCount, 2);
+    const attributes = await get('attributes');
+    assert.ok(attributes.attributeList.includes('operator'));
+    assert.ok(!attributes.attributeList.includes('height'));
+    const operator = await get('attributes/operator');
+    assert.equal(operator.attributeCount, 1);
+    assert.deepEqual(operator.typeNames, ['Shelter']);
+    assert.deepEqual(operator.attributeTypes, ['Relationship']);
+    const capacity = (await get('attributes?details=true')).find((a: { attributeName: string }) => a.attributeName === 'capacity');
+    assert.equal(capacity.attributeCount, 4);
+    for (const url of ['types/Building', 'attributes/height', 'attributes/operator?local=true']) {
+      assert.equal((await call(t, { method: 'GET', url: `/ngsi-ld/v1/${url}` })).status, 404, url);
+    }
+  });
+
   it('should page a merged answer beyond the source\'s 1,000 entities a request, and refuse one beyond 10,000 rather than answer it short', async () => {
     // 1,005 more shelters at the source: the merged order runs aizu-1, bulk-0000 … bulk-1004, pref-1, shared.
     const bulk = Array.from({ length: 1005 }, (_, i) => shelter(`urn:ngsi-ld:Shelter:bulk-${String(i).padStart(4, '0')}`, { capacity: { type: 'Property', value: i } }));
