@@ -100,15 +100,20 @@ export function mapLocation(id: string): string {
  * header. `forwarded: false`: a query never forwarded (the temporal API), where splitEntities
  * does not apply, as with local=true.
  */
-export function mapRequest(query: Query, request: FastifyRequest, options = { forwarded: true }): MapRequest {
+export function mapRequest(query: Query, request: FastifyRequest, options: { forwarded?: boolean; splitQuery?: boolean } = {}): MapRequest {
   const flag = booleanParam(query, 'entityMap') ?? false;
   const split = booleanParam(query, 'splitEntities');
-  if (split && options.forwarded && param(query, 'local') !== 'true') {
-    throw new NgsiError('OperationNotSupported', 'splitEntities: this broker expects every context source to hold whole entities, so filters apply at each source; split entities are not supported');
-  }
   const lifetime = param(query, 'entityMapLifetime');
   const location = header(request.headers['ngsild-entitymap'], 'NGSILD-EntityMap');
-  return { flag, lifetimeMs: mapLifetime(lifetime), id: location ? mapIdOf(location) : undefined };
+  const id = location ? mapIdOf(location) : undefined;
+  // Query Entities and Retrieve Entity take split entities (Federation.queryEntities); EntityMaps
+  // (whose pages would have to keep unfiltered candidates), the temporal API and Purge do not.
+  if (split && options.forwarded !== false && param(query, 'local') !== 'true' && (!options.splitQuery || flag || id)) {
+    throw new NgsiError('OperationNotSupported', options.splitQuery
+      ? 'splitEntities: an EntityMap of split entities is not supported; query without entityMap, or with splitEntities=false'
+      : 'splitEntities: this operation expects every context source to hold whole entities, so filters apply at each source; split entities are supported on Query Entities only');
+  }
+  return { flag, lifetimeMs: mapLifetime(lifetime), id };
 }
 
 /** The map as clause 4.5.25 shows it: each entity id with "@none" (here) or its registrations. */

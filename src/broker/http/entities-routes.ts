@@ -72,6 +72,7 @@ export function buildEntityQuery(tenant: string, query: Query, terms: ResolvedTe
     scopeQ: scopeQ ? parseScopeQuery(scopeQ) : undefined,
     geo: geo ? { ...geo, geoproperty: terms.expandTerm(geo.geoproperty ?? 'location') } : undefined,
     csf: csf ? parseCsf(csf, (t) => terms.expandTerm(t)) : undefined,
+    split: param(query, 'splitEntities') === 'true',
     written: { scopeQ, georel, geometry, coordinates },
     ordering: parseOrdering(query, (t) => terms.expandTerm(t)),
     ...paging(query),
@@ -113,7 +114,7 @@ export async function runReadable<R>(prepare: (optimistic: boolean) => Promise<E
  * in NGSILD-EntityMap), else merged with the registered sources.
  */
 export async function runEntityQuery(services: BrokerServices, maps: EntityMaps, built: EntityQuery, query: Query, openOnly: OpenDataScope | undefined, terms: ResolvedTerms, request: FastifyRequest, reply: FastifyReply): Promise<{ result: FederatedResult; status: number }> {
-  const asked = mapRequest(query, request);
+  const asked = mapRequest(query, request, { splitQuery: true });
   const prepare = (optimistic: boolean) => readableQuery(services, built, openOnly, terms, optimistic);
   if (!asked.flag && !asked.id) return { result: await runReadable(prepare, (q) => maps.federation.queryEntities(q, terms, request)), status: 200 };
   if (built.ordering) throw new NgsiError('OperationNotSupported', 'orderBy: an EntityMap pages in entity id order; use one or the other');
@@ -258,7 +259,8 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
     const { tenant, terms, openOnly } = await beginRead(services, request);
     const query = request.query as Query;
     // EntityMaps (clause 5.7.1.4): a map the request names says which sources hold the entity.
-    const asked = mapRequest(query, request);
+    // splitEntities changes nothing here: a retrieve always assembles the entity from its parts.
+    const asked = mapRequest(query, request, { splitQuery: true });
     const inMap = await maps.forRetrieve(tenant.name, id, asked, openOnly?.types);
     const { entity, version, warnings, sources, heldHere } = await federation.retrieve(tenant.name, id, terms, request, inMap?.use);
     warnOfSources(reply, warnings);

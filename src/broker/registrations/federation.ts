@@ -45,6 +45,7 @@ import { MAX_LIMIT, queryEntities, type EntityQuery, type QueryResult } from '..
 import type { StoredAttribute, StoredEntity } from '../entities/stored-entity.ts';
 import { expandTypeSelector, parseTypeSelector, type TypeSelector } from '../entities/type-selector.ts';
 import { CORE_CONTEXT_URL, isCoreContextUrl } from '../jsonld/core-context.ts';
+import { filterMerged, selectionOnly } from './split-entities.ts';
 import { formatQ, qAttributes, type QAttributePath, type QExpression } from '../query/q-language.ts';
 import {
   FROM_REQUEST,
@@ -288,7 +289,9 @@ export class Federation {
    */
   async queryEntities(query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest): Promise<FederatedResult> {
     const db = this.services.ctx.db;
-    const targets = query.limit <= MAX_LIMIT && this.forwarding(request) ? await this.targets(query.tenant, queryFilter(query), 'queryEntity', query.tenantVersion, request) : [];
+    // Split entities: a source holding any part of the selected entities is asked, whatever it holds.
+    const filter = queryFilter(query.split ? selectionOnly(query) : query);
+    const targets = query.limit <= MAX_LIMIT && this.forwarding(request) ? await this.targets(query.tenant, filter, 'queryEntity', query.tenantVersion, request) : [];
     if (targets.length === 0) return { ...(await queryEntities(db, query)), warnings: [] };
     // Clause 4.23: "Sort ordering is never applied to distributed operations".
     if (query.ordering) throw new NgsiError('BadRequestData', 'orderBy: sorting applies to this broker\'s entities only (4.23, 5.7.2.4), and this query would also be answered by registered context sources; add local=true to sort the entities held here');
@@ -304,6 +307,7 @@ export class Federation {
       if (current !== query.tenantVersion) throw new StaleTenantVersion(current);
       query = { ...query, checkVersion: false };
     }
+    if (query.split) return this.#querySplit(query, terms, request, targets);
     const window = query.offset + query.limit;
     const [local, remote] = await Promise.all([
       inPages(window, async (offset, limit) => {
@@ -323,6 +327,46 @@ export class Federation {
       // The sources' counts include entities left out here (personal types): those seen are taken off.
       const left = new Set(remote.entities.filter((r) => !shown.includes(r) && !localIds.has(r.entity.id)).map((r) => r.entity.id)).size;
       result.total = Math.max(merged.length, (local.total ?? 0) + remote.total - overlap - left);
+    }
+    return result;
+  }
+
+  /**
+   * Query Entities over split entities (clause 4.3.6.7, split-entities.ts): every entity of the
+   * selection the sources hold is read without filters (at most MERGED_WINDOW from each), merged
+   * with this broker's parts of the same entities and filtered here; the entities held only here
+   * are filtered in SQL. The two lists, in id order, make the answer.
+   */
+  async #querySplit(query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest, targets: Target[]): Promise<FederatedResult> {
+    const db = this.services.ctx.db;
+    const broad = selectionOnly(query);
+    const remote = await this.query(query.tenant, { ...broad, count: true, offset: 0, limit: MERGED_WINDOW }, terms, request, targets, MERGED_WINDOW);
+    if (remote.total > remote.entities.length && remote.entities.length >= MERGED_WINDOW) {
+      throw new NgsiError('TooManyResults', `splitEntities: the registered sources hold more than ${MERGED_WINDOW} entities of this selection, all of which would have to be merged before filtering; narrow it with type, id or idPattern`);
+    }
+    const shown = remote.entities.filter(shownTo(query));
+    const remoteIds = [...new Set(shown.map((r) => r.entity.id))];
+    // This broker's parts of the entities the sources hold part of, unfiltered.
+    const localParts = remoteIds.length
+      ? (await inPages(remoteIds.length, async (offset, limit) => ({ items: (await queryEntities(db, { ...broad, ids: remoteIds, offset, limit, count: false })).entities }))).items
+      : [];
+    const merged = await filterMerged(db, query, mergeEntities(localParts, shown));
+    // The entities held only here: the first offset+limit of them (those with parts at sources
+    // are skipped, so up to that many more are read).
+    const held = new Set(remoteIds);
+    const window = query.offset + query.limit;
+    const localOnly = (await inPages(window + remoteIds.length, async (offset, limit) => {
+      const page = await queryEntities(db, { ...query, offset, limit, count: false });
+      return { items: page.entities.filter((e) => !held.has(e.id)), sent: page.entities.length };
+    })).items;
+    const all = [...localOnly, ...merged].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const result: FederatedResult = { entities: all.slice(query.offset, window), warnings: remote.warnings };
+    if (query.count) {
+      const [matchingHere, alsoAtSources] = await Promise.all([
+        queryEntities(db, { ...query, offset: 0, limit: 0, count: true }),
+        remoteIds.length ? queryEntities(db, { ...query, ids: remoteIds, offset: 0, limit: 0, count: true }) : Promise.resolve({ entities: [], total: 0 }),
+      ]);
+      result.total = (matchingHere.total ?? 0) - (alsoAtSources.total ?? 0) + merged.length;
     }
     return result;
   }

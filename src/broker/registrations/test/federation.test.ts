@@ -144,6 +144,36 @@ describe('Distributed query and retrieve with registered context sources (clause
     }
   });
 
+  it('should filter split entities once their parts are merged, with splitEntities=true (4.3.6.7)', async () => {
+    // The shared shelter's operator is held at the source only, its name here only.
+    const both = 'q=operator=="urn:ngsi-ld:Organization:aizu";name=="共同避難所"';
+    const whole = await call(t, { method: 'GET', url: `${E}?type=Shelter&${encodeURI(both)}&count=true` });
+    assert.equal(whole.status, 200, whole.body);
+    assert.deepEqual(ids(whole.json), [], 'without splitEntities each part is filtered where it is held');
+    const split = await call(t, { method: 'GET', url: `${E}?type=Shelter&${encodeURI(both)}&count=true&splitEntities=true&options=keyValues` });
+    assert.equal(split.status, 200, split.body);
+    assert.deepEqual(ids(split.json), ['urn:ngsi-ld:Shelter:shared']);
+    assert.equal(split.json[0].name, '共同避難所');
+    assert.equal(split.json[0].operator, 'urn:ngsi-ld:Organization:aizu');
+    assert.equal(split.headers['ngsild-results-count'], '1');
+    // Entities held only here are filtered as usual; the source's whole entities here too.
+    const small = await call(t, { method: 'GET', url: `${E}?type=Shelter&q=capacity<60&splitEntities=true&count=true` });
+    assert.deepEqual(ids(small.json), ['urn:ngsi-ld:Shelter:pref-1']);
+    assert.equal(small.headers['ngsild-results-count'], '1');
+    const named = await call(t, { method: 'GET', url: `${E}?type=Shelter&attrs=name&splitEntities=true&count=true` });
+    assert.deepEqual(ids(named.json), ['urn:ngsi-ld:Shelter:aizu-1', 'urn:ngsi-ld:Shelter:shared']);
+    assert.equal(named.headers['ngsild-results-count'], '2');
+    const paged = await call(t, { method: 'GET', url: `${E}?type=Shelter&q=capacity>0&splitEntities=true&limit=1&offset=1&count=true` });
+    assert.deepEqual(ids(paged.json), ['urn:ngsi-ld:Shelter:pref-1']);
+    assert.equal(paged.headers['ngsild-results-count'], '3');
+    // Not with an EntityMap, whose pages would keep unfiltered candidates; a bad value is a 400.
+    const mapped = await call(t, { method: 'GET', url: `${E}?type=Shelter&q=capacity>0&splitEntities=true&entityMap=true` });
+    assert.equal(mapped.status, 422, mapped.body);
+    assert.equal(mapped.json.type, 'https://uri.etsi.org/ngsi-ld/errors/OperationNotSupported');
+    const bad = await call(t, { method: 'GET', url: `${E}?type=Shelter&splitEntities=yes` });
+    assert.equal(bad.status, 400, bad.body);
+  });
+
   it('should page a merged answer beyond the source\'s 1,000 entities a request, and refuse one beyond 10,000 rather than answer it short', async () => {
     // 1,005 more shelters at the source: the merged order runs aizu-1, bulk-0000 … bulk-1004, pref-1, shared.
     const bulk = Array.from({ length: 1005 }, (_, i) => shelter(`urn:ngsi-ld:Shelter:bulk-${String(i).padStart(4, '0')}`, { capacity: { type: 'Property', value: i } }));
