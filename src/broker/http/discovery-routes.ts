@@ -47,8 +47,10 @@ const countIn = (value: unknown): number => (typeof value === 'number' && Number
  * information names the type, or no entities; and the attribute, or no attributes): a source
  * answers about all it holds, of which this broker shows what it is registered for.
  */
-function covers(target: Target, type: string | undefined, attr: string | undefined): boolean {
+function covers(target: Target, type: string | undefined, attr: string | undefined, personal: readonly string[]): boolean {
   return target.info.some((info) => {
+    // Information about personal types only says nothing that may be shown.
+    if (info.entities && info.entities.every((e) => e.types.every((t) => personal.includes(t)))) return false;
     if (type !== undefined && info.entities && !info.entities.some((e) => e.types.includes(type))) return false;
     const names = registeredNames(info);
     return attr === undefined || !names || names.includes(attr);
@@ -64,9 +66,10 @@ export async function discoveryRoutes(app: FastifyInstance, services: BrokerServ
   const federation = new Federation(services);
 
   /** Asks the sources (Federation.discover); warns of those that failed. */
-  const askSources = async (request: FastifyRequest, reply: FastifyReply, tenant: string, operation: string, filter: RegistrationFilter, path: (compact: (iri: string) => string) => string, params: (reg: StoredRegistration) => Record<string, string> = () => ({})) => {
+  const askSources = async (request: FastifyRequest, reply: FastifyReply, tenant: string, personal: readonly string[], operation: string, filter: RegistrationFilter, path: (compact: (iri: string) => string) => string, params: (reg: StoredRegistration) => Record<string, string> = () => ({})) => {
     if (flag(request.query as Query, 'local')) return [];
-    const { answers, warnings } = await federation.discover(tenant, operation, filter, path, (reg) => new URLSearchParams(params(reg)), request);
+    // A source registered for personal types only is not asked: nothing it says may be shown.
+    const { answers, warnings } = await federation.discover(tenant, operation, filter, path, (reg) => new URLSearchParams(params(reg)), request, (target) => covers(target, undefined, undefined, personal));
     warnOfSources(reply, warnings);
     return answers;
   };
@@ -78,15 +81,16 @@ export async function discoveryRoutes(app: FastifyInstance, services: BrokerServ
       for (const item of Array.isArray(body) ? body : [body]) {
         if (!isObject(item) || typeof item.attributeName !== 'string') continue;
         const iri = terms.expandTerm(item.attributeName);
-        if (!covers(target, undefined, iri)) continue;
-        // An attribute the source names only for types it is not registered for is not shown.
+        if (!covers(target, undefined, iri, personal)) continue;
+        // An attribute the source names only for types it is not registered for, or personal
+        // ones, is not shown.
         const named = namesIn(item.typeNames, terms);
-        const types = named.filter((t) => covers(target, t, iri));
+        const types = named.filter((t) => !personal.includes(t) && covers(target, t, iri, personal));
         if (named.length && !types.length) continue;
         const entry = merged.get(iri) ?? merged.set(iri, { count: 0, kinds: new Set(), types: new Set() }).get(iri)!;
         entry.count += countIn(item.attributeCount);
         kindsIn(item.attributeTypes).forEach((k) => entry.kinds.add(k));
-        types.filter((t) => !personal.includes(t)).forEach((t) => entry.types.add(t));
+        types.forEach((t) => entry.types.add(t));
       }
     }
     return merged;
@@ -125,14 +129,14 @@ export async function discoveryRoutes(app: FastifyInstance, services: BrokerServ
     const details = flag(request.query as Query, 'details');
     const operation = details ? 'retrieveEntityTypeDetails' : 'retrieveEntityTypes';
     const { tenant, terms, personal, registered, visible } = await start(request, operation);
-    const sources = await askSources(request, reply, tenant, operation, {}, () => '/types', (): Record<string, string> => (details ? { details: 'true' } : {}));
+    const sources = await askSources(request, reply, tenant, personal, operation, {}, () => '/types', (): Record<string, string> => (details ? { details: 'true' } : {}));
     const typeAttrs = new Map<string, Set<string>>();
     for (const t of registered.types) typeAttrs.set(t, new Set());
     for (const [attr, { types }] of registered.attrs) types.forEach((t) => add(typeAttrs, t, attr));
     if (!details) {
       const rows = await sql<{ t: string }>`select distinct t from broker_entities e cross join lateral unnest(e.types) as t
         where e.tenant = ${tenant} ${visible}`.execute(db);
-      const fromSources = sources.flatMap(({ target, body, terms: sourceTerms }) => (isObject(body) ? namesIn(body.typeList, sourceTerms).filter((t) => covers(target, t, undefined)) : []));
+      const fromSources = sources.flatMap(({ target, body, terms: sourceTerms }) => (isObject(body) ? namesIn(body.typeList, sourceTerms).filter((t) => covers(target, t, undefined, personal)) : []));
       const all = union(rows.rows.map((r) => r.t), registered.types, fromSources.filter((t) => !personal.includes(t)));
       const body = { id: `urn:ngsi-ld:EntityTypeList:${randomUUID()}`, type: 'EntityTypeList', typeList: all.map((t) => terms.compactIri(t)) };
       return sendNgsi(reply, 200, body, terms, answer);
@@ -151,9 +155,9 @@ export async function discoveryRoutes(app: FastifyInstance, services: BrokerServ
       for (const item of Array.isArray(body) ? body : []) {
         if (!isObject(item) || typeof item.typeName !== 'string') continue;
         const type = sourceTerms.expandTerm(item.typeName);
-        if (personal.includes(type) || !covers(target, type, undefined)) continue;
+        if (personal.includes(type) || !covers(target, type, undefined, personal)) continue;
         if (!typeAttrs.has(type)) typeAttrs.set(type, new Set());
-        namesIn(item.attributeNames, sourceTerms).filter((n) => covers(target, type, n)).forEach((n) => add(typeAttrs, type, n));
+        namesIn(item.attributeNames, sourceTerms).filter((n) => covers(target, type, n, personal)).forEach((n) => add(typeAttrs, type, n));
       }
     }
     const body = [...typeAttrs.keys()].sort().map((t) => ({
@@ -171,7 +175,7 @@ export async function discoveryRoutes(app: FastifyInstance, services: BrokerServ
     const { tenant, terms, personal, registered, visible } = await start(request, 'retrieveEntityTypeInfo');
     const iri = terms.expandTerm(request.params.type);
     if (personal.includes(iri)) throw new NgsiError('ResourceNotFound', `No entities of type ${request.params.type}`);
-    const sources = await askSources(request, reply, tenant, 'retrieveEntityTypeInfo', { selector: { kind: 'type', name: iri } }, (compact) => `/types/${encodeURIComponent(compact(iri))}`);
+    const sources = await askSources(request, reply, tenant, personal, 'retrieveEntityTypeInfo', { selector: { kind: 'type', name: iri } }, (compact) => `/types/${encodeURIComponent(compact(iri))}`);
     const count = await sql<{ n: string | number }>`select count(*) as n from broker_entities e
       where e.tenant = ${tenant} and e.types @> ${sql.val([iri])}::text[] ${visible}`.execute(db);
     const localCount = Number(count.rows[0]?.n ?? 0);
@@ -186,7 +190,7 @@ export async function discoveryRoutes(app: FastifyInstance, services: BrokerServ
       for (const detail of Array.isArray(body.attributeDetails) ? body.attributeDetails : []) {
         if (!isObject(detail) || typeof detail.attributeName !== 'string') continue;
         const attr = sourceTerms.expandTerm(detail.attributeName);
-        if (covers(target, iri, attr)) kindsIn(detail.attributeTypes).forEach((k) => add(kinds, attr, k));
+        if (covers(target, iri, attr, personal)) kindsIn(detail.attributeTypes).forEach((k) => add(kinds, attr, k));
       }
     }
     if (localCount === 0 && !registered.types.has(iri) && !sourceKnows) {
@@ -238,11 +242,11 @@ export async function discoveryRoutes(app: FastifyInstance, services: BrokerServ
     const { tenant, terms, personal, registered, visible } = await start(request, operation);
     // Sources that offer details are asked for them either way: their typeNames say which
     // attributes belong to the types they are registered for.
-    const answers = await askSources(request, reply, tenant, operation, {}, () => '/attributes', (reg): Record<string, string> => (details || offers(reg, 'retrieveAttrTypeDetails') ? { details: 'true' } : {}));
+    const answers = await askSources(request, reply, tenant, personal, operation, {}, () => '/attributes', (reg): Record<string, string> => (details || offers(reg, 'retrieveAttrTypeDetails') ? { details: 'true' } : {}));
     const sources = sourceAttributes(answers, personal);
     if (!details) {
       const rows = await sql<{ k: string }>`select distinct jsonb_object_keys(e.attrs) as k from broker_entities e where e.tenant = ${tenant} ${visible}`.execute(db);
-      const listed = answers.flatMap(({ target, body, terms: sourceTerms }) => (isObject(body) ? namesIn(body.attributeList, sourceTerms).filter((a) => covers(target, undefined, a)) : []));
+      const listed = answers.flatMap(({ target, body, terms: sourceTerms }) => (isObject(body) ? namesIn(body.attributeList, sourceTerms).filter((a) => covers(target, undefined, a, personal)) : []));
       const all = union(rows.rows.map((r) => r.k), registered.attrs.keys(), sources.keys(), listed);
       const body = { id: `urn:ngsi-ld:AttributeList:${randomUUID()}`, type: 'AttributeList', attributeList: all.map((k) => terms.compactIri(k)) };
       return sendNgsi(reply, 200, body, terms, answer);
@@ -263,7 +267,7 @@ export async function discoveryRoutes(app: FastifyInstance, services: BrokerServ
     assertName(request.params.attr, 'attr');
     const { tenant, terms, personal, registered, visible } = await start(request, 'retrieveAttrTypeInfo');
     const iri = terms.expandTerm(request.params.attr);
-    const sources = await askSources(request, reply, tenant, 'retrieveAttrTypeInfo', { attrs: [iri] }, (compact) => `/attributes/${encodeURIComponent(compact(iri))}`);
+    const sources = await askSources(request, reply, tenant, personal, 'retrieveAttrTypeInfo', { attrs: [iri] }, (compact) => `/attributes/${encodeURIComponent(compact(iri))}`);
     const found = (await attributes(tenant, visible, registered, sourceAttributes(sources, personal), iri))[0];
     if (!found) throw new NgsiError('ResourceNotFound', `No entity has the attribute ${request.params.attr}`);
     const body = {

@@ -93,7 +93,16 @@ export function negotiate(request: FastifyRequest, allowGeoJson = false): Answer
 
 /** Names the context sources that failed, so the client knows the answer is partial (NGSILD-Warning). */
 export function warnOfSources(reply: FastifyReply, warnings: readonly string[]): void {
-  if (warnings.length) reply.header('ngsild-warning', warnings.map((w) => `199 - "${w.replaceAll('"', "'")}"`).join(', '));
+  if (warnings.length) reply.header('ngsild-warning', warnings.map((w) => `199 - "${headerText(w)}"`).join(', '));
+}
+
+/**
+ * Text a header can carry: a source's error page may hold line breaks, quotes or Japanese, which
+ * a header may not (they would fail the whole answer); those are written as \uXXXX escapes.
+ */
+function headerText(text: string): string {
+  const short = text.length > 500 ? `${text.slice(0, 500)}…` : text;
+  return short.replace(/[\t\r\n]+/g, ' ').replace(/[^\x20-\x7e]|"/g, (c) => (c === '"' ? "'" : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
 
 /** Sends an NGSI-LD answer: @context in a Link header (JSON, GeoJSON) or inline (JSON-LD). */

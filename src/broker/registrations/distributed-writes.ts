@@ -52,12 +52,11 @@ const TEMPORAL_WRITES: ReadonlySet<WriteKind> = new Set(['upsertTemporal', 'appe
 const WHOLE_ENTITY: ReadonlySet<WriteKind> = new Set(['create', 'upsertTemporal']);
 const DELETES_ENTITY: ReadonlySet<WriteKind> = new Set(['deleteEntity', 'deleteTemporal']);
 /**
- * Writes to something held in one place only (an entity being deleted, one attribute instance):
- * "not found" where it is not held is no failure when another part found and changed it.
+ * Writes to something that need not be held everywhere they go (an entity being deleted, one
+ * attribute instance): "not found" where it is not held is no failure when another part found
+ * and changed it.
  */
 const HELD_IN_ONE_PLACE: ReadonlySet<WriteKind> = new Set(['deleteEntity', 'deleteTemporal', 'updateAttrInstanceTemporal', 'deleteAttrInstanceTemporal']);
-/** Instances live where they were written: a source's "not found" is no failure when this broker changed it. */
-const INSTANCE_WRITES: ReadonlySet<WriteKind> = new Set(['updateAttrInstanceTemporal', 'deleteAttrInstanceTemporal']);
 
 /** Entity members that are not attributes. */
 const NOT_ATTRIBUTES = new Set(['@context', 'id', '@id', 'type', '@type', 'scope', 'createdAt', 'modifiedAt', 'deletedAt']);
@@ -173,6 +172,9 @@ export class DistributedWrites {
     const sends: Array<{ target: Target; attrs: Set<string> | undefined }> = [];
     const failures: Failure[] = [];
     const operations = WRITE_OPERATIONS[req.kind];
+    // A registration matched by type alone while the entity's types are unknown (it is held
+    // nowhere here) may not hold the entity: its "not found" is no failure.
+    const guessed = (t: Target) => !typesKnown && t.info.every((i) => i.entities?.every((e) => !e.id && !e.idPattern) ?? false);
     const offered = (t: Target) => operations.some((op) => offers(t.reg, op));
 
     // 1. exclusive and redirect registrations own what they register (clause 4.3.6.3).
@@ -184,7 +186,7 @@ export class DistributedWrites {
       for (const name of names) remaining.delete(name);
       if (offered(target)) sends.push({ target, attrs: covered });
       // Matched by type alone while the entity's types are unknown: it may not hold the entity.
-      else if (!typesKnown && target.info.every((i) => i.entities?.every((e) => !e.id && !e.idPattern) ?? false)) continue;
+      else if (guessed(target)) continue;
       else failures.push({ attrs: names.length ? names : [req.id], reason: `registration ${target.reg.id} (${target.reg.mode}) holds these attributes but does not offer ${operations.join(' or ')}`, registrationId: target.reg.id, type: 'Conflict', status: 409 });
     }
     if (wholeEntityProxied) remaining.clear();
@@ -200,8 +202,11 @@ export class DistributedWrites {
     const notUpdated: NotUpdated[] = [];
     let sourceCreated = false;
     const notFoundAt: string[] = [];
-    const remote = Promise.all(sends.map(async ({ target, attrs }) => {
-      const names = attrs ? [...attrs] : all ?? [];
+    // A whole entity is deleted once at each source, however many of its registrations match.
+    const deletes = DELETES_ENTITY.has(req.kind);
+    const unique = deletes ? sends.filter((s, i) => sends.findIndex((o) => o.target.reg.endpoint === s.target.reg.endpoint && o.target.reg.tenant === s.target.reg.tenant) === i) : sends;
+    const remote = Promise.all(unique.map(async ({ target, attrs }) => {
+      const names = deletes ? [] : attrs ? [...attrs] : all ?? [];
       try {
         const answer = await this.federation.send(req.tenant, target.reg, req.request, req.remote(attrs));
         if (answer.status === 201) sourceCreated = true;
@@ -212,7 +217,7 @@ export class DistributedWrites {
           return true;
         }
         const problem = problemOf(answer.text);
-        if (INSTANCE_WRITES.has(req.kind) && answer.status === 404) {
+        if (answer.status === 404 && (HELD_IN_ONE_PLACE.has(req.kind) || guessed(target))) {
           notFoundAt.push(target.reg.id);
           return false;
         }
@@ -251,7 +256,7 @@ export class DistributedWrites {
 
     // An instance no source and not this broker holds: ResourceNotFound, as without sources.
     if (!anyRemoteOk && !runLocal && failures.length === 0 && notFoundAt.length) {
-      throw new NgsiError('ResourceNotFound', `Entity ${req.id}: no source (${notFoundAt.join(', ')}) holds that attribute instance`);
+      throw new NgsiError('ResourceNotFound', `Entity ${req.id}: neither this broker nor a source (${notFoundAt.join(', ')}) holds it${req.kind.endsWith('InstanceTemporal') ? ' with that attribute instance' : ''}`);
     }
     const succeeded = anyRemoteOk || (runLocal && !localError);
     if (!succeeded) throw this.#failedError(req, failures, localError);

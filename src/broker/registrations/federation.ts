@@ -655,13 +655,13 @@ export class Federation {
    * Forwards a discovery request (clauses 5.7.5–5.7.10; 5.7.11's more accurate alternative to
    * the registry alone) to each registration in force that offers `operation` and matches the
    * filter. `path` is built with the names compaction the source gets, `params` for each
-   * registration. Answers each source's body
+   * registration; only the targets `asked` takes are asked. Answers each source's body
    * (404 answers are left out) with the terms to expand its names by; a source that fails is
    * left out and named in the warnings.
    */
-  async discover(tenant: string, operation: string, filter: RegistrationFilter, path: (compact: (iri: string) => string) => string, params: (reg: StoredRegistration) => URLSearchParams, request: FastifyRequest): Promise<{ answers: Array<{ target: Target; body: unknown; terms: TermMap }>; warnings: string[] }> {
+  async discover(tenant: string, operation: string, filter: RegistrationFilter, path: (compact: (iri: string) => string) => string, params: (reg: StoredRegistration) => URLSearchParams, request: FastifyRequest, asked: (target: Target) => boolean): Promise<{ answers: Array<{ target: Target; body: unknown; terms: TermMap }>; warnings: string[] }> {
     if (!this.forwarding(request)) return { answers: [], warnings: [] };
-    const targets = await this.targets(tenant, filter, operation, undefined, request);
+    const targets = (await this.targets(tenant, filter, operation, undefined, request)).filter(asked);
     const warnings: string[] = [];
     const answers = await Promise.all(targets.map(async (target) => {
       const { reg } = target;

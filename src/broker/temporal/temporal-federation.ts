@@ -128,15 +128,23 @@ function lastOf(instances: StoredInstance[], lastN: number | undefined): StoredI
   return kept;
 }
 
+/** What identifies an observed instance whatever broker holds it; undefined without observedAt. */
+function observation(instance: StoredInstance): string | undefined {
+  if (!instance.observedAt || instance.deletedAt) return undefined;
+  const held = instance.instance as unknown as Raw;
+  const main = held[MAIN[String(held.type)] ?? 'value'];
+  return JSON.stringify([instance.attr, instance.datasetId, Date.parse(instance.observedAt), held.type, main, held.unitCode ?? null]);
+}
+
 /**
  * Temporal entities merged by id, sorted by id: types and scopes unioned, the earliest createdAt
  * and the latest modifiedAt; instances unioned (one per instanceId), `lastN` applied again.
  */
 export function mergeTemporal(parts: TemporalPart[], lastN: number | undefined): TemporalPart[] {
-  const byId = new Map<string, { entity: TemporalEntity; instances: Map<string, StoredInstance> }>();
-  for (const { entity, instances } of parts) {
+  const byId = new Map<string, { entity: TemporalEntity; instances: Map<string, StoredInstance>; observed: Map<string, number> }>();
+  parts.forEach(({ entity, instances }, part) => {
     let held = byId.get(entity.id);
-    if (!held) byId.set(entity.id, (held = { entity: { ...entity, types: [...entity.types] }, instances: new Map() }));
+    if (!held) byId.set(entity.id, (held = { entity: { ...entity, types: [...entity.types] }, instances: new Map(), observed: new Map() }));
     else {
       const target = held.entity;
       for (const type of entity.types) if (!target.types.includes(type)) target.types.push(type);
@@ -144,8 +152,19 @@ export function mergeTemporal(parts: TemporalPart[], lastN: number | undefined):
       if (entity.createdAt < target.createdAt) target.createdAt = entity.createdAt;
       if (entity.modifiedAt > target.modifiedAt) target.modifiedAt = entity.modifiedAt;
     }
-    for (const instance of instances) if (!held.instances.has(instance.instanceId)) held.instances.set(instance.instanceId, instance);
-  }
+    for (const instance of instances) {
+      if (held.instances.has(instance.instanceId)) continue;
+      // A copy (an inclusive source's) has its own instanceId: the same observation, value and
+      // dataset from another part is the same instance.
+      const key = observation(instance);
+      if (key !== undefined) {
+        const seenIn = held.observed.get(key);
+        if (seenIn !== undefined && seenIn !== part) continue;
+        held.observed.set(key, part);
+      }
+      held.instances.set(instance.instanceId, instance);
+    }
+  });
   return [...byId.values()]
     .map(({ entity, instances }) => ({ entity, instances: lastOf([...instances.values()], lastN) }))
     .sort((a, b) => (a.entity.id < b.entity.id ? -1 : a.entity.id > b.entity.id ? 1 : 0));

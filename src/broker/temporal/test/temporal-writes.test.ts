@@ -3,6 +3,7 @@
 // keeps the history of some attributes; writes to /temporal/entities on the prefecture broker go
 // to it as its registrations say, and the rest stays here.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { brokerTestApp, call, type TestApp } from '../../test/broker-test-app.ts';
 import { freePort, startSourceBroker, type SourceBroker } from '../../registrations/test/federation-test-app.ts';
@@ -153,6 +154,63 @@ describe('Temporal writes forwarded to sources that keep history (clauses 5.6.11
     const local = await here(id);
     assert.equal(local.json.flow, undefined);
     assert.equal(local.json.pressure.length, 1);
+    // The dead source might hold any entity whose types are unknown here: the tests below go without it.
+    assert.equal((await call(t, { method: 'DELETE', url: `${R}/urn:ngsi-ld:ContextSourceRegistration:h-dead` })).status, 204);
+  });
+
+  it('should read a history copied to an inclusive source once, and delete it though the source lacks a copy', async () => {
+    await register({ id: 'urn:ngsi-ld:ContextSourceRegistration:h-tanks', mode: 'inclusive', operations: ['upsertTemporal', 'deleteTemporal', 'retrieveTemporal', 'queryTemporal'],
+      information: [{ entities: [{ type: 'Tank' }] }] });
+    const id = 'urn:ngsi-ld:Tank:k1';
+    assert.equal((await call(t, { method: 'POST', url: T, body: { id, type: 'Tank', level: [pm(7, '2026-11-01T00:00:00Z'), pm(8, '2026-11-01T01:00:00Z')] } })).status, 201);
+    assert.equal((await atSource(source, id)).json.level.length, 2);
+    const merged = await call(t, { method: 'GET', url: `${T}/${encodeURIComponent(id)}?options=temporalValues` });
+    assert.deepEqual(merged.json.level.values, [[7, '2026-11-01T00:00:00.000Z'], [8, '2026-11-01T01:00:00.000Z']], 'the copy is the same two instances');
+    // A history written here alone (local=true): the source has no copy, which is no failure.
+    const alone = 'urn:ngsi-ld:Tank:k2';
+    assert.equal((await call(t, { method: 'POST', url: `${T}?local=true`, body: { id: alone, type: 'Tank', level: [pm(1, '2026-11-01T00:00:00Z')] } })).status, 201);
+    const deleted = await call(t, { method: 'DELETE', url: `${T}/${encodeURIComponent(alone)}` });
+    assert.equal(deleted.status, 204, deleted.body);
+    const gone = await call(t, { method: 'DELETE', url: `${T}/${encodeURIComponent(alone)}` });
+    assert.equal(gone.status, 404, gone.body);
+  });
+
+  it('should delete a history once at a source two of its registrations name, and answer 204', async () => {
+    const id = 'urn:ngsi-ld:Well:w1';
+    for (const [n, attr] of [[1, 'depth'], [2, 'salinity']] as const) {
+      await register({ id: `urn:ngsi-ld:ContextSourceRegistration:h-well-${n}`, mode: 'exclusive', operations: HISTORY_WRITES,
+        information: [{ entities: [{ id, type: 'Well' }], propertyNames: [attr] }] });
+    }
+    const made = await call(t, { method: 'POST', url: T, body: { id, type: 'Well', depth: [pm(3, '2026-11-01T00:00:00Z')], salinity: [pm(1, '2026-11-01T00:00:00Z')] } });
+    assert.equal(made.status, 201, made.body);
+    assert.deepEqual(Object.keys((await atSource(source, id)).json).sort(), ['depth', 'id', 'salinity', 'type']);
+    const deleted = await call(t, { method: 'DELETE', url: `${T}/${encodeURIComponent(id)}` });
+    assert.equal(deleted.status, 204, deleted.body);
+    assert.equal((await atSource(source, id)).status, 404);
+  });
+
+  it('should not count a "not found" from a source matched by type alone, while the entity\'s types are unknown here', async () => {
+    // Boilers are held whole at the municipality; kilns at a source that knows no boiler.
+    const elsewhere = http.createServer((req, res) => res.writeHead(404, { 'content-type': 'application/json' }).end('{"type":"https://uri.etsi.org/ngsi-ld/errors/ResourceNotFound"}'));
+    const port = await freePort(...PORTS);
+    await new Promise<void>((r) => elsewhere.listen(port, '127.0.0.1', r));
+    try {
+      await register({ id: 'urn:ngsi-ld:ContextSourceRegistration:h-boilers', mode: 'redirect', operations: HISTORY_WRITES, information: [{ entities: [{ type: 'Boiler' }] }] });
+      await register({ id: 'urn:ngsi-ld:ContextSourceRegistration:h-kilns', mode: 'redirect', operations: HISTORY_WRITES, endpoint: `http://127.0.0.1:${port}`, information: [{ entities: [{ type: 'Kiln' }] }] });
+      const id = 'urn:ngsi-ld:Boiler:b1';
+      assert.equal((await call(t, { method: 'POST', url: T, body: { id, type: 'Boiler', heat: [pm(60, '2026-11-01T00:00:00Z')] } })).status, 201);
+      assert.equal((await here(id)).status, 404, 'held whole at the source');
+      const added = await call(t, { method: 'POST', url: `${T}/${encodeURIComponent(id)}/attrs`, body: { heat: [pm(65, '2026-11-01T01:00:00Z')] } });
+      assert.equal(added.status, 204, added.body);
+      assert.equal((await atSource(source, id)).json.heat.length, 2);
+      const deleted = await call(t, { method: 'DELETE', url: `${T}/${encodeURIComponent(id)}` });
+      assert.equal(deleted.status, 204, deleted.body);
+      assert.equal((await atSource(source, id)).status, 404);
+      const nowhere = await call(t, { method: 'DELETE', url: `${T}/${encodeURIComponent(id)}` });
+      assert.equal(nowhere.status, 404, nowhere.body);
+    } finally {
+      await new Promise((r) => elsewhere.close(r));
+    }
   });
 
   it('should not forward a temporal write sent with local=true', async () => {
