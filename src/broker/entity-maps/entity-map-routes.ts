@@ -24,7 +24,7 @@ export async function entityMapRoutes(app: FastifyInstance, services: BrokerServ
     const answer = negotiate(request);
     const { tenant, terms, openOnly } = await beginRead(services, request, { bodies: [request.body] });
     const built = buildEntityQuery(tenant.name, query, terms);
-    const asked = mapRequest(query, request);
+    const asked = mapRequest(query, request, { splitQuery: true });
     const made = await runReadable((optimistic) => readableQuery(services, built, openOnly, terms, optimistic), (q) => maps.create(q, terms, request, { lifetimeMs: asked.lifetimeMs, open: openOnly?.types, queryKey: queryKey(query, 'entities') }));
     warnOfSources(reply, made.warnings);
     reply.header('ngsild-entitymap', mapLocation(made.map.id));

@@ -9,8 +9,10 @@
 // entities leave it may see one twice. Later requests must repeat the query that made the map
 // (5.5.14: all but ids and paging), checked by its key.
 //
-// Split entities (an entity's attributes spread over sources, filtered only after merging) are
-// not supported: filters go to each source with the query, as without a map (splitEntities=false).
+// Split entities (splitEntities=true, 4.3.6.7: an entity's attributes spread over sources): the
+// map lists candidates (every entity of the selection the sources hold, with this broker's parts
+// of them, and the entities matching here alone), and each page merges the parts, unfiltered,
+// and applies the filters to the merged entities (split-entities.ts).
 import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { NgsiError } from '../errors.ts';
@@ -20,6 +22,7 @@ import { header, param, type Query } from '../http/request-options.ts';
 import { assertPageLimit, matchingIds, queryEntities, type EntityQuery } from '../entities/entity-query.ts';
 import type { StoredEntity } from '../entities/stored-entity.ts';
 import { mergeEntities, queryFilter, shownTo, type Federation, type FederatedResult, type MapUse } from '../registrations/federation.ts';
+import { filterMerged, selectionOnly } from '../registrations/split-entities.ts';
 import { addDuration, parseDuration } from '../temporal/temporal-params.ts';
 import { StaleTenantVersion, tenantVersion } from '../tenant-state.ts';
 import { EntityMapStore, LOCAL, type EntityMapEntry, type StoredEntityMap } from './entity-map-store.ts';
@@ -71,9 +74,10 @@ export function lifetimeText(ms: number): string {
 }
 
 /** The parameters that select a query's entities (5.5.14: all but ids and paging), as a key. */
-const KEYED = ['type', 'attrs', 'q', 'scopeQ', 'georel', 'geometry', 'coordinates', 'geoproperty', 'idPattern', 'csf', 'expandValues', 'jsonKeys', 'local', 'datasetId'];
+const KEYED = ['type', 'attrs', 'q', 'scopeQ', 'georel', 'geometry', 'coordinates', 'geoproperty', 'idPattern', 'csf', 'expandValues', 'jsonKeys', 'local', 'datasetId', 'splitEntities'];
 export function queryKey(query: Query, kind: 'entities' | 'temporal'): string {
-  return JSON.stringify([kind, ...KEYED.map((name) => param(query, name) ?? null)]);
+  // splitEntities=false is the default: the same query as without it.
+  return JSON.stringify([kind, ...KEYED.map((name) => (name === 'splitEntities' ? (param(query, name) === 'true' ? 'true' : null) : param(query, name) ?? null))]);
 }
 
 /** The map id a NGSILD-EntityMap header names: the map's location (as answered) or its id. */
@@ -106,12 +110,10 @@ export function mapRequest(query: Query, request: FastifyRequest, options: { for
   const lifetime = param(query, 'entityMapLifetime');
   const location = header(request.headers['ngsild-entitymap'], 'NGSILD-EntityMap');
   const id = location ? mapIdOf(location) : undefined;
-  // Query Entities and Retrieve Entity take split entities (Federation.queryEntities); EntityMaps
-  // (whose pages would have to keep unfiltered candidates), the temporal API and Purge do not.
-  if (split && options.forwarded !== false && param(query, 'local') !== 'true' && (!options.splitQuery || flag || id)) {
-    throw new NgsiError('OperationNotSupported', options.splitQuery
-      ? 'splitEntities: an EntityMap of split entities is not supported; query without entityMap, or with splitEntities=false'
-      : 'splitEntities: this operation expects every context source to hold whole entities, so filters apply at each source; split entities are supported on Query Entities only');
+  // Query Entities (with or without an EntityMap) and Retrieve Entity take split entities
+  // (Federation.queryEntities, EntityMaps); the temporal API and Purge Entities do not.
+  if (split && options.forwarded !== false && param(query, 'local') !== 'true' && !options.splitQuery) {
+    throw new NgsiError('OperationNotSupported', 'splitEntities: this operation expects every context source to hold whole entities, so filters apply at each source; split entities are supported on Query Entities only');
   }
   return { flag, lifetimeMs: mapLifetime(lifetime), id };
 }
@@ -180,11 +182,21 @@ export class EntityMaps {
     const db = this.services.ctx.db;
     // The sources are asked once: a stale tenant version is found out before, not after.
     await this.#checkVersion(query);
-    const targets = this.federation.forwarding(request) ? await this.federation.targets(query.tenant, queryFilter(query), 'queryEntity', query.tenantVersion, request) : [];
-    const [local, remote] = await Promise.all([
+    // Split entities (4.3.6.7): the sources list every entity of the selection, candidates whose
+    // filters are checked once their parts are merged, page by page.
+    const asked = query.split ? selectionOnly(query) : query;
+    const targets = this.federation.forwarding(request) ? await this.federation.targets(query.tenant, queryFilter(asked), 'queryEntity', query.tenantVersion, request) : [];
+    const [matching, remote] = await Promise.all([
       matchingIds(db, { ...query, checkVersion: false }, MAX_MAP_ENTITIES),
-      this.federation.mapSources(query.tenant, query, terms, request, targets, MAX_MAP_ENTITIES, lifetimeText(options.lifetimeMs)),
+      this.federation.mapSources(query.tenant, asked, terms, request, targets, MAX_MAP_ENTITIES, lifetimeText(options.lifetimeMs)),
     ]);
+    let local = matching;
+    if (query.split) {
+      // This broker's parts of the sources' candidates, whether or not they match alone.
+      const candidates = [...new Set([...remote.ids.values()].flat())];
+      const parts = candidates.length ? await matchingIds(db, { ...asked, ids: candidates, checkVersion: false }, MAX_MAP_ENTITIES) : [];
+      local = [...new Set([...matching, ...parts])].sort();
+    }
     const sources = new Map<string, string[]>(local.map((id) => [id, [LOCAL]]));
     for (const [registration, ids] of remote.ids) {
       for (const id of ids) {
@@ -253,14 +265,17 @@ export class EntityMaps {
       // local=true or a request that passed here already (Via): the sources are not asked, and
       // their entities are neither shown nor judged.
       const forwarding = this.federation.forwarding(request);
+      // Split entities: the parts are read without the filters, which the merged entity is given.
+      const parts = query.split && forwarding ? selectionOnly(query) : query;
       const [local, remote] = await Promise.all([
-        localIds.length ? queryEntities(this.services.ctx.db, { ...query, ids: localIds, offset: 0, limit: localIds.length, count: false }) : { entities: [] },
+        localIds.length ? queryEntities(this.services.ctx.db, { ...parts, ids: localIds, offset: 0, limit: localIds.length, count: false }) : { entities: [] },
         forwarding
-          ? this.federation.mapPage(query.tenant, { ...query, ids, offset: 0, limit: ids.length, count: false }, terms, request, byRegistration, linkedMaps)
+          ? this.federation.mapPage(query.tenant, { ...parts, ids, offset: 0, limit: ids.length, count: false }, terms, request, byRegistration, linkedMaps)
           : { entities: [], failed: new Set(byRegistration.keys()), warnings: [], linkedMaps: {} },
       ]);
       Object.assign(linkedMaps, remote.linkedMaps);
-      const merged = mergeEntities(local.entities, remote.entities.filter(shownTo(query)));
+      const joined = mergeEntities(local.entities, remote.entities.filter(shownTo(query)));
+      const merged = parts === query ? joined : await filterMerged(this.services.ctx.db, query, joined);
       // An entity is judged only when every party holding it answered; a source that failed may still have it.
       const undecided = new Set(entries.filter((e) => e.sources.some((s) => remote.failed.has(s))).map((e) => e.entityId));
       return { found: new Map(merged.map((e) => [e.id, e])), undecided, warnings: remote.warnings };

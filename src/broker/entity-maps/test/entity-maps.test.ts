@@ -154,7 +154,7 @@ describe('EntityMaps on Query and Retrieve Entities, and the /entityMaps resourc
       [`${E}?type=Sensor&entityMap=yes`, {}, 400, /entityMap: must be true or false/],
       [`${E}?type=Sensor&entityMap=true&entityMapLifetime=1h`, {}, 400, /entityMapLifetime/],
       [`${E}?type=Sensor&entityMap=true&entityMapLifetime=PT0.5S`, {}, 400, /at least PT1S/],
-      [`${E}?type=Sensor&splitEntities=true&entityMap=true`, {}, 422, /EntityMap of split entities is not supported/],
+      [`${E}?type=Sensor&splitEntities=maybe&entityMap=true`, {}, 400, /splitEntities: must be true or false/],
       [`${E}?type=Sensor`, { 'ngsild-entitymap': 'not a map' }, 400, /NGSILD-EntityMap/],
       [`${M}?limit=5`, {}, 400, /needs at least one of type/],
       [`${M}/not-a-uri`, {}, 400, /not a URI/],

@@ -144,7 +144,7 @@ describe('Distributed query and retrieve with registered context sources (clause
     }
   });
 
-  it('should filter split entities once their parts are merged, with splitEntities=true (4.3.6.7)', async () => {
+  it('should filter split entities once their parts are merged, with splitEntities=true, also through an EntityMap (4.3.6.7)', async () => {
     // The shared shelter's operator is held at the source only, its name here only.
     const both = 'q=operator=="urn:ngsi-ld:Organization:aizu";name=="共同避難所"';
     const whole = await call(t, { method: 'GET', url: `${E}?type=Shelter&${encodeURI(both)}&count=true` });
@@ -166,10 +166,22 @@ describe('Distributed query and retrieve with registered context sources (clause
     const paged = await call(t, { method: 'GET', url: `${E}?type=Shelter&q=capacity>0&splitEntities=true&limit=1&offset=1&count=true` });
     assert.deepEqual(ids(paged.json), ['urn:ngsi-ld:Shelter:pref-1']);
     assert.equal(paged.headers['ngsild-results-count'], '3');
-    // Not with an EntityMap, whose pages would keep unfiltered candidates; a bad value is a 400.
-    const mapped = await call(t, { method: 'GET', url: `${E}?type=Shelter&q=capacity>0&splitEntities=true&entityMap=true` });
-    assert.equal(mapped.status, 422, mapped.body);
-    assert.equal(mapped.json.type, 'https://uri.etsi.org/ngsi-ld/errors/OperationNotSupported');
+    // Through an EntityMap: it lists the candidates, each page filters the merged entities.
+    const first = await call(t, { method: 'GET', url: `${E}?type=Shelter&${encodeURI(both)}&splitEntities=true&entityMap=true&count=true&limit=1` });
+    assert.equal(first.status, 201, first.body);
+    assert.deepEqual(ids(first.json), ['urn:ngsi-ld:Shelter:shared']);
+    const mapLocation = String(first.headers['ngsild-entitymap']);
+    const map = await call(t, { method: 'GET', url: mapLocation.replace(/^.*\/ngsi-ld\/v1/, '/ngsi-ld/v1') });
+    assert.equal(map.status, 200, map.body);
+    // The candidates were the source's shelters; aizu-1, checked on the way to the first match, has left.
+    assert.deepEqual(Object.keys(map.json.entityMap), ['urn:ngsi-ld:Shelter:shared']);
+    assert.deepEqual(map.json.entityMap['urn:ngsi-ld:Shelter:shared'].sort(), ['@none', 'urn:ngsi-ld:ContextSourceRegistration:aizu']);
+    const next = await call(t, { method: 'GET', url: `${E}?type=Shelter&${encodeURI(both)}&splitEntities=true&count=true&limit=1&offset=1`, headers: { 'ngsild-entitymap': mapLocation } });
+    assert.equal(next.status, 200, next.body);
+    assert.deepEqual(ids(next.json), []);
+    assert.equal(next.headers['ngsild-results-count'], '1');
+    const unsplit = await call(t, { method: 'GET', url: `${E}?type=Shelter&${encodeURI(both)}&limit=1`, headers: { 'ngsild-entitymap': mapLocation } });
+    assert.equal(unsplit.status, 400, 'the map was made by another query (splitEntities is part of it)');
     const bad = await call(t, { method: 'GET', url: `${E}?type=Shelter&splitEntities=yes` });
     assert.equal(bad.status, 400, bad.body);
   });
