@@ -50,6 +50,8 @@ export interface EntityQuery {
   written?: { scopeQ?: string | undefined; georel?: string | undefined; geometry?: string | undefined; coordinates?: string | undefined } | undefined;
   /** Which registered sources the query is forwarded to (clause 4.9, registrations/csf.ts). */
   csf?: Csf | undefined;
+  /** local=true, or type=* (also in a POST query's body): this broker's entities only. */
+  localOnly?: boolean | undefined;
   /** splitEntities=true (clause 4.3.6.7): sources may hold parts of entities, filtered once merged. */
   split?: boolean | undefined;
   /** The tenant's version (tenant-state.ts) as this request read it, so it is read once. */

@@ -185,7 +185,7 @@ export class EntityMaps {
     // Split entities (4.3.6.7): the sources list every entity of the selection, candidates whose
     // filters are checked once their parts are merged, page by page.
     const asked = query.split ? selectionOnly(query) : query;
-    const targets = this.federation.forwarding(request) ? await this.federation.targets(query.tenant, queryFilter(asked), 'queryEntity', query.tenantVersion, request) : [];
+    const targets = !query.localOnly && this.federation.forwarding(request) ? await this.federation.targets(query.tenant, queryFilter(asked), 'queryEntity', query.tenantVersion, request) : [];
     const [matching, remote] = await Promise.all([
       matchingIds(db, { ...query, checkVersion: false }, MAX_MAP_ENTITIES),
       this.federation.mapSources(query.tenant, asked, terms, request, targets, MAX_MAP_ENTITIES, lifetimeText(options.lifetimeMs)),
@@ -194,7 +194,7 @@ export class EntityMaps {
     if (query.split) {
       // This broker's parts of the sources' candidates, whether or not they match alone.
       const candidates = [...new Set([...remote.ids.values()].flat())];
-      const parts = candidates.length ? await matchingIds(db, { ...asked, ids: candidates, checkVersion: false }, MAX_MAP_ENTITIES) : [];
+      const parts = candidates.length ? await matchingIds(db, { ...asked, types: undefined, ids: candidates, checkVersion: false }, MAX_MAP_ENTITIES) : [];
       local = [...new Set([...matching, ...parts])].sort();
     }
     const sources = new Map<string, string[]>(local.map((id) => [id, [LOCAL]]));
@@ -264,11 +264,12 @@ export class EntityMaps {
       }
       // local=true or a request that passed here already (Via): the sources are not asked, and
       // their entities are neither shown nor judged.
-      const forwarding = this.federation.forwarding(request);
+      const forwarding = !query.localOnly && this.federation.forwarding(request);
       // Split entities: the parts are read without the filters, which the merged entity is given.
       const parts = query.split && forwarding ? selectionOnly(query) : query;
       const [local, remote] = await Promise.all([
-        localIds.length ? queryEntities(this.services.ctx.db, { ...parts, ids: localIds, offset: 0, limit: localIds.length, count: false }) : { entities: [] },
+        // (A part held here need not be of the queried types: the merged entity is.)
+        localIds.length ? queryEntities(this.services.ctx.db, { ...parts, ...(parts === query ? {} : { types: undefined }), ids: localIds, offset: 0, limit: localIds.length, count: false }) : { entities: [] },
         forwarding
           ? this.federation.mapPage(query.tenant, { ...parts, ids, offset: 0, limit: ids.length, count: false }, terms, request, byRegistration, linkedMaps)
           : { entities: [], failed: new Set(byRegistration.keys()), warnings: [], linkedMaps: {} },

@@ -73,6 +73,7 @@ export function buildEntityQuery(tenant: string, query: Query, terms: ResolvedTe
     geo: geo ? { ...geo, geoproperty: terms.expandTerm(geo.geoproperty ?? 'location') } : undefined,
     csf: csf ? parseCsf(csf, (t) => terms.expandTerm(t)) : undefined,
     split: param(query, 'splitEntities') === 'true',
+    localOnly: param(query, 'local') === 'true' || type === '*',
     written: { scopeQ, georel, geometry, coordinates },
     ordering: parseOrdering(query, (t) => terms.expandTerm(t)),
     ...paging(query),

@@ -113,6 +113,8 @@ export interface Target {
 interface SourceAnswer {
   entities: RemoteEntity[];
   total?: number | undefined;
+  /** How many entities the source sent (before the registration's narrowing). */
+  read?: number | undefined;
   /** The location of the EntityMap the source answered with, if any. */
   entityMap?: string | undefined;
 }
@@ -155,21 +157,27 @@ const CORE_ONLY = undefined;
 export const MERGED_WINDOW = 10 * MAX_LIMIT;
 
 /**
- * The first `window` items of a paged list, read `MAX_LIMIT` at a time until a page comes back
- * short (`sent`: what the page held before any filtering, `items` otherwise); `total` from the first page.
+ * The first `window` items of a paged list, read `MAX_LIMIT` at a time; `total` from the first
+ * page. Each page starts where the last one's items (`sent`: what the page held before any
+ * filtering, `items` otherwise) ended, so a source that answers fewer than asked (its own page
+ * cap) is read on; a short page ends the list unless the total says there are more.
  */
-export async function inPages<T>(window: number, page: (offset: number, limit: number) => Promise<{ items: T[]; total?: number | undefined; sent?: number }>): Promise<{ items: T[]; total: number | undefined }> {
+export async function inPages<T>(window: number, page: (offset: number, limit: number) => Promise<{ items: T[]; total?: number | undefined; sent?: number }>): Promise<{ items: T[]; total: number | undefined; read: number }> {
   const items: T[] = [];
   let total: number | undefined;
-  for (let offset = 0; offset < window; offset += MAX_LIMIT) {
+  let offset = 0;
+  while (offset < window) {
     const limit = Math.min(MAX_LIMIT, window - offset);
     const answer = await page(offset, limit);
     items.push(...answer.items);
     if (offset === 0) total = answer.total;
-    if ((answer.sent ?? answer.items.length) < limit) break;
+    const sent = answer.sent ?? answer.items.length;
+    offset += sent;
+    if (sent === 0 || (sent < limit && (total === undefined || offset >= total))) break;
   }
-  return { items, total };
+  return { items, total, read: offset };
 }
+
 /** Members of contextSourceInfo with a meaning of their own (clause 4.3.6.6), not sent as headers. */
 const SPECIAL_KEYS = new Set(['accept', 'contenttype', 'jsonldcontext', 'ngsildconformance']);
 
@@ -291,7 +299,7 @@ export class Federation {
     const db = this.services.ctx.db;
     // Split entities: a source holding any part of the selected entities is asked, whatever it holds.
     const filter = queryFilter(query.split ? selectionOnly(query) : query);
-    const targets = query.limit <= MAX_LIMIT && this.forwarding(request) ? await this.targets(query.tenant, filter, 'queryEntity', query.tenantVersion, request) : [];
+    const targets = query.limit <= MAX_LIMIT && !query.localOnly && this.forwarding(request) ? await this.targets(query.tenant, filter, 'queryEntity', query.tenantVersion, request) : [];
     if (targets.length === 0) return { ...(await queryEntities(db, query)), warnings: [] };
     // Clause 4.23: "Sort ordering is never applied to distributed operations".
     if (query.ordering) throw new NgsiError('BadRequestData', 'orderBy: sorting applies to this broker\'s entities only (4.23, 5.7.2.4), and this query would also be answered by registered context sources; add local=true to sort the entities held here');
@@ -340,15 +348,29 @@ export class Federation {
   async #querySplit(query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest, targets: Target[]): Promise<FederatedResult> {
     const db = this.services.ctx.db;
     const broad = selectionOnly(query);
-    const remote = await this.query(query.tenant, { ...broad, count: true, offset: 0, limit: MERGED_WINDOW }, terms, request, targets, MERGED_WINDOW);
-    if (remote.total > remote.entities.length && remote.entities.length >= MERGED_WINDOW) {
-      throw new NgsiError('TooManyResults', `splitEntities: the registered sources hold more than ${MERGED_WINDOW} entities of this selection, all of which would have to be merged before filtering; narrow it with type, id or idPattern`);
-    }
-    const shown = remote.entities.filter(shownTo(query));
+    // Every candidate of each source: one that has more than MERGED_WINDOW (by its count, or by
+    // sending that many without one) cannot be filtered here, and is refused rather than cut.
+    const warnings: string[] = [];
+    const answers = await Promise.all(targets.map(async (target) => {
+      try {
+        return await this.#queryOne(query.tenant, target, { ...broad, count: true, offset: 0, limit: MAX_LIMIT }, terms, request, MERGED_WINDOW + 1);
+      } catch (error) {
+        warnings.push(await this.#failed(query.tenant, target.reg, request, error));
+        return undefined;
+      }
+    }));
+    answers.forEach((answer, i) => {
+      const read = answer?.read ?? 0;
+      if (read > MERGED_WINDOW || (answer?.total !== undefined && answer.total > read)) {
+        throw new NgsiError('TooManyResults', `splitEntities: the context source ${targets[i]!.reg.endpoint} (${targets[i]!.reg.id}) holds more than ${read > MERGED_WINDOW ? MERGED_WINDOW : read} entities of this selection, all of which would have to be merged before filtering; narrow it with type, id or idPattern`);
+      }
+    });
+    const shown = answers.flatMap((a) => a?.entities ?? []).filter(shownTo(query));
     const remoteIds = [...new Set(shown.map((r) => r.entity.id))];
-    // This broker's parts of the entities the sources hold part of, unfiltered.
+    // This broker's parts of the entities the sources hold part of, unfiltered, whatever their types.
+    const parts = { ...broad, types: undefined, ids: remoteIds };
     const localParts = remoteIds.length
-      ? (await inPages(remoteIds.length, async (offset, limit) => ({ items: (await queryEntities(db, { ...broad, ids: remoteIds, offset, limit, count: false })).entities }))).items
+      ? (await inPages(remoteIds.length, async (offset, limit) => ({ items: (await queryEntities(db, { ...parts, offset, limit, count: false })).entities }))).items
       : [];
     const merged = await filterMerged(db, query, mergeEntities(localParts, shown));
     // The entities held only here: the first offset+limit of them (those with parts at sources
@@ -360,7 +382,7 @@ export class Federation {
       return { items: page.entities.filter((e) => !held.has(e.id)), sent: page.entities.length };
     })).items;
     const all = [...localOnly, ...merged].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const result: FederatedResult = { entities: all.slice(query.offset, window), warnings: remote.warnings };
+    const result: FederatedResult = { entities: all.slice(query.offset, window), warnings };
     if (query.count) {
       const [matchingHere, alsoAtSources] = await Promise.all([
         queryEntities(db, { ...query, offset: 0, limit: 0, count: true }),
@@ -950,7 +972,7 @@ export class Federation {
     // The source's own EntityMap for this query, when it made one (clause 5.7.2.4).
     if (entityMap) headers['ngsild-entitymap'] = entityMap;
     let entityMapAnswered: string | undefined;
-    const { items: entities, total } = await inPages(limit, async (offset, pageLimit) => {
+    const { items: entities, total, read } = await inPages(limit, async (offset, pageLimit) => {
       params.set('limit', String(pageLimit));
       if (offset > 0) params.set('offset', String(offset));
       if (query.count && offset === 0) params.set('count', 'true');
@@ -964,7 +986,7 @@ export class Federation {
       return { items, total: answer.count, sent: answer.body.length };
     });
     await this.registrations.recordOutcome(tenant, reg.id, true).catch(() => undefined);
-    return { entities, total, entityMap: entityMapAnswered };
+    return { entities, total, read, entityMap: entityMapAnswered };
   }
 
   async #retrieveOne(tenant: string, target: Target, id: string, filter: RegistrationFilter, request: FastifyRequest, entityMap?: string): Promise<RemoteEntity[]> {

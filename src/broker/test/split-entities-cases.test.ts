@@ -1,0 +1,132 @@
+// Split entities (clause 4.3.6.7) against sources that behave unlike this broker: a source that
+// sends fewer entities a page than asked, one with more than can be merged, one holding a string
+// PostgreSQL cannot store, and parts of one entity typed differently here and there. A plain
+// HTTP server (ports 5361–5369) stands in for the source and answers what each test sets.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { brokerTestApp, call, type TestApp } from './broker-test-app.ts';
+import { freePort } from '../../../test/helpers/server-process.ts';
+
+const E = '/ngsi-ld/v1/entities';
+const R = '/ngsi-ld/v1/csourceRegistrations';
+const REG = 'urn:ngsi-ld:ContextSourceRegistration:split-cases';
+const ids = (json: Array<{ id: string }>) => json.map((e) => e.id.split(':').pop());
+
+type Entity = Record<string, unknown> & { id: string };
+
+describe('split entities with sources unlike this broker', () => {
+  let t: TestApp;
+  let server: http.Server;
+  let url: string;
+  const asked: URL[] = [];
+  /** What the source holds, and the most it sends a page (undefined: what is asked). */
+  const source = { held: [] as Entity[], pageCap: undefined as number | undefined, count: true, raw: undefined as string | undefined };
+
+  const register = async (type: string) => {
+    await call(t, { method: 'DELETE', url: `${R}/${REG}` });
+    const res = await call(t, { method: 'POST', url: R, body: { id: REG, type: 'ContextSourceRegistration', endpoint: url, information: [{ entities: [{ type }] }] } });
+    assert.equal(res.status, 201, res.body);
+  };
+
+  before(async () => {
+    t = await brokerTestApp();
+    const port = await freePort(5361, 5370);
+    url = `http://127.0.0.1:${port}`;
+    server = http.createServer((req, res) => {
+      const u = new URL(req.url!, url);
+      asked.push(u);
+      const one = /\/entities\/(.+)$/.exec(u.pathname);
+      if (one) {
+        const found = source.held.find((e) => e.id === decodeURIComponent(one[1]!));
+        return found ? res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(found)) : res.writeHead(404).end();
+      }
+      if (source.raw !== undefined) return res.writeHead(200, { 'content-type': 'application/json' }).end(source.raw);
+      const offset = Number(u.searchParams.get('offset') ?? 0);
+      const limit = Math.min(Number(u.searchParams.get('limit') ?? 20), source.pageCap ?? Infinity);
+      const counted = source.count ? { 'ngsild-results-count': String(source.held.length) } : {};
+      res.writeHead(200, { 'content-type': 'application/json', ...counted }).end(JSON.stringify(source.held.slice(offset, offset + limit)));
+    });
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  });
+
+  beforeEach(() => {
+    asked.length = 0;
+    Object.assign(source, { held: [], pageCap: undefined, count: true, raw: undefined });
+  });
+
+  after(async () => {
+    await t?.close();
+    await new Promise((r) => server?.close(r));
+  });
+
+  const shelters = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => ({
+    id: `urn:ngsi-ld:Shelter:${prefix}-${String(i).padStart(5, '0')}`, type: 'Shelter', capacity: { type: 'Property', value: i },
+  }));
+
+  it('should read on from a source that sends fewer entities a page than asked, as its count says', async () => {
+    await register('Shelter');
+    source.held = shelters(150, 'cap');
+    source.pageCap = 100;
+    const res = await call(t, { method: 'GET', url: `${E}?type=Shelter&q=capacity==120&count=true&splitEntities=true` });
+    assert.equal(res.status, 200, res.body);
+    assert.deepEqual(ids(res.json), ['cap-00120']);
+    assert.equal(res.headers['ngsild-results-count'], '1');
+    // The plain merged query reads on the same way.
+    const plain = await call(t, { method: 'GET', url: `${E}?type=Shelter&limit=1&offset=149` });
+    assert.deepEqual(ids(plain.json), ['cap-00149']);
+  });
+
+  it('should refuse with TooManyResults a source holding more of the selection than can be merged, counted or not', async () => {
+    await register('Shelter');
+    source.held = shelters(10_001, 'big');
+    for (const count of [true, false]) {
+      source.count = count;
+      const res = await call(t, { method: 'GET', url: `${E}?type=Shelter&q=capacity==10000&splitEntities=true` });
+      assert.equal(res.status, 403, `count ${count}: ${res.body}`);
+      assert.equal(res.json.type, 'https://uri.etsi.org/ngsi-ld/errors/TooManyResults');
+      assert.match(res.json.detail, /split-cases/);
+    }
+  });
+
+  it('should filter around a string the database cannot hold, not answer 400', async () => {
+    await register('Shelter');
+    source.raw = '[{"id":"urn:ngsi-ld:Shelter:nul","type":"Shelter","name":{"type":"Property","value":"a\\u0000b"},"capacity":{"type":"Property","value":1}},'
+      + '{"id":"urn:ngsi-ld:Shelter:lone","type":"Shelter","name":{"type":"Property","value":"x\\ud800"},"capacity":{"type":"Property","value":2}},'
+      + '{"id":"urn:ngsi-ld:Shelter:ok","type":"Shelter","capacity":{"type":"Property","value":500}}]';
+    const res = await call(t, { method: 'GET', url: `${E}?type=Shelter&q=capacity>100&splitEntities=true` });
+    assert.equal(res.status, 200, res.body);
+    assert.deepEqual(ids(res.json), ['ok']);
+  });
+
+  it('should merge a part held here under another type, and meet a type selector of both', async () => {
+    const made = await call(t, { method: 'POST', url: E, body: { id: 'urn:ngsi-ld:Shelter:hall', type: 'Shelter', name: { type: 'Property', value: 'Hall' } } });
+    assert.equal(made.status, 201, made.body);
+    await register('Building');
+    source.held = [{ id: 'urn:ngsi-ld:Shelter:hall', type: 'Building', height: { type: 'Property', value: 12 } }];
+    const building = await call(t, { method: 'GET', url: `${E}?type=Building&q=${encodeURIComponent('name=="Hall";height==12')}&splitEntities=true&count=true` });
+    assert.equal(building.status, 200, building.body);
+    assert.deepEqual(ids(building.json), ['hall']);
+    assert.equal(building.headers['ngsild-results-count'], '1');
+    const both = await call(t, { method: 'GET', url: `${E}?type=${encodeURIComponent('Shelter;Building')}&q=height==12&splitEntities=true` });
+    assert.equal(both.status, 200, both.body);
+    assert.deepEqual(ids(both.json), ['hall']);
+    const map = await call(t, { method: 'GET', url: `${E}?type=Building&q=${encodeURIComponent('name=="Hall";height==12')}&splitEntities=true&entityMap=true` });
+    assert.equal(map.status, 201, map.body);
+    assert.deepEqual(ids(map.json), ['hall']);
+    // A retrieve assembles the entity anyway: splitEntities is taken with an EntityMap too.
+    const retrieved = await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Shelter:hall?entityMap=true&splitEntities=true&options=keyValues` });
+    assert.equal(retrieved.status, 200, retrieved.body);
+    assert.equal(retrieved.json.height, 12);
+    await call(t, { method: 'DELETE', url: `${E}/urn:ngsi-ld:Shelter:hall?local=true` });
+  });
+
+  it('should keep a POST query for every type (type "*") to this broker, as GET type=* is', async () => {
+    await register('Shelter');
+    source.held = shelters(1, 'far');
+    const res = await call(t, { method: 'POST', url: '/ngsi-ld/v1/entityOperations/query', body: { type: 'Query', entities: [{ type: '*' }] } });
+    assert.equal(res.status, 200, res.body);
+    assert.ok(!ids(res.json).includes('far-00000'), res.body);
+    assert.deepEqual(asked.map((u) => u.pathname), []);
+  });
+});
