@@ -227,10 +227,20 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
     // Personal types are never purged through the NGSI-LD API (their owner's consent governs them).
     const readable = await readableQuery(services, { ...built, limit: 0, offset: 0, count: false }, undefined, terms);
     // An EntityMap (Table 6.4.3.3-2) fixes which entities are purged, here and at each source.
-    const asked = mapRequest(query, request);
+    const asked = mapRequest(query, request, { splitQuery: true });
+    if (built.split && asked.id) throw new NgsiError('OperationNotSupported', 'splitEntities: an EntityMap of split entities lists candidates, not matches; purge without NGSILD-EntityMap');
     const inMap = asked.id ? await maps.usable(tenant.name, asked.id, undefined) : undefined;
     if (asked.id && !inMap) throw new NgsiError('BadRequestData', `NGSILD-EntityMap: EntityMap ${asked.id} does not exist or has expired; nothing was purged`);
     let bySource: Map<string, string[]> | undefined;
+    // Split entities (4.3.6.7): the parts are merged and filtered here, then each party purges its part.
+    let splitIds: string[] | undefined;
+    if (built.split) {
+      const split = await federation.splitMatches(readable, terms, request, MAX_PURGE);
+      warnOfSources(reply, split.warnings);
+      if (split.total > MAX_PURGE) throw new NgsiError('TooManyResults', `Purge Entities deletes at most ${MAX_PURGE.toLocaleString('en')} entities at a time; narrow the query and purge again`);
+      splitIds = split.localIds;
+      bySource = split.bySource;
+    }
     if (inMap) {
       const entries = await maps.store.allEntries(tenant.name, inMap.id);
       const listed = (e: { entityId: string }) => !readable.ids || readable.ids.includes(e.entityId);
@@ -241,7 +251,7 @@ export async function entitiesRoutes(app: FastifyInstance, services: BrokerServi
       }
       reply.header('ngsild-entitymap', mapLocation(inMap.id));
     }
-    const ids = inMap && readable.ids!.length === 0 ? [] : await matchingIds(services.ctx.db, readable, MAX_PURGE);
+    const ids = splitIds ?? (inMap && readable.ids!.length === 0 ? [] : await matchingIds(services.ctx.db, readable, MAX_PURGE));
     if (ids.length > MAX_PURGE) throw new NgsiError('TooManyResults', `Purge Entities deletes at most ${MAX_PURGE.toLocaleString('en')} entities at a time; narrow the query and purge again`);
     const result: BatchResult = { success: [], created: [], errors: [] };
     for (let i = 0; i < ids.length; i += 1000) {

@@ -41,7 +41,7 @@ import type { BrokerServices } from '../http/broker-services.ts';
 import { NgsiError } from '../errors.ts';
 import { JSONLD_CONTEXT_REL, type ResolvedTerms } from '../http/ngsi-http.ts';
 import { assertEntityId, convertEntity, type TermMap } from '../entities/entity-input.ts';
-import { MAX_LIMIT, queryEntities, type EntityQuery, type QueryResult } from '../entities/entity-query.ts';
+import { matchingIds, MAX_LIMIT, queryEntities, type EntityQuery, type QueryResult } from '../entities/entity-query.ts';
 import type { StoredAttribute, StoredEntity } from '../entities/stored-entity.ts';
 import { expandTypeSelector, parseTypeSelector, type TypeSelector } from '../entities/type-selector.ts';
 import { CORE_CONTEXT_URL, isCoreContextUrl } from '../jsonld/core-context.ts';
@@ -347,32 +347,7 @@ export class Federation {
    */
   async #querySplit(query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest, targets: Target[]): Promise<FederatedResult> {
     const db = this.services.ctx.db;
-    const broad = selectionOnly(query);
-    // Every candidate of each source: one that has more than MERGED_WINDOW (by its count, or by
-    // sending that many without one) cannot be filtered here, and is refused rather than cut.
-    const warnings: string[] = [];
-    const answers = await Promise.all(targets.map(async (target) => {
-      try {
-        return await this.#queryOne(query.tenant, target, { ...broad, count: true, offset: 0, limit: MAX_LIMIT }, terms, request, MERGED_WINDOW + 1);
-      } catch (error) {
-        warnings.push(await this.#failed(query.tenant, target.reg, request, error));
-        return undefined;
-      }
-    }));
-    answers.forEach((answer, i) => {
-      const read = answer?.read ?? 0;
-      if (read > MERGED_WINDOW || (answer?.total !== undefined && answer.total > read)) {
-        throw new NgsiError('TooManyResults', `splitEntities: the context source ${targets[i]!.reg.endpoint} (${targets[i]!.reg.id}) holds more than ${read > MERGED_WINDOW ? MERGED_WINDOW : read} entities of this selection, all of which would have to be merged before filtering; narrow it with type, id or idPattern`);
-      }
-    });
-    const shown = answers.flatMap((a) => a?.entities ?? []).filter(shownTo(query));
-    const remoteIds = [...new Set(shown.map((r) => r.entity.id))];
-    // This broker's parts of the entities the sources hold part of, unfiltered, whatever their types.
-    const parts = { ...broad, types: undefined, ids: remoteIds };
-    const localParts = remoteIds.length
-      ? (await inPages(remoteIds.length, async (offset, limit) => ({ items: (await queryEntities(db, { ...parts, offset, limit, count: false })).entities }))).items
-      : [];
-    const merged = await filterMerged(db, query, mergeEntities(localParts, shown));
+    const { merged, remoteIds, warnings } = await this.#splitCandidates(query, terms, request, targets);
     // The entities held only here: the first offset+limit of them (those with parts at sources
     // are skipped, so up to that many more are read).
     const held = new Set(remoteIds);
@@ -391,6 +366,59 @@ export class Federation {
       result.total = (matchingHere.total ?? 0) - (alsoAtSources.total ?? 0) + merged.length;
     }
     return result;
+  }
+
+  /**
+   * Which entities Purge Entities deletes when they may be split (5.6.21 with splitEntities):
+   * those matching once merged, and those held only here that match; at most `max` + 1 of
+   * them. Answers the ids whose parts are held here, and by registration the ids each source
+   * holds a part of.
+   */
+  async splitMatches(query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest, max: number): Promise<{ localIds: string[]; bySource: Map<string, string[]>; total: number; warnings: string[] }> {
+    const db = this.services.ctx.db;
+    const targets = !query.localOnly && this.forwarding(request) ? await this.targets(query.tenant, queryFilter(selectionOnly(query)), 'queryEntity', query.tenantVersion, request) : [];
+    const { merged, shown, remoteIds, localParts, warnings } = await this.#splitCandidates(query, terms, request, targets);
+    const held = new Set(remoteIds);
+    const localOnly = (await matchingIds(db, query, max + remoteIds.length)).filter((id) => !held.has(id));
+    const matched = new Set(merged.map((e) => e.id));
+    const bySource = new Map<string, string[]>();
+    for (const r of shown) if (matched.has(r.entity.id)) bySource.set(r.registration, [...new Set([...(bySource.get(r.registration) ?? []), r.entity.id])]);
+    const here = new Set(localParts.map((e) => e.id));
+    return { localIds: [...localOnly, ...[...matched].filter((id) => here.has(id))], bySource, total: localOnly.length + matched.size, warnings };
+  }
+
+  /**
+   * The sources' side of a query over split entities: every candidate of each source (one that
+   * has more than MERGED_WINDOW, by its count or by sending that many without one, cannot be
+   * filtered here and is refused rather than cut), merged with this broker's parts of them
+   * (unfiltered, whatever their types) and filtered.
+   */
+  async #splitCandidates(query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest, targets: Target[]): Promise<{ merged: StoredEntity[]; shown: RemoteEntity[]; remoteIds: string[]; localParts: StoredEntity[]; warnings: string[] }> {
+    const db = this.services.ctx.db;
+    const broad = selectionOnly(query);
+    const warnings: string[] = [];
+    const answers = await Promise.all(targets.map(async (target) => {
+      try {
+        return await this.#queryOne(query.tenant, target, { ...broad, count: true, offset: 0, limit: MAX_LIMIT }, terms, request, MERGED_WINDOW + 1);
+      } catch (error) {
+        warnings.push(await this.#failed(query.tenant, target.reg, request, error));
+        return undefined;
+      }
+    }));
+    answers.forEach((answer, i) => {
+      const read = answer?.read ?? 0;
+      if (read > MERGED_WINDOW || (answer?.total !== undefined && answer.total > read)) {
+        throw new NgsiError('TooManyResults', `splitEntities: the context source ${targets[i]!.reg.endpoint} (${targets[i]!.reg.id}) holds more than ${read > MERGED_WINDOW ? MERGED_WINDOW : read} entities of this selection, all of which would have to be merged before filtering; narrow it with type, id or idPattern`);
+      }
+    });
+    const shown = answers.flatMap((a) => a?.entities ?? []).filter(shownTo(query));
+    const remoteIds = [...new Set(shown.map((r) => r.entity.id))];
+    const parts = { ...broad, types: undefined, ids: remoteIds };
+    const localParts = remoteIds.length
+      ? (await inPages(remoteIds.length, async (offset, limit) => ({ items: (await queryEntities(db, { ...parts, offset, limit, count: false })).entities }))).items
+      : [];
+    const merged = await filterMerged(db, query, mergeEntities(localParts, shown));
+    return { merged, shown, remoteIds, localParts, warnings };
   }
 
   /**
@@ -644,6 +672,8 @@ export class Federation {
     if (!this.forwarding(request)) return [];
     // Sources cooling down after a failure are asked too: a write is never silently skipped.
     // With an EntityMap, only the registrations it names, for the ids it lists there.
+    // Split entities: each source is sent the ids of the entities it holds a part of, without the filters.
+    if (query.split) query = selectionOnly(query);
     const targets = (await this.#matching(tenant, queryFilter(query), request, (r) => r.body.mode !== 'auxiliary' && !isTemporal(r.body))).filter((t) => !mapped || mapped.has(t.reg.id));
     const errors = await Promise.all(targets.map(async (target): Promise<BatchError[]> => {
       const { reg } = target;

@@ -20,12 +20,13 @@ describe('split entities with sources unlike this broker', () => {
   let server: http.Server;
   let url: string;
   const asked: URL[] = [];
+  const purged: URL[] = [];
   /** What the source holds, and the most it sends a page (undefined: what is asked). */
   const source = { held: [] as Entity[], pageCap: undefined as number | undefined, count: true, raw: undefined as string | undefined };
 
-  const register = async (type: string) => {
+  const register = async (type: string, operations?: string[]) => {
     await call(t, { method: 'DELETE', url: `${R}/${REG}` });
-    const res = await call(t, { method: 'POST', url: R, body: { id: REG, type: 'ContextSourceRegistration', endpoint: url, information: [{ entities: [{ type }] }] } });
+    const res = await call(t, { method: 'POST', url: R, body: { id: REG, type: 'ContextSourceRegistration', endpoint: url, information: [{ entities: [{ type }] }], ...(operations ? { operations } : {}) } });
     assert.equal(res.status, 201, res.body);
   };
 
@@ -36,6 +37,10 @@ describe('split entities with sources unlike this broker', () => {
     server = http.createServer((req, res) => {
       const u = new URL(req.url!, url);
       asked.push(u);
+      if (req.method === 'DELETE') {
+        purged.push(u);
+        return res.writeHead(204).end();
+      }
       const one = /\/entities\/(.+)$/.exec(u.pathname);
       if (one) {
         const found = source.held.find((e) => e.id === decodeURIComponent(one[1]!));
@@ -52,6 +57,7 @@ describe('split entities with sources unlike this broker', () => {
 
   beforeEach(() => {
     asked.length = 0;
+    purged.length = 0;
     Object.assign(source, { held: [], pageCap: undefined, count: true, raw: undefined });
   });
 
@@ -119,6 +125,30 @@ describe('split entities with sources unlike this broker', () => {
     assert.equal(retrieved.status, 200, retrieved.body);
     assert.equal(retrieved.json.height, 12);
     await call(t, { method: 'DELETE', url: `${E}/urn:ngsi-ld:Shelter:hall?local=true` });
+  });
+
+  it('should purge split entities that match once merged, each party its part, by id and without the filters', async () => {
+    await register('Pool', ['queryEntity', 'retrieveEntity', 'purgeEntity']);
+    for (const id of ['p1', 'p4']) {
+      const made = await call(t, { method: 'POST', url: E, body: { id: `urn:ngsi-ld:Pool:${id}`, type: 'Pool', name: { type: 'Property', value: 'Pool' }, ...(id === 'p4' ? { capacity: { type: 'Property', value: 5 } } : {}) } });
+      assert.equal(made.status, 201, made.body);
+    }
+    source.held = [
+      { id: 'urn:ngsi-ld:Pool:p1', type: 'Pool', capacity: { type: 'Property', value: 5 } },
+      { id: 'urn:ngsi-ld:Pool:p2', type: 'Pool', capacity: { type: 'Property', value: 5 } },
+      { id: 'urn:ngsi-ld:Pool:p3', type: 'Pool', capacity: { type: 'Property', value: 9 } },
+    ];
+    const q = encodeURIComponent('name=="Pool";capacity==5');
+    const res = await call(t, { method: 'DELETE', url: `${E}?type=Pool&q=${q}&splitEntities=true` });
+    assert.equal(res.status, 204, res.body);
+    // p1 (name here, capacity there) and p4 (whole here) matched; p2 has no name, p3 another capacity.
+    for (const id of ['p1', 'p4']) assert.equal((await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Pool:${id}?local=true` })).status, 404, id);
+    assert.equal(purged.length, 1);
+    assert.equal(purged[0]!.searchParams.get('id'), 'urn:ngsi-ld:Pool:p1');
+    assert.equal(purged[0]!.searchParams.get('q'), null);
+    // Not with an EntityMap, which lists candidates for split entities.
+    const mapped = await call(t, { method: 'DELETE', url: `${E}?type=Pool&q=${q}&splitEntities=true`, headers: { 'ngsild-entitymap': 'urn:ngsi-ld:EntityMap:any' } });
+    assert.equal(mapped.status, 422, mapped.body);
   });
 
   it('should keep a POST query for every type (type "*") to this broker, as GET type=* is', async () => {
