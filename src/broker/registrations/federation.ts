@@ -115,6 +115,8 @@ interface SourceAnswer {
   total?: number | undefined;
   /** How many entities the source sent (before the registration's narrowing). */
   read?: number | undefined;
+  /** Whether the source's list was read to its end (inPages). */
+  complete?: boolean | undefined;
   /** The location of the EntityMap the source answered with, if any. */
   entityMap?: string | undefined;
 }
@@ -156,26 +158,32 @@ const CORE_ONLY = undefined;
 /** The most entities of a merged query answer paged through: offset + limit at most this. */
 export const MERGED_WINDOW = 10 * MAX_LIMIT;
 
+/** The most requests one paged read sends (a source that sends a few entities a page, or claims more than it has, is not followed for ever). */
+const MAX_PAGES = 100;
+
 /**
  * The first `window` items of a paged list, read `MAX_LIMIT` at a time; `total` from the first
  * page. Each page starts where the last one's items (`sent`: what the page held before any
  * filtering, `items` otherwise) ended, so a source that answers fewer than asked (its own page
- * cap) is read on; a short page ends the list unless the total says there are more.
+ * cap) is read on while its total says there are more. `complete`: the list ended (a short or
+ * empty page, or the total reached), rather than the window, MAX_PAGES or `maxTotal` (a first
+ * total above it stops the reading at once) cutting it short.
  */
-export async function inPages<T>(window: number, page: (offset: number, limit: number) => Promise<{ items: T[]; total?: number | undefined; sent?: number }>): Promise<{ items: T[]; total: number | undefined; read: number }> {
+export async function inPages<T>(window: number, page: (offset: number, limit: number) => Promise<{ items: T[]; total?: number | undefined; sent?: number }>, options: { maxTotal?: number } = {}): Promise<{ items: T[]; total: number | undefined; read: number; complete: boolean }> {
   const items: T[] = [];
   let total: number | undefined;
   let offset = 0;
-  while (offset < window) {
+  for (let pages = 0; offset < window && pages < MAX_PAGES; pages++) {
     const limit = Math.min(MAX_LIMIT, window - offset);
     const answer = await page(offset, limit);
     items.push(...answer.items);
-    if (offset === 0) total = answer.total;
+    if (pages === 0) total = answer.total;
     const sent = answer.sent ?? answer.items.length;
     offset += sent;
-    if (sent === 0 || (sent < limit && (total === undefined || offset >= total))) break;
+    if (sent === 0 || (sent < limit && (total === undefined || offset >= total))) return { items, total, read: offset, complete: true };
+    if (pages === 0 && options.maxTotal !== undefined && total !== undefined && total > options.maxTotal) break;
   }
-  return { items, total, read: offset };
+  return { items, total, read: offset, complete: total !== undefined && offset >= total };
 }
 
 /** Members of contextSourceInfo with a meaning of their own (clause 4.3.6.6), not sent as headers. */
@@ -376,8 +384,17 @@ export class Federation {
    */
   async splitMatches(query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest, max: number): Promise<{ localIds: string[]; bySource: Map<string, string[]>; total: number; warnings: string[] }> {
     const db = this.services.ctx.db;
-    const targets = !query.localOnly && this.forwarding(request) ? await this.targets(query.tenant, queryFilter(selectionOnly(query)), 'queryEntity', query.tenantVersion, request) : [];
+    // Every registration that may hold a part is asked, cooling down or not: an entity is judged
+    // only with all its parts, and one that cannot be asked stops the purge before anything is deleted.
+    const targets = !query.localOnly && this.forwarding(request)
+      ? await this.#matching(query.tenant, queryFilter(selectionOnly(query)), request, (r) => r.body.mode !== 'auxiliary' && !isTemporal(r.body))
+      : [];
+    const unasked = targets.filter((t) => !offers(t.reg, 'queryEntity'));
+    if (unasked.length) {
+      throw new NgsiError('Conflict', `splitEntities: ${unasked.map((t) => t.reg.id).join(', ')} may hold parts of these entities but does not offer queryEntity, so they cannot be judged whole; nothing was purged`);
+    }
     const { merged, shown, remoteIds, localParts, warnings } = await this.#splitCandidates(query, terms, request, targets);
+    if (warnings.length) throw new NgsiError('ContextSourceFailed', `splitEntities: not every part of the entities could be read, so nothing was purged: ${warnings.join('; ')}`);
     const held = new Set(remoteIds);
     const localOnly = (await matchingIds(db, query, max + remoteIds.length)).filter((id) => !held.has(id));
     const matched = new Set(merged.map((e) => e.id));
@@ -399,16 +416,15 @@ export class Federation {
     const warnings: string[] = [];
     const answers = await Promise.all(targets.map(async (target) => {
       try {
-        return await this.#queryOne(query.tenant, target, { ...broad, count: true, offset: 0, limit: MAX_LIMIT }, terms, request, MERGED_WINDOW + 1);
+        return await this.#queryOne(query.tenant, target, { ...broad, count: true, offset: 0, limit: MAX_LIMIT }, terms, request, MERGED_WINDOW + 1, undefined, { maxTotal: MERGED_WINDOW });
       } catch (error) {
         warnings.push(await this.#failed(query.tenant, target.reg, request, error));
         return undefined;
       }
     }));
     answers.forEach((answer, i) => {
-      const read = answer?.read ?? 0;
-      if (read > MERGED_WINDOW || (answer?.total !== undefined && answer.total > read)) {
-        throw new NgsiError('TooManyResults', `splitEntities: the context source ${targets[i]!.reg.endpoint} (${targets[i]!.reg.id}) holds more than ${read > MERGED_WINDOW ? MERGED_WINDOW : read} entities of this selection, all of which would have to be merged before filtering; narrow it with type, id or idPattern`);
+      if (answer && (!answer.complete || (answer.read ?? 0) > MERGED_WINDOW)) {
+        throw new NgsiError('TooManyResults', `splitEntities: the context source ${targets[i]!.reg.endpoint} (${targets[i]!.reg.id}) holds more than ${MERGED_WINDOW} entities of this selection (or its answers could not be read to their end), all of which would have to be merged before filtering; narrow it with type, id or idPattern`);
       }
     });
     const shown = answers.flatMap((a) => a?.entities ?? []).filter(shownTo(query));
@@ -995,17 +1011,18 @@ export class Federation {
     return { params, forward };
   }
 
-  async #queryOne(tenant: string, target: Target, query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest, limit: number, entityMap?: string): Promise<SourceAnswer> {
+  async #queryOne(tenant: string, target: Target, query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest, limit: number, entityMap?: string, options: { maxTotal?: number } = {}): Promise<SourceAnswer> {
     const { reg } = target;
     const { params, forward } = await this.#forwardQuery(target, query, terms, request);
     const headers = this.#headers(reg, request, forward.link);
     // The source's own EntityMap for this query, when it made one (clause 5.7.2.4).
     if (entityMap) headers['ngsild-entitymap'] = entityMap;
     let entityMapAnswered: string | undefined;
-    const { items: entities, total, read } = await inPages(limit, async (offset, pageLimit) => {
+    const { items: entities, total, read, complete } = await inPages(limit, async (offset, pageLimit) => {
       params.set('limit', String(pageLimit));
       if (offset > 0) params.set('offset', String(offset));
-      if (query.count && offset === 0) params.set('count', 'true');
+      // The count (first page only) tells a source's own page cap from the end of its list.
+      if (offset === 0) params.set('count', 'true');
       else params.delete('count');
       const answer = await this.#get(reg, this.#url(reg, '/entities', params), headers);
       entityMapAnswered ??= answer.entityMap;
@@ -1014,9 +1031,9 @@ export class Federation {
       // A short page ends the paging: counted by what the source sent, before the registration's narrowing.
       const items = await this.#toEntities(tenant, target, answer.body, answer.link, query.ids);
       return { items, total: answer.count, sent: answer.body.length };
-    });
+    }, options);
     await this.registrations.recordOutcome(tenant, reg.id, true).catch(() => undefined);
-    return { entities, total, read, entityMap: entityMapAnswered };
+    return { entities, total, read, complete, entityMap: entityMapAnswered };
   }
 
   async #retrieveOne(tenant: string, target: Target, id: string, filter: RegistrationFilter, request: FastifyRequest, entityMap?: string): Promise<RemoteEntity[]> {

@@ -21,12 +21,16 @@ describe('split entities with sources unlike this broker', () => {
   let url: string;
   const asked: URL[] = [];
   const purged: URL[] = [];
-  /** What the source holds, and the most it sends a page (undefined: what is asked). */
-  const source = { held: [] as Entity[], pageCap: undefined as number | undefined, count: true, raw: undefined as string | undefined };
+  /**
+   * What the source holds; the most it sends a page (undefined: what is asked); its count
+   * (sent when asked, as brokers do; a number: that count whatever it holds; false: none);
+   * `one`: it answers every page with its first entity; `failGet`: the status of every GET.
+   */
+  const source = { held: [] as Entity[], pageCap: undefined as number | undefined, count: true as boolean | number, raw: undefined as string | undefined, one: false, failGet: undefined as number | undefined };
 
-  const register = async (type: string, operations?: string[]) => {
+  const register = async (type: string, operations?: string[], extra: Record<string, unknown> = {}) => {
     await call(t, { method: 'DELETE', url: `${R}/${REG}` });
-    const res = await call(t, { method: 'POST', url: R, body: { id: REG, type: 'ContextSourceRegistration', endpoint: url, information: [{ entities: [{ type }] }], ...(operations ? { operations } : {}) } });
+    const res = await call(t, { method: 'POST', url: R, body: { id: REG, type: 'ContextSourceRegistration', endpoint: url, information: [{ entities: [{ type }] }], ...(operations ? { operations } : {}), ...extra } });
     assert.equal(res.status, 201, res.body);
   };
 
@@ -46,11 +50,15 @@ describe('split entities with sources unlike this broker', () => {
         const found = source.held.find((e) => e.id === decodeURIComponent(one[1]!));
         return found ? res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(found)) : res.writeHead(404).end();
       }
+      if (source.failGet) return res.writeHead(source.failGet, { 'content-type': 'application/json' }).end('{"type":"https://uri.etsi.org/ngsi-ld/errors/InternalError"}');
       if (source.raw !== undefined) return res.writeHead(200, { 'content-type': 'application/json' }).end(source.raw);
       const offset = Number(u.searchParams.get('offset') ?? 0);
       const limit = Math.min(Number(u.searchParams.get('limit') ?? 20), source.pageCap ?? Infinity);
-      const counted = source.count ? { 'ngsild-results-count': String(source.held.length) } : {};
-      res.writeHead(200, { 'content-type': 'application/json', ...counted }).end(JSON.stringify(source.held.slice(offset, offset + limit)));
+      const wanted = u.searchParams.get('id')?.split(',');
+      const held = wanted ? source.held.filter((e) => wanted.includes(e.id)) : source.held;
+      const count = typeof source.count === 'number' ? source.count : held.length;
+      const counted = source.count !== false && u.searchParams.get('count') === 'true' ? { 'ngsild-results-count': String(count) } : {};
+      res.writeHead(200, { 'content-type': 'application/json', ...counted }).end(JSON.stringify(source.one ? held.slice(0, 1) : held.slice(offset, offset + limit)));
     });
     await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
   });
@@ -58,7 +66,7 @@ describe('split entities with sources unlike this broker', () => {
   beforeEach(() => {
     asked.length = 0;
     purged.length = 0;
-    Object.assign(source, { held: [], pageCap: undefined, count: true, raw: undefined });
+    Object.assign(source, { held: [], pageCap: undefined, count: true, raw: undefined, one: false, failGet: undefined });
   });
 
   after(async () => {
@@ -78,9 +86,34 @@ describe('split entities with sources unlike this broker', () => {
     assert.equal(res.status, 200, res.body);
     assert.deepEqual(ids(res.json), ['cap-00120']);
     assert.equal(res.headers['ngsild-results-count'], '1');
-    // The plain merged query reads on the same way.
+    // The plain merged query reads on the same way, with no count asked by the client, and so
+    // does an EntityMap.
     const plain = await call(t, { method: 'GET', url: `${E}?type=Shelter&limit=1&offset=149` });
     assert.deepEqual(ids(plain.json), ['cap-00149']);
+    const map = await call(t, { method: 'GET', url: `${E}?type=Shelter&entityMap=true&count=true&limit=1` });
+    assert.equal(map.status, 201, map.body);
+    assert.equal(map.headers['ngsild-results-count'], '150');
+  });
+
+  it('should take a count that says more than a source has for what it is, and not follow a source that never ends', async () => {
+    await register('Shelter');
+    source.held = shelters(3, 'few');
+    source.count = 5;
+    const res = await call(t, { method: 'GET', url: `${E}?type=Shelter&q=capacity==1&splitEntities=true` });
+    assert.equal(res.status, 200, res.body);
+    assert.deepEqual(ids(res.json), ['few-00001']);
+    // One entity a page, and a count of a million: refused after the first page.
+    source.one = true;
+    source.count = 1_000_000;
+    asked.length = 0;
+    const endless = await call(t, { method: 'GET', url: `${E}?type=Shelter&q=capacity==1&splitEntities=true` });
+    assert.equal(endless.status, 403, endless.body);
+    assert.ok(asked.length <= 2, `${asked.length} requests`);
+    // A plain query stops after a bounded number of pages too.
+    asked.length = 0;
+    const plain = await call(t, { method: 'GET', url: `${E}?type=Shelter&limit=1000&offset=9000` });
+    assert.equal(plain.status, 200, plain.body);
+    assert.ok(asked.length <= 100, `${asked.length} requests`);
   });
 
   it('should refuse with TooManyResults a source holding more of the selection than can be merged, counted or not', async () => {
@@ -149,6 +182,35 @@ describe('split entities with sources unlike this broker', () => {
     // Not with an EntityMap, which lists candidates for split entities.
     const mapped = await call(t, { method: 'DELETE', url: `${E}?type=Pool&q=${q}&splitEntities=true`, headers: { 'ngsild-entitymap': 'urn:ngsi-ld:EntityMap:any' } });
     assert.equal(mapped.status, 422, mapped.body);
+  });
+
+  it('should purge nothing when a source that may hold parts cannot be read, or cannot be asked', async () => {
+    const q = encodeURIComponent('capacity==5');
+    const made = await call(t, { method: 'POST', url: E, body: { id: 'urn:ngsi-ld:Pool:x', type: 'Pool', capacity: { type: 'Property', value: 5, observedAt: '2020-01-01T00:00:00Z' } } });
+    assert.equal(made.status, 201, made.body);
+    await register('Pool', ['queryEntity', 'retrieveEntity', 'purgeEntity'], { management: { cooldown: 600_000 } });
+    // The source holds x's newer capacity (9): merged, x does not match.
+    source.held = [{ id: 'urn:ngsi-ld:Pool:x', type: 'Pool', capacity: { type: 'Property', value: 9, observedAt: '2026-01-01T00:00:00Z' } }, { id: 'urn:ngsi-ld:Pool:y', type: 'Pool', capacity: { type: 'Property', value: 5 } }];
+    assert.deepEqual(ids((await call(t, { method: 'GET', url: `${E}?type=Pool&q=${q}&splitEntities=true` })).json), ['y']);
+    source.failGet = 500;
+    const failed = await call(t, { method: 'DELETE', url: `${E}?type=Pool&q=${q}&splitEntities=true` });
+    assert.equal(failed.status, 502, failed.body);
+    assert.match(failed.json.detail, /nothing was purged/);
+    assert.equal((await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Pool:x?local=true` })).status, 200, 'x is kept here');
+    assert.equal(purged.length, 0);
+    // Cooling down after that failure, the source is still asked before a purge: y goes, x stays.
+    source.failGet = undefined;
+    const purgedNow = await call(t, { method: 'DELETE', url: `${E}?type=Pool&q=${q}&splitEntities=true` });
+    assert.equal(purgedNow.status, 204, purgedNow.body);
+    assert.deepEqual(purged.map((u) => u.searchParams.get('id')), ['urn:ngsi-ld:Pool:y']);
+    assert.equal((await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Pool:x?local=true` })).status, 200);
+    // A source that takes purges but cannot be asked for its parts.
+    await register('Pool', ['purgeEntity', 'deleteEntity']);
+    purged.length = 0;
+    const unasked = await call(t, { method: 'DELETE', url: `${E}?type=Pool&q=${q}&splitEntities=true` });
+    assert.equal(unasked.status, 409, unasked.body);
+    assert.equal(purged.length, 0);
+    await call(t, { method: 'DELETE', url: `${E}/urn:ngsi-ld:Pool:x?local=true` });
   });
 
   it('should keep a POST query for every type (type "*") to this broker, as GET type=* is', async () => {
