@@ -158,22 +158,32 @@ const CORE_ONLY = undefined;
 /** The most entities of a merged query answer paged through: offset + limit at most this. */
 export const MERGED_WINDOW = 10 * MAX_LIMIT;
 
-/** The most requests one paged read sends (a source that sends a few entities a page, or claims more than it has, is not followed for ever). */
-const MAX_PAGES = 100;
+/**
+ * Requests one paged read may send beyond the full pages its window needs: a source that sends
+ * few entities a page, or claims more than it has, is not followed for ever.
+ */
+const SPARE_PAGES = 100;
 
 /**
  * The first `window` items of a paged list, read `MAX_LIMIT` at a time; `total` from the first
  * page. Each page starts where the last one's items (`sent`: what the page held before any
  * filtering, `items` otherwise) ended, so a source that answers fewer than asked (its own page
  * cap) is read on while its total says there are more. `complete`: the list ended (a short or
- * empty page, or the total reached), rather than the window, MAX_PAGES or `maxTotal` (a first
- * total above it stops the reading at once) cutting it short.
+ * empty page, or the total reached), rather than the window, the page budget or `maxTotal` (a
+ * first total above it stops the reading at once) cutting it short. A window of 0 asks only
+ * for the total.
  */
 export async function inPages<T>(window: number, page: (offset: number, limit: number) => Promise<{ items: T[]; total?: number | undefined; sent?: number }>, options: { maxTotal?: number } = {}): Promise<{ items: T[]; total: number | undefined; read: number; complete: boolean }> {
+  // Only a count is wanted (limit=0): one request, for the total.
+  if (window <= 0) {
+    const answer = await page(0, 0);
+    return { items: answer.items, total: answer.total, read: 0, complete: answer.total === undefined || answer.total === 0 };
+  }
   const items: T[] = [];
   let total: number | undefined;
   let offset = 0;
-  for (let pages = 0; offset < window && pages < MAX_PAGES; pages++) {
+  const maxPages = Math.ceil(window / MAX_LIMIT) + SPARE_PAGES;
+  for (let pages = 0; offset < window && pages < maxPages; pages++) {
     const limit = Math.min(MAX_LIMIT, window - offset);
     const answer = await page(offset, limit);
     items.push(...answer.items);
@@ -184,6 +194,11 @@ export async function inPages<T>(window: number, page: (offset: number, limit: n
     if (pages === 0 && options.maxTotal !== undefined && total !== undefined && total > options.maxTotal) break;
   }
   return { items, total, read: offset, complete: total !== undefined && offset >= total };
+}
+
+/** The warning for a source whose list a paged read could not follow to its end. */
+function cutShort(reg: StoredRegistration, answer: { read?: number | undefined; total?: number | undefined }): string {
+  return `${reg.endpoint} (${reg.id}): sends so few entities a request that only ${answer.read ?? 0}${answer.total !== undefined ? ` of its ${answer.total}` : ''} were read; the rest are left out`;
 }
 
 /** Members of contextSourceInfo with a meaning of their own (clause 4.3.6.6), not sent as headers. */
@@ -384,10 +399,11 @@ export class Federation {
    */
   async splitMatches(query: EntityQuery, terms: ResolvedTerms, request: FastifyRequest, max: number): Promise<{ localIds: string[]; bySource: Map<string, string[]>; total: number; warnings: string[] }> {
     const db = this.services.ctx.db;
-    // Every registration that may hold a part is asked, cooling down or not: an entity is judged
-    // only with all its parts, and one that cannot be asked stops the purge before anything is deleted.
+    // Every registration that may hold a part is asked, cooling down or not, auxiliary ones too
+    // (their parts are merged, though they are never sent the purge): an entity is judged only
+    // with all its parts, and one that cannot be asked stops the purge before anything is deleted.
     const targets = !query.localOnly && this.forwarding(request)
-      ? await this.#matching(query.tenant, queryFilter(selectionOnly(query)), request, (r) => r.body.mode !== 'auxiliary' && !isTemporal(r.body))
+      ? await this.#matching(query.tenant, queryFilter(selectionOnly(query)), request, (r) => !isTemporal(r.body))
       : [];
     const unasked = targets.filter((t) => !offers(t.reg, 'queryEntity'));
     if (unasked.length) {
@@ -447,7 +463,9 @@ export class Federation {
     const warnings: string[] = [];
     const answers = await Promise.all(targets.map(async (target) => {
       try {
-        return await this.#queryOne(tenant, target, query, terms, request, limit);
+        const answer = await this.#queryOne(tenant, target, query, terms, request, limit);
+        if (!answer.complete && (answer.read ?? 0) < limit) warnings.push(cutShort(target.reg, answer));
+        return answer;
       } catch (error) {
         warnings.push(await this.#failed(tenant, target.reg, request, error));
         return undefined;
@@ -531,6 +549,7 @@ export class Federation {
           return;
         }
         const answer = await this.#queryOne(tenant, target, { ...query, offset: 0, limit: MAX_LIMIT, count: false }, terms, request, max + 1);
+        if (!answer.complete && (answer.read ?? 0) <= max) warnings.push(cutShort(reg, answer));
         ids.set(reg.id, answer.entities.filter(shownTo(query)).map((r) => r.entity.id));
       } catch (error) {
         warnings.push(await this.#failed(tenant, reg, request, error));

@@ -95,6 +95,28 @@ describe('split entities with sources unlike this broker', () => {
     assert.equal(map.headers['ngsild-results-count'], '150');
   });
 
+  it('should count a merged query with limit=0, and say so when a source sends too few a page to be read to its end', async () => {
+    await register('Shelter');
+    source.held = shelters(30, 'n');
+    const counted = await call(t, { method: 'GET', url: `${E}?type=Shelter&limit=0&count=true` });
+    assert.equal(counted.status, 200, counted.body);
+    assert.deepEqual(counted.json, []);
+    assert.equal(counted.headers['ngsild-results-count'], '30');
+    source.held = shelters(6000, 'slow');
+    source.pageCap = 50;
+    const deep = await call(t, { method: 'GET', url: `${E}?type=Shelter&offset=5500&limit=3` });
+    assert.equal(deep.status, 200, deep.body);
+    assert.match(String(deep.headers['ngsild-warning']), /sends so few entities a request/);
+  });
+
+  it('should refuse an EntityMap of a source holding more than a map can, read in full pages', async () => {
+    await register('Shelter');
+    source.held = shelters(100_001, 'huge');
+    const map = await call(t, { method: 'GET', url: `${E}?type=Shelter&entityMap=true&count=true&limit=1` });
+    assert.equal(map.status, 403, map.body.slice(0, 300));
+    assert.equal(map.json.type, 'https://uri.etsi.org/ngsi-ld/errors/TooManyResults');
+  });
+
   it('should take a count that says more than a source has for what it is, and not follow a source that never ends', async () => {
     await register('Shelter');
     source.held = shelters(3, 'few');
@@ -109,11 +131,13 @@ describe('split entities with sources unlike this broker', () => {
     const endless = await call(t, { method: 'GET', url: `${E}?type=Shelter&q=capacity==1&splitEntities=true` });
     assert.equal(endless.status, 403, endless.body);
     assert.ok(asked.length <= 2, `${asked.length} requests`);
-    // A plain query stops after a bounded number of pages too.
+    // A plain query stops after a bounded number of requests too: the 10 full pages its window
+    // needs and 100 more, and says it read the source only in part.
     asked.length = 0;
     const plain = await call(t, { method: 'GET', url: `${E}?type=Shelter&limit=1000&offset=9000` });
     assert.equal(plain.status, 200, plain.body);
-    assert.ok(asked.length <= 100, `${asked.length} requests`);
+    assert.ok(asked.length <= 110, `${asked.length} requests`);
+    assert.match(String(plain.headers['ngsild-warning']), /sends so few entities a request/);
   });
 
   it('should refuse with TooManyResults a source holding more of the selection than can be merged, counted or not', async () => {
@@ -211,6 +235,19 @@ describe('split entities with sources unlike this broker', () => {
     assert.equal(unasked.status, 409, unasked.body);
     assert.equal(purged.length, 0);
     await call(t, { method: 'DELETE', url: `${E}/urn:ngsi-ld:Pool:x?local=true` });
+  });
+
+  it('should judge a purge with the parts an auxiliary source adds, as the query does', async () => {
+    const made = await call(t, { method: 'POST', url: E, body: { id: 'urn:ngsi-ld:Pond:a', type: 'Pond', name: { type: 'Property', value: 'A' } } });
+    assert.equal(made.status, 201, made.body);
+    await register('Pond', ['queryEntity', 'retrieveEntity'], { mode: 'auxiliary' });
+    source.held = [{ id: 'urn:ngsi-ld:Pond:a', type: 'Pond', capacity: { type: 'Property', value: 5 } }];
+    const q = encodeURIComponent('name=="A";capacity==5');
+    assert.deepEqual(ids((await call(t, { method: 'GET', url: `${E}?type=Pond&q=${q}&splitEntities=true` })).json), ['a']);
+    const res = await call(t, { method: 'DELETE', url: `${E}?type=Pond&q=${q}&splitEntities=true` });
+    assert.equal(res.status, 204, res.body);
+    assert.equal((await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Pond:a?local=true` })).status, 404);
+    assert.equal(purged.length, 0, 'an auxiliary source is never sent the purge');
   });
 
   it('should keep a POST query for every type (type "*") to this broker, as GET type=* is', async () => {
