@@ -128,12 +128,22 @@ function lastOf(instances: StoredInstance[], lastN: number | undefined): StoredI
   return kept;
 }
 
-/** What identifies an observed instance whatever broker holds it; undefined without observedAt. */
+/**
+ * What identifies an observed instance whatever broker holds it: its attribute, dataset and
+ * observedAt, and everything it holds (sub-attributes included) but the system's members,
+ * objects compared with their keys in order (jsonb reorders them); undefined without observedAt.
+ */
 function observation(instance: StoredInstance): string | undefined {
   if (!instance.observedAt || instance.deletedAt) return undefined;
-  const held = instance.instance as unknown as Raw;
-  const main = held[MAIN[String(held.type)] ?? 'value'];
-  return JSON.stringify([instance.attr, instance.datasetId, Date.parse(instance.observedAt), held.type, main, held.unitCode ?? null]);
+  const { instanceId: _id, createdAt: _created, modifiedAt: _modified, deletedAt: _deleted, observedAt: _observed, ...content } = instance.instance as unknown as Raw;
+  return JSON.stringify([instance.attr, instance.datasetId, Date.parse(instance.observedAt), canonical(content)]);
+}
+
+/** A JSON value with every object's keys sorted, so equal values compare equal as text. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Raw)[k])]));
 }
 
 /**
