@@ -13,7 +13,7 @@ import { buildEntityQuery, renderJoined, runEntityQuery } from './entities-route
 import { EntityMaps } from '../entity-maps/entity-maps.ts';
 import { parseJoin } from '../entities/linked-entities.ts';
 import { queryBodyToParams } from './query-body.ts';
-import { negotiate, sendBatch, sendNgsi, warnOfSources, type ResolvedTerms } from './ngsi-http.ts';
+import { negotiate, pageLinks, sendBatch, sendNgsi, warnOfSources, type ResolvedTerms } from './ngsi-http.ts';
 import { options, renderOptions, type Query } from './request-options.ts';
 
 const BASE = '/ngsi-ld/v1/entityOperations';
@@ -171,6 +171,8 @@ export async function batchRoutes(app: FastifyInstance, services: BrokerServices
     const { result, status } = await runEntityQuery(services, maps, built, asQuery, openOnly, terms, request, reply);
     warnOfSources(reply, result.warnings);
     if (result.total !== undefined) reply.header('ngsild-results-count', String(result.total));
+    // limit and offset are URL parameters here too: the next page is the same body POSTed to the link.
+    pageLinks(reply, request, built, result.entities.length, result.total);
     const render = renderOptions(asQuery, terms);
     // join, joinLevel and containedBy (clause 4.5.23) are URL parameters, as on GET.
     const rendered = await renderJoined(services, tenant.name, result.entities, render, parseJoin(asQuery), openOnly);

@@ -76,6 +76,19 @@ describe('POST queries: temporal/entityOperations/query and join on entityOperat
     assert.equal(onEntities.status, 400, onEntities.body);
   });
 
+  it('should give the next and previous pages of entityOperations/query as links to POST the same body to', async () => {
+    const body = { type: 'Query', entities: [{ type: 'Bus' }] };
+    const first = await call(t, { method: 'POST', url: `${Q}?limit=1&count=true`, body });
+    assert.equal(first.status, 200, first.body);
+    assert.deepEqual(ids(first.json), ['urn:ngsi-ld:Bus:1']);
+    const next = /<([^>]*)>; rel="next"/.exec(String(first.headers.link))?.[1];
+    assert.equal(next, `${Q}?limit=1&count=true&offset=1`);
+    const second = await call(t, { method: 'POST', url: next!, body });
+    assert.deepEqual(ids(second.json), ['urn:ngsi-ld:Bus:2']);
+    assert.doesNotMatch(String(second.headers.link), /rel="next"/);
+    assert.match(String(second.headers.link), /offset=0&limit=1|limit=1[^>]*offset=0/);
+  });
+
   it('should follow Relationships with join on entityOperations/query, as GET does', async () => {
     const body = { type: 'Query', entities: [{ id: 'urn:ngsi-ld:Bus:1' }], pick: ['id', 'type', 'operator', 'name'] };
     const inline = await call(t, { method: 'POST', url: `${Q}?join=inline&options=keyValues`, body });
