@@ -322,8 +322,9 @@ export class Federation {
     const db = this.services.ctx.db;
     // Split entities: a source holding any part of the selected entities is asked, whatever it holds.
     const filter = queryFilter(query.split ? selectionOnly(query) : query);
-    const targets = query.limit <= MAX_LIMIT && !query.localOnly && this.forwarding(request) ? await this.targets(query.tenant, filter, 'queryEntity', query.tenantVersion, request) : [];
-    if (targets.length === 0) return { ...(await queryEntities(db, query)), warnings: [] };
+    const skipped: string[] = [];
+    const targets = query.limit <= MAX_LIMIT && !query.localOnly && this.forwarding(request) ? await this.targets(query.tenant, filter, 'queryEntity', query.tenantVersion, request, skipped) : [];
+    if (targets.length === 0) return { ...(await queryEntities(db, query)), warnings: skipped };
     // Clause 4.23: "Sort ordering is never applied to distributed operations".
     if (query.ordering) throw new NgsiError('BadRequestData', 'orderBy: sorting applies to this broker\'s entities only (4.23, 5.7.2.4), and this query would also be answered by registered context sources; add local=true to sort the entities held here');
     // The merged order needs the first offset+limit entities of every party, read page by page
@@ -338,7 +339,10 @@ export class Federation {
       if (current !== query.tenantVersion) throw new StaleTenantVersion(current);
       query = { ...query, checkVersion: false };
     }
-    if (query.split) return this.#querySplit(query, terms, request, targets);
+    if (query.split) {
+      const split = await this.#querySplit(query, terms, request, targets);
+      return { ...split, warnings: [...skipped, ...split.warnings] };
+    }
     const window = query.offset + query.limit;
     const [local, remote] = await Promise.all([
       inPages(window, async (offset, limit) => {
@@ -351,7 +355,7 @@ export class Federation {
     // An anonymous open-data read gets only the open types, from sources too.
     const shown = remote.entities.filter(shownTo(query));
     const merged = mergeEntities(local.entities, shown);
-    const result: FederatedResult = { entities: merged.slice(query.offset, query.offset + query.limit), warnings: remote.warnings };
+    const result: FederatedResult = { entities: merged.slice(query.offset, query.offset + query.limit), warnings: [...skipped, ...remote.warnings] };
     if (query.count) {
       const localIds = new Set(local.entities.map((e) => e.id));
       const overlap = new Set(shown.filter((r) => localIds.has(r.entity.id)).map((r) => r.entity.id)).size;
@@ -508,9 +512,9 @@ export class Federation {
       selector = undefined;
     }
     const filter: RegistrationFilter = { ids: [id], selector, attrs: attrs?.length ? attrs : undefined };
-    const targets = (await this.targets(tenant, filter, 'retrieveEntity', version, request)).filter((t) => !map || map.only.has(t.reg.id));
-    if (targets.length === 0) return alone;
     const warnings: string[] = [];
+    const targets = (await this.targets(tenant, filter, 'retrieveEntity', version, request, warnings)).filter((t) => !map || map.only.has(t.reg.id));
+    if (targets.length === 0) return { ...alone, warnings };
     const remote = (await Promise.all(targets.map(async (target) => {
       try {
         return await this.#retrieveOne(tenant, target, id, filter, request, map?.linkedMaps[target.reg.id]);
@@ -748,8 +752,8 @@ export class Federation {
    */
   async discover(tenant: string, operation: string, filter: RegistrationFilter, path: (compact: (iri: string) => string) => string, params: (reg: StoredRegistration) => URLSearchParams, request: FastifyRequest, asked: (target: Target) => boolean): Promise<{ answers: Array<{ target: Target; body: unknown; terms: TermMap }>; warnings: string[] }> {
     if (!this.forwarding(request)) return { answers: [], warnings: [] };
-    const targets = (await this.targets(tenant, filter, operation, undefined, request)).filter(asked);
     const warnings: string[] = [];
+    const targets = (await this.targets(tenant, filter, operation, undefined, request, warnings)).filter(asked);
     const answers = await Promise.all(targets.map(async (target) => {
       const { reg } = target;
       try {
@@ -786,10 +790,17 @@ export class Federation {
 
   /**
    * The tenant's registrations in force that offer `operation` and match the filter. `version`:
-   * the tenant's version if the caller has just read it.
+   * the tenant's version if the caller has just read it. `skipped` collects a warning for each
+   * that matches but is cooling down after a failure.
    */
-  targets(tenant: string, filter: RegistrationFilter, operation: string, version?: number, request?: FastifyRequest): Promise<Target[]> {
-    return this.#matching(tenant, filter, request, (r, now) => !isTemporal(r.body) && offers(r.body, operation) && !this.#coolingDown(r, now), version);
+  targets(tenant: string, filter: RegistrationFilter, operation: string, version?: number, request?: FastifyRequest, skipped?: string[]): Promise<Target[]> {
+    return this.#matching(tenant, filter, request, (r, now) => {
+      if (isTemporal(r.body) || !offers(r.body, operation)) return false;
+      if (!this.#coolingDown(r, now)) return true;
+      // Left out until its cooldown ends: the answer says so (NGSILD-Warning), as for one that fails.
+      skipped?.push(`${r.body.endpoint} (${r.body.id}): cooling down after a failure, not asked until ${new Date(Date.parse(r.state.lastFailure!) + r.body.management!.cooldown!).toISOString()}`);
+      return false;
+    }, version);
   }
 
   /**
@@ -800,10 +811,11 @@ export class Federation {
     if (!(await this.#hasAny(tenant, version ?? (await tenantVersion(this.services.ctx.db, tenant))))) return [];
     const now = Date.now();
     const active = await this.registrations.active(tenant, new Date(now));
+    // `accept` last: it sees only registrations that match (targets() notes those cooling down).
     const targets = active
-      .filter((r) => accept(r, now) && !this.#isSelf(r.body.endpoint) && !this.#visited(r.body, request))
-      .map((r) => ({ reg: r.body, info: matchingInformation(r.body, filter) }))
-      .filter((t) => t.info.length > 0);
+      .map((r) => ({ r, target: { reg: r.body, info: matchingInformation(r.body, filter) } }))
+      .filter(({ r, target }) => target.info.length > 0 && !this.#isSelf(r.body.endpoint) && !this.#visited(r.body, request) && accept(r, now))
+      .map(({ target }) => target);
     return filter.csf ? filterByCsf(this.services.ctx.db as unknown as Kysely<any>, filter.csf, targets, (t) => t.reg) : targets;
   }
 

@@ -222,6 +222,13 @@ describe('split entities with sources unlike this broker', () => {
     assert.match(failed.json.detail, /nothing was purged/);
     assert.equal((await call(t, { method: 'GET', url: `${E}/urn:ngsi-ld:Pool:x?local=true` })).status, 200, 'x is kept here');
     assert.equal(purged.length, 0);
+    // Queries leave the source out while it cools down, and say so.
+    source.failGet = undefined;
+    asked.length = 0;
+    const cooling = await call(t, { method: 'GET', url: `${E}?type=Pool` });
+    assert.equal(cooling.status, 200, cooling.body);
+    assert.match(String(cooling.headers['ngsild-warning']), /cooling down after a failure, not asked until/);
+    assert.equal(asked.length, 0);
     // Cooling down after that failure, the source is still asked before a purge: y goes, x stays.
     source.failGet = undefined;
     const purgedNow = await call(t, { method: 'DELETE', url: `${E}?type=Pool&q=${q}&splitEntities=true` });
