@@ -513,7 +513,7 @@ export class Federation {
     }
     const filter: RegistrationFilter = { ids: [id], selector, attrs: attrs?.length ? attrs : undefined };
     const warnings: string[] = [];
-    const targets = (await this.targets(tenant, filter, 'retrieveEntity', version, request, warnings)).filter((t) => !map || map.only.has(t.reg.id));
+    const targets = await this.targets(tenant, filter, 'retrieveEntity', version, request, warnings, (t) => !map || map.only.has(t.reg.id));
     if (targets.length === 0) return { ...alone, warnings };
     const remote = (await Promise.all(targets.map(async (target) => {
       try {
@@ -753,7 +753,7 @@ export class Federation {
   async discover(tenant: string, operation: string, filter: RegistrationFilter, path: (compact: (iri: string) => string) => string, params: (reg: StoredRegistration) => URLSearchParams, request: FastifyRequest, asked: (target: Target) => boolean): Promise<{ answers: Array<{ target: Target; body: unknown; terms: TermMap }>; warnings: string[] }> {
     if (!this.forwarding(request)) return { answers: [], warnings: [] };
     const warnings: string[] = [];
-    const targets = (await this.targets(tenant, filter, operation, undefined, request, warnings)).filter(asked);
+    const targets = await this.targets(tenant, filter, operation, undefined, request, warnings, asked);
     const answers = await Promise.all(targets.map(async (target) => {
       const { reg } = target;
       try {
@@ -790,17 +790,23 @@ export class Federation {
 
   /**
    * The tenant's registrations in force that offer `operation` and match the filter. `version`:
-   * the tenant's version if the caller has just read it. `skipped` collects a warning for each
-   * that matches but is cooling down after a failure.
+   * the tenant's version if the caller has just read it; `keep`, a further condition. `skipped`
+   * collects a warning for each that would be asked but is cooling down after a failure.
    */
-  targets(tenant: string, filter: RegistrationFilter, operation: string, version?: number, request?: FastifyRequest, skipped?: string[]): Promise<Target[]> {
-    return this.#matching(tenant, filter, request, (r, now) => {
+  async targets(tenant: string, filter: RegistrationFilter, operation: string, version?: number, request?: FastifyRequest, skipped?: string[], keep: (t: Target) => boolean = () => true): Promise<Target[]> {
+    // Cooling down: matched like the others (csf and `keep` included), then left out until the
+    // cooldown ends, which the answer says (NGSILD-Warning), as for a source that fails.
+    const cooling = new Map<string, string>();
+    const matched = await this.#matching(tenant, filter, request, (r, now) => {
       if (isTemporal(r.body) || !offers(r.body, operation)) return false;
-      if (!this.#coolingDown(r, now)) return true;
-      // Left out until its cooldown ends: the answer says so (NGSILD-Warning), as for one that fails.
-      skipped?.push(`${r.body.endpoint} (${r.body.id}): cooling down after a failure, not asked until ${new Date(Date.parse(r.state.lastFailure!) + r.body.management!.cooldown!).toISOString()}`);
-      return false;
+      if (this.#coolingDown(r, now)) cooling.set(r.body.id, new Date(Date.parse(r.state.lastFailure!) + r.body.management!.cooldown!).toISOString());
+      return true;
     }, version);
+    return matched.filter(keep).filter((t) => {
+      const until = cooling.get(t.reg.id);
+      if (until) skipped?.push(`${t.reg.endpoint} (${t.reg.id}): cooling down after a failure, not asked until ${until}`);
+      return !until;
+    });
   }
 
   /**
@@ -811,7 +817,6 @@ export class Federation {
     if (!(await this.#hasAny(tenant, version ?? (await tenantVersion(this.services.ctx.db, tenant))))) return [];
     const now = Date.now();
     const active = await this.registrations.active(tenant, new Date(now));
-    // `accept` last: it sees only registrations that match (targets() notes those cooling down).
     const targets = active
       .map((r) => ({ r, target: { reg: r.body, info: matchingInformation(r.body, filter) } }))
       .filter(({ r, target }) => target.info.length > 0 && !this.#isSelf(r.body.endpoint) && !this.#visited(r.body, request) && accept(r, now))

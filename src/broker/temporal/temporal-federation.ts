@@ -135,15 +135,27 @@ function lastOf(instances: StoredInstance[], lastN: number | undefined): StoredI
  */
 function observation(instance: StoredInstance): string | undefined {
   if (!instance.observedAt || instance.deletedAt) return undefined;
-  const { instanceId: _id, createdAt: _created, modifiedAt: _modified, deletedAt: _deleted, observedAt: _observed, ...content } = instance.instance as unknown as Raw;
+  const { observedAt: _observed, ...content } = instance.instance as unknown as Raw;
   return JSON.stringify([instance.attr, instance.datasetId, Date.parse(instance.observedAt), canonical(content)]);
 }
 
-/** A JSON value with every object's keys sorted, so equal values compare equal as text. */
+/** Members each broker sets for itself, at any level (a sub-attribute's too). */
+const SYSTEM_MEMBERS = new Set(['instanceId', 'createdAt', 'modifiedAt', 'deletedAt']);
+
+/**
+ * A JSON value as any broker would hold the same content: object keys sorted (jsonb reorders
+ * them), system members left out, times (observedAt) as instants.
+ */
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
   if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Raw)[k])]));
+  const out: Raw = {};
+  for (const key of Object.keys(value).sort()) {
+    if (SYSTEM_MEMBERS.has(key)) continue;
+    const member = (value as Raw)[key];
+    out[key] = key === 'observedAt' && typeof member === 'string' && !Number.isNaN(Date.parse(member)) ? Date.parse(member) : canonical(member);
+  }
+  return out;
 }
 
 /**

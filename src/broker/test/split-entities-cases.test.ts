@@ -212,7 +212,7 @@ describe('split entities with sources unlike this broker', () => {
     const q = encodeURIComponent('capacity==5');
     const made = await call(t, { method: 'POST', url: E, body: { id: 'urn:ngsi-ld:Pool:x', type: 'Pool', capacity: { type: 'Property', value: 5, observedAt: '2020-01-01T00:00:00Z' } } });
     assert.equal(made.status, 201, made.body);
-    await register('Pool', ['queryEntity', 'retrieveEntity', 'purgeEntity'], { management: { cooldown: 600_000 } });
+    await register('Pool', ['queryEntity', 'retrieveEntity', 'purgeEntity'], { management: { cooldown: 600_000 }, dataProvider: 'aizu' });
     // The source holds x's newer capacity (9): merged, x does not match.
     source.held = [{ id: 'urn:ngsi-ld:Pool:x', type: 'Pool', capacity: { type: 'Property', value: 9, observedAt: '2026-01-01T00:00:00Z' } }, { id: 'urn:ngsi-ld:Pool:y', type: 'Pool', capacity: { type: 'Property', value: 5 } }];
     assert.deepEqual(ids((await call(t, { method: 'GET', url: `${E}?type=Pool&q=${q}&splitEntities=true` })).json), ['y']);
@@ -229,6 +229,10 @@ describe('split entities with sources unlike this broker', () => {
     assert.equal(cooling.status, 200, cooling.body);
     assert.match(String(cooling.headers['ngsild-warning']), /cooling down after a failure, not asked until/);
     assert.equal(asked.length, 0);
+    // …but not a query whose csf would not have asked it anyway.
+    const elsewhere = await call(t, { method: 'GET', url: `${E}?type=Pool&csf=${encodeURIComponent('dataProvider=="koriyama"')}` });
+    assert.equal(elsewhere.status, 200, elsewhere.body);
+    assert.equal(elsewhere.headers['ngsild-warning'], undefined);
     // Cooling down after that failure, the source is still asked before a purge: y goes, x stays.
     source.failGet = undefined;
     const purgedNow = await call(t, { method: 'DELETE', url: `${E}?type=Pool&q=${q}&splitEntities=true` });

@@ -50,11 +50,11 @@ describe('temporal instances held here and at a source', () => {
     await new Promise((r) => server?.close(r));
   });
 
-  it('should show once an instance copied to a source that keeps the value object in its own key order', async () => {
+  it('should show once an instance copied to a source that keeps the value object in its own key order, sub-attributes and all', async () => {
     await register('urn:ngsi-ld:ContextSourceRegistration:copy', { mode: 'inclusive', operations: ['upsertTemporal', 'retrieveTemporal', 'queryTemporal'], information: [{ entities: [{ type: 'Station' }] }] });
     // The source keeps what it was sent as it was sent, with its own instanceIds.
     held = (copy) => copy && { ...copy, reading: (copy.reading as object[]).map((i, n) => ({ ...i, instanceId: `urn:ngsi-ld:src:${n}` })) };
-    const up = await call(t, { method: 'POST', url: T, body: { id: 'urn:ngsi-ld:Station:k1', type: 'Station', reading: [{ type: 'Property', value: { temperature: 21, rh: 40 }, observedAt: '2024-05-01T00:00:00Z' }] } });
+    const up = await call(t, { method: 'POST', url: T, body: { id: 'urn:ngsi-ld:Station:k1', type: 'Station', reading: [{ type: 'Property', value: { temperature: 21, rh: 40 }, observedAt: '2024-05-01T00:00:00Z', accuracy: { type: 'Property', value: 0.5 } }] } });
     assert.equal(up.status, 201, up.body);
     assert.ok(posted, 'the copy was sent');
     const res = await call(t, { method: 'GET', url: `${T}/urn:ngsi-ld:Station:k1` });
