@@ -22,7 +22,7 @@ import { header, param, type Query } from '../http/request-options.ts';
 import { assertPageLimit, matchingIds, queryEntities, type EntityQuery } from '../entities/entity-query.ts';
 import type { StoredEntity } from '../entities/stored-entity.ts';
 import { mergeEntities, queryFilter, shownTo, type Federation, type FederatedResult, type MapUse } from '../registrations/federation.ts';
-import { filterMerged, selectionOnly } from '../registrations/split-entities.ts';
+import { filterMerged, partsQuery, selectionOnly } from '../registrations/split-entities.ts';
 import { addDuration, parseDuration } from '../temporal/temporal-params.ts';
 import { StaleTenantVersion, tenantVersion } from '../tenant-state.ts';
 import { EntityMapStore, LOCAL, type EntityMapEntry, type StoredEntityMap } from './entity-map-store.ts';
@@ -185,7 +185,7 @@ export class EntityMaps {
     // Split entities (4.3.6.7): the sources list every entity of the selection, candidates whose
     // filters are checked once their parts are merged, page by page.
     const asked = query.split ? selectionOnly(query) : query;
-    const targets = !query.localOnly && this.federation.forwarding(request) ? await this.federation.targets(query.tenant, queryFilter(asked), 'queryEntity', query.tenantVersion, request) : [];
+    const targets = this.federation.forwardsQuery(query, request) ? await this.federation.targets(query.tenant, queryFilter(asked), 'queryEntity', query.tenantVersion, request) : [];
     const [matching, remote] = await Promise.all([
       matchingIds(db, { ...query, checkVersion: false }, MAX_MAP_ENTITIES),
       this.federation.mapSources(query.tenant, asked, terms, request, targets, MAX_MAP_ENTITIES, lifetimeText(options.lifetimeMs)),
@@ -194,7 +194,7 @@ export class EntityMaps {
     if (query.split) {
       // This broker's parts of the sources' candidates, whether or not they match alone.
       const candidates = [...new Set([...remote.ids.values()].flat())];
-      const parts = candidates.length ? await matchingIds(db, { ...asked, types: undefined, ids: candidates, checkVersion: false }, MAX_MAP_ENTITIES) : [];
+      const parts = candidates.length ? await matchingIds(db, { ...partsQuery(query, candidates), checkVersion: false }, MAX_MAP_ENTITIES) : [];
       local = [...new Set([...matching, ...parts])].sort();
     }
     const sources = new Map<string, string[]>(local.map((id) => [id, [LOCAL]]));
@@ -264,19 +264,18 @@ export class EntityMaps {
       }
       // local=true or a request that passed here already (Via): the sources are not asked, and
       // their entities are neither shown nor judged.
-      const forwarding = !query.localOnly && this.federation.forwarding(request);
+      const forwarding = this.federation.forwardsQuery(query, request);
       // Split entities: the parts are read without the filters, which the merged entity is given.
-      const parts = query.split && forwarding ? selectionOnly(query) : query;
+      const split = query.split && forwarding;
       const [local, remote] = await Promise.all([
-        // (A part held here need not be of the queried types: the merged entity is.)
-        localIds.length ? queryEntities(this.services.ctx.db, { ...parts, ...(parts === query ? {} : { types: undefined }), ids: localIds, offset: 0, limit: localIds.length, count: false }) : { entities: [] },
+        localIds.length ? queryEntities(this.services.ctx.db, { ...(split ? partsQuery(query, localIds) : { ...query, ids: localIds }), offset: 0, limit: localIds.length, count: false }) : { entities: [] },
         forwarding
-          ? this.federation.mapPage(query.tenant, { ...parts, ids, offset: 0, limit: ids.length, count: false }, terms, request, byRegistration, linkedMaps)
+          ? this.federation.mapPage(query.tenant, { ...(split ? selectionOnly(query) : query), ids, offset: 0, limit: ids.length, count: false }, terms, request, byRegistration, linkedMaps)
           : { entities: [], failed: new Set(byRegistration.keys()), warnings: [], linkedMaps: {} },
       ]);
       Object.assign(linkedMaps, remote.linkedMaps);
       const joined = mergeEntities(local.entities, remote.entities.filter(shownTo(query)));
-      const merged = parts === query ? joined : await filterMerged(this.services.ctx.db, query, joined);
+      const merged = split ? await filterMerged(this.services.ctx.db, query, joined) : joined;
       // An entity is judged only when every party holding it answered; a source that failed may still have it.
       const undecided = new Set(entries.filter((e) => e.sources.some((s) => remote.failed.has(s))).map((e) => e.entityId));
       return { found: new Map(merged.map((e) => [e.id, e])), undecided, warnings: remote.warnings };

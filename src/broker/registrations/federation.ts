@@ -45,7 +45,7 @@ import { matchingIds, MAX_LIMIT, queryEntities, type EntityQuery, type QueryResu
 import type { StoredAttribute, StoredEntity } from '../entities/stored-entity.ts';
 import { expandTypeSelector, parseTypeSelector, type TypeSelector } from '../entities/type-selector.ts';
 import { CORE_CONTEXT_URL, isCoreContextUrl } from '../jsonld/core-context.ts';
-import { filterMerged, selectionOnly } from './split-entities.ts';
+import { filterMerged, partsQuery, selectionOnly } from './split-entities.ts';
 import { formatQ, qAttributes, type QAttributePath, type QExpression } from '../query/q-language.ts';
 import {
   FROM_REQUEST,
@@ -323,7 +323,7 @@ export class Federation {
     // Split entities: a source holding any part of the selected entities is asked, whatever it holds.
     const filter = queryFilter(query.split ? selectionOnly(query) : query);
     const skipped: string[] = [];
-    const targets = query.limit <= MAX_LIMIT && !query.localOnly && this.forwarding(request) ? await this.targets(query.tenant, filter, 'queryEntity', query.tenantVersion, request, skipped) : [];
+    const targets = query.limit <= MAX_LIMIT && this.forwardsQuery(query, request) ? await this.targets(query.tenant, filter, 'queryEntity', query.tenantVersion, request, skipped) : [];
     if (targets.length === 0) return { ...(await queryEntities(db, query)), warnings: skipped };
     // Clause 4.23: "Sort ordering is never applied to distributed operations".
     if (query.ordering) throw new NgsiError('BadRequestData', 'orderBy: sorting applies to this broker\'s entities only (4.23, 5.7.2.4), and this query would also be answered by registered context sources; add local=true to sort the entities held here');
@@ -406,7 +406,7 @@ export class Federation {
     // Every registration that may hold a part is asked, cooling down or not, auxiliary ones too
     // (their parts are merged, though they are never sent the purge): an entity is judged only
     // with all its parts, and one that cannot be asked stops the purge before anything is deleted.
-    const targets = !query.localOnly && this.forwarding(request)
+    const targets = this.forwardsQuery(query, request)
       ? await this.#matching(query.tenant, queryFilter(selectionOnly(query)), request, (r) => !isTemporal(r.body))
       : [];
     const unasked = targets.filter((t) => !offers(t.reg, 'queryEntity'));
@@ -449,7 +449,7 @@ export class Federation {
     });
     const shown = answers.flatMap((a) => a?.entities ?? []).filter(shownTo(query));
     const remoteIds = [...new Set(shown.map((r) => r.entity.id))];
-    const parts = { ...broad, types: undefined, ids: remoteIds };
+    const parts = partsQuery(query, remoteIds);
     const localParts = remoteIds.length
       ? (await inPages(remoteIds.length, async (offset, limit) => ({ items: (await queryEntities(db, { ...parts, offset, limit, count: false })).entities }))).items
       : [];
@@ -687,7 +687,7 @@ export class Federation {
             await read(answer.body, answer.link);
             return { items: answer.body, total: answer.count };
           };
-          const { total } = window > 0 ? await inPages(window, page) : await page(0, 0);
+          const { total } = await inPages(window, page);
           await this.registrations.recordOutcome(tenant, reg.id, true).catch(() => undefined);
           return { target, items, total };
         }
@@ -772,6 +772,11 @@ export class Federation {
       }
     }));
     return { answers: answers.flat(), warnings };
+  }
+
+  /** Whether a query goes to sources: not when it is for this broker only (local=true, or type=* in a URL or a POST body), nor as forwarding says. */
+  forwardsQuery(query: Pick<EntityQuery, 'localOnly'>, request: FastifyRequest): boolean {
+    return !query.localOnly && this.forwarding(request);
   }
 
   /** False for local=true (which type=* implies) and for requests that already passed this broker or too many others. */

@@ -24,6 +24,14 @@ export function selectionOnly(query: EntityQuery): EntityQuery {
   return { ...query, types: query.types && anyOf(query.types), attrs: undefined, q: undefined, expandValues: undefined, scopeQ: undefined, geo: undefined, written: {}, ordering: undefined };
 }
 
+/**
+ * This broker's parts of the entities `ids`, read to be merged with the sources' parts: the
+ * selection without filters, and of whatever type (the merged entity is given the types).
+ */
+export function partsQuery(query: EntityQuery, ids: string[]): EntityQuery {
+  return { ...selectionOnly(query), types: undefined, ids };
+}
+
 function anyOf(selector: TypeSelector): TypeSelector {
   const names = [...new Set(typeNames(selector))];
   return names.length === 1 ? { kind: 'type', name: names[0]! } : { kind: 'or', items: names.map((name) => ({ kind: 'type', name })) };

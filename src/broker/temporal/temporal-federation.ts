@@ -10,6 +10,7 @@ import { assertName, convertAttributes, ENTITY_MEMBERS, expandTypes, isUri, NGSI
 import type { StoredAttribute } from '../entities/stored-entity.ts';
 import type { TemporalEntity, StoredInstance, TimeProperty } from './temporal-store.ts';
 import type { TemporalInstance } from './history-recorder.ts';
+import { canonicalJson } from '../jsonld/index.ts';
 
 type Raw = Record<string, unknown>;
 
@@ -130,30 +131,26 @@ function lastOf(instances: StoredInstance[], lastN: number | undefined): StoredI
 
 /**
  * What identifies an observed instance whatever broker holds it: its attribute, dataset and
- * observedAt, and everything it holds (sub-attributes included) but the system's members,
- * objects compared with their keys in order (jsonb reorders them); undefined without observedAt.
+ * observedAt, and everything it holds (sub-attributes included) but the system's members, as
+ * canonical JSON (object keys sorted: jsonb reorders them); undefined without observedAt.
  */
 function observation(instance: StoredInstance): string | undefined {
   if (!instance.observedAt || instance.deletedAt) return undefined;
   const { observedAt: _observed, ...content } = instance.instance as unknown as Raw;
-  return JSON.stringify([instance.attr, instance.datasetId, Date.parse(instance.observedAt), canonical(content)]);
+  return canonicalJson([instance.attr, instance.datasetId, Date.parse(instance.observedAt), comparable(content)]);
 }
 
 /** Members each broker sets for itself, at any level (a sub-attribute's too). */
 const SYSTEM_MEMBERS = new Set(['instanceId', 'createdAt', 'modifiedAt', 'deletedAt']);
 
-/**
- * A JSON value as any broker would hold the same content: object keys sorted (jsonb reorders
- * them), system members left out, times (observedAt) as instants.
- */
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
+/** A JSON value as any broker would hold the same content: system members left out, times (observedAt) as instants. */
+function comparable(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(comparable);
   if (typeof value !== 'object' || value === null) return value;
   const out: Raw = {};
-  for (const key of Object.keys(value).sort()) {
+  for (const [key, member] of Object.entries(value)) {
     if (SYSTEM_MEMBERS.has(key)) continue;
-    const member = (value as Raw)[key];
-    out[key] = key === 'observedAt' && typeof member === 'string' && !Number.isNaN(Date.parse(member)) ? Date.parse(member) : canonical(member);
+    out[key] = key === 'observedAt' && typeof member === 'string' && !Number.isNaN(Date.parse(member)) ? Date.parse(member) : comparable(member);
   }
   return out;
 }
